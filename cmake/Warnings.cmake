@@ -1,0 +1,9 @@
+# aciswarm_warnings(target): the project's warning set, errors when ACISWARM_WERROR is on (CI).
+function(aciswarm_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                           -Wold-style-cast -Wcast-align -Woverloaded-virtual
+                                           -Wimplicit-fallthrough)
+  if(ACISWARM_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages aciswarm needs to build, test, fuzz and benchmark.
+# Idempotent: asks dpkg what is already there, runs `apt-get update` only when
+# something is missing, and uses sudo only when not root.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config clang clang-format clang-tidy libclang-rt-14-dev
+  # libraries
+  libtorrent-rasterbar-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+  libgumbo-dev libsqlite3-dev libarchive-dev libssl-dev libsystemd-dev
+  # servers and peers used by integration, interop tests and benchmarks
+  nginx-light openssl curl aria2 transmission-cli python3 python3-libtorrent opentracker
+  iproute2 systemd procps psmisc
+  # archive tools to make test images
+  gzip bzip2 xz-utils zstd tar
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# --no-install-recommends keeps the install small; nginx must not start a service here.
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,264 @@
+#include "tests/support/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+extern char** environ;
+
+namespace aciswarm::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> build_env(const SpawnOptions& options) {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; *e != nullptr; ++e) {
+        std::string kv(*e);
+        const std::size_t eq = kv.find('=');
+        if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    for (const auto& name : options.unset_env)
+        env.erase(name);
+    for (const auto& [k, v] : options.env)
+        env[k] = v;
+    std::vector<std::string> out;
+    for (const auto& [k, v] : env)
+        out.push_back(k + "=" + v);
+    return out;
+}
+
+}  // namespace
+
+Process Process::spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
+    int out_pipe[2], err_pipe[2], in_pipe[2];
+    if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
+        pipe2(in_pipe, O_CLOEXEC) != 0) {
+        throw std::runtime_error("pipe failed");
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in_pipe[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+    if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
+    // The child gets its own process group so tests can kill what it starts, too.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setpgroup(&attr, 0);
+    sigset_t empty;
+    sigemptyset(&empty);
+    posix_spawnattr_setsigmask(&attr, &empty);
+
+    std::vector<char*> cargv;
+    for (const auto& a : argv)
+        cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    const std::vector<std::string> env = build_env(options);
+    std::vector<char*> cenv;
+    for (const auto& e : env)
+        cenv.push_back(const_cast<char*>(e.c_str()));
+    cenv.push_back(nullptr);
+
+    Process p;
+    const int rc = posix_spawnp(&p.pid_, cargv[0], &actions, &attr, cargv.data(), cenv.data());
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+    ::close(in_pipe[0]);
+    if (rc != 0) {
+        ::close(out_pipe[0]);
+        ::close(err_pipe[0]);
+        ::close(in_pipe[1]);
+        throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+    }
+    // Small inputs only: the pipe buffer (64 KiB) holds them without blocking.
+    std::size_t off = 0;
+    while (off < options.stdin_data.size()) {
+        const ssize_t n =
+            ::write(in_pipe[1], options.stdin_data.data() + off, options.stdin_data.size() - off);
+        if (n <= 0) break;
+        off += static_cast<std::size_t>(n);
+    }
+    ::close(in_pipe[1]);
+    p.out_fd_ = out_pipe[0];
+    p.err_fd_ = err_pipe[0];
+    return p;
+}
+
+Process::~Process() {
+    if (pid_ > 0 && !status_) {
+        ::kill(-pid_, SIGKILL);
+        ::kill(pid_, SIGKILL);
+        int st = 0;
+        ::waitpid(pid_, &st, 0);
+    }
+    close_fds();
+}
+
+Process::Process(Process&& other) noexcept {
+    *this = std::move(other);
+}
+
+Process& Process::operator=(Process&& other) noexcept {
+    if (this != &other) {
+        pid_ = std::exchange(other.pid_, -1);
+        out_fd_ = std::exchange(other.out_fd_, -1);
+        err_fd_ = std::exchange(other.err_fd_, -1);
+        out_ = std::move(other.out_);
+        err_ = std::move(other.err_);
+        out_scanned_ = other.out_scanned_;
+        err_scanned_ = other.err_scanned_;
+        status_ = other.status_;
+    }
+    return *this;
+}
+
+void Process::close_fds() {
+    if (out_fd_ >= 0) ::close(out_fd_);
+    if (err_fd_ >= 0) ::close(err_fd_);
+    out_fd_ = err_fd_ = -1;
+}
+
+bool Process::pump(std::chrono::milliseconds timeout) {
+    pollfd fds[2];
+    int n = 0;
+    if (out_fd_ >= 0) fds[n++] = {out_fd_, POLLIN, 0};
+    if (err_fd_ >= 0) fds[n++] = {err_fd_, POLLIN, 0};
+    if (n == 0) return false;
+    const int ready = ::poll(fds, static_cast<nfds_t>(n), static_cast<int>(timeout.count()));
+    if (ready <= 0) return true;
+    for (int i = 0; i < n; ++i) {
+        if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+        char buf[8192];
+        const ssize_t got = ::read(fds[i].fd, buf, sizeof(buf));
+        const bool is_out = fds[i].fd == out_fd_;
+        if (got > 0) {
+            (is_out ? out_ : err_).append(buf, static_cast<std::size_t>(got));
+        } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+            ::close(fds[i].fd);
+            (is_out ? out_fd_ : err_fd_) = -1;
+        }
+    }
+    return out_fd_ >= 0 || err_fd_ >= 0;
+}
+
+std::optional<Match> Process::wait_for(const std::string& which, const std::regex& pattern,
+                                       std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    std::string& text = which == "out" ? out_ : err_;
+    std::size_t& scanned = which == "out" ? out_scanned_ : err_scanned_;
+    for (;;) {
+        // Search complete lines not searched yet.
+        std::size_t nl;
+        while ((nl = text.find('\n', scanned)) != std::string::npos) {
+            const std::string line = text.substr(scanned, nl - scanned);
+            scanned = nl + 1;
+            std::smatch m;
+            if (std::regex_search(line, m, pattern)) {
+                Match groups;
+                for (const auto& g : m)
+                    groups.push_back(g.str());
+                return groups;
+            }
+        }
+        const auto now = Clock::now();
+        if (now >= deadline) return std::nullopt;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+        if (!pump(std::min(left, std::chrono::milliseconds(100)))) {
+            // Both pipes closed: search a final unterminated line, then give up.
+            if (scanned < text.size()) {
+                const std::string line = text.substr(scanned);
+                scanned = text.size();
+                std::smatch m;
+                if (std::regex_search(line, m, pattern)) {
+                    Match groups;
+                    for (const auto& g : m)
+                        groups.push_back(g.str());
+                    return groups;
+                }
+            }
+            return std::nullopt;
+        }
+    }
+}
+
+std::optional<Match> Process::wait_for_stderr(const std::regex& pattern,
+                                              std::chrono::milliseconds timeout) {
+    return wait_for("err", pattern, timeout);
+}
+
+std::optional<Match> Process::wait_for_stdout(const std::regex& pattern,
+                                              std::chrono::milliseconds timeout) {
+    return wait_for("out", pattern, timeout);
+}
+
+int Process::wait_for_listening(const std::string& proto, std::chrono::milliseconds timeout) {
+    auto m = wait_for_stderr(std::regex("listening " + proto + " (\\S+):([0-9]+)"), timeout);
+    return m ? std::stoi((*m)[2]) : 0;
+}
+
+void Process::signal(int sig) {
+    if (pid_ > 0 && !status_) ::kill(pid_, sig);
+}
+
+bool Process::running() {
+    if (status_) return false;
+    int st = 0;
+    const pid_t r = ::waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) {
+        status_ =
+            ExitStatus{WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0};
+        return false;
+    }
+    return true;
+}
+
+std::optional<ExitStatus> Process::wait(std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (running()) {
+        const auto now = Clock::now();
+        if (now >= deadline) return std::nullopt;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+        // pump() blocks on output; once the pipes close, poll the pid at a short period.
+        if (!pump(std::min(left, std::chrono::milliseconds(20)))) {
+            ::poll(nullptr, 0, 5);
+        }
+    }
+    while (pump(std::chrono::milliseconds(0)) && (out_fd_ >= 0 || err_fd_ >= 0)) {
+        pollfd fds[2];
+        int n = 0;
+        if (out_fd_ >= 0) fds[n++] = {out_fd_, POLLIN, 0};
+        if (err_fd_ >= 0) fds[n++] = {err_fd_, POLLIN, 0};
+        // Grandchildren may hold the pipes open: drain only what is there.
+        if (::poll(fds, static_cast<nfds_t>(n), 50) <= 0) break;
+    }
+    return status_;
+}
+
+RunResult run(const std::vector<std::string>& argv, const SpawnOptions& options,
+              std::chrono::milliseconds timeout) {
+    Process p = Process::spawn(argv, options);
+    auto status = p.wait(timeout);
+    if (!status) {
+        p.signal(SIGKILL);
+        status = p.wait(5s);
+    }
+    return RunResult{status.value_or(ExitStatus{}), p.stdout_text(), p.stderr_text()};
+}
+
+std::string bin(const std::string& name) {
+    return std::string(ACISWARM_BIN_DIR) + "/" + name;
+}
+
+}  // namespace aciswarm::test

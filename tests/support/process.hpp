@@ -1,0 +1,101 @@
+// Child processes for integration tests: spawn a binary with its stdout and
+// stderr captured, wait for a line it prints (servers print the port they
+// bound, so tests use port 0 and never sleep), send signals, reap with a
+// deadline. The destructor kills a child that is still running.
+//
+// Convention for every aciswarm server: once a listener is bound it logs a
+// line containing "listening <proto> <address:port>" to stderr, e.g.
+// "aciswarm-tracker info: listening udp 127.0.0.1:40123".
+// Thread-safety: one thread per Process.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace aciswarm::test {
+
+using namespace std::chrono_literals;
+
+// The groups of a regex match; [0] is the whole line's match.
+using Match = std::vector<std::string>;
+
+struct ExitStatus {
+    int code = -1;   // exit code when exited normally
+    int signal = 0;  // terminating signal, or 0
+    bool exited() const { return signal == 0; }
+};
+
+struct SpawnOptions {
+    std::map<std::string, std::string> env;  // added to / overriding the parent's environment
+    std::vector<std::string> unset_env;      // removed from the environment
+    std::string cwd;                         // empty: inherit
+    std::string stdin_data;                  // written to the child's stdin, then closed
+};
+
+class Process {
+  public:
+    static Process spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {});
+    ~Process();
+    Process(Process&& other) noexcept;
+    Process& operator=(Process&& other) noexcept;
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    pid_t pid() const { return pid_; }
+
+    // Reads stderr (and drains stdout) until a line matches; returns the match
+    // groups, or nullopt on timeout or exit. Lines already read are searched first.
+    std::optional<Match> wait_for_stderr(const std::regex& pattern,
+                                         std::chrono::milliseconds timeout = 10s);
+    std::optional<Match> wait_for_stdout(const std::regex& pattern,
+                                         std::chrono::milliseconds timeout = 10s);
+    // Waits for "listening PROTO ADDR:PORT" on stderr and returns the port (0 on timeout).
+    int wait_for_listening(const std::string& proto, std::chrono::milliseconds timeout = 10s);
+
+    void signal(int sig);
+    // Waits for exit, draining output; nullopt on timeout (the child keeps running).
+    std::optional<ExitStatus> wait(std::chrono::milliseconds timeout = 30s);
+    bool running();
+
+    // All output read so far.
+    const std::string& stdout_text() const { return out_; }
+    const std::string& stderr_text() const { return err_; }
+
+  private:
+    Process() = default;
+    // Reads available output for up to `timeout`; returns false when both pipes are closed.
+    bool pump(std::chrono::milliseconds timeout);
+    std::optional<Match> wait_for(const std::string& which, const std::regex& pattern,
+                                  std::chrono::milliseconds timeout);
+    void close_fds();
+
+    pid_t pid_ = -1;
+    int out_fd_ = -1;
+    int err_fd_ = -1;
+    std::string out_;
+    std::string err_;
+    std::size_t out_scanned_ = 0;
+    std::size_t err_scanned_ = 0;
+    std::optional<ExitStatus> status_;
+};
+
+struct RunResult {
+    ExitStatus status;
+    std::string out;
+    std::string err;
+};
+
+// Runs a command to completion (killing it after `timeout`).
+RunResult run(const std::vector<std::string>& argv, const SpawnOptions& options = {},
+              std::chrono::milliseconds timeout = 60s);
+
+// Path of a built binary: bin("aciswarm").
+std::string bin(const std::string& name);
+
+}  // namespace aciswarm::test
