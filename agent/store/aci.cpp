@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -105,7 +106,21 @@ struct Pass {
     bool outer_eof = false;
     std::optional<Error> source_error;  // from the ChunkReader (I/O, disk full)
     std::optional<std::string> decompress_error;
+    Compression compression = Compression::none;
 };
+
+// By magic number, the way libarchive's bidders decide (they are only asked
+// for gzip, bzip2, xz and zstd, so anything else reads as uncompressed).
+Compression sniff_compression(std::span<const std::uint8_t> b) {
+    auto starts = [&](std::initializer_list<std::uint8_t> magic) {
+        return b.size() >= magic.size() && std::equal(magic.begin(), magic.end(), b.begin());
+    };
+    if (starts({0x1f, 0x8b, 0x08})) return Compression::gzip;
+    if (starts({'B', 'Z', 'h'})) return Compression::bzip2;
+    if (starts({0xfd, '7', 'z', 'X', 'Z', 0x00})) return Compression::xz;
+    if (starts({0x28, 0xb5, 0x2f, 0xfd})) return Compression::zstd;
+    return Compression::none;
+}
 
 la_ssize_t outer_read(archive*, void* client, const void** buffer) {
     auto* p = static_cast<Pass*>(client);
@@ -115,6 +130,7 @@ la_ssize_t outer_read(archive*, void* client, const void** buffer) {
         return -1;
     }
     const std::size_t n = *got;
+    if (p->blob_size == 0) p->compression = sniff_compression({p->in_buf.data(), n});
     p->blob.update(std::span<const std::uint8_t>(p->in_buf.data(), n));
     p->blob_size += n;
     *buffer = p->in_buf.data();
@@ -301,7 +317,7 @@ Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what) 
 
     auto outer_failure = [&](const char* stage) -> Error {
         if (pass.source_error) return with_context(where, *pass.source_error);
-        const Compression c = compression_of(outer.get());
+        const Compression c = pass.compression;
         const char* msg = archive_error_string(outer.get());
         const std::string detail = pass.decompress_error ? *pass.decompress_error
                                    : msg != nullptr      ? msg
@@ -311,14 +327,29 @@ Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what) 
                     "corrupt " + std::string(compression_name(c)) + " data: " + detail);
     };
 
-    if (archive_read_open(outer.get(), &pass, nullptr, outer_read, nullptr) != ARCHIVE_OK) {
-        return outer_failure("open");
+    const int open_rc = archive_read_open(outer.get(), &pass, nullptr, outer_read, nullptr);
+    if (pass.blob_size == 0 && !pass.source_error) {
+        return fail(Errc::invalid_argument, "empty file, not a tar archive");
     }
+    if (open_rc != ARCHIVE_OK) return outer_failure("open");
+    if (const Compression detected = compression_of(outer.get()); detected != Compression::none) {
+        pass.compression = detected;
+    }
+    const Compression compression = pass.compression;
     archive_entry* raw_entry = nullptr;
     const int raw_rc = archive_read_next_header(outer.get(), &raw_entry);
     if (raw_rc == ARCHIVE_EOF) return fail(Errc::invalid_argument, "empty file, not a tar archive");
     if (raw_rc != ARCHIVE_OK) return outer_failure("header");
-    const Compression compression = compression_of(outer.get());
+    // A tar error in compressed data is most likely the compression's fault:
+    // decompress the rest to see whether the compressed stream is damaged.
+    auto blame_compression = [&]() {
+        if (compression == Compression::none) return false;
+        for (;;) {
+            const la_ssize_t n = pull_decompressed(pass);
+            if (n < 0) return true;
+            if (n == 0) return false;
+        }
+    };
 
     if (archive_read_open(inner.get(), &pass, nullptr, inner_read, nullptr) != ARCHIVE_OK) {
         if (pass.source_error || pass.decompress_error) return outer_failure("read");
@@ -332,7 +363,10 @@ Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what) 
         if (rc == ARCHIVE_EOF) break;
         if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
             if (pass.source_error || pass.decompress_error) return outer_failure("read");
-            const char* msg = archive_error_string(inner.get());
+            const std::string msg_copy =
+                archive_error_string(inner.get()) ? archive_error_string(inner.get()) : "";
+            if (blame_compression()) return outer_failure("read");
+            const char* msg = msg_copy.empty() ? nullptr : msg_copy.c_str();
             if (first) {
                 return fail(Errc::invalid_argument,
                             std::string("not a tar archive") +
@@ -360,9 +394,10 @@ Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what) 
             const la_ssize_t n = archive_read_data(inner.get(), buf, sizeof(buf));
             if (n < 0) {
                 if (pass.source_error || pass.decompress_error) return outer_failure("read");
-                const char* msg = archive_error_string(inner.get());
-                return fail(Errc::corrupt,
-                            std::string("corrupt tar archive: ") + (msg ? msg : "data"));
+                const char* raw_msg = archive_error_string(inner.get());
+                const std::string msg = raw_msg ? raw_msg : "data";
+                if (blame_compression()) return outer_failure("read");
+                return fail(Errc::corrupt, "corrupt tar archive: " + msg);
             }
             if (n == 0) break;
             text.append(buf, static_cast<std::size_t>(n));
