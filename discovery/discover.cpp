@@ -125,7 +125,9 @@ Result<DiscoveryResult> discover(const ImageRef& image, PageFetcher& fetcher,
         if (!page) return page.error();
         if (is_4xx(page->status)) {
             result.attempts.push_back(
-                Attempt{walk, url, "HTTP " + std::to_string(page->status) + " at " + page->url});
+                Attempt{walk, url,
+                        "HTTP " + std::to_string(page->status) +
+                            (page->url != url ? " at " + page->url : std::string())});
             return std::optional<FetchResponse>{};
         }
         if (!is_2xx(page->status)) {

@@ -8,19 +8,19 @@ namespace {
 
 using std::chrono::seconds;
 
-TEST(CacheControl, MaxAge) {
+TEST(DiscoveryCacheControl, MaxAge) {
     EXPECT_EQ(parse_max_age("max-age=300"), seconds(300));
     EXPECT_EQ(parse_max_age("public, Max-Age=60 , must-revalidate"), seconds(60));
     EXPECT_EQ(parse_max_age("max-age=\"120\""), seconds(120));
     EXPECT_EQ(parse_max_age("max-age=0"), seconds(0));
 }
 
-TEST(CacheControl, NoCacheWins) {
+TEST(DiscoveryCacheControl, NoCacheWins) {
     EXPECT_EQ(parse_max_age("max-age=300, no-cache"), seconds(0));
     EXPECT_EQ(parse_max_age("NO-STORE"), seconds(0));
 }
 
-TEST(CacheControl, NoneOrMalformed) {
+TEST(DiscoveryCacheControl, NoneOrMalformed) {
     EXPECT_EQ(parse_max_age(""), std::nullopt);
     EXPECT_EQ(parse_max_age("private"), std::nullopt);
     EXPECT_EQ(parse_max_age("max-age"), std::nullopt);

@@ -6,14 +6,14 @@
 namespace aciswarm::discovery {
 namespace {
 
-TEST(ImageRef, NameOnly) {
+TEST(DiscoveryImageRef, NameOnly) {
     auto r = parse_image_ref("example.com/reduce-worker");
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->name, "example.com/reduce-worker");
     EXPECT_TRUE(r->labels.empty());
 }
 
-TEST(ImageRef, ColonIsVersionAndLabelsKeepOrder) {
+TEST(DiscoveryImageRef, ColonIsVersionAndLabelsKeepOrder) {
     auto r = parse_image_ref("coreos.com/etcd:v2.0.0,os=linux,channel=beta,arch=amd64");
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->name, "coreos.com/etcd");
@@ -23,7 +23,7 @@ TEST(ImageRef, ColonIsVersionAndLabelsKeepOrder) {
     EXPECT_EQ(r->to_string(), "coreos.com/etcd,version=v2.0.0,os=linux,channel=beta,arch=amd64");
 }
 
-TEST(ImageRef, VersionAsLabel) {
+TEST(DiscoveryImageRef, VersionAsLabel) {
     auto r = parse_image_ref("example.com/app,version=1.2");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->label("version"), "1.2");
@@ -35,9 +35,9 @@ struct BadCase {
     friend void PrintTo(const BadCase& c, std::ostream* os) { *os << "'" << c.argument << "'"; }
 };
 
-class ImageRefErrors : public ::testing::TestWithParam<BadCase> {};
+class DiscoveryImageRefErrors : public ::testing::TestWithParam<BadCase> {};
 
-TEST_P(ImageRefErrors, RejectedNamingTheInput) {
+TEST_P(DiscoveryImageRefErrors, RejectedNamingTheInput) {
     auto r = parse_image_ref(GetParam().argument);
     ASSERT_FALSE(r) << GetParam().argument;
     EXPECT_EQ(r.error().code, Errc::invalid_argument);
@@ -47,7 +47,7 @@ TEST_P(ImageRefErrors, RejectedNamingTheInput) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    All, ImageRefErrors,
+    All, DiscoveryImageRefErrors,
     ::testing::Values(BadCase{"", "empty"}, BadCase{"Example.com/app", "does not match"},
                       BadCase{"example.com//app", "does not match"},
                       BadCase{"example.com/app/", "does not match"},
@@ -65,7 +65,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"example.com/app,ext=x", "not a label"},
                       BadCase{"example.com/app,channel={ext}", "'{'"}));
 
-TEST(ImageRef, AcIdentifier) {
+TEST(DiscoveryImageRef, AcIdentifier) {
     EXPECT_TRUE(is_ac_identifier("a"));
     EXPECT_TRUE(is_ac_identifier("example.com/foo~bar_baz-1"));
     EXPECT_FALSE(is_ac_identifier(""));
@@ -75,7 +75,7 @@ TEST(ImageRef, AcIdentifier) {
     EXPECT_FALSE(is_ac_identifier("a:b"));
 }
 
-TEST(ImageRef, ArchSpelling) {
+TEST(DiscoveryImageRef, ArchSpelling) {
     EXPECT_EQ(appc_arch_from_machine("x86_64"), "amd64");
     EXPECT_EQ(appc_arch_from_machine("i686"), "i386");
     EXPECT_EQ(appc_arch_from_machine("arm64"), "aarch64");
@@ -85,7 +85,7 @@ TEST(ImageRef, ArchSpelling) {
     EXPECT_EQ(appc_arch_from_machine("riscv64"), "riscv64");
 }
 
-TEST(ImageRef, HostPlatformIsAppcSpelling) {
+TEST(DiscoveryImageRef, HostPlatformIsAppcSpelling) {
     const Platform p = host_platform();
     EXPECT_EQ(p.os, "linux");
 #if defined(__x86_64__)
@@ -96,7 +96,7 @@ TEST(ImageRef, HostPlatformIsAppcSpelling) {
     EXPECT_NE(p.arch, "x86_64");
 }
 
-TEST(ImageRef, DefaultsAddedAfterGivenLabelsOnlyWhenMissing) {
+TEST(DiscoveryImageRef, DefaultsAddedAfterGivenLabelsOnlyWhenMissing) {
     auto r = parse_image_ref("example.com/app,arch=armv7l,channel=beta");
     ASSERT_TRUE(r);
     const ImageRef d = with_defaults(*r, Platform{"linux", "amd64"});

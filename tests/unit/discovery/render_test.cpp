@@ -18,7 +18,7 @@ std::vector<std::string> urls_of(const std::vector<RenderedEndpoint>& endpoints,
     return out;
 }
 
-TEST(Render, IssueEtcdExample) {
+TEST(DiscoveryRender, IssueEtcdExample) {
     const ImageRef etcd =
         image({{"version", "v2.0.0"}, {"os", "linux"}, {"arch", "amd64"}}, "coreos.com/etcd");
     const std::vector<std::string> t{
@@ -33,7 +33,7 @@ TEST(Render, IssueEtcdExample) {
     EXPECT_EQ(urls_of(e, Kind::magnet), std::vector<std::string>{base + "magnet"});
 }
 
-TEST(Render, SpecReduceWorkerExample) {
+TEST(DiscoveryRender, SpecReduceWorkerExample) {
     // spec/discovery.md: Signature/ACI URLs for the HTTPS template, version 1.0.0.
     const ImageRef w = image({{"version", "1.0.0"}, {"os", "linux"}, {"arch", "amd64"}});
     const std::vector<std::string> t{
@@ -54,7 +54,7 @@ TEST(Render, SpecReduceWorkerExample) {
     EXPECT_EQ(e[4].template_index, 1u);
 }
 
-TEST(Render, SpecBestMatchingTemplates) {
+TEST(DiscoveryRender, SpecBestMatchingTemplates) {
     const std::vector<std::string> t{
         "https://storage.example.com/{os}/{arch}/{name}-{version}.{ext}",
         "https://mirror.storage.example.com/{os}/{arch}/{name}-{version}.{ext}",
@@ -73,7 +73,7 @@ TEST(Render, SpecBestMatchingTemplates) {
                   "https://storage.example.com/linux/amd64/example.com/reduce-worker-latest.aci"}));
 }
 
-TEST(Render, MissingLabelDropsTemplate) {
+TEST(DiscoveryRender, MissingLabelDropsTemplate) {
     const std::vector<std::string> t{"https://s/{channel}/{name}.{ext}"};
     EXPECT_TRUE(render_endpoints(t, image({{"version", "latest"}})).empty());
     const auto e = render_endpoints(t, image({{"channel", "beta"}}));
@@ -81,7 +81,7 @@ TEST(Render, MissingLabelDropsTemplate) {
               std::vector<std::string>{"https://s/beta/example.com/reduce-worker.aci"});
 }
 
-TEST(Render, UnknownPlaceholderDrops) {
+TEST(DiscoveryRender, UnknownPlaceholderDrops) {
     EXPECT_FALSE(render_template("https://s/{nope}.{ext}", image({}), "aci"));
     EXPECT_FALSE(render_template("https://s/{name}.{ext}", image({}), std::nullopt));
     auto r = render_template("https://s/{name}-{os}-{os}.{ext}", image({{"os", "linux"}}), "aci");
@@ -94,14 +94,14 @@ TEST(Render, UnknownPlaceholderDrops) {
     EXPECT_EQ(r->url, "https://s/example.com/reduce-worker{.aci");
 }
 
-TEST(Render, ValuesAreNotRescanned) {
+TEST(DiscoveryRender, ValuesAreNotRescanned) {
     // {name} is substituted once; nothing in a value is treated as a placeholder.
     auto r = render_template("{version}/{name}.{ext}", image({{"version", "v{x"}}), "aci");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->url, "v{x/example.com/reduce-worker.aci");
 }
 
-TEST(Render, MagnetUriTemplateIsMagnetEndpoint) {
+TEST(DiscoveryRender, MagnetUriTemplateIsMagnetEndpoint) {
     const std::string magnet =
         "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn={os}-{arch}-{name}-{"
         "version}";
@@ -120,7 +120,7 @@ TEST(Render, MagnetUriTemplateIsMagnetEndpoint) {
               std::vector<std::string>{"https://s/example.com/reduce-worker-1.aci"});
 }
 
-TEST(Render, RktNotesTorrentAndMagnetSuffixTemplates) {
+TEST(DiscoveryRender, RktNotesTorrentAndMagnetSuffixTemplates) {
     // rkt's torrent notes: "...{name}-{version}.{ext}.torrent" and ".{ext}.magnet".
     const std::vector<std::string> t{
         "https://storage.example.com/{os}/{arch}/{name}-{version}.{ext}.torrent",
@@ -138,17 +138,17 @@ TEST(Render, RktNotesTorrentAndMagnetSuffixTemplates) {
             "https://storage.example.com/linux/amd64/example.com/reduce-worker-1.aci.magnet"});
 }
 
-TEST(Render, TemplateWithoutExtIsDropped) {
+TEST(DiscoveryRender, TemplateWithoutExtIsDropped) {
     EXPECT_TRUE(render_endpoints({"https://s/{name}.aci"}, image({})).empty());
 }
 
-TEST(Render, AnySchemeAllowed) {
+TEST(DiscoveryRender, AnySchemeAllowed) {
     const auto e = render_endpoints({"ftp://s/{name}.{ext}"}, image({}));
     EXPECT_EQ(urls_of(e, Kind::image),
               std::vector<std::string>{"ftp://s/example.com/reduce-worker.aci"});
 }
 
-TEST(Render, KindNames) {
+TEST(DiscoveryRender, KindNames) {
     EXPECT_EQ(kind_ext(Kind::signature), "aci.asc");
     EXPECT_EQ(kind_name(Kind::torrent), "torrent");
     EXPECT_TRUE(is_magnet_uri("MAGNET:?xt=urn:btih:x"));

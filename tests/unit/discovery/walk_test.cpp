@@ -59,7 +59,7 @@ std::string meta(std::string_view name, std::string_view content) {
     return "<meta name=\"" + std::string(name) + "\" content=\"" + std::string(content) + "\">\n";
 }
 
-TEST(Walk, DiscoveryUrls) {
+TEST(DiscoveryWalk, DiscoveryUrls) {
     EXPECT_EQ(discovery_urls("example.com/project/subproject"),
               (std::vector<std::string>{"https://example.com/project/subproject?ac-discovery=1",
                                         "https://example.com/project?ac-discovery=1",
@@ -68,7 +68,7 @@ TEST(Walk, DiscoveryUrls) {
               std::vector<std::string>{"https://example.com?ac-discovery=1"});
 }
 
-TEST(Walk, FirstLevelWins) {
+TEST(DiscoveryWalk, FirstLevelWins) {
     FakeFetcher f;
     f.page("https://example.com/app?ac-discovery=1",
            meta("ac-discovery", "example.com/app https://s/{os}/{arch}/{name}-{version}.{ext}") +
@@ -95,7 +95,7 @@ TEST(Walk, FirstLevelWins) {
     EXPECT_TRUE(r->attempts.empty());
 }
 
-TEST(Walk, DefaultsVersionLatestAndHostPlatform) {
+TEST(DiscoveryWalk, DefaultsVersionLatestAndHostPlatform) {
     FakeFetcher f;
     f.page("https://example.com/app?ac-discovery=1",
            meta("ac-discovery", "example.com https://s/{os}-{arch}/{name}-{version}.{ext}"));
@@ -105,7 +105,7 @@ TEST(Walk, DefaultsVersionLatestAndHostPlatform) {
     EXPECT_EQ(r->image.label("version"), "latest");
 }
 
-TEST(Walk, WalksUpOn4xxNoTagsAndNoRenderableTemplate) {
+TEST(DiscoveryWalk, WalksUpOn4xxNoTagsAndNoRenderableTemplate) {
     FakeFetcher f;
     // Level 1: 404 (default). Level 2: 403. Level 3: a page without ac- tags.
     f.page("https://example.com/a/b/c?ac-discovery=1", "", 403);
@@ -134,7 +134,7 @@ TEST(Walk, WalksUpOn4xxNoTagsAndNoRenderableTemplate) {
     EXPECT_NE(outcomes[3].find("version=latest"), std::string::npos);
 }
 
-TEST(Walk, PrefixIsPlainStringPrefix) {
+TEST(DiscoveryWalk, PrefixIsPlainStringPrefix) {
     FakeFetcher f;
     f.page("https://example.com/foobar?ac-discovery=1",
            meta("ac-discovery", "example.com/foo https://s/{name}.{ext}") +
@@ -145,7 +145,7 @@ TEST(Walk, PrefixIsPlainStringPrefix) {
     EXPECT_EQ(r->images[0].url, "https://s/example.com/foobar.aci");
 }
 
-TEST(Walk, ImagesAndPubkeysWalkSeparately) {
+TEST(DiscoveryWalk, ImagesAndPubkeysWalkSeparately) {
     FakeFetcher f;
     f.page("https://example.com/team/app?ac-discovery=1",
            meta("ac-discovery", "example.com https://s/{name}.{ext}"));
@@ -170,7 +170,7 @@ TEST(Walk, ImagesAndPubkeysWalkSeparately) {
     EXPECT_EQ(f.requested.size(), 3u);
 }
 
-TEST(Walk, NoPubkeysIsNotAnError) {
+TEST(DiscoveryWalk, NoPubkeysIsNotAnError) {
     FakeFetcher f;
     f.page("https://example.com/app?ac-discovery=1",
            meta("ac-discovery", "example.com https://s/{name}.{ext}"));
@@ -180,7 +180,7 @@ TEST(Walk, NoPubkeysIsNotAnError) {
     EXPECT_EQ(r->attempts.size(), 2u);  // both levels, pubkeys walk
 }
 
-TEST(Walk, NothingFoundListsEveryAttempt) {
+TEST(DiscoveryWalk, NothingFoundListsEveryAttempt) {
     FakeFetcher f;
     f.page("https://example.com/app?ac-discovery=1",
            meta("ac-discovery", "example.com https://s/{channel}/{name}.{ext}"));
@@ -193,7 +193,7 @@ TEST(Walk, NothingFoundListsEveryAttempt) {
     EXPECT_NE(m.find("https://example.com?ac-discovery=1: HTTP 404"), std::string::npos) << m;
 }
 
-TEST(Walk, TransportErrorStops) {
+TEST(DiscoveryWalk, TransportErrorStops) {
     FakeFetcher f;
     f.fail("https://example.com/app?ac-discovery=1", Errc::network, "connect: refused");
     f.page("https://example.com?ac-discovery=1",
@@ -204,7 +204,7 @@ TEST(Walk, TransportErrorStops) {
     EXPECT_EQ(f.requested.size(), 1u);
 }
 
-TEST(Walk, ServerErrorStops) {
+TEST(DiscoveryWalk, ServerErrorStops) {
     FakeFetcher f;
     f.page("https://example.com/app?ac-discovery=1", "", 503);
     auto r = discover(ref("example.com/app"), f, opts());
@@ -214,7 +214,7 @@ TEST(Walk, ServerErrorStops) {
         << r.error().message;
 }
 
-TEST(Walk, InsecureHttpRetriesSameUrl) {
+TEST(DiscoveryWalk, InsecureHttpRetriesSameUrl) {
     FakeFetcher f;
     f.fail("https://example.com/app?ac-discovery=1", Errc::network, "connect: refused");
     f.page("http://example.com/app?ac-discovery=1",
@@ -229,7 +229,7 @@ TEST(Walk, InsecureHttpRetriesSameUrl) {
     EXPECT_EQ(f.requested.at(1), "http://example.com/app?ac-discovery=1");
 }
 
-TEST(Walk, InsecureHttpBothFailingNamesBoth) {
+TEST(DiscoveryWalk, InsecureHttpBothFailingNamesBoth) {
     FakeFetcher f;
     f.fail("https://example.com/app?ac-discovery=1", Errc::network, "TLS: bad cert");
     f.fail("http://example.com/app?ac-discovery=1", Errc::network, "connect: refused");
@@ -241,7 +241,7 @@ TEST(Walk, InsecureHttpBothFailingNamesBoth) {
               std::string::npos);
 }
 
-TEST(Walk, RedirectedPageIsRecorded) {
+TEST(DiscoveryWalk, RedirectedPageIsRecorded) {
     FakeFetcher f;
     f.page("https://example.com/app?ac-discovery=1",
            meta("ac-discovery", "example.com https://s/{name}.{ext}"), 200, "max-age=5", "",
@@ -252,7 +252,7 @@ TEST(Walk, RedirectedPageIsRecorded) {
     EXPECT_EQ(r->pages.at(0).url, "https://pages.example.com/app.html?ac-discovery=1");
 }
 
-TEST(Walk, PageEndpointsCountsOnlyMatchingDiscoveryTags) {
+TEST(DiscoveryWalk, PageEndpointsCountsOnlyMatchingDiscoveryTags) {
     const ImageRef image = with_defaults(ref("example.com/app"), linux_amd64);
     const auto e = page_endpoints({{"ac-discovery", "example.com", "https://s/{name}.{ext}"},
                                    {"ac-discovery", "other.com", "https://o/{name}.{ext}"},
@@ -264,7 +264,7 @@ TEST(Walk, PageEndpointsCountsOnlyMatchingDiscoveryTags) {
     EXPECT_EQ(e.pubkeys, std::vector<std::string>{"https://k"});
 }
 
-TEST(Magnet, UriPassesThrough) {
+TEST(DiscoveryMagnet, UriPassesThrough) {
     FakeFetcher f;
     const std::string uri = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=x";
     auto r = resolve_magnet(f, uri);
@@ -274,7 +274,7 @@ TEST(Magnet, UriPassesThrough) {
     EXPECT_FALSE(resolve_magnet(f, "magnet:?dn=no-topic"));
 }
 
-TEST(Magnet, BodyOfMagnetUrl) {
+TEST(DiscoveryMagnet, BodyOfMagnetUrl) {
     FakeFetcher f;
     const std::string uri = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567";
     f.page("https://s/app.magnet", "  " + uri + "\r\n");
