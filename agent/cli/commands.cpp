@@ -5,6 +5,7 @@
 namespace aciswarm::agent {
 
 int run_discover(std::span<const std::string> args, CliContext& ctx);  // discover.cpp
+int run_fetch(std::span<const std::string> args, CliContext& ctx);     // fetch.cpp
 
 std::span<const Command> commands() {
     static constexpr Command table[] = {
@@ -16,6 +17,8 @@ std::span<const Command> commands() {
         {"discover",
          "find an image's .aci, .aci.asc, .torrent, magnet and key URLs (appc discovery)",
          &run_discover},
+        {"fetch", "fetch an image into the store over BitTorrent, its web seed or HTTPS",
+         &run_fetch},
     };
     return table;
 }
