@@ -270,7 +270,9 @@ Result<FetchOutcome> Fetcher::fetch_name(Job& job) {
     discovery::DiscoveryOptions d;
     d.allow_http = options_.https.allow_http;
     d.want_pubkeys = false;
-    auto found = discovery::discover(image, pages, d);
+    discovery::PageFetcher& page_source =
+        options_.discovery_pages != nullptr ? *options_.discovery_pages : pages;
+    auto found = discovery::discover(image, page_source, d);
     if (!found) return with_context("discovery of " + image.to_string(), std::move(found).error());
     for (const auto& a : found->attempts)
         log_.debug("discovery passed over ", a.url, ": ", a.outcome);

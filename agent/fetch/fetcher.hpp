@@ -36,6 +36,7 @@
 #include "common/log.hpp"
 #include "common/peer_endpoint.hpp"
 #include "common/result.hpp"
+#include "discovery/fetcher.hpp"
 
 namespace aciswarm::agent::fetch {
 
@@ -54,6 +55,8 @@ struct FetchOptions {
     std::string seeding_policy;  // recorded in the store ("" = none)
     // Page size cap for .torrent / .magnet / .asc GETs.
     std::size_t max_metadata_bytes = 64 * 1024 * 1024;
+    // Discovery pages through this instead of libcurl (unit tests; not owned).
+    discovery::PageFetcher* discovery_pages = nullptr;
     // The working directory relative file arguments are resolved against ("" = process cwd).
     std::string cwd;
 };
