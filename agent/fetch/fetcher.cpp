@@ -407,6 +407,7 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         removed = true;
     };
     engine::TorrentStatus last;
+    int hash_failures_logged = 0;
     for (;;) {
         auto r = eng.wait_finished(*tid, std::chrono::milliseconds(250), job.stop);
         auto st = eng.status(*tid);
@@ -422,6 +423,12 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         p.from_web_seeds = last.bytes_from_web_seeds;
         p.hash_failures = last.hash_failures;
         report(job, p);
+        if (last.hash_failures > hash_failures_logged) {
+            hash_failures_logged = last.hash_failures;
+            log_.warn(
+                what, ": ", hash_failures_logged,
+                " piece(s) failed their hash check so far (bad data from a peer or web seed)");
+        }
         if (r) {
             last = *r;
             break;
@@ -487,7 +494,7 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         return make_error(Errc::unsupported, what + ": bad file name '" + last.name + "'");
     }
     auto rec = store_.import_file(file, req);
-    if (!rec) return std::move(rec).error();
+    if (!rec) return with_context(job.source.text, std::move(rec).error());
     FetchOutcome out = std::move(job.outcome);
     job.outcome = {};
     job.outcome.warnings = out.warnings;
@@ -530,7 +537,7 @@ Result<FetchOutcome> Fetcher::fetch_https(Job& job, const std::string& url) {
     req.seeding_policy = options_.seeding_policy;
     req.move = true;
     auto rec = store_.import_staged(std::move(*file), req);
-    if (!rec) return std::move(rec).error();
+    if (!rec) return with_context(job.source.text, std::move(rec).error());
     FetchOutcome out;
     out.warnings = job.outcome.warnings;
     out.record = std::move(*rec);
