@@ -1,5 +1,6 @@
 #include "agent/cli/store_cli.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -39,13 +40,13 @@ std::optional<ParsedOptions> parse_command(const OptionParser& parser,
 
 namespace {
 
-// Blocks forever after announcing the point: the test holding our stderr
-// kills us with SIGKILL. Raw write(2) so the line is out before we block.
+// Announces the point, then stops the process (SIGSTOP): the test waits for
+// the stop (waitpid WUNTRACED), then kills it (SIGKILL) or resumes it
+// (SIGCONT). Raw write(2) so the line is out before we stop.
 void pause_here(std::string_view point) {
     const std::string line = "aciswarm: paused at " + std::string(point) + "\n";
     [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
-    for (;;)
-        ::pause();
+    ::raise(SIGSTOP);
 }
 
 }  // namespace

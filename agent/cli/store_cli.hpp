@@ -25,7 +25,8 @@ std::optional<ParsedOptions> parse_command(const OptionParser& parser,
 // Opens the store at --store or the default root. When the environment sets
 // ACISWARM_TEST_PAUSE_AT=POINT[,POINT...], the process prints
 // "aciswarm: paused at POINT" to stderr at that point of an import or removal
-// and waits to be killed (integration tests kill -9 it there).
+// and stops itself with SIGSTOP; integration tests then kill -9 it there or
+// resume it with SIGCONT (points: store.hpp StoreOptions::on_point).
 Result<store::Store> open_store(const ParsedOptions& options, CliContext& ctx);
 
 // Resolves a user-typed image id prefix, printing the error on failure.
