@@ -2,6 +2,7 @@
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/error_code.hpp>
 #include <libtorrent/extensions.hpp>
 #include <libtorrent/fingerprint.hpp>
 #include <libtorrent/magnet_uri.hpp>
@@ -72,38 +73,71 @@ namespace {
 
 using namespace std::chrono_literals;
 
+std::string endpoint_string(const lt::address& addr, int port) {
+    if (addr.is_v6()) return "[" + addr.to_string() + "]:" + std::to_string(port);
+    return addr.to_string() + ":" + std::to_string(port);
+}
+
 // Payload bytes received per source. Written by libtorrent's network thread
 // (the plugin), read by any thread.
 struct SourceCounters {
     std::atomic<std::int64_t> from_peers{0};
     std::atomic<std::int64_t> from_web_seeds{0};
+    std::atomic<int> web_seed_failures{0};
+    std::mutex mu;
+    std::string last_web_seed_error;  // guarded by mu
 };
 
+// Disconnect reasons that are libtorrent's own decisions, not web seed failures.
+bool is_normal_disconnect(const lt::error_code& ec) {
+    return !ec || ec == boost::asio::error::operation_aborted ||
+           ec == lt::errors::torrent_finished || ec == lt::errors::torrent_removed ||
+           ec == lt::errors::torrent_paused || ec == lt::errors::stopping_torrent ||
+           ec == lt::errors::upload_upload_connection ||
+           ec == lt::errors::uninteresting_upload_peer || ec == lt::errors::too_many_connections;
+}
+
+// Runs on libtorrent's network thread: counts received payload per source
+// and records web seed connection failures (TLS, connect), which libtorrent
+// reports only as a peer disconnect.
 class CountingPeerPlugin final : public lt::peer_plugin {
   public:
-    CountingPeerPlugin(std::shared_ptr<SourceCounters> counters, bool web_seed)
-        : counters_(std::move(counters)), web_seed_(web_seed) {}
+    CountingPeerPlugin(std::shared_ptr<SourceCounters> counters, bool web_seed,
+                       lt::tcp::endpoint remote, Logger& log)
+        : counters_(std::move(counters)), web_seed_(web_seed), remote_(remote), log_(log) {}
     bool on_piece(const lt::peer_request& piece, lt::span<const char>) override {
         (web_seed_ ? counters_->from_web_seeds : counters_->from_peers) += piece.length;
         return false;
+    }
+    void on_disconnect(const lt::error_code& ec) override {
+        if (!web_seed_ || is_normal_disconnect(ec)) return;
+        std::string message =
+            "web seed " + endpoint_string(remote_.address(), remote_.port()) + ": " + ec.message();
+        log_.warn(message);
+        ++counters_->web_seed_failures;
+        std::lock_guard lock(counters_->mu);
+        counters_->last_web_seed_error = std::move(message);
     }
 
   private:
     std::shared_ptr<SourceCounters> counters_;
     bool web_seed_;
+    lt::tcp::endpoint remote_;
+    Logger& log_;
 };
 
 class CountingTorrentPlugin final : public lt::torrent_plugin {
   public:
-    explicit CountingTorrentPlugin(std::shared_ptr<SourceCounters> counters)
-        : counters_(std::move(counters)) {}
+    CountingTorrentPlugin(std::shared_ptr<SourceCounters> counters, Logger& log)
+        : counters_(std::move(counters)), log_(log) {}
     std::shared_ptr<lt::peer_plugin> new_connection(const lt::peer_connection_handle& pc) override {
-        return std::make_shared<CountingPeerPlugin>(counters_,
-                                                    pc.type() != lt::connection_type::bittorrent);
+        return std::make_shared<CountingPeerPlugin>(
+            counters_, pc.type() != lt::connection_type::bittorrent, pc.remote(), log_);
     }
 
   private:
     std::shared_ptr<SourceCounters> counters_;
+    Logger& log_;
 };
 
 std::string join(const std::vector<std::string>& parts, char sep) {
@@ -113,11 +147,6 @@ std::string join(const std::vector<std::string>& parts, char sep) {
         out += p;
     }
     return out;
-}
-
-std::string endpoint_string(const lt::address& addr, int port) {
-    if (addr.is_v6()) return "[" + addr.to_string() + "]:" + std::to_string(port);
-    return addr.to_string() + ":" + std::to_string(port);
 }
 
 Status write_file_atomically(const std::filesystem::path& path, const std::vector<char>& bytes) {
@@ -187,6 +216,25 @@ lt::settings_pack make_settings(const EngineConfig& config) {
     return pack;
 }
 
+std::map<std::string, std::string> describe_settings(const EngineConfig& config) {
+    const lt::settings_pack pack = make_settings(config);
+    std::map<std::string, std::string> out;
+    for (int i = 0; i < lt::settings_pack::num_string_settings; ++i) {
+        const int key = lt::settings_pack::string_type_base + i;
+        if (pack.has_val(key)) out[lt::name_for_setting(key)] = pack.get_str(key);
+    }
+    for (int i = 0; i < lt::settings_pack::num_int_settings; ++i) {
+        const int key = lt::settings_pack::int_type_base + i;
+        if (pack.has_val(key)) out[lt::name_for_setting(key)] = std::to_string(pack.get_int(key));
+    }
+    for (int i = 0; i < lt::settings_pack::num_bool_settings; ++i) {
+        const int key = lt::settings_pack::bool_type_base + i;
+        if (pack.has_val(key))
+            out[lt::name_for_setting(key)] = pack.get_bool(key) ? "true" : "false";
+    }
+    return out;
+}
+
 struct Engine::Impl {
     struct Entry {
         TorrentId id;
@@ -208,6 +256,7 @@ struct Engine::Impl {
     std::condition_variable_any cv;
     std::map<std::uint64_t, Entry> entries;
     std::uint64_t next_id = 1;
+    std::uint64_t generation = 0;  // bumped after each batch of alerts
     EventCallback callback;
     int resume_outstanding = 0;
     std::vector<PeerEndpoint> listeners;
@@ -250,6 +299,10 @@ struct Engine::Impl {
             for (lt::alert* a : alerts)
                 handle_alert(a, events);
             maybe_save_resume();
+            {
+                std::lock_guard lock(mu);
+                ++generation;
+            }
             cv.notify_all();
             EventCallback cb;
             {
@@ -282,6 +335,7 @@ struct Engine::Impl {
     }
 
     void handle_alert(lt::alert* a, std::vector<EngineEvent>& events) {
+        log.debug("alert ", a->what(), ": ", a->message());
         if (auto* ls = lt::alert_cast<lt::listen_succeeded_alert>(a)) {
             if (ls->socket_type == lt::socket_type_t::tcp) {
                 log.info("listening bittorrent ", endpoint_string(ls->address, ls->port));
@@ -401,9 +455,9 @@ struct Engine::Impl {
         params.flags |= lt::torrent_flags::duplicate_is_error;
         auto counters = std::make_shared<SourceCounters>();
         params.extensions.push_back(
-            [counters](const lt::torrent_handle&,
-                       lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {
-                return std::make_shared<CountingTorrentPlugin>(counters);
+            [counters, &log = log](const lt::torrent_handle&,
+                                   lt::client_data_t) -> std::shared_ptr<lt::torrent_plugin> {
+                return std::make_shared<CountingTorrentPlugin>(counters, log);
             });
         std::error_code dir_error;
         if (!params.save_path.empty()) {
@@ -460,6 +514,11 @@ struct Engine::Impl {
         out.bytes_from_peers = e.counters->from_peers.load();
         out.bytes_from_web_seeds = e.counters->from_web_seeds.load();
         out.hash_failures = e.hash_failures;
+        out.web_seed_failures = e.counters->web_seed_failures.load();
+        {
+            std::lock_guard lock(e.counters->mu);
+            out.web_seed_error = e.counters->last_web_seed_error;
+        }
         std::vector<lt::peer_info> peers;
         e.handle.get_peer_info(peers);
         for (const auto& p : peers) {
@@ -530,7 +589,8 @@ struct Engine::Impl {
                                                      std::to_string(timeout.count()) + " ms");
             }
             // Woken by the alert thread after each batch of alerts, or by stop.
-            cv.wait_until(lock, stop, deadline, [] { return true; });
+            const std::uint64_t seen = generation;
+            cv.wait_until(lock, stop, deadline, [&] { return generation != seen; });
         }
     }
 };
@@ -791,6 +851,10 @@ Status Engine::remove(TorrentId id, bool delete_files) {
     if (!impl_->config.resume_dir.empty()) {
         std::error_code ec;
         std::filesystem::remove(impl_->resume_path(e.hashes), ec);
+    }
+    {
+        std::lock_guard lock(impl_->mu);
+        ++impl_->generation;
     }
     impl_->cv.notify_all();
     EventCallback cb;

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -80,6 +81,10 @@ struct EngineConfig {
     std::string user_agent = "aciswarm";
 };
 
+// The libtorrent settings an EngineConfig maps to, as name → value text
+// (libtorrent's setting names, e.g. "enable_dht" → "false"). For -v logging and tests.
+std::map<std::string, std::string> describe_settings(const EngineConfig& config);
+
 // Opaque handle for a torrent inside one Engine. Never reused by that Engine.
 struct TorrentId {
     std::uint64_t value = 0;
@@ -118,7 +123,11 @@ struct TorrentStatus {
     int num_seeds = 0;      // of which seeds
     int num_web_seeds = 0;  // connected web seeds
     int hash_failures = 0;  // pieces that failed their hash check
-    std::string error;      // non-empty in TorrentState::error
+    // Web seed connections that failed (TLS verification, connect, reset);
+    // libtorrent retries them later. The last failure's text, naming the server.
+    int web_seed_failures = 0;
+    std::string web_seed_error;
+    std::string error;  // non-empty in TorrentState::error
 };
 
 // Something happened to a torrent. Delivered on the alert thread.
@@ -141,30 +150,30 @@ using EventCallback = std::function<void(const EngineEvent&)>;
 
 struct AddDownload {
     // Exactly one of torrent (bencoded .torrent bytes) or magnet_uri.
-    std::string torrent;
-    std::string magnet_uri;
+    std::string torrent{};
+    std::string magnet_uri{};
     // Directory the torrent's file(s) are written into (created if missing).
-    std::filesystem::path save_path;
+    std::filesystem::path save_path{};
     // Extra BEP 19 url seeds (e.g. the discovered HTTPS .aci URL) and trackers
     // (each in its own tier after the torrent's own).
-    std::vector<std::string> web_seeds;
-    std::vector<std::string> trackers;
+    std::vector<std::string> web_seeds{};
+    std::vector<std::string> trackers{};
     // Peers to connect to right away (tracker-less use, tests).
-    std::vector<PeerEndpoint> peers;
+    std::vector<PeerEndpoint> peers{};
 };
 
 struct AddSeed {
-    std::string torrent;  // bencoded .torrent bytes
+    std::string torrent{};  // bencoded .torrent bytes
     // Directory holding the torrent's content under its name
     // (single-file torrent "x.aci": save_path/x.aci).
-    std::filesystem::path save_path;
+    std::filesystem::path save_path{};
     // true: hash every piece before serving (state checking → seeding, or
     // → downloading with total_done < total_wanted when the data is
     // incomplete or corrupt). false: libtorrent seed_mode, trusting the file
     // and verifying each piece lazily when a peer first asks for it.
     bool verify = true;
-    std::vector<std::string> trackers;
-    std::vector<PeerEndpoint> peers;
+    std::vector<std::string> trackers{};
+    std::vector<PeerEndpoint> peers{};
 };
 
 class Engine {

@@ -49,7 +49,7 @@ struct TorrentMeta {
     int piece_size = 0;
     int num_pieces = 0;
     int num_files = 0;
-    std::vector<std::string> trackers;   // all tiers, in order
+    std::vector<std::string> trackers;   // all tiers, in tier order (shuffled within a tier)
     std::vector<std::string> web_seeds;  // url-list (BEP 19)
 };
 
