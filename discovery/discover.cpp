@@ -144,8 +144,9 @@ Result<DiscoveryResult> discover(const ImageRef& image, PageFetcher& fetcher,
             if (!page) return std::move(page).error();
             if (!*page) continue;
             const FetchResponse& response = **page;
-            const PageEndpoints endpoints =
-                page_endpoints(extract_meta(response.body), result.image);
+            auto tags = extract_meta(response.body);
+            if (!tags) return with_context(response.url, std::move(tags).error());
+            const PageEndpoints endpoints = page_endpoints(*tags, result.image);
             if (endpoints.discovery_tags == 0) {
                 result.attempts.push_back(
                     Attempt{"image", url, "no ac-discovery meta tags for " + image.name});
@@ -194,8 +195,9 @@ Result<DiscoveryResult> discover(const ImageRef& image, PageFetcher& fetcher,
             if (!page) return std::move(page).error();
             if (!*page) continue;
             const FetchResponse& response = **page;
-            const PageEndpoints endpoints =
-                page_endpoints(extract_meta(response.body), result.image);
+            auto tags = extract_meta(response.body);
+            if (!tags) return with_context(response.url, std::move(tags).error());
+            const PageEndpoints endpoints = page_endpoints(*tags, result.image);
             if (endpoints.pubkeys.empty()) {
                 result.attempts.push_back(
                     Attempt{"pubkeys", url, "no ac-discovery-pubkeys meta tags for " + image.name});

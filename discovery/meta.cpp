@@ -44,9 +44,69 @@ void add_tag(const GumboElement& element, std::vector<MetaTag>& out) {
     out.push_back(MetaTag{std::move(tag_name), std::string(prefix), std::string(value)});
 }
 
+bool is_letter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool is_void_element(std::string_view name) {
+    static constexpr std::string_view voids[] = {
+        "area", "base",  "basefont", "bgsound", "br",   "col",   "embed",  "frame", "hr",
+        "img",  "input", "keygen",   "link",    "meta", "param", "source", "track", "wbr"};
+    for (std::string_view v : voids) {
+        if (v == name) return true;
+    }
+    return false;
+}
+
+// An upper bound of the element nesting an HTML5 parser builds, from a stack of
+// open tag names: a start tag pushes (void and self-closed ones do not), an end
+// tag pops up to the nearest open element of its name and is ignored when there
+// is none, as HTML5 does for ordinary elements. Implied end tags (<p>, <li>) are
+// not modelled, which only over-estimates. Returns the byte offset where the
+// stack first exceeds `limit`, or npos.
+std::size_t nesting_exceeds(std::string_view html, std::size_t limit) {
+    std::vector<std::string> open;
+    auto name_at = [&](std::size_t from) {
+        std::size_t end = from;
+        while (end < html.size() &&
+               (is_letter(html[end]) || (html[end] >= '0' && html[end] <= '9'))) {
+            ++end;
+        }
+        return std::pair{lower(html.substr(from, end - from)), end};
+    };
+    for (std::size_t i = 0; i + 1 < html.size(); ++i) {
+        if (html[i] != '<') continue;
+        if (html[i + 1] == '/') {
+            if (i + 2 >= html.size() || !is_letter(html[i + 2])) continue;
+            const std::string name = name_at(i + 2).first;
+            for (std::size_t k = open.size(); k > 0; --k) {
+                if (open[k - 1] == name) {
+                    open.resize(k - 1);
+                    break;
+                }
+            }
+            continue;
+        }
+        if (!is_letter(html[i + 1])) continue;
+        auto [name, end] = name_at(i + 1);
+        const std::size_t close = html.find('>', end);
+        const bool self_closed = close != std::string_view::npos && html[close - 1] == '/';
+        if (is_void_element(name) || self_closed) continue;
+        open.push_back(std::move(name));
+        if (open.size() > limit) return i;
+    }
+    return std::string_view::npos;
+}
+
 }  // namespace
 
-std::vector<MetaTag> extract_meta(std::string_view html) {
+Result<std::vector<MetaTag>> extract_meta(std::string_view html) {
+    if (const std::size_t at = nesting_exceeds(html, max_html_nesting);
+        at != std::string_view::npos) {
+        return make_error(Errc::too_large, "HTML nests deeper than " +
+                                               std::to_string(max_html_nesting) +
+                                               " elements (at byte " + std::to_string(at) + ")");
+    }
     std::vector<MetaTag> tags;
     GumboOptions options = kGumboDefaultOptions;
     options.max_errors = 1000;  // parse errors are only collected for reporting; bound them
