@@ -3,6 +3,7 @@
 #include <gumbo.h>
 
 #include <memory>
+#include <unordered_map>
 
 namespace aciswarm::discovery {
 namespace {
@@ -66,6 +67,7 @@ bool is_void_element(std::string_view name) {
 // stack first exceeds `limit`, or npos.
 std::size_t nesting_exceeds(std::string_view html, std::size_t limit) {
     std::vector<std::string> open;
+    std::unordered_map<std::string, std::size_t> open_count;  // end tags of closed names: O(1)
     auto name_at = [&](std::size_t from) {
         std::size_t end = from;
         while (end < html.size() &&
@@ -79,11 +81,13 @@ std::size_t nesting_exceeds(std::string_view html, std::size_t limit) {
         if (html[i + 1] == '/') {
             if (i + 2 >= html.size() || !is_letter(html[i + 2])) continue;
             const std::string name = name_at(i + 2).first;
-            for (std::size_t k = open.size(); k > 0; --k) {
-                if (open[k - 1] == name) {
-                    open.resize(k - 1);
-                    break;
-                }
+            auto it = open_count.find(name);
+            if (it == open_count.end() || it->second == 0) continue;
+            while (!open.empty()) {  // pops are paid for by their pushes
+                const bool match = open.back() == name;
+                --open_count[open.back()];
+                open.pop_back();
+                if (match) break;
             }
             continue;
         }
@@ -92,6 +96,7 @@ std::size_t nesting_exceeds(std::string_view html, std::size_t limit) {
         const std::size_t close = html.find('>', end);
         const bool self_closed = close != std::string_view::npos && html[close - 1] == '/';
         if (is_void_element(name) || self_closed) continue;
+        ++open_count[name];
         open.push_back(std::move(name));
         if (open.size() > limit) return i;
     }
@@ -109,7 +114,7 @@ Result<std::vector<MetaTag>> extract_meta(std::string_view html) {
     }
     std::vector<MetaTag> tags;
     GumboOptions options = kGumboDefaultOptions;
-    options.max_errors = 1000;  // parse errors are only collected for reporting; bound them
+    options.max_errors = 0;  // parse errors are only collected for reporting: none needed
     std::unique_ptr<GumboOutput, void (*)(GumboOutput*)> output(
         gumbo_parse_with_options(&options, html.data(), html.size()),
         [](GumboOutput* o) { gumbo_destroy_output(&kGumboDefaultOptions, o); });
