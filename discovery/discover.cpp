@@ -144,8 +144,9 @@ Result<DiscoveryResult> discover(const ImageRef& image, PageFetcher& fetcher,
             if (!page) return std::move(page).error();
             if (!*page) continue;
             const FetchResponse& response = **page;
-            const PageEndpoints endpoints =
-                page_endpoints(extract_meta(response.body), result.image);
+            auto tags = extract_meta(response.body);
+            if (!tags) return with_context(response.url, std::move(tags).error());
+            const PageEndpoints endpoints = page_endpoints(*tags, result.image);
             if (endpoints.discovery_tags == 0) {
                 result.attempts.push_back(
                     Attempt{"image", url, "no ac-discovery meta tags for " + image.name});
@@ -190,12 +191,21 @@ Result<DiscoveryResult> discover(const ImageRef& image, PageFetcher& fetcher,
 
     if (options.want_pubkeys) {
         for (const std::string& url : urls) {
+            // A failure here keeps the image endpoints already found: it is reported in
+            // pubkeys_error instead of failing the whole discovery.
             auto page = level("pubkeys", url);
-            if (!page) return std::move(page).error();
+            if (!page) {
+                result.pubkeys_error = page.error().message;
+                break;
+            }
             if (!*page) continue;
             const FetchResponse& response = **page;
-            const PageEndpoints endpoints =
-                page_endpoints(extract_meta(response.body), result.image);
+            auto tags = extract_meta(response.body);
+            if (!tags) {
+                result.pubkeys_error = with_context(response.url, std::move(tags).error()).message;
+                break;
+            }
+            const PageEndpoints endpoints = page_endpoints(*tags, result.image);
             if (endpoints.pubkeys.empty()) {
                 result.attempts.push_back(
                     Attempt{"pubkeys", url, "no ac-discovery-pubkeys meta tags for " + image.name});

@@ -6,7 +6,7 @@
 // 4xx status, on a page without matching tags, or when no template renders.
 // Images and public keys walk separately; each stops at the first level that
 // gives it a result. Any other failure (resolve, connect, TLS, timeout, page too
-// large, redirects, 5xx) stops discovery with an error naming the URL and cause.
+// large, redirects, 5xx) stops that walk with an error naming the URL and cause.
 // Each page is fetched at most once per discover() call.
 #pragma once
 
@@ -53,6 +53,9 @@ struct DiscoveryResult {
     std::vector<Endpoint> pubkeys;
     std::vector<PageInfo> pages;
     std::vector<Attempt> attempts;
+    // Why the public-key walk stopped early (a transport failure), or "". The
+    // image endpoints are kept; keys found so far are none.
+    std::string pubkeys_error;
 
     // How long this result may be reused: the smallest max-age of the pages it
     // came from; nullopt when any of them gave none.
@@ -72,8 +75,9 @@ struct DiscoveryOptions {
 std::vector<std::string> discovery_urls(std::string_view name);
 
 // Runs both walks. Fails when the image walk finds nothing (Errc::not_found, the
-// message lists every URL tried and why) or on a transport failure. Finding no
-// public keys is not an error (pubkeys stays empty; attempts say why).
+// message lists every URL tried and why) or on a transport failure during it.
+// Finding no public keys is not an error (pubkeys stays empty; attempts say
+// why); a transport failure during the key walk is reported in pubkeys_error.
 Result<DiscoveryResult> discover(const ImageRef& image, PageFetcher& fetcher,
                                  const DiscoveryOptions& options = {});
 

@@ -67,6 +67,8 @@ nlohmann::ordered_json result_json(const DiscoveryResult& r) {
         {"torrents", endpoints_json(r.torrents)},
         {"magnets", endpoints_json(r.magnets)},
         {"pubkeys", endpoints_json(r.pubkeys)},
+        {"pubkeys_error", r.pubkeys_error.empty() ? nlohmann::ordered_json(nullptr)
+                                                  : nlohmann::ordered_json(r.pubkeys_error)},
         {"pages", pages},
         {"attempts", attempts},
     };
@@ -168,6 +170,10 @@ int run_discover(std::span<const std::string> args, CliContext& ctx) {
     if (!result) {
         ctx.err << "aciswarm discover: " << result.error().message << "\n";
         return exit_failure;
+    }
+    if (!result->pubkeys_error.empty()) {
+        ctx.err << "aciswarm discover: warning: public keys not discovered: "
+                << result->pubkeys_error << "\n";
     }
     for (const Attempt& a : result->attempts) {
         ctx.log.debug(a.walk, " walk passed over ", a.url, ": ", a.outcome);

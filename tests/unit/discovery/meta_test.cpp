@@ -7,8 +7,17 @@
 namespace aciswarm::discovery {
 namespace {
 
+std::vector<MetaTag> extract_ok(std::string_view html) {
+    auto tags = extract_meta(html);
+    if (!tags) {
+        ADD_FAILURE() << tags.error().message;
+        return {};
+    }
+    return *std::move(tags);
+}
+
 TEST(DiscoveryMeta, SpecExample) {
-    const auto tags = extract_meta(R"(<!DOCTYPE html><html><head>
+    const auto tags = extract_ok(R"(<!DOCTYPE html><html><head>
 <meta name="ac-discovery" content="example.com https://storage.example.com/{os}/{arch}/{name}-{version}.{ext}">
 <meta name="ac-discovery" content="example.com hdfs://storage.example.com/{name}-{version}-{os}-{arch}.{ext}">
 <meta name="ac-discovery-pubkeys" content="example.com https://example.com/pubkeys.gpg">
@@ -25,7 +34,7 @@ TEST(DiscoveryMeta, SpecExample) {
 
 TEST(DiscoveryMeta, UnquotedAttributesAndUpperCase) {
     // The second tag's content has no spaces so it may be unquoted; the rest follows it.
-    const auto tags = extract_meta(
+    const auto tags = extract_ok(
         "<HTML><HEAD><META NAME=AC-Discovery-Pubkeys CONTENT='example.com https://e/k.gpg'>\n"
         "<meta name=ac-discovery content=\"example.com https://s/{name}.{ext}\">\n"
         "<meta name=\"ac-discovery\" content=example.com/x>\n"
@@ -38,7 +47,7 @@ TEST(DiscoveryMeta, UnquotedAttributesAndUpperCase) {
 }
 
 TEST(DiscoveryMeta, UnclosedTagsAndNoHead) {
-    const auto tags = extract_meta(
+    const auto tags = extract_ok(
         "<meta name=ac-discovery content=\"a.com https://a/{name}.{ext}\">"
         "<meta name=ac-discovery content=\"b.com https://b/{name}.{ext}\"");
     // No </meta> is needed; a tag cut off by the end of input is dropped, as HTML5 says.
@@ -47,7 +56,7 @@ TEST(DiscoveryMeta, UnclosedTagsAndNoHead) {
 }
 
 TEST(DiscoveryMeta, MetaAnywhereInDocumentOrder) {
-    const auto tags = extract_meta(R"(<html><body><div><p>text
+    const auto tags = extract_ok(R"(<html><body><div><p>text
 <meta name="ac-discovery" content="one.com https://1/{name}.{ext}">
 <table><tr><td><meta name="ac-discovery" content="two.com https://2/{name}.{ext}"></td></tr></table>
 <template><meta name="ac-discovery" content="three.com https://3/{name}.{ext}"></template>
@@ -66,7 +75,7 @@ TEST(DiscoveryMeta, MetaAnywhereInDocumentOrder) {
 }
 
 TEST(DiscoveryMeta, ContentTrimmedAndSplitAtFirstWhitespace) {
-    const auto tags = extract_meta(
+    const auto tags = extract_ok(
         "<meta name=ac-discovery content=\"  example.com \t  https://s/{name}.{ext}  \n\">");
     ASSERT_EQ(tags.size(), 1u);
     EXPECT_EQ(tags[0].prefix, "example.com");
@@ -74,7 +83,7 @@ TEST(DiscoveryMeta, ContentTrimmedAndSplitAtFirstWhitespace) {
 }
 
 TEST(DiscoveryMeta, IgnoredTags) {
-    const auto tags = extract_meta(
+    const auto tags = extract_ok(
         "<meta name=ac-discovery content=\"example.com\">"           // no template
         "<meta name=ac-discovery content=\"   \">"                   // empty
         "<meta name=ac-discovery>"                                   // no content
@@ -87,14 +96,35 @@ TEST(DiscoveryMeta, IgnoredTags) {
 }
 
 TEST(DiscoveryMeta, GarbageNeverFails) {
-    EXPECT_TRUE(extract_meta("").empty());
-    EXPECT_TRUE(extract_meta(std::string_view("\0\xff\xfe<<<>>>", 9)).empty());
-    EXPECT_TRUE(extract_meta("<meta name=\"ac-discovery\" content=\"unterminated").empty());
+    EXPECT_TRUE(extract_ok("").empty());
+    EXPECT_TRUE(extract_ok(std::string_view("\0\xff\xfe<<<>>>", 9)).empty());
+    EXPECT_TRUE(extract_ok("<meta name=\"ac-discovery\" content=\"unterminated").empty());
     std::string deep;
-    for (int i = 0; i < 2000; ++i)
+    for (int i = 0; i < 900; ++i)
         deep += "<div>";
     deep += "<meta name=ac-discovery content=\"d.com https://d/{name}.{ext}\">";
-    EXPECT_EQ(extract_meta(deep).size(), 1u);
+    EXPECT_EQ(extract_ok(deep).size(), 1u);
+}
+
+TEST(DiscoveryMeta, DeepNestingRefusedBeforeParsing) {
+    std::string deep;
+    for (int i = 0; i < 5000; ++i)
+        deep += "<div>";
+    auto r = extract_meta(deep);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::too_large);
+    EXPECT_NE(r.error().message.find("nests deeper than 1000"), std::string::npos)
+        << r.error().message;
+}
+
+TEST(DiscoveryMeta, ManyFlatTagsAreFine) {
+    // Closed, void and self-closed elements do not add up to nesting.
+    std::string flat;
+    for (int i = 0; i < 3000; ++i) {
+        flat += "<p>x</p><br><img src=a><meta name=x content=y><span/><div><b>y</b></DIV>";
+    }
+    flat += "<meta name=ac-discovery content=\"d.com https://d/{name}.{ext}\">";
+    EXPECT_EQ(extract_ok(flat).size(), 1u);
 }
 
 }  // namespace

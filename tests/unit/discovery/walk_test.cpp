@@ -204,6 +204,18 @@ TEST(DiscoveryWalk, TransportErrorStops) {
     EXPECT_EQ(f.requested.size(), 1u);
 }
 
+TEST(DiscoveryWalk, PubkeyWalkFailureKeepsImages) {
+    FakeFetcher f;
+    f.page("https://example.com/app?ac-discovery=1",
+           meta("ac-discovery", "example.com https://s/{name}.{ext}"));
+    f.fail("https://example.com?ac-discovery=1", Errc::timeout, "timeout: 30000 ms");
+    auto r = discover(ref("example.com/app"), f, opts());
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->images.size(), 1u);
+    EXPECT_TRUE(r->pubkeys.empty());
+    EXPECT_EQ(r->pubkeys_error, "https://example.com?ac-discovery=1: timeout: 30000 ms");
+}
+
 TEST(DiscoveryWalk, ServerErrorStops) {
     FakeFetcher f;
     f.page("https://example.com/app?ac-discovery=1", "", 503);
