@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agent/cli/cli.hpp"
+#include "agent/cli/store_cli.hpp"
 #include "agent/engine/engine.hpp"
 #include "agent/fetch/daemon_handoff.hpp"
 #include "agent/fetch/fetcher.hpp"
@@ -115,7 +116,7 @@ Result<std::int64_t> parse_rate(std::string_view name, const std::string& text) 
     return n * mult;
 }
 
-std::string human_bytes(std::int64_t n) {
+std::string bytes_text(std::int64_t n) {
     const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     double v = static_cast<double>(n);
     int u = 0;
@@ -139,12 +140,12 @@ class ProgressLine {
         if (p.phase != FetchPhase::done && now - last_ < std::chrono::milliseconds(200)) return;
         last_ = now;
         std::ostringstream line;
-        line << fetch_phase_name(p.phase) << " " << human_bytes(p.done);
-        if (p.total >= 0) line << " / " << human_bytes(p.total);
-        line << "  " << human_bytes(p.rate) << "/s";
+        line << fetch_phase_name(p.phase) << " " << bytes_text(p.done);
+        if (p.total >= 0) line << " / " << bytes_text(p.total);
+        line << "  " << bytes_text(p.rate) << "/s";
         if (p.phase == FetchPhase::downloading || p.phase == FetchPhase::metadata) {
-            line << "  peers " << p.peers << "  from peers " << human_bytes(p.from_peers)
-                 << ", web seeds " << human_bytes(p.from_web_seeds);
+            line << "  peers " << p.peers << "  from peers " << bytes_text(p.from_peers)
+                 << ", web seeds " << bytes_text(p.from_web_seeds);
             if (p.hash_failures > 0) line << "  hash failures " << p.hash_failures;
         }
         std::string s = line.str();
@@ -270,19 +271,7 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
     }
     const std::string seed_policy = parsed->get_or("seed-policy", "idle=24h");
 
-    std::filesystem::path root;
-    if (auto s = parsed->get("store")) {
-        root = *s;
-    } else {
-        auto r = store::default_store_root(::getuid(), std::getenv("XDG_DATA_HOME"),
-                                           std::getenv("HOME"));
-        if (!r) {
-            ctx.err << me << r.error().message << "\n";
-            return exit_failure;
-        }
-        root = *r;
-    }
-    auto st = store::Store::open(root, ctx.clock, ctx.log);
+    auto st = open_store(*parsed, ctx);  // store_cli.hpp: --store or the default root
     if (!st) {
         ctx.err << me << st.error().message << "\n";
         return exit_failure;
