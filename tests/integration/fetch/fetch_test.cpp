@@ -5,9 +5,18 @@
 // not us. Cases: web seed only (the discovered .aci URL injected as web seed),
 // the same image twice (no download the second time, by name within max-age
 // and by info hash), peer only, magnet with metadata from the peer (BEP 9), a
-// corrupt web seed plus a good peer, HTTPS fallback with the tracker down.
+// corrupt web seed plus a good peer, HTTPS fallback with the tracker down,
+// --seed-for (a second agent fetches from the first), --seed=background (the
+// seed request a stand-in daemon socket receives).
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
 
 #include <csignal>
 #include <filesystem>
@@ -169,6 +178,7 @@ class World {
     }
 
     const Image& image(const std::string& n) const { return images_.at(n); }
+    fs::path dir(const std::string& name) const { return dir_ / name; }
     fs::path new_store() { return dir_ / ("store-" + std::to_string(++stores_)); }
 
   private:
@@ -331,6 +341,109 @@ TEST_F(FetchCli, HttpsFallbackWhenTrackerIsDown) {
     EXPECT_TRUE(contains(no.err, "aciswarm fetch: ")) << no.err;
     EXPECT_TRUE(contains(no.err, "no piece from the swarm within 2s")) << no.err;
     EXPECT_EQ(no.out, "");
+}
+
+TEST_F(FetchCli, SeedForLetsASecondAgentFetchFromTheFirst) {
+    const auto& img = world_->image("web");
+    Process first =
+        world_->spawn_fetch(world_->new_store(), {"example.test/web:1.0", "--seed-for=60s", "-v"});
+    auto seeding = first.wait_for_stderr(
+        std::regex(R"(seeding (sha512-[0-9a-f]+) for 1m on port (\d+))"), 30s);
+    ASSERT_TRUE(seeding) << first.stderr_text();
+    EXPECT_EQ((*seeding)[1], img.id);
+    // The torrent (no web seed, no tracker) with the first agent as the only peer.
+    auto second = world_->fetch(world_->new_store(),
+                                {img.torrent_path.string(), "--peer=127.0.0.1:" + (*seeding)[2],
+                                 "--no-https-fallback", "--swarm-timeout=20s"});
+    ASSERT_EQ(second.status.code, 0) << second.err << "\n--- first:\n" << first.stderr_text();
+    EXPECT_EQ(second.out, img.id + "\n");
+    auto [peers, web] = sources(second.err);
+    EXPECT_EQ(peers, static_cast<long>(fs::file_size(img.aci))) << second.err;
+    EXPECT_EQ(web, 0) << second.err;
+    first.signal(SIGTERM);
+    EXPECT_TRUE(first.wait(10s));
+}
+
+// A stand-in for the daemon's API socket: accepts one connection, returns the
+// request line it read and answers with `reply`.
+class FakeDaemon {
+  public:
+    FakeDaemon(const fs::path& path, std::string reply) : path_(path) {
+        fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+        ok_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+              ::listen(fd_, 4) == 0;
+        request_ = std::async(std::launch::async, [this, reply] { return serve(reply); });
+    }
+    ~FakeDaemon() {
+        ::shutdown(fd_, SHUT_RDWR);
+        ::close(fd_);
+        std::error_code ec;
+        fs::remove(path_, ec);
+    }
+    bool ok() const { return ok_; }
+    // The request line, or "" when none came within the timeout.
+    std::string request(std::chrono::seconds timeout) {
+        if (request_.wait_for(timeout) != std::future_status::ready) return "";
+        return request_.get();
+    }
+
+  private:
+    std::string serve(const std::string& reply) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 30000) != 1) return "";
+        const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c < 0) return "";
+        std::string line;
+        char ch = 0;
+        while (line.size() < 65536 && ::recv(c, &ch, 1, 0) == 1 && ch != '\n')
+            line += ch;
+        const std::string out = reply + "\n";
+        (void)::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+        ::close(c);
+        return line;
+    }
+    fs::path path_;
+    int fd_ = -1;
+    bool ok_ = false;
+    std::future<std::string> request_;
+};
+
+TEST_F(FetchCli, SeedBackgroundHandsTheImageToTheDaemon) {
+    const auto& img = world_->image("web");
+    const fs::path store = world_->new_store();
+    const fs::path sock = world_->dir("agent-" + std::to_string(::getpid()) + ".sock");
+    FakeDaemon daemon(sock, R"({"ok":true})");
+    ASSERT_TRUE(daemon.ok());
+    auto r = world_->fetch(store, {"example.test/web:1.0", "--seed=background",
+                                   "--seed-policy=for=1h", "--daemon-socket=" + sock.string()});
+    ASSERT_EQ(r.status.code, 0) << r.err;
+    EXPECT_EQ(r.out, img.id + "\n");
+    auto req = nlohmann::json::parse(daemon.request(10s), nullptr, false);
+    ASSERT_TRUE(req.is_object()) << r.err;
+    EXPECT_EQ(req["op"], "seed");
+    EXPECT_TRUE(req["image"].get<std::string>().starts_with(img.id));
+    EXPECT_EQ(req["image"].get<std::string>().size(), std::string("sha512-").size() + 128);
+    EXPECT_EQ(req["policy"], "for=1h");
+
+    // No daemon: the image is in the store (ID printed), the handoff error is one clear line.
+    auto none = world_->fetch(store, {"example.test/web:1.0", "--seed=background",
+                                      "--daemon-socket=" + sock.string() + ".missing"});
+    EXPECT_EQ(none.status.code, 1);
+    EXPECT_EQ(none.out, img.id + "\n");
+    EXPECT_TRUE(contains(none.err, "aciswarm fetch: --seed=background: daemon socket "))
+        << none.err;
+    EXPECT_TRUE(contains(none.err, "(the image is in the store)")) << none.err;
+
+    // A daemon that refuses: its message is shown.
+    FakeDaemon refusing(sock.string() + ".2", R"({"ok":false,"error":"no such image"})");
+    ASSERT_TRUE(refusing.ok());
+    auto refused = world_->fetch(store, {"example.test/web:1.0", "--seed=background",
+                                         "--daemon-socket=" + sock.string() + ".2"});
+    EXPECT_EQ(refused.status.code, 1);
+    EXPECT_TRUE(contains(refused.err, "no such image")) << refused.err;
 }
 
 }  // namespace
