@@ -102,7 +102,7 @@ rm -rf store1
 echo "aciswarm fetch, web seed only:     $WS MiB/s  ratio $(echo "scale=2; $WS / $CURL" | bc)"
 
 # --- 2. peers only (python3-libtorrent seeds the same file; no web seed in the torrent)
-/usr/bin/python3 "$SEEDER" nows.torrent "$SEED_DIR" 2> seeder.log &
+/usr/bin/python3 "$SEEDER" nows.torrent "$SEED_DIR" --max-seconds 3600 2> seeder.log &
 PIDS+=($!)
 for _ in $(seq 600); do grep -q "^seeding" seeder.log && break; sleep 0.2; done
 SPORT=$(grep -o 'listening bittorrent 127.0.0.1:[0-9]*' seeder.log | head -1 | sed 's/.*://')

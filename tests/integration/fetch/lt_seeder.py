@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 # A python3-libtorrent seeder for aciswarm's fetch tests: a peer that is not us.
-#   lt_seeder.py TORRENT DIR [--connect ADDR:PORT]
-# Prints "listening bittorrent 127.0.0.1:PORT" once bound, "seeding" once the
-# data checked complete, "connected ADDR:PORT" when asked to connect. Exits on
-# SIGTERM, on stdin EOF is not watched, and after at most 120 s.
+#   lt_seeder.py TORRENT DIR [--connect ADDR:PORT] [--max-seconds N]
+# Checks the data, then seeds. Prints "listening bittorrent 127.0.0.1:PORT" once bound,
+# "seeding" once seeding, "connected ADDR:PORT" when asked to connect. Exits on
+# SIGTERM, or after --max-seconds (default 120).
 import sys
 import time
 
@@ -13,9 +13,15 @@ import libtorrent as lt
 def main():
     torrent, save_path = sys.argv[1], sys.argv[2]
     connect = None
-    if len(sys.argv) > 4 and sys.argv[3] == "--connect":
-        host, port = sys.argv[4].rsplit(":", 1)
-        connect = (host, int(port))
+    max_seconds = 120
+    rest = sys.argv[3:]
+    while len(rest) >= 2:
+        if rest[0] == "--connect":
+            host, port = rest[1].rsplit(":", 1)
+            connect = (host, int(port))
+        elif rest[0] == "--max-seconds":
+            max_seconds = int(rest[1])
+        rest = rest[2:]
     ses = lt.session({
         "listen_interfaces": "127.0.0.1:0",
         "enable_dht": False,
@@ -29,7 +35,7 @@ def main():
     params.ti = lt.torrent_info(torrent)
     params.save_path = save_path
     handle = ses.add_torrent(params)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + max_seconds
     listening = seeding = False
     while time.monotonic() < deadline:
         ses.wait_for_alert(500)
