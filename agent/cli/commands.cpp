@@ -4,6 +4,8 @@
 
 namespace aciswarm::agent {
 
+int run_discover(std::span<const std::string> args, CliContext& ctx);  // discover.cpp
+
 std::span<const Command> commands() {
     static constexpr Command table[] = {
         {"version", "print the version",
@@ -11,6 +13,9 @@ std::span<const Command> commands() {
              ctx.out << "aciswarm " << ACISWARM_VERSION << "\n";
              return exit_ok;
          }},
+        {"discover",
+         "find an image's .aci, .aci.asc, .torrent, magnet and key URLs (appc discovery)",
+         &run_discover},
     };
     return table;
 }
