@@ -4,14 +4,6 @@
 // at named points of an import (the binary stops itself there when
 // ACISWARM_TEST_PAUSE_AT names the point; the test waits for the stop with
 // waitpid(WUNTRACED), so there are no sleeps).
-// GCC 12 at -O1 with sanitizers reports a false maybe-uninitialized inside
-// libstdc++'s <regex> (used by tests/support/process.hpp); silenced for these
-// system headers only, which must therefore come first.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <functional>
-#include <regex>
-#pragma GCC diagnostic pop
 
 #include <gtest/gtest.h>
 #include <signal.h>
