@@ -118,7 +118,8 @@ Result<DiscoveryResult> discover(const ImageRef& image, PageFetcher& fetcher,
     Pages pages(fetcher, options.allow_http);
     const std::vector<std::string> urls = discovery_urls(image.name);
 
-    // Returns the page's tags, or nullopt after recording why the level is passed over.
+    // Returns the page (2xx), nullopt after recording why the level is passed over (4xx),
+    // or an error (transport failure, any other status).
     auto level = [&](const std::string& walk,
                      const std::string& url) -> Result<std::optional<FetchResponse>> {
         const Result<FetchResponse>& page = pages.get(url);
