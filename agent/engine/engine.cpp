@@ -2,6 +2,7 @@
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/create_torrent.hpp>
 #include <libtorrent/error_code.hpp>
 #include <libtorrent/extensions.hpp>
 #include <libtorrent/fingerprint.hpp>
@@ -173,9 +174,7 @@ Result<std::string> read_whole_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-lt::settings_pack make_settings(const EngineConfig& config);
-
-lt::settings_pack make_settings(const EngineConfig& config) {
+static lt::settings_pack make_settings(const EngineConfig& config) {
     lt::settings_pack pack;
     pack.set_int(lt::settings_pack::alert_mask,
                  static_cast<int>(static_cast<std::uint32_t>(
@@ -783,6 +782,32 @@ Status Engine::add_web_seed(TorrentId id, const std::string& url) {
     }
     it->second.handle.add_url_seed(url);
     return {};
+}
+
+Result<std::string> Engine::torrent_file(TorrentId id) const {
+    lt::torrent_handle handle;
+    {
+        std::lock_guard lock(impl_->mu);
+        auto it = impl_->entries.find(id.value);
+        if (it == impl_->entries.end()) {
+            return make_error(Errc::not_found,
+                              "torrent " + std::to_string(id.value) + ": not in the engine");
+        }
+        handle = it->second.handle;
+    }
+    std::shared_ptr<lt::torrent_info> ti = handle.torrent_file_with_hashes();
+    if (!ti || !ti->is_valid()) {
+        return make_error(Errc::not_found,
+                          "torrent " + std::to_string(id.value) + ": no metadata yet");
+    }
+    try {
+        lt::create_torrent ct(*ti);
+        const std::vector<char> buf = ct.generate_buf();
+        return std::string(buf.begin(), buf.end());
+    } catch (const std::exception& e) {
+        return make_error(Errc::internal,
+                          "torrent " + std::to_string(id.value) + ": .torrent: " + e.what());
+    }
 }
 
 Result<TorrentStatus> Engine::status(TorrentId id) const {

@@ -203,6 +203,11 @@ class Engine {
     Status add_peer(TorrentId id, const PeerEndpoint& peer);
     Status add_web_seed(TorrentId id, const std::string& url);
 
+    // The bencoded .torrent of a torrent with metadata (a magnet download's
+    // once its metadata arrived; call after finished so v2 piece layers are
+    // complete), e.g. to keep it beside an image fetched by magnet.
+    Result<std::string> torrent_file(TorrentId id) const;
+
     Result<TorrentStatus> status(TorrentId id) const;
     std::vector<TorrentStatus> status_all() const;
     std::optional<TorrentId> find(const InfoHash& hash) const;  // v1 or truncated v2

@@ -143,6 +143,13 @@ TEST_F(EngineTest, MagnetGetsMetadataFromThePeer) {
     EXPECT_TRUE(st->has_metadata);
     EXPECT_EQ(st->name, "app-1.0.aci");
     EXPECT_EQ(test::read_file(dir_ / "leech" / "app-1.0.aci"), content_);
+    // The .torrent rebuilt from the metadata has the same identity.
+    auto rebuilt = leecher->torrent_file(*id);
+    ASSERT_TRUE(rebuilt) << rebuilt.error().message;
+    auto meta = parse_torrent(*rebuilt);
+    ASSERT_TRUE(meta) << meta.error().message;
+    EXPECT_EQ(*meta->info_hashes.v1, *hashes_.v1);
+    EXPECT_EQ(*meta->info_hashes.v2, *hashes_.v2);
 }
 
 TEST_F(EngineTest, SeedCheckFindsCorruptData) {
