@@ -172,6 +172,21 @@ Result<std::string> read_whole_file(const std::filesystem::path& path) {
     return ss.str();
 }
 
+// Maps a single-file torrent's file to another name inside save_path.
+Status rename_single_file(lt::add_torrent_params& params, const std::string& name,
+                          const std::string& what) {
+    if (params.ti->num_files() != 1) {
+        return make_error(Errc::invalid_argument,
+                          what + ": content_name needs a single-file torrent");
+    }
+    if (name.find('/') != std::string::npos || name == "." || name == "..") {
+        return make_error(Errc::invalid_argument,
+                          what + ": content_name '" + name + "' is not a file name");
+    }
+    params.renamed_files[lt::file_index_t{0}] = name;
+    return {};
+}
+
 }  // namespace
 
 static lt::settings_pack make_settings(const EngineConfig& config) {
@@ -696,6 +711,14 @@ Result<TorrentId> Engine::add_download(const AddDownload& request) {
         what = "magnet " + (params.name.empty() ? request.magnet_uri.substr(0, 60) : params.name);
     }
     params.save_path = request.save_path.string();
+    if (!request.content_name.empty()) {
+        if (!params.ti) {
+            return make_error(Errc::invalid_argument,
+                              what + ": content_name needs the .torrent, not a magnet link");
+        }
+        if (auto ok = rename_single_file(params, request.content_name, what); !ok)
+            return ok.error();
+    }
     for (const auto& ws : request.web_seeds) {
         if (std::find(params.url_seeds.begin(), params.url_seeds.end(), ws) ==
             params.url_seeds.end()) {
@@ -720,7 +743,12 @@ Result<TorrentId> Engine::add_seed(const AddSeed& request) {
         return make_error(Errc::invalid_argument, std::string("seed torrent: ") + e.what());
     }
     const std::string what = "seed " + params.ti->name();
-    const auto content = request.save_path / params.ti->name();
+    if (!request.content_name.empty()) {
+        if (auto ok = rename_single_file(params, request.content_name, what); !ok)
+            return ok.error();
+    }
+    const auto content = request.save_path /
+                         (request.content_name.empty() ? params.ti->name() : request.content_name);
     std::error_code ec;
     if (!std::filesystem::exists(content, ec)) {
         return make_error(Errc::not_found, what + ": " + content.string() + " does not exist");

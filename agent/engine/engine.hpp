@@ -154,6 +154,9 @@ struct AddDownload {
     std::string magnet_uri{};
     // Directory the torrent's file(s) are written into (created if missing).
     std::filesystem::path save_path{};
+    // Single-file torrents given as .torrent bytes: the file's name inside
+    // save_path instead of the torrent's name (e.g. a store staging name).
+    std::string content_name{};
     // Extra BEP 19 url seeds (e.g. the discovered HTTPS .aci URL) and trackers
     // (each in its own tier after the torrent's own).
     std::vector<std::string> web_seeds{};
@@ -167,6 +170,9 @@ struct AddSeed {
     // Directory holding the torrent's content under its name
     // (single-file torrent "x.aci": save_path/x.aci).
     std::filesystem::path save_path{};
+    // Single-file torrents: the content's file name inside save_path when it
+    // differs from the torrent's name (e.g. a content-addressed store blob).
+    std::string content_name{};
     // true: hash every piece before serving (state checking → seeding, or
     // → downloading with total_done < total_wanted when the data is
     // incomplete or corrupt). false: libtorrent seed_mode, trusting the file

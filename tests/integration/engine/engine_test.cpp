@@ -128,6 +128,33 @@ TEST_F(EngineTest, DownloadsFromAPeerAddedDirectly) {
     EXPECT_EQ(leecher->find(hashes_.v2->truncated())->value, id->value);
 }
 
+TEST_F(EngineTest, ContentNamesDifferFromTheTorrentName) {
+    // Seed a file stored under another name (a store blob), download into another name.
+    test::write_file(dir_ / "blobs" / "sha512-abc", content_);
+    auto seeder = start();
+    ASSERT_TRUE(seeder);
+    auto sid = seeder->add_seed(
+        {.torrent = torrent_, .save_path = dir_ / "blobs", .content_name = "sha512-abc"});
+    ASSERT_TRUE(sid) << sid.error().message;
+    auto sst = seeder->wait_checked(*sid, 20s);
+    ASSERT_TRUE(sst);
+    EXPECT_EQ(sst->state, TorrentState::seeding);
+    auto leecher = start();
+    ASSERT_TRUE(leecher);
+    auto id =
+        leecher->add_download({.torrent = torrent_,
+                               .save_path = dir_ / "staging",
+                               .content_name = "download-1.part",
+                               .peers = {PeerEndpoint::v4({127, 0, 0, 1}, seeder->listen_port())}});
+    ASSERT_TRUE(id) << id.error().message;
+    ASSERT_TRUE(leecher->wait_finished(*id, 30s));
+    EXPECT_EQ(test::read_file(dir_ / "staging" / "download-1.part"), content_);
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "staging" / "app-1.0.aci"));
+    auto bad = leecher->add_download(
+        {.magnet_uri = *make_magnet(torrent_), .save_path = dir_ / "x", .content_name = "y"});
+    EXPECT_FALSE(bad);
+}
+
 TEST_F(EngineTest, MagnetGetsMetadataFromThePeer) {
     auto [seeder, seeder_ep] = start_seeder();
     ASSERT_TRUE(seeder);
