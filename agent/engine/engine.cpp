@@ -191,10 +191,11 @@ Status rename_single_file(lt::add_torrent_params& params, const std::string& nam
 
 static lt::settings_pack make_settings(const EngineConfig& config) {
     lt::settings_pack pack;
-    pack.set_int(lt::settings_pack::alert_mask,
-                 static_cast<int>(static_cast<std::uint32_t>(
-                     lt::alert_category::error | lt::alert_category::status |
-                     lt::alert_category::storage | lt::alert_category::tracker)));
+    pack.set_int(
+        lt::settings_pack::alert_mask,
+        static_cast<int>(static_cast<std::uint32_t>(
+            lt::alert_category::error | lt::alert_category::status | lt::alert_category::storage |
+            lt::alert_category::tracker | lt::alert_category::peer)));
     pack.set_int(lt::settings_pack::alert_queue_size, 10000);
     pack.set_str(lt::settings_pack::listen_interfaces, join(config.listen_interfaces, ','));
     pack.set_bool(lt::settings_pack::enable_dht, config.dht);
@@ -370,13 +371,17 @@ struct Engine::Impl {
         if (auto* sr = lt::alert_cast<lt::save_resume_data_alert>(a)) {
             const auto hashes = detail::from_lt(sr->params.info_hashes);
             std::vector<char> buf = lt::write_resume_data_buf(sr->params);
+            // Under mu, and only for torrents still in the engine: remove()
+            // erases the entry before deleting the file, so a late save can't
+            // bring a removed torrent's resume file back.
+            std::lock_guard lock(mu);
+            --resume_outstanding;
+            if (find_by_handle(sr->handle) == nullptr) return;
             if (auto ok = write_file_atomically(resume_path(hashes), buf); !ok) {
                 log.warn("resume data ", hashes.best().hex(), ": ", ok.error().message);
             } else {
                 log.debug("saved resume data for ", hashes.best().hex());
             }
-            std::lock_guard lock(mu);
-            --resume_outstanding;
             return;
         }
         if (auto* sf = lt::alert_cast<lt::save_resume_data_failed_alert>(a)) {
@@ -393,6 +398,14 @@ struct Engine::Impl {
         }
         if (auto* us = lt::alert_cast<lt::url_seed_alert>(a)) {
             log.warn("web seed: ", us->message());
+            std::lock_guard lock(mu);
+            if (Entry* e = find_by_handle(us->handle)) {
+                event(events, EngineEvent::Kind::web_seed_failed, *e, us->message());
+            }
+            return;
+        }
+        if (auto* pb = lt::alert_cast<lt::peer_ban_alert>(a)) {
+            log.debug("banned ", pb->message());
             return;
         }
         if (auto* fe = lt::alert_cast<lt::file_error_alert>(a)) {

@@ -135,10 +135,11 @@ struct EngineEvent {
     enum class Kind {
         added,
         metadata_received,
-        checked,      // data check done (seeds: finished tells whether it was complete)
-        finished,     // all wanted pieces verified
-        hash_failed,  // a piece failed its hash check (message: piece index)
-        error,        // torrent error (message); the torrent is paused
+        checked,          // data check done (seeds: finished tells whether it was complete)
+        finished,         // all wanted pieces verified
+        hash_failed,      // a piece failed its hash check (message: piece index)
+        error,            // torrent error (message); the torrent is paused
+        web_seed_failed,  // a web seed failed or was banned (message: URL and reason)
         removed,
     };
     Kind kind;
