@@ -258,6 +258,11 @@ struct Engine::Impl {
         std::shared_ptr<SourceCounters> counters;
         bool checked = false;
         bool finished = false;
+        // All pieces verified; waiting for libtorrent to write them out
+        // (flush_cache → cache_flushed_alert) before calling it finished, as
+        // a piece can pass its hash check while its blocks are still queued
+        // for writing.
+        bool flush_requested = false;
         int hash_failures = 0;
         std::string error;
     };
@@ -430,7 +435,11 @@ struct Engine::Impl {
         Entry* e = find_by_handle(ta->handle);
         if (e == nullptr) return;
         const bool was_finished = e->finished;
-        if (st && st->is_finished && !st->errc) e->finished = true;
+        if (st && st->is_finished && !st->errc && !e->finished && !e->flush_requested) {
+            e->flush_requested = true;
+            e->handle.flush_cache();
+        }
+        if (type == lt::cache_flushed_alert::alert_type && e->flush_requested) e->finished = true;
         switch (type) {
             case lt::metadata_received_alert::alert_type:
                 e->hashes = detail::from_lt(ta->handle.info_hashes());
