@@ -2,6 +2,7 @@
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/create_torrent.hpp>
 #include <libtorrent/error_code.hpp>
 #include <libtorrent/extensions.hpp>
 #include <libtorrent/fingerprint.hpp>
@@ -171,16 +172,30 @@ Result<std::string> read_whole_file(const std::filesystem::path& path) {
     return ss.str();
 }
 
+// Maps a single-file torrent's file to another name inside save_path.
+Status rename_single_file(lt::add_torrent_params& params, const std::string& name,
+                          const std::string& what) {
+    if (params.ti->num_files() != 1) {
+        return make_error(Errc::invalid_argument,
+                          what + ": content_name needs a single-file torrent");
+    }
+    if (name.find('/') != std::string::npos || name == "." || name == "..") {
+        return make_error(Errc::invalid_argument,
+                          what + ": content_name '" + name + "' is not a file name");
+    }
+    params.renamed_files[lt::file_index_t{0}] = name;
+    return {};
+}
+
 }  // namespace
 
-lt::settings_pack make_settings(const EngineConfig& config);
-
-lt::settings_pack make_settings(const EngineConfig& config) {
+static lt::settings_pack make_settings(const EngineConfig& config) {
     lt::settings_pack pack;
-    pack.set_int(lt::settings_pack::alert_mask,
-                 static_cast<int>(static_cast<std::uint32_t>(
-                     lt::alert_category::error | lt::alert_category::status |
-                     lt::alert_category::storage | lt::alert_category::tracker)));
+    pack.set_int(
+        lt::settings_pack::alert_mask,
+        static_cast<int>(static_cast<std::uint32_t>(
+            lt::alert_category::error | lt::alert_category::status | lt::alert_category::storage |
+            lt::alert_category::tracker | lt::alert_category::peer)));
     pack.set_int(lt::settings_pack::alert_queue_size, 10000);
     pack.set_str(lt::settings_pack::listen_interfaces, join(config.listen_interfaces, ','));
     pack.set_bool(lt::settings_pack::enable_dht, config.dht);
@@ -243,6 +258,11 @@ struct Engine::Impl {
         std::shared_ptr<SourceCounters> counters;
         bool checked = false;
         bool finished = false;
+        // All pieces verified; waiting for libtorrent to write them out
+        // (flush_cache → cache_flushed_alert) before calling it finished, as
+        // a piece can pass its hash check while its blocks are still queued
+        // for writing.
+        bool flush_requested = false;
         int hash_failures = 0;
         std::string error;
     };
@@ -356,13 +376,17 @@ struct Engine::Impl {
         if (auto* sr = lt::alert_cast<lt::save_resume_data_alert>(a)) {
             const auto hashes = detail::from_lt(sr->params.info_hashes);
             std::vector<char> buf = lt::write_resume_data_buf(sr->params);
+            // Under mu, and only for torrents still in the engine: remove()
+            // erases the entry before deleting the file, so a late save can't
+            // bring a removed torrent's resume file back.
+            std::lock_guard lock(mu);
+            --resume_outstanding;
+            if (find_by_handle(sr->handle) == nullptr) return;
             if (auto ok = write_file_atomically(resume_path(hashes), buf); !ok) {
                 log.warn("resume data ", hashes.best().hex(), ": ", ok.error().message);
             } else {
                 log.debug("saved resume data for ", hashes.best().hex());
             }
-            std::lock_guard lock(mu);
-            --resume_outstanding;
             return;
         }
         if (auto* sf = lt::alert_cast<lt::save_resume_data_failed_alert>(a)) {
@@ -379,6 +403,14 @@ struct Engine::Impl {
         }
         if (auto* us = lt::alert_cast<lt::url_seed_alert>(a)) {
             log.warn("web seed: ", us->message());
+            std::lock_guard lock(mu);
+            if (Entry* e = find_by_handle(us->handle)) {
+                event(events, EngineEvent::Kind::web_seed_failed, *e, us->message());
+            }
+            return;
+        }
+        if (auto* pb = lt::alert_cast<lt::peer_ban_alert>(a)) {
+            log.debug("banned ", pb->message());
             return;
         }
         if (auto* fe = lt::alert_cast<lt::file_error_alert>(a)) {
@@ -403,7 +435,11 @@ struct Engine::Impl {
         Entry* e = find_by_handle(ta->handle);
         if (e == nullptr) return;
         const bool was_finished = e->finished;
-        if (st && st->is_finished && !st->errc) e->finished = true;
+        if (st && st->is_finished && !st->errc && !e->finished && !e->flush_requested) {
+            e->flush_requested = true;
+            e->handle.flush_cache();
+        }
+        if (type == lt::cache_flushed_alert::alert_type && e->flush_requested) e->finished = true;
         switch (type) {
             case lt::metadata_received_alert::alert_type:
                 e->hashes = detail::from_lt(ta->handle.info_hashes());
@@ -697,6 +733,14 @@ Result<TorrentId> Engine::add_download(const AddDownload& request) {
         what = "magnet " + (params.name.empty() ? request.magnet_uri.substr(0, 60) : params.name);
     }
     params.save_path = request.save_path.string();
+    if (!request.content_name.empty()) {
+        if (!params.ti) {
+            return make_error(Errc::invalid_argument,
+                              what + ": content_name needs the .torrent, not a magnet link");
+        }
+        if (auto ok = rename_single_file(params, request.content_name, what); !ok)
+            return ok.error();
+    }
     for (const auto& ws : request.web_seeds) {
         if (std::find(params.url_seeds.begin(), params.url_seeds.end(), ws) ==
             params.url_seeds.end()) {
@@ -721,7 +765,12 @@ Result<TorrentId> Engine::add_seed(const AddSeed& request) {
         return make_error(Errc::invalid_argument, std::string("seed torrent: ") + e.what());
     }
     const std::string what = "seed " + params.ti->name();
-    const auto content = request.save_path / params.ti->name();
+    if (!request.content_name.empty()) {
+        if (auto ok = rename_single_file(params, request.content_name, what); !ok)
+            return ok.error();
+    }
+    const auto content = request.save_path /
+                         (request.content_name.empty() ? params.ti->name() : request.content_name);
     std::error_code ec;
     if (!std::filesystem::exists(content, ec)) {
         return make_error(Errc::not_found, what + ": " + content.string() + " does not exist");
@@ -783,6 +832,32 @@ Status Engine::add_web_seed(TorrentId id, const std::string& url) {
     }
     it->second.handle.add_url_seed(url);
     return {};
+}
+
+Result<std::string> Engine::torrent_file(TorrentId id) const {
+    lt::torrent_handle handle;
+    {
+        std::lock_guard lock(impl_->mu);
+        auto it = impl_->entries.find(id.value);
+        if (it == impl_->entries.end()) {
+            return make_error(Errc::not_found,
+                              "torrent " + std::to_string(id.value) + ": not in the engine");
+        }
+        handle = it->second.handle;
+    }
+    std::shared_ptr<lt::torrent_info> ti = handle.torrent_file_with_hashes();
+    if (!ti || !ti->is_valid()) {
+        return make_error(Errc::not_found,
+                          "torrent " + std::to_string(id.value) + ": no metadata yet");
+    }
+    try {
+        lt::create_torrent ct(*ti);
+        const std::vector<char> buf = ct.generate_buf();
+        return std::string(buf.begin(), buf.end());
+    } catch (const std::exception& e) {
+        return make_error(Errc::internal,
+                          "torrent " + std::to_string(id.value) + ": .torrent: " + e.what());
+    }
 }
 
 Result<TorrentStatus> Engine::status(TorrentId id) const {

@@ -135,10 +135,11 @@ struct EngineEvent {
     enum class Kind {
         added,
         metadata_received,
-        checked,      // data check done (seeds: finished tells whether it was complete)
-        finished,     // all wanted pieces verified
-        hash_failed,  // a piece failed its hash check (message: piece index)
-        error,        // torrent error (message); the torrent is paused
+        checked,          // data check done (seeds: finished tells whether it was complete)
+        finished,         // all wanted pieces verified
+        hash_failed,      // a piece failed its hash check (message: piece index)
+        error,            // torrent error (message); the torrent is paused
+        web_seed_failed,  // a web seed failed or was banned (message: URL and reason)
         removed,
     };
     Kind kind;
@@ -154,6 +155,9 @@ struct AddDownload {
     std::string magnet_uri{};
     // Directory the torrent's file(s) are written into (created if missing).
     std::filesystem::path save_path{};
+    // Single-file torrents given as .torrent bytes: the file's name inside
+    // save_path instead of the torrent's name (e.g. a store staging name).
+    std::string content_name{};
     // Extra BEP 19 url seeds (e.g. the discovered HTTPS .aci URL) and trackers
     // (each in its own tier after the torrent's own).
     std::vector<std::string> web_seeds{};
@@ -167,6 +171,9 @@ struct AddSeed {
     // Directory holding the torrent's content under its name
     // (single-file torrent "x.aci": save_path/x.aci).
     std::filesystem::path save_path{};
+    // Single-file torrents: the content's file name inside save_path when it
+    // differs from the torrent's name (e.g. a content-addressed store blob).
+    std::string content_name{};
     // true: hash every piece before serving (state checking → seeding, or
     // → downloading with total_done < total_wanted when the data is
     // incomplete or corrupt). false: libtorrent seed_mode, trusting the file
@@ -202,6 +209,11 @@ class Engine {
     // Connects to a peer for this torrent now (tracker-less use and tests).
     Status add_peer(TorrentId id, const PeerEndpoint& peer);
     Status add_web_seed(TorrentId id, const std::string& url);
+
+    // The bencoded .torrent of a torrent with metadata (a magnet download's
+    // once its metadata arrived; call after finished so v2 piece layers are
+    // complete), e.g. to keep it beside an image fetched by magnet.
+    Result<std::string> torrent_file(TorrentId id) const;
 
     Result<TorrentStatus> status(TorrentId id) const;
     std::vector<TorrentStatus> status_all() const;

@@ -128,6 +128,33 @@ TEST_F(EngineTest, DownloadsFromAPeerAddedDirectly) {
     EXPECT_EQ(leecher->find(hashes_.v2->truncated())->value, id->value);
 }
 
+TEST_F(EngineTest, ContentNamesDifferFromTheTorrentName) {
+    // Seed a file stored under another name (a store blob), download into another name.
+    test::write_file(dir_ / "blobs" / "sha512-abc", content_);
+    auto seeder = start();
+    ASSERT_TRUE(seeder);
+    auto sid = seeder->add_seed(
+        {.torrent = torrent_, .save_path = dir_ / "blobs", .content_name = "sha512-abc"});
+    ASSERT_TRUE(sid) << sid.error().message;
+    auto sst = seeder->wait_checked(*sid, 20s);
+    ASSERT_TRUE(sst);
+    EXPECT_EQ(sst->state, TorrentState::seeding);
+    auto leecher = start();
+    ASSERT_TRUE(leecher);
+    auto id =
+        leecher->add_download({.torrent = torrent_,
+                               .save_path = dir_ / "staging",
+                               .content_name = "download-1.part",
+                               .peers = {PeerEndpoint::v4({127, 0, 0, 1}, seeder->listen_port())}});
+    ASSERT_TRUE(id) << id.error().message;
+    ASSERT_TRUE(leecher->wait_finished(*id, 30s));
+    EXPECT_EQ(test::read_file(dir_ / "staging" / "download-1.part"), content_);
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "staging" / "app-1.0.aci"));
+    auto bad = leecher->add_download(
+        {.magnet_uri = *make_magnet(torrent_), .save_path = dir_ / "x", .content_name = "y"});
+    EXPECT_FALSE(bad);
+}
+
 TEST_F(EngineTest, MagnetGetsMetadataFromThePeer) {
     auto [seeder, seeder_ep] = start_seeder();
     ASSERT_TRUE(seeder);
@@ -143,6 +170,13 @@ TEST_F(EngineTest, MagnetGetsMetadataFromThePeer) {
     EXPECT_TRUE(st->has_metadata);
     EXPECT_EQ(st->name, "app-1.0.aci");
     EXPECT_EQ(test::read_file(dir_ / "leech" / "app-1.0.aci"), content_);
+    // The .torrent rebuilt from the metadata has the same identity.
+    auto rebuilt = leecher->torrent_file(*id);
+    ASSERT_TRUE(rebuilt) << rebuilt.error().message;
+    auto meta = parse_torrent(*rebuilt);
+    ASSERT_TRUE(meta) << meta.error().message;
+    EXPECT_EQ(*meta->info_hashes.v1, *hashes_.v1);
+    EXPECT_EQ(*meta->info_hashes.v2, *hashes_.v2);
 }
 
 TEST_F(EngineTest, SeedCheckFindsCorruptData) {
@@ -261,21 +295,23 @@ TEST_F(EngineTest, CorruptWebSeedPlusGoodPeerGivesTheRightBytes) {
     std::mutex mu;
     std::condition_variable cv;
     int failures_seen = 0;
+    bool web_seed_banned = false;
     leecher->set_event_callback([&](const EngineEvent& ev) {
-        if (ev.kind == EngineEvent::Kind::hash_failed) {
-            std::lock_guard lock(mu);
-            ++failures_seen;
-            cv.notify_all();
-        }
+        std::lock_guard lock(mu);
+        if (ev.kind == EngineEvent::Kind::hash_failed) ++failures_seen;
+        if (ev.kind == EngineEvent::Kind::web_seed_failed) web_seed_banned = true;
+        cv.notify_all();
     });
-    // Web seed first, so it certainly delivers (bad) pieces; then the good peer.
+    // Web seed alone first, until libtorrent bans it for its corrupt pieces;
+    // then the good peer. (Pieces mixing blocks of a corrupt web seed and a
+    // good peer can get the good peer banned too: docs/engine.md.)
     auto id = leecher->add_download({.torrent = torrent_,
                                      .save_path = dir_ / "leech",
                                      .web_seeds = {server->url("app-1.0.aci")}});
     ASSERT_TRUE(id);
     {
         std::unique_lock lock(mu);
-        ASSERT_TRUE(cv.wait_for(lock, 20s, [&] { return failures_seen > 0; }));
+        ASSERT_TRUE(cv.wait_for(lock, 20s, [&] { return failures_seen > 0 && web_seed_banned; }));
     }
     ASSERT_TRUE(leecher->add_peer(*id, seeder_ep));
     auto st = leecher->wait_finished(*id, 30s);
