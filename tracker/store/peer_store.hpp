@@ -1,0 +1,199 @@
+// The sharded peer store: info hash -> Swarm, split over kShards shards, each
+// behind its own mutex, so workers announcing different torrents rarely meet.
+//
+// Memory layout (per IPv4 peer 12 bytes, per IPv6 peer 24 bytes, vectors grow
+// by 1.5x): a peer is its compact wire form (BEP 23 / BEP 7: address + port,
+// network order) plus flags and the last announce time in seconds since the
+// store's epoch. Peers of a family are kept sorted by compact form, so lookup
+// is a binary search and the (ip, port) key is unique by construction.
+//
+// The hot path (announce of a known peer) does not allocate: it finds the
+// swarm, binary-searches the peer and updates it in place. Allocation happens
+// only when a swarm or a peer vector grows.
+//
+// Thread-safety: every public method may be called from any thread; a shard's
+// mutex is held only inside with_swarm()/for_each()/expire(). Time comes from
+// the injected Clock.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/info_hash.hpp"
+#include "common/peer_endpoint.hpp"
+
+namespace aciswarm::tracker {
+
+namespace peer_flag {
+inline constexpr std::uint8_t seeder = 1;
+inline constexpr std::uint8_t completed_counted = 2;  // this peer's completion was counted
+inline constexpr std::uint8_t unlisted = 4;           // surge: completed here, about to leave
+}  // namespace peer_flag
+
+template <std::size_t N>
+struct PeerRecord {
+    std::array<std::uint8_t, N> key;  // compact address + port
+    std::uint8_t flags = 0;
+    std::uint32_t last_seen = 0;  // seconds since the store epoch
+};
+using PeerV4 = PeerRecord<PeerEndpoint::compact_v4_size>;
+using PeerV6 = PeerRecord<PeerEndpoint::compact_v6_size>;
+static_assert(sizeof(PeerV4) == 12);
+static_assert(sizeof(PeerV6) == 24);
+
+template <std::size_t N>
+class PeerList {
+  public:
+    using Record = PeerRecord<N>;
+    static constexpr std::size_t key_size = N;
+    std::size_t size() const { return peers_.size(); }
+    Record& operator[](std::size_t i) { return peers_[i]; }
+    const Record& operator[](std::size_t i) const { return peers_[i]; }
+
+    // Index of the peer with this key, or -1.
+    std::ptrdiff_t find(const std::array<std::uint8_t, N>& key) const {
+        auto it = lower(key);
+        if (it != peers_.end() && it->key == key) return it - peers_.begin();
+        return -1;
+    }
+    // Inserts a new record; returns its index.
+    std::size_t insert(const std::array<std::uint8_t, N>& key) {
+        if (peers_.size() == peers_.capacity()) {
+            peers_.reserve(std::max<std::size_t>(4, peers_.capacity() + peers_.capacity() / 2));
+        }
+        auto it = lower(key);
+        const auto index = it - peers_.begin();
+        peers_.insert(it, Record{key, 0, 0});
+        return static_cast<std::size_t>(index);
+    }
+    void erase(std::size_t index) {
+        peers_.erase(peers_.begin() + static_cast<std::ptrdiff_t>(index));
+    }
+    // Removes records for which drop(record) is true; returns how many seeders went.
+    template <class Pred>
+    std::size_t erase_if(Pred drop, std::size_t& seeders_removed) {
+        std::size_t removed = 0;
+        auto out = peers_.begin();
+        for (auto it = peers_.begin(); it != peers_.end(); ++it) {
+            if (drop(*it)) {
+                ++removed;
+                if (it->flags & peer_flag::seeder) ++seeders_removed;
+            } else {
+                *out++ = *it;
+            }
+        }
+        peers_.erase(out, peers_.end());
+        if (peers_.empty()) peers_.shrink_to_fit();
+        return removed;
+    }
+    std::size_t capacity_bytes() const { return peers_.capacity() * sizeof(Record); }
+
+  private:
+    typename std::vector<Record>::const_iterator lower(
+        const std::array<std::uint8_t, N>& key) const {
+        return std::lower_bound(peers_.begin(), peers_.end(), key,
+                                [](const Record& r, const auto& k) { return r.key < k; });
+    }
+    typename std::vector<Record>::iterator lower(const std::array<std::uint8_t, N>& key) {
+        return std::lower_bound(peers_.begin(), peers_.end(), key,
+                                [](const Record& r, const auto& k) { return r.key < k; });
+    }
+    std::vector<Record> peers_;
+};
+
+// One torrent's peers, both families in one swarm.
+struct Swarm {
+    PeerList<PeerEndpoint::compact_v4_size> v4;
+    PeerList<PeerEndpoint::compact_v6_size> v6;
+    std::uint32_t seeders = 0;     // both families
+    std::uint32_t downloaded = 0;  // completions, once per peer
+    std::uint32_t cursor = 0;      // small mode: where the next peer list starts
+    bool whitelisted = false;      // present in --dir
+
+    std::size_t peer_count() const { return v4.size() + v6.size(); }
+};
+
+class PeerStore {
+  public:
+    static constexpr std::size_t kShards = 64;
+
+    explicit PeerStore(const Clock& clock);
+
+    // Seconds since the store's epoch (the time base of PeerRecord::last_seen).
+    std::uint32_t now_seconds() const;
+
+    using Map = std::unordered_map<InfoHash, Swarm>;
+
+    // Runs f(Map&) with the shard that holds `hash` locked; f finds, creates or erases
+    // swarms in it (and reports created/erased ones via note_torrent_added/removed).
+    template <class F>
+    auto with_shard(const InfoHash& hash, F&& f) {
+        Shard& shard = shard_for(hash);
+        std::lock_guard lock(shard.mutex);
+        return f(shard.swarms);
+    }
+    template <class F>
+    auto with_shard(const InfoHash& hash, F&& f) const {
+        const Shard& shard = shards_[shard_index(hash)];
+        std::lock_guard lock(shard.mutex);
+        return f(std::as_const(shard.swarms));
+    }
+
+    // Calls f(hash, const Swarm&) for every swarm, one shard locked at a time.
+    template <class F>
+    void for_each(F&& f) const {
+        for (const Shard& shard : shards_) {
+            std::lock_guard lock(shard.mutex);
+            for (const auto& [hash, swarm] : shard.swarms)
+                f(hash, swarm);
+        }
+    }
+    // Same, mutable.
+    template <class F>
+    void for_each_mut(F&& f) {
+        for (Shard& shard : shards_) {
+            std::lock_guard lock(shard.mutex);
+            for (auto& [hash, swarm] : shard.swarms)
+                f(hash, swarm);
+        }
+    }
+
+    // Drops peers not seen for `timeout_seconds`, and swarms that are empty and not
+    // whitelisted. Returns the number of peers dropped.
+    std::size_t expire(std::uint32_t timeout_seconds);
+
+    std::size_t torrent_count() const;
+    // Number of torrents in this store (the caller's lock-free estimate for caps).
+    std::size_t torrents_estimate() const { return torrents_.load(std::memory_order_relaxed); }
+    void note_torrent_added() { torrents_.fetch_add(1, std::memory_order_relaxed); }
+    void note_torrent_removed() { torrents_.fetch_sub(1, std::memory_order_relaxed); }
+
+    // Erases one swarm; returns whether it existed.
+    bool erase(const InfoHash& hash);
+
+  private:
+    struct alignas(64) Shard {
+        mutable std::mutex mutex;
+        Map swarms;
+    };
+    // Info hashes are uniformly distributed: two bytes are enough to pick a shard.
+    static std::size_t shard_index(const InfoHash& hash) {
+        return (hash.data()[0] ^ (hash.data()[7] << 3)) % kShards;
+    }
+    Shard& shard_for(const InfoHash& hash) { return shards_[shard_index(hash)]; }
+
+    const Clock& clock_;
+    Clock::SteadyTime epoch_;
+    std::array<Shard, kShards> shards_;
+    std::atomic<std::size_t> torrents_{0};
+};
+
+}  // namespace aciswarm::tracker
