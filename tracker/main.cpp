@@ -98,13 +98,13 @@ int run(const std::vector<std::string>& args) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 
+    // Before binding, so it exists once the "listening" lines are out.
+    if (!pidfile.empty()) std::ofstream(pidfile) << ::getpid() << "\n";
     Server server(tracker, log, so);
     if (auto ok = server.bind(); !ok) {
         log.error(ok.error().message);
+        if (!pidfile.empty()) std::filesystem::remove(pidfile);
         return 1;
-    }
-    if (!pidfile.empty()) {
-        std::ofstream(pidfile) << ::getpid() << "\n";
     }
     server.start();
     log.info("tracking in ", mode_name(config->settings.mode), " mode with ", so.workers,
