@@ -1,5 +1,6 @@
 #include "tracker/frontend/udp/udp_packet.hpp"
 
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 
@@ -27,12 +28,14 @@ void put64(std::uint8_t* p, std::uint64_t v) {
     put32(p + 4, static_cast<std::uint32_t>(v));
 }
 
-template <class... Args>
-Parse error(const Request& r, const char* fmt, Args... args) {
+__attribute__((format(printf, 2, 3))) Parse error(const Request& r, const char* fmt, ...) {
     Parse p;
     p.state = Parse::State::error;
     p.request = r;
-    std::snprintf(p.message.data(), p.message.size(), fmt, args...);
+    va_list args;
+    va_start(args, fmt);
+    std::vsnprintf(p.message.data(), p.message.size(), fmt, args);
+    va_end(args);
     return p;
 }
 
