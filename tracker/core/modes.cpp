@@ -81,26 +81,16 @@ template <class Ok>
 void sample(Candidates& c, std::uint32_t want, FastRng& rng, Ok ok) {
     const std::uint32_t n = c.size();
     if (n == 0 || want == 0) return;
-    if (n <= 4 * want) {
-        // Reservoir sampling (algorithm R) over the whole, small, candidate set.
-        std::uint32_t picked[kMaxPeersLimit];
-        std::uint32_t seen = 0;
-        for (std::uint32_t i = 0; i < n; ++i) {
-            if (!ok(i)) continue;
-            if (seen < want) {
-                picked[seen] = i;
-            } else {
-                const std::uint32_t j = rng.below(seen + 1);
-                if (j < want) picked[j] = i;
-            }
-            ++seen;
+    if (n <= want + 1) {
+        // Everyone fits (the requester itself may be among them): no sampling needed.
+        for (std::uint32_t i = 0; i < n && c.emitted() < want; ++i) {
+            if (ok(i)) c.emit(i);
         }
-        for (std::uint32_t k = 0; k < std::min(seen, want); ++k)
-            c.emit(picked[k]);
         return;
     }
-    // Large swarm: split into `want` equal buckets and take the first acceptable
-    // peer from a random position in each (distinct by construction, O(want) typical).
+    // Split the swarm into `want` equal buckets and take the first acceptable peer
+    // from a random position in each: a stratified random sample, distinct by
+    // construction, O(want) work for any swarm size.
     for (std::uint32_t b = 0; b < want; ++b) {
         const std::uint64_t lo = std::uint64_t{b} * n / want;
         const std::uint64_t hi = std::uint64_t{b + 1} * n / want;

@@ -49,64 +49,127 @@ using PeerV6 = PeerRecord<PeerEndpoint::compact_v6_size>;
 static_assert(sizeof(PeerV4) == 12);
 static_assert(sizeof(PeerV6) == 24);
 
+// Compact keys compared as big-endian integers (same order as bytewise), which is
+// much cheaper than memcmp calls in the binary search.
+template <std::size_t N>
+inline bool key_less(const std::array<std::uint8_t, N>& a, const std::array<std::uint8_t, N>& b) {
+    std::size_t i = 0;
+    for (; i + 8 <= N; i += 8) {
+        std::uint64_t x = 0;
+        std::uint64_t y = 0;
+        std::memcpy(&x, a.data() + i, 8);
+        std::memcpy(&y, b.data() + i, 8);
+        if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y);
+    }
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    for (; i < N; ++i) {
+        x = (x << 8) | a[i];
+        y = (y << 8) | b[i];
+    }
+    return x < y;
+}
+
+// One family's peers of a swarm: a sorted run [0, sorted_) plus a short unsorted
+// tail of new peers that is merged into the run when it reaches kTail. Lookup is
+// a binary search plus a scan of the tail; a new peer costs O(n / kTail) moves on
+// average instead of the O(n) memmove of a sorted insert.
 template <std::size_t N>
 class PeerList {
   public:
     using Record = PeerRecord<N>;
+    using Key = std::array<std::uint8_t, N>;
     static constexpr std::size_t key_size = N;
+    static constexpr std::size_t kTail = 32;
+
     std::size_t size() const { return peers_.size(); }
     Record& operator[](std::size_t i) { return peers_[i]; }
     const Record& operator[](std::size_t i) const { return peers_[i]; }
 
     // Index of the peer with this key, or -1.
-    std::ptrdiff_t find(const std::array<std::uint8_t, N>& key) const {
-        auto it = lower(key);
-        if (it != peers_.end() && it->key == key) return it - peers_.begin();
+    std::ptrdiff_t find(const Key& key) const {
+        const auto sorted_end = peers_.begin() + sorted_;
+        auto it =
+            std::lower_bound(peers_.begin(), sorted_end, key,
+                             [](const Record& r, const Key& k) { return key_less(r.key, k); });
+        if (it != sorted_end && it->key == key) return it - peers_.begin();
+        for (std::size_t i = sorted_; i < peers_.size(); ++i) {
+            if (peers_[i].key == key) return static_cast<std::ptrdiff_t>(i);
+        }
         return -1;
     }
-    // Inserts a new record; returns its index.
-    std::size_t insert(const std::array<std::uint8_t, N>& key) {
+    // Inserts a new record (the key must not be present); returns its index.
+    std::size_t insert(const Key& key) {
+        if (peers_.size() - sorted_ >= kTail) merge_tail();
         if (peers_.size() == peers_.capacity()) {
             peers_.reserve(std::max<std::size_t>(4, peers_.capacity() + peers_.capacity() / 2));
         }
-        auto it = lower(key);
-        const auto index = it - peers_.begin();
-        peers_.insert(it, Record{key, 0, 0});
-        return static_cast<std::size_t>(index);
+        peers_.push_back(Record{key, 0, 0});
+        return peers_.size() - 1;
     }
     void erase(std::size_t index) {
+        if (index < sorted_) --sorted_;
         peers_.erase(peers_.begin() + static_cast<std::ptrdiff_t>(index));
     }
-    // Removes records for which drop(record) is true; returns how many seeders went.
+    // Removes records for which drop(record) is true; returns how many went, and adds
+    // the seeders among them to seeders_removed. Keeps the order (and so the sorted run).
     template <class Pred>
     std::size_t erase_if(Pred drop, std::size_t& seeders_removed) {
         std::size_t removed = 0;
-        auto out = peers_.begin();
-        for (auto it = peers_.begin(); it != peers_.end(); ++it) {
-            if (drop(*it)) {
+        std::size_t kept_sorted = 0;
+        std::size_t out = 0;
+        for (std::size_t i = 0; i < peers_.size(); ++i) {
+            if (drop(peers_[i])) {
                 ++removed;
-                if (it->flags & peer_flag::seeder) ++seeders_removed;
+                if (peers_[i].flags & peer_flag::seeder) ++seeders_removed;
             } else {
-                *out++ = *it;
+                if (i < sorted_) ++kept_sorted;
+                peers_[out++] = peers_[i];
             }
         }
-        peers_.erase(out, peers_.end());
+        peers_.resize(out);
+        sorted_ = static_cast<std::uint32_t>(kept_sorted);
         if (peers_.empty()) peers_.shrink_to_fit();
         return removed;
     }
-    std::size_t capacity_bytes() const { return peers_.capacity() * sizeof(Record); }
 
   private:
-    typename std::vector<Record>::const_iterator lower(
-        const std::array<std::uint8_t, N>& key) const {
-        return std::lower_bound(peers_.begin(), peers_.end(), key,
-                                [](const Record& r, const auto& k) { return r.key < k; });
-    }
-    typename std::vector<Record>::iterator lower(const std::array<std::uint8_t, N>& key) {
-        return std::lower_bound(peers_.begin(), peers_.end(), key,
-                                [](const Record& r, const auto& k) { return r.key < k; });
+    void merge_tail() {
+        const auto mid = peers_.begin() + sorted_;
+        auto less = [](const Record& a, const Record& b) { return key_less(a.key, b.key); };
+        std::sort(mid, peers_.end(), less);
+        std::inplace_merge(peers_.begin(), mid, peers_.end(), less);
+        sorted_ = static_cast<std::uint32_t>(peers_.size());
     }
     std::vector<Record> peers_;
+    std::uint32_t sorted_ = 0;
+};
+
+// Hashing for the swarm map: info hashes are SHA-1/SHA-256 output, so a couple of
+// words folded through a 64-bit finaliser are enough (the generic FixedBytesHash
+// multiplies byte by byte). With --locked=false clients choose the keys; the
+// finaliser spreads every input bit so crafted collisions need a full 64-bit match.
+struct InfoHashKeyHash {
+    std::size_t operator()(const InfoHash& h) const noexcept {
+        std::uint64_t a = 0;
+        std::uint64_t b = 0;
+        std::uint32_t c = 0;
+        std::memcpy(&a, h.data(), 8);
+        std::memcpy(&b, h.data() + 8, 8);
+        std::memcpy(&c, h.data() + 16, 4);
+        std::uint64_t x = a ^ (b * 0x9e3779b97f4a7c15ULL) ^ (std::uint64_t{c} << 17);
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdULL;
+        x ^= x >> 33;
+        x *= 0xc4ceb9fe1a85ec53ULL;
+        x ^= x >> 33;
+        return static_cast<std::size_t>(x);
+    }
+};
+struct InfoHashKeyEqual {
+    bool operator()(const InfoHash& a, const InfoHash& b) const noexcept {
+        return std::memcmp(a.data(), b.data(), InfoHash::size_bytes) == 0;
+    }
 };
 
 // One torrent's peers, both families in one swarm.
@@ -130,7 +193,7 @@ class PeerStore {
     // Seconds since the store's epoch (the time base of PeerRecord::last_seen).
     std::uint32_t now_seconds() const;
 
-    using Map = std::unordered_map<InfoHash, Swarm>;
+    using Map = std::unordered_map<InfoHash, Swarm, InfoHashKeyHash, InfoHashKeyEqual>;
 
     // Runs f(Map&) with the shard that holds `hash` locked; f finds, creates or erases
     // swarms in it (and reports created/erased ones via note_torrent_added/removed).

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -202,7 +203,7 @@ TEST(TrackerModes, LargeSamplesAndSeedersGetNoSeeders) {
     EXPECT_TRUE(saw_seeder);
 }
 
-TEST(TrackerModes, LargeSmallSwarmReservoir) {
+TEST(TrackerModes, LargeSmallSwarmListsEveryLeecher) {
     Fixture f(open_settings(Mode::large));
     for (int i = 0; i < 8; ++i)
         f.announce(v4(i), i < 4 ? 0 : 1);
@@ -356,4 +357,40 @@ TEST(TrackerLivesync, RemoteRespectsLockAndDownloadedMerges) {
     ASSERT_EQ(all.size(), 1u);
     EXPECT_EQ(all[0].first, hash(1));
     EXPECT_EQ(all[0].second, 7u);
+}
+
+TEST(PeerStoreList, TailMergeKeepsLookupAndOrder) {
+    PeerList<6> list;
+    std::set<std::array<std::uint8_t, 6>> keys;
+    std::mt19937 rng(3);
+    for (int i = 0; i < 500; ++i) {
+        std::array<std::uint8_t, 6> k{};
+        for (auto& b : k)
+            b = static_cast<std::uint8_t>(rng());
+        if (keys.count(k)) continue;
+        ASSERT_LT(list.find(k), 0);
+        const std::size_t at = list.insert(k);
+        EXPECT_EQ(list[at].key, k);
+        keys.insert(k);
+    }
+    EXPECT_EQ(list.size(), keys.size());
+    for (const auto& k : keys) {
+        const auto at = list.find(k);
+        ASSERT_GE(at, 0);
+        EXPECT_EQ(list[static_cast<std::size_t>(at)].key, k);
+    }
+    // Erase every other key by index and by predicate; the rest stays findable.
+    std::size_t seeders = 0;
+    int n = 0;
+    list.erase_if([&](const auto&) { return n++ % 2 == 0; }, seeders);
+    std::size_t found = 0;
+    for (const auto& k : keys)
+        found += list.find(k) >= 0 ? 1 : 0;
+    EXPECT_EQ(found, list.size());
+    const auto first = list[0].key;
+    list.erase(static_cast<std::size_t>(list.find(first)));
+    EXPECT_LT(list.find(first), 0);
+    EXPECT_TRUE(key_less<6>({1, 2, 3, 4, 5, 6}, {1, 2, 3, 4, 5, 7}));
+    EXPECT_FALSE(key_less<6>({2, 0, 0, 0, 0, 0}, {1, 255, 255, 255, 255, 255}));
+    EXPECT_TRUE(key_less<18>({0, 0, 0, 0, 0, 0, 0, 0, 1}, {0, 0, 0, 0, 0, 0, 0, 0, 2}));
 }
