@@ -2,7 +2,9 @@
 # Benchmarks aciswarm-tracker against Debian's opentracker in one run, on
 # loopback: both in whitelist mode over the same info hashes, each pinned to the
 # same CPU (SERVER_CPU) with one worker, the load generator on CLIENT_CPU.
-# Prints a markdown table for docs/benchmarks.md, then a memory measurement
+# Prints a markdown table for docs/benchmarks.md (throughput, and responses per
+# second of server CPU time, which is robust against other load on the machine),
+# then a memory measurement
 # (RSS growth for RSS_TORRENTS torrents x 10 IPv4 peers, filled over UDP).
 #
 #   bench/tracker-bench.sh            # env: BUILD=build TORRENTS=1000 DURATION=10 CONC=64
@@ -45,6 +47,9 @@ wait_tcp() {
     return 1
 }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# utime + stime of a process, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
 
 /usr/bin/python3 bench/make_torrents.py "$work/torrents" "$TORRENTS" > "$work/hashes.txt"
 cp "$work/hashes.txt" "$work/whitelist"
@@ -54,10 +59,10 @@ OT_PORT=$(free_port)
 # opentracker chroots into -d and drops to nobody: the whitelist path is inside it.
 taskset -c "$SERVER_CPU" opentracker -i 127.0.0.1 -p "$OT_PORT" -P "$OT_PORT" -w /whitelist -d "$work" \
     > "$work/ot.log" 2>&1 &
-pids+=($!)
+OT_PID=$!; pids+=($OT_PID)
 taskset -c "$SERVER_CPU" "$TRACKER" --http=127.0.0.1:0 --udp=127.0.0.1:0 --dir="$work/torrents" \
     --workers=1 --mode=large 2> "$work/ac.log" &
-pids+=($!)
+AC_PID=$!; pids+=($AC_PID)
 wait_log "$work/ac.log" "listening udp"
 wait_tcp "$OT_PORT"
 AC_HTTP=$(sed -n 's/.*listening http 127.0.0.1:\([0-9]*\).*/\1/p' "$work/ac.log")
@@ -69,8 +74,18 @@ load() {
         --duration="$DURATION" --concurrency="$CONC" --peers=100000 --zipf=1.0
 }
 
-echo "| protocol | request | opentracker resp/s | aciswarm-tracker resp/s | ratio | opentracker p50/p99 µs | aciswarm p50/p99 µs | errors (ot/aciswarm) |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+# Runs one load against a server pid; prints the load line plus cpu_s=<server CPU seconds>.
+measured() {
+    local before after out
+    before=$(cpu_ticks "$1")
+    out=$(load "$2" "$3")
+    after=$(cpu_ticks "$1")
+    echo "$out cpu_s=$(python3 -c "print(($after - $before) / $HZ)")"
+}
+per_cpu() { python3 -c "print(f'{$(field responses "$1") / max($(field cpu_s "$1"), 0.01):.0f}')"; }
+
+echo "| protocol | request | opentracker resp/s | aciswarm-tracker resp/s | ratio | opentracker resp per CPU-s | aciswarm resp per CPU-s | ratio per CPU-s | opentracker p50/p99 µs | aciswarm p50/p99 µs | errors (ot/aciswarm) |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for kind in announce scrape; do
     for proto in udp http; do
         if [ "$proto" = udp ]; then
@@ -78,11 +93,13 @@ for kind in announce scrape; do
         else
             ot_url="http://127.0.0.1:$OT_PORT/announce"; ac_url="http://127.0.0.1:$AC_HTTP/announce"
         fi
-        ot=$(load "$ot_url" "$kind")
-        ac=$(load "$ac_url" "$kind")
+        ot=$(measured "$OT_PID" "$ot_url" "$kind")
+        ac=$(measured "$AC_PID" "$ac_url" "$kind")
         ot_rps=$(field responses_per_s "$ot"); ac_rps=$(field responses_per_s "$ac")
         ratio=$(python3 -c "print(f'{$ac_rps / max($ot_rps, 1):.2f}')")
-        echo "| $proto | $kind | $ot_rps | $ac_rps | **$ratio×** | $(field p50_us "$ot")/$(field p99_us "$ot") | $(field p50_us "$ac")/$(field p99_us "$ac") | $(( $(field errors "$ot") + $(field timeouts "$ot") ))/$(( $(field errors "$ac") + $(field timeouts "$ac") )) |"
+        ot_cpu=$(per_cpu "$ot"); ac_cpu=$(per_cpu "$ac")
+        cpu_ratio=$(python3 -c "print(f'{$ac_cpu / max($ot_cpu, 1):.2f}')")
+        echo "| $proto | $kind | $ot_rps | $ac_rps | **$ratio×** | $ot_cpu | $ac_cpu | **$cpu_ratio×** | $(field p50_us "$ot")/$(field p99_us "$ot") | $(field p50_us "$ac")/$(field p99_us "$ac") | $(( $(field errors "$ot") + $(field timeouts "$ot") ))/$(( $(field errors "$ac") + $(field timeouts "$ac") )) |"
     done
 done
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done

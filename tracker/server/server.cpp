@@ -107,6 +107,7 @@ struct Server::Worker {
     std::vector<std::unique_ptr<Conn>> free_conns;
     FastRng rng;
     PeerListBuffer peers;
+    bool head_only = false;  // the request being answered is HEAD
     std::array<char, kHttpOut> out{};
     // UDP batch buffers.
     std::array<std::array<std::uint8_t, udp::kMaxPacket>, kUdpBatch> udp_in{};
@@ -309,6 +310,7 @@ struct Server::Worker {
             if (parsed.state == http::HeadParse::State::incomplete) return true;
             if (parsed.state == http::HeadParse::State::error) {
                 counters.add(http_errors);
+                head_only = false;
                 respond_text(c, parsed.error.status, parsed.error.reason, false);
                 c.in_len = 0;
                 return finish(c);
@@ -342,6 +344,10 @@ struct Server::Worker {
     void respond(Conn& c, int status, std::string_view type, std::string_view body, bool keep) {
         char head[256];
         const std::size_t hn = http::encode_response_head(head, status, type, body.size(), keep);
+        if (head_only) {  // HEAD: the same head, no body
+            if (!send_or_queue(c, head, hn)) c.close_after_write = true;
+            return;
+        }
         // One send for head + body when they fit the scratch buffer.
         if (body.data() >= out.data() && body.data() < out.data() + out.size() &&
             body.data() == out.data() + 512 && hn <= 512) {
@@ -370,6 +376,7 @@ struct Server::Worker {
 
     void handle_request(Conn& c, const http::RequestHead& head) {
         const bool keep = head.keep_alive;
+        head_only = head.method == "HEAD";
         if (head.path == "/announce") {
             counters.add(http_announce);
             auto params = http::parse_announce_query(head.query);

@@ -372,3 +372,41 @@ TEST(TrackerProcess, BadOptionsExitWithUsageError) {
     EXPECT_EQ(r.status.code, 2);
     EXPECT_NE(r.err.find("--mode: 'huge'"), std::string::npos);
 }
+
+TEST(TrackerProcess, DaemonWritesPidfileAndStopsOnSigterm) {
+    TempDir dir;
+    const auto pidfile = dir / "daemon.pid";
+    auto p = Process::spawn({bin("aciswarm-tracker"), "--http=127.0.0.1:0", "--udp=127.0.0.1:0",
+                             "--locked=false", "--daemon=true", "--pidfile=" + pidfile.string()});
+    const int port = p.wait_for_listening("http");
+    ASSERT_GT(port, 0) << p.stderr_text();
+    auto parent = p.wait(10s);  // the foreground process exits once detached
+    ASSERT_TRUE(parent);
+    EXPECT_EQ(parent->code, 0);
+    const pid_t daemon_pid = std::stoi(read_file(pidfile));
+    ASSERT_NE(daemon_pid, p.pid());
+    struct Reaper {
+        pid_t pid;
+        ~Reaper() { ::kill(pid, SIGKILL); }
+    } reaper{daemon_pid};
+    HttpClient c;
+    EXPECT_EQ(c.get("http://127.0.0.1:" + std::to_string(port) + "/stats").status, 200);
+    ASSERT_EQ(::kill(daemon_pid, SIGTERM), 0);
+    // The daemon still writes to the test's stderr pipe.
+    EXPECT_TRUE(p.wait_for_stderr(std::regex("stopped"), 10s));
+    // It removes the pidfile just before logging "stopped".
+    EXPECT_FALSE(std::filesystem::exists(pidfile));
+}
+
+TEST(TrackerHttp, HeadRequestHasNoBody) {
+    auto t = start({"--locked=false"});
+    const int fd = tcp_connect("127.0.0.1", t.http4);
+    const std::string req = "HEAD /stats HTTP/1.1\r\nConnection: close\r\n\r\n";
+    ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    auto reply = read_until_eof(fd, 5s);
+    ::close(fd);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->rfind("HTTP/1.1 200 OK", 0), 0u);
+    EXPECT_NE(reply->find("Content-Length: "), std::string::npos);
+    EXPECT_EQ(reply->substr(reply->size() - 4), "\r\n\r\n") << "HEAD reply carried a body";
+}
