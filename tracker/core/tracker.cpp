@@ -183,11 +183,17 @@ AnnounceReply Tracker::announce(const AnnounceRequest& request, PeerListBuffer& 
     const bool seeding = request.left == 0;
     PeerChange change;
     change.info_hash = request.info_hash;
+    bool applied = false;
     reply.status = store_.with_shard(request.info_hash, [&](PeerStore::Map& swarms) {
         AnnounceStatus status = AnnounceStatus::ok;
+        if (request.event == Event::stopped && !swarms.count(request.info_hash) &&
+            !locked_.load(std::memory_order_relaxed)) {
+            return status;  // leaving a swarm we do not hold: nothing to create
+        }
         Swarm* swarm = find_or_create(swarms, request.info_hash, status);
         if (swarm == nullptr) return status;
         status = apply(*swarm, request.peer, seeding, request.event, mode == Mode::surge, change);
+        applied = status == AnnounceStatus::ok;
         if (status == AnnounceStatus::ok && request.event != Event::stopped) {
             SelectInput in;
             in.mode = mode;
@@ -202,7 +208,7 @@ AnnounceReply Tracker::announce(const AnnounceRequest& request, PeerListBuffer& 
         reply.downloaded = swarm->downloaded;
         return status;
     });
-    if (reply.status == AnnounceStatus::ok && observer_) observer_(change);
+    if (applied && observer_) observer_(change);
     return reply;
 }
 

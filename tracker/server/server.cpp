@@ -124,8 +124,10 @@ struct Server::Worker {
         add(&wake, EPOLLIN);
     }
     ~Worker() {
-        for (Conn* c : conns)
+        for (Conn* c : conns) {
             ::close(c->fd);
+            delete c;  // owned through epoll's data pointer while open
+        }
         for (auto& s : sockets)
             ::close(s->fd);
         ::close(wake.fd);

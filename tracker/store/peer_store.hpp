@@ -70,6 +70,23 @@ inline bool key_less(const std::array<std::uint8_t, N>& a, const std::array<std:
     return x < y;
 }
 
+template <std::size_t N>
+inline bool key_equal(const std::array<std::uint8_t, N>& a, const std::array<std::uint8_t, N>& b) {
+    if constexpr (N == 6) {
+        std::uint32_t x = 0;
+        std::uint32_t y = 0;
+        std::uint16_t u = 0;
+        std::uint16_t v = 0;
+        std::memcpy(&x, a.data(), 4);
+        std::memcpy(&y, b.data(), 4);
+        std::memcpy(&u, a.data() + 4, 2);
+        std::memcpy(&v, b.data() + 4, 2);
+        return x == y && u == v;
+    } else {
+        return std::memcmp(a.data(), b.data(), N) == 0;
+    }
+}
+
 // One family's peers of a swarm: a sorted run [0, sorted_) plus a short unsorted
 // tail of new peers that is merged into the run when it reaches kTail. Lookup is
 // a binary search plus a scan of the tail; a new peer costs O(n / kTail) moves on
@@ -80,11 +97,12 @@ class PeerList {
     using Record = PeerRecord<N>;
     using Key = std::array<std::uint8_t, N>;
     static constexpr std::size_t key_size = N;
-    static constexpr std::size_t kTail = 32;
+    static constexpr std::size_t kTail = 64;
 
     std::size_t size() const { return peers_.size(); }
     Record& operator[](std::size_t i) { return peers_[i]; }
     const Record& operator[](std::size_t i) const { return peers_[i]; }
+    void prefetch(std::size_t i) const { __builtin_prefetch(peers_.data() + i); }
 
     // Index of the peer with this key, or -1.
     std::ptrdiff_t find(const Key& key) const {
@@ -92,9 +110,9 @@ class PeerList {
         auto it =
             std::lower_bound(peers_.begin(), sorted_end, key,
                              [](const Record& r, const Key& k) { return key_less(r.key, k); });
-        if (it != sorted_end && it->key == key) return it - peers_.begin();
+        if (it != sorted_end && key_equal(it->key, key)) return it - peers_.begin();
         for (std::size_t i = sorted_; i < peers_.size(); ++i) {
-            if (peers_[i].key == key) return static_cast<std::ptrdiff_t>(i);
+            if (key_equal(peers_[i].key, key)) return static_cast<std::ptrdiff_t>(i);
         }
         return -1;
     }

@@ -394,3 +394,12 @@ TEST(PeerStoreList, TailMergeKeepsLookupAndOrder) {
     EXPECT_FALSE(key_less<6>({2, 0, 0, 0, 0, 0}, {1, 255, 255, 255, 255, 255}));
     EXPECT_TRUE(key_less<18>({0, 0, 0, 0, 0, 0, 0, 0, 1}, {0, 0, 0, 0, 0, 0, 0, 0, 2}));
 }
+
+TEST(TrackerCore, StoppedForUnknownSwarmCreatesNothing) {
+    Fixture f;
+    int calls = 0;
+    f.tracker.set_peer_observer([&](const PeerChange&) { ++calls; });
+    EXPECT_EQ(f.announce(v4(1), 1, Event::stopped).status, AnnounceStatus::ok);
+    EXPECT_EQ(f.tracker.torrent_count(), 0u);
+    EXPECT_EQ(calls, 0);
+}
