@@ -274,6 +274,27 @@ TEST_F(EngineTest, UntrustedWebSeedCertificateDeliversNothing) {
         << st->web_seed_error;
 }
 
+TEST_F(EngineTest, InsecureTlsAcceptsAnUntrustedWebSeed) {
+    auto ca = test::make_test_ca(dir_ / "ca");
+    auto other = test::make_test_ca(dir_ / "other-ca");
+    ASSERT_TRUE(ca && other);
+    auto server = test::HttpsServer::start(dir_ / "seed", *ca, dir_ / "nginx");
+    ASSERT_TRUE(server);
+    EngineConfig c = loopback_config();
+    c.ca_file = other->ca_cert;  // would refuse the server's certificate...
+    c.insecure_tls = true;       // ...but verification is off
+    auto leecher = start(c);
+    ASSERT_TRUE(leecher);
+    auto id = leecher->add_download({.torrent = torrent_,
+                                     .save_path = dir_ / "leech",
+                                     .web_seeds = {server->url("app-1.0.aci")}});
+    ASSERT_TRUE(id);
+    auto st = leecher->wait_finished(*id, 30s);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_EQ(test::read_file(dir_ / "leech" / "app-1.0.aci"), content_);
+    EXPECT_EQ(st->web_seed_failures, 0);
+}
+
 TEST_F(EngineTest, CorruptWebSeedPlusGoodPeerGivesTheRightBytes) {
     // The web seed serves a copy with one byte flipped in every piece.
     std::string corrupt = content_;
