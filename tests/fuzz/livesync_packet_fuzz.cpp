@@ -18,9 +18,11 @@ std::vector<std::uint8_t> reencode(const Packet& p) {
     PacketBuilder b(p.header.type, max_max_datagram, p.header.tagged);
     bool ok = true;
     if (const auto* peers = std::get_if<std::vector<PeerRecord>>(&p.body)) {
-        for (const auto& r : *peers) ok = ok && b.add_peer(r);
+        for (const auto& r : *peers)
+            ok = ok && b.add_peer(r);
     } else if (const auto* tells = std::get_if<std::vector<TellRecord>>(&p.body)) {
-        for (const auto& t : *tells) ok = ok && b.add_tell(t);
+        for (const auto& t : *tells)
+            ok = ok && b.add_tell(t);
     } else if (const auto* beacon = std::get_if<Beacon>(&p.body)) {
         ok = b.set_beacon(*beacon);
     } else if (const auto* inquire = std::get_if<Inquire>(&p.body)) {

@@ -85,7 +85,12 @@ PeerEndpoint v4_mapped(const PeerEndpoint& e) {
     return PeerEndpoint::v6(a, e.port());
 }
 
-Result<int> open_multicast(const LiveSyncConfig& c) {
+// A link-local (ff02::/16) group needs the interface as its scope id.
+void set_scope(sockaddr_storage& ss, unsigned ifindex) {
+    if (ss.ss_family == AF_INET6) reinterpret_cast<sockaddr_in6*>(&ss)->sin6_scope_id = ifindex;
+}
+
+Result<int> open_multicast(const LiveSyncConfig& c, unsigned& ifindex_out) {
     const PeerEndpoint& group = c.group;
     auto iface = PeerEndpoint::parse_address(*c.iface, 0);
     if (!iface) return with_context("--sync-iface", std::move(iface).error());
@@ -107,6 +112,8 @@ Result<int> open_multicast(const LiveSyncConfig& c) {
     // Bind to the group itself, so unicast to the port does not arrive here.
     sockaddr_storage ss{};
     const std::size_t len = group.to_sockaddr(ss);
+    set_scope(ss, *index);
+    ifindex_out = *index;
     if (bind(fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0) {
         return Result<int>(fail("bind"));
     }
@@ -154,7 +161,7 @@ Result<std::unique_ptr<Transport>> Transport::open(const LiveSyncConfig& config,
     std::unique_ptr<Transport> t(new Transport());
     t->group_ = config.group;
     if (config.multicast()) {
-        auto fd = open_multicast(config);
+        auto fd = open_multicast(config, t->ifindex_);
         if (!fd) return std::move(fd).error();
         t->mcast_fd_ = *fd;
         log.info("listening livesync-multicast ", config.group.to_string(), " via ", *config.iface);
@@ -219,6 +226,7 @@ std::size_t Transport::send(std::span<const std::uint8_t> datagram) {
     const auto send_to = [&](int fd, const PeerEndpoint& to) {
         sockaddr_storage ss{};
         const std::size_t len = to.to_sockaddr(ss);
+        if (fd == mcast_fd_) set_scope(ss, ifindex_);
         // A full send buffer is waited out briefly rather than dropping the packet.
         for (int attempt = 0; attempt < 100; ++attempt) {
             const ssize_t n =

@@ -45,6 +45,7 @@ class Transport {
   private:
     Transport() = default;
     int mcast_fd_ = -1;
+    unsigned ifindex_ = 0;  // multicast interface
     int unicast_fd_ = -1;
     bool unicast_v6_ = false;
     PeerEndpoint group_;
