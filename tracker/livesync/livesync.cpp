@@ -117,10 +117,15 @@ void LiveSync::flush(bool force) {
 }
 
 void LiveSync::answer_inquire() {
-    std::optional<PacketBuilder> b;
-    std::size_t packets = 0;
+    // Copy first: sending may block briefly and must not hold the swarm's locks.
+    std::vector<TellRecord> records;
+    records.reserve(swarm_.torrent_count());
     swarm_.for_each_downloaded([&](const TorrentDownloads& t) {
-        const TellRecord rec{t.info_hash, t.minutes_since_announce, t.downloaded};
+        records.push_back(TellRecord{t.info_hash, t.minutes_since_announce, t.downloaded});
+    });
+    std::size_t packets = 0;
+    std::optional<PacketBuilder> b;
+    for (const auto& rec : records) {
         if (!b) b.emplace(PacketType::tell, config_.max_datagram, sealer_.tagged());
         if (!b->add_tell(rec)) {
             send(std::move(*b));
@@ -128,12 +133,13 @@ void LiveSync::answer_inquire() {
             b.emplace(PacketType::tell, config_.max_datagram, sealer_.tagged());
             (void)b->add_tell(rec);
         }
-    });
+    }
     if (b && !b->empty()) {
         send(std::move(*b));
         ++packets;
     }
-    log_.info("livesync: answered a scrape inquire with ", packets, " tell packets");
+    log_.info("livesync: answered a scrape inquire with ", records.size(), " torrents in ", packets,
+              " tell packets");
 }
 
 void LiveSync::apply_tells(const std::vector<TellRecord>& tells) {
