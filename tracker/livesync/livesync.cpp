@@ -183,6 +183,8 @@ void LiveSync::handle(std::span<const std::uint8_t> datagram, const PeerEndpoint
     } else if (const auto* tells = std::get_if<std::vector<TellRecord>>(&p.body)) {
         scrape_.on_tell(sender);
         apply_tells(*tells);
+        log_.debug("livesync: merged ", tells->size(), " scrape counts from ",
+                   instance_hex(sender));
     }
 }
 
