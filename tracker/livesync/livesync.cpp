@@ -176,6 +176,8 @@ void LiveSync::handle(std::span<const std::uint8_t> datagram, const PeerEndpoint
         for (const auto& rec : *peers)
             swarm_.apply_remote_peer(rec);
         counters_.peers_applied.fetch_add(peers->size(), std::memory_order_relaxed);
+        log_.debug("livesync: applied ", peers->size(), " peer records from ",
+                   instance_hex(sender));
     } else if (const auto* beacon = std::get_if<Beacon>(&p.body)) {
         scrape_.on_beacon(sender, *beacon, swarm_.torrent_count());
     } else if (const auto* inquire = std::get_if<Inquire>(&p.body)) {
