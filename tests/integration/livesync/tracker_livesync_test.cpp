@@ -11,6 +11,7 @@
 
 #include "tests/integration/tracker/tracker_client.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace aciswarm;
 using namespace aciswarm::test;
@@ -60,7 +61,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-TEST(TrackerLivesync, AnnounceOnAIsReturnedByBAndCAndStopPropagates) {
+TEST(LivesyncTracker, AnnounceOnAIsReturnedByBAndCAndStopPropagates) {
     std::string why;
     if (!enter_private_netns(why)) {
         if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace: " << why;
@@ -106,6 +107,53 @@ TEST(TrackerLivesync, AnnounceOnAIsReturnedByBAndCAndStopPropagates) {
     auto metrics = http.get(b.base() + "/metrics");
     EXPECT_TRUE(contains(metrics.body, "aciswarm_tracker_livesync_accepted_total")) << metrics.body;
     EXPECT_TRUE(contains(metrics.body, "aciswarm_tracker_livesync_rejected_bad_tag_total 0"));
+}
+
+TEST(LivesyncTracker, UnicastWithKeySyncsIPv6PeersAndCountsForgedPackets) {
+    std::string why;
+    if (!enter_private_netns(why)) {
+        if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace: " << why;
+        FAIL() << why;
+    }
+    TempDir dir;
+    write_file(dir / "key", "a shared livesync test key\n");
+    const auto spawn = [&](int self) {
+        Instance t{Process::spawn(
+            {bin("aciswarm-tracker"), "--http=[::1]:0", "--udp=127.0.0.1:0", "--workers=1",
+             "--locked=false", "-v", "--sync-key=" + (dir / "key").string(),
+             "--sync-bind=127.0.0." + std::to_string(self) + ":9696", "--sync-peer=127.0.0.1:9696",
+             "--sync-peer=127.0.0.2:9696", "--sync-flush-delay=50ms"})};
+        auto m = t.proc.wait_for_stderr(std::regex("listening http \\[::1\\]:([0-9]+)"));
+        t.http = m ? std::stoi((*m)[1]) : 0;
+        return t;
+    };
+    Instance a = spawn(1);
+    Instance b = spawn(2);
+    ASSERT_NE(a.http, 0) << a.proc.stderr_text();
+    ASSERT_NE(b.http, 0) << b.proc.stderr_text();
+    const auto base = [](const Instance& t) { return "http://[::1]:" + std::to_string(t.http); };
+
+    HttpClient http;
+    const InfoHash h = hash_of(2);
+    ASSERT_EQ(http.get(announce_url(base(a), h, 7001, 100, "&compact=1")).status, 200);
+    ASSERT_TRUE(b.proc.wait_for_stderr(std::regex("livesync: applied 1 peer records"),
+                                       std::chrono::seconds(2)))
+        << b.proc.stderr_text();
+    auto reply = http.get(announce_url(base(b), h, 7002, 100, "&compact=1"));
+    EXPECT_TRUE(contains(reply.body, PeerEndpoint::parse("[::1]:7001")->compact()))
+        << "A's IPv6 peer missing from B's reply";
+
+    // A datagram without a valid tag is dropped and counted.
+    std::string forged(64, 'x');
+    forged.replace(0, 8, std::string("ASLS\x01\x01\x00\x00", 8));
+    UdpClient raw("127.0.0.2", 9696);
+    raw.send_only(std::vector<std::uint8_t>(forged.begin(), forged.end()));
+    ASSERT_TRUE(b.proc.wait_for_stderr(std::regex("livesync: dropped packet .*malformed"),
+                                       std::chrono::seconds(2)));
+    auto metrics = http.get(base(b) + "/metrics");
+    EXPECT_TRUE(contains(metrics.body, "aciswarm_tracker_livesync_rejected_malformed_total "))
+        << metrics.body;
+    EXPECT_FALSE(contains(metrics.body, "aciswarm_tracker_livesync_rejected_malformed_total 0"));
 }
 
 }  // namespace
