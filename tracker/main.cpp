@@ -16,6 +16,8 @@
 #include "tracker/core/config.hpp"
 #include "tracker/core/tracker.hpp"
 #include "tracker/core/whitelist.hpp"
+#include "tracker/livesync/livesync.hpp"
+#include "tracker/livesync/tracker_swarm.hpp"
 #include "tracker/server/server.hpp"
 
 namespace {
@@ -97,6 +99,23 @@ int run(const std::vector<std::string>& args) {
     sigaddset(&signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
+
+    // Livesync: after the signal mask (its thread inherits it), before the workers start.
+    // --sync-* options are read at start only; SIGHUP does not change them.
+    livesync::TrackerSwarm sync_swarm(tracker);
+    std::unique_ptr<livesync::LiveSync> sync;
+    if (config->livesync) {
+        auto started = livesync::LiveSync::start(*config->livesync, sync_swarm, clock, log);
+        if (!started) {
+            log.error("livesync: ", started.error().message);
+            return 1;
+        }
+        sync = std::move(*started);
+        tracker.set_peer_observer([s = sync.get()](const PeerChange& change) {
+            s->on_local_peer_change(livesync::TrackerSwarm::local_change(change));
+        });
+        so.extra_metrics = [s = sync.get()] { return s->metrics(); };
+    }
 
     // Before binding, so it exists once the "listening" lines are out.
     if (!pidfile.empty()) std::ofstream(pidfile) << ::getpid() << "\n";

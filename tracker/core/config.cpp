@@ -43,10 +43,17 @@ Result<std::vector<PeerEndpoint>> parse_listen(std::string_view name,
 
 }  // namespace
 
+// The tracker's own options followed by livesync's --sync-* options.
+std::vector<OptionSpec> with_livesync(std::vector<OptionSpec> specs) {
+    auto sync = livesync::option_specs();
+    specs.insert(specs.end(), sync.begin(), sync.end());
+    return specs;
+}
+
 const OptionParser& config_parser() {
     static const OptionParser parser(
         "usage: aciswarm-tracker [options]",
-        {
+        with_livesync({
             {"http", K::list,
              "HTTP listen address (repeatable; default 0.0.0.0:6969 and [::]:6969)", "ADDR:PORT"},
             {"udp", K::list, "UDP listen address (repeatable; default 0.0.0.0:6969 and [::]:6969)",
@@ -73,7 +80,7 @@ const OptionParser& config_parser() {
              "SECONDS"},
             {"verbose", K::flag, "log one line per request", "", 'v'},
             {"help", K::flag, "show this help", "", 'h'},
-        });
+        }));
     return parser;
 }
 
@@ -196,6 +203,9 @@ Result<Config> load_config(const std::vector<std::string>& args) {
     ACISWARM_TRY(idle_timeout, number("idle-timeout", 30, 1, 3600));
     c.idle_timeout = static_cast<std::uint32_t>(*idle_timeout);
 #undef ACISWARM_TRY
+    auto sync = livesync::config_from_options(o);
+    if (!sync) return std::move(sync).error();
+    c.livesync = std::move(*sync);
     return c;
 }
 

@@ -13,6 +13,7 @@
 #include "common/peer_endpoint.hpp"
 #include "common/result.hpp"
 #include "tracker/core/tracker.hpp"
+#include "tracker/livesync/config.hpp"
 
 namespace aciswarm::tracker {
 
@@ -32,6 +33,7 @@ struct Config {
     std::uint32_t idle_timeout = 30;    // seconds a keep-alive connection may idle
     int verbose = 0;
     bool help = false;
+    std::optional<livesync::LiveSyncConfig> livesync;  // --sync-*: off unless configured
 };
 
 const OptionParser& config_parser();

@@ -713,6 +713,7 @@ std::string Server::metrics_text() const {
       << "aciswarm_tracker_connections_rejected_total " << c[connections_rejected] << "\n"
       << "# TYPE aciswarm_tracker_connections_timed_out_total counter\n"
       << "aciswarm_tracker_connections_timed_out_total " << c[connections_timed_out] << "\n";
+    if (options_.extra_metrics) m << options_.extra_metrics();
     return m.str();
 }
 

@@ -14,6 +14,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +38,8 @@ struct ServerOptions {
     std::uint32_t header_timeout = 10;
     std::uint32_t idle_timeout = 30;
     bool verbose = false;  // one log line per request
+    // Appended to /metrics (livesync's counters); called on a worker thread.
+    std::function<std::string()> extra_metrics;
 };
 
 // Request counters by protocol and kind.

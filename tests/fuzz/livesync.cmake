@@ -1,0 +1,4 @@
+# Livesync packet parser (tracker/livesync/wire.hpp).
+if(TARGET aciswarm_livesync)
+  aciswarm_fuzz(fuzz_livesync_packet livesync_packet_fuzz.cpp aciswarm_livesync)
+endif()

@@ -1,0 +1,92 @@
+#include "tracker/livesync/auth.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sys/random.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace aciswarm::livesync {
+
+Result<SyncKey> SyncKey::from_bytes(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() < min_size) {
+        return make_error(Errc::invalid_argument, "sync key: " + std::to_string(bytes.size()) +
+                                                      " bytes, want at least " +
+                                                      std::to_string(min_size));
+    }
+    SyncKey k;
+    k.key_.assign(bytes.begin(), bytes.end());
+    return k;
+}
+
+Result<SyncKey> SyncKey::load(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        return make_error(Errc::io, "sync key file '" + file.string() +
+                                        "': cannot open: " + std::strerror(errno));
+    }
+    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                    std::istreambuf_iterator<char>());
+    while (!bytes.empty() && (bytes.back() == '\n' || bytes.back() == '\r' || bytes.back() == ' ' ||
+                              bytes.back() == '\t')) {
+        bytes.pop_back();
+    }
+    auto key = from_bytes(bytes);
+    if (!key) return with_context("sync key file '" + file.string() + "'", std::move(key).error());
+    return key;
+}
+
+std::array<std::uint8_t, tag_size> SyncKey::tag(std::span<const std::uint8_t> bytes) const {
+    std::array<std::uint8_t, EVP_MAX_MD_SIZE> full{};
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), bytes.data(), bytes.size(),
+         full.data(), &len);
+    std::array<std::uint8_t, tag_size> out{};
+    std::copy_n(full.begin(), tag_size, out.begin());
+    return out;
+}
+
+bool SyncKey::verify(std::span<const std::uint8_t> signed_bytes,
+                     const std::array<std::uint8_t, tag_size>& tag_bytes) const {
+    const auto want = tag(signed_bytes);
+    return CRYPTO_memcmp(want.data(), tag_bytes.data(), tag_size) == 0;
+}
+
+Result<InstanceId> random_instance_id() {
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        InstanceId id = 0;
+        const ssize_t n = getrandom(&id, sizeof id, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n != static_cast<ssize_t>(sizeof id)) {
+            return make_error(Errc::io, std::string("getrandom for the livesync instance id: ") +
+                                            std::strerror(errno));
+        }
+        if (id != 0) return id;
+    }
+    return make_error(Errc::internal, "getrandom for the livesync instance id: kept returning 0");
+}
+
+std::uint64_t wall_ms(const Clock& clock) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock.wall_now().time_since_epoch());
+    return ms.count() < 0 ? 0 : static_cast<std::uint64_t>(ms.count());
+}
+
+Sealer::Sealer(InstanceId instance, std::optional<SyncKey> key, const Clock& clock)
+    : instance_(instance), key_(std::move(key)), clock_(clock) {}
+
+std::vector<std::uint8_t> Sealer::seal(PacketBuilder&& builder) {
+    auto bytes = std::move(builder).finish(instance_, ++sequence_, wall_ms(clock_));
+    if (key_) {
+        const auto t = key_->tag(bytes);
+        bytes.insert(bytes.end(), t.begin(), t.end());
+    }
+    return bytes;
+}
+
+}  // namespace aciswarm::livesync
