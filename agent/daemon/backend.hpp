@@ -63,8 +63,12 @@ class DaemonBackend {
     virtual Status remove_image(const ImageId& id) = 0;
     // Removes unreferenced blobs and staging leftovers; returns a summary object.
     virtual Result<nlohmann::json> gc() = 0;
-    // Starts a download (name, URL, magnet, or torrent path relative to `dir`).
-    virtual Result<FetchId> start_fetch(const std::string& source, const std::string& dir) = 0;
+    // Starts a download (name, URL, magnet, or torrent path relative to `dir`),
+    // also asking `peers` ("ADDR:PORT") directly. Once verified, the backend
+    // imports the image into the store by itself (from poll()), whether or
+    // not anyone still watches the fetch.
+    virtual Result<FetchId> start_fetch(const std::string& source, const std::string& dir,
+                                        const std::vector<std::string>& peers) = 0;
     virtual FetchProgress fetch_progress(FetchId id) = 0;
     // Asks the engine to write resume data for every torrent (and waits for it).
     virtual void save_resume_data() = 0;

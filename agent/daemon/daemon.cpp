@@ -570,7 +570,7 @@ void Daemon::Impl::handle(Client& c, const ApiRequest& req) {
                     return;
                 }
             }
-            auto f = backend.start_fetch(req.source, req.dir);
+            auto f = backend.start_fetch(req.source, req.dir, req.peers);
             if (!f) {
                 send(c, api_error_reply(f.error(), req.id));
                 return;

@@ -59,7 +59,7 @@ Result<ApiRequest> parse_api_request(std::string_view line) {
     std::vector<std::string_view> required;
     switch (req.op) {
         case ApiOp::fetch:
-            allowed.insert(allowed.end(), {"source", "policy", "dir"});
+            allowed.insert(allowed.end(), {"source", "policy", "dir", "peers"});
             required = {"source"};
             break;
         case ApiOp::seed:
@@ -82,6 +82,14 @@ Result<ApiRequest> parse_api_request(std::string_view line) {
             ok = ok || a == key;
         if (!ok) return invalid(op + ": unknown field '" + key + "'");
         if (key == "op" || key == "id") continue;
+        if (key == "peers") {
+            if (!value.is_array()) return invalid(op + ": 'peers' must be an array of strings");
+            for (const auto& p : value) {
+                if (!p.is_string()) return invalid(op + ": 'peers' must be an array of strings");
+                req.peers.push_back(p.get<std::string>());
+            }
+            continue;
+        }
         if (!value.is_string()) return invalid(op + ": '" + key + "' must be a string");
         std::string s = value.get<std::string>();
         if (s.empty()) return invalid(op + ": '" + key + "' is empty");

@@ -31,6 +31,8 @@ struct ApiRequest {
     std::string policy;  // seed (required), fetch (optional): a SeedPolicy spelling
     std::string source;  // fetch: name, URL, magnet or torrent path
     std::string dir;     // fetch: caller's working directory for relative paths
+    std::vector<std::string>
+        peers;  // fetch: peers to ask directly, "ADDR:PORT" (tracker-less swarms)
 };
 
 // Parses one request line (without the newline). Errors name what is wrong:
