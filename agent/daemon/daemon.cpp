@@ -517,11 +517,6 @@ void Daemon::Impl::handle(Client& c, const ApiRequest& req) {
         }
         case ApiOp::seed:
         case ApiOp::unseed: {
-            auto id = resolve(req.image);
-            if (!id) {
-                send(c, api_error_reply(id.error(), req.id));
-                return;
-            }
             SeedPolicy policy = SeedPolicy::none();
             if (req.op == ApiOp::seed) {
                 auto p = SeedPolicy::parse(req.policy);
@@ -530,6 +525,11 @@ void Daemon::Impl::handle(Client& c, const ApiRequest& req) {
                     return;
                 }
                 policy = *p;
+            }
+            auto id = resolve(req.image);
+            if (!id) {
+                send(c, api_error_reply(id.error(), req.id));
+                return;
             }
             if (Status s = seeder.set_policy(*id, policy); !s) {
                 send(c, api_error_reply(s.error(), req.id));
