@@ -113,6 +113,19 @@ TEST_F(SystemdUnits, AgentServiceIsNotifyWithWatchdogAndHardening) {
     EXPECT_NE(socket.find("SocketGroup=aciswarm\n"), std::string::npos);
 }
 
+TEST(SystemdFiles, CmakeInstallPutsThemUnderThePrefix) {
+    TempDir prefix;
+    const RunResult r = run({ACISWARM_CMAKE_COMMAND, "--install", ACISWARM_BUILD_DIR, "--prefix",
+                             prefix.path().string()});
+    ASSERT_EQ(r.status.code, 0) << r.out << r.err;
+    for (const char* file :
+         {"lib/systemd/system/aciswarm-agent.service", "lib/systemd/system/aciswarm-agent.socket",
+          "lib/systemd/system/aciswarm-tracker.service", "lib/sysusers.d/aciswarm.conf",
+          "lib/tmpfiles.d/aciswarm.conf"}) {
+        EXPECT_TRUE(fs::is_regular_file(prefix / file)) << file << "\n" << r.out;
+    }
+}
+
 TEST(SystemdFiles, SysusersAndTmpfilesCreateOwnedDirectoriesInScratchRoot) {
     TempDir root;
     fs::create_directories(root / "etc");

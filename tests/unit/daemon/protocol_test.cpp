@@ -12,10 +12,14 @@ TEST(ApiRequest, ParsesEachOp) {
     EXPECT_EQ(r->image, "sha512-abc");
     EXPECT_EQ(r->policy, "for=24h");
     EXPECT_EQ(r->id, 7);
-    r = parse_api_request(R"({"op":"fetch","source":"example.com/app:1.0","dir":"/home/x"})");
+    r = parse_api_request(
+        R"({"op":"fetch","source":"example.com/app:1.0","dir":"/home/x","peers":["127.0.0.1:6881"]})");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->op, ApiOp::fetch);
     EXPECT_EQ(r->source, "example.com/app:1.0");
+    EXPECT_EQ(r->peers, std::vector<std::string>{"127.0.0.1:6881"});
+    EXPECT_FALSE(parse_api_request(R"({"op":"fetch","source":"x","peers":"127.0.0.1:1"})"));
+    EXPECT_FALSE(parse_api_request(R"({"op":"fetch","source":"x","peers":[1]})"));
     for (const char* ok : {R"({"op":"list"})", R"({"op":"status","id":"a"})", R"({"op":"gc"})",
                            R"({"op":"unseed","image":"abc"})", R"({"op":"rm","image":"abc"})"}) {
         EXPECT_TRUE(parse_api_request(ok)) << ok;
