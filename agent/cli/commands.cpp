@@ -4,6 +4,17 @@
 
 namespace aciswarm::agent {
 
+int run_discover(std::span<const std::string> args, CliContext& ctx);  // discover.cpp
+// import.cpp
+int cmd_import(std::span<const std::string> args, CliContext& ctx);
+// image.cpp
+int cmd_image_list(std::span<const std::string> args, CliContext& ctx);
+int cmd_image_rm(std::span<const std::string> args, CliContext& ctx);
+int cmd_image_gc(std::span<const std::string> args, CliContext& ctx);
+int cmd_image_export(std::span<const std::string> args, CliContext& ctx);
+int cmd_image_cat_manifest(std::span<const std::string> args, CliContext& ctx);
+int cmd_image_verify(std::span<const std::string> args, CliContext& ctx);
+int cmd_image_du(std::span<const std::string> args, CliContext& ctx);
 // daemon_cli.cpp
 int cmd_daemon(std::span<const std::string> args, CliContext& ctx);
 int cmd_status(std::span<const std::string> args, CliContext& ctx);
@@ -16,6 +27,17 @@ std::span<const Command> commands() {
              ctx.out << "aciswarm " << ACISWARM_VERSION << "\n";
              return exit_ok;
          }},
+        {"discover",
+         "find an image's .aci, .aci.asc, .torrent, magnet and key URLs (appc discovery)",
+         &run_discover},
+        {"import", "import local .aci files into the image store", cmd_import},
+        {"image list", "list stored images (--json)", cmd_image_list},
+        {"image rm", "remove images by ID prefix", cmd_image_rm},
+        {"image gc", "remove images unused for a while, not pinned, not seeding", cmd_image_gc},
+        {"image export", "copy an image's .aci out of the store", cmd_image_export},
+        {"image cat-manifest", "print an image's manifest", cmd_image_cat_manifest},
+        {"image verify", "re-hash every image, quarantine corrupt ones", cmd_image_verify},
+        {"image du", "show the store's disk usage", cmd_image_du},
         {"daemon", "run the background agent: seed per policy, serve the local API", cmd_daemon},
         {"status", "show the daemon's images, peers, rates and seeding policies", cmd_status},
         {"image seed", "set how long the daemon seeds an image (--for, --forever, --stop)", cmd_image_seed},

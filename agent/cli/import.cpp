@@ -1,0 +1,67 @@
+// aciswarm import FILE.aci...: validates and imports local .aci files into the
+// store, printing each image ID (rkt's short form; --full for all 128 digits).
+#include <fstream>
+#include <iterator>
+#include <ostream>
+
+#include "agent/cli/store_cli.hpp"
+
+namespace aciswarm::agent {
+
+int cmd_import(std::span<const std::string> args, CliContext& ctx) {
+    const OptionParser parser(
+        "aciswarm import [OPTIONS] FILE.aci...",
+        store_command_options({
+            {"name", OptionSpec::Kind::value, "require this image name (rkt's rule)", "NAME"},
+            {"label", OptionSpec::Kind::list, "require this label value", "NAME=VALUE"},
+            {"signature", OptionSpec::Kind::value, "store this .aci.asc beside the image",
+             "FILE.asc"},
+            {"pin", OptionSpec::Kind::flag, "protect the image from image gc"},
+            {"full", OptionSpec::Kind::flag, "print the full 128-digit image ID"},
+        }));
+    int code = exit_ok;
+    auto opts = parse_command(parser, args, ctx, code);
+    if (!opts) return code;
+    if (opts->positional().empty()) {
+        ctx.err << "aciswarm: import needs at least one FILE.aci\n" << parser.help();
+        return exit_usage;
+    }
+    store::ImportRequest req;
+    if (auto name = opts->get("name")) req.expected.name = *name;
+    for (const std::string& label : opts->get_all("label")) {
+        const std::size_t eq = label.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            ctx.err << "aciswarm: --label '" << label << "': want NAME=VALUE\n";
+            return exit_usage;
+        }
+        req.expected.labels[label.substr(0, eq)] = label.substr(eq + 1);
+    }
+    if (auto sig = opts->get("signature")) {
+        std::ifstream f(*sig, std::ios::binary);
+        if (!f) {
+            ctx.err << "aciswarm: --signature " << *sig << ": cannot read\n";
+            return exit_failure;
+        }
+        req.signature = std::string(std::istreambuf_iterator<char>(f), {});
+    }
+    req.pinned = opts->flag("pin");
+
+    auto store = open_store(*opts, ctx);
+    if (!store) {
+        ctx.err << "aciswarm: " << store.error().message << "\n";
+        return exit_failure;
+    }
+    int rc = exit_ok;
+    for (const std::string& file : opts->positional()) {
+        auto rec = store->import_file(file, req);
+        if (!rec) {
+            ctx.err << "aciswarm: import failed: " << rec.error().message << "\n";
+            rc = exit_failure;
+            continue;
+        }
+        ctx.out << (opts->flag("full") ? rec->id.full() : rec->id.display()) << "\n";
+    }
+    return rc;
+}
+
+}  // namespace aciswarm::agent

@@ -1,0 +1,98 @@
+// Reading an ACI (appc image archive) and its image manifest.
+//
+// An ACI is a tar, optionally compressed with gzip, bzip2, xz or zstd. Its image
+// ID is rkt's: "sha512-" + hex SHA-512 of the UNcompressed tar bytes (every byte
+// the decompressor yields, trailing zero blocks included). The blob digest is
+// the SHA-512 of the file exactly as stored (compressed or not).
+//
+// Everything here is a pure function over bytes or a read-only pass over one
+// file: no logging, no globals; errors name the input and the reason.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/fixed_bytes.hpp"
+#include "common/image_id.hpp"
+#include "common/result.hpp"
+
+namespace aciswarm::agent::store {
+
+// SHA-512 of a blob file exactly as stored (the bytes a torrent seeds).
+struct BlobSha512 : FixedBytes<64, BlobSha512> {
+    static constexpr const char* type_name = "blob sha512";
+    using FixedBytes::FixedBytes;
+};
+
+// appc labels: name -> value, names unique (AC Names).
+using Labels = std::map<std::string, std::string, std::less<>>;
+
+inline constexpr std::size_t max_manifest_bytes = 1024 * 1024;
+
+// The parts of an appc image manifest the store indexes; `raw` is the
+// manifest exactly as found in the image (for `image cat-manifest`).
+struct ManifestInfo {
+    std::string ac_version;
+    std::string name;  // AC Identifier, e.g. "example.com/app"
+    Labels labels;
+    std::string raw;
+};
+
+// Parses an image manifest (JSON). Checks: at most max_manifest_bytes, valid
+// JSON object, acKind "ImageManifest", acVersion a non-empty string, name a
+// valid AC Identifier, labels (if present) an array of {name, value} strings
+// with AC Name names and no duplicates. Errors start with "manifest: ".
+Result<ManifestInfo> parse_manifest(std::string_view json);
+
+// What the requester of an image expects of it (rkt's rule): the manifest name
+// must equal `name` when given, and every label in `labels` must be present in
+// the manifest with the same value (the manifest may have more labels).
+struct ImageExpectation {
+    std::optional<std::string> name;
+    Labels labels;
+};
+Status check_expectation(const ManifestInfo& manifest, const ImageExpectation& expected);
+
+enum class Compression { none, gzip, bzip2, xz, zstd };
+std::string_view compression_name(Compression c);
+
+// The result of one streaming pass over an ACI.
+struct AciInfo {
+    ImageId id;              // SHA-512 of the uncompressed tar
+    BlobSha512 blob_sha512;  // SHA-512 of the bytes as stored
+    std::uint64_t size = 0;  // bytes as stored
+    Compression compression = Compression::none;
+    ManifestInfo manifest;
+};
+
+// Source of blob bytes for read_aci_stream: fills `buf`, returns bytes read,
+// 0 at end, or an error (which aborts the pass).
+using ChunkReader = std::function<Result<std::size_t>(std::span<std::uint8_t> buf)>;
+
+// One pass: blob digest + decompression + image ID + manifest. `what` names the
+// input in error messages ("FILE.aci: not a tar archive"). Errors: not a tar,
+// corrupt or unsupported compression, no manifest, two manifests, manifest too
+// large / not JSON / invalid.
+Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what);
+// Over bytes in memory (tests, fuzzing).
+Result<AciInfo> read_aci_bytes(std::span<const std::uint8_t> bytes, std::string_view what = "aci");
+// Over a file; the error names the path.
+Result<AciInfo> read_aci_file(const std::filesystem::path& path);
+
+// read_aci_file + check_expectation: what `publish` runs before creating a
+// torrent, without importing anything.
+Result<AciInfo> validate_aci(const std::filesystem::path& path, const ImageExpectation& expected);
+
+// Valid appc AC Identifier ("example.com/app-1.0") / AC Name ("version").
+bool is_ac_identifier(std::string_view s);
+bool is_ac_name(std::string_view s);
+
+}  // namespace aciswarm::agent::store
+
+ACISWARM_FIXED_BYTES_HASH(aciswarm::agent::store::BlobSha512);

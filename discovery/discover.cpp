@@ -1,0 +1,265 @@
+#include "discovery/discover.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "discovery/cache_control.hpp"
+
+namespace aciswarm::discovery {
+namespace {
+
+constexpr std::string_view query = "?ac-discovery=1";
+
+bool is_2xx(long status) {
+    return status >= 200 && status < 300;
+}
+bool is_4xx(long status) {
+    return status >= 400 && status < 500;
+}
+
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+// One level's page: https first; with allow_http, http:// when https fails or
+// does not answer 2xx. Fetched at most once per discover() call.
+class Pages {
+  public:
+    Pages(PageFetcher& fetcher, bool allow_http) : fetcher_(fetcher), allow_http_(allow_http) {}
+
+    const Result<FetchResponse>& get(const std::string& https_url) {
+        auto it = cache_.find(https_url);
+        if (it == cache_.end()) it = cache_.emplace(https_url, fetch(https_url)).first;
+        return it->second;
+    }
+
+  private:
+    Result<FetchResponse> fetch(const std::string& https_url) {
+        Result<FetchResponse> secure = fetcher_.get(https_url);
+        if (!allow_http_ || (secure && is_2xx(secure->status))) return secure;
+        const std::string http_url =
+            "http://" + https_url.substr(std::string_view("https://").size());
+        Result<FetchResponse> plain = fetcher_.get(http_url);
+        if (plain) return plain;
+        if (secure) return secure;
+        return make_error(plain.error().code,
+                          secure.error().message + "; then " + plain.error().message);
+    }
+
+    PageFetcher& fetcher_;
+    bool allow_http_;
+    std::map<std::string, Result<FetchResponse>> cache_;
+};
+
+void add_page(DiscoveryResult& result, const FetchResponse& response) {
+    for (const PageInfo& p : result.pages) {
+        if (p.url == response.url) return;
+    }
+    result.pages.push_back(
+        PageInfo{response.url, parse_max_age(response.cache_control), response.etag});
+}
+
+std::string describe_labels(const ImageRef& image) {
+    std::string out;
+    for (const Label& l : image.labels) {
+        if (!out.empty()) out += ",";
+        out += l.name + "=" + l.value;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::chrono::seconds> DiscoveryResult::max_age() const {
+    std::optional<std::chrono::seconds> smallest;
+    for (const PageInfo& p : pages) {
+        if (!p.max_age) return std::nullopt;
+        if (!smallest || *p.max_age < *smallest) smallest = p.max_age;
+    }
+    return smallest;
+}
+
+std::vector<std::string> discovery_urls(std::string_view name) {
+    std::vector<std::string> urls;
+    std::string_view prefix = name;
+    while (!prefix.empty()) {
+        urls.push_back("https://" + std::string(prefix) + std::string(query));
+        const std::size_t slash = prefix.rfind('/');
+        if (slash == std::string_view::npos) break;
+        prefix = prefix.substr(0, slash);
+    }
+    return urls;
+}
+
+PageEndpoints page_endpoints(const std::vector<MetaTag>& tags, const ImageRef& image) {
+    PageEndpoints out;
+    std::vector<std::string> templates;
+    for (const MetaTag& tag : tags) {
+        if (!image.name.starts_with(tag.prefix)) continue;  // a plain string prefix, as appc says
+        if (tag.name == meta_discovery) {
+            templates.push_back(tag.value);
+            ++out.discovery_tags;
+        } else if (tag.name == meta_pubkeys) {
+            out.pubkeys.push_back(tag.value);
+        }
+    }
+    out.rendered = render_endpoints(templates, image);
+    return out;
+}
+
+Result<DiscoveryResult> discover(const ImageRef& image, PageFetcher& fetcher,
+                                 const DiscoveryOptions& options) {
+    DiscoveryResult result;
+    result.image = with_defaults(image, options.platform);
+    Pages pages(fetcher, options.allow_http);
+    const std::vector<std::string> urls = discovery_urls(image.name);
+
+    // Returns the page (2xx), nullopt after recording why the level is passed over (4xx),
+    // or an error (transport failure, any other status).
+    auto level = [&](const std::string& walk,
+                     const std::string& url) -> Result<std::optional<FetchResponse>> {
+        const Result<FetchResponse>& page = pages.get(url);
+        if (!page) return page.error();
+        if (is_4xx(page->status)) {
+            result.attempts.push_back(
+                Attempt{walk, url,
+                        "HTTP " + std::to_string(page->status) +
+                            (page->url != url ? " at " + page->url : std::string())});
+            return std::optional<FetchResponse>{};
+        }
+        if (!is_2xx(page->status)) {
+            return make_error(Errc::network, url + ": HTTP status " + std::to_string(page->status) +
+                                                 (page->url != url ? " at " + page->url : ""));
+        }
+        return std::optional<FetchResponse>{*page};
+    };
+
+    if (options.want_images) {
+        bool found = false;
+        for (const std::string& url : urls) {
+            auto page = level("image", url);
+            if (!page) return std::move(page).error();
+            if (!*page) continue;
+            const FetchResponse& response = **page;
+            auto tags = extract_meta(response.body);
+            if (!tags) return with_context(response.url, std::move(tags).error());
+            const PageEndpoints endpoints = page_endpoints(*tags, result.image);
+            if (endpoints.discovery_tags == 0) {
+                result.attempts.push_back(
+                    Attempt{"image", url, "no ac-discovery meta tags for " + image.name});
+                continue;
+            }
+            if (endpoints.rendered.empty()) {
+                result.attempts.push_back(Attempt{
+                    "image", url,
+                    "no template matched: none of " + std::to_string(endpoints.discovery_tags) +
+                        " ac-discovery templates renders with name=" + image.name + "," +
+                        describe_labels(result.image)});
+                continue;
+            }
+            for (const RenderedEndpoint& e : endpoints.rendered) {
+                Endpoint endpoint{e.url, response.url};
+                switch (e.kind) {
+                    case Kind::image:
+                        result.images.push_back(endpoint);
+                        break;
+                    case Kind::signature:
+                        result.signatures.push_back(endpoint);
+                        break;
+                    case Kind::torrent:
+                        result.torrents.push_back(endpoint);
+                        break;
+                    case Kind::magnet:
+                        result.magnets.push_back(endpoint);
+                        break;
+                }
+            }
+            add_page(result, response);
+            found = true;
+            break;
+        }
+        if (!found) {
+            std::string message = image.to_string() + ": no template matched at any level";
+            for (const Attempt& a : result.attempts)
+                message += "; " + a.url + ": " + a.outcome;
+            return make_error(Errc::not_found, std::move(message));
+        }
+    }
+
+    if (options.want_pubkeys) {
+        for (const std::string& url : urls) {
+            // A failure here keeps the image endpoints already found: it is reported in
+            // pubkeys_error instead of failing the whole discovery.
+            auto page = level("pubkeys", url);
+            if (!page) {
+                result.pubkeys_error = page.error().message;
+                break;
+            }
+            if (!*page) continue;
+            const FetchResponse& response = **page;
+            auto tags = extract_meta(response.body);
+            if (!tags) {
+                result.pubkeys_error = with_context(response.url, std::move(tags).error()).message;
+                break;
+            }
+            const PageEndpoints endpoints = page_endpoints(*tags, result.image);
+            if (endpoints.pubkeys.empty()) {
+                result.attempts.push_back(
+                    Attempt{"pubkeys", url, "no ac-discovery-pubkeys meta tags for " + image.name});
+                continue;
+            }
+            for (const std::string& key : endpoints.pubkeys) {
+                result.pubkeys.push_back(Endpoint{key, response.url});
+            }
+            add_page(result, response);
+            break;
+        }
+    }
+    return result;
+}
+
+bool is_bittorrent_magnet(std::string_view uri) {
+    if (!is_magnet_uri(uri)) return false;
+    if (std::any_of(uri.begin(), uri.end(), [](char c) {
+            return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0';
+        })) {
+        return false;
+    }
+    const std::string text = lower_ascii(uri);
+    return text.find("xt=urn:btih:") != std::string::npos ||
+           text.find("xt=urn:btmh:") != std::string::npos;
+}
+
+Result<std::string> resolve_magnet(PageFetcher& fetcher, const std::string& url) {
+    if (is_magnet_uri(url)) {
+        if (!is_bittorrent_magnet(url)) {
+            return make_error(Errc::invalid_argument, url + ": not a BitTorrent magnet URI");
+        }
+        return url;
+    }
+    auto response = fetcher.get(url);
+    if (!response) return std::move(response).error();
+    if (!is_2xx(response->status)) {
+        return make_error(is_4xx(response->status) ? Errc::not_found : Errc::network,
+                          url + ": HTTP status " + std::to_string(response->status));
+    }
+    std::string_view body = response->body;
+    while (!body.empty() && (body.front() == ' ' || body.front() == '\n' || body.front() == '\r' ||
+                             body.front() == '\t')) {
+        body.remove_prefix(1);
+    }
+    while (!body.empty() && (body.back() == ' ' || body.back() == '\n' || body.back() == '\r' ||
+                             body.back() == '\t')) {
+        body.remove_suffix(1);
+    }
+    if (!is_bittorrent_magnet(body)) {
+        return make_error(Errc::protocol, url + ": body is not a single magnet:?xt=urn:btih: URI");
+    }
+    return std::string(body);
+}
+
+}  // namespace aciswarm::discovery
