@@ -208,7 +208,9 @@ std::vector<ImageSeedStatus> Seeder::status() {
             s.swarm = *stats;
             s.state = stats->state;
         } else {
-            s.state = e.seeding ? "starting" : "stopped";
+            s.state = e.seeding
+                          ? "starting"
+                          : (e.stop_reason.empty() && !e.image.seedable ? "no-torrent" : "stopped");
         }
         s.uploaded = uploaded_of(e);
         s.ratio = seed_ratio(s.uploaded, e.image.size);

@@ -166,6 +166,14 @@ TEST_F(SeederTest, CorruptStateFileIsAnErrorNamingIt) {
     EXPECT_NE(st.error().message.find("seeding.json"), std::string::npos);
 }
 
+TEST_F(SeederTest, ImagesWithoutATorrentAreNotSeeded) {
+    backend.images[1].seedable = false;
+    auto s = make(SeedPolicy::forever());
+    s->tick();
+    EXPECT_EQ(backend.seeding, (std::set<ImageId>{a}));
+    EXPECT_EQ(s->status()[1].state, "no-torrent");
+}
+
 TEST_F(SeederTest, ImagesRemovedFromTheStoreStopSeeding) {
     auto s = make(SeedPolicy::forever());
     s->tick();
