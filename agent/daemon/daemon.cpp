@@ -204,6 +204,11 @@ struct Daemon::Impl {
         std::deque<std::string> queued;  // requests waiting while a fetch runs
         std::string out;
         bool close_after_flush = false;
+        // After the last reply: our side is shut down and what the peer still
+        // sends is read and dropped until it closes (or the deadline), so
+        // closing never resets a connection with the reply unread.
+        bool draining = false;
+        Steady drain_deadline{};
         std::optional<FetchId> fetch;
         nlohmann::json fetch_request_id;
         std::string fetch_policy;
@@ -309,7 +314,7 @@ int Daemon::Impl::run() {
         fds.push_back({signals.get(), POLLIN, 0});
         fds.push_back({api.fd.get(), POLLIN, 0});
         for (auto& [fd, c] : clients) {
-            short events = c.close_after_flush ? 0 : POLLIN;
+            short events = POLLIN;
             if (!c.out.empty()) events |= POLLOUT;
             fds.push_back({fd, events, 0});
         }
@@ -348,7 +353,12 @@ int Daemon::Impl::run() {
         for (auto it = clients.begin(); it != clients.end();) {
             Client& c = it->second;
             if (!c.out.empty()) write_client(c);
-            if (c.fd.get() < 0 || (c.close_after_flush && c.out.empty())) {
+            if (c.fd.get() >= 0 && c.close_after_flush && c.out.empty() && !c.draining) {
+                ::shutdown(c.fd.get(), SHUT_WR);
+                c.draining = true;
+                c.drain_deadline = after + std::chrono::seconds(2);
+            }
+            if (c.fd.get() < 0 || (c.draining && after >= c.drain_deadline)) {
                 it = clients.erase(it);
             } else {
                 ++it;
@@ -419,6 +429,11 @@ void Daemon::Impl::read_client(Client& c) {
     char buf[16384];
     for (int i = 0; i < 16; ++i) {
         const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
+        if (c.close_after_flush && !c.fetch) {  // no more requests: drop input, notice the close
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) c.fd.reset();
+            if (n <= 0) return;
+            continue;
+        }
         if (n == 0) {
             // Peer closed its side: finish what it asked, then close.
             c.close_after_flush = true;
