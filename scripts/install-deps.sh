@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang clang-format clang-tidy libclang-rt-14-dev
   # libraries
   libtorrent-rasterbar-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-  libgumbo-dev libsqlite3-dev libarchive-dev libssl-dev libsystemd-dev
+  libgumbo-dev libsqlite3-dev libarchive-dev zlib1g-dev libssl-dev libsystemd-dev
   # servers and peers used by integration, interop tests and benchmarks
   nginx-light openssl curl aria2 transmission-cli python3 python3-libtorrent opentracker
   iproute2 systemd procps psmisc

@@ -10,7 +10,7 @@ void print_usage(std::ostream& out) {
            "\nDistributes appc container images (ACIs) over BitTorrent.\n\ncommands:\n";
     for (const Command& c : commands()) {
         std::string name(c.name);
-        if (name.size() < 16) name.resize(16, ' ');
+        if (name.size() < 20) name.resize(20, ' ');
         out << "  " << name << "  " << c.summary << "\n";
     }
     out << "\n'aciswarm COMMAND --help' describes a command.\n";

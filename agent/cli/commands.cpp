@@ -15,6 +15,9 @@ int cmd_image_export(std::span<const std::string> args, CliContext& ctx);
 int cmd_image_cat_manifest(std::span<const std::string> args, CliContext& ctx);
 int cmd_image_verify(std::span<const std::string> args, CliContext& ctx);
 int cmd_image_du(std::span<const std::string> args, CliContext& ctx);
+int cmd_build_aci(std::span<const std::string> args, CliContext& ctx);  // build_aci.cpp
+int cmd_publish(std::span<const std::string> args, CliContext& ctx);    // publish.cpp
+int cmd_seed(std::span<const std::string> args, CliContext& ctx);       // seed.cpp
 // daemon_cli.cpp
 int cmd_daemon(std::span<const std::string> args, CliContext& ctx);
 int cmd_status(std::span<const std::string> args, CliContext& ctx);
@@ -22,6 +25,9 @@ int cmd_image_seed(std::span<const std::string> args, CliContext& ctx);
 
 std::span<const Command> commands() {
     static constexpr Command table[] = {
+        {"build-aci", "build an ACI from a root filesystem directory", cmd_build_aci},
+        {"publish", "publish an ACI: .torrent, .magnet, discovery index.html", cmd_publish},
+        {"seed", "seed every image published in a directory (everseed)", cmd_seed},
         {"version", "print the version",
          [](std::span<const std::string>, CliContext& ctx) {
              ctx.out << "aciswarm " << ACISWARM_VERSION << "\n";

@@ -4,9 +4,12 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -107,7 +110,51 @@ struct Pass {
     std::optional<Error> source_error;  // from the ChunkReader (I/O, disk full)
     std::optional<std::string> decompress_error;
     Compression compression = Compression::none;
+    // libarchive 3.6 does not check gzip's CRC-32 and length trailer; we do
+    // (for a single-member stream, see check_gzip_trailer).
+    std::uint64_t tar_size = 0;
+    uLong tar_crc = crc32(0L, Z_NULL, 0);
+    std::array<std::uint8_t, 8> blob_tail{};
+    std::size_t blob_tail_len = 0;
+
+    void note_blob(const std::uint8_t* data, std::size_t n) {
+        blob.update(std::span<const std::uint8_t>(data, n));
+        blob_size += n;
+        if (n >= blob_tail.size()) {
+            std::memcpy(blob_tail.data(), data + n - blob_tail.size(), blob_tail.size());
+            blob_tail_len = blob_tail.size();
+            return;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            if (blob_tail_len == blob_tail.size()) {
+                std::memmove(blob_tail.data(), blob_tail.data() + 1, blob_tail.size() - 1);
+                --blob_tail_len;
+            }
+            blob_tail[blob_tail_len++] = data[i];
+        }
+    }
 };
+
+std::uint32_t le32(const std::uint8_t* p) {
+    return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
+           (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+}
+
+// A gzip file ends with CRC-32 and length (mod 2^32) of its last member. When
+// that length equals everything decompressed, the file is one member and its
+// CRC must match; otherwise (several members, padding after the stream) the
+// trailer says nothing about the whole and is not checked.
+std::optional<std::string> check_gzip_trailer(const Pass& p) {
+    if (p.compression != Compression::gzip || p.blob_tail_len < 8) return std::nullopt;
+    const std::uint32_t crc = le32(p.blob_tail.data());
+    const std::uint32_t isize = le32(p.blob_tail.data() + 4);
+    if (isize != static_cast<std::uint32_t>(p.tar_size)) return std::nullopt;
+    if (crc == static_cast<std::uint32_t>(p.tar_crc)) return std::nullopt;
+    char buf[96];
+    std::snprintf(buf, sizeof(buf), "CRC-32 mismatch (trailer %08x, data %08x)", crc,
+                  static_cast<std::uint32_t>(p.tar_crc));
+    return std::string(buf);
+}
 
 // By magic number, the way libarchive's bidders decide (they are only asked
 // for gzip, bzip2, xz and zstd, so anything else reads as uncompressed).
@@ -131,8 +178,7 @@ la_ssize_t outer_read(archive*, void* client, const void** buffer) {
     }
     const std::size_t n = *got;
     if (p->blob_size == 0) p->compression = sniff_compression({p->in_buf.data(), n});
-    p->blob.update(std::span<const std::uint8_t>(p->in_buf.data(), n));
-    p->blob_size += n;
+    p->note_blob(p->in_buf.data(), n);
     *buffer = p->in_buf.data();
     return static_cast<la_ssize_t>(n);
 }
@@ -153,6 +199,10 @@ la_ssize_t pull_decompressed(Pass& p) {
         return 0;
     }
     p.tar.update(std::span<const std::uint8_t>(p.out_buf.data(), static_cast<std::size_t>(n)));
+    p.tar_size += static_cast<std::uint64_t>(n);
+    if (p.compression == Compression::gzip) {
+        p.tar_crc = crc32(p.tar_crc, p.out_buf.data(), static_cast<uInt>(n));
+    }
     return n;
 }
 
@@ -423,9 +473,10 @@ Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what) 
         auto got = read(pass.in_buf);
         if (!got) return with_context(where, std::move(got).error());
         if (*got == 0) break;
-        pass.blob.update(std::span<const std::uint8_t>(pass.in_buf.data(), *got));
-        pass.blob_size += *got;
+        pass.note_blob(pass.in_buf.data(), *got);
     }
+    if (auto bad = check_gzip_trailer(pass))
+        return fail(Errc::corrupt, "corrupt gzip data: " + *bad);
 
     AciInfo info;
     auto id = ImageId::from_bytes(pass.tar.finish());

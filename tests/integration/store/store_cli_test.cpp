@@ -4,6 +4,7 @@
 // at named points of an import (the binary stops itself there when
 // ACISWARM_TEST_PAUSE_AT names the point; the test waits for the stop with
 // waitpid(WUNTRACED), so there are no sleeps).
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>

@@ -127,6 +127,29 @@ TEST(AciRead, CorruptCompression) {
     }
 }
 
+TEST(AciRead, GzipCrcMismatchIsCorrupt) {
+    const std::string good =
+        test::build_aci(test::simple_aci("example.com/crc", "", AciCompression::gzip));
+    std::string bad = good;
+    bad[bad.size() - 8] = static_cast<char>(bad[bad.size() - 8] ^ 1);  // trailer CRC-32
+    auto e = read_error(bad);
+    EXPECT_EQ(e.code, Errc::corrupt);
+    EXPECT_NE(e.message.find("bad.aci: corrupt gzip data: CRC-32 mismatch"), std::string::npos)
+        << e.message;
+}
+
+TEST(AciRead, MultiMemberGzipIsAccepted) {
+    // Concatenated gzip members (pigz -i, appended streams) decompress to one
+    // tar; the last member's trailer does not cover it all, so it is not held against it.
+    const std::string tar = test::build_tar(test::simple_aci("example.com/multi"));
+    const std::string two = test::compress(tar.substr(0, 1000), AciCompression::gzip) +
+                            test::compress(tar.substr(1000), AciCompression::gzip);
+    auto r = read_aci_bytes(bytes_of(two));
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->id.hex(), to_hex(Digest::of(Digest::Algorithm::sha512, tar)));
+    EXPECT_EQ(r->compression, Compression::gzip);
+}
+
 TEST(AciRead, NoManifest) {
     test::AciSpec spec;
     spec.files.push_back({"rootfs/x", "x"});

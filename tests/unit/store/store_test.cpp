@@ -6,7 +6,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <map>
+#include <thread>
 
 #include "agent/store/store.hpp"
 #include "common/clock.hpp"
@@ -430,6 +432,34 @@ TEST_F(StoreTest, PointsAreCalledInOrder) {
     points.clear();
     ASSERT_TRUE(s->remove(r->id));
     EXPECT_EQ(points, (std::vector<std::string>{"row-deleted"}));
+}
+
+TEST_F(StoreTest, ThreadsWithTheirOwnStoreImportTheSameImagesAsOneEntryEach) {
+    std::vector<fs::path> files;
+    for (int i = 0; i < 6; ++i)
+        files.push_back(aci("example.com/threads", std::to_string(i)));
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < 3; ++t) {
+        threads.emplace_back([&, t] {
+            auto s = Store::open(root(), clock_, Logger::null());
+            if (!s) {
+                ++failures;
+                return;
+            }
+            for (std::size_t i = 0; i < files.size(); ++i) {
+                // Each thread walks the files in another order.
+                const fs::path& f = files[(i + static_cast<std::size_t>(t) * 2) % files.size()];
+                if (!s->import_file(f, {})) ++failures;
+            }
+        });
+    }
+    for (auto& th : threads)
+        th.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(store_->list()->size(), files.size());
+    EXPECT_EQ(count_files(root() / "blobs"), files.size());
+    EXPECT_EQ(count_files(root() / "staging"), 0u);
 }
 
 TEST(StoreDefaults, DefaultRootDependsOnUser) {

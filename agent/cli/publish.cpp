@@ -1,0 +1,410 @@
+// aciswarm publish IMAGE.aci --tracker=URL... --webseed-base=https://host/path/ --out=DIR
+//
+// Layout of DIR (one appc discovery template covers every kind):
+//   DIR/{os}/{arch}/{name}-{version}.aci       the image (web seed target)
+//   DIR/{os}/{arch}/{name}-{version}.aci.asc   its signature, when IMAGE.aci.asc exists
+//   DIR/{os}/{arch}/{name}-{version}.torrent   v1+v2 hybrid, url-list → the HTTPS .aci
+//   DIR/{os}/{arch}/{name}-{version}.magnet    magnet URI (btih + btmh, tr, ws)
+//   DIR/published.json                          what has been published (source of index.html)
+//   DIR/index.html                              ac-discovery meta tags + a list of images
+// Every file is written under DIR/.staging-*/ and renamed into place, so
+// readers (nginx, the everseed) see the old or the new version, never a mix of
+// bytes. See docs/publishing.md.
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <sstream>
+
+#include "agent/cli/cli.hpp"
+#include "agent/engine/torrent_file.hpp"
+#include "common/options.hpp"
+
+namespace aciswarm::agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t max_manifest_bytes = 1024 * 1024;
+
+struct ImageManifest {
+    std::string name;
+    std::map<std::string, std::string> labels;
+};
+
+// Reads and checks an ACI's manifest (acKind, acVersion, name, labels) and
+// that it has a rootfs, reading the whole archive so a truncated or corrupt
+// compression stream fails here.
+// TODO(store): replace with store::validate_aci once agent/store lands on main.
+Result<ImageManifest> read_image_manifest(const fs::path& path) {
+    const std::string what = path.string();
+    struct Closer {
+        void operator()(archive* a) const { archive_read_free(a); }
+    };
+    std::unique_ptr<archive, Closer> a(archive_read_new());
+    archive_read_support_filter_all(a.get());
+    archive_read_support_format_tar(a.get());
+    if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) {
+        return make_error(Errc::invalid_argument, what + ": " + archive_error_string(a.get()));
+    }
+    std::optional<std::string> manifest;
+    bool has_rootfs = false;
+    archive_entry* entry = nullptr;
+    int rc = ARCHIVE_OK;
+    while ((rc = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
+        std::string name = archive_entry_pathname(entry);
+        if (name.starts_with("./")) name = name.substr(2);
+        if (name == "rootfs" || name.starts_with("rootfs/")) has_rootfs = true;
+        if (name == "manifest") {
+            if (manifest) return make_error(Errc::invalid_argument, what + ": two manifests");
+            if (archive_entry_size(entry) > static_cast<la_int64_t>(max_manifest_bytes)) {
+                return make_error(Errc::too_large, what + ": manifest larger than 1 MiB");
+            }
+            std::string text(static_cast<std::size_t>(archive_entry_size(entry)), '\0');
+            const auto n = archive_read_data(a.get(), text.data(), text.size());
+            if (n < 0 || static_cast<std::size_t>(n) != text.size()) {
+                return make_error(Errc::invalid_argument, what + ": manifest: short read");
+            }
+            manifest = std::move(text);
+        } else if (archive_read_data_skip(a.get()) != ARCHIVE_OK) {
+            return make_error(Errc::invalid_argument, what + ": " + archive_error_string(a.get()));
+        }
+    }
+    if (rc != ARCHIVE_EOF) {
+        return make_error(Errc::invalid_argument, what + ": " + archive_error_string(a.get()));
+    }
+    if (!manifest) return make_error(Errc::invalid_argument, what + ": no manifest");
+    if (!has_rootfs) return make_error(Errc::invalid_argument, what + ": no rootfs");
+    const auto json = nlohmann::json::parse(*manifest, nullptr, false);
+    if (json.is_discarded() || !json.is_object()) {
+        return make_error(Errc::invalid_argument, what + ": manifest: not a JSON object");
+    }
+    if (json.value("acKind", "") != "ImageManifest") {
+        return make_error(Errc::invalid_argument, what + ": manifest: acKind is not ImageManifest");
+    }
+    if (!json.contains("acVersion") || !json["acVersion"].is_string() ||
+        json["acVersion"].get<std::string>().empty()) {
+        return make_error(Errc::invalid_argument, what + ": manifest: no acVersion");
+    }
+    ImageManifest out;
+    if (!json.contains("name") || !json["name"].is_string()) {
+        return make_error(Errc::invalid_argument, what + ": manifest: no name");
+    }
+    out.name = json["name"].get<std::string>();
+    const bool name_ok = !out.name.empty() && out.name.find("..") == std::string::npos &&
+                         out.name.front() != '/' && out.name.back() != '/' &&
+                         out.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-._~/") ==
+                             std::string::npos;
+    if (!name_ok) {
+        return make_error(Errc::invalid_argument,
+                          what + ": manifest: name '" + out.name + "' is not an AC Identifier");
+    }
+    if (json.contains("labels")) {
+        if (!json["labels"].is_array()) {
+            return make_error(Errc::invalid_argument, what + ": manifest: labels is not an array");
+        }
+        for (const auto& l : json["labels"]) {
+            if (!l.is_object() || !l.contains("name") || !l["name"].is_string() ||
+                !l.contains("value") || !l["value"].is_string()) {
+                return make_error(Errc::invalid_argument,
+                                  what + ": manifest: a label is not {name, value}");
+            }
+            const auto key = l["name"].get<std::string>();
+            if (!out.labels.emplace(key, l["value"].get<std::string>()).second) {
+                return make_error(Errc::invalid_argument,
+                                  what + ": manifest: label '" + key + "' twice");
+            }
+        }
+    }
+    return out;
+}
+
+bool safe_path_value(std::string_view v) {
+    return !v.empty() && v != "." && v != ".." && v.find('/') == std::string_view::npos &&
+           v.find('\0') == std::string_view::npos;
+}
+
+std::string html_escape(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
+}
+
+Status write_file(const fs::path& path, std::string_view bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) return make_error(Errc::io, path.string() + ": write failed");
+    return {};
+}
+
+Result<std::string> read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(Errc::io, path.string() + ": cannot open");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// A staging directory inside DIR, removed with whatever is left in it.
+struct Staging {
+    fs::path path;
+    ~Staging() {
+        std::error_code ec;
+        if (!path.empty()) fs::remove_all(path, ec);
+    }
+};
+
+std::string render_index(const nlohmann::json& published, const std::string& webseed_base) {
+    std::map<std::string, std::vector<const nlohmann::json*>> by_name;
+    for (const auto& item : published)
+        by_name[item["name"].get<std::string>()].push_back(&item);
+    std::string html =
+        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+        "<title>aciswarm registry</title>\n";
+    for (const auto& [name, _] : by_name) {
+        html += "<meta name=\"ac-discovery\" content=\"" + html_escape(name) + " " +
+                html_escape(webseed_base) + "{os}/{arch}/{name}-{version}.{ext}\">\n";
+    }
+    html += "</head>\n<body>\n<h1>Images</h1>\n<ul>\n";
+    for (const auto& [name, items] : by_name) {
+        for (const auto* item : items) {
+            const std::string rel = (*item)["path"].get<std::string>();
+            html += "<li>" + html_escape(name) + " " +
+                    html_escape((*item)["labels"].value("version", "")) + " (" +
+                    html_escape((*item)["labels"].value("os", "")) + "/" +
+                    html_escape((*item)["labels"].value("arch", "")) + "): <a href=\"" +
+                    html_escape(rel) + ".aci\">aci</a> <a href=\"" + html_escape(rel) +
+                    ".torrent\">torrent</a> <a href=\"" + html_escape(rel) +
+                    ".magnet\">magnet</a> <code>" + html_escape((*item).value("info_hash_v1", "")) +
+                    "</code></li>\n";
+        }
+    }
+    html += "</ul>\n</body>\n</html>\n";
+    return html;
+}
+
+}  // namespace
+
+int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
+    const OptionParser parser(
+        "aciswarm publish IMAGE.aci --tracker=URL... --webseed-base=https://host/path/ --out=DIR",
+        {
+            {"tracker", OptionSpec::Kind::list, "announce URL for the .torrent", "URL"},
+            {"webseed-base", OptionSpec::Kind::value,
+             "HTTPS URL under which DIR is served (web seed and discovery templates)", "URL"},
+            {"out", OptionSpec::Kind::value, "registry directory to publish into", "DIR"},
+            {"piece-size", OptionSpec::Kind::value,
+             "torrent piece size in bytes (power of two >= 16384; default: automatic)", "BYTES"},
+            {"help", OptionSpec::Kind::flag, "show this help"},
+            {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
+        });
+    auto opts = parser.parse(args);
+    if (!opts) {
+        ctx.err << "aciswarm publish: " << opts.error().message << "\n";
+        return exit_usage;
+    }
+    if (opts->flag("help")) {
+        ctx.out << parser.help();
+        return exit_ok;
+    }
+    if (opts->positional().size() != 1 || !opts->has("webseed-base") || !opts->has("out")) {
+        ctx.err << "aciswarm publish: need IMAGE.aci, --webseed-base and --out\n" << parser.help();
+        return exit_usage;
+    }
+    const fs::path image = opts->positional()[0];
+    const fs::path out_dir = *opts->get("out");
+    std::string base = *opts->get("webseed-base");
+    if (!base.starts_with("https://") && !base.starts_with("http://")) {
+        ctx.err << "aciswarm publish: --webseed-base '" << base << "': want an https:// URL\n";
+        return exit_usage;
+    }
+    if (base.find('?') != std::string::npos || base.find('#') != std::string::npos) {
+        ctx.err << "aciswarm publish: --webseed-base '" << base
+                << "': no query or fragment (libtorrent refuses web seeds with a query on "
+                   "private addresses)\n";
+        return exit_usage;
+    }
+    if (!base.ends_with("/")) base += "/";
+    int piece_size = 0;
+    if (auto ps = opts->get("piece-size")) {
+        try {
+            piece_size = std::stoi(*ps);
+        } catch (const std::exception&) {
+            ctx.err << "aciswarm publish: --piece-size '" << *ps << "': not a number\n";
+            return exit_usage;
+        }
+    }
+    const auto trackers = opts->get_all("tracker");
+    if (trackers.empty()) ctx.log.warn("no --tracker: peers find each other only by LSD/DHT");
+
+    auto manifest = read_image_manifest(image);
+    if (!manifest) {
+        ctx.err << "aciswarm publish: " << manifest.error().message << "\n";
+        return exit_failure;
+    }
+    for (const char* key : {"version", "os", "arch"}) {
+        auto it = manifest->labels.find(key);
+        if (it == manifest->labels.end() || !safe_path_value(it->second)) {
+            ctx.err << "aciswarm publish: " << image.string() << ": manifest has no usable '" << key
+                    << "' label (discovery needs {" << key << "})\n";
+            return exit_failure;
+        }
+    }
+    const std::string& version = manifest->labels["version"];
+    // {os}/{arch}/{name}-{version}: what the discovery template renders.
+    const std::string rel = manifest->labels["os"] + "/" + manifest->labels["arch"] + "/" +
+                            manifest->name + "-" + version;
+    const fs::path final_stem = out_dir / rel;
+    const std::string file_name = fs::path(rel).filename().string();
+
+    std::error_code ec;
+    fs::create_directories(final_stem.parent_path(), ec);
+    if (ec) {
+        ctx.err << "aciswarm publish: " << final_stem.parent_path().string() << ": " << ec.message()
+                << "\n";
+        return exit_failure;
+    }
+    // One publisher at a time per DIR: published.json is read, changed, replaced.
+    const fs::path lock_path = out_dir / ".publish.lock";
+    const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX) != 0) {
+        ctx.err << "aciswarm publish: cannot lock " << lock_path.string() << "\n";
+        if (lock_fd >= 0) ::close(lock_fd);
+        return exit_failure;
+    }
+    struct FdCloser {
+        int fd;
+        ~FdCloser() { ::close(fd); }
+    } lock_closer{lock_fd};
+    Staging staging{out_dir / (".staging-" + std::to_string(::getpid()))};
+    fs::remove_all(staging.path, ec);
+    fs::create_directories(staging.path, ec);
+    const fs::path staged_aci = staging.path / (file_name + ".aci");
+    fs::copy_file(image, staged_aci, fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+        ctx.err << "aciswarm publish: copy " << image.string() << ": " << ec.message() << "\n";
+        return exit_failure;
+    }
+    engine::CreateTorrentOptions topts;
+    topts.trackers = trackers;
+    topts.web_seeds = {base + rel + ".aci"};
+    topts.piece_size = piece_size;
+    topts.comment = manifest->name + " " + version;
+    auto torrent = engine::create_torrent(staged_aci, topts);
+    if (!torrent) {
+        ctx.err << "aciswarm publish: " << torrent.error().message << "\n";
+        return exit_failure;
+    }
+    auto magnet = engine::make_magnet(torrent->bytes);
+    if (!magnet) {
+        ctx.err << "aciswarm publish: " << magnet.error().message << "\n";
+        return exit_failure;
+    }
+    std::vector<std::pair<fs::path, fs::path>> moves{{staged_aci, final_stem.string() + ".aci"}};
+    const fs::path signature = image.string() + ".asc";
+    if (fs::exists(signature, ec)) {
+        const fs::path staged_asc = staging.path / (file_name + ".aci.asc");
+        fs::copy_file(signature, staged_asc, fs::copy_options::overwrite_existing, ec);
+        if (ec) {
+            ctx.err << "aciswarm publish: copy " << signature.string() << ": " << ec.message()
+                    << "\n";
+            return exit_failure;
+        }
+        moves.emplace_back(staged_asc, final_stem.string() + ".aci.asc");
+    }
+    const fs::path staged_torrent = staging.path / (file_name + ".torrent");
+    const fs::path staged_magnet = staging.path / (file_name + ".magnet");
+    for (auto [path, bytes] : {std::pair<fs::path, std::string>{staged_torrent, torrent->bytes},
+                               {staged_magnet, *magnet + "\n"}}) {
+        if (auto ok = write_file(path, bytes); !ok) {
+            ctx.err << "aciswarm publish: " << ok.error().message << "\n";
+            return exit_failure;
+        }
+    }
+    moves.emplace_back(staged_torrent, final_stem.string() + ".torrent");
+    moves.emplace_back(staged_magnet, final_stem.string() + ".magnet");
+
+    // published.json: one entry per name + labels; re-publishing replaces it.
+    const fs::path index_json = out_dir / "published.json";
+    nlohmann::json published = nlohmann::json::array();
+    if (fs::exists(index_json, ec)) {
+        auto text = read_file(index_json);
+        auto parsed = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
+        if (!text || parsed.is_discarded() || !parsed.is_array()) {
+            ctx.err << "aciswarm publish: " << index_json.string()
+                    << ": unreadable or not a JSON array; fix or remove it\n";
+            return exit_failure;
+        }
+        published = std::move(parsed);
+    }
+    nlohmann::json entry = {{"name", manifest->name},
+                            {"labels", manifest->labels},
+                            {"path", rel},
+                            {"size", fs::file_size(staged_aci)},
+                            {"info_hash_v1", torrent->info_hashes.v1->hex()},
+                            {"info_hash_v2", torrent->info_hashes.v2->hex()},
+                            {"webseed", base + rel + ".aci"}};
+    nlohmann::json kept = nlohmann::json::array();
+    for (auto& item : published) {
+        if (item.value("name", "") == manifest->name &&
+            item.value("labels", nlohmann::json::object()) == entry["labels"]) {
+            continue;
+        }
+        kept.push_back(std::move(item));
+    }
+    kept.push_back(entry);
+    const fs::path staged_json = staging.path / "published.json";
+    const fs::path staged_html = staging.path / "index.html";
+    if (auto ok = write_file(staged_json, kept.dump(2) + "\n"); !ok) {
+        ctx.err << "aciswarm publish: " << ok.error().message << "\n";
+        return exit_failure;
+    }
+    if (auto ok = write_file(staged_html, render_index(kept, base)); !ok) {
+        ctx.err << "aciswarm publish: " << ok.error().message << "\n";
+        return exit_failure;
+    }
+    moves.emplace_back(staged_json, index_json);
+    moves.emplace_back(staged_html, out_dir / "index.html");
+    for (const auto& [from, to] : moves) {
+        fs::rename(from, to, ec);
+        if (ec) {
+            ctx.err << "aciswarm publish: rename to " << to.string() << ": " << ec.message()
+                    << "\n";
+            return exit_failure;
+        }
+    }
+    ctx.log.info("published ", manifest->name, " ", version, " as ", rel, " (info hash ",
+                 torrent->info_hashes.v1->hex(), ")");
+    ctx.out << "torrent " << final_stem.string() << ".torrent\n"
+            << "magnet " << *magnet << "\n"
+            << "info-hash " << torrent->info_hashes.v1->hex() << "\n"
+            << "info-hash-v2 " << torrent->info_hashes.v2->hex() << "\n";
+    return exit_ok;
+}
+
+}  // namespace aciswarm::agent

@@ -1,0 +1,288 @@
+// aciswarm seed --dir=DIR: the "everseed". Seeds every image published in DIR
+// (each *.torrent with its content beside it) for as long as it runs, picks up
+// new, changed and removed ones on every scan (--scan-interval, default 1s),
+// and keeps going when one is corrupt or unreadable (logs it, serves the rest,
+// retries once its files change). SIGINT/SIGTERM stop it cleanly.
+//
+// Threads: the command's thread scans and waits for signals; the Engine has
+// its own alert thread.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <sstream>
+
+#include "agent/cli/cli.hpp"
+#include "agent/engine/engine.hpp"
+#include "agent/engine/torrent_file.hpp"
+#include "common/duration.hpp"
+#include "common/options.hpp"
+
+namespace aciswarm::agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct FileStamp {
+    std::int64_t size = -1;
+    std::int64_t mtime_ns = 0;
+    std::uint64_t inode = 0;
+    friend bool operator==(const FileStamp&, const FileStamp&) = default;
+};
+
+FileStamp stamp_of(const fs::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return {};
+    return {static_cast<std::int64_t>(st.st_size),
+            static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+            static_cast<std::uint64_t>(st.st_ino)};
+}
+
+struct Seeded {
+    FileStamp torrent_stamp;
+    FileStamp content_stamp;
+    fs::path content;
+    std::optional<engine::TorrentId> id;  // empty: bad, waiting for a change
+    bool announced = false;               // "seeding" logged
+};
+
+Result<std::string> read_small_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(Errc::io, path.string() + ": cannot open");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+class Everseed {
+  public:
+    Everseed(engine::Engine& engine, fs::path dir, Logger& log)
+        : engine_(engine), dir_(std::move(dir)), log_(log) {}
+
+    void scan() {
+        std::map<fs::path, bool> present;
+        std::error_code ec;
+        auto it = fs::recursive_directory_iterator(
+            dir_, fs::directory_options::skip_permission_denied, ec);
+        if (ec) {
+            log_.error("scan ", dir_.string(), ": ", ec.message());
+            return;
+        }
+        for (; it != fs::end(it); it.increment(ec)) {
+            if (ec) break;
+            const auto& p = it->path();
+            if (it->is_directory() && p.filename().string().starts_with(".")) {
+                it.disable_recursion_pending();  // publish's staging dirs
+                continue;
+            }
+            if (p.extension() == ".torrent" && it->is_regular_file()) present[p] = true;
+        }
+        for (auto k = known_.begin(); k != known_.end();) {
+            if (!present.contains(k->first)) {
+                log_.info("unpublished ", k->first.string(), ": stopped seeding");
+                if (k->second.id) (void)engine_.remove(*k->second.id);
+                k = known_.erase(k);
+            } else {
+                ++k;
+            }
+        }
+        for (const auto& [path, _] : present)
+            consider(path);
+        check_pending();
+    }
+
+  private:
+    void consider(const fs::path& torrent_path) {
+        const FileStamp ts = stamp_of(torrent_path);
+        auto found = known_.find(torrent_path);
+        if (found != known_.end()) {
+            const Seeded& s = found->second;
+            if (s.torrent_stamp == ts && s.content_stamp == stamp_of(s.content)) return;
+            if (s.id) (void)engine_.remove(*s.id);
+            log_.info("changed ", torrent_path.string(), ": re-adding");
+            known_.erase(found);
+        }
+        Seeded s;
+        s.torrent_stamp = ts;
+        auto bytes = read_small_file(torrent_path);
+        auto meta =
+            bytes ? engine::parse_torrent(*bytes) : Result<engine::TorrentMeta>(bytes.error());
+        if (!meta) {
+            log_.error(torrent_path.string(), ": ", meta.error().message, " (not seeded)");
+            known_[torrent_path] = s;
+            return;
+        }
+        s.content = torrent_path.parent_path() / meta->name;
+        s.content_stamp = stamp_of(s.content);
+        if (meta->num_files != 1 || meta->name.find('/') != std::string::npos) {
+            log_.error(torrent_path.string(), ": not a single-file torrent (not seeded)");
+            known_[torrent_path] = s;
+            return;
+        }
+        auto id = engine_.add_seed({.torrent = *bytes, .save_path = torrent_path.parent_path()});
+        if (!id) {
+            log_.error(torrent_path.string(), ": ", id.error().message, " (not seeded)");
+        } else {
+            s.id = *id;
+        }
+        known_[torrent_path] = s;
+    }
+
+    // Seeds whose check finished: announce them, or drop corrupt ones.
+    void check_pending() {
+        for (auto& [path, s] : known_) {
+            if (!s.id || s.announced) continue;
+            auto st = engine_.status(*s.id);
+            if (!st) continue;
+            if (st->state == engine::TorrentState::checking) continue;
+            if (st->state == engine::TorrentState::seeding ||
+                st->state == engine::TorrentState::finished) {
+                log_.info("seeding ", s.content.string(), " info hash ",
+                          st->info_hashes.best().hex());
+                s.announced = true;
+                continue;
+            }
+            log_.error("corrupt ", s.content.string(), ": ",
+                       st->state == engine::TorrentState::error
+                           ? st->error
+                           : std::to_string(st->total_done) + " of " +
+                                 std::to_string(st->total_wanted) + " bytes verify",
+                       " (not seeded until it changes)");
+            (void)engine_.remove(*s.id);
+            s.id.reset();
+        }
+    }
+
+    engine::Engine& engine_;
+    fs::path dir_;
+    Logger& log_;
+    std::map<fs::path, Seeded> known_;
+};
+
+}  // namespace
+
+int cmd_seed(std::span<const std::string> args, CliContext& ctx) {
+    const OptionParser parser(
+        "aciswarm seed --dir=DIR [--listen=ADDR:PORT]...",
+        {
+            {"dir", OptionSpec::Kind::value,
+             "published registry directory (aciswarm publish --out)", "DIR"},
+            {"listen", OptionSpec::Kind::list,
+             "BitTorrent listen address (default 0.0.0.0:6881 and [::]:6881; port 0: any)",
+             "ADDR:PORT"},
+            {"lsd", OptionSpec::Kind::value, "local service discovery (default true)", "BOOL"},
+            {"dht", OptionSpec::Kind::flag, "enable the DHT (off: private clusters)"},
+            {"max-upload-rate", OptionSpec::Kind::value, "bytes/s, 0 = unlimited", "N"},
+            {"connections-limit", OptionSpec::Kind::value, "peer connections (default 200)", "N"},
+            {"encryption", OptionSpec::Kind::value, "prefer | require | disable", "POLICY"},
+            {"scan-interval", OptionSpec::Kind::value, "how often DIR is scanned (default 1s)",
+             "DURATION"},
+            {"help", OptionSpec::Kind::flag, "show this help"},
+            {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
+        });
+    auto opts = parser.parse(args);
+    if (!opts) {
+        ctx.err << "aciswarm seed: " << opts.error().message << "\n";
+        return exit_usage;
+    }
+    if (opts->flag("help")) {
+        ctx.out << parser.help();
+        return exit_ok;
+    }
+    if (opts->flag("verbose")) ctx.log.set_level(LogLevel::debug);
+    if (!opts->has("dir") || !opts->positional().empty()) {
+        ctx.err << "aciswarm seed: need --dir\n" << parser.help();
+        return exit_usage;
+    }
+    const fs::path dir = *opts->get("dir");
+    engine::EngineConfig config;
+    if (opts->has("listen"))
+        config.listen_interfaces = opts->get_all("listen");
+    else
+        config.listen_interfaces = {"0.0.0.0:6881", "[::]:6881"};
+    if (auto v = opts->get("lsd")) {
+        auto b = parse_bool("lsd", *v);
+        if (!b) {
+            ctx.err << "aciswarm seed: " << b.error().message << "\n";
+            return exit_usage;
+        }
+        config.local_service_discovery = *b;
+    }
+    config.dht = opts->flag("dht");
+    try {
+        if (auto v = opts->get("max-upload-rate")) config.upload_rate_limit = std::stoll(*v);
+        if (auto v = opts->get("connections-limit")) config.connections_limit = std::stoi(*v);
+    } catch (const std::exception&) {
+        ctx.err << "aciswarm seed: --max-upload-rate / --connections-limit: not a number\n";
+        return exit_usage;
+    }
+    if (auto v = opts->get("encryption")) {
+        auto p = engine::parse_encryption_policy(*v);
+        if (!p) {
+            ctx.err << "aciswarm seed: " << p.error().message << "\n";
+            return exit_usage;
+        }
+        config.encryption = *p;
+    }
+    std::chrono::milliseconds interval = std::chrono::seconds(1);
+    if (auto v = opts->get("scan-interval")) {
+        auto d = parse_duration(*v);
+        if (!d || d->count() <= 0) {
+            ctx.err << "aciswarm seed: --scan-interval '" << *v << "': want a duration like 2s\n";
+            return exit_usage;
+        }
+        interval = *d;
+    }
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        ctx.err << "aciswarm seed: " << dir.string() << ": not a directory\n";
+        return exit_failure;
+    }
+
+    // Signals are taken synchronously by this thread (sigtimedwait); block
+    // them before the engine starts its threads so they inherit the mask.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigset_t old_mask;
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
+
+    int rc = exit_ok;
+    {
+        auto engine = engine::Engine::create(config, ctx.log, ctx.clock);
+        if (!engine) {
+            ctx.err << "aciswarm seed: " << engine.error().message << "\n";
+            pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+            return exit_failure;
+        }
+        Everseed everseed(**engine, dir, ctx.log);
+        ctx.log.info("everseed on ", dir.string(), ", scanning every ", format_duration(interval));
+        while (true) {
+            everseed.scan();
+            timespec ts{};
+            ts.tv_sec = static_cast<time_t>(interval.count() / 1000);
+            ts.tv_nsec = static_cast<long>((interval.count() % 1000) * 1000000);
+            const int sig = sigtimedwait(&stop_signals, nullptr, &ts);
+            if (sig == SIGINT || sig == SIGTERM) {
+                ctx.log.info("stopping (signal ", sig, ")");
+                break;
+            }
+            if (sig < 0 && errno != EAGAIN && errno != EINTR) {
+                ctx.log.error("sigtimedwait failed");
+                rc = exit_failure;
+                break;
+            }
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+    return rc;
+}
+
+}  // namespace aciswarm::agent

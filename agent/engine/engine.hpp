@@ -1,0 +1,252 @@
+// The BitTorrent engine: one libtorrent session behind project types.
+//
+// This folder is the only code in aciswarm that includes libtorrent headers;
+// everything here speaks InfoHashes, PeerEndpoint, Result, Logger.
+//
+// Threads:
+// - Engine's public methods may be called from any thread (they lock an
+//   internal mutex; libtorrent's session_handle is itself thread-safe).
+// - Engine owns one internal "alert thread" that drains libtorrent's alerts,
+//   keeps per-torrent state (finished/error/checked, hash failures), writes
+//   resume data files, saves resume data periodically, and calls the
+//   EventCallback. Callbacks run on that thread: keep them short, and never
+//   call Engine::wait_* or ~Engine from inside one.
+// - libtorrent runs its own network and disk threads inside the session.
+// - ~Engine saves resume data for every torrent (when resume_dir is set),
+//   stops the alert thread, then destroys the session.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/info_hash.hpp"
+#include "common/log.hpp"
+#include "common/peer_endpoint.hpp"
+#include "common/result.hpp"
+
+namespace aciswarm::engine {
+
+// BitTorrent protocol encryption (MSE/PE) for incoming and outgoing peers.
+enum class EncryptionPolicy {
+    prefer,   // try encrypted, accept plaintext (libtorrent pe_enabled)
+    require,  // encrypted only (pe_forced)
+    disable,  // plaintext only (pe_disabled)
+};
+// "prefer" | "require" | "disable"; the error names the text.
+Result<EncryptionPolicy> parse_encryption_policy(std::string_view text);
+std::string_view encryption_policy_name(EncryptionPolicy policy);
+
+struct EngineConfig {
+    // libtorrent listen_interfaces entries, "ADDRESS:PORT" ("0.0.0.0:6881",
+    // "[::1]:0", "127.0.0.1:0"). Port 0 picks a free port. Empty list: no
+    // listener (outgoing connections and web seeds only).
+    std::vector<std::string> listen_interfaces{"0.0.0.0:0", "[::]:0"};
+    bool dht = false;                     // private clusters: off by default
+    bool local_service_discovery = true;  // BEP 14 multicast on the LAN
+    std::int64_t upload_rate_limit = 0;   // bytes/s, 0 = unlimited
+    std::int64_t download_rate_limit = 0;
+    int connections_limit = 200;
+    EncryptionPolicy encryption = EncryptionPolicy::prefer;
+    // Several agents behind one address (loopback tests, NAT) are distinct peers.
+    bool allow_multiple_connections_per_ip = true;
+    // CA bundle for HTTPS web seeds and trackers. libtorrent reads it only
+    // through SSL_CERT_FILE when the session starts, so Engine::create sets
+    // SSL_CERT_FILE (overriding any global value) before creating the session.
+    // It then replaces, not extends, the system trust store. Empty: unchanged.
+    std::filesystem::path ca_file;
+    // Don't validate HTTPS certificates of web seeds and trackers
+    // (--insecure-options=tls). Logged as a warning.
+    bool insecure_tls = false;
+    // libtorrent's SSRF mitigation (see docs/engine.md): on by default. It
+    // refuses web seed URLs with a query string on private/loopback addresses
+    // and HTTP tracker URLs on loopback whose path is not /announce.
+    bool ssrf_mitigation = true;
+    // Where resume data lives (one file per torrent, <best info hash hex>.resume).
+    // Empty: no resume data is written.
+    std::filesystem::path resume_dir;
+    std::chrono::seconds resume_save_interval{60};
+    // How long create() waits for the listeners to bind.
+    std::chrono::milliseconds listen_timeout{10000};
+    // Peer id prefix / user agent shown to peers and web seeds.
+    std::string user_agent = "aciswarm";
+};
+
+// The libtorrent settings an EngineConfig maps to, as name → value text
+// (libtorrent's setting names, e.g. "enable_dht" → "false"). For -v logging and tests.
+std::map<std::string, std::string> describe_settings(const EngineConfig& config);
+
+// Opaque handle for a torrent inside one Engine. Never reused by that Engine.
+struct TorrentId {
+    std::uint64_t value = 0;
+    friend auto operator<=>(const TorrentId&, const TorrentId&) = default;
+};
+
+enum class TorrentState {
+    checking,              // verifying existing data (seed check, resume)
+    downloading_metadata,  // magnet: waiting for the info dictionary (BEP 9)
+    downloading,
+    finished,  // every wanted byte is here and verified
+    seeding,   // finished and serving
+    error,     // see TorrentStatus::error
+};
+std::string_view torrent_state_name(TorrentState state);
+
+struct TorrentStatus {
+    TorrentId id;
+    InfoHashes info_hashes;
+    std::string name;  // empty until a magnet's metadata arrives
+    TorrentState state = TorrentState::checking;
+    bool has_metadata = false;
+    std::filesystem::path save_path;
+    std::int64_t total_size = 0;     // -1 when metadata is missing
+    std::int64_t total_wanted = 0;   // bytes we want
+    std::int64_t total_done = 0;     // verified bytes we have (of those wanted)
+    std::int64_t download_rate = 0;  // payload bytes/s
+    std::int64_t upload_rate = 0;
+    std::int64_t total_payload_download = 0;  // this session
+    std::int64_t total_payload_upload = 0;
+    // Payload bytes received, by source, this session (counted as they
+    // arrive, before the piece hash check: corrupt bytes count too).
+    std::int64_t bytes_from_peers = 0;
+    std::int64_t bytes_from_web_seeds = 0;
+    int num_peers = 0;      // connected BitTorrent peers
+    int num_seeds = 0;      // of which seeds
+    int num_web_seeds = 0;  // connected web seeds
+    int hash_failures = 0;  // pieces that failed their hash check
+    // Web seed connections that failed (TLS verification, connect, reset);
+    // libtorrent retries them later. The last failure's text, naming the server.
+    int web_seed_failures = 0;
+    std::string web_seed_error;
+    std::string error;  // non-empty in TorrentState::error
+};
+
+// Something happened to a torrent. Delivered on the alert thread.
+struct EngineEvent {
+    enum class Kind {
+        added,
+        metadata_received,
+        checked,          // data check done (seeds: finished tells whether it was complete)
+        finished,         // all wanted pieces verified
+        hash_failed,      // a piece failed its hash check (message: piece index)
+        error,            // torrent error (message); the torrent is paused
+        web_seed_failed,  // a web seed failed or was banned (message: URL and reason)
+        removed,
+    };
+    Kind kind;
+    TorrentId id;
+    InfoHashes info_hashes;
+    std::string message;
+};
+using EventCallback = std::function<void(const EngineEvent&)>;
+
+struct AddDownload {
+    // Exactly one of torrent (bencoded .torrent bytes) or magnet_uri.
+    std::string torrent{};
+    std::string magnet_uri{};
+    // Directory the torrent's file(s) are written into (created if missing).
+    std::filesystem::path save_path{};
+    // Single-file torrents given as .torrent bytes: the file's name inside
+    // save_path instead of the torrent's name (e.g. a store staging name).
+    std::string content_name{};
+    // Extra BEP 19 url seeds (e.g. the discovered HTTPS .aci URL) and trackers
+    // (each in its own tier after the torrent's own).
+    std::vector<std::string> web_seeds{};
+    std::vector<std::string> trackers{};
+    // Peers to connect to right away (tracker-less use, tests).
+    std::vector<PeerEndpoint> peers{};
+};
+
+struct AddSeed {
+    std::string torrent{};  // bencoded .torrent bytes
+    // Directory holding the torrent's content under its name
+    // (single-file torrent "x.aci": save_path/x.aci).
+    std::filesystem::path save_path{};
+    // Single-file torrents: the content's file name inside save_path when it
+    // differs from the torrent's name (e.g. a content-addressed store blob).
+    std::string content_name{};
+    // true: hash every piece before serving (state checking → seeding, or
+    // → downloading with total_done < total_wanted when the data is
+    // incomplete or corrupt). false: libtorrent seed_mode, trusting the file
+    // and verifying each piece lazily when a peer first asks for it.
+    bool verify = true;
+    std::vector<std::string> trackers{};
+    std::vector<PeerEndpoint> peers{};
+};
+
+class Engine {
+  public:
+    // Starts the session with config (sets SSL_CERT_FILE first when
+    // config.ca_file is set) and waits up to config.listen_timeout for every
+    // listen interface to bind, logging "listening bittorrent ADDR:PORT" for
+    // each TCP listener. Fails when no requested listener could bind.
+    static Result<std::unique_ptr<Engine>> create(EngineConfig config, Logger& log,
+                                                  const Clock& clock);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // Called for every event, on the alert thread. Set before adding torrents.
+    void set_event_callback(EventCallback callback);
+
+    // Fails (already_exists) when a torrent with the same info hash is in the session.
+    Result<TorrentId> add_download(const AddDownload& request);
+    Result<TorrentId> add_seed(const AddSeed& request);
+    // Re-adds every "*.resume" file in config.resume_dir (torrents that were
+    // downloading continue without re-fetching verified pieces; seeds resume
+    // seeding). A bad file is logged and skipped, never deleted.
+    std::vector<TorrentId> add_from_resume_dir();
+
+    // Connects to a peer for this torrent now (tracker-less use and tests).
+    Status add_peer(TorrentId id, const PeerEndpoint& peer);
+    Status add_web_seed(TorrentId id, const std::string& url);
+
+    // The bencoded .torrent of a torrent with metadata (a magnet download's
+    // once its metadata arrived; call after finished so v2 piece layers are
+    // complete), e.g. to keep it beside an image fetched by magnet.
+    Result<std::string> torrent_file(TorrentId id) const;
+
+    Result<TorrentStatus> status(TorrentId id) const;
+    std::vector<TorrentStatus> status_all() const;
+    std::optional<TorrentId> find(const InfoHash& hash) const;  // v1 or truncated v2
+
+    // Blocks until the torrent has every wanted piece verified (finished or
+    // seeding), or it fails (error), or timeout (Errc::timeout), or stop is
+    // requested (Errc::cancelled). Wakes on alerts, never polls.
+    Result<TorrentStatus> wait_finished(TorrentId id, std::chrono::milliseconds timeout,
+                                        std::stop_token stop = {});
+    // Blocks until the initial check (seed verify / resume) is over; returns
+    // the status then (seeding when the data was complete).
+    Result<TorrentStatus> wait_checked(TorrentId id, std::chrono::milliseconds timeout,
+                                       std::stop_token stop = {});
+
+    // Removes the torrent from the session, deleting its resume file.
+    // delete_files also deletes the downloaded data.
+    Status remove(TorrentId id, bool delete_files = false);
+
+    // Saves resume data for every torrent that changed and waits until the
+    // files are written (or timeout). No-op without resume_dir.
+    Status save_resume_data(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+    // Bound TCP listen endpoints / the first one's port (0 when none).
+    std::vector<PeerEndpoint> listen_endpoints() const;
+    std::uint16_t listen_port() const;
+
+    const EngineConfig& config() const;
+
+  private:
+    struct Impl;
+    explicit Engine(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aciswarm::engine

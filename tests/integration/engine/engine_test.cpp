@@ -1,0 +1,387 @@
+// The engine on loopback: two in-process engines, nginx as an HTTPS web seed.
+// Every wait is on an engine event or a process line, with a timeout.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <random>
+
+#include "agent/engine/engine.hpp"
+#include "agent/engine/torrent_file.hpp"
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "tests/integration/engine/https_server.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace aciswarm::engine {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string random_bytes(std::size_t n, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::string out(n, '\0');
+    for (auto& c : out)
+        c = static_cast<char>(rng() & 0xff);
+    return out;
+}
+
+EngineConfig loopback_config() {
+    EngineConfig c;
+    c.listen_interfaces = {"127.0.0.1:0"};
+    c.local_service_discovery = false;  // multicast would leave the machine
+    return c;
+}
+
+class EngineTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        content_ = random_bytes(2 * 1024 * 1024 + 12345, 42);
+        test::write_file(dir_ / "seed" / "app-1.0.aci", content_);
+        CreateTorrentOptions opts;
+        opts.piece_size = 64 * 1024;
+        auto created = create_torrent(dir_ / "seed" / "app-1.0.aci", opts);
+        ASSERT_TRUE(created) << created.error().message;
+        torrent_ = created->bytes;
+        hashes_ = created->info_hashes;
+    }
+
+    std::unique_ptr<Engine> start(EngineConfig config = loopback_config()) {
+        auto e = Engine::create(std::move(config), log_, clock_);
+        EXPECT_TRUE(e) << e.error().message;
+        return e ? std::move(e).value() : nullptr;
+    }
+
+    // A seeder engine serving dir_/seed, checked and seeding.
+    std::pair<std::unique_ptr<Engine>, PeerEndpoint> start_seeder() {
+        auto seeder = start();
+        if (!seeder) return {};
+        auto id = seeder->add_seed({.torrent = torrent_, .save_path = dir_ / "seed"});
+        EXPECT_TRUE(id) << id.error().message;
+        auto st = seeder->wait_checked(*id, 20s);
+        EXPECT_TRUE(st) << st.error().message;
+        EXPECT_EQ(st->state, TorrentState::seeding);
+        return {std::move(seeder), PeerEndpoint::v4({127, 0, 0, 1}, seeder->listen_port())};
+    }
+
+    test::TempDir dir_;
+    Logger log_{"engine-test", std::getenv("ENGINE_TEST_DEBUG") ? LogLevel::debug : LogLevel::info};
+    SystemClock clock_;
+    std::string content_;
+    std::string torrent_;
+    InfoHashes hashes_;
+};
+
+TEST_F(EngineTest, CreateLogsListeningAndReportsThePort) {
+    std::mutex mu;
+    std::vector<std::string> lines;
+    Logger capture("t", LogLevel::info, [&](LogLevel, std::string_view line) {
+        std::lock_guard lock(mu);
+        lines.emplace_back(line);
+    });
+    auto e = Engine::create(loopback_config(), capture, clock_);
+    ASSERT_TRUE(e) << e.error().message;
+    const auto port = (*e)->listen_port();
+    ASSERT_NE(port, 0);
+    ASSERT_EQ((*e)->listen_endpoints().size(), 1u);
+    EXPECT_EQ((*e)->listen_endpoints()[0].to_string(), "127.0.0.1:" + std::to_string(port));
+    std::lock_guard lock(mu);
+    bool found = false;
+    for (const auto& l : lines) {
+        if (l.find("listening bittorrent 127.0.0.1:" + std::to_string(port)) != std::string::npos)
+            found = true;
+    }
+    EXPECT_TRUE(found);
+}
+
+TEST_F(EngineTest, ListenOnABadAddressFails) {
+    EngineConfig c = loopback_config();
+    c.listen_interfaces = {"192.0.2.1:0"};  // not an address of this machine: bind fails
+    c.listen_timeout = 5s;
+    auto e = Engine::create(c, Logger::null(), clock_);
+    ASSERT_FALSE(e);
+    EXPECT_NE(e.error().message.find("192.0.2.1"), std::string::npos) << e.error().message;
+}
+
+TEST_F(EngineTest, DownloadsFromAPeerAddedDirectly) {
+    auto [seeder, seeder_ep] = start_seeder();
+    ASSERT_TRUE(seeder);
+    auto leecher = start();
+    ASSERT_TRUE(leecher);
+    auto id = leecher->add_download(
+        {.torrent = torrent_, .save_path = dir_ / "leech", .peers = {seeder_ep}});
+    ASSERT_TRUE(id) << id.error().message;
+    auto st = leecher->wait_finished(*id, 30s);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_EQ(test::read_file(dir_ / "leech" / "app-1.0.aci"), content_);
+    EXPECT_EQ(st->total_done, static_cast<std::int64_t>(content_.size()));
+    EXPECT_GE(st->bytes_from_peers, static_cast<std::int64_t>(content_.size()));
+    EXPECT_EQ(st->bytes_from_web_seeds, 0);
+    EXPECT_EQ(st->hash_failures, 0);
+    EXPECT_EQ(*st->info_hashes.v1, *hashes_.v1);
+    // Adding the same torrent twice is refused.
+    auto again = leecher->add_download({.torrent = torrent_, .save_path = dir_ / "leech2"});
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, Errc::already_exists);
+    EXPECT_EQ(leecher->find(*hashes_.v1)->value, id->value);
+    EXPECT_EQ(leecher->find(hashes_.v2->truncated())->value, id->value);
+}
+
+TEST_F(EngineTest, ContentNamesDifferFromTheTorrentName) {
+    // Seed a file stored under another name (a store blob), download into another name.
+    test::write_file(dir_ / "blobs" / "sha512-abc", content_);
+    auto seeder = start();
+    ASSERT_TRUE(seeder);
+    auto sid = seeder->add_seed(
+        {.torrent = torrent_, .save_path = dir_ / "blobs", .content_name = "sha512-abc"});
+    ASSERT_TRUE(sid) << sid.error().message;
+    auto sst = seeder->wait_checked(*sid, 20s);
+    ASSERT_TRUE(sst);
+    EXPECT_EQ(sst->state, TorrentState::seeding);
+    auto leecher = start();
+    ASSERT_TRUE(leecher);
+    auto id =
+        leecher->add_download({.torrent = torrent_,
+                               .save_path = dir_ / "staging",
+                               .content_name = "download-1.part",
+                               .peers = {PeerEndpoint::v4({127, 0, 0, 1}, seeder->listen_port())}});
+    ASSERT_TRUE(id) << id.error().message;
+    ASSERT_TRUE(leecher->wait_finished(*id, 30s));
+    EXPECT_EQ(test::read_file(dir_ / "staging" / "download-1.part"), content_);
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "staging" / "app-1.0.aci"));
+    auto bad = leecher->add_download(
+        {.magnet_uri = *make_magnet(torrent_), .save_path = dir_ / "x", .content_name = "y"});
+    EXPECT_FALSE(bad);
+}
+
+TEST_F(EngineTest, MagnetGetsMetadataFromThePeer) {
+    auto [seeder, seeder_ep] = start_seeder();
+    ASSERT_TRUE(seeder);
+    auto magnet = make_magnet(torrent_);
+    ASSERT_TRUE(magnet);
+    auto leecher = start();
+    ASSERT_TRUE(leecher);
+    auto id = leecher->add_download(
+        {.magnet_uri = *magnet, .save_path = dir_ / "leech", .peers = {seeder_ep}});
+    ASSERT_TRUE(id) << id.error().message;
+    auto st = leecher->wait_finished(*id, 30s);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_TRUE(st->has_metadata);
+    EXPECT_EQ(st->name, "app-1.0.aci");
+    EXPECT_EQ(test::read_file(dir_ / "leech" / "app-1.0.aci"), content_);
+    // The .torrent rebuilt from the metadata has the same identity.
+    auto rebuilt = leecher->torrent_file(*id);
+    ASSERT_TRUE(rebuilt) << rebuilt.error().message;
+    auto meta = parse_torrent(*rebuilt);
+    ASSERT_TRUE(meta) << meta.error().message;
+    EXPECT_EQ(*meta->info_hashes.v1, *hashes_.v1);
+    EXPECT_EQ(*meta->info_hashes.v2, *hashes_.v2);
+}
+
+TEST_F(EngineTest, SeedCheckFindsCorruptData) {
+    std::string bad = content_;
+    bad[100000] = static_cast<char>(bad[100000] ^ 0x55);
+    test::write_file(dir_ / "bad" / "app-1.0.aci", bad);
+    auto engine = start();
+    ASSERT_TRUE(engine);
+    auto id = engine->add_seed({.torrent = torrent_, .save_path = dir_ / "bad"});
+    ASSERT_TRUE(id);
+    auto st = engine->wait_checked(*id, 20s);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_NE(st->state, TorrentState::seeding);
+    EXPECT_EQ(st->total_done, st->total_wanted - 64 * 1024);  // one piece is bad
+    auto missing = engine->add_seed({.torrent = torrent_, .save_path = dir_ / "nothing"});
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, Errc::not_found);
+}
+
+TEST_F(EngineTest, WaitTimesOutAndCancels) {
+    auto leecher = start();
+    ASSERT_TRUE(leecher);
+    auto id = leecher->add_download({.torrent = torrent_, .save_path = dir_ / "leech"});
+    ASSERT_TRUE(id);
+    auto timed_out = leecher->wait_finished(*id, 200ms);
+    ASSERT_FALSE(timed_out);
+    EXPECT_EQ(timed_out.error().code, Errc::timeout);
+    std::stop_source stop;
+    std::thread canceller([&] { stop.request_stop(); });
+    auto cancelled = leecher->wait_finished(*id, 30s, stop.get_token());
+    canceller.join();
+    ASSERT_FALSE(cancelled);
+    EXPECT_EQ(cancelled.error().code, Errc::cancelled);
+    ASSERT_TRUE(leecher->remove(*id));
+    EXPECT_FALSE(leecher->status(*id));
+    EXPECT_EQ(leecher->wait_finished(*id, 1s).error().code, Errc::not_found);
+}
+
+TEST_F(EngineTest, WebSeedOnlyOverHttpsWithTestCa) {
+    auto ca = test::make_test_ca(dir_ / "ca");
+    ASSERT_TRUE(ca);
+    auto server = test::HttpsServer::start(dir_ / "seed", *ca, dir_ / "nginx");
+    ASSERT_TRUE(server);
+    EngineConfig c = loopback_config();
+    c.ca_file = ca->ca_cert;
+    auto leecher = start(c);
+    ASSERT_TRUE(leecher);
+    ASSERT_STREQ(std::getenv("SSL_CERT_FILE"), ca->ca_cert.c_str());
+    auto id = leecher->add_download({.torrent = torrent_,
+                                     .save_path = dir_ / "leech",
+                                     .web_seeds = {server->url("app-1.0.aci")}});
+    ASSERT_TRUE(id) << id.error().message;
+    auto st = leecher->wait_finished(*id, 30s);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_EQ(test::read_file(dir_ / "leech" / "app-1.0.aci"), content_);
+    EXPECT_GE(st->bytes_from_web_seeds, static_cast<std::int64_t>(content_.size()));
+    EXPECT_EQ(st->bytes_from_peers, 0);
+}
+
+TEST_F(EngineTest, UntrustedWebSeedCertificateDeliversNothing) {
+    auto ca = test::make_test_ca(dir_ / "ca");
+    auto other = test::make_test_ca(dir_ / "other-ca");
+    ASSERT_TRUE(ca && other);
+    auto server = test::HttpsServer::start(dir_ / "seed", *ca, dir_ / "nginx");
+    ASSERT_TRUE(server);
+    EngineConfig c = loopback_config();
+    c.ca_file = other->ca_cert;  // trusts a different CA
+    std::mutex mu;
+    std::condition_variable cv;
+    std::string web_seed_error;
+    Logger capture("t", LogLevel::debug, [&](LogLevel, std::string_view line) {
+        if (std::getenv("ENGINE_TEST_DEBUG")) std::cerr << line << "\n";
+        if (line.find("web seed") != std::string_view::npos) {
+            std::lock_guard lock(mu);
+            web_seed_error = line;
+            cv.notify_all();
+        }
+    });
+    auto leecher = Engine::create(c, capture, clock_);
+    ASSERT_TRUE(leecher);
+    auto id = (*leecher)->add_download({.torrent = torrent_,
+                                        .save_path = dir_ / "leech",
+                                        .web_seeds = {server->url("app-1.0.aci")}});
+    ASSERT_TRUE(id);
+    {
+        std::unique_lock lock(mu);
+        ASSERT_TRUE(cv.wait_for(lock, 20s, [&] { return !web_seed_error.empty(); }));
+    }
+    auto st = (*leecher)->status(*id);
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->bytes_from_web_seeds, 0);
+    EXPECT_EQ(st->total_done, 0);
+    EXPECT_GE(st->web_seed_failures, 1);
+    EXPECT_NE(st->web_seed_error.find("certificate verify failed"), std::string::npos)
+        << st->web_seed_error;
+}
+
+TEST_F(EngineTest, InsecureTlsAcceptsAnUntrustedWebSeed) {
+    auto ca = test::make_test_ca(dir_ / "ca");
+    auto other = test::make_test_ca(dir_ / "other-ca");
+    ASSERT_TRUE(ca && other);
+    auto server = test::HttpsServer::start(dir_ / "seed", *ca, dir_ / "nginx");
+    ASSERT_TRUE(server);
+    EngineConfig c = loopback_config();
+    c.ca_file = other->ca_cert;  // would refuse the server's certificate...
+    c.insecure_tls = true;       // ...but verification is off
+    auto leecher = start(c);
+    ASSERT_TRUE(leecher);
+    auto id = leecher->add_download({.torrent = torrent_,
+                                     .save_path = dir_ / "leech",
+                                     .web_seeds = {server->url("app-1.0.aci")}});
+    ASSERT_TRUE(id);
+    auto st = leecher->wait_finished(*id, 30s);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_EQ(test::read_file(dir_ / "leech" / "app-1.0.aci"), content_);
+    EXPECT_EQ(st->web_seed_failures, 0);
+}
+
+TEST_F(EngineTest, CorruptWebSeedPlusGoodPeerGivesTheRightBytes) {
+    // The web seed serves a copy with one byte flipped in every piece.
+    std::string corrupt = content_;
+    for (std::size_t off = 1000; off < corrupt.size(); off += 64 * 1024) {
+        corrupt[off] = static_cast<char>(corrupt[off] ^ 0xff);
+    }
+    test::write_file(dir_ / "www" / "app-1.0.aci", corrupt);
+    auto ca = test::make_test_ca(dir_ / "ca");
+    ASSERT_TRUE(ca);
+    auto server = test::HttpsServer::start(dir_ / "www", *ca, dir_ / "nginx");
+    ASSERT_TRUE(server);
+    auto [seeder, seeder_ep] = start_seeder();
+    ASSERT_TRUE(seeder);
+
+    EngineConfig c = loopback_config();
+    c.ca_file = ca->ca_cert;
+    auto leecher = start(c);
+    ASSERT_TRUE(leecher);
+    std::mutex mu;
+    std::condition_variable cv;
+    int failures_seen = 0;
+    bool web_seed_banned = false;
+    leecher->set_event_callback([&](const EngineEvent& ev) {
+        std::lock_guard lock(mu);
+        if (ev.kind == EngineEvent::Kind::hash_failed) ++failures_seen;
+        if (ev.kind == EngineEvent::Kind::web_seed_failed) web_seed_banned = true;
+        cv.notify_all();
+    });
+    // Web seed alone first, until libtorrent bans it for its corrupt pieces;
+    // then the good peer. (Pieces mixing blocks of a corrupt web seed and a
+    // good peer can get the good peer banned too: docs/engine.md.)
+    auto id = leecher->add_download({.torrent = torrent_,
+                                     .save_path = dir_ / "leech",
+                                     .web_seeds = {server->url("app-1.0.aci")}});
+    ASSERT_TRUE(id);
+    {
+        std::unique_lock lock(mu);
+        ASSERT_TRUE(cv.wait_for(lock, 20s, [&] { return failures_seen > 0 && web_seed_banned; }));
+    }
+    ASSERT_TRUE(leecher->add_peer(*id, seeder_ep));
+    auto st = leecher->wait_finished(*id, 30s);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_EQ(test::read_file(dir_ / "leech" / "app-1.0.aci"), content_);
+    EXPECT_GE(st->hash_failures, 1);
+    EXPECT_GT(st->bytes_from_web_seeds, 0);
+    EXPECT_GT(st->bytes_from_peers, 0);
+}
+
+TEST_F(EngineTest, ResumeDataRestoresAFinishedDownloadWithoutRefetching) {
+    auto [seeder, seeder_ep] = start_seeder();
+    ASSERT_TRUE(seeder);
+    EngineConfig c = loopback_config();
+    c.resume_dir = dir_ / "resume";
+    {
+        auto leecher = start(c);
+        ASSERT_TRUE(leecher);
+        auto id = leecher->add_download(
+            {.torrent = torrent_, .save_path = dir_ / "leech", .peers = {seeder_ep}});
+        ASSERT_TRUE(id);
+        ASSERT_TRUE(leecher->wait_finished(*id, 30s));
+        ASSERT_TRUE(leecher->save_resume_data());
+        EXPECT_TRUE(std::filesystem::exists(dir_ / "resume" / (hashes_.v1->hex() + ".resume")));
+    }                // ~Engine saves again and stops
+    seeder.reset();  // nobody to download from now
+    auto restarted = start(c);
+    ASSERT_TRUE(restarted);
+    auto ids = restarted->add_from_resume_dir();
+    ASSERT_EQ(ids.size(), 1u);
+    auto st = restarted->wait_finished(ids[0], 20s);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_EQ(st->total_done, static_cast<std::int64_t>(content_.size()));
+    EXPECT_EQ(st->total_payload_download, 0);
+    EXPECT_EQ(st->state, TorrentState::seeding);
+    // remove() deletes the resume file.
+    ASSERT_TRUE(restarted->remove(ids[0]));
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "resume" / (hashes_.v1->hex() + ".resume")));
+}
+
+TEST_F(EngineTest, BadResumeFileIsSkippedAndKept) {
+    EngineConfig c = loopback_config();
+    c.resume_dir = dir_ / "resume";
+    test::write_file(dir_ / "resume" / "junk.resume", "not bencode");
+    auto e = start(c);
+    ASSERT_TRUE(e);
+    EXPECT_TRUE(e->add_from_resume_dir().empty());
+    EXPECT_TRUE(std::filesystem::exists(dir_ / "resume" / "junk.resume"));
+}
+
+}  // namespace
+}  // namespace aciswarm::engine
