@@ -46,7 +46,8 @@ std::span<const Command> commands() {
         {"image du", "show the store's disk usage", cmd_image_du},
         {"daemon", "run the background agent: seed per policy, serve the local API", cmd_daemon},
         {"status", "show the daemon's images, peers, rates and seeding policies", cmd_status},
-        {"image seed", "set how long the daemon seeds an image (--for, --forever, --stop)", cmd_image_seed},
+        {"image seed", "set how long the daemon seeds an image (--for, --forever, --stop)",
+         cmd_image_seed},
     };
     return table;
 }

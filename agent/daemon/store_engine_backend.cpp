@@ -112,7 +112,8 @@ void StoreEngineBackend::adopt_resumed(const std::vector<engine::TorrentId>& tor
         auto bytes = read_whole(sidecar);
         if (bytes && check_file_name(st->name)) {
             // Resume data is checked quickly (no re-hashing); wait so the log tells what was kept.
-            if (auto checked = engine_->wait_checked(tid, std::chrono::seconds(10))) st = std::move(checked);
+            if (auto checked = engine_->wait_checked(tid, std::chrono::seconds(10)))
+                st = std::move(checked);
             const fs::path dir = cache_dir_ / "downloads" / best.hex();
             downloads_.push_back(
                 {tid, std::move(*bytes), dir, dir / st->name, sidecar, std::nullopt});
