@@ -19,6 +19,10 @@ int cmd_image_du(std::span<const std::string> args, CliContext& ctx);
 int cmd_build_aci(std::span<const std::string> args, CliContext& ctx);  // build_aci.cpp
 int cmd_publish(std::span<const std::string> args, CliContext& ctx);    // publish.cpp
 int cmd_seed(std::span<const std::string> args, CliContext& ctx);       // seed.cpp
+// daemon_cli.cpp
+int cmd_daemon(std::span<const std::string> args, CliContext& ctx);
+int cmd_status(std::span<const std::string> args, CliContext& ctx);
+int cmd_image_seed(std::span<const std::string> args, CliContext& ctx);
 
 std::span<const Command> commands() {
     static constexpr Command table[] = {
@@ -43,6 +47,10 @@ std::span<const Command> commands() {
         {"image cat-manifest", "print an image's manifest", cmd_image_cat_manifest},
         {"image verify", "re-hash every image, quarantine corrupt ones", cmd_image_verify},
         {"image du", "show the store's disk usage", cmd_image_du},
+        {"daemon", "run the background agent: seed per policy, serve the local API", cmd_daemon},
+        {"status", "show the daemon's images, peers, rates and seeding policies", cmd_status},
+        {"image seed", "set how long the daemon seeds an image (--for, --forever, --stop)",
+         cmd_image_seed},
     };
     return table;
 }

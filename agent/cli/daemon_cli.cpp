@@ -1,0 +1,238 @@
+// `aciswarm daemon`, `aciswarm status`, `aciswarm image seed`: the daemon and
+// the two commands that talk to it over its local API (docs/daemon.md).
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "agent/cli/cli.hpp"
+#include "agent/daemon/client.hpp"
+#include "agent/daemon/config.hpp"
+#include "agent/daemon/daemon.hpp"
+#include "common/options.hpp"
+#ifdef ACISWARM_HAVE_STORE_ENGINE
+#include "agent/daemon/store_engine_backend.hpp"
+#endif
+
+namespace aciswarm::agent {
+namespace {
+
+// Reads the config file (a missing default file is fine, a missing --config
+// file is not), then the flags over it.
+Result<DaemonConfig> load_daemon_config(const ParsedOptions& options) {
+    const bool explicit_file = options.has("config");
+    const std::string path = options.get_or("config", std::string(default_config_path));
+    DaemonConfig config;
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+        std::stringstream buf;
+        buf << in.rdbuf();
+        if (Status s = apply_config_json(config, buf.str(), path); !s) return s.error();
+    } else if (explicit_file) {
+        return make_error(Errc::not_found, path + ": cannot open");
+    }
+    if (Status s = apply_config_flags(config, options); !s) return s.error();
+    return config;
+}
+
+std::string human_bytes(double n) {
+    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (n >= 1024 && u < 4) {
+        n /= 1024;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", n, units[u]);
+    return buf;
+}
+
+OptionSpec socket_option() {
+    return {"socket", OptionSpec::Kind::value,
+            "daemon API socket (default /run/aciswarm/agent.sock)", "PATH"};
+}
+
+}  // namespace
+
+int cmd_daemon(std::span<const std::string> args, CliContext& ctx) {
+    auto specs = config_option_specs();
+    specs.push_back({"help", OptionSpec::Kind::flag, "show this help"});
+    const OptionParser parser(
+        "aciswarm daemon [OPTIONS]\n\nSeeds the image store per each image's policy and serves the "
+        "local API.\n"
+        "Options come from /etc/aciswarm/agent.json (same names as keys); flags win.\n"
+        "SIGHUP reloads the configuration; SIGTERM saves resume data and stops.",
+        specs);
+    auto options = parser.parse(args);
+    if (!options) {
+        ctx.err << "aciswarm daemon: " << options.error().message << "\n";
+        return exit_usage;
+    }
+    if (options->flag("help")) {
+        ctx.out << parser.help();
+        return exit_ok;
+    }
+    if (!options->positional().empty()) {
+        ctx.err << "aciswarm daemon: unexpected argument '" << options->positional().front()
+                << "'\n";
+        return exit_usage;
+    }
+    auto config = load_daemon_config(*options);
+    if (!config) {
+        ctx.err << "aciswarm daemon: " << config.error().message << "\n";
+        return exit_usage;
+    }
+    if (config->verbose) ctx.log.set_level(LogLevel::debug);
+#ifdef ACISWARM_HAVE_STORE_ENGINE
+    // Before any thread starts (the engine's): signals arrive through the daemon's signalfd.
+    block_daemon_signals();
+    auto backend = StoreEngineBackend::create(*config, ctx.clock, ctx.log);
+    if (!backend) {
+        ctx.err << "aciswarm daemon: " << backend.error().message << "\n";
+        return exit_failure;
+    }
+    const ParsedOptions flags = *options;
+    Daemon daemon(
+        *config, [flags]() { return load_daemon_config(flags); }, **backend, ctx.clock, ctx.log);
+    return daemon.run();
+#else
+    ctx.err << "aciswarm daemon: this build has no store/engine\n";
+    return exit_failure;
+#endif
+}
+
+int cmd_status(std::span<const std::string> args, CliContext& ctx) {
+    const OptionParser parser(
+        "aciswarm status [--socket=PATH] [--json]\n\nThe daemon's view: every image, its state, "
+        "peers, rates, uploaded bytes, ratio and seeding policy.",
+        {socket_option(),
+         {"json", OptionSpec::Kind::flag, "print the daemon's JSON reply"},
+         {"help", OptionSpec::Kind::flag, "show this help"}});
+    auto options = parser.parse(args);
+    if (!options) {
+        ctx.err << "aciswarm status: " << options.error().message << "\n";
+        return exit_usage;
+    }
+    if (options->flag("help")) {
+        ctx.out << parser.help();
+        return exit_ok;
+    }
+    auto client = ApiClient::connect(options->get_or("socket", std::string(default_socket_path)));
+    if (!client) {
+        ctx.err << "aciswarm status: " << client.error().message
+                << " (is `aciswarm daemon` running?)\n";
+        return exit_failure;
+    }
+    auto reply = client->call({{"op", "status"}});
+    if (!reply) {
+        ctx.err << "aciswarm status: " << reply.error().message << "\n";
+        return exit_failure;
+    }
+    if (Status s = reply_status(*reply); !s) {
+        ctx.err << "aciswarm status: " << s.error().message << "\n";
+        return exit_failure;
+    }
+    if (options->flag("json")) {
+        ctx.out << reply->dump(2) << "\n";
+        return exit_ok;
+    }
+    const auto& d = (*reply)["daemon"];
+    ctx.out << "daemon: pid " << d.value("pid", 0) << ", up " << d.value("uptime_seconds", 0)
+            << "s, bittorrent port " << d.value("listen_port", 0) << ", default policy "
+            << d.value("seed_policy", std::string()) << ", seeding " << d.value("seeding", 0)
+            << " of " << d.value("images", 0) << " images\n";
+    const auto& images = (*reply)["images"];
+    if (images.empty()) return exit_ok;
+    ctx.out << std::left << std::setw(40) << "IMAGE" << std::setw(28) << "NAME" << std::setw(12)
+            << "STATE" << std::setw(6) << "PEERS" << std::setw(12) << "DOWN/s" << std::setw(12)
+            << "UP/s" << std::setw(12) << "UPLOADED" << std::setw(7) << "RATIO"
+            << "POLICY\n";
+    for (const auto& i : images) {
+        char ratio[16];
+        std::snprintf(ratio, sizeof ratio, "%.2f", i.value("ratio", 0.0));
+        std::string policy = i.value("policy", std::string());
+        if (i.value("policy_source", std::string()) == "default") policy += " (default)";
+        if (i.contains("stop_reason"))
+            policy += "; stopped: " + i["stop_reason"].get<std::string>();
+        ctx.out << std::left << std::setw(40) << i.value("display", std::string()) << std::setw(28)
+                << i.value("name", std::string()) << std::setw(12)
+                << i.value("state", std::string()) << std::setw(6) << i.value("peers", 0)
+                << std::setw(12) << human_bytes(i.value("download_rate", 0.0)) << std::setw(12)
+                << human_bytes(i.value("upload_rate", 0.0)) << std::setw(12)
+                << human_bytes(i.value("uploaded", 0.0)) << std::setw(7) << ratio << policy << "\n";
+    }
+    return exit_ok;
+}
+
+int cmd_image_seed(std::span<const std::string> args, CliContext& ctx) {
+    const OptionParser parser(
+        "aciswarm image seed ID (--for=DURATION | --forever | --ratio=R | --idle=DURATION | "
+        "--stop)\n\n"
+        "Sets how long the daemon seeds one image (overriding the default policy).",
+        {socket_option(),
+         {"for", OptionSpec::Kind::value, "seed for this long from now (24h, 90m, 7d)", "DURATION"},
+         {"forever", OptionSpec::Kind::flag, "seed until told otherwise (pinned)"},
+         {"ratio", OptionSpec::Kind::value, "seed until uploaded bytes reach R x the image's size",
+          "R"},
+         {"idle", OptionSpec::Kind::value, "seed until no peer asked for this long", "DURATION"},
+         {"stop", OptionSpec::Kind::flag, "stop seeding it now"},
+         {"help", OptionSpec::Kind::flag, "show this help"}});
+    auto options = parser.parse(args);
+    if (!options) {
+        ctx.err << "aciswarm image seed: " << options.error().message << "\n";
+        return exit_usage;
+    }
+    if (options->flag("help")) {
+        ctx.out << parser.help();
+        return exit_ok;
+    }
+    if (options->positional().size() != 1) {
+        ctx.err << "aciswarm image seed: want exactly one image ID\n";
+        return exit_usage;
+    }
+    std::vector<std::string> chosen;
+    for (const char* kind : {"for", "ratio", "idle"}) {
+        if (options->has(kind)) chosen.push_back(std::string(kind) + "=" + *options->get(kind));
+    }
+    if (options->flag("forever")) chosen.push_back("forever");
+    if (options->flag("stop")) chosen.push_back("none");
+    if (chosen.size() != 1) {
+        ctx.err << "aciswarm image seed: give exactly one of --for, --forever, --ratio, --idle, "
+                   "--stop\n";
+        return exit_usage;
+    }
+    if (auto p = SeedPolicy::parse(chosen.front()); !p) {
+        ctx.err << "aciswarm image seed: " << p.error().message << "\n";
+        return exit_usage;
+    }
+    auto client = ApiClient::connect(options->get_or("socket", std::string(default_socket_path)));
+    if (!client) {
+        ctx.err << "aciswarm image seed: " << client.error().message
+                << " (is `aciswarm daemon` running?)\n";
+        return exit_failure;
+    }
+    const std::string& image = options->positional().front();
+    const nlohmann::json request =
+        chosen.front() == "none"
+            ? nlohmann::json{{"op", "unseed"}, {"image", image}}
+            : nlohmann::json{{"op", "seed"}, {"image", image}, {"policy", chosen.front()}};
+    auto reply = client->call(request);
+    if (!reply) {
+        ctx.err << "aciswarm image seed: " << reply.error().message << "\n";
+        return exit_failure;
+    }
+    if (Status s = reply_status(*reply); !s) {
+        ctx.err << "aciswarm image seed: " << s.error().message << "\n";
+        return exit_failure;
+    }
+    const auto& i = (*reply)["image"];
+    ctx.out << i.value("display", std::string()) << ": " << i.value("state", std::string())
+            << ", policy " << i.value("policy", std::string()) << "\n";
+    return exit_ok;
+}
+
+}  // namespace aciswarm::agent

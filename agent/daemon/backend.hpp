@@ -1,0 +1,81 @@
+// What the daemon drives: the image store and the BitTorrent engine, behind one
+// interface so the seeding logic (Seeder) and the API are tested without a
+// swarm. The real implementation (store_engine_backend.*) wires agent/store and
+// agent/engine. Thread: called only from the daemon's loop thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/image_id.hpp"
+#include "common/result.hpp"
+
+namespace aciswarm::agent {
+
+struct StoredImage {
+    ImageId id;
+    std::string name;        // "example.com/app:1.0" or "" when unknown
+    std::uint64_t size = 0;  // bytes of the image file
+    bool seedable = true;    // the store has the torrent (info) needed to seed it
+};
+
+// The engine's view of one image's torrent.
+struct SwarmStats {
+    std::string state;  // "seeding", "downloading", "checking", "paused", "error"
+    int peers = 0;
+    std::int64_t download_rate = 0;  // bytes/s
+    std::int64_t upload_rate = 0;
+    std::uint64_t uploaded = 0;  // bytes uploaded in this daemon session
+    std::uint64_t downloaded = 0;
+    std::uint64_t total = 0;  // torrent size
+    double progress = 0;      // 0..1
+};
+
+struct FetchProgress {
+    enum class State { running, done, failed };
+    State state = State::running;
+    std::uint64_t done_bytes = 0;
+    std::uint64_t total_bytes = 0;
+    std::int64_t download_rate = 0;
+    int peers = 0;
+    std::uint64_t from_peers = 0;
+    std::uint64_t from_web_seeds = 0;
+    std::optional<ImageId> image;  // when done
+    std::string error;             // when failed
+};
+
+using FetchId = std::uint64_t;
+
+class DaemonBackend {
+  public:
+    virtual ~DaemonBackend() = default;
+
+    virtual Result<std::vector<StoredImage>> stored_images() = 0;
+    // Idempotent: seeding an image already seeded does nothing.
+    virtual Status start_seeding(const ImageId& id) = 0;
+    virtual void stop_seeding(const ImageId& id) = 0;
+    // nullopt when the engine has no torrent for the image.
+    virtual std::optional<SwarmStats> swarm_stats(const ImageId& id) = 0;
+    virtual Status remove_image(const ImageId& id) = 0;
+    // Removes unreferenced blobs and staging leftovers; returns a summary object.
+    virtual Result<nlohmann::json> gc() = 0;
+    // Starts a download (name, URL, magnet, or torrent path relative to `dir`),
+    // also asking `peers` ("ADDR:PORT") directly. Once verified, the backend
+    // imports the image into the store by itself (from poll()), whether or
+    // not anyone still watches the fetch.
+    virtual Result<FetchId> start_fetch(const std::string& source, const std::string& dir,
+                                        const std::vector<std::string>& peers) = 0;
+    virtual FetchProgress fetch_progress(FetchId id) = 0;
+    // Asks the engine to write resume data for every torrent (and waits for it).
+    virtual void save_resume_data() = 0;
+    // Processes engine events; called every loop iteration.
+    virtual void poll() = 0;
+    // The BitTorrent port actually bound (0 when not listening).
+    virtual int listen_port() = 0;
+};
+
+}  // namespace aciswarm::agent

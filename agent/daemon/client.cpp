@@ -1,0 +1,125 @@
+#include "agent/daemon/client.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace aciswarm::agent {
+
+Result<ApiClient> ApiClient::connect(const std::string& socket_path) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (socket_path.size() >= sizeof addr.sun_path) {
+        return make_error(Errc::invalid_argument, "socket " + socket_path + ": path too long");
+    }
+    std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return make_error(Errc::io, std::string("socket: ") + std::strerror(errno));
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        const int err = errno;
+        ::close(fd);
+        const std::string why = "daemon socket " + socket_path + ": " + std::strerror(err);
+        if (err == EACCES || err == EPERM) return make_error(Errc::permission, why);
+        if (err == ENOENT || err == ECONNREFUSED) return make_error(Errc::not_found, why);
+        return make_error(Errc::io, why);
+    }
+    return ApiClient(fd, socket_path);
+}
+
+ApiClient::~ApiClient() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+ApiClient::ApiClient(ApiClient&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      path_(std::move(other.path_)),
+      buffer_(std::move(other.buffer_)) {}
+
+ApiClient& ApiClient::operator=(ApiClient&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = std::exchange(other.fd_, -1);
+        path_ = std::move(other.path_);
+        buffer_ = std::move(other.buffer_);
+    }
+    return *this;
+}
+
+Status ApiClient::send_raw(std::string_view bytes) {
+    std::size_t off = 0;
+    while (off < bytes.size()) {
+        const ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return make_error(Errc::io,
+                              "daemon socket " + path_ + ": send: " + std::strerror(errno));
+        }
+        off += static_cast<std::size_t>(n);
+    }
+    return {};
+}
+
+Result<std::string> ApiClient::read_line(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        if (const std::size_t nl = buffer_.find('\n'); nl != std::string::npos) {
+            std::string line = buffer_.substr(0, nl);
+            buffer_.erase(0, nl + 1);
+            return line;
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+            return make_error(Errc::timeout, "daemon socket " + path_ + ": no reply");
+        pollfd p{fd_, POLLIN, 0};
+        const int r = ::poll(&p, 1, static_cast<int>(left.count()));
+        if (r < 0 && errno != EINTR)
+            return make_error(Errc::io, std::string("poll: ") + std::strerror(errno));
+        if (r <= 0) continue;
+        char buf[8192];
+        const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n == 0)
+            return make_error(Errc::io, "daemon socket " + path_ + ": closed by the daemon");
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            return make_error(Errc::io, "daemon socket " + path_ + ": " + std::strerror(errno));
+        }
+        buffer_.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+Result<nlohmann::json> ApiClient::read_reply(std::chrono::milliseconds timeout) {
+    auto line = read_line(timeout);
+    if (!line) return line.error();
+    nlohmann::json j = nlohmann::json::parse(*line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        return make_error(Errc::protocol,
+                          "daemon socket " + path_ + ": reply is not a JSON object");
+    }
+    return j;
+}
+
+Result<nlohmann::json> ApiClient::call(const nlohmann::json& request, const EventFn& on_event,
+                                       std::chrono::milliseconds timeout) {
+    if (Status s = send_raw(request.dump() + "\n"); !s) return s.error();
+    while (true) {
+        auto reply = read_reply(timeout);
+        if (!reply) return reply;
+        if (reply->contains("event")) {
+            if (on_event) on_event(*reply);
+            continue;
+        }
+        return reply;
+    }
+}
+
+Status reply_status(const nlohmann::json& reply) {
+    if (reply.value("ok", false)) return {};
+    return make_error(Errc::internal, reply.value("error", std::string("daemon: request failed")));
+}
+
+}  // namespace aciswarm::agent

@@ -1,0 +1,54 @@
+// The client side of the local API (docs/daemon.md), used by `aciswarm status`,
+// `aciswarm image seed` and `aciswarm fetch` (which hands downloads to the
+// daemon when its socket answers). Thread: one thread per ApiClient.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.hpp"
+
+namespace aciswarm::agent {
+
+class ApiClient {
+  public:
+    // Connects to the daemon's socket. Errc::not_found when nothing listens
+    // there (no socket file, or connection refused), Errc::permission when the
+    // socket's mode keeps us out; the message names the path.
+    static Result<ApiClient> connect(const std::string& socket_path);
+    ~ApiClient();
+    ApiClient(ApiClient&& other) noexcept;
+    ApiClient& operator=(ApiClient&& other) noexcept;
+    ApiClient(const ApiClient&) = delete;
+    ApiClient& operator=(const ApiClient&) = delete;
+
+    using EventFn = std::function<void(const nlohmann::json& event)>;
+
+    // Sends one request and returns the final reply (ok true or false; a false
+    // reply is returned as a value, not an error). Lines with "event" go to
+    // on_event. Errors: I/O, the daemon closing early, a line that is not JSON,
+    // or no reply within `timeout`.
+    Result<nlohmann::json> call(const nlohmann::json& request, const EventFn& on_event = {},
+                                std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+    // Sends raw bytes (tests of malformed input).
+    Status send_raw(std::string_view bytes);
+    // Reads one reply line (tests).
+    Result<nlohmann::json> read_reply(std::chrono::milliseconds timeout);
+
+  private:
+    explicit ApiClient(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+    Result<std::string> read_line(std::chrono::milliseconds timeout);
+
+    int fd_ = -1;
+    std::string path_;
+    std::string buffer_;
+};
+
+// Turns a reply with "ok": false into an Error (message from the daemon).
+Status reply_status(const nlohmann::json& reply);
+
+}  // namespace aciswarm::agent

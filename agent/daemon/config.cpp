@@ -1,0 +1,216 @@
+#include "agent/daemon/config.hpp"
+
+#include <charconv>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "common/duration.hpp"
+
+namespace aciswarm::agent {
+namespace {
+
+Error bad(std::string_view name, std::string_view value, std::string_view why) {
+    return make_error(Errc::invalid_argument,
+                      std::string(name) + ": '" + std::string(value) + "': " + std::string(why));
+}
+
+Result<std::int64_t> to_int(std::string_view name, std::string_view value, std::int64_t lo,
+                            std::int64_t hi) {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || end != value.data() + value.size())
+        return bad(name, value, "not an integer");
+    if (v < lo || v > hi) {
+        return bad(name, value, "out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+    }
+    return v;
+}
+
+Result<std::chrono::milliseconds> to_duration(std::string_view name, std::string_view value) {
+    auto d = parse_duration(value);
+    if (!d) return with_context(name, d.error());
+    if (d->count() <= 0) return bad(name, value, "must be positive");
+    return *d;
+}
+
+Status set_path(std::string& field, std::string_view name, std::string_view value) {
+    if (value.empty() || value.front() != '/') return bad(name, value, "not an absolute path");
+    field = value;
+    return {};
+}
+
+constexpr std::int64_t max_rate = std::numeric_limits<int>::max();
+
+const ConfigOption options_table[] = {
+    {"store", "DIR", "image store directory (default /var/lib/aciswarm)", false,
+     [](DaemonConfig& c, std::string_view v) { return set_path(c.store, "store", v); }},
+    {"cache-dir", "DIR", "downloads in progress (default /var/cache/aciswarm)", false,
+     [](DaemonConfig& c, std::string_view v) { return set_path(c.cache_dir, "cache-dir", v); }},
+    {"socket", "PATH", "local API socket (default /run/aciswarm/agent.sock)", false,
+     [](DaemonConfig& c, std::string_view v) { return set_path(c.socket, "socket", v); }},
+    {"socket-group", "GROUP",
+     "group that may use the API besides the owner and root; empty = owner only (default aciswarm)",
+     false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         c.socket_group = v;
+         return {};
+     }},
+    {"seed-policy", "POLICY",
+     "default seeding policy: forever, ratio=R, for=DURATION, idle=DURATION, none (default "
+     "idle=24h)",
+     false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto p = SeedPolicy::parse(v);
+         if (!p) return with_context("seed-policy", p.error());
+         c.seed_policy = *p;
+         return {};
+     }},
+    {"listen-port", "PORT", "BitTorrent listen port, 0 = any free port (default 6881)", false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto n = to_int("listen-port", v, 0, 65535);
+         if (!n) return n.error();
+         c.listen_port = static_cast<int>(*n);
+         return {};
+     }},
+    {"listen-address", "ADDR", "BitTorrent listen address (default 0.0.0.0)", false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         if (v.empty()) return bad("listen-address", v, "empty");
+         c.listen_address = v;
+         return {};
+     }},
+    {"max-upload-rate", "BYTES", "upload limit in bytes/s, 0 = unlimited", false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto n = to_int("max-upload-rate", v, 0, max_rate);
+         if (!n) return n.error();
+         c.max_upload_rate = *n;
+         return {};
+     }},
+    {"max-download-rate", "BYTES", "download limit in bytes/s, 0 = unlimited", false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto n = to_int("max-download-rate", v, 0, max_rate);
+         if (!n) return n.error();
+         c.max_download_rate = *n;
+         return {};
+     }},
+    {"max-connections", "N", "peer connection limit (default 200)", false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto n = to_int("max-connections", v, 1, 65535);
+         if (!n) return n.error();
+         c.max_connections = static_cast<int>(*n);
+         return {};
+     }},
+    {"lsd", "BOOL", "local service discovery (default true)", true,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto b = parse_bool("lsd", v);
+         if (!b) return b.error();
+         c.lsd = *b;
+         return {};
+     }},
+    {"dht", "BOOL", "DHT (default false: private clusters)", true,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto b = parse_bool("dht", v);
+         if (!b) return b.error();
+         c.dht = *b;
+         return {};
+     }},
+    {"resume-interval", "DURATION", "how often resume data is saved (default 5m)", false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto d = to_duration("resume-interval", v);
+         if (!d) return d.error();
+         c.resume_interval = *d;
+         return {};
+     }},
+    {"tick", "DURATION", "policy checks and progress events interval (default 1s)", false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto d = to_duration("tick", v);
+         if (!d) return d.error();
+         c.tick = *d;
+         return {};
+     }},
+    {"max-request-bytes", "BYTES", "largest API request line (default 65536)", false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto n = to_int("max-request-bytes", v, 64, 16 * 1024 * 1024);
+         if (!n) return n.error();
+         c.max_request_bytes = static_cast<std::size_t>(*n);
+         return {};
+     }},
+    {"verbose", "BOOL", "debug logging (also -v)", true,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto b = parse_bool("verbose", v);
+         if (!b) return b.error();
+         c.verbose = *b;
+         return {};
+     }},
+};
+
+const ConfigOption* find_option(std::string_view name) {
+    for (const ConfigOption& o : options_table) {
+        if (o.name == name) return &o;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+std::span<const ConfigOption> config_options() {
+    return options_table;
+}
+
+std::vector<OptionSpec> config_option_specs() {
+    std::vector<OptionSpec> specs;
+    specs.push_back({"config", OptionSpec::Kind::value,
+                     "configuration file (default /etc/aciswarm/agent.json; missing is fine)",
+                     "FILE"});
+    for (const ConfigOption& o : options_table) {
+        OptionSpec s{std::string(o.name),
+                     o.is_flag ? OptionSpec::Kind::flag : OptionSpec::Kind::value,
+                     std::string(o.help), std::string(o.metavar)};
+        if (o.name == "verbose") s.short_name = 'v';
+        specs.push_back(std::move(s));
+    }
+    return specs;
+}
+
+Status apply_config_json(DaemonConfig& config, std::string_view json_text,
+                         std::string_view source) {
+    const std::string where(source);
+    nlohmann::json doc = nlohmann::json::parse(json_text, nullptr, false);
+    if (doc.is_discarded()) return make_error(Errc::invalid_argument, where + ": not valid JSON");
+    if (!doc.is_object()) return make_error(Errc::invalid_argument, where + ": not a JSON object");
+    DaemonConfig next = config;  // all or nothing: bad input changes nothing
+    for (const auto& [key, value] : doc.items()) {
+        const ConfigOption* o = find_option(key);
+        if (o == nullptr)
+            return make_error(Errc::invalid_argument, where + ": unknown key '" + key + "'");
+        std::string text;
+        if (value.is_string()) {
+            text = value.get<std::string>();
+        } else if (value.is_boolean() && o->is_flag) {
+            text = value.get<bool>() ? "true" : "false";
+        } else if (value.is_number_integer() && !o->is_flag) {
+            text = value.dump();
+        } else {
+            return make_error(Errc::invalid_argument,
+                              where + ": key '" + key + "': wrong type " + value.type_name());
+        }
+        if (Status s = o->set(next, text); !s) return with_context(where, s.error());
+    }
+    config = std::move(next);
+    return {};
+}
+
+Status apply_config_flags(DaemonConfig& config, const ParsedOptions& options) {
+    DaemonConfig next = config;
+    for (const ConfigOption& o : options_table) {
+        if (!options.has(o.name)) continue;
+        const std::string value = o.is_flag ? (options.flag(o.name) ? "true" : "false")
+                                            : options.get(o.name).value_or("");
+        if (Status s = o.set(next, value); !s)
+            return with_context("--" + std::string(o.name), s.error());
+    }
+    if (options.count("verbose") > 0 && options.flag("verbose")) next.verbose = true;
+    config = std::move(next);
+    return {};
+}
+
+}  // namespace aciswarm::agent

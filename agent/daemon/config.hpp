@@ -1,0 +1,67 @@
+// The daemon's configuration: /etc/aciswarm/agent.json, every key also a flag
+// of `aciswarm daemon` with the same name (flags win over the file).
+//
+//   {"store": "/var/lib/aciswarm", "seed-policy": "idle=24h", "listen-port": 6881}
+//
+// Unknown keys are errors naming the key; values of the wrong type or out of
+// range are errors naming the key and the value. Pure: parsing takes the text.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/daemon/policy.hpp"
+#include "common/options.hpp"
+#include "common/result.hpp"
+
+namespace aciswarm::agent {
+
+inline constexpr std::string_view default_config_path = "/etc/aciswarm/agent.json";
+inline constexpr std::string_view default_socket_path = "/run/aciswarm/agent.sock";
+
+struct DaemonConfig {
+    std::string store = "/var/lib/aciswarm";        // the image store (state)
+    std::string cache_dir = "/var/cache/aciswarm";  // downloads in progress
+    std::string socket = std::string(default_socket_path);
+    // Group allowed to use the API besides the daemon's own user and root; "" = owner only.
+    std::string socket_group = "aciswarm";
+    SeedPolicy seed_policy = SeedPolicy::idle(std::chrono::hours(24));  // default per image
+    int listen_port = 6881;                                             // BitTorrent; 0 = any
+    std::string listen_address = "0.0.0.0";
+    std::int64_t max_upload_rate = 0;  // bytes/s, 0 = unlimited
+    std::int64_t max_download_rate = 0;
+    int max_connections = 200;
+    bool lsd = true;   // local service discovery
+    bool dht = false;  // off in private clusters
+    std::chrono::milliseconds resume_interval = std::chrono::minutes(5);
+    std::chrono::milliseconds tick = std::chrono::seconds(1);  // policy checks and progress events
+    std::size_t max_request_bytes = 64 * 1024;                 // one API request line
+    bool verbose = false;
+
+    friend bool operator==(const DaemonConfig&, const DaemonConfig&) = default;
+};
+
+// One option: its name (a JSON key and a --flag), help, and how it sets the config.
+struct ConfigOption {
+    std::string_view name;
+    std::string_view metavar;
+    std::string_view help;
+    bool is_flag;  // boolean
+    Status (*set)(DaemonConfig& config, std::string_view value);
+};
+
+std::span<const ConfigOption> config_options();
+
+// Option specs for OptionParser, one per config option (plus --config).
+std::vector<OptionSpec> config_option_specs();
+
+// Applies a JSON document over `config`. `source` names the file in errors.
+Status apply_config_json(DaemonConfig& config, std::string_view json_text, std::string_view source);
+
+// Applies the options given on the command line over `config`.
+Status apply_config_flags(DaemonConfig& config, const ParsedOptions& options);
+
+}  // namespace aciswarm::agent

@@ -1,0 +1,643 @@
+#include "agent/daemon/daemon.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "agent/daemon/notifier.hpp"
+#include "agent/daemon/protocol.hpp"
+#include "agent/daemon/seeder.hpp"
+
+namespace aciswarm::agent {
+namespace {
+
+using Steady = Clock::SteadyTime;
+using std::chrono::milliseconds;
+
+std::string errno_text(std::string_view what) {
+    return std::string(what) + ": " + std::strerror(errno);
+}
+
+class Fd {
+  public:
+    Fd() = default;
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() { reset(); }
+    Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    Fd& operator=(Fd&& o) noexcept {
+        if (this != &o) {
+            reset();
+            fd_ = std::exchange(o.fd_, -1);
+        }
+        return *this;
+    }
+    int get() const { return fd_; }
+    void reset() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+  private:
+    int fd_ = -1;
+};
+
+struct ApiSocket {
+    Fd fd;
+    bool activated = false;  // from systemd: systemd owns the path
+    std::string path;
+};
+
+// The listening socket: systemd's (socket activation) or our own, with mode
+// 0660 + group when the group exists, else 0600.
+Result<ApiSocket> open_api_socket(const DaemonConfig& config, Logger& log) {
+    ApiSocket s;
+    s.path = config.socket;
+    const int n = sd_listen_fds(1);
+    if (n > 1)
+        return make_error(Errc::invalid_argument,
+                          "socket activation: want 1 socket, got " + std::to_string(n));
+    if (n == 1) {
+        if (sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, nullptr, 0) <= 0) {
+            return make_error(Errc::invalid_argument,
+                              "socket activation: fd 3 is not a listening Unix stream socket");
+        }
+        s.fd = Fd(SD_LISTEN_FDS_START);
+        ::fcntl(s.fd.get(), F_SETFD, FD_CLOEXEC);
+        ::fcntl(s.fd.get(), F_SETFL, ::fcntl(s.fd.get(), F_GETFL) | O_NONBLOCK);
+        s.activated = true;
+        sockaddr_un addr{};
+        socklen_t len = sizeof addr;
+        if (::getsockname(s.fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+            addr.sun_path[0] != 0) {
+            s.path = addr.sun_path;
+        }
+        log.info("listening unix ", s.path, " (socket activation)");
+        return s;
+    }
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (config.socket.size() >= sizeof addr.sun_path) {
+        return make_error(Errc::invalid_argument, "socket " + config.socket + ": path too long");
+    }
+    std::memcpy(addr.sun_path, config.socket.c_str(), config.socket.size() + 1);
+    s.fd = Fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (s.fd.get() < 0) return make_error(Errc::io, errno_text("socket"));
+    // A stale socket from a crashed daemon: replace it, unless someone answers on it.
+    struct stat st {};
+    if (::lstat(config.socket.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            return make_error(Errc::already_exists,
+                              "socket " + config.socket + ": exists and is not a socket");
+        }
+        Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+            return make_error(Errc::already_exists,
+                              "socket " + config.socket + ": another daemon is listening");
+        }
+        ::unlink(config.socket.c_str());
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(config.socket).parent_path(), ec);
+    // Create it owner-only, then widen to the group: never briefly world-accessible.
+    const mode_t old_umask = ::umask(0177);
+    const int rc = ::bind(s.fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    ::umask(old_umask);
+    if (rc != 0) return make_error(Errc::io, errno_text("bind " + config.socket));
+    if (!config.socket_group.empty()) {
+        if (const group* g = ::getgrnam(config.socket_group.c_str()); g != nullptr) {
+            if (::chown(config.socket.c_str(), static_cast<uid_t>(-1), g->gr_gid) == 0) {
+                ::chmod(config.socket.c_str(), 0660);
+            } else {
+                log.warn("socket ", config.socket, ": chown to group ", config.socket_group, ": ",
+                         std::strerror(errno), "; owner only");
+            }
+        } else {
+            log.warn("socket ", config.socket, ": group ", config.socket_group,
+                     " does not exist; owner only");
+        }
+    }
+    if (::listen(s.fd.get(), 64) != 0)
+        return make_error(Errc::io, errno_text("listen " + config.socket));
+    log.info("listening unix ", config.socket);
+    return s;
+}
+
+// SO_PEERCRED: root, the daemon's own user, or a member of socket_group.
+Status check_peer(int fd, const std::string& socket_group) {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+        return make_error(Errc::permission, errno_text("SO_PEERCRED"));
+    }
+    if (cred.uid == 0 || cred.uid == ::geteuid()) return {};
+    if (!socket_group.empty()) {
+        if (const group* g = ::getgrnam(socket_group.c_str()); g != nullptr) {
+            if (cred.gid == g->gr_gid) return {};
+            gid_t groups[256];
+            socklen_t glen = sizeof groups;
+            if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0) {
+                for (std::size_t i = 0; i < glen / sizeof(gid_t); ++i) {
+                    if (groups[i] == g->gr_gid) return {};
+                }
+            }
+        }
+    }
+    return make_error(Errc::permission,
+                      "permission denied: uid " + std::to_string(cred.uid) +
+                          " is not root, the daemon's user" +
+                          (socket_group.empty() ? std::string() : ", or in group " + socket_group));
+}
+
+std::int64_t unix_seconds(Clock::WallTime t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+nlohmann::json image_json(const ImageSeedStatus& s) {
+    nlohmann::json j{{"id", s.image.id.full()},
+                     {"display", s.image.id.display()},
+                     {"name", s.image.name},
+                     {"size", s.image.size},
+                     {"state", s.state},
+                     {"peers", s.swarm.peers},
+                     {"download_rate", s.swarm.download_rate},
+                     {"upload_rate", s.swarm.upload_rate},
+                     {"uploaded", s.uploaded},
+                     {"ratio", s.ratio},
+                     {"policy", s.policy.to_string()},
+                     {"policy_source", s.policy_is_default ? "default" : "image"}};
+    if (!s.stop_reason.empty()) j["stop_reason"] = s.stop_reason;
+    if (s.expires_at) j["expires_at"] = unix_seconds(*s.expires_at);
+    return j;
+}
+
+}  // namespace
+
+void block_daemon_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+}
+
+struct Daemon::Impl {
+    struct Client {
+        Fd fd;
+        LineBuffer lines;
+        std::deque<std::string> queued;  // requests waiting while a fetch runs
+        std::string out;
+        bool close_after_flush = false;
+        // After the last reply: our side is shut down and what the peer still
+        // sends is read and dropped until it closes (or the deadline), so
+        // closing never resets a connection with the reply unread.
+        bool draining = false;
+        Steady drain_deadline{};
+        std::optional<FetchId> fetch;
+        nlohmann::json fetch_request_id;
+        std::string fetch_policy;
+        explicit Client(int f, std::size_t max) : fd(f), lines(max) {}
+    };
+
+    Impl(DaemonConfig c, ConfigReloader r, DaemonBackend& b, const Clock& clk, Logger& l)
+        : config(std::move(c)),
+          reload(std::move(r)),
+          backend(b),
+          clock(clk),
+          log(l),
+          notifier(l),
+          seeder(b, clk, l, config.seed_policy,
+                 std::filesystem::path(config.store) / "seeding.json") {}
+
+    DaemonConfig config;
+    ConfigReloader reload;
+    DaemonBackend& backend;
+    const Clock& clock;
+    Logger& log;
+    SystemdNotifier notifier;
+    Seeder seeder;
+    ApiSocket api;
+    Fd signals;
+    std::map<int, Client> clients;
+    bool stopping = false;
+    Steady started{};
+
+    int run();
+    void on_signal();
+    void accept_clients();
+    void read_client(Client& c);
+    void write_client(Client& c);
+    void handle_line(Client& c, const std::string& line);
+    void handle(Client& c, const ApiRequest& req);
+    void send(Client& c, const nlohmann::json& j) { c.out += j.dump() + "\n"; }
+    void progress_fetches();
+    Result<ImageId> resolve(const std::string& prefix);
+    std::string status_line();
+};
+
+Daemon::Daemon(DaemonConfig config, ConfigReloader reload, DaemonBackend& backend,
+               const Clock& clock, Logger& log)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(reload), backend, clock, log)) {}
+
+Daemon::~Daemon() = default;
+
+int Daemon::run() {
+    return impl_->run();
+}
+
+std::string Daemon::Impl::status_line() {
+    const auto all = seeder.status();
+    std::size_t downloads = 0;
+    for (const auto& [fd, c] : clients)
+        downloads += c.fetch ? 1 : 0;
+    return "seeding " + std::to_string(seeder.seeding_count()) + " of " +
+           std::to_string(all.size()) + " images, " + std::to_string(downloads) + " downloads, " +
+           std::to_string(clients.size()) + " API clients";
+}
+
+int Daemon::Impl::run() {
+    started = clock.now();
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    signals = Fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (signals.get() < 0) {
+        log.error(errno_text("signalfd"));
+        return 1;
+    }
+    if (Status s = seeder.load(); !s) {
+        log.error(s.error().message);
+        return 1;
+    }
+    auto sock = open_api_socket(config, log);
+    if (!sock) {
+        log.error(sock.error().message);
+        return 1;
+    }
+    api = std::move(*sock);
+    seeder.tick();
+    notifier.ready(status_line());
+    log.info("ready: ", status_line());
+
+    const auto watchdog = notifier.watchdog_interval();
+    Steady next_watchdog = clock.now();
+    Steady next_tick = clock.now() + config.tick;
+    Steady next_resume = clock.now() + config.resume_interval;
+
+    while (!stopping) {
+        const Steady now = clock.now();
+        Steady wake = std::min(next_tick, next_resume);
+        if (watchdog) wake = std::min(wake, next_watchdog);
+        const auto wait = std::chrono::duration_cast<milliseconds>(wake - now);
+        const int timeout = static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, 1000));
+
+        std::vector<pollfd> fds;
+        fds.push_back({signals.get(), POLLIN, 0});
+        fds.push_back({api.fd.get(), POLLIN, 0});
+        for (auto& [fd, c] : clients) {
+            short events = POLLIN;
+            if (!c.out.empty()) events |= POLLOUT;
+            fds.push_back({fd, events, 0});
+        }
+        const int n = ::poll(fds.data(), fds.size(), timeout);
+        if (n < 0 && errno != EINTR) {
+            log.error(errno_text("poll"));
+            break;
+        }
+        if (n > 0) {
+            if (fds[0].revents & POLLIN) on_signal();
+            if (fds[1].revents & POLLIN) accept_clients();
+            for (std::size_t i = 2; i < fds.size(); ++i) {
+                auto it = clients.find(fds[i].fd);
+                if (it == clients.end()) continue;
+                if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_client(it->second);
+                if (fds[i].revents & POLLOUT) write_client(it->second);
+            }
+        }
+        backend.poll();
+        const Steady after = clock.now();
+        if (watchdog && after >= next_watchdog) {
+            notifier.watchdog();
+            next_watchdog = after + *watchdog;
+        }
+        if (after >= next_tick) {
+            seeder.tick();
+            progress_fetches();
+            notifier.status(status_line());
+            next_tick = after + config.tick;
+        }
+        if (after >= next_resume) {
+            backend.save_resume_data();
+            next_resume = after + config.resume_interval;
+        }
+        // Flush what handlers queued, drop finished clients.
+        for (auto it = clients.begin(); it != clients.end();) {
+            Client& c = it->second;
+            if (!c.out.empty()) write_client(c);
+            if (c.fd.get() >= 0 && c.close_after_flush && c.out.empty() && !c.draining) {
+                ::shutdown(c.fd.get(), SHUT_WR);
+                c.draining = true;
+                c.drain_deadline = after + std::chrono::seconds(2);
+            }
+            if (c.fd.get() < 0 || (c.draining && after >= c.drain_deadline)) {
+                it = clients.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+
+    notifier.stopping();
+    log.info("stopping: saving resume data");
+    backend.save_resume_data();
+    if (Status s = seeder.save(); !s) log.warn(s.error().message);
+    clients.clear();
+    if (!api.activated) ::unlink(api.path.c_str());
+    log.info("stopped");
+    return 0;
+}
+
+void Daemon::Impl::on_signal() {
+    signalfd_siginfo info{};
+    while (::read(signals.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+        if (info.ssi_signo == SIGHUP) {
+            notifier.reloading();
+            auto next = reload();
+            if (!next) {
+                log.error("reload: ", next.error().message, "; keeping the running configuration");
+            } else {
+                if (next->socket != config.socket || next->store != config.store ||
+                    next->listen_port != config.listen_port ||
+                    next->cache_dir != config.cache_dir) {
+                    log.warn(
+                        "reload: store, cache-dir, socket and listen-port changes take effect "
+                        "after a restart");
+                }
+                config.seed_policy = next->seed_policy;
+                config.tick = next->tick;
+                config.resume_interval = next->resume_interval;
+                config.max_request_bytes = next->max_request_bytes;
+                config.socket_group = next->socket_group;
+                config.verbose = next->verbose;
+                log.set_level(config.verbose ? LogLevel::debug : LogLevel::info);
+                seeder.set_default_policy(config.seed_policy);
+                seeder.tick();
+                log.info("reloaded configuration: seed-policy ", config.seed_policy.to_string());
+            }
+            notifier.ready(status_line());
+        } else {
+            log.info("received ", info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+            stopping = true;
+        }
+    }
+}
+
+void Daemon::Impl::accept_clients() {
+    for (int i = 0; i < 64; ++i) {
+        const int fd = ::accept4(api.fd.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) return;
+        auto [it, inserted] = clients.try_emplace(fd, fd, config.max_request_bytes);
+        Client& c = it->second;
+        if (Status s = check_peer(fd, config.socket_group); !s) {
+            log.warn("api: refused connection: ", s.error().message);
+            send(c, api_error_reply(s.error()));
+            c.close_after_flush = true;
+        }
+    }
+}
+
+void Daemon::Impl::read_client(Client& c) {
+    char buf[16384];
+    for (int i = 0; i < 16; ++i) {
+        const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
+        if (c.close_after_flush && !c.fetch) {  // no more requests: drop input, notice the close
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) c.fd.reset();
+            if (n <= 0) return;
+            continue;
+        }
+        if (n == 0) {
+            // Peer closed its side: finish what it asked, then close.
+            c.close_after_flush = true;
+            if (c.fetch) c.fd.reset();  // nobody left to tell; the download goes on in the backend
+            return;
+        }
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR) return;
+            c.fd.reset();
+            return;
+        }
+        auto lines = c.lines.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+        if (!lines) {
+            send(c, api_error_reply(lines.error()));
+            c.close_after_flush = true;
+            return;
+        }
+        for (const std::string& line : *lines) {
+            if (c.close_after_flush) return;
+            if (c.fetch) {
+                c.queued.push_back(line);
+            } else {
+                handle_line(c, line);
+            }
+        }
+    }
+}
+
+void Daemon::Impl::write_client(Client& c) {
+    while (!c.out.empty() && c.fd.get() >= 0) {
+        const ssize_t n = ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR) return;
+            c.fd.reset();
+            c.out.clear();
+            return;
+        }
+        c.out.erase(0, static_cast<std::size_t>(n));
+    }
+}
+
+void Daemon::Impl::handle_line(Client& c, const std::string& line) {
+    if (line.empty()) return;
+    auto req = parse_api_request(line);
+    if (!req) {
+        log.debug("api: bad request: ", req.error().message);
+        send(c, api_error_reply(req.error()));
+        return;
+    }
+    handle(c, *req);
+}
+
+Result<ImageId> Daemon::Impl::resolve(const std::string& prefix) {
+    auto hex = normalize_image_id_prefix(prefix);
+    if (!hex) return hex.error();
+    auto images = backend.stored_images();
+    if (!images) return images.error();
+    std::vector<ImageId> ids;
+    for (const StoredImage& i : *images)
+        ids.push_back(i.id);
+    return resolve_image_id_prefix(*hex, ids);
+}
+
+void Daemon::Impl::handle(Client& c, const ApiRequest& req) {
+    log.debug("api: ", api_op_name(req.op));
+    switch (req.op) {
+        case ApiOp::list: {
+            nlohmann::json images = nlohmann::json::array();
+            for (const ImageSeedStatus& s : seeder.status()) {
+                images.push_back({{"id", s.image.id.full()},
+                                  {"display", s.image.id.display()},
+                                  {"name", s.image.name},
+                                  {"size", s.image.size},
+                                  {"state", s.state},
+                                  {"policy", s.policy.to_string()}});
+            }
+            send(c, api_ok_reply({{"images", images}}, req.id));
+            return;
+        }
+        case ApiOp::status: {
+            seeder.tick();
+            nlohmann::json images = nlohmann::json::array();
+            for (const ImageSeedStatus& s : seeder.status())
+                images.push_back(image_json(s));
+            const auto uptime =
+                std::chrono::duration_cast<std::chrono::seconds>(clock.now() - started);
+            nlohmann::json daemon{{"pid", ::getpid()},
+                                  {"uptime_seconds", uptime.count()},
+                                  {"listen_port", backend.listen_port()},
+                                  {"seed_policy", config.seed_policy.to_string()},
+                                  {"store", config.store},
+                                  {"images", images.size()},
+                                  {"seeding", seeder.seeding_count()}};
+            send(c, api_ok_reply({{"daemon", daemon}, {"images", images}}, req.id));
+            return;
+        }
+        case ApiOp::seed:
+        case ApiOp::unseed: {
+            SeedPolicy policy = SeedPolicy::none();
+            if (req.op == ApiOp::seed) {
+                auto p = SeedPolicy::parse(req.policy);
+                if (!p) {
+                    send(c, api_error_reply(p.error(), req.id));
+                    return;
+                }
+                policy = *p;
+            }
+            auto id = resolve(req.image);
+            if (!id) {
+                send(c, api_error_reply(id.error(), req.id));
+                return;
+            }
+            if (Status s = seeder.set_policy(*id, policy); !s) {
+                send(c, api_error_reply(s.error(), req.id));
+                return;
+            }
+            for (const ImageSeedStatus& s : seeder.status()) {
+                if (s.image.id == *id) send(c, api_ok_reply({{"image", image_json(s)}}, req.id));
+            }
+            return;
+        }
+        case ApiOp::rm: {
+            auto id = resolve(req.image);
+            if (!id) {
+                send(c, api_error_reply(id.error(), req.id));
+                return;
+            }
+            seeder.forget(*id);
+            if (Status s = backend.remove_image(*id); !s) {
+                send(c, api_error_reply(s.error(), req.id));
+                return;
+            }
+            send(c, api_ok_reply({{"removed", id->full()}}, req.id));
+            return;
+        }
+        case ApiOp::gc: {
+            auto r = backend.gc();
+            if (!r) {
+                send(c, api_error_reply(r.error(), req.id));
+                return;
+            }
+            send(c, api_ok_reply({{"gc", *r}}, req.id));
+            return;
+        }
+        case ApiOp::fetch: {
+            if (!req.policy.empty()) {
+                if (auto p = SeedPolicy::parse(req.policy); !p) {
+                    send(c, api_error_reply(p.error(), req.id));
+                    return;
+                }
+            }
+            auto f = backend.start_fetch(req.source, req.dir, req.peers);
+            if (!f) {
+                send(c, api_error_reply(f.error(), req.id));
+                return;
+            }
+            c.fetch = *f;
+            c.fetch_request_id = req.id;
+            c.fetch_policy = req.policy;
+            log.info("api: fetch ", req.source);
+            progress_fetches();
+            return;
+        }
+    }
+}
+
+void Daemon::Impl::progress_fetches() {
+    for (auto& [fd, c] : clients) {
+        if (!c.fetch) continue;
+        const FetchProgress p = backend.fetch_progress(*c.fetch);
+        if (p.state == FetchProgress::State::running) {
+            nlohmann::json ev{{"event", "progress"},
+                              {"done", p.done_bytes},
+                              {"total", p.total_bytes},
+                              {"download_rate", p.download_rate},
+                              {"peers", p.peers},
+                              {"from_peers", p.from_peers},
+                              {"from_web_seeds", p.from_web_seeds}};
+            if (!c.fetch_request_id.is_null()) ev["id"] = c.fetch_request_id;
+            send(c, ev);
+            continue;
+        }
+        if (p.state == FetchProgress::State::failed || !p.image) {
+            send(c, api_error_reply(
+                        make_error(Errc::network, p.error.empty() ? "fetch failed" : p.error),
+                        c.fetch_request_id));
+        } else {
+            seeder.tick();
+            if (!c.fetch_policy.empty()) {
+                if (Status s = seeder.set_policy(*p.image, *SeedPolicy::parse(c.fetch_policy));
+                    !s) {
+                    log.warn("fetch: ", s.error().message);
+                }
+            }
+            send(c, api_ok_reply({{"image", p.image->full()}, {"display", p.image->display()}},
+                                 c.fetch_request_id));
+        }
+        c.fetch.reset();
+        while (!c.queued.empty() && !c.fetch) {
+            const std::string line = std::move(c.queued.front());
+            c.queued.pop_front();
+            handle_line(c, line);
+        }
+    }
+}
+
+}  // namespace aciswarm::agent

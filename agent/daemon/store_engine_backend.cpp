@@ -1,0 +1,375 @@
+#include "agent/daemon/store_engine_backend.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "agent/engine/torrent_file.hpp"
+
+namespace aciswarm::agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<std::string> read_whole(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(Errc::not_found, path.string() + ": cannot open");
+    std::stringstream buf;
+    buf << in.rdbuf();
+    return buf.str();
+}
+
+Status write_atomic(const fs::path& path, std::string_view bytes) {
+    const fs::path tmp = path.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        out.flush();
+        if (!out) return make_error(Errc::io, tmp.string() + ": write failed");
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) return make_error(Errc::io, path.string() + ": " + ec.message());
+    return {};
+}
+
+// A torrent's file name becomes a path component: refuse anything else.
+Status check_file_name(std::string_view name) {
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
+        name.find('\0') != std::string_view::npos) {
+        return make_error(Errc::invalid_argument,
+                          "torrent name '" + std::string(name) + "': not a plain file name");
+    }
+    return {};
+}
+
+std::string listen_interface(const DaemonConfig& c) {
+    const bool v6 = c.listen_address.find(':') != std::string::npos;
+    return (v6 ? "[" + c.listen_address + "]" : c.listen_address) + ":" +
+           std::to_string(c.listen_port);
+}
+
+std::string display_name(const store::ImageRecord& r) {
+    std::string name = r.name;
+    if (auto it = r.labels.find("version"); it != r.labels.end()) name += ":" + it->second;
+    return name;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StoreEngineBackend>> StoreEngineBackend::create(const DaemonConfig& config,
+                                                                       const Clock& clock,
+                                                                       Logger& log) {
+    auto st = store::Store::open(config.store, clock, log);
+    if (!st) return with_context("store " + config.store, st.error());
+    const fs::path cache = config.cache_dir;
+    std::error_code ec;
+    for (const char* sub : {"resume", "seed", "downloads"}) {
+        fs::create_directories(cache / sub, ec);
+        if (ec) return make_error(Errc::io, (cache / sub).string() + ": " + ec.message());
+    }
+    engine::EngineConfig ec_config;
+    ec_config.listen_interfaces = {listen_interface(config)};
+    ec_config.dht = config.dht;
+    ec_config.local_service_discovery = config.lsd;
+    ec_config.upload_rate_limit = config.max_upload_rate;
+    ec_config.download_rate_limit = config.max_download_rate;
+    ec_config.connections_limit = config.max_connections;
+    ec_config.resume_dir = cache / "resume";
+    ec_config.resume_save_interval =
+        std::max(std::chrono::seconds(1),
+                 std::chrono::duration_cast<std::chrono::seconds>(config.resume_interval));
+    auto eng = engine::Engine::create(ec_config, log, clock);
+    if (!eng) return with_context("engine", eng.error());
+    std::unique_ptr<StoreEngineBackend> backend(
+        new StoreEngineBackend(std::move(*st), std::move(*eng), cache, log));
+    backend->adopt_resumed(backend->engine_->add_from_resume_dir());
+    return backend;
+}
+
+StoreEngineBackend::StoreEngineBackend(store::Store store, std::unique_ptr<engine::Engine> engine,
+                                       fs::path cache_dir, Logger& log)
+    : store_(std::move(store)),
+      engine_(std::move(engine)),
+      cache_dir_(std::move(cache_dir)),
+      log_(log) {}
+
+StoreEngineBackend::~StoreEngineBackend() = default;
+
+void StoreEngineBackend::adopt_resumed(const std::vector<engine::TorrentId>& torrents) {
+    for (const engine::TorrentId tid : torrents) {
+        auto st = engine_->status(tid);
+        if (!st) continue;
+        const InfoHash best = st->info_hashes.best();
+        if (auto rec = store_.find_by_info_hash(best)) {
+            seeds_[rec->id] = tid;
+            log_.info("resumed seeding ", rec->id.display());
+            continue;
+        }
+        const fs::path sidecar = cache_dir_ / "downloads" / (best.hex() + ".torrent");
+        auto bytes = read_whole(sidecar);
+        if (bytes && check_file_name(st->name)) {
+            // Resume data is checked quickly (no re-hashing); wait so the log tells what was kept.
+            if (auto checked = engine_->wait_checked(tid, std::chrono::seconds(10)))
+                st = std::move(checked);
+            const fs::path dir = cache_dir_ / "downloads" / best.hex();
+            downloads_.push_back(
+                {tid, std::move(*bytes), dir, dir / st->name, sidecar, std::nullopt});
+            log_.info("resumed download ", st->name, " (", st->total_done, " of ", st->total_wanted,
+                      " bytes verified)");
+            continue;
+        }
+        log_.warn("resume: torrent ", best.hex(),
+                  " is neither a stored image nor a known download; dropped");
+        (void)engine_->remove(tid, false);
+    }
+}
+
+Result<std::vector<StoredImage>> StoreEngineBackend::stored_images() {
+    auto list = store_.list();
+    if (!list) return list.error();
+    std::vector<StoredImage> out;
+    out.reserve(list->size());
+    for (const store::ImageRecord& r : *list) {
+        out.push_back({r.id, display_name(r), r.size, !r.torrent.empty()});
+    }
+    return out;
+}
+
+Status StoreEngineBackend::start_seeding(const ImageId& id) {
+    if (seeds_.contains(id)) return {};
+    auto rec = store_.get(id);
+    if (!rec) return rec.error();
+    if (rec->torrent.empty())
+        return make_error(Errc::unsupported, "image " + id.display() + ": no torrent to seed");
+    auto meta = engine::parse_torrent(rec->torrent);
+    if (!meta) return with_context("image " + id.display(), meta.error());
+    if (Status s = check_file_name(meta->name); !s) return s;
+    // A running download of the same swarm must finish (and be removed) first.
+    if (auto existing = engine_->find(meta->info_hashes.best())) {
+        return make_error(Errc::already_exists,
+                          "image " + id.display() + ": its torrent is still downloading");
+    }
+    const fs::path dir = cache_dir_ / "seed" / id.key();
+    const fs::path link = dir / meta->name;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (!fs::exists(fs::symlink_status(link))) {
+        fs::create_hard_link(store_.blob_path(id), link, ec);
+        if (ec) {
+            ec.clear();
+            fs::create_symlink(store_.blob_path(id), link, ec);  // cache on another file system
+        }
+        if (ec) return make_error(Errc::io, link.string() + ": " + ec.message());
+    }
+    engine::AddSeed seed;
+    seed.torrent = rec->torrent;
+    seed.save_path = dir;
+    seed.verify = false;
+    auto tid = engine_->add_seed(seed);
+    if (!tid) return with_context("image " + id.display(), tid.error());
+    seeds_[id] = *tid;
+    return {};
+}
+
+void StoreEngineBackend::stop_seeding(const ImageId& id) {
+    auto it = seeds_.find(id);
+    if (it == seeds_.end()) return;
+    if (Status s = engine_->remove(it->second, false); !s)
+        log_.warn("stop seeding ", id.display(), ": ", s.error().message);
+    seeds_.erase(it);
+    std::error_code ec;
+    fs::remove_all(cache_dir_ / "seed" / id.key(), ec);
+}
+
+std::optional<SwarmStats> StoreEngineBackend::swarm_stats(const ImageId& id) {
+    auto it = seeds_.find(id);
+    if (it == seeds_.end()) return std::nullopt;
+    auto st = engine_->status(it->second);
+    if (!st) return std::nullopt;
+    SwarmStats s;
+    s.state = std::string(engine::torrent_state_name(st->state));
+    if (!st->error.empty()) s.state += ": " + st->error;
+    s.peers = st->num_peers;
+    s.download_rate = st->download_rate;
+    s.upload_rate = st->upload_rate;
+    s.uploaded = static_cast<std::uint64_t>(std::max<std::int64_t>(0, st->total_payload_upload));
+    s.downloaded =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(0, st->total_payload_download));
+    s.total = static_cast<std::uint64_t>(std::max<std::int64_t>(0, st->total_size));
+    s.progress = st->total_wanted > 0
+                     ? static_cast<double>(st->total_done) / static_cast<double>(st->total_wanted)
+                     : 1.0;
+    return s;
+}
+
+Status StoreEngineBackend::remove_image(const ImageId& id) {
+    stop_seeding(id);
+    return store_.remove(id);
+}
+
+Result<nlohmann::json> StoreEngineBackend::gc() {
+    store::GcOptions options;
+    options.keep = [this](const store::ImageRecord& r) { return seeds_.contains(r.id); };
+    auto removed = store_.gc(options);
+    if (!removed) return removed.error();
+    nlohmann::json ids = nlohmann::json::array();
+    for (const store::ImageRecord& r : *removed)
+        ids.push_back(r.id.full());
+    return nlohmann::json{{"removed", ids}};
+}
+
+Result<FetchId> StoreEngineBackend::start_fetch(const std::string& source, const std::string& dir,
+                                                const std::vector<std::string>& peers) {
+    const auto fail = [&](Errc code, const std::string& why) {
+        return make_error(code, "fetch " + source + ": " + why);
+    };
+    if (!source.ends_with(".torrent") || source.starts_with("http://") ||
+        source.starts_with("https://")) {
+        return fail(Errc::unsupported,
+                    "the daemon fetches local .torrent files; names, URLs and magnet links are "
+                    "fetched by `aciswarm fetch` in-process");
+    }
+    fs::path path = source;
+    if (path.is_relative()) {
+        if (dir.empty()) return fail(Errc::invalid_argument, "relative path without 'dir'");
+        path = fs::path(dir) / path;
+    }
+    auto bytes = read_whole(path);
+    if (!bytes) return fail(Errc::not_found, bytes.error().message);
+    auto meta = engine::parse_torrent(*bytes);
+    if (!meta) return fail(Errc::invalid_argument, meta.error().message);
+    if (Status s = check_file_name(meta->name); !s)
+        return fail(Errc::invalid_argument, s.error().message);
+    if (meta->num_files != 1)
+        return fail(Errc::unsupported, "an image torrent has exactly one file");
+    std::vector<PeerEndpoint> endpoints;
+    for (const std::string& p : peers) {
+        auto ep = PeerEndpoint::parse(p);
+        if (!ep) return fail(Errc::invalid_argument, ep.error().message);
+        endpoints.push_back(*ep);
+    }
+    const FetchId fid = next_fetch_++;
+    const InfoHash best = meta->info_hashes.best();
+    if (auto rec = store_.find_by_info_hash(best)) {
+        FetchProgress done;
+        done.state = FetchProgress::State::done;
+        done.image = rec->id;
+        done.total_bytes = done.done_bytes = rec->size;
+        fetches_[fid] = done;
+        return fid;
+    }
+    if (const auto existing = engine_->find(best)) {
+        for (Download& d : downloads_) {
+            if (d.torrent.value != existing->value) continue;
+            d.fetch = fid;  // a resumed or running download: this caller watches it now
+            fetches_[fid] = {};
+            for (const PeerEndpoint& ep : endpoints)
+                (void)engine_->add_peer(d.torrent, ep);
+            return fid;
+        }
+        return fail(Errc::already_exists, "its swarm is already in the engine");
+    }
+    const fs::path save = cache_dir_ / "downloads" / best.hex();
+    const fs::path sidecar = cache_dir_ / "downloads" / (best.hex() + ".torrent");
+    if (Status s = write_atomic(sidecar, *bytes); !s) return fail(Errc::io, s.error().message);
+    engine::AddDownload add;
+    add.torrent = *bytes;
+    add.save_path = save;
+    add.peers = endpoints;
+    auto tid = engine_->add_download(add);
+    if (!tid) {
+        std::error_code ec;
+        fs::remove(sidecar, ec);
+        return fail(tid.error().code, tid.error().message);
+    }
+    downloads_.push_back({*tid, std::move(*bytes), save, save / meta->name, sidecar, fid});
+    fetches_[fid] = {};
+    return fid;
+}
+
+FetchProgress StoreEngineBackend::fetch_progress(FetchId id) {
+    auto it = fetches_.find(id);
+    if (it == fetches_.end()) {
+        FetchProgress gone;
+        gone.state = FetchProgress::State::failed;
+        gone.error = "fetch " + std::to_string(id) + ": unknown";
+        return gone;
+    }
+    FetchProgress p = it->second;
+    if (p.state != FetchProgress::State::running) fetches_.erase(it);
+    return p;
+}
+
+void StoreEngineBackend::finish_download(Download& d, const engine::TorrentStatus& st) {
+    store::ImportRequest req;
+    req.torrent = d.torrent_bytes;
+    req.info_hashes = st.info_hashes;
+    auto rec = store_.import_file(d.file, req);
+    FetchProgress p;
+    p.total_bytes = p.done_bytes =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(0, st.total_wanted));
+    p.from_peers = static_cast<std::uint64_t>(st.bytes_from_peers);
+    p.from_web_seeds = static_cast<std::uint64_t>(st.bytes_from_web_seeds);
+    if (rec) {
+        p.state = FetchProgress::State::done;
+        p.image = rec->id;
+        log_.info("fetched ", rec->id.display(), " (", rec->size, " bytes) into the store");
+    } else {
+        p.state = FetchProgress::State::failed;
+        p.error = rec.error().message;
+        log_.error("import ", d.file.string(), ": ", rec.error().message);
+    }
+    (void)engine_->remove(d.torrent, true);
+    std::error_code ec;
+    fs::remove(d.sidecar, ec);
+    fs::remove_all(d.dir, ec);
+    if (d.fetch) fetches_[*d.fetch] = p;
+}
+
+void StoreEngineBackend::poll() {
+    for (auto it = downloads_.begin(); it != downloads_.end();) {
+        Download& d = *it;
+        auto st = engine_->status(d.torrent);
+        bool drop = false;
+        if (!st || st->state == engine::TorrentState::error) {
+            const std::string why = st ? st->error : st.error().message;
+            log_.error("download ", d.file.filename().string(), ": ", why);
+            if (d.fetch) {
+                FetchProgress p;
+                p.state = FetchProgress::State::failed;
+                p.error = why;
+                fetches_[*d.fetch] = p;
+            }
+            if (st) (void)engine_->remove(d.torrent, true);
+            std::error_code ec;
+            fs::remove(d.sidecar, ec);
+            drop = true;
+        } else if (st->state == engine::TorrentState::finished ||
+                   st->state == engine::TorrentState::seeding) {
+            finish_download(d, *st);
+            drop = true;
+        } else if (d.fetch) {
+            FetchProgress& p = fetches_[*d.fetch];
+            p.done_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, st->total_done));
+            p.total_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, st->total_wanted));
+            p.download_rate = st->download_rate;
+            p.peers = st->num_peers;
+            p.from_peers = static_cast<std::uint64_t>(st->bytes_from_peers);
+            p.from_web_seeds = static_cast<std::uint64_t>(st->bytes_from_web_seeds);
+        }
+        it = drop ? downloads_.erase(it) : it + 1;
+    }
+}
+
+void StoreEngineBackend::save_resume_data() {
+    if (Status s = engine_->save_resume_data(); !s) log_.warn("resume data: ", s.error().message);
+}
+
+int StoreEngineBackend::listen_port() {
+    return engine_->listen_port();
+}
+
+}  // namespace aciswarm::agent

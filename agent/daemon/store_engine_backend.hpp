@@ -1,0 +1,79 @@
+// The daemon's real backend: one agent/store Store and one agent/engine Engine.
+//
+// Seeding: a stored image with a .torrent is seeded from its blob. libtorrent
+// wants the file under the torrent's own name, so each seed gets a directory
+// CACHE/seed/<image key>/ holding a hard link (or, across file systems, a
+// symlink) named like the torrent's file. Seeds start in seed mode: the store
+// already verified the blob, and libtorrent checks each piece when first sent.
+//
+// Fetching: a .torrent file (path) is downloaded into CACHE/downloads/<info hash>/
+// with its bytes saved beside it (<info hash>.torrent), so after a restart
+// the engine's resume data continues the download and the backend still knows
+// what to import. When every piece is verified, poll() imports the file into
+// the store (which checks the image ID and manifest) and drops the download;
+// the store never sees a partial image.
+//
+// Resume data: the engine keeps it in CACHE/resume/; save_resume_data() flushes it.
+// Thread: owned by the daemon's loop thread (the Engine has its own threads).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include "agent/daemon/backend.hpp"
+#include "agent/daemon/config.hpp"
+#include "agent/engine/engine.hpp"
+#include "agent/store/store.hpp"
+#include "common/clock.hpp"
+#include "common/log.hpp"
+
+namespace aciswarm::agent {
+
+class StoreEngineBackend final : public DaemonBackend {
+  public:
+    // Opens the store, starts the engine (logging "listening bittorrent ...")
+    // and re-adds every torrent from the resume directory.
+    static Result<std::unique_ptr<StoreEngineBackend>> create(const DaemonConfig& config,
+                                                              const Clock& clock, Logger& log);
+    ~StoreEngineBackend() override;
+
+    Result<std::vector<StoredImage>> stored_images() override;
+    Status start_seeding(const ImageId& id) override;
+    void stop_seeding(const ImageId& id) override;
+    std::optional<SwarmStats> swarm_stats(const ImageId& id) override;
+    Status remove_image(const ImageId& id) override;
+    Result<nlohmann::json> gc() override;
+    Result<FetchId> start_fetch(const std::string& source, const std::string& dir,
+                                const std::vector<std::string>& peers) override;
+    FetchProgress fetch_progress(FetchId id) override;
+    void save_resume_data() override;
+    void poll() override;
+    int listen_port() override;
+
+  private:
+    struct Download {
+        engine::TorrentId torrent;
+        std::string torrent_bytes;
+        std::filesystem::path dir;   // save path
+        std::filesystem::path file;  // dir / torrent name
+        std::filesystem::path sidecar;
+        std::optional<FetchId> fetch;  // nullopt: resumed after a restart
+    };
+
+    StoreEngineBackend(store::Store store, std::unique_ptr<engine::Engine> engine,
+                       std::filesystem::path cache_dir, Logger& log);
+    void adopt_resumed(const std::vector<engine::TorrentId>& torrents);
+    void finish_download(Download& d, const engine::TorrentStatus& st);
+
+    store::Store store_;
+    std::unique_ptr<engine::Engine> engine_;
+    std::filesystem::path cache_dir_;
+    Logger& log_;
+    std::map<ImageId, engine::TorrentId> seeds_;
+    std::vector<Download> downloads_;
+    std::map<FetchId, FetchProgress> fetches_;
+    FetchId next_fetch_ = 1;
+};
+
+}  // namespace aciswarm::agent

@@ -1,0 +1,120 @@
+#include "tests/integration/daemon/daemon_process.hpp"
+
+#include <poll.h>
+
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+namespace aciswarm::test {
+
+NotifySocket::NotifySocket(const std::filesystem::path& path) : path_(path.string()) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (fd_ < 0 || path_.size() >= sizeof addr.sun_path)
+        throw std::runtime_error("notify socket: " + path_);
+    std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+    if (::bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        throw std::runtime_error("notify socket bind: " + path_ + ": " + std::strerror(errno));
+    }
+}
+
+NotifySocket::~NotifySocket() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+std::optional<std::string> NotifySocket::receive(std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+    char buf[4096];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n < 0) return std::nullopt;
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::optional<std::string> NotifySocket::wait_for(const std::string& needle,
+                                                  std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return std::nullopt;
+        auto msg = receive(left);
+        if (!msg) return std::nullopt;
+        if (msg->find(needle) != std::string::npos) return msg;
+    }
+}
+
+Process start_daemon(const DaemonDirs& dirs, const std::vector<std::string>& extra,
+                     const SpawnOptions& options) {
+    std::vector<std::string> argv{bin("aciswarm"),
+                                  "daemon",
+                                  "--config=" + dirs.config().string(),
+                                  "--store=" + dirs.store().string(),
+                                  "--cache-dir=" + dirs.cache().string(),
+                                  "--socket=" + dirs.socket().string(),
+                                  "--socket-group=",
+                                  "--listen-address=127.0.0.1",
+                                  "--listen-port=0",
+                                  "--lsd=false"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    if (!std::filesystem::exists(dirs.config())) write_file(dirs.config(), "{}\n");
+    SpawnOptions opts = options;
+    for (const char* var :
+         {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID"}) {
+        if (!opts.env.contains(var)) opts.unset_env.push_back(var);
+    }
+    return Process::spawn(argv, opts);
+}
+
+int wait_daemon_ready(Process& daemon) {
+    const int port = daemon.wait_for_listening("bittorrent", std::chrono::seconds(20));
+    if (port == 0) return 0;
+    if (!daemon.wait_for_stderr(std::regex("listening unix "), std::chrono::seconds(20))) return 0;
+    if (!daemon.wait_for_stderr(std::regex("ready: "), std::chrono::seconds(20))) return 0;
+    return port;
+}
+
+bool saw_stderr(Process& process, const std::string& pattern, std::chrono::milliseconds timeout) {
+    const std::regex re(pattern);
+    if (std::regex_search(process.stderr_text(), re)) return true;
+    return process.wait_for_stderr(re, timeout).has_value();
+}
+
+nlohmann::json api_call(const DaemonDirs& dirs, const nlohmann::json& request,
+                        std::vector<nlohmann::json>* events, std::chrono::milliseconds timeout) {
+    auto client = agent::ApiClient::connect(dirs.socket().string());
+    if (!client) return {{"ok", false}, {"error", "connect: " + client.error().message}};
+    auto reply = client->call(
+        request,
+        [&](const nlohmann::json& e) {
+            if (events != nullptr) events->push_back(e);
+        },
+        timeout);
+    if (!reply) return {{"ok", false}, {"error", "call: " + reply.error().message}};
+    return *reply;
+}
+
+std::filesystem::path make_aci(const std::filesystem::path& dir, const std::string& name,
+                               std::size_t payload_bytes) {
+    const std::filesystem::path src = dir / (name + "-src");
+    std::filesystem::create_directories(src / "rootfs");
+    write_file(src / "manifest",
+               R"({"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/)" + name +
+                   R"(","labels":[{"name":"version","value":"1.0"}]})");
+    std::string payload(payload_bytes, '\0');
+    std::mt19937_64 rng(payload_bytes ^ std::hash<std::string>{}(name));
+    for (std::size_t i = 0; i < payload.size(); i += 8) {
+        const std::uint64_t v = rng();
+        std::memcpy(payload.data() + i, &v, std::min<std::size_t>(8, payload.size() - i));
+    }
+    write_file(src / "rootfs" / "payload.bin", payload);
+    const std::filesystem::path aci = dir / (name + "-1.0.aci");
+    const RunResult r = run({"tar", "-cf", aci.string(), "-C", src.string(), "manifest", "rootfs"});
+    if (r.status.code != 0) throw std::runtime_error("tar: " + r.err);
+    return aci;
+}
+
+}  // namespace aciswarm::test

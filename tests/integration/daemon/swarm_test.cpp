@@ -1,0 +1,249 @@
+// The daemon with a real store and engine on loopback: it seeds an image that
+// a second daemon (own store, own port, no web seed) fetches from it; the
+// fetched image goes on seeding after the client leaves; per-image policy via
+// `aciswarm image seed`; a restart resumes seeding; kill -9 mid-download
+// leaves no partial image and the restarted daemon resumes the download.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "agent/engine/torrent_file.hpp"
+#include "agent/store/store.hpp"
+#include "tests/integration/daemon/daemon_process.hpp"
+
+namespace aciswarm::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+struct Published {
+    fs::path aci;
+    fs::path torrent;
+    std::string image_id;  // full
+    std::uint64_t size = 0;
+};
+
+// Makes an image + torrent and imports both into `store_dir` (the seeder's store).
+Published publish(const fs::path& work, const fs::path& store_dir, std::size_t payload,
+                  int piece_size = 0) {
+    Published p;
+    p.aci = make_aci(work, "app", payload);
+    engine::CreateTorrentOptions topts;
+    topts.piece_size = piece_size;
+    auto t = engine::create_torrent(p.aci, topts);
+    if (!t) throw std::runtime_error(t.error().message);
+    p.torrent = work / "app-1.0.aci.torrent";
+    write_file(p.torrent, t->bytes);
+    SystemClock clock;
+    auto store = agent::store::Store::open(store_dir, clock, Logger::null());
+    if (!store) throw std::runtime_error(store.error().message);
+    agent::store::ImportRequest req;
+    req.torrent = t->bytes;
+    req.info_hashes = t->info_hashes;
+    auto rec = store->import_file(p.aci, req);
+    if (!rec) throw std::runtime_error(rec.error().message);
+    p.image_id = rec->id.full();
+    p.size = rec->size;
+    return p;
+}
+
+std::size_t stored_count(const fs::path& store_dir) {
+    SystemClock clock;
+    auto store = agent::store::Store::open(store_dir, clock, Logger::null());
+    if (!store) return 999;
+    auto list = store->list();
+    return list ? list->size() : 999;
+}
+
+const nlohmann::json* find_image(const nlohmann::json& status, const std::string& id) {
+    for (const auto& i : status["images"]) {
+        if (i["id"] == id) return &i;
+    }
+    return nullptr;
+}
+
+class Swarm : public ::testing::Test {
+  protected:
+    TempDir tmp;
+    DaemonDirs a{tmp / "a"};
+    DaemonDirs b{tmp / "b"};
+    DaemonDirs c{tmp / "c"};
+};
+
+TEST_F(Swarm, SecondAgentFetchesFromTheSeedingDaemonAndSeedsAfterTheClientLeaves) {
+    fs::create_directories(a.root);
+    const Published img = publish(tmp.path(), a.store(), 3 * 1024 * 1024);
+    Process da = start_daemon(a, {"--seed-policy=forever"});
+    const int port_a = wait_daemon_ready(da);
+    ASSERT_GT(port_a, 0) << da.stderr_text();
+    ASSERT_TRUE(saw_stderr(da, "seeding sha512-", 10s)) << da.stderr_text();
+    auto st = api_call(a, {{"op", "status"}});
+    const auto* seeded = find_image(st, img.image_id);
+    ASSERT_NE(seeded, nullptr) << st.dump();
+    EXPECT_EQ((*seeded)["policy"], "forever");
+
+    Process db = start_daemon(b, {"--seed-policy=forever"});
+    const int port_b = wait_daemon_ready(db);
+    ASSERT_GT(port_b, 0) << db.stderr_text();
+    std::vector<nlohmann::json> events;
+    const auto fetched = api_call(b,
+                                  {{"op", "fetch"},
+                                   {"source", img.torrent.string()},
+                                   {"peers", {"127.0.0.1:" + std::to_string(port_a)}}},
+                                  &events, 60s);
+    ASSERT_TRUE(fetched.value("ok", false)) << fetched.dump() << db.stderr_text();
+    EXPECT_EQ(fetched["image"], img.image_id);
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.front()["event"], "progress");
+    // The fetch connection is closed now; b seeds on its own. Stop a, so a
+    // third agent can only get the image from b.
+    da.signal(SIGTERM);
+    ASSERT_TRUE(da.wait(10s));
+    ASSERT_TRUE(saw_stderr(db, "seeding " + img.image_id.substr(0, 39), 10s)) << db.stderr_text();
+
+    Process dc = start_daemon(c);
+    ASSERT_GT(wait_daemon_ready(dc), 0) << dc.stderr_text();
+    const auto again = api_call(c,
+                                {{"op", "fetch"},
+                                 {"source", img.torrent.string()},
+                                 {"peers", {"127.0.0.1:" + std::to_string(port_b)}}},
+                                nullptr, 60s);
+    ASSERT_TRUE(again.value("ok", false)) << again.dump() << dc.stderr_text();
+    EXPECT_EQ(again["image"], img.image_id);
+    const auto b_status = api_call(b, {{"op", "status"}});
+    const auto* on_b = find_image(b_status, img.image_id);
+    ASSERT_NE(on_b, nullptr) << b_status.dump();
+    EXPECT_GT((*on_b)["uploaded"].get<std::uint64_t>(), 0U) << b_status.dump();
+}
+
+TEST_F(Swarm, ImageSeedSetsPolicyAndRestartResumesSeeding) {
+    fs::create_directories(a.root);
+    const Published img = publish(tmp.path(), a.store(), 256 * 1024);
+    {
+        Process da = start_daemon(a, {"--seed-policy=idle=1h"});
+        ASSERT_GT(wait_daemon_ready(da), 0) << da.stderr_text();
+        const RunResult r = run({bin("aciswarm"), "image", "seed", img.image_id.substr(0, 20),
+                                 "--for=24h", "--socket=" + a.socket().string()});
+        EXPECT_EQ(r.status.code, 0) << r.err;
+        EXPECT_NE(r.out.find("policy for=1d"), std::string::npos) << r.out;
+        const RunResult status =
+            run({bin("aciswarm"), "status", "--socket=" + a.socket().string()});
+        EXPECT_NE(status.out.find("for=1d"), std::string::npos) << status.out;
+        da.signal(SIGTERM);
+        ASSERT_TRUE(saw_stderr(da, "stopping: saving resume data", 5s));
+        const auto exit = da.wait(10s);
+        ASSERT_TRUE(exit);
+        EXPECT_EQ(exit->code, 0);
+    }
+    Process da = start_daemon(a, {"--seed-policy=idle=1h"});
+    ASSERT_GT(wait_daemon_ready(da), 0) << da.stderr_text();
+    EXPECT_TRUE(saw_stderr(da, "resumed seeding sha512-", 10s)) << da.stderr_text();
+    const auto st = api_call(a, {{"op", "status"}});
+    const auto* i = find_image(st, img.image_id);
+    ASSERT_NE(i, nullptr) << st.dump();
+    EXPECT_EQ((*i)["policy"], "for=1d") << "the per-image policy survives the restart";
+    EXPECT_EQ((*i)["policy_source"], "image");
+    EXPECT_NE((*i)["state"], "stopped");
+
+    // --stop ends seeding now; so does rm.
+    const RunResult stop = run({bin("aciswarm"), "image", "seed", img.image_id, "--stop",
+                                "--socket=" + a.socket().string()});
+    EXPECT_EQ(stop.status.code, 0) << stop.err;
+    EXPECT_NE(stop.out.find("stopped"), std::string::npos) << stop.out;
+    const auto rm = api_call(a, {{"op", "rm"}, {"image", img.image_id}});
+    EXPECT_TRUE(rm.value("ok", false)) << rm.dump();
+    EXPECT_EQ(stored_count(a.store()), 0U);
+}
+
+TEST_F(Swarm, KillDashNineMidDownloadLeavesNoPartialImageAndTheRestartResumes) {
+    fs::create_directories(a.root);
+    // 8 MiB in 64 KiB pieces. The first peer (python3-libtorrent) has only the
+    // first half, so b's download stops half way, deterministically.
+    const Published img = publish(tmp.path(), a.store(), 8 * 1024 * 1024, 64 * 1024);
+    std::string half = read_file(img.aci);
+    std::fill(half.begin() + static_cast<std::ptrdiff_t>(half.size() / 2), half.end(), '\0');
+    write_file(tmp / "partial" / img.aci.filename(), half);
+    Process partial = Process::spawn({"/usr/bin/python3",
+                                      std::string(ACISWARM_DAEMON_TEST_DIR) + "/partial_seed.py",
+                                      img.torrent.string(), (tmp / "partial").string()});
+    const int port_partial = partial.wait_for_listening("tcp", 30s);
+    ASSERT_GT(port_partial, 0) << partial.stderr_text();
+
+    std::uint64_t verified_before_kill = 0;
+    {
+        Process db = start_daemon(b, {"--resume-interval=1s", "--tick=100ms"});
+        ASSERT_GT(wait_daemon_ready(db), 0) << db.stderr_text();
+        auto client = agent::ApiClient::connect(b.socket().string());
+        ASSERT_TRUE(client);
+        ASSERT_TRUE(client->send_raw(
+            nlohmann::json{{"op", "fetch"},
+                           {"source", img.torrent.string()},
+                           {"peers", {"127.0.0.1:" + std::to_string(port_partial)}}}
+                .dump() +
+            "\n"));
+        // Progress every 100 ms: wait (bounded) for a third of the image...
+        for (int i = 0; i < 300 && verified_before_kill < img.size / 3; ++i) {
+            auto ev = client->read_reply(10s);
+            ASSERT_TRUE(ev) << ev.error().message;
+            ASSERT_TRUE(ev->contains("event")) << ev->dump();
+            verified_before_kill = (*ev)["done"].get<std::uint64_t>();
+        }
+        ASSERT_GE(verified_before_kill, img.size / 3) << db.stderr_text();
+        ASSERT_LT(verified_before_kill, img.size);
+        // ...then for the next write of the resume file.
+        const auto resume_written = [&]() -> std::optional<fs::file_time_type> {
+            std::error_code ec;
+            for (const auto& e : fs::directory_iterator(b.cache() / "resume", ec)) {
+                if (e.path().extension() == ".resume") return fs::last_write_time(e.path(), ec);
+            }
+            return std::nullopt;
+        };
+        const auto first = resume_written();
+        bool rewritten = false;
+        for (int i = 0; i < 100 && !rewritten; ++i) {
+            auto ev = client->read_reply(10s);
+            ASSERT_TRUE(ev && ev->contains("event"));
+            const auto now = resume_written();
+            rewritten = now && (!first || *now != *first);
+        }
+        ASSERT_TRUE(rewritten) << "no resume data written";
+        db.signal(SIGKILL);
+        ASSERT_TRUE(db.wait(5s));
+    }
+    partial.signal(SIGKILL);
+    EXPECT_EQ(stored_count(b.store()), 0U) << "no partial image in the store";
+
+    // Now the full seeder; b restarts, resumes, and fetches only what it lacks.
+    Process da = start_daemon(a, {"--seed-policy=forever"});
+    const int port_a = wait_daemon_ready(da);
+    ASSERT_GT(port_a, 0) << da.stderr_text();
+    Process db = start_daemon(b);
+    ASSERT_GT(wait_daemon_ready(db), 0) << db.stderr_text();
+    ASSERT_TRUE(saw_stderr(db, "resumed download", 10s)) << db.stderr_text();
+    const std::string log = db.stderr_text();
+    std::smatch resumed;
+    ASSERT_TRUE(std::regex_search(
+        log, resumed,
+        std::regex("resumed download \\S+ \\(([0-9]+) of ([0-9]+) bytes verified\\)")))
+        << log;
+    const std::uint64_t kept = std::stoull(resumed[1].str());
+    EXPECT_GE(kept, img.size / 3) << "verified pieces were kept";
+    const auto done = api_call(b,
+                               {{"op", "fetch"},
+                                {"source", img.torrent.string()},
+                                {"peers", {"127.0.0.1:" + std::to_string(port_a)}}},
+                               nullptr, 60s);
+    ASSERT_TRUE(done.value("ok", false)) << done.dump() << db.stderr_text();
+    EXPECT_EQ(done["image"], img.image_id);
+    EXPECT_EQ(stored_count(b.store()), 1U);
+    // a sent only the missing part (plus at most a few pieces in flight).
+    const auto a_status = api_call(a, {{"op", "status"}});
+    const auto* on_a = find_image(a_status, img.image_id);
+    ASSERT_NE(on_a, nullptr);
+    const auto uploaded = (*on_a)["uploaded"].get<std::uint64_t>();
+    EXPECT_GT(uploaded, 0U);
+    EXPECT_LE(uploaded, img.size - kept + 8 * 64 * 1024) << a_status.dump();
+}
+
+}  // namespace
+}  // namespace aciswarm::test

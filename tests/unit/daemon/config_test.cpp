@@ -1,0 +1,89 @@
+#include "agent/daemon/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace aciswarm::agent {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(DaemonConfig, JsonSetsEveryKindOfValue) {
+    DaemonConfig c;
+    const auto s =
+        apply_config_json(c, R"({"store":"/srv/images","seed-policy":"for=2h","listen-port":7000,
+        "lsd":false,"dht":true,"max-upload-rate":1048576,"resume-interval":"30s","socket-group":""})",
+                          "agent.json");
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(c.store, "/srv/images");
+    EXPECT_EQ(c.seed_policy, SeedPolicy::for_(2h));
+    EXPECT_EQ(c.listen_port, 7000);
+    EXPECT_FALSE(c.lsd);
+    EXPECT_TRUE(c.dht);
+    EXPECT_EQ(c.max_upload_rate, 1048576);
+    EXPECT_EQ(c.resume_interval, 30s);
+    EXPECT_EQ(c.socket_group, "");
+}
+
+TEST(DaemonConfig, UnknownKeyIsAnErrorNamingTheKeyAndFile) {
+    DaemonConfig c;
+    const auto s = apply_config_json(c, R"({"store":"/x","seed_policy":"forever"})",
+                                     "/etc/aciswarm/agent.json");
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().message, "/etc/aciswarm/agent.json: unknown key 'seed_policy'");
+    EXPECT_EQ(c, DaemonConfig{}) << "bad input changes nothing";
+}
+
+TEST(DaemonConfig, BadValuesNameKeyAndValue) {
+    struct Case {
+        const char* json;
+        const char* want;
+    };
+    for (const Case& k : {
+             Case{R"({"listen-port":70000})", "listen-port: '70000': out of range"},
+             Case{R"({"listen-port":"80a"})", "listen-port: '80a': not an integer"},
+             Case{R"({"seed-policy":"always"})", "seed policy 'always'"},
+             Case{R"({"store":"relative/dir"})", "store: 'relative/dir': not an absolute path"},
+             Case{R"({"lsd":1})", "key 'lsd': wrong type"},
+             Case{R"({"listen-port":true})", "key 'listen-port': wrong type"},
+             Case{R"({"resume-interval":"0s"})", "resume-interval: '0s': must be positive"},
+             Case{R"([1,2])", "not a JSON object"},
+             Case{R"({"store": )", "not valid JSON"},
+         }) {
+        DaemonConfig c;
+        const auto s = apply_config_json(c, k.json, "agent.json");
+        ASSERT_FALSE(s) << k.json;
+        EXPECT_NE(s.error().message.find(k.want), std::string::npos) << s.error().message;
+        EXPECT_TRUE(s.error().message.starts_with("agent.json: ")) << s.error().message;
+    }
+}
+
+TEST(DaemonConfig, EveryOptionIsAFlagAndFlagsWinOverTheFile) {
+    const OptionParser parser("aciswarm daemon [OPTIONS]", config_option_specs());
+    for (const ConfigOption& o : config_options()) {
+        EXPECT_NE(parser.help().find("--" + std::string(o.name)), std::string::npos) << o.name;
+    }
+    DaemonConfig c;
+    ASSERT_TRUE(apply_config_json(c, R"({"listen-port":7000,"seed-policy":"forever"})", "f"));
+    const std::vector<std::string> args{"--listen-port=7001", "--lsd=false", "-v"};
+    auto parsed = parser.parse(args);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    ASSERT_TRUE(apply_config_flags(c, *parsed));
+    EXPECT_EQ(c.listen_port, 7001);
+    EXPECT_EQ(c.seed_policy, SeedPolicy::forever());  // from the file
+    EXPECT_FALSE(c.lsd);
+    EXPECT_TRUE(c.verbose);
+}
+
+TEST(DaemonConfig, BadFlagNamesTheFlag) {
+    const OptionParser parser("aciswarm daemon", config_option_specs());
+    const std::vector<std::string> args{"--seed-policy=ratio=-2"};
+    auto parsed = parser.parse(args);
+    ASSERT_TRUE(parsed);
+    DaemonConfig c;
+    const auto s = apply_config_flags(c, *parsed);
+    ASSERT_FALSE(s);
+    EXPECT_TRUE(s.error().message.starts_with("--seed-policy: ")) << s.error().message;
+}
+
+}  // namespace
+}  // namespace aciswarm::agent

@@ -1,0 +1,86 @@
+#include "agent/daemon/protocol.hpp"
+
+#include <gtest/gtest.h>
+
+namespace aciswarm::agent {
+namespace {
+
+TEST(ApiRequest, ParsesEachOp) {
+    auto r = parse_api_request(R"({"op":"seed","image":"sha512-abc","policy":"for=24h","id":7})");
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->op, ApiOp::seed);
+    EXPECT_EQ(r->image, "sha512-abc");
+    EXPECT_EQ(r->policy, "for=24h");
+    EXPECT_EQ(r->id, 7);
+    r = parse_api_request(
+        R"({"op":"fetch","source":"example.com/app:1.0","dir":"/home/x","peers":["127.0.0.1:6881"]})");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->op, ApiOp::fetch);
+    EXPECT_EQ(r->source, "example.com/app:1.0");
+    EXPECT_EQ(r->peers, std::vector<std::string>{"127.0.0.1:6881"});
+    EXPECT_FALSE(parse_api_request(R"({"op":"fetch","source":"x","peers":"127.0.0.1:1"})"));
+    EXPECT_FALSE(parse_api_request(R"({"op":"fetch","source":"x","peers":[1]})"));
+    for (const char* ok : {R"({"op":"list"})", R"({"op":"status","id":"a"})", R"({"op":"gc"})",
+                           R"({"op":"unseed","image":"abc"})", R"({"op":"rm","image":"abc"})"}) {
+        EXPECT_TRUE(parse_api_request(ok)) << ok;
+    }
+}
+
+TEST(ApiRequest, ErrorsSayWhatIsWrong) {
+    struct Case {
+        const char* line;
+        const char* want;
+    };
+    for (const Case& k : {
+             Case{"not json", "request: not valid JSON"},
+             Case{"[1]", "request: not a JSON object"},
+             Case{R"({"image":"x"})", "request: missing 'op'"},
+             Case{R"({"op":5})", "request: 'op' must be a string"},
+             Case{R"({"op":"frob"})", "request: unknown op 'frob'"},
+             Case{R"({"op":"seed","image":"abc"})", "seed: missing 'policy'"},
+             Case{R"({"op":"rm"})", "rm: missing 'image'"},
+             Case{R"({"op":"rm","image":5})", "rm: 'image' must be a string"},
+             Case{R"({"op":"rm","image":""})", "rm: 'image' is empty"},
+             Case{R"({"op":"status","verbose":true})", "status: unknown field 'verbose'"},
+             Case{R"({"op":"status","id":[1]})", "request: 'id' must be an integer or string"},
+         }) {
+        auto r = parse_api_request(k.line);
+        ASSERT_FALSE(r) << k.line;
+        EXPECT_NE(r.error().message.find(k.want), std::string::npos) << r.error().message;
+        EXPECT_EQ(r.error().code, Errc::invalid_argument);
+    }
+}
+
+TEST(ApiReplies, CarryOkErrorCodeAndId) {
+    const auto e = api_error_reply(make_error(Errc::not_found, "image x: not in the store"), 3);
+    EXPECT_EQ(e.dump(),
+              R"({"code":"not found","error":"image x: not in the store","id":3,"ok":false})");
+    const auto ok = api_ok_reply({{"images", nlohmann::json::array()}});
+    EXPECT_EQ(ok.dump(), R"({"images":[],"ok":true})");
+}
+
+TEST(LineBuffer, SplitsLinesAcrossChunks) {
+    LineBuffer b(100);
+    auto l = b.feed("{\"op\":");
+    ASSERT_TRUE(l);
+    EXPECT_TRUE(l->empty());
+    l = b.feed("\"list\"}\r\n{\"op\":\"gc\"}\n{\"op");
+    ASSERT_TRUE(l);
+    ASSERT_EQ(l->size(), 2U);
+    EXPECT_EQ((*l)[0], R"({"op":"list"})");
+    EXPECT_EQ((*l)[1], R"({"op":"gc"})");
+    EXPECT_FALSE(b.empty());
+}
+
+TEST(LineBuffer, RefusesALineLongerThanTheLimit) {
+    LineBuffer b(16);
+    ASSERT_TRUE(b.feed(std::string(16, 'x')));  // exactly the limit, still open
+    auto l = b.feed("y");
+    ASSERT_FALSE(l);
+    EXPECT_EQ(l.error().code, Errc::too_large);
+    EXPECT_NE(l.error().message.find("longer than 16 bytes"), std::string::npos);
+    EXPECT_FALSE(b.feed("\n"));  // stays failed
+}
+
+}  // namespace
+}  // namespace aciswarm::agent
