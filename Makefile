@@ -15,6 +15,11 @@ CTEST_ARGS ?=
 
 CXX_SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 
+# ccache (when installed) keys on paths relative to the checkout, so a fresh
+# clone on a machine that built before compiles only what changed.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
 .PHONY: deps build test asan fuzz format check-format clean
 
 deps:
@@ -35,7 +40,7 @@ asan: deps
 
 fuzz: deps
 	cmake --preset fuzz -DACISWARM_WERROR=$(WERROR) -DACISWARM_FUZZ_RUNS=$(FUZZ_RUNS)
-	cmake --build --preset fuzz -j $(JOBS)
+	cmake --build --preset fuzz -j $(JOBS) --target fuzz_all
 	ctest --preset fuzz -j $(JOBS) -L fuzz
 
 format:

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake ninja-build pkg-config clang clang-format clang-tidy libclang-rt-14-dev
+  build-essential cmake ninja-build pkg-config ccache clang clang-format clang-tidy libclang-rt-14-dev
   # libraries
   libtorrent-rasterbar-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libgumbo-dev libsqlite3-dev libarchive-dev zlib1g-dev libssl-dev libsystemd-dev
@@ -15,6 +15,8 @@ packages=(
   iproute2 systemd procps psmisc
   # archive tools to make test images
   gzip bzip2 xz-utils zstd tar
+  # benchmark scripts
+  bc
 )
 
 missing=()
