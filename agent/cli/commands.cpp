@@ -5,6 +5,7 @@
 namespace aciswarm::agent {
 
 int run_discover(std::span<const std::string> args, CliContext& ctx);  // discover.cpp
+int run_fetch(std::span<const std::string> args, CliContext& ctx);     // fetch.cpp
 // import.cpp
 int cmd_import(std::span<const std::string> args, CliContext& ctx);
 // image.cpp
@@ -32,6 +33,8 @@ std::span<const Command> commands() {
         {"discover",
          "find an image's .aci, .aci.asc, .torrent, magnet and key URLs (appc discovery)",
          &run_discover},
+        {"fetch", "fetch an image into the store over BitTorrent, its web seed or HTTPS",
+         &run_fetch},
         {"import", "import local .aci files into the image store", cmd_import},
         {"image list", "list stored images (--json)", cmd_image_list},
         {"image rm", "remove images by ID prefix", cmd_image_rm},

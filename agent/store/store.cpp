@@ -319,7 +319,12 @@ struct Store::Impl {
         for (const auto& entry : fs::directory_iterator(staging, ec)) {
             const fs::path p = entry.path();
             if (entry.is_directory(ec)) {
-                fs::remove_all(p, ec);
+                // A download in progress (agent/fetch) holds an flock on DIR/.lock.
+                const int lock_fd =
+                    ::open((p / ".lock").c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                const bool held = lock_fd >= 0 && ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0;
+                if (lock_fd >= 0) ::close(lock_fd);
+                if (!held) fs::remove_all(p, ec);
                 continue;
             }
             const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

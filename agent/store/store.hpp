@@ -13,7 +13,8 @@
 // Crash safety: a blob is written to staging/, fsynced, then renamed into
 // blobs/ inside the write transaction that inserts its row; the directory is
 // fsynced before the commit. Store::open() removes staging files no live
-// process holds (each StagingFile holds an flock), blobs without a row and
+// process holds (each StagingFile holds an flock; a directory counts as held
+// while a live process holds an flock on its ".lock" file), blobs without a row and
 // rows without a blob, so `kill -9` at any moment leaves no partial image and
 // no orphan row. Several processes may open the same root at once (SQLite
 // WAL + busy timeout); importing the same image twice ends as one entry.

@@ -1,0 +1,345 @@
+// `aciswarm fetch IMAGE`: an image into the store through the swarm, its web
+// seed or plain HTTPS (agent/fetch, docs/fetch.md); prints the image ID.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iomanip>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/cli/cli.hpp"
+#include "agent/cli/store_cli.hpp"
+#include "agent/engine/engine.hpp"
+#include "agent/fetch/daemon_handoff.hpp"
+#include "agent/fetch/fetcher.hpp"
+#include "agent/store/store.hpp"
+#include "common/duration.hpp"
+#include "common/options.hpp"
+
+namespace aciswarm::agent {
+namespace {
+
+using namespace aciswarm::agent::fetch;
+
+constexpr std::string_view default_daemon_socket = "/run/aciswarm/agent.sock";
+
+const OptionParser& parser() {
+    static const OptionParser p(
+        "aciswarm fetch NAME[:VERSION][,LABEL=VALUE]... | https://.../x.torrent | "
+        "https://.../x.aci | magnet:?... | ./x.torrent [OPTIONS]\n\n"
+        "Fetches an image into the store and prints its ID. Names are found by appc\n"
+        "discovery: the .torrent is preferred, then the magnet link, then a plain HTTPS\n"
+        "download of the .aci (as rkt). The discovered .aci URL is added to the torrent\n"
+        "as a web seed. Every piece is hash-checked; the store checks the image ID and\n"
+        "that the manifest's name and labels match what was asked for.\n"
+        "Signatures (.aci.asc) are fetched and stored but NOT checked yet.",
+        {
+            {"store", OptionSpec::Kind::value,
+             "image store (default /var/lib/aciswarm as root, else ~/.local/share/aciswarm)",
+             "DIR"},
+            {"full", OptionSpec::Kind::flag, "print the full image ID (sha512- + 128 hex)", ""},
+            {"no-store", OptionSpec::Kind::flag,
+             "fetch even when the store has the image (same info hash, or name within max-age)",
+             ""},
+            {"no-https-fallback", OptionSpec::Kind::flag,
+             "never download the .aci over plain HTTPS when the swarm gives nothing", ""},
+            {"swarm-timeout", OptionSpec::Kind::value,
+             "fall back to HTTPS when no piece came from the swarm in this long (default 30s)",
+             "DURATION"},
+            {"seed", OptionSpec::Kind::value,
+             "after the fetch: none (default: stop), background (hand the image to the "
+             "running daemon)",
+             "MODE"},
+            {"seed-for", OptionSpec::Kind::value, "stay and seed in the foreground this long",
+             "DURATION"},
+            {"seed-policy", OptionSpec::Kind::value,
+             "policy for --seed=background: forever, ratio=R, for=D, idle=D (default idle=24h)",
+             "POLICY"},
+            {"daemon-socket", OptionSpec::Kind::value,
+             "the daemon's API socket (default /run/aciswarm/agent.sock)", "PATH"},
+            {"listen", OptionSpec::Kind::list,
+             "BitTorrent listen address (default 0.0.0.0:0 and [::]:0)", "ADDR:PORT"},
+            {"peer", OptionSpec::Kind::list, "ask this peer directly", "ADDR:PORT"},
+            {"tracker", OptionSpec::Kind::list, "announce to this tracker too", "URL"},
+            {"max-upload-rate", OptionSpec::Kind::value, "bytes/s (suffix k, M, G), 0 = unlimited",
+             "RATE"},
+            {"max-download-rate", OptionSpec::Kind::value,
+             "bytes/s (suffix k, M, G), 0 = unlimited", "RATE"},
+            {"connections-limit", OptionSpec::Kind::value, "peer connections (default 200)", "N"},
+            {"encryption", OptionSpec::Kind::value,
+             "peer protocol encryption: prefer (default), require, disable", "POLICY"},
+            {"dht", OptionSpec::Kind::flag, "use the DHT (off by default: private clusters)", ""},
+            {"lsd", OptionSpec::Kind::flag, "local service discovery (default on; --lsd=false)",
+             ""},
+            {"ca-file", OptionSpec::Kind::value,
+             "PEM file of CAs to trust instead of the system's (discovery, web seeds, HTTPS)",
+             "FILE"},
+            {"insecure-options", OptionSpec::Kind::value,
+             "comma list: http (allow plain http), tls (skip certificate checks)", "LIST"},
+            {"no-signature", OptionSpec::Kind::flag, "don't fetch the .aci.asc signature", ""},
+            {"no-progress", OptionSpec::Kind::flag, "no progress line on stderr", ""},
+            {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
+            {"help", OptionSpec::Kind::flag, "show this help", "", 'h'},
+        });
+    return p;
+}
+
+Result<std::int64_t> parse_rate(std::string_view name, const std::string& text) {
+    std::size_t pos = 0;
+    std::int64_t n = 0;
+    try {
+        n = std::stoll(text, &pos);
+    } catch (...) {
+        pos = 0;
+    }
+    const std::string suffix = text.substr(pos);
+    std::int64_t mult = 1;
+    if (suffix == "k" || suffix == "K") {
+        mult = 1024;
+    } else if (suffix == "m" || suffix == "M") {
+        mult = 1024 * 1024;
+    } else if (suffix == "g" || suffix == "G") {
+        mult = 1024LL * 1024 * 1024;
+    } else if (!suffix.empty() || pos == 0) {
+        n = -1;
+    }
+    if (n < 0 || n > (std::int64_t{1} << 40)) {
+        return make_error(Errc::invalid_argument,
+                          "--" + std::string(name) + ": '" + text + "' is not a rate (bytes/s)");
+    }
+    return n * mult;
+}
+
+std::string bytes_text(std::int64_t n) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = static_cast<double>(n);
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        ++u;
+    }
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(u == 0 ? 0 : 1) << v << " " << units[u];
+    return out.str();
+}
+
+// One progress line on a terminal, rewritten in place at most 5 times a second.
+class ProgressLine {
+  public:
+    ProgressLine(std::ostream& err, bool enabled) : err_(err), enabled_(enabled) {}
+    ~ProgressLine() { finish(); }
+    void update(const FetchProgress& p) {
+        if (!enabled_) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (p.phase != FetchPhase::done && now - last_ < std::chrono::milliseconds(200)) return;
+        last_ = now;
+        std::ostringstream line;
+        line << fetch_phase_name(p.phase) << " " << bytes_text(p.done);
+        if (p.total >= 0) line << " / " << bytes_text(p.total);
+        line << "  " << bytes_text(p.rate) << "/s";
+        if (p.phase == FetchPhase::downloading || p.phase == FetchPhase::metadata) {
+            line << "  peers " << p.peers << "  from peers " << bytes_text(p.from_peers)
+                 << ", web seeds " << bytes_text(p.from_web_seeds);
+            if (p.hash_failures > 0) line << "  hash failures " << p.hash_failures;
+        }
+        std::string s = line.str();
+        if (s.size() < width_) s.resize(width_, ' ');
+        width_ = s.size();
+        err_ << "\r" << s << std::flush;
+        shown_ = true;
+    }
+    void finish() {
+        if (shown_) err_ << "\n" << std::flush;
+        shown_ = false;
+        width_ = 0;
+    }
+
+  private:
+    std::ostream& err_;
+    bool enabled_;
+    bool shown_ = false;
+    std::size_t width_ = 0;
+    std::chrono::steady_clock::time_point last_{};
+};
+
+}  // namespace
+
+int run_fetch(std::span<const std::string> args, CliContext& ctx) {
+    const std::string me = "aciswarm fetch: ";
+    auto parsed = parser().parse(args);
+    if (!parsed) {
+        ctx.err << me << parsed.error().message << "\n";
+        return exit_usage;
+    }
+    if (parsed->flag("help")) {
+        ctx.out << parser().help();
+        return exit_ok;
+    }
+    if (parsed->flag("verbose")) ctx.log.set_level(LogLevel::debug);
+    if (parsed->positional().size() != 1) {
+        ctx.err << me << "want exactly one image (see --help)\n";
+        return exit_usage;
+    }
+    auto usage = [&](const std::string& msg) {
+        ctx.err << me << msg << "\n";
+        return exit_usage;
+    };
+    auto source = classify_source(parsed->positional()[0]);
+    if (!source) return usage(source.error().message);
+
+    FetchOptions options;
+    options.use_store = !parsed->flag("no-store");
+    options.https_fallback = !parsed->flag("no-https-fallback");
+    options.fetch_signature = !parsed->flag("no-signature");
+    engine::EngineConfig engine_config;
+    std::string list = parsed->get_or("insecure-options", "");
+    while (!list.empty()) {
+        const std::size_t comma = list.find(',');
+        const std::string item = list.substr(0, comma);
+        list = comma == std::string::npos ? std::string() : list.substr(comma + 1);
+        if (item == "http") {
+            options.https.allow_http = true;
+        } else if (item == "tls") {
+            options.https.skip_tls_verify = true;
+            engine_config.insecure_tls = true;
+        } else if (item != "none" && !item.empty()) {
+            return usage("--insecure-options: '" + item + "' is not one of http, tls, none");
+        }
+    }
+    options.https.ca_file = parsed->get_or("ca-file", "");
+    engine_config.ca_file = options.https.ca_file;
+    if (auto t = parsed->get("swarm-timeout")) {
+        auto d = parse_duration(*t);
+        if (!d || d->count() <= 0)
+            return usage("--swarm-timeout: '" + *t + "' is not a positive duration");
+        options.swarm_timeout = *d;
+    }
+    for (const std::string& p : parsed->get_all("peer")) {
+        auto ep = PeerEndpoint::parse(p);
+        if (!ep) return usage("--peer: " + ep.error().message);
+        options.peers.push_back(*ep);
+    }
+    options.trackers = parsed->get_all("tracker");
+    if (auto l = parsed->get_all("listen"); !l.empty()) engine_config.listen_interfaces = l;
+    for (const auto& [name, target] : {std::pair<const char*, std::int64_t*>{
+                                           "max-upload-rate", &engine_config.upload_rate_limit},
+                                       {"max-download-rate", &engine_config.download_rate_limit}}) {
+        if (auto text = parsed->get(name)) {
+            auto r = parse_rate(name, *text);
+            if (!r) return usage(r.error().message);
+            *target = *r;
+        }
+    }
+    if (auto c = parsed->get("connections-limit")) {
+        char* end = nullptr;
+        const long n = std::strtol(c->c_str(), &end, 10);
+        if (c->empty() || *end != '\0' || n < 1 || n > 65535) {
+            return usage("--connections-limit: '" + *c + "' is not a number from 1 to 65535");
+        }
+        engine_config.connections_limit = static_cast<int>(n);
+    }
+    if (auto e = parsed->get("encryption")) {
+        auto p = engine::parse_encryption_policy(*e);
+        if (!p) return usage("--encryption: " + p.error().message);
+        engine_config.encryption = *p;
+    }
+    engine_config.dht = parsed->flag("dht");
+    engine_config.local_service_discovery = !parsed->has("lsd") || parsed->flag("lsd");
+
+    enum class SeedMode { none, foreground, background } seed_mode = SeedMode::none;
+    std::chrono::milliseconds seed_for{0};
+    const std::string seed = parsed->get_or("seed", "none");
+    if (seed == "background") {
+        seed_mode = SeedMode::background;
+    } else if (seed != "none") {
+        return usage("--seed: '" + seed + "' is not one of none, background");
+    }
+    if (auto f = parsed->get("seed-for")) {
+        if (seed_mode == SeedMode::background)
+            return usage("--seed-for and --seed=background exclude each other");
+        auto d = parse_duration(*f);
+        if (!d || d->count() <= 0)
+            return usage("--seed-for: '" + *f + "' is not a positive duration");
+        seed_mode = SeedMode::foreground;
+        seed_for = *d;
+    }
+    const std::string seed_policy = parsed->get_or("seed-policy", "idle=24h");
+
+    auto st = open_store(*parsed, ctx);  // store_cli.hpp: --store or the default root
+    if (!st) {
+        ctx.err << me << st.error().message << "\n";
+        return exit_failure;
+    }
+    std::unique_ptr<engine::Engine> engine;
+    EngineProvider provider = [&]() -> Result<engine::Engine*> {
+        if (!engine) {
+            auto e = engine::Engine::create(engine_config, ctx.log, ctx.clock);
+            if (!e) return with_context("bittorrent engine", std::move(e).error());
+            engine = std::move(*e);
+        }
+        return engine.get();
+    };
+
+    Fetcher fetcher(*st, provider, options, ctx.log, ctx.clock);
+    ProgressLine line(ctx.err, ctx.stderr_is_terminal && !parsed->flag("no-progress"));
+    auto outcome = fetcher.fetch(*source, [&](const FetchProgress& p) { line.update(p); });
+    line.finish();
+    if (!outcome) {
+        ctx.err << me << outcome.error().message << "\n";
+        return exit_failure;
+    }
+    const store::ImageRecord& rec = outcome->record;
+    if (outcome->via == FetchVia::store) {
+        ctx.log.info("fetch: ", rec.id.display(), " is in the store (no download)");
+    } else {
+        ctx.log.info("fetched ", rec.id.display(), " (", rec.size, " bytes) via ",
+                     fetch_via_name(outcome->via), ": ", outcome->from_peers, " bytes from peers, ",
+                     outcome->from_web_seeds, " from web seeds, ", outcome->from_https,
+                     " over HTTPS, ", outcome->hash_failures, " hash failures");
+    }
+    ctx.out << (parsed->flag("full") ? rec.id.full() : rec.id.display()) << "\n" << std::flush;
+
+    if (seed_mode == SeedMode::background) {
+        if (auto s =
+                hand_to_daemon(parsed->get_or("daemon-socket", std::string(default_daemon_socket)),
+                               rec.id, seed_policy);
+            !s) {
+            ctx.err << me << "--seed=background: " << s.error().message
+                    << " (the image is in the store)\n";
+            return exit_failure;
+        }
+        ctx.log.info("fetch: the daemon seeds ", rec.id.display(), " (", seed_policy, ")");
+    } else if (seed_mode == SeedMode::foreground) {
+        auto eng = provider();
+        if (!eng) {
+            ctx.err << me << eng.error().message << "\n";
+            return exit_failure;
+        }
+        auto seeding = StoreSeed::start(*st, **eng, rec);
+        if (!seeding) {
+            ctx.err << me << "--seed-for: " << seeding.error().message << "\n";
+            return exit_failure;
+        }
+        ctx.log.info("seeding ", rec.id.display(), " for ", format_duration(seed_for), " on port ",
+                     (*eng)->listen_port());
+        const auto until = ctx.clock.now() + seed_for;
+        std::int64_t uploaded = 0;
+        while (ctx.clock.now() < until) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(until - ctx.clock.now());
+            std::this_thread::sleep_for(
+                std::min<std::chrono::milliseconds>(left, std::chrono::seconds(1)));
+            if (auto s = (*eng)->status(seeding->torrent())) uploaded = s->total_payload_upload;
+        }
+        ctx.log.info("seeded ", rec.id.display(), ": uploaded ", uploaded, " bytes");
+    }
+    return exit_ok;
+}
+
+}  // namespace aciswarm::agent

@@ -1,0 +1,641 @@
+#include "agent/fetch/fetcher.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "agent/engine/torrent_file.hpp"
+#include "agent/fetch/plan.hpp"
+#include "common/duration.hpp"
+#include "discovery/curl_fetcher.hpp"
+#include "discovery/discover.hpp"
+
+namespace aciswarm::agent::fetch {
+
+namespace fs = std::filesystem;
+
+std::string_view fetch_phase_name(FetchPhase phase) {
+    switch (phase) {
+        case FetchPhase::discovering:
+            return "discovering";
+        case FetchPhase::metadata:
+            return "metadata";
+        case FetchPhase::downloading:
+            return "downloading";
+        case FetchPhase::https:
+            return "https";
+        case FetchPhase::verifying:
+            return "verifying";
+        case FetchPhase::done:
+            return "done";
+    }
+    return "?";
+}
+
+std::string_view fetch_via_name(FetchVia via) {
+    switch (via) {
+        case FetchVia::store:
+            return "store";
+        case FetchVia::swarm:
+            return "swarm";
+        case FetchVia::https:
+            return "https";
+        case FetchVia::file:
+            return "file";
+    }
+    return "?";
+}
+
+namespace {
+
+Error errno_error(const std::string& what, int err) {
+    return make_error(Errc::io, what + ": " + std::strerror(err));
+}
+
+// A directory in the store's staging area, held (flock on DIR/.lock) so that
+// Store::open() in another process leaves it alone; removed on destruction.
+class LockedDir {
+  public:
+    static Result<LockedDir> create(const fs::path& parent, std::string_view hint) {
+        std::string tmpl = (parent / (std::string(hint) + ".XXXXXX")).string();
+        if (::mkdtemp(tmpl.data()) == nullptr) return errno_error(parent.string(), errno);
+        LockedDir d;
+        d.path_ = tmpl;
+        d.fd_ = ::open((d.path_ / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (d.fd_ < 0 || ::flock(d.fd_, LOCK_EX) != 0) {
+            return errno_error((d.path_ / ".lock").string(), errno);
+        }
+        return d;
+    }
+    LockedDir() = default;
+    LockedDir(LockedDir&& o) noexcept : path_(std::move(o.path_)), fd_(o.fd_) {
+        o.fd_ = -1;
+        o.path_.clear();
+    }
+    LockedDir& operator=(LockedDir&&) = delete;
+    ~LockedDir() { reset(); }
+    void reset() {
+        if (!path_.empty()) {
+            std::error_code ec;
+            fs::remove_all(path_, ec);
+            path_.clear();
+        }
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+    const fs::path& path() const { return path_; }
+    int release_fd() {
+        const int fd = fd_;
+        fd_ = -1;
+        path_.clear();
+        return fd;
+    }
+
+  private:
+    fs::path path_;
+    int fd_ = -1;
+};
+
+Result<std::string> read_whole(const fs::path& path, std::size_t max) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return errno_error(path.string(), errno);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    std::string s = ss.str();
+    if (s.size() > max) return make_error(Errc::too_large, path.string() + ": too large");
+    return s;
+}
+
+bool fallback_worthy(const Error& e) {
+    switch (e.code) {
+        case Errc::timeout:
+        case Errc::network:
+        case Errc::not_found:
+        case Errc::protocol:
+        case Errc::unsupported:
+            return true;
+        default:
+            return false;
+    }
+}
+
+std::string human_duration(std::chrono::milliseconds d) {
+    return format_duration(d);
+}
+
+}  // namespace
+
+struct Fetcher::Job {
+    Source source;
+    const ProgressFn* progress = nullptr;
+    std::stop_token stop;
+    store::ImageExpectation expected;
+    store::SourceUrls urls;
+    std::optional<std::chrono::seconds> max_age;
+    std::optional<std::string> etag;
+    std::string torrent_bytes;
+    FetchOutcome outcome;
+};
+
+Fetcher::Fetcher(store::Store& store, EngineProvider engine, FetchOptions options, Logger& log,
+                 const Clock& clock)
+    : store_(store),
+      engine_(std::move(engine)),
+      options_(std::move(options)),
+      log_(log),
+      clock_(clock) {}
+
+void Fetcher::report(Job& job, const FetchProgress& p) {
+    if (job.progress && *job.progress) (*job.progress)(p);
+}
+
+Result<FetchOutcome> Fetcher::fetch(const std::string& argument, const ProgressFn& progress,
+                                    std::stop_token stop) {
+    auto source = classify_source(argument);
+    if (!source) return std::move(source).error();
+    return fetch(*source, progress, stop);
+}
+
+Result<FetchOutcome> Fetcher::fetch(const Source& source, const ProgressFn& progress,
+                                    std::stop_token stop) {
+    Job job;
+    job.source = source;
+    job.progress = &progress;
+    job.stop = stop;
+    auto local = [&](const std::string& p) {
+        fs::path path(p);
+        if (path.is_relative() && !options_.cwd.empty()) path = fs::path(options_.cwd) / path;
+        return path;
+    };
+    Result<FetchOutcome> result = make_error(Errc::internal, "unreachable");
+    switch (source.kind) {
+        case SourceKind::image_name:
+            result = fetch_name(job);
+            break;
+        case SourceKind::torrent_url: {
+            job.urls.torrent = source.text;
+            auto bytes = get_small(source.text, "torrent");
+            if (!bytes) return std::move(bytes).error();
+            result = fetch_torrent(job, *bytes, "");
+            break;
+        }
+        case SourceKind::magnet:
+            job.urls.magnet = source.text;
+            result = fetch_torrent(job, "", source.text);
+            break;
+        case SourceKind::torrent_file: {
+            auto bytes = read_whole(local(source.text), options_.max_metadata_bytes);
+            if (!bytes) return std::move(bytes).error();
+            result = fetch_torrent(job, *bytes, "");
+            break;
+        }
+        case SourceKind::aci_url:
+            job.urls.aci = source.text;
+            job.urls.asc = source.text + ".asc";
+            result = fetch_https(job, source.text);
+            break;
+        case SourceKind::aci_file:
+            result = import_file(job, local(source.text).string());
+            break;
+    }
+    if (!result) return result;
+    if (result->warnings.empty()) result->warnings = job.outcome.warnings;
+    attach_signature(job, *result);
+    FetchProgress done;
+    done.phase = FetchPhase::done;
+    done.done = done.total = static_cast<std::int64_t>(result->record.size);
+    done.from_peers = result->from_peers;
+    done.from_web_seeds = result->from_web_seeds;
+    done.hash_failures = result->hash_failures;
+    report(job, done);
+    return result;
+}
+
+Result<std::string> Fetcher::get_small(const std::string& url, std::string_view what) {
+    discovery::TransportOptions t;
+    t.allow_http = options_.https.allow_http;
+    t.skip_tls_verify = options_.https.skip_tls_verify;
+    t.ca_file = options_.https.ca_file;
+    t.connect_timeout = options_.https.connect_timeout;
+    t.max_body = options_.max_metadata_bytes;
+    t.user_agent = options_.https.user_agent;
+    discovery::CurlFetcher fetcher(t);
+    if (!url.starts_with("https://") && !(t.allow_http && url.starts_with("http://"))) {
+        return make_error(Errc::permission, std::string(what) + " " + url +
+                                                ": refusing a non-HTTPS URL "
+                                                "(--insecure-options=http allows http)");
+    }
+    auto r = fetcher.get(url);
+    if (!r) return with_context(what, std::move(r).error());
+    if (r->status != 200) {
+        return make_error(r->status == 404 || r->status == 410 ? Errc::not_found : Errc::network,
+                          std::string(what) + " " + url + ": HTTP " + std::to_string(r->status));
+    }
+    return std::move(r->body);
+}
+
+Result<FetchOutcome> Fetcher::fetch_name(Job& job) {
+    const discovery::ImageRef& image = job.source.image;
+    job.expected = expectation_for(image);
+    if (options_.use_store) {
+        if (auto rec = store_.find_by_name(image.name, requested_labels(image))) {
+            if (fresh_by_max_age(rec->max_age, rec->imported_at, clock_.wall_now())) {
+                log_.debug("fetch: ", image.to_string(),
+                           " is in the store and its discovery page's "
+                           "max-age (",
+                           rec->max_age->count(), "s) holds");
+                (void)store_.touch(rec->id);
+                job.urls = rec->urls;
+                FetchOutcome out;
+                out.record = *rec;
+                out.via = FetchVia::store;
+                return out;
+            }
+        }
+    }
+    report(job, FetchProgress{});
+    discovery::TransportOptions t;
+    t.allow_http = options_.https.allow_http;
+    t.skip_tls_verify = options_.https.skip_tls_verify;
+    t.ca_file = options_.https.ca_file;
+    t.connect_timeout = options_.https.connect_timeout;
+    t.user_agent = options_.https.user_agent;
+    discovery::CurlFetcher pages(t);
+    discovery::DiscoveryOptions d;
+    d.allow_http = options_.https.allow_http;
+    d.want_pubkeys = false;
+    discovery::PageFetcher& page_source =
+        options_.discovery_pages != nullptr ? *options_.discovery_pages : pages;
+    auto found = discovery::discover(image, page_source, d);
+    if (!found) return with_context("discovery of " + image.to_string(), std::move(found).error());
+    for (const auto& a : found->attempts)
+        log_.debug("discovery passed over ", a.url, ": ", a.outcome);
+    const DiscoveryPlan plan = plan_from_discovery(*found, options_.https.allow_http);
+    job.urls.aci = plan.aci_url.value_or("");
+    job.urls.asc = plan.asc_url.value_or("");
+    job.max_age = plan.max_age;
+    if (!plan.etag.empty()) job.etag = plan.etag;
+
+    std::optional<Error> swarm_error;
+    if (plan.torrent_url) {
+        job.urls.torrent = *plan.torrent_url;
+        auto bytes = get_small(*plan.torrent_url, "torrent");
+        if (bytes) {
+            auto r = fetch_torrent(job, *bytes, "");
+            if (r || !fallback_worthy(r.error())) return r;
+            swarm_error = std::move(r).error();
+        } else if (!plan.magnet) {
+            swarm_error = std::move(bytes).error();
+        } else {
+            job.outcome.warnings.push_back(bytes.error().message + "; trying the magnet link");
+            log_.warn(bytes.error().message, "; trying the magnet link");
+        }
+    }
+    if (!swarm_error && plan.magnet && job.torrent_bytes.empty()) {
+        std::string magnet = *plan.magnet;
+        if (!discovery::is_magnet_uri(magnet)) {
+            discovery::CurlFetcher small(t);
+            auto m = discovery::resolve_magnet(small, magnet);
+            if (!m) {
+                swarm_error = std::move(m).error();
+            } else {
+                magnet = *m;
+            }
+        }
+        if (!swarm_error) {
+            job.urls.magnet = magnet;
+            auto r = fetch_torrent(job, "", magnet);
+            if (r || !fallback_worthy(r.error())) return r;
+            swarm_error = std::move(r).error();
+        }
+    }
+    if (!plan.aci_url) {
+        if (swarm_error) return *swarm_error;
+        return make_error(Errc::not_found,
+                          "discovery of " + image.to_string() + " found no image URL");
+    }
+    if (!options_.https_fallback) {
+        if (swarm_error) return *swarm_error;
+        return make_error(Errc::not_found,
+                          "discovery of " + image.to_string() +
+                              " found no torrent or magnet link, and --no-https-fallback is set");
+    }
+    if (swarm_error) {
+        const std::string w = "falling back to HTTPS: " + swarm_error->message;
+        log_.warn(w);
+        job.outcome.warnings.push_back(w);
+    }
+    return fetch_https(job, *plan.aci_url);
+}
+
+Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent,
+                                            const std::string& magnet) {
+    InfoHashes hashes;
+    std::vector<std::string> listed_web_seeds;
+    std::string what;
+    if (!torrent.empty()) {
+        auto meta = engine::parse_torrent(torrent);
+        if (!meta) return with_context("torrent " + job.source.text, std::move(meta).error());
+        if (meta->num_files != 1) {
+            return make_error(Errc::unsupported, "torrent " + job.source.text + ": has " +
+                                                     std::to_string(meta->num_files) +
+                                                     " files; an image torrent has exactly one");
+        }
+        hashes = meta->info_hashes;
+        listed_web_seeds = meta->web_seeds;
+        job.torrent_bytes = torrent;
+        what = "torrent " + meta->name;
+    } else {
+        auto m = engine::parse_magnet(magnet);
+        if (!m) return with_context("magnet link", std::move(m).error());
+        hashes = m->info_hashes;
+        listed_web_seeds = m->web_seeds;
+        what = "magnet " + hashes.best().hex();
+    }
+    if (options_.use_store) {
+        if (auto rec = store_.find_by_info_hash(hashes.best())) {
+            log_.debug("fetch: info hash ", hashes.best().hex(), " is in the store as ",
+                       rec->id.display());
+            (void)store_.touch(rec->id);
+            if (rec->torrent.empty() && !job.torrent_bytes.empty()) {
+                (void)store_.set_torrent(rec->id, job.torrent_bytes, hashes);
+            }
+            FetchOutcome out;
+            out.record = *rec;
+            out.via = FetchVia::store;
+            return out;
+        }
+    }
+    auto engine_ptr =
+        engine_ ? engine_()
+                : Result<engine::Engine*>(make_error(Errc::internal, "no BitTorrent engine"));
+    if (!engine_ptr) return std::move(engine_ptr).error();
+    engine::Engine& eng = **engine_ptr;
+
+    auto dir = LockedDir::create(store_.staging_dir(), "torrent");
+    if (!dir) return std::move(dir).error();
+    engine::AddDownload add;
+    add.torrent = torrent;
+    add.magnet_uri = torrent.empty() ? magnet : std::string();
+    add.save_path = dir->path();
+    std::vector<std::string> candidates;
+    if (!job.urls.aci.empty()) candidates.push_back(job.urls.aci);
+    add.web_seeds = web_seeds_to_add(listed_web_seeds, candidates, options_.https.allow_http);
+    for (const auto& ws : add.web_seeds) {
+        log_.info("fetch: adding web seed ", ws);
+        if (web_seed_has_query(ws)) {
+            log_.warn("web seed ", ws,
+                      " has a query string: libtorrent's SSRF mitigation refuses it on private "
+                      "and loopback addresses (docs/fetch.md)");
+        }
+    }
+    add.trackers = options_.trackers;
+    add.peers = options_.peers;
+    auto tid = eng.add_download(add);
+    if (!tid) return with_context(what, std::move(tid).error());
+
+    const auto started = clock_.now();
+    bool removed = false;
+    auto drop = [&](bool delete_files) {
+        if (!removed) (void)eng.remove(*tid, delete_files);
+        removed = true;
+    };
+    engine::TorrentStatus last;
+    int hash_failures_logged = 0;
+    for (;;) {
+        auto r = eng.wait_finished(*tid, std::chrono::milliseconds(250), job.stop);
+        auto st = eng.status(*tid);
+        if (st) last = *st;
+        FetchProgress p;
+        p.phase = last.has_metadata ? FetchPhase::downloading : FetchPhase::metadata;
+        p.done = last.total_done;
+        p.total = last.has_metadata ? last.total_wanted : -1;
+        p.rate = last.download_rate;
+        p.peers = last.num_peers;
+        p.web_seeds = last.num_web_seeds;
+        p.from_peers = last.bytes_from_peers;
+        p.from_web_seeds = last.bytes_from_web_seeds;
+        p.hash_failures = last.hash_failures;
+        report(job, p);
+        if (last.hash_failures > hash_failures_logged) {
+            hash_failures_logged = last.hash_failures;
+            log_.warn(
+                what, ": ", hash_failures_logged,
+                " piece(s) failed their hash check so far (bad data from a peer or web seed)");
+        }
+        if (r) {
+            last = *r;
+            break;
+        }
+        const Error& e = r.error();
+        if (e.code == Errc::cancelled || job.stop.stop_requested()) {
+            drop(true);
+            return make_error(Errc::cancelled, what + ": cancelled");
+        }
+        if (e.code != Errc::timeout) {
+            drop(true);
+            return with_context(what, e);
+        }
+        const auto elapsed = clock_.now() - started;
+        if (last.total_done == 0 && elapsed >= options_.swarm_timeout) {
+            drop(true);
+            return make_error(
+                Errc::timeout,
+                what + ": no piece from the swarm within " +
+                    human_duration(options_.swarm_timeout) + " (" + std::to_string(last.num_peers) +
+                    " peers, " + std::to_string(last.num_web_seeds) + " web seeds connected" +
+                    (last.hash_failures > 0 ? ", " + std::to_string(last.hash_failures) +
+                                                  " pieces failed their hash check"
+                                            : std::string()) +
+                    ")");
+        }
+        if (elapsed >= options_.download_timeout) {
+            drop(true);
+            return make_error(Errc::timeout, what + ": not finished within " +
+                                                 human_duration(options_.download_timeout));
+        }
+    }
+    job.outcome.from_peers = last.bytes_from_peers;
+    job.outcome.from_web_seeds = last.bytes_from_web_seeds;
+    job.outcome.hash_failures = last.hash_failures;
+    if (last.hash_failures > 0) {
+        const std::string w = std::to_string(last.hash_failures) +
+                              " piece(s) failed their hash check and were fetched again";
+        log_.warn(what, ": ", w);
+        job.outcome.warnings.push_back(w);
+    }
+    const fs::path file = dir->path() / last.name;
+    drop(false);
+    FetchProgress verifying;
+    verifying.phase = FetchPhase::verifying;
+    verifying.done = verifying.total = last.total_wanted;
+    verifying.from_peers = last.bytes_from_peers;
+    verifying.from_web_seeds = last.bytes_from_web_seeds;
+    verifying.hash_failures = last.hash_failures;
+    report(job, verifying);
+
+    store::ImportRequest req;
+    req.expected = job.expected;
+    req.urls = job.urls;
+    req.torrent = job.torrent_bytes;
+    req.info_hashes = hashes;
+    if (last.info_hashes.has_v1() || last.info_hashes.has_v2()) req.info_hashes = last.info_hashes;
+    req.etag = job.etag;
+    req.max_age = job.max_age;
+    req.seeding_policy = options_.seeding_policy;
+    req.move = true;
+    if (last.name.empty() || last.name.find('/') != std::string::npos || last.name == "..") {
+        return make_error(Errc::unsupported, what + ": bad file name '" + last.name + "'");
+    }
+    auto rec = store_.import_file(file, req);
+    if (!rec) return with_context(job.source.text, std::move(rec).error());
+    FetchOutcome out = std::move(job.outcome);
+    job.outcome = {};
+    job.outcome.warnings = out.warnings;
+    out.record = std::move(*rec);
+    out.via = FetchVia::swarm;
+    return out;
+}
+
+Result<FetchOutcome> Fetcher::fetch_https(Job& job, const std::string& url) {
+    auto file = store_.create_staging_file("download");
+    if (!file) return std::move(file).error();
+    FetchProgress p;
+    p.phase = FetchPhase::https;
+    report(job, p);
+    auto bytes = https_download(
+        url, *file, options_.https,
+        [&](std::int64_t done, std::int64_t total, std::int64_t rate) {
+            FetchProgress q;
+            q.phase = FetchPhase::https;
+            q.done = done;
+            q.total = total;
+            q.rate = rate;
+            report(job, q);
+        },
+        job.stop);
+    if (!bytes) return std::move(bytes).error();
+    FetchProgress v;
+    v.phase = FetchPhase::verifying;
+    v.done = v.total = static_cast<std::int64_t>(*bytes);
+    report(job, v);
+    store::ImportRequest req;
+    req.expected = job.expected;
+    req.urls = job.urls;
+    req.torrent = job.torrent_bytes;
+    if (!req.torrent.empty()) {
+        if (auto meta = engine::parse_torrent(req.torrent)) req.info_hashes = meta->info_hashes;
+    }
+    req.etag = job.etag;
+    req.max_age = job.max_age;
+    req.seeding_policy = options_.seeding_policy;
+    req.move = true;
+    auto rec = store_.import_staged(std::move(*file), req);
+    if (!rec) return with_context(job.source.text, std::move(rec).error());
+    FetchOutcome out;
+    out.warnings = job.outcome.warnings;
+    out.record = std::move(*rec);
+    out.via = FetchVia::https;
+    out.from_https = static_cast<std::int64_t>(*bytes);
+    return out;
+}
+
+Result<FetchOutcome> Fetcher::import_file(Job& job, const std::string& path) {
+    store::ImportRequest req;
+    req.seeding_policy = options_.seeding_policy;
+    auto rec = store_.import_file(path, req);
+    if (!rec) return std::move(rec).error();
+    job.urls.asc = "";
+    FetchOutcome out;
+    out.record = std::move(*rec);
+    out.via = FetchVia::file;
+    return out;
+}
+
+void Fetcher::attach_signature(Job& job, FetchOutcome& out) {
+    // A store hit asks nothing of the network; an image already signed keeps its signature.
+    if (!options_.fetch_signature || out.via == FetchVia::store || out.record.has_signature ||
+        job.urls.asc.empty()) {
+        return;
+    }
+    auto bytes = get_small(job.urls.asc, "signature");
+    if (!bytes) {
+        const std::string w = "no signature stored: " + bytes.error().message;
+        log_.warn(w);
+        out.warnings.push_back(w);
+        return;
+    }
+    if (auto s = store_.attach_signature(out.record.id, *bytes); !s) {
+        const std::string w = "no signature stored: " + s.error().message;
+        log_.warn(w);
+        out.warnings.push_back(w);
+        return;
+    }
+    out.record.has_signature = true;
+    log_.debug("fetch: stored signature from ", job.urls.asc, " (not checked yet)");
+}
+
+Result<StoreSeed> StoreSeed::start(store::Store& store, engine::Engine& engine,
+                                   const store::ImageRecord& record) {
+    if (record.torrent.empty()) {
+        return make_error(Errc::unsupported, "image " + record.id.display() +
+                                                 ": the store has no .torrent for it, so it "
+                                                 "cannot be seeded (fetched by magnet or HTTPS)");
+    }
+    auto meta = engine::parse_torrent(record.torrent);
+    if (!meta) return with_context("image " + record.id.display(), std::move(meta).error());
+    if (meta->name.empty() || meta->name.find('/') != std::string::npos || meta->name == "." ||
+        meta->name == "..") {
+        return make_error(Errc::unsupported, "image " + record.id.display() +
+                                                 ": torrent file name '" + meta->name +
+                                                 "' cannot be served");
+    }
+    auto dir = LockedDir::create(store.staging_dir(), "seed");
+    if (!dir) return std::move(dir).error();
+    const fs::path link = dir->path() / meta->name;
+    std::error_code ec;
+    fs::create_hard_link(store.blob_path(record.id), link, ec);
+    if (ec) {
+        return make_error(Errc::io, "link " + store.blob_path(record.id).string() + " to " +
+                                        link.string() + ": " + ec.message());
+    }
+    engine::AddSeed add;
+    add.torrent = record.torrent;
+    add.save_path = dir->path();
+    add.verify = false;
+    auto tid = engine.add_seed(add);
+    if (!tid) return with_context("seed " + record.id.display(), std::move(tid).error());
+    StoreSeed seed;
+    seed.engine_ = &engine;
+    seed.torrent_ = *tid;
+    seed.dir_ = dir->path().string();
+    seed.lock_fd_ = dir->release_fd();
+    return seed;
+}
+
+StoreSeed::StoreSeed(StoreSeed&& other) noexcept
+    : engine_(other.engine_),
+      torrent_(other.torrent_),
+      dir_(std::move(other.dir_)),
+      lock_fd_(other.lock_fd_) {
+    other.engine_ = nullptr;
+    other.dir_.clear();
+    other.lock_fd_ = -1;
+}
+
+StoreSeed::~StoreSeed() {
+    if (engine_ != nullptr) (void)engine_->remove(torrent_, false);
+    if (!dir_.empty()) {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+}  // namespace aciswarm::agent::fetch

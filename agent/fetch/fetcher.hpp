@@ -1,0 +1,148 @@
+// `aciswarm fetch` as a class the CLI and the daemon share: an argument (image
+// name, .torrent URL or file, magnet link, .aci URL or file) in, a verified
+// image in the store out (docs/fetch.md).
+//
+//   name  -> store hit while max-age holds, else appc discovery -> .torrent
+//            (preferred), magnet, or plain HTTPS .aci; the discovered .aci URL
+//            is added as a BEP 19 web seed when the torrent lacks it.
+//   torrent / magnet -> store hit on the info hash, else the engine downloads
+//            into a directory in the store's staging area; libtorrent checks
+//            every piece hash; the store checks the image ID and the manifest
+//            against the expected name and labels, and moves the file in.
+//   no torrent, or no verified piece within swarm_timeout -> HTTPS download
+//            of the .aci (libcurl, streamed to staging) unless disabled.
+//
+// The .aci.asc signature discovery names (or URL.asc for an .aci URL) is
+// fetched and stored beside the image; signatures are not checked yet.
+//
+// Thread ownership: a Fetcher and the Store it is given belong to the thread
+// calling fetch(). The progress callback runs on that thread. Cancellation:
+// request stop on the stop_token passed to fetch() from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "agent/engine/engine.hpp"
+#include "agent/fetch/https_download.hpp"
+#include "agent/fetch/source.hpp"
+#include "agent/store/store.hpp"
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "common/peer_endpoint.hpp"
+#include "common/result.hpp"
+#include "discovery/fetcher.hpp"
+
+namespace aciswarm::agent::fetch {
+
+struct FetchOptions {
+    bool use_store = true;       // false: --no-store, always download
+    bool https_fallback = true;  // false: --no-https-fallback
+    // Give up on the swarm (and fall back to HTTPS) when no verified byte came
+    // from it in this long.
+    std::chrono::milliseconds swarm_timeout{std::chrono::seconds(30)};
+    // Overall limit of a torrent download once bytes flow.
+    std::chrono::milliseconds download_timeout{std::chrono::hours(6)};
+    HttpsOptions https;                 // discovery, .torrent / .asc GETs, fallback download
+    std::vector<PeerEndpoint> peers;    // asked directly (tracker-less swarms, tests)
+    std::vector<std::string> trackers;  // added to the torrent's own
+    bool fetch_signature = true;
+    std::string seeding_policy;  // recorded in the store ("" = none)
+    // Page size cap for .torrent / .magnet / .asc GETs.
+    std::size_t max_metadata_bytes = 64 * 1024 * 1024;
+    // Discovery pages through this instead of libcurl (unit tests; not owned).
+    discovery::PageFetcher* discovery_pages = nullptr;
+    // The working directory relative file arguments are resolved against ("" = process cwd).
+    std::string cwd;
+};
+
+enum class FetchPhase { discovering, metadata, downloading, https, verifying, done };
+std::string_view fetch_phase_name(FetchPhase phase);
+
+struct FetchProgress {
+    FetchPhase phase = FetchPhase::discovering;
+    std::int64_t done = 0;    // verified bytes (torrent) or received bytes (HTTPS)
+    std::int64_t total = -1;  // -1 while unknown
+    std::int64_t rate = 0;    // bytes/s
+    int peers = 0;
+    int web_seeds = 0;
+    std::int64_t from_peers = 0;      // payload bytes received from BitTorrent peers
+    std::int64_t from_web_seeds = 0;  // ... from BEP 19 web seeds
+    int hash_failures = 0;
+};
+using ProgressFn = std::function<void(const FetchProgress&)>;
+
+enum class FetchVia { store, swarm, https, file };
+std::string_view fetch_via_name(FetchVia via);
+
+struct FetchOutcome {
+    store::ImageRecord record;
+    FetchVia via = FetchVia::store;
+    std::int64_t from_peers = 0;
+    std::int64_t from_web_seeds = 0;
+    std::int64_t from_https = 0;
+    int hash_failures = 0;
+    std::vector<std::string> warnings;  // non-fatal problems (signature missing, fallback used)
+};
+
+// Gives the fetcher an engine when it first needs one (store hits and plain
+// HTTPS downloads never start a session). The engine outlives the Fetcher.
+using EngineProvider = std::function<Result<engine::Engine*>()>;
+
+class Fetcher {
+  public:
+    Fetcher(store::Store& store, EngineProvider engine, FetchOptions options, Logger& log,
+            const Clock& clock);
+
+    Result<FetchOutcome> fetch(const std::string& argument, const ProgressFn& progress = {},
+                               std::stop_token stop = {});
+    Result<FetchOutcome> fetch(const Source& source, const ProgressFn& progress = {},
+                               std::stop_token stop = {});
+
+  private:
+    struct Job;
+    Result<FetchOutcome> fetch_name(Job& job);
+    Result<FetchOutcome> fetch_torrent(Job& job, const std::string& torrent,
+                                       const std::string& magnet);
+    Result<FetchOutcome> fetch_https(Job& job, const std::string& url);
+    Result<FetchOutcome> import_file(Job& job, const std::string& path);
+    Result<std::string> get_small(const std::string& url, std::string_view what);
+    void attach_signature(Job& job, FetchOutcome& out);
+    void report(Job& job, const FetchProgress& p);
+
+    store::Store& store_;
+    EngineProvider engine_;
+    FetchOptions options_;
+    Logger& log_;
+    const Clock& clock_;
+};
+
+// Seeds a stored image (which must carry its .torrent) from its blob: a
+// directory in the store's staging area gets a hard link named like the
+// torrent's file, and the engine serves it (seed mode: the store already
+// verified the bytes). The returned object holds that directory; destroying it
+// removes the torrent from the engine and the directory.
+class StoreSeed {
+  public:
+    static Result<StoreSeed> start(store::Store& store, engine::Engine& engine,
+                                   const store::ImageRecord& record);
+    ~StoreSeed();
+    StoreSeed(StoreSeed&& other) noexcept;
+    StoreSeed& operator=(StoreSeed&& other) = delete;
+    StoreSeed(const StoreSeed&) = delete;
+    engine::TorrentId torrent() const { return torrent_; }
+
+  private:
+    StoreSeed() = default;
+    engine::Engine* engine_ = nullptr;
+    engine::TorrentId torrent_{};
+    std::string dir_;
+    int lock_fd_ = -1;
+};
+
+}  // namespace aciswarm::agent::fetch

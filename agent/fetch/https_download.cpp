@@ -1,0 +1,115 @@
+#include "agent/fetch/https_download.hpp"
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <memory>
+
+namespace aciswarm::agent::fetch {
+namespace {
+
+struct Transfer {
+    store::StagingFile* file = nullptr;
+    const HttpsProgressFn* progress = nullptr;
+    std::stop_token stop;
+    std::uint64_t written = 0;
+    Status write_error;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_report{};
+};
+
+std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const std::size_t n = size * count;
+    if (auto s = t->file->write(std::string_view(data, n)); !s) {
+        t->write_error = std::move(s);
+        return 0;  // aborts the transfer
+    }
+    t->written += n;
+    return n;
+}
+
+int on_progress(void* user, curl_off_t total, curl_off_t done, curl_off_t, curl_off_t) {
+    auto* t = static_cast<Transfer*>(user);
+    if (t->stop.stop_requested()) return 1;
+    const auto now = std::chrono::steady_clock::now();
+    if (*t->progress && now - t->last_report >= std::chrono::milliseconds(200)) {
+        t->last_report = now;
+        const double secs = std::chrono::duration<double>(now - t->started).count();
+        const auto rate =
+            secs > 0 ? static_cast<std::int64_t>(static_cast<double>(done) / secs) : 0;
+        (*t->progress)(done, total > 0 ? total : -1, rate);
+    }
+    return 0;
+}
+
+}  // namespace
+
+Result<std::uint64_t> https_download(const std::string& url, store::StagingFile& file,
+                                     const HttpsOptions& options, const HttpsProgressFn& progress,
+                                     std::stop_token stop) {
+    const bool is_https = url.starts_with("https://");
+    if (!is_https && !(options.allow_http && url.starts_with("http://"))) {
+        return make_error(Errc::permission,
+                          url + ": refusing a non-HTTPS URL (--insecure-options=http allows http)");
+    }
+    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+    if (!curl) return make_error(Errc::internal, url + ": curl_easy_init failed");
+    Transfer t;
+    t.file = &file;
+    t.progress = &progress;
+    t.stop = stop;
+    CURL* h = curl.get();
+    char errbuf[CURL_ERROR_SIZE] = {};
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, options.max_redirects);
+    // Redirects keep to https unless plain http is allowed.
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, options.allow_http ? "https,http" : "https");
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, options.allow_http ? "https,http" : "https");
+    curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options.connect_timeout.count()));
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(
+        h, CURLOPT_LOW_SPEED_TIME,
+        static_cast<long>(std::max<std::int64_t>(
+            1, std::chrono::duration_cast<std::chrono::seconds>(options.stall_timeout).count())));
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 512L * 1024L);
+    if (!options.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_file.c_str());
+    if (options.skip_tls_verify) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    const CURLcode rc = curl_easy_perform(h);
+    if (!t.write_error) return with_context(url, std::move(t.write_error).error());
+    if (rc == CURLE_ABORTED_BY_CALLBACK) return make_error(Errc::cancelled, url + ": cancelled");
+    if (rc != CURLE_OK) {
+        const std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+        const Errc code = rc == CURLE_OPERATION_TIMEDOUT ? Errc::timeout : Errc::network;
+        return make_error(code, url + ": " + why);
+    }
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 200 || status > 299) {
+        return make_error(status == 404 ? Errc::not_found : Errc::network,
+                          url + ": HTTP " + std::to_string(status));
+    }
+    if (auto s = file.sync(); !s) return std::move(s).error();
+    if (progress) {
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t.started).count();
+        progress(static_cast<std::int64_t>(t.written), static_cast<std::int64_t>(t.written),
+                 secs > 0 ? static_cast<std::int64_t>(static_cast<double>(t.written) / secs) : 0);
+    }
+    return t.written;
+}
+
+}  // namespace aciswarm::agent::fetch

@@ -1,0 +1,35 @@
+// What the user asked `aciswarm fetch` for, classified without any I/O.
+//
+//   example.com/app:1.0,os=linux   image_name   (appc discovery)
+//   https://host/x.torrent         torrent_url  (path ends in .torrent)
+//   https://host/x.aci             aci_url      (any other http(s) URL, as rkt)
+//   magnet:?xt=urn:btih:...        magnet
+//   ./x.torrent, /abs/x.torrent    torrent_file (a local path ending in .torrent)
+//   ./x.aci, /abs/x.aci            aci_file     (a local path, imported as is)
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "discovery/image_ref.hpp"
+
+namespace aciswarm::agent::fetch {
+
+enum class SourceKind { image_name, torrent_url, aci_url, magnet, torrent_file, aci_file };
+std::string_view source_kind_name(SourceKind kind);
+
+struct Source {
+    SourceKind kind = SourceKind::image_name;
+    std::string text;           // the argument as given
+    discovery::ImageRef image;  // image_name only
+};
+
+// Pure. A local path is anything starting with '/', './' or '../', or ending in
+// ".torrent" without a scheme. http:// URLs are classified too; whether they
+// may be used is the fetcher's decision (--insecure-options=http). Fails,
+// naming the argument, on an empty argument, another URL scheme, a URL without
+// a host, or an invalid image name.
+Result<Source> classify_source(std::string_view argument);
+
+}  // namespace aciswarm::agent::fetch

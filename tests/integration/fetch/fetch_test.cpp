@@ -1,0 +1,450 @@
+// `aciswarm fetch` against real servers and peers, all inside a network
+// namespace this test process creates ("acisf-<pid>", example.test = 127.0.0.1):
+// nginx serves discovery pages, .torrent, .aci and .aci.asc over HTTPS on 443
+// with a CA made here; /usr/bin/python3 with libtorrent seeds as a peer that is
+// not us. Cases: web seed only (the discovered .aci URL injected as web seed),
+// the same image twice (no download the second time, by name within max-age
+// and by info hash), peer only, magnet with metadata from the peer (BEP 9), a
+// corrupt web seed plus a good peer, HTTPS fallback with the tracker down,
+// --seed-for (a second agent fetches from the first), --seed=background (the
+// seed request a stand-in daemon socket receives).
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "agent/engine/torrent_file.hpp"
+#include "agent/store/aci.hpp"
+#include "tests/support/aci_builder.hpp"
+#include "tests/support/nginx.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace aciswarm::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int piece_size = 16 * 1024;
+
+// An image big enough for many pieces, with incompressible-looking content.
+AciSpec big_aci(const std::string& name, const std::string& salt) {
+    AciSpec spec = simple_aci(name, salt, AciCompression::none, {{"version", "1.0"}});
+    std::string blob(320 * 1024, '\0');
+    std::uint64_t x = std::hash<std::string>{}(name + salt) | 1;
+    for (char& c : blob) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        c = static_cast<char>(x & 0xff);
+    }
+    spec.files.push_back({"rootfs/data.bin", blob});
+    return spec;
+}
+
+struct Image {
+    std::string short_name;  // "web"
+    fs::path aci;            // the .aci as published
+    std::string id;          // display form
+    std::string torrent;     // .torrent bytes
+    fs::path torrent_path;
+    InfoHash v1;
+};
+
+class World {
+  public:
+    World() : ns_("acisf-" + std::to_string(::getpid())) {}
+
+    std::string setup() {
+        if (::geteuid() != 0) return "needs root (ip netns)";
+        if (auto e = make_test_ca(dir_ / "ca", {"DNS:example.test"}, ca_); !e.empty()) return e;
+        if (auto e = ns_.create("127.0.0.1 example.test\n"); !e.empty()) return e;
+        const fs::path www = dir_ / "www";
+        const fs::path store = www / "store" / "example.test";
+        // Host-level discovery page for every example.test image ...
+        write_file(www / "index.html",
+                   "<html><head><meta name=\"ac-discovery\" content=\"example.test "
+                   "https://example.test/store/{name}-{version}.{ext}\"></head></html>\n");
+        // ... and one whose URLs carry a query string (libtorrent's SSRF mitigation
+        // refuses such web seeds on loopback, so only the HTTPS fallback can work).
+        write_file(www / "fb",
+                   "<html><head><meta name=\"ac-discovery\" content=\"example.test/fb "
+                   "https://example.test/store/{name}-{version}.{ext}?via=discovery\"></head>"
+                   "</html>\n");
+        // A tracker that is down: a port nothing listens on inside the namespace.
+        const std::string dead_tracker = "http://127.0.0.1:9/announce";
+
+        if (auto e = publish("web", store, {}, {}, true); !e.empty()) return e;
+        if (auto e = publish("peer", dir_ / "peer-data", {}, {}, false); !e.empty()) return e;
+        if (auto e = publish("fb", store, {dead_tracker}, {}, true); !e.empty()) return e;
+        const std::string corrupt_url = "https://example.test/corrupt/example.test/corrupt-1.0.aci";
+        if (auto e = publish("corrupt", dir_ / "corrupt-data", {}, {corrupt_url}, false);
+            !e.empty())
+            return e;
+        // The web seed serves bytes of the right length, every one of them wrong.
+        std::string bad = read_file(images_["corrupt"].aci);
+        for (char& c : bad)
+            c = static_cast<char>(c ^ 0x5a);
+        write_file(www / "corrupt" / "example.test" / "corrupt-1.0.aci", bad);
+
+        const std::string d = dir_.path().string();
+        const std::string servers =
+            "  default_type text/html;\n"
+            "  server {\n"
+            "    listen 127.0.0.1:443 ssl;\n    server_name example.test;\n"
+            "    ssl_certificate " +
+            ca_.server_cert.string() + ";\n    ssl_certificate_key " + ca_.server_key.string() +
+            ";\n    root " + d +
+            "/www;\n"
+            "    add_header Cache-Control \"public, max-age=120\";\n"
+            "    location / { try_files $uri $uri/index.html =404; }\n"
+            "  }\n";
+        return nginx_.start(dir_ / "nginx", servers, &ns_);
+    }
+
+    // Builds, writes and makes a torrent for example.test/NAME:1.0 in dir.
+    std::string publish(const std::string& short_name, const fs::path& dir,
+                        std::vector<std::string> trackers, std::vector<std::string> web_seeds,
+                        bool with_signature) {
+        Image img;
+        img.short_name = short_name;
+        img.aci = dir / (short_name + "-1.0.aci");
+        write_aci(img.aci, big_aci("example.test/" + short_name, short_name));
+        auto info = agent::store::read_aci_file(img.aci);
+        if (!info) return info.error().message;
+        img.id = info->id.display();
+        engine::CreateTorrentOptions o;
+        o.trackers = std::move(trackers);
+        o.web_seeds = std::move(web_seeds);
+        o.piece_size = piece_size;
+        auto t = engine::create_torrent(img.aci, o);
+        if (!t) return t.error().message;
+        if (!t->info_hashes.v1) return "no v1 info hash";
+        img.torrent = t->bytes;
+        img.v1 = *t->info_hashes.v1;
+        img.torrent_path = dir / (short_name + "-1.0.torrent");
+        write_file(img.torrent_path, img.torrent);
+        if (with_signature) {
+            write_file(
+                dir / (short_name + "-1.0.aci.asc"),
+                "-----BEGIN PGP SIGNATURE-----\n" + short_name + "\n-----END PGP SIGNATURE-----\n");
+        }
+        images_[short_name] = img;
+        return "";
+    }
+
+    std::vector<std::string> fetch_argv(const fs::path& store, std::vector<std::string> args) {
+        std::vector<std::string> argv{bin("aciswarm"),
+                                      "fetch",
+                                      "--store=" + store.string(),
+                                      "--ca-file=" + ca_.ca_cert.string(),
+                                      "--listen=127.0.0.1:0",
+                                      "--lsd=false",
+                                      "--no-progress"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return ns_.exec(argv);
+    }
+    static SpawnOptions env() {
+        SpawnOptions o;
+        // Only --ca-file decides which CAs are trusted.
+        o.unset_env = {"SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE"};
+        return o;
+    }
+    RunResult fetch(const fs::path& store, std::vector<std::string> args) {
+        return run(fetch_argv(store, std::move(args)), env(), 60s);
+    }
+    Process spawn_fetch(const fs::path& store, std::vector<std::string> args) {
+        return Process::spawn(fetch_argv(store, std::move(args)), env());
+    }
+    // python3-libtorrent seeding image NAME from its directory.
+    Process seeder(const std::string& short_name, std::vector<std::string> extra = {}) {
+        const Image& img = images_.at(short_name);
+        std::vector<std::string> argv{"/usr/bin/python3", LT_SEEDER, img.torrent_path.string(),
+                                      img.aci.parent_path().string()};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return Process::spawn(ns_.exec(argv));
+    }
+
+    const Image& image(const std::string& n) const { return images_.at(n); }
+    fs::path dir(const std::string& name) const { return dir_ / name; }
+    fs::path new_store() { return dir_ / ("store-" + std::to_string(++stores_)); }
+
+  private:
+    TempDir dir_;
+    TestCa ca_;
+    NetNs ns_;
+    Nginx nginx_;
+    std::map<std::string, Image> images_;
+    int stores_ = 0;
+};
+
+class FetchCli : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        world_ = std::make_unique<World>();
+        setup_error_ = world_->setup();
+    }
+    static void TearDownTestSuite() { world_.reset(); }
+    void SetUp() override { ASSERT_EQ(setup_error_, "") << "test world setup failed"; }
+
+    static std::unique_ptr<World> world_;
+    static std::string setup_error_;
+};
+
+std::unique_ptr<World> FetchCli::world_;
+std::string FetchCli::setup_error_;
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+// "... via swarm: 123 bytes from peers, 456 from web seeds, ..." -> {123, 456}
+std::pair<long, long> sources(const std::string& err) {
+    std::smatch m;
+    static const std::regex re(R"((\d+) bytes from peers, (\d+) from web seeds)");
+    if (!std::regex_search(err, m, re)) return {-1, -1};
+    return {std::stol(m[1]), std::stol(m[2])};
+}
+
+TEST_F(FetchCli, WebSeedOnlyByNameThenFromStore) {
+    const auto& img = world_->image("web");
+    const fs::path store = world_->new_store();
+    auto r = world_->fetch(store, {"example.test/web:1.0", "--no-https-fallback"});
+    ASSERT_EQ(r.status.code, 0) << r.err;
+    EXPECT_EQ(r.out, img.id + "\n");
+    // The torrent has no web seed: the discovered .aci URL was added, and all bytes came from it.
+    EXPECT_TRUE(
+        contains(r.err, "adding web seed https://example.test/store/example.test/web-1.0.aci"))
+        << r.err;
+    auto [peers, web] = sources(r.err);
+    EXPECT_EQ(peers, 0) << r.err;
+    EXPECT_GT(web, 0) << r.err;
+    // The signature is stored beside the blob.
+    bool asc = false;
+    for (const auto& e : fs::directory_iterator(store / "blobs"))
+        asc = asc || e.path().string().ends_with(".aci.asc");
+    EXPECT_TRUE(asc);
+
+    // Again by name: the page's max-age (120 s) holds, so no discovery and no download.
+    auto again = world_->fetch(store, {"example.test/web:1.0", "--full"});
+    ASSERT_EQ(again.status.code, 0) << again.err;
+    EXPECT_TRUE(again.out.starts_with(img.id)) << again.out;
+    EXPECT_EQ(again.out.size(), std::string("sha512-").size() + 128 + 1);
+    EXPECT_TRUE(contains(again.err, "is in the store (no download)")) << again.err;
+    // By the torrent: same info hash, no download either.
+    auto by_hash = world_->fetch(store, {img.torrent_path.string()});
+    ASSERT_EQ(by_hash.status.code, 0) << by_hash.err;
+    EXPECT_EQ(by_hash.out, img.id + "\n");
+    EXPECT_TRUE(contains(by_hash.err, "is in the store (no download)")) << by_hash.err;
+    // --no-store downloads again.
+    auto forced = world_->fetch(store, {"example.test/web:1.0", "--no-store"});
+    ASSERT_EQ(forced.status.code, 0) << forced.err;
+    EXPECT_EQ(forced.out, img.id + "\n");
+    EXPECT_FALSE(contains(forced.err, "no download")) << forced.err;
+    EXPECT_GT(sources(forced.err).second, 0) << forced.err;
+}
+
+TEST_F(FetchCli, LabelsTheImageLacksAreRefused) {
+    // The templates ignore "channel", so discovery finds web-1.0, whose manifest
+    // has no channel label: the store refuses it and keeps nothing.
+    const fs::path store = world_->new_store();
+    auto r = world_->fetch(store, {"example.test/web:1.0,channel=beta", "--no-https-fallback"});
+    EXPECT_EQ(r.status.code, 1) << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_TRUE(contains(r.err, "aciswarm fetch: ")) << r.err;
+    EXPECT_TRUE(contains(r.err, "channel")) << r.err;
+    auto missing = world_->fetch(world_->new_store(), {"example.test/nothere:1.0"});
+    EXPECT_EQ(missing.status.code, 1);
+    EXPECT_TRUE(contains(missing.err, "example.test/nothere")) << missing.err;
+}
+
+TEST_F(FetchCli, PeerOnly) {
+    const auto& img = world_->image("peer");
+    Process seeder = world_->seeder("peer");
+    const int port = seeder.wait_for_listening("bittorrent", 15s);
+    ASSERT_GT(port, 0) << seeder.stderr_text();
+    ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
+    auto r = world_->fetch(world_->new_store(),
+                           {img.torrent_path.string(), "--peer=127.0.0.1:" + std::to_string(port),
+                            "--no-https-fallback", "--swarm-timeout=20s"});
+    ASSERT_EQ(r.status.code, 0) << r.err;
+    EXPECT_EQ(r.out, img.id + "\n");
+    auto [peers, web] = sources(r.err);
+    EXPECT_GT(peers, 0) << r.err;
+    EXPECT_EQ(web, 0) << r.err;
+}
+
+TEST_F(FetchCli, MagnetWithMetadataFromPeer) {
+    const auto& img = world_->image("peer");
+    Process seeder = world_->seeder("peer");
+    const int port = seeder.wait_for_listening("bittorrent", 15s);
+    ASSERT_GT(port, 0) << seeder.stderr_text();
+    ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
+    auto r = world_->fetch(
+        world_->new_store(),
+        {"magnet:?xt=urn:btih:" + img.v1.hex() + "&dn=peer-1.0.aci",
+         "--peer=127.0.0.1:" + std::to_string(port), "--no-https-fallback", "--swarm-timeout=20s"});
+    ASSERT_EQ(r.status.code, 0) << r.err;
+    EXPECT_EQ(r.out, img.id + "\n");
+    EXPECT_GT(sources(r.err).first, 0) << r.err;
+}
+
+TEST_F(FetchCli, CorruptWebSeedAndGoodPeer) {
+    const auto& img = world_->image("corrupt");
+    Process fetch = world_->spawn_fetch(
+        world_->new_store(),
+        {img.torrent_path.string(), "--no-https-fallback", "--swarm-timeout=60s"});
+    const int fetch_port = fetch.wait_for_listening("bittorrent", 15s);
+    ASSERT_GT(fetch_port, 0) << fetch.stderr_text();
+    // Only the corrupt web seed is known so far: wait until a piece from it failed.
+    ASSERT_TRUE(fetch.wait_for_stderr(std::regex("failed their hash check so far"), 30s))
+        << fetch.stderr_text();
+    // Now a good peer joins and connects to the fetching agent.
+    Process seeder =
+        world_->seeder("corrupt", {"--connect", "127.0.0.1:" + std::to_string(fetch_port)});
+    ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^connected"), 15s)) << seeder.stderr_text();
+    auto status = fetch.wait(45s);
+    ASSERT_TRUE(status) << fetch.stderr_text();
+    EXPECT_EQ(status->code, 0) << fetch.stderr_text();
+    EXPECT_EQ(fetch.stdout_text(), img.id + "\n");
+    std::smatch m;
+    const std::string err = fetch.stderr_text();
+    ASSERT_TRUE(std::regex_search(err, m, std::regex(R"((\d+) hash failures)"))) << err;
+    EXPECT_GT(std::stoi(m[1]), 0) << err;
+    EXPECT_GT(sources(err).first, 0) << err;
+}
+
+TEST_F(FetchCli, HttpsFallbackWhenTrackerIsDown) {
+    const auto& img = world_->image("fb");
+    auto r = world_->fetch(world_->new_store(), {"example.test/fb:1.0", "--swarm-timeout=2s"});
+    ASSERT_EQ(r.status.code, 0) << r.err;
+    EXPECT_EQ(r.out, img.id + "\n");
+    EXPECT_TRUE(contains(r.err, "query string")) << r.err;  // the SSRF warning
+    EXPECT_TRUE(contains(r.err, "falling back to HTTPS")) << r.err;
+    EXPECT_TRUE(contains(r.err, "via https")) << r.err;
+
+    auto no = world_->fetch(world_->new_store(),
+                            {"example.test/fb:1.0", "--swarm-timeout=2s", "--no-https-fallback"});
+    EXPECT_EQ(no.status.code, 1) << no.err;
+    EXPECT_TRUE(contains(no.err, "aciswarm fetch: ")) << no.err;
+    EXPECT_TRUE(contains(no.err, "no piece from the swarm within 2s")) << no.err;
+    EXPECT_EQ(no.out, "");
+}
+
+TEST_F(FetchCli, SeedForLetsASecondAgentFetchFromTheFirst) {
+    const auto& img = world_->image("web");
+    Process first =
+        world_->spawn_fetch(world_->new_store(), {"example.test/web:1.0", "--seed-for=60s", "-v"});
+    auto seeding = first.wait_for_stderr(
+        std::regex(R"(seeding (sha512-[0-9a-f]+) for 1m on port (\d+))"), 30s);
+    ASSERT_TRUE(seeding) << first.stderr_text();
+    EXPECT_EQ((*seeding)[1], img.id);
+    // The torrent (no web seed, no tracker) with the first agent as the only peer.
+    auto second = world_->fetch(world_->new_store(),
+                                {img.torrent_path.string(), "--peer=127.0.0.1:" + (*seeding)[2],
+                                 "--no-https-fallback", "--swarm-timeout=20s"});
+    ASSERT_EQ(second.status.code, 0) << second.err << "\n--- first:\n" << first.stderr_text();
+    EXPECT_EQ(second.out, img.id + "\n");
+    auto [peers, web] = sources(second.err);
+    EXPECT_EQ(peers, static_cast<long>(fs::file_size(img.aci))) << second.err;
+    EXPECT_EQ(web, 0) << second.err;
+    first.signal(SIGTERM);
+    EXPECT_TRUE(first.wait(10s));
+}
+
+// A stand-in for the daemon's API socket: accepts one connection, returns the
+// request line it read and answers with `reply`.
+class FakeDaemon {
+  public:
+    FakeDaemon(const fs::path& path, std::string reply) : path_(path) {
+        fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+        ok_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+              ::listen(fd_, 4) == 0;
+        request_ = std::async(std::launch::async, [this, reply] { return serve(reply); });
+    }
+    ~FakeDaemon() {
+        ::shutdown(fd_, SHUT_RDWR);
+        ::close(fd_);
+        std::error_code ec;
+        fs::remove(path_, ec);
+    }
+    bool ok() const { return ok_; }
+    // The request line, or "" when none came within the timeout.
+    std::string request(std::chrono::seconds timeout) {
+        if (request_.wait_for(timeout) != std::future_status::ready) return "";
+        return request_.get();
+    }
+
+  private:
+    std::string serve(const std::string& reply) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 30000) != 1) return "";
+        const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c < 0) return "";
+        std::string line;
+        char ch = 0;
+        while (line.size() < 65536 && ::recv(c, &ch, 1, 0) == 1 && ch != '\n')
+            line += ch;
+        const std::string out = reply + "\n";
+        (void)::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+        ::close(c);
+        return line;
+    }
+    fs::path path_;
+    int fd_ = -1;
+    bool ok_ = false;
+    std::future<std::string> request_;
+};
+
+TEST_F(FetchCli, SeedBackgroundHandsTheImageToTheDaemon) {
+    const auto& img = world_->image("web");
+    const fs::path store = world_->new_store();
+    const fs::path sock = world_->dir("agent-" + std::to_string(::getpid()) + ".sock");
+    FakeDaemon daemon(sock, R"({"ok":true})");
+    ASSERT_TRUE(daemon.ok());
+    auto r = world_->fetch(store, {"example.test/web:1.0", "--seed=background",
+                                   "--seed-policy=for=1h", "--daemon-socket=" + sock.string()});
+    ASSERT_EQ(r.status.code, 0) << r.err;
+    EXPECT_EQ(r.out, img.id + "\n");
+    auto req = nlohmann::json::parse(daemon.request(10s), nullptr, false);
+    ASSERT_TRUE(req.is_object()) << r.err;
+    EXPECT_EQ(req["op"], "seed");
+    EXPECT_TRUE(req["image"].get<std::string>().starts_with(img.id));
+    EXPECT_EQ(req["image"].get<std::string>().size(), std::string("sha512-").size() + 128);
+    EXPECT_EQ(req["policy"], "for=1h");
+
+    // No daemon: the image is in the store (ID printed), the handoff error is one clear line.
+    auto none = world_->fetch(store, {"example.test/web:1.0", "--seed=background",
+                                      "--daemon-socket=" + sock.string() + ".missing"});
+    EXPECT_EQ(none.status.code, 1);
+    EXPECT_EQ(none.out, img.id + "\n");
+    EXPECT_TRUE(contains(none.err, "aciswarm fetch: --seed=background: daemon socket "))
+        << none.err;
+    EXPECT_TRUE(contains(none.err, "(the image is in the store)")) << none.err;
+
+    // A daemon that refuses: its message is shown.
+    FakeDaemon refusing(sock.string() + ".2", R"({"ok":false,"error":"no such image"})");
+    ASSERT_TRUE(refusing.ok());
+    auto refused = world_->fetch(store, {"example.test/web:1.0", "--seed=background",
+                                         "--daemon-socket=" + sock.string() + ".2"});
+    EXPECT_EQ(refused.status.code, 1);
+    EXPECT_TRUE(contains(refused.err, "no such image")) << refused.err;
+}
+
+}  // namespace
+}  // namespace aciswarm::test

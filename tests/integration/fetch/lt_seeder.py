@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+# A python3-libtorrent seeder for aciswarm's fetch tests: a peer that is not us.
+#   lt_seeder.py TORRENT DIR [--connect ADDR:PORT] [--max-seconds N]
+# Checks the data, then seeds. Prints "listening bittorrent 127.0.0.1:PORT" once bound,
+# "seeding" once seeding, "connected ADDR:PORT" when asked to connect. Exits on
+# SIGTERM, or after --max-seconds (default 120).
+import sys
+import time
+
+import libtorrent as lt
+
+
+def main():
+    torrent, save_path = sys.argv[1], sys.argv[2]
+    connect = None
+    max_seconds = 120
+    rest = sys.argv[3:]
+    while len(rest) >= 2:
+        if rest[0] == "--connect":
+            host, port = rest[1].rsplit(":", 1)
+            connect = (host, int(port))
+        elif rest[0] == "--max-seconds":
+            max_seconds = int(rest[1])
+        rest = rest[2:]
+    ses = lt.session({
+        "listen_interfaces": "127.0.0.1:0",
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "allow_multiple_connections_per_ip": True,
+        # Only what this script reads: per-block alerts would cost the seeder CPU.
+        "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification,
+    })
+    params = lt.add_torrent_params()
+    params.ti = lt.torrent_info(torrent)
+    params.save_path = save_path
+    handle = ses.add_torrent(params)
+    deadline = time.monotonic() + max_seconds
+    listening = seeding = False
+    while time.monotonic() < deadline:
+        ses.wait_for_alert(500)
+        for a in ses.pop_alerts():
+            if isinstance(a, lt.listen_succeeded_alert) and not listening:
+                if a.socket_type == lt.socket_type_t.tcp:
+                    listening = True
+                    print(f"listening bittorrent 127.0.0.1:{a.port}", file=sys.stderr, flush=True)
+        st = handle.status()
+        if not seeding and st.is_seeding:
+            seeding = True
+            print("seeding", file=sys.stderr, flush=True)
+            if connect:
+                handle.connect_peer(connect)
+                print(f"connected {connect[0]}:{connect[1]}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()
