@@ -1,0 +1,165 @@
+#include "tracker_client.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <random>
+#include <stdexcept>
+
+#include "common/url.hpp"
+
+namespace aciswarm::test {
+
+namespace {
+std::size_t collect(char* p, std::size_t size, std::size_t n, void* out) {
+    static_cast<std::string*>(out)->append(p, size * n);
+    return size * n;
+}
+}  // namespace
+
+HttpClient::HttpClient() : curl_(curl_easy_init()) {
+    if (curl_ == nullptr) throw std::runtime_error("curl_easy_init failed");
+}
+HttpClient::~HttpClient() {
+    curl_easy_cleanup(curl_);
+}
+
+HttpReply HttpClient::get(const std::string& url) {
+    HttpReply r;
+    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &r.body);
+    curl_easy_setopt(curl_, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(curl_, CURLOPT_NOPROXY, "*");
+    if (curl_easy_perform(curl_) != CURLE_OK) return r;
+    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_easy_getinfo(curl_, CURLINFO_NUM_CONNECTS, &r.new_connections);
+    return r;
+}
+
+std::string announce_url(const std::string& base, const InfoHash& hash, std::uint16_t port,
+                         std::uint64_t left, const std::string& extra) {
+    PeerId id;
+    std::random_device rd;
+    for (auto& b : id.mutable_bytes())
+        b = static_cast<std::uint8_t>('a' + rd() % 26);
+    return base + "/announce?info_hash=" + percent_encode(hash.bytes()) +
+           "&peer_id=" + percent_encode(id.bytes()) + "&port=" + std::to_string(port) +
+           "&uploaded=0&downloaded=0&left=" + std::to_string(left) + extra;
+}
+
+int tcp_connect(const std::string& addr, int port) {
+    auto ep = PeerEndpoint::parse_address(addr, static_cast<std::uint16_t>(port));
+    if (!ep) return -1;
+    sockaddr_storage ss{};
+    const auto len = ep->to_sockaddr(ss);
+    const int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+std::optional<std::string> read_until_eof(int fd, std::chrono::milliseconds timeout) {
+    std::string out;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return std::nullopt;
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
+        char buf[4096];
+        const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+        if (n <= 0) return out;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+void put_be(std::vector<std::uint8_t>& v, std::uint64_t x, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i)
+        v.push_back(static_cast<std::uint8_t>(x >> (8 * i)));
+}
+
+std::uint32_t be32(const std::vector<std::uint8_t>& v, std::size_t at) {
+    return (std::uint32_t{v.at(at)} << 24) | (std::uint32_t{v.at(at + 1)} << 16) |
+           (std::uint32_t{v.at(at + 2)} << 8) | v.at(at + 3);
+}
+
+UdpClient::UdpClient(const std::string& addr, int port) {
+    auto ep = *PeerEndpoint::parse_address(addr, static_cast<std::uint16_t>(port));
+    sockaddr_storage ss{};
+    const auto len = ep.to_sockaddr(ss);
+    fd_ = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0) {
+        throw std::runtime_error("udp connect failed");
+    }
+}
+UdpClient::~UdpClient() {
+    ::close(fd_);
+}
+
+std::optional<std::vector<std::uint8_t>> UdpClient::request(
+    const std::vector<std::uint8_t>& packet) {
+    if (::send(fd_, packet.data(), packet.size(), 0) < 0) return std::nullopt;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 5000) <= 0) return std::nullopt;
+    std::vector<std::uint8_t> buf(65536);
+    const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+    if (n < 0) return std::nullopt;
+    buf.resize(static_cast<std::size_t>(n));
+    return buf;
+}
+
+void UdpClient::send_only(const std::vector<std::uint8_t>& packet) {
+    [[maybe_unused]] auto n = ::send(fd_, packet.data(), packet.size(), 0);
+}
+
+std::optional<std::uint64_t> UdpClient::connect() {
+    std::vector<std::uint8_t> p;
+    put_be(p, 0x41727101980ULL, 8);
+    put_be(p, 0, 4);
+    put_be(p, 1234, 4);
+    auto r = request(p);
+    if (!r || r->size() != 16 || be32(*r, 0) != 0 || be32(*r, 4) != 1234) return std::nullopt;
+    return (std::uint64_t{be32(*r, 8)} << 32) | be32(*r, 12);
+}
+
+std::optional<std::vector<std::uint8_t>> UdpClient::announce(std::uint64_t conn,
+                                                             const InfoHash& hash,
+                                                             std::uint16_t port, std::uint64_t left,
+                                                             std::uint32_t event) {
+    std::vector<std::uint8_t> p;
+    put_be(p, conn, 8);
+    put_be(p, 1, 4);
+    put_be(p, 99, 4);
+    p.insert(p.end(), hash.bytes().begin(), hash.bytes().end());
+    for (int i = 0; i < 20; ++i)
+        p.push_back('u');
+    put_be(p, 0, 8);
+    put_be(p, left, 8);
+    put_be(p, 0, 8);
+    put_be(p, event, 4);
+    put_be(p, 0, 4);
+    put_be(p, 0, 4);
+    put_be(p, 0xffffffffULL, 4);
+    put_be(p, port, 2);
+    return request(p);
+}
+
+std::optional<std::vector<std::uint8_t>> UdpClient::scrape(std::uint64_t conn,
+                                                           const std::vector<InfoHash>& hashes) {
+    std::vector<std::uint8_t> p;
+    put_be(p, conn, 8);
+    put_be(p, 2, 4);
+    put_be(p, 77, 4);
+    for (const auto& h : hashes)
+        p.insert(p.end(), h.bytes().begin(), h.bytes().end());
+    return request(p);
+}
+
+}  // namespace aciswarm::test

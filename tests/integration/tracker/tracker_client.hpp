@@ -1,0 +1,68 @@
+// Small clients for the tracker integration tests: HTTP via libcurl (keep-alive
+// through one easy handle), raw TCP, and BEP 15 over UDP sockets. Loopback only.
+// Thread-safety: one thread per object.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/info_hash.hpp"
+#include "common/peer_endpoint.hpp"
+
+namespace aciswarm::test {
+
+struct HttpReply {
+    long status = 0;
+    std::string body;
+    long new_connections = 0;  // CURLINFO_NUM_CONNECTS: 0 when a connection was reused
+};
+
+class HttpClient {
+  public:
+    HttpClient();
+    ~HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+    HttpReply get(const std::string& url);
+
+  private:
+    CURL* curl_;
+};
+
+std::string announce_url(const std::string& base, const InfoHash& hash, std::uint16_t port,
+                         std::uint64_t left, const std::string& extra = "");
+
+// A connected TCP socket to addr:port; -1 on failure.
+int tcp_connect(const std::string& addr, int port);
+// Reads until EOF or timeout; returns what was read, nullopt on timeout without EOF.
+std::optional<std::string> read_until_eof(int fd, std::chrono::milliseconds timeout);
+
+class UdpClient {
+  public:
+    UdpClient(const std::string& addr, int port);
+    ~UdpClient();
+    UdpClient(const UdpClient&) = delete;
+    UdpClient& operator=(const UdpClient&) = delete;
+    // Sends a datagram, waits up to 5 s for one reply (nullopt on timeout).
+    std::optional<std::vector<std::uint8_t>> request(const std::vector<std::uint8_t>& packet);
+    void send_only(const std::vector<std::uint8_t>& packet);
+    std::optional<std::uint64_t> connect();  // BEP 15 connect -> connection id
+    std::optional<std::vector<std::uint8_t>> announce(std::uint64_t conn, const InfoHash& hash,
+                                                      std::uint16_t port, std::uint64_t left,
+                                                      std::uint32_t event = 0);
+    std::optional<std::vector<std::uint8_t>> scrape(std::uint64_t conn,
+                                                    const std::vector<InfoHash>& hashes);
+
+  private:
+    int fd_ = -1;
+};
+
+std::uint32_t be32(const std::vector<std::uint8_t>& v, std::size_t at);
+void put_be(std::vector<std::uint8_t>& v, std::uint64_t x, int bytes);
+
+}  // namespace aciswarm::test

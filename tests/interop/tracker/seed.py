@@ -1,0 +1,36 @@
+#!/usr/bin/python3
+"""Seeds one torrent with python3-libtorrent on 127.0.0.1 until SIGTERM (or 120 s).
+Prints "tracker reply N peers" after each successful announce, so the test can
+wait for the tracker to know the seeder (no sleeps).
+usage: /usr/bin/python3 seed.py TORRENT SAVE_PATH"""
+import sys
+import time
+
+import libtorrent as lt
+
+torrent, save_path = sys.argv[1], sys.argv[2]
+ses = lt.session({
+    "listen_interfaces": "127.0.0.1:0",
+    "enable_dht": False,
+    "enable_lsd": False,
+    "enable_upnp": False,
+    "enable_natpmp": False,
+    "alert_mask": lt.alert.category_t.all_categories,
+    "announce_to_all_trackers": True,
+})
+params = lt.add_torrent_params()
+params.ti = lt.torrent_info(torrent)
+params.save_path = save_path
+params.flags |= lt.torrent_flags.seed_mode
+handle = ses.add_torrent(params)
+
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    ses.wait_for_alert(200)
+    for a in ses.pop_alerts():
+        if isinstance(a, lt.tracker_reply_alert):
+            print(f"tracker reply {a.num_peers} peers", flush=True)
+        elif isinstance(a, (lt.tracker_error_alert, lt.tracker_warning_alert)):
+            print(f"tracker problem: {a.message()}", flush=True)
+        elif isinstance(a, lt.listen_succeeded_alert):
+            print(f"listening {a.address}:{a.port}", flush=True)

@@ -1,0 +1,202 @@
+#include "tracker/core/config.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <thread>
+
+namespace aciswarm::tracker {
+namespace {
+
+using K = OptionSpec::Kind;
+
+Result<std::uint64_t> parse_number(std::string_view name, std::string_view text, std::uint64_t min,
+                                   std::uint64_t max) {
+    std::uint64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || v < min ||
+        v > max) {
+        return make_error(Errc::invalid_argument, "--" + std::string(name) + ": '" +
+                                                      std::string(text) + "' is not a number in " +
+                                                      std::to_string(min) + ".." +
+                                                      std::to_string(max));
+    }
+    return v;
+}
+
+Result<std::vector<PeerEndpoint>> parse_listen(std::string_view name,
+                                               const std::vector<std::string>& values) {
+    std::vector<PeerEndpoint> out;
+    for (const auto& v : values) {
+        auto ep = PeerEndpoint::parse(v);
+        if (!ep) {
+            return make_error(Errc::invalid_argument,
+                              "--" + std::string(name) + "=" + v + ": " + ep.error().message);
+        }
+        out.push_back(*ep);
+    }
+    if (out.empty()) {
+        out.push_back(*PeerEndpoint::parse("0.0.0.0:6969"));
+        out.push_back(*PeerEndpoint::parse("[::]:6969"));
+    }
+    return out;
+}
+
+}  // namespace
+
+const OptionParser& config_parser() {
+    static const OptionParser parser(
+        "usage: aciswarm-tracker [options]",
+        {
+            {"http", K::list,
+             "HTTP listen address (repeatable; default 0.0.0.0:6969 and [::]:6969)", "ADDR:PORT"},
+            {"udp", K::list, "UDP listen address (repeatable; default 0.0.0.0:6969 and [::]:6969)",
+             "ADDR:PORT"},
+            {"mode", K::value, "peer-list mode: small (default), large or surge", "MODE"},
+            {"maxpeers", K::value, "most peers in one reply (default 50, at most 512)", "N"},
+            {"dir", K::value, "directory of .torrent files to track", "PATH"},
+            {"scan", K::value, "rescan --dir for changes (default true with --dir)", "BOOL"},
+            {"scan-interval", K::value, "seconds between scans of --dir (default 5)", "SECONDS"},
+            {"locked", K::value, "only track info hashes from --dir (default true)", "BOOL"},
+            {"interval", K::value, "announce interval in seconds (default 900)", "SECONDS"},
+            {"min-interval", K::value, "minimum announce interval (default 60)", "SECONDS"},
+            {"full-scrape", K::value, "allow /scrape without info_hash (default false)", "BOOL"},
+            {"daemon", K::value, "detach and run in the background (default false)", "BOOL"},
+            {"pidfile", K::value, "write the process id here", "PATH"},
+            {"config", K::value, "read options from FILE (name=value lines)", "FILE"},
+            {"workers", K::value, "worker threads (default: one per CPU)", "N"},
+            {"max-torrents", K::value, "most swarms held (default 1000000)", "N"},
+            {"max-peers-per-torrent", K::value, "most peers per swarm (default 100000)", "N"},
+            {"max-connections", K::value, "most open HTTP connections (default 4096)", "N"},
+            {"header-timeout", K::value, "seconds a client has to send a request (default 10)",
+             "SECONDS"},
+            {"idle-timeout", K::value, "seconds a keep-alive connection may idle (default 30)",
+             "SECONDS"},
+            {"verbose", K::flag, "log one line per request", "", 'v'},
+            {"help", K::flag, "show this help", "", 'h'},
+        });
+    return parser;
+}
+
+Result<std::vector<std::string>> read_config_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return make_error(Errc::io, "--config=" + path + ": cannot open");
+    std::vector<std::string> args;
+    std::string line;
+    int lineno = 0;
+    while (std::getline(in, line)) {
+        ++lineno;
+        std::string_view s = line;
+        while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+            s.remove_prefix(1);
+        while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+            s.remove_suffix(1);
+        }
+        if (s.empty() || s.front() == '#') continue;
+        if (s.starts_with("--")) s.remove_prefix(2);
+        if (s.empty() || s.front() == '-') {
+            return make_error(Errc::invalid_argument,
+                              path + ":" + std::to_string(lineno) + ": bad option line");
+        }
+        args.push_back("--" + std::string(s));
+    }
+    return args;
+}
+
+Result<Config> load_config(const std::vector<std::string>& args) {
+    const OptionParser& parser = config_parser();
+    auto cli = parser.parse(args);
+    if (!cli) return std::move(cli).error();
+    if (!cli->positional().empty()) {
+        return make_error(Errc::invalid_argument,
+                          "unexpected argument '" + cli->positional().front() + "'");
+    }
+    std::vector<std::string> merged;
+    Config c;
+    if (auto file = cli->get("config")) {
+        auto lines = read_config_file(*file);
+        if (!lines) return std::move(lines).error();
+        c.config_file = *file;
+        // File first, command line after: later values win. Repeatable listen
+        // options from the command line replace the file's.
+        auto from_file = parser.parse(*lines);
+        if (!from_file) return with_context(*file, std::move(from_file).error());
+        for (const auto& l : *lines) {
+            const bool is_listen = l.starts_with("--http") || l.starts_with("--udp");
+            if (is_listen && cli->has(l.starts_with("--http") ? "http" : "udp")) continue;
+            merged.push_back(l);
+        }
+    }
+    merged.insert(merged.end(), args.begin(), args.end());
+    auto opts = parser.parse(merged);
+    if (!opts) return std::move(opts).error();
+    const ParsedOptions& o = *opts;
+
+    c.help = o.flag("help");
+    c.verbose = o.count("verbose");
+    auto http = parse_listen("http", o.get_all("http"));
+    if (!http) return std::move(http).error();
+    c.http = std::move(*http);
+    auto udp = parse_listen("udp", o.get_all("udp"));
+    if (!udp) return std::move(udp).error();
+    c.udp = std::move(*udp);
+
+    auto boolean = [&](const char* name, bool fallback) -> Result<bool> {
+        auto v = o.get(name);
+        if (!v) return fallback;
+        return parse_bool(name, *v);
+    };
+    auto number = [&](const char* name, std::uint64_t fallback, std::uint64_t min,
+                      std::uint64_t max) -> Result<std::uint64_t> {
+        auto v = o.get(name);
+        if (!v) return fallback;
+        return parse_number(name, *v, min, max);
+    };
+#define ACISWARM_TRY(var, expr) \
+    auto var = (expr);          \
+    if (!var) return std::move(var).error();
+
+    if (auto m = o.get("mode")) {
+        auto mode = parse_mode(*m);
+        if (!mode) {
+            return make_error(Errc::invalid_argument,
+                              "--mode: '" + *m + "' is not small, large or surge");
+        }
+        c.settings.mode = *mode;
+    }
+    ACISWARM_TRY(maxpeers, number("maxpeers", 50, 0, kMaxPeersLimit));
+    c.settings.maxpeers = static_cast<std::uint32_t>(*maxpeers);
+    c.dir = o.get_or("dir", "");
+    ACISWARM_TRY(scan, boolean("scan", !c.dir.empty()));
+    c.scan = *scan && !c.dir.empty();
+    ACISWARM_TRY(scan_interval, number("scan-interval", 5, 1, 3600));
+    c.scan_interval = static_cast<std::uint32_t>(*scan_interval);
+    ACISWARM_TRY(locked, boolean("locked", true));
+    c.settings.locked = *locked;
+    ACISWARM_TRY(interval, number("interval", 900, 1, 86400));
+    c.settings.interval = static_cast<std::uint32_t>(*interval);
+    ACISWARM_TRY(min_interval,
+                 number("min-interval", std::min<std::uint64_t>(60, *interval), 1, 86400));
+    c.settings.min_interval = static_cast<std::uint32_t>(*min_interval);
+    ACISWARM_TRY(full_scrape, boolean("full-scrape", false));
+    c.settings.full_scrape = *full_scrape;
+    ACISWARM_TRY(daemon, boolean("daemon", false));
+    c.daemon = *daemon;
+    c.pidfile = o.get_or("pidfile", "");
+    ACISWARM_TRY(workers, number("workers", 0, 0, 256));
+    c.workers = static_cast<unsigned>(*workers);
+    if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
+    ACISWARM_TRY(max_torrents, number("max-torrents", 1'000'000, 1, 1ULL << 32));
+    c.settings.max_torrents = *max_torrents;
+    ACISWARM_TRY(max_peers, number("max-peers-per-torrent", 100'000, 1, 1ULL << 31));
+    c.settings.max_peers_per_torrent = static_cast<std::uint32_t>(*max_peers);
+    ACISWARM_TRY(max_conn, number("max-connections", 4096, 1, 1'000'000));
+    c.max_connections = *max_conn;
+    ACISWARM_TRY(header_timeout, number("header-timeout", 10, 1, 3600));
+    c.header_timeout = static_cast<std::uint32_t>(*header_timeout);
+    ACISWARM_TRY(idle_timeout, number("idle-timeout", 30, 1, 3600));
+    c.idle_timeout = static_cast<std::uint32_t>(*idle_timeout);
+#undef ACISWARM_TRY
+    return c;
+}
+
+}  // namespace aciswarm::tracker

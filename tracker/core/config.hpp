@@ -1,0 +1,45 @@
+// aciswarm-tracker's configuration: command-line options in the project's
+// --name=value form, optionally read from a file (--config=FILE: one option per
+// line, "name=value" or "--name=value", '#' comments). The command line wins
+// over the file. SIGHUP re-reads the file (listen addresses stay as bound).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/options.hpp"
+#include "common/peer_endpoint.hpp"
+#include "common/result.hpp"
+#include "tracker/core/tracker.hpp"
+
+namespace aciswarm::tracker {
+
+struct Config {
+    std::vector<PeerEndpoint> http;  // listen addresses
+    std::vector<PeerEndpoint> udp;
+    TrackerSettings settings;
+    std::string dir;  // empty: no whitelist directory
+    bool scan = false;
+    std::uint32_t scan_interval = 5;  // seconds between directory scans
+    bool daemon = false;
+    std::string pidfile;
+    std::string config_file;
+    unsigned workers = 0;  // 0: one per CPU
+    std::size_t max_connections = 4096;
+    std::uint32_t header_timeout = 10;  // seconds to send a whole request
+    std::uint32_t idle_timeout = 30;    // seconds a keep-alive connection may idle
+    int verbose = 0;
+    bool help = false;
+};
+
+const OptionParser& config_parser();
+
+// Parses command-line args (argv[1..]); reads --config=FILE first when given.
+Result<Config> load_config(const std::vector<std::string>& args);
+
+// "name=value" lines -> "--name=value" args; names the file and line on error.
+Result<std::vector<std::string>> read_config_file(const std::string& path);
+
+}  // namespace aciswarm::tracker

@@ -1,0 +1,329 @@
+#include "tracker/core/tracker.hpp"
+
+#include <algorithm>
+
+namespace aciswarm::tracker {
+
+const char* mode_name(Mode mode) {
+    switch (mode) {
+        case Mode::small:
+            return "small";
+        case Mode::large:
+            return "large";
+        case Mode::surge:
+            return "surge";
+    }
+    return "?";
+}
+
+std::optional<Mode> parse_mode(std::string_view text) {
+    if (text == "small") return Mode::small;
+    if (text == "large") return Mode::large;
+    if (text == "surge") return Mode::surge;
+    return std::nullopt;
+}
+
+const char* announce_status_message(AnnounceStatus status) {
+    switch (status) {
+        case AnnounceStatus::ok:
+            return "ok";
+        case AnnounceStatus::not_tracked:
+            return "info_hash is not tracked here (not in the tracker's torrent directory)";
+        case AnnounceStatus::torrent_limit:
+            return "tracker is full: --max-torrents reached";
+        case AnnounceStatus::swarm_full:
+            return "swarm is full: --max-peers-per-torrent reached";
+    }
+    return "error";
+}
+
+std::uint32_t effective_interval(const TrackerSettings& s) {
+    if (s.mode == Mode::surge) return std::max(s.min_interval, s.interval / 2);
+    return s.interval;
+}
+
+Tracker::Tracker(const Clock& clock, const TrackerSettings& settings) : store_(clock) {
+    update_settings(settings);
+}
+
+void Tracker::update_settings(const TrackerSettings& s) {
+    mode_ = s.mode;
+    maxpeers_ = std::min(s.maxpeers, kMaxPeersLimit);
+    interval_ = std::max<std::uint32_t>(1, s.interval);
+    min_interval_ = std::min(s.min_interval, std::max<std::uint32_t>(1, s.interval));
+    max_torrents_ = s.max_torrents;
+    max_peers_per_torrent_ = s.max_peers_per_torrent;
+    full_scrape_ = s.full_scrape;
+    const bool was_locked = locked_.exchange(s.locked);
+    if (s.locked && !was_locked) {
+        // Newly locked: drop the swarms that only exist because someone announced them.
+        std::vector<InfoHash> doomed;
+        store_.for_each([&](const InfoHash& h, const Swarm& sw) {
+            if (!sw.whitelisted) doomed.push_back(h);
+        });
+        for (const auto& h : doomed)
+            store_.erase(h);
+    }
+}
+
+TrackerSettings Tracker::settings() const {
+    TrackerSettings s;
+    s.mode = mode_;
+    s.maxpeers = maxpeers_;
+    s.interval = interval_;
+    s.min_interval = min_interval_;
+    s.locked = locked_;
+    s.full_scrape = full_scrape_;
+    s.max_torrents = max_torrents_;
+    s.max_peers_per_torrent = max_peers_per_torrent_;
+    return s;
+}
+
+Swarm* Tracker::find_or_create(PeerStore::Map& swarms, const InfoHash& hash,
+                               AnnounceStatus& status) {
+    auto it = swarms.find(hash);
+    if (it != swarms.end()) {
+        if (!it->second.whitelisted && locked_.load(std::memory_order_relaxed)) {
+            status = AnnounceStatus::not_tracked;
+            return nullptr;
+        }
+        return &it->second;
+    }
+    if (locked_.load(std::memory_order_relaxed)) {
+        status = AnnounceStatus::not_tracked;
+        return nullptr;
+    }
+    if (store_.torrents_estimate() >= max_torrents_.load(std::memory_order_relaxed)) {
+        status = AnnounceStatus::torrent_limit;
+        return nullptr;
+    }
+    store_.note_torrent_added();
+    return &swarms.try_emplace(hash).first->second;
+}
+
+namespace {
+
+template <std::size_t N>
+std::array<std::uint8_t, N> key_of(const PeerEndpoint& peer) {
+    std::array<std::uint8_t, PeerEndpoint::compact_v6_size> buf{};
+    peer.write_compact(buf.data());
+    std::array<std::uint8_t, N> key{};
+    std::copy_n(buf.begin(), N, key.begin());
+    return key;
+}
+
+}  // namespace
+
+AnnounceStatus Tracker::apply(Swarm& swarm, const PeerEndpoint& peer, bool seeding, Event event,
+                              bool surge, PeerChange& change) {
+    change.peer = peer;
+    change.seeding = seeding;
+    auto update = [&](auto& list) -> AnnounceStatus {
+        const auto key = key_of<std::remove_reference_t<decltype(list)>::key_size>(peer);
+        std::ptrdiff_t index = list.find(key);
+        if (event == Event::stopped) {
+            change.stopped = true;
+            if (index >= 0) {
+                if (list[static_cast<std::size_t>(index)].flags & peer_flag::seeder) {
+                    --swarm.seeders;
+                }
+                list.erase(static_cast<std::size_t>(index));
+            }
+            return AnnounceStatus::ok;
+        }
+        if (index < 0) {
+            if (swarm.peer_count() >= max_peers_per_torrent_.load(std::memory_order_relaxed)) {
+                return AnnounceStatus::swarm_full;
+            }
+            index = static_cast<std::ptrdiff_t>(list.insert(key));
+            change.is_new_peer = true;
+        }
+        auto& rec = list[static_cast<std::size_t>(index)];
+        const bool was_seeder = rec.flags & peer_flag::seeder;
+        if (event == Event::completed && !(rec.flags & peer_flag::completed_counted)) {
+            rec.flags |= peer_flag::completed_counted;
+            ++swarm.downloaded;
+            change.completed_first_time = true;
+        }
+        // Surge: a peer that finishes here is about to leave; stop handing it out.
+        if (surge &&
+            (event == Event::completed || (!change.is_new_peer && !was_seeder && seeding))) {
+            rec.flags |= peer_flag::unlisted;
+        }
+        if (seeding && !was_seeder) {
+            rec.flags |= peer_flag::seeder;
+            ++swarm.seeders;
+        } else if (!seeding && was_seeder) {
+            rec.flags &= static_cast<std::uint8_t>(~peer_flag::seeder);
+            --swarm.seeders;
+        }
+        rec.last_seen = store_.now_seconds();
+        return AnnounceStatus::ok;
+    };
+    return peer.is_v4() ? update(swarm.v4) : update(swarm.v6);
+}
+
+AnnounceReply Tracker::announce(const AnnounceRequest& request, PeerListBuffer& peers,
+                                FastRng& rng) {
+    AnnounceReply reply;
+    peers.n4 = 0;
+    peers.n6 = 0;
+    const Mode mode = mode_.load(std::memory_order_relaxed);
+    TrackerSettings s;
+    s.mode = mode;
+    s.interval = interval_.load(std::memory_order_relaxed);
+    s.min_interval = min_interval_.load(std::memory_order_relaxed);
+    reply.interval = effective_interval(s);
+    reply.min_interval = std::min(s.min_interval, reply.interval);
+    const std::uint32_t maxpeers = maxpeers_.load(std::memory_order_relaxed);
+    std::uint32_t want = maxpeers;
+    if (request.numwant >= 0 && request.numwant < want) {
+        want = static_cast<std::uint32_t>(request.numwant);
+    }
+    const bool seeding = request.left == 0;
+    PeerChange change;
+    change.info_hash = request.info_hash;
+    bool applied = false;
+    reply.status = store_.with_shard(request.info_hash, [&](PeerStore::Map& swarms) {
+        AnnounceStatus status = AnnounceStatus::ok;
+        if (request.event == Event::stopped && !swarms.count(request.info_hash) &&
+            !locked_.load(std::memory_order_relaxed)) {
+            return status;  // leaving a swarm we do not hold: nothing to create
+        }
+        Swarm* swarm = find_or_create(swarms, request.info_hash, status);
+        if (swarm == nullptr) return status;
+        status = apply(*swarm, request.peer, seeding, request.event, mode == Mode::surge, change);
+        applied = status == AnnounceStatus::ok;
+        if (status == AnnounceStatus::ok && request.event != Event::stopped) {
+            SelectInput in;
+            in.mode = mode;
+            in.want = want;
+            in.families = request.families;
+            in.requester_seeding = seeding;
+            in.requester = request.peer;
+            select_peers(*swarm, in, peers, rng);
+        }
+        reply.complete = swarm->seeders;
+        reply.incomplete = static_cast<std::uint32_t>(swarm->peer_count()) - swarm->seeders;
+        reply.downloaded = swarm->downloaded;
+        return status;
+    });
+    if (applied && observer_) observer_(change);
+    return reply;
+}
+
+ScrapeEntry Tracker::scrape(const InfoHash& hash) const {
+    ScrapeEntry e;
+    e.info_hash = hash;
+    store_.with_shard(hash, [&](const PeerStore::Map& swarms) {
+        auto it = swarms.find(hash);
+        if (it == swarms.end()) return;
+        e.complete = it->second.seeders;
+        e.incomplete = static_cast<std::uint32_t>(it->second.peer_count()) - it->second.seeders;
+        e.downloaded = it->second.downloaded;
+    });
+    return e;
+}
+
+void Tracker::scrape_all(const std::function<void(const ScrapeEntry&)>& f) const {
+    store_.for_each([&](const InfoHash& h, const Swarm& sw) {
+        ScrapeEntry e;
+        e.info_hash = h;
+        e.complete = sw.seeders;
+        e.incomplete = static_cast<std::uint32_t>(sw.peer_count()) - sw.seeders;
+        e.downloaded = sw.downloaded;
+        f(e);
+    });
+}
+
+WhitelistChange Tracker::set_whitelist(const std::vector<InfoHash>& hashes) {
+    std::lock_guard lock(whitelist_mutex_);
+    std::unordered_set<InfoHash> next(hashes.begin(), hashes.end());
+    WhitelistChange change;
+    change.total = next.size();
+    for (const InfoHash& h : next) {
+        if (whitelist_.count(h)) continue;
+        ++change.added;
+        store_.with_shard(h, [&](PeerStore::Map& swarms) {
+            auto [it, inserted] = swarms.try_emplace(h);
+            if (inserted) store_.note_torrent_added();
+            it->second.whitelisted = true;
+        });
+    }
+    const bool locked = locked_.load();
+    for (const InfoHash& h : whitelist_) {
+        if (next.count(h)) continue;
+        ++change.removed;
+        if (locked) {
+            store_.erase(h);
+        } else {
+            store_.with_shard(h, [&](PeerStore::Map& swarms) {
+                if (auto it = swarms.find(h); it != swarms.end()) it->second.whitelisted = false;
+            });
+        }
+    }
+    whitelist_ = std::move(next);
+    return change;
+}
+
+bool Tracker::is_whitelisted(const InfoHash& hash) const {
+    std::lock_guard lock(whitelist_mutex_);
+    return whitelist_.count(hash) != 0;
+}
+
+std::size_t Tracker::expire() {
+    return store_.expire(2 * interval_.load());
+}
+
+TrackerTotals Tracker::totals() const {
+    TrackerTotals t;
+    store_.for_each([&](const InfoHash&, const Swarm& sw) {
+        ++t.torrents;
+        t.seeders += sw.seeders;
+        t.leechers += sw.peer_count() - sw.seeders;
+        t.completed += sw.downloaded;
+        t.peers_v4 += sw.v4.size();
+        t.peers_v6 += sw.v6.size();
+    });
+    return t;
+}
+
+void Tracker::set_peer_observer(PeerObserver observer) {
+    observer_ = std::move(observer);
+}
+
+AnnounceStatus Tracker::apply_remote_peer(const PeerChange& change) {
+    const bool surge = mode_.load() == Mode::surge;
+    Event event = Event::none;
+    if (change.stopped) {
+        event = Event::stopped;
+    } else if (change.completed_first_time) {
+        event = Event::completed;
+    }
+    return store_.with_shard(change.info_hash, [&](PeerStore::Map& swarms) {
+        AnnounceStatus status = AnnounceStatus::ok;
+        Swarm* swarm = find_or_create(swarms, change.info_hash, status);
+        if (swarm == nullptr) return status;
+        PeerChange ignored;
+        return apply(*swarm, change.peer.normalized(), change.seeding, event, surge, ignored);
+    });
+}
+
+std::size_t Tracker::torrent_count() const {
+    return store_.torrent_count();
+}
+
+void Tracker::for_each_downloaded(
+    const std::function<void(const InfoHash&, std::uint32_t)>& f) const {
+    store_.for_each([&](const InfoHash& h, const Swarm& sw) { f(h, sw.downloaded); });
+}
+
+void Tracker::merge_downloaded(const InfoHash& hash, std::uint32_t count) {
+    store_.with_shard(hash, [&](PeerStore::Map& swarms) {
+        AnnounceStatus status = AnnounceStatus::ok;
+        Swarm* swarm = find_or_create(swarms, hash, status);
+        if (swarm != nullptr) swarm->downloaded = std::max(swarm->downloaded, count);
+    });
+}
+
+}  // namespace aciswarm::tracker

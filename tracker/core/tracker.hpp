@@ -1,0 +1,129 @@
+// The protocol-neutral tracker: announce, scrape, whitelist, expiry, and the
+// hooks livesync (tracker/livesync) uses to mirror swarms between instances.
+//
+// Thread-safety: every method may be called from any thread (the server's
+// worker threads announce concurrently; the main thread rescans, expires and
+// reloads settings). set_peer_observer() must be called before workers start.
+//
+// Livesync interface:
+//  - set_peer_observer(f): f(const PeerChange&) is called for every accepted
+//    local announce, after it was applied, outside any store lock, on the
+//    announcing worker's thread (keep it cheap: queue and return).
+//  - apply_remote_peer(change): applies a peer change received from another
+//    instance exactly like a local announce (insert/update, stopped removes,
+//    completed_first_time counts a completion if this instance had not counted
+//    it for that peer) but never calls the observer (no rebroadcast). With
+//    --locked, changes for info hashes outside --dir are refused (not_tracked).
+//  - torrent_count(): swarms currently held.
+//  - for_each_downloaded(f): f(info_hash, downloaded) for every swarm.
+//  - merge_downloaded(info_hash, count): downloaded = max(downloaded, count);
+//    creates the swarm only when the info hash may be tracked (whitelist/locked).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <unordered_set>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "tracker/core/modes.hpp"
+#include "tracker/core/types.hpp"
+#include "tracker/store/peer_store.hpp"
+
+namespace aciswarm::tracker {
+
+// Settings that may change at run time (SIGHUP).
+struct TrackerSettings {
+    Mode mode = Mode::small;
+    std::uint32_t maxpeers = 50;
+    std::uint32_t interval = 900;     // seconds between announces we ask for
+    std::uint32_t min_interval = 60;  // seconds, BEP 3 "min interval"
+    bool locked = true;               // only info hashes from --dir
+    bool full_scrape = false;         // /scrape without info_hash lists everything
+    std::size_t max_torrents = 1'000'000;
+    std::uint32_t max_peers_per_torrent = 100'000;
+};
+
+// Interval the tracker asks for: surge asks for half the interval (peers come and
+// go quickly), never below min_interval.
+std::uint32_t effective_interval(const TrackerSettings& s);
+
+struct TrackerTotals {
+    std::size_t torrents = 0;
+    std::size_t seeders = 0;
+    std::size_t leechers = 0;
+    std::uint64_t completed = 0;
+    std::size_t peers_v4 = 0;
+    std::size_t peers_v6 = 0;
+};
+
+struct WhitelistChange {
+    std::size_t added = 0;
+    std::size_t removed = 0;
+    std::size_t total = 0;
+};
+
+class Tracker {
+  public:
+    using PeerObserver = std::function<void(const PeerChange&)>;
+
+    Tracker(const Clock& clock, const TrackerSettings& settings);
+
+    void update_settings(const TrackerSettings& settings);
+    TrackerSettings settings() const;
+
+    // Applies the announce and fills `peers` with the peer list for the requester.
+    AnnounceReply announce(const AnnounceRequest& request, PeerListBuffer& peers, FastRng& rng);
+
+    // Counts for one info hash (zeros when unknown).
+    ScrapeEntry scrape(const InfoHash& hash) const;
+    // f(const ScrapeEntry&) for every swarm (full scrape).
+    void scrape_all(const std::function<void(const ScrapeEntry&)>& f) const;
+
+    // Replaces the whitelist (v1 and truncated v2 hashes of the torrents in --dir).
+    WhitelistChange set_whitelist(const std::vector<InfoHash>& hashes);
+    bool is_whitelisted(const InfoHash& hash) const;
+
+    // Drops peers silent for more than 2 x interval; returns how many.
+    std::size_t expire();
+
+    TrackerTotals totals() const;
+
+    // --- livesync (see the header comment) ---
+    void set_peer_observer(PeerObserver observer);
+    AnnounceStatus apply_remote_peer(const PeerChange& change);
+    std::size_t torrent_count() const;
+    void for_each_downloaded(const std::function<void(const InfoHash&, std::uint32_t)>& f) const;
+    void merge_downloaded(const InfoHash& hash, std::uint32_t count);
+
+    PeerStore& store() { return store_; }
+
+  private:
+    struct Applied {
+        AnnounceStatus status = AnnounceStatus::ok;
+        PeerChange change;
+    };
+    // Finds or creates the swarm (under the shard lock); null with status set on refusal.
+    Swarm* find_or_create(PeerStore::Map& swarms, const InfoHash& hash, AnnounceStatus& status);
+    // Inserts/updates/removes the peer; fills change; under the shard lock.
+    AnnounceStatus apply(Swarm& swarm, const PeerEndpoint& peer, bool seeding, Event event,
+                         bool surge, PeerChange& change);
+
+    PeerStore store_;
+    std::atomic<Mode> mode_;
+    std::atomic<std::uint32_t> maxpeers_;
+    std::atomic<std::uint32_t> interval_;
+    std::atomic<std::uint32_t> min_interval_;
+    std::atomic<bool> locked_;
+    std::atomic<bool> full_scrape_;
+    std::atomic<std::size_t> max_torrents_;
+    std::atomic<std::uint32_t> max_peers_per_torrent_;
+
+    mutable std::mutex whitelist_mutex_;
+    std::unordered_set<InfoHash> whitelist_;
+    PeerObserver observer_;
+};
+
+}  // namespace aciswarm::tracker

@@ -1,0 +1,80 @@
+// Protocol-neutral announce and scrape values shared by the HTTP and UDP
+// frontends, the core and the store. Plain data, no behaviour.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "common/info_hash.hpp"
+#include "common/peer_endpoint.hpp"
+
+namespace aciswarm::tracker {
+
+enum class Mode : std::uint8_t { small, large, surge };
+const char* mode_name(Mode mode);
+std::optional<Mode> parse_mode(std::string_view text);
+
+enum class Event : std::uint8_t { none, started, completed, stopped };
+
+// The largest peer list the tracker ever returns (--maxpeers is capped by it).
+inline constexpr std::uint32_t kMaxPeersLimit = 512;
+// The most info hashes one scrape may name (BEP 15 fits about 74 in one datagram).
+inline constexpr std::size_t kMaxScrapeHashes = 64;
+
+// Which address families a requester can receive: HTTP gets both (peers +
+// peers6); a UDP reply carries only the family of the socket it arrived on (BEP 15).
+enum class Families : std::uint8_t { v4 = 1, v6 = 2, both = 3 };
+
+struct AnnounceRequest {
+    InfoHash info_hash;
+    PeerEndpoint peer;  // source address of the request (normalized) + announced port
+    Event event = Event::none;
+    std::uint64_t left = 1;     // bytes left; 0 means seeding
+    std::int64_t numwant = -1;  // < 0: the default (--maxpeers)
+    Families families = Families::both;
+};
+
+// Where the selected peers go: caller-owned buffers of kMaxPeersLimit entries each,
+// reused across requests so the hot path does not allocate.
+struct PeerListBuffer {
+    std::uint8_t v4[kMaxPeersLimit * PeerEndpoint::compact_v4_size];
+    std::uint8_t v6[kMaxPeersLimit * PeerEndpoint::compact_v6_size];
+    std::uint32_t n4 = 0;
+    std::uint32_t n6 = 0;
+};
+
+enum class AnnounceStatus : std::uint8_t {
+    ok,
+    not_tracked,    // --locked and the info hash is not in --dir
+    torrent_limit,  // --max-torrents reached
+    swarm_full,     // --max-peers-per-torrent reached
+};
+const char* announce_status_message(AnnounceStatus status);
+
+struct AnnounceReply {
+    AnnounceStatus status = AnnounceStatus::ok;
+    std::uint32_t interval = 0;
+    std::uint32_t min_interval = 0;
+    std::uint32_t complete = 0;    // seeders
+    std::uint32_t incomplete = 0;  // leechers
+    std::uint32_t downloaded = 0;  // completed events, once per peer
+};
+
+struct ScrapeEntry {
+    InfoHash info_hash;
+    std::uint32_t complete = 0;
+    std::uint32_t downloaded = 0;
+    std::uint32_t incomplete = 0;
+};
+
+// One accepted change of a local peer, for observers (livesync).
+struct PeerChange {
+    InfoHash info_hash;
+    PeerEndpoint peer;
+    bool seeding = false;
+    bool completed_first_time = false;  // this announce counted the peer's completion
+    bool stopped = false;               // the peer left (event=stopped)
+    bool is_new_peer = false;           // the peer was not in the swarm before
+};
+
+}  // namespace aciswarm::tracker

@@ -1,0 +1,84 @@
+#include "tracker/core/whitelist.hpp"
+
+#include <fstream>
+#include <libtorrent/load_torrent.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <set>
+#include <sstream>
+
+namespace aciswarm::tracker {
+
+Result<std::vector<InfoHash>> torrent_buffer_hashes(std::string_view bytes) {
+    lt::error_code ec;
+    lt::torrent_info ti(
+        lt::span<const char>(bytes.data(), static_cast<std::ptrdiff_t>(bytes.size())), ec,
+        lt::from_span);
+    if (ec) return make_error(Errc::invalid_argument, "torrent: " + ec.message());
+    const lt::info_hash_t ih = ti.info_hashes();
+    std::vector<InfoHash> out;
+    if (ih.has_v1()) {
+        InfoHash h;
+        std::copy(ih.v1.begin(), ih.v1.end(), h.data());
+        out.push_back(h);
+    }
+    if (ih.has_v2()) {
+        InfoHash h;
+        std::copy_n(ih.v2.begin(), InfoHash::size_bytes, h.data());  // BEP 52: truncated
+        out.push_back(h);
+    }
+    if (out.empty()) return make_error(Errc::invalid_argument, "torrent: no info hash");
+    return out;
+}
+
+Result<std::vector<InfoHash>> torrent_file_hashes(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(Errc::io, path.string() + ": cannot open");
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    auto hashes = torrent_buffer_hashes(buf.str());
+    if (!hashes) return with_context(path.string(), std::move(hashes).error());
+    return hashes;
+}
+
+Status TorrentDirectory::rescan() {
+    std::error_code ec;
+    std::filesystem::directory_iterator it(dir_, ec);
+    if (ec) return make_error(Errc::io, dir_.string() + ": " + ec.message());
+    std::set<std::filesystem::path> seen;
+    for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        if (ec) break;
+        const auto& entry = *it;
+        if (entry.path().extension() != ".torrent") continue;
+        std::error_code fec;
+        if (!entry.is_regular_file(fec)) continue;
+        const auto size = entry.file_size(fec);
+        const auto mtime = entry.last_write_time(fec);
+        if (fec) continue;
+        seen.insert(entry.path());
+        auto known = files_.find(entry.path());
+        if (known != files_.end() && known->second.size == size && known->second.mtime == mtime) {
+            continue;
+        }
+        FileState state{size, mtime, {}};
+        if (auto hashes = torrent_file_hashes(entry.path()); hashes) {
+            state.hashes = std::move(*hashes);
+        } else {
+            log_.warn("skipping ", hashes.error().message);
+        }
+        files_[entry.path()] = std::move(state);
+    }
+    for (auto f = files_.begin(); f != files_.end();) {
+        f = seen.count(f->first) ? std::next(f) : files_.erase(f);
+    }
+    return {};
+}
+
+std::vector<InfoHash> TorrentDirectory::hashes() const {
+    std::vector<InfoHash> out;
+    for (const auto& [path, state] : files_) {
+        out.insert(out.end(), state.hashes.begin(), state.hashes.end());
+    }
+    return out;
+}
+
+}  // namespace aciswarm::tracker

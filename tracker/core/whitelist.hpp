@@ -1,0 +1,47 @@
+// The torrent directory (--dir): every *.torrent file in it is parsed with
+// libtorrent and contributes its v1 info hash and its v2 (BEP 52) info hash,
+// truncated to 20 bytes as announced. rescan() notices added, changed and
+// removed files by (size, mtime) so unchanged files are not re-read.
+//
+// Thread-safety: owned by the main thread (start-up, periodic scan, SIGHUP).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/info_hash.hpp"
+#include "common/log.hpp"
+#include "common/result.hpp"
+
+namespace aciswarm::tracker {
+
+// The info hashes a .torrent file is announced under (v1 and/or truncated v2).
+Result<std::vector<InfoHash>> torrent_file_hashes(const std::filesystem::path& path);
+Result<std::vector<InfoHash>> torrent_buffer_hashes(std::string_view bytes);
+
+class TorrentDirectory {
+  public:
+    TorrentDirectory(std::filesystem::path dir, Logger& log) : dir_(std::move(dir)), log_(log) {}
+
+    // Re-reads what changed; files that fail to parse are logged and skipped (their
+    // previous hashes, if any, are dropped). Fails only when the directory is unreadable.
+    Status rescan();
+    // All hashes of all readable files.
+    std::vector<InfoHash> hashes() const;
+    std::size_t file_count() const { return files_.size(); }
+    const std::filesystem::path& path() const { return dir_; }
+
+  private:
+    struct FileState {
+        std::uintmax_t size = 0;
+        std::filesystem::file_time_type mtime;
+        std::vector<InfoHash> hashes;
+    };
+    std::filesystem::path dir_;
+    Logger& log_;
+    std::map<std::filesystem::path, FileState> files_;
+};
+
+}  // namespace aciswarm::tracker
