@@ -15,7 +15,7 @@
 #               [--bin-dir=DIR] [--keep] [--timeout=SECONDS]
 #   --agents=N          agents fetching at once (default 3)
 #   --size-mib=N        MiB of random data in the image (default 32)
-#   --webseed-rate=R    nginx limit_rate per web seed connection, e.g. 2m; 0 = none (default 4m)
+#   --webseed-rate=R    nginx limit_rate per web seed request, e.g. 2m; 0 = none (default 4m)
 #   --assert            exit 1 unless every agent got the published image ID and every
 #                       agent received bytes from peers (the integration test uses this)
 #   --bin-dir=DIR       where aciswarm and aciswarm-tracker are (default: build/bin of the repo)
