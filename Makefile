@@ -1,6 +1,7 @@
 # Thin wrapper over the CMake presets (CMakePresets.json). Every target installs
 # missing Debian packages first (scripts/install-deps.sh).
 #
+#   make demo    build + run the private registry example (examples/private-registry/run.sh)
 #   make build   configure + build (build/)
 #   make test    build + every ctest label (unit, integration, interop)
 #   make asan    ASan+UBSan build + unit and integration tests (build-asan/)
@@ -20,7 +21,7 @@ CXX_SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: deps build test asan fuzz format check-format clean
+.PHONY: deps build demo test asan fuzz format check-format clean
 
 deps:
 	@scripts/install-deps.sh
@@ -28,6 +29,11 @@ deps:
 build: deps
 	cmake --preset default -DACISWARM_WERROR=$(WERROR)
 	cmake --build --preset default -j $(JOBS)
+
+# Needs root for its network namespace (run.sh uses sudo otherwise); DEMO_ARGS e.g. --agents=5.
+DEMO_ARGS ?=
+demo: build
+	examples/private-registry/run.sh $(DEMO_ARGS)
 
 test: build
 	ctest --preset default -j $(JOBS) $(CTEST_ARGS)

@@ -10,8 +10,6 @@
 // Every file is written under DIR/.staging-*/ and renamed into place, so
 // readers (nginx, the everseed) see the old or the new version, never a mix of
 // bytes. See docs/publishing.md.
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -25,106 +23,13 @@
 
 #include "agent/cli/cli.hpp"
 #include "agent/engine/torrent_file.hpp"
+#include "agent/store/aci.hpp"
 #include "common/options.hpp"
 
 namespace aciswarm::agent {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr std::size_t max_manifest_bytes = 1024 * 1024;
-
-struct ImageManifest {
-    std::string name;
-    std::map<std::string, std::string> labels;
-};
-
-// Reads and checks an ACI's manifest (acKind, acVersion, name, labels) and
-// that it has a rootfs, reading the whole archive so a truncated or corrupt
-// compression stream fails here.
-// TODO(store): replace with store::validate_aci once agent/store lands on main.
-Result<ImageManifest> read_image_manifest(const fs::path& path) {
-    const std::string what = path.string();
-    struct Closer {
-        void operator()(archive* a) const { archive_read_free(a); }
-    };
-    std::unique_ptr<archive, Closer> a(archive_read_new());
-    archive_read_support_filter_all(a.get());
-    archive_read_support_format_tar(a.get());
-    if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) {
-        return make_error(Errc::invalid_argument, what + ": " + archive_error_string(a.get()));
-    }
-    std::optional<std::string> manifest;
-    bool has_rootfs = false;
-    archive_entry* entry = nullptr;
-    int rc = ARCHIVE_OK;
-    while ((rc = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
-        std::string name = archive_entry_pathname(entry);
-        if (name.starts_with("./")) name = name.substr(2);
-        if (name == "rootfs" || name.starts_with("rootfs/")) has_rootfs = true;
-        if (name == "manifest") {
-            if (manifest) return make_error(Errc::invalid_argument, what + ": two manifests");
-            if (archive_entry_size(entry) > static_cast<la_int64_t>(max_manifest_bytes)) {
-                return make_error(Errc::too_large, what + ": manifest larger than 1 MiB");
-            }
-            std::string text(static_cast<std::size_t>(archive_entry_size(entry)), '\0');
-            const auto n = archive_read_data(a.get(), text.data(), text.size());
-            if (n < 0 || static_cast<std::size_t>(n) != text.size()) {
-                return make_error(Errc::invalid_argument, what + ": manifest: short read");
-            }
-            manifest = std::move(text);
-        } else if (archive_read_data_skip(a.get()) != ARCHIVE_OK) {
-            return make_error(Errc::invalid_argument, what + ": " + archive_error_string(a.get()));
-        }
-    }
-    if (rc != ARCHIVE_EOF) {
-        return make_error(Errc::invalid_argument, what + ": " + archive_error_string(a.get()));
-    }
-    if (!manifest) return make_error(Errc::invalid_argument, what + ": no manifest");
-    if (!has_rootfs) return make_error(Errc::invalid_argument, what + ": no rootfs");
-    const auto json = nlohmann::json::parse(*manifest, nullptr, false);
-    if (json.is_discarded() || !json.is_object()) {
-        return make_error(Errc::invalid_argument, what + ": manifest: not a JSON object");
-    }
-    if (json.value("acKind", "") != "ImageManifest") {
-        return make_error(Errc::invalid_argument, what + ": manifest: acKind is not ImageManifest");
-    }
-    if (!json.contains("acVersion") || !json["acVersion"].is_string() ||
-        json["acVersion"].get<std::string>().empty()) {
-        return make_error(Errc::invalid_argument, what + ": manifest: no acVersion");
-    }
-    ImageManifest out;
-    if (!json.contains("name") || !json["name"].is_string()) {
-        return make_error(Errc::invalid_argument, what + ": manifest: no name");
-    }
-    out.name = json["name"].get<std::string>();
-    const bool name_ok = !out.name.empty() && out.name.find("..") == std::string::npos &&
-                         out.name.front() != '/' && out.name.back() != '/' &&
-                         out.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-._~/") ==
-                             std::string::npos;
-    if (!name_ok) {
-        return make_error(Errc::invalid_argument,
-                          what + ": manifest: name '" + out.name + "' is not an AC Identifier");
-    }
-    if (json.contains("labels")) {
-        if (!json["labels"].is_array()) {
-            return make_error(Errc::invalid_argument, what + ": manifest: labels is not an array");
-        }
-        for (const auto& l : json["labels"]) {
-            if (!l.is_object() || !l.contains("name") || !l["name"].is_string() ||
-                !l.contains("value") || !l["value"].is_string()) {
-                return make_error(Errc::invalid_argument,
-                                  what + ": manifest: a label is not {name, value}");
-            }
-            const auto key = l["name"].get<std::string>();
-            if (!out.labels.emplace(key, l["value"].get<std::string>()).second) {
-                return make_error(Errc::invalid_argument,
-                                  what + ": manifest: label '" + key + "' twice");
-            }
-        }
-    }
-    return out;
-}
 
 bool safe_path_value(std::string_view v) {
     return !v.empty() && v != "." && v != ".." && v.find('/') == std::string_view::npos &&
@@ -262,23 +167,26 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
     const auto trackers = opts->get_all("tracker");
     if (trackers.empty()) ctx.log.warn("no --tracker: peers find each other only by LSD/DHT");
 
-    auto manifest = read_image_manifest(image);
-    if (!manifest) {
-        ctx.err << "aciswarm publish: " << manifest.error().message << "\n";
+    // The store's rules (tar, one manifest, manifest schema, AC Identifier and
+    // AC Names): what every agent's import checks after a fetch.
+    auto aci = store::validate_aci(image, store::ImageExpectation{});
+    if (!aci) {
+        ctx.err << "aciswarm publish: " << aci.error().message << "\n";
         return exit_failure;
     }
+    auto& manifest = aci->manifest;
     for (const char* key : {"version", "os", "arch"}) {
-        auto it = manifest->labels.find(key);
-        if (it == manifest->labels.end() || !safe_path_value(it->second)) {
+        auto it = manifest.labels.find(key);
+        if (it == manifest.labels.end() || !safe_path_value(it->second)) {
             ctx.err << "aciswarm publish: " << image.string() << ": manifest has no usable '" << key
                     << "' label (discovery needs {" << key << "})\n";
             return exit_failure;
         }
     }
-    const std::string& version = manifest->labels["version"];
+    const std::string& version = manifest.labels["version"];
     // {os}/{arch}/{name}-{version}: what the discovery template renders.
-    const std::string rel = manifest->labels["os"] + "/" + manifest->labels["arch"] + "/" +
-                            manifest->name + "-" + version;
+    const std::string rel =
+        manifest.labels["os"] + "/" + manifest.labels["arch"] + "/" + manifest.name + "-" + version;
     const fs::path final_stem = out_dir / rel;
     const std::string file_name = fs::path(rel).filename().string();
 
@@ -314,7 +222,7 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
     topts.trackers = trackers;
     topts.web_seeds = {base + rel + ".aci"};
     topts.piece_size = piece_size;
-    topts.comment = manifest->name + " " + version;
+    topts.comment = manifest.name + " " + version;
     auto torrent = engine::create_torrent(staged_aci, topts);
     if (!torrent) {
         ctx.err << "aciswarm publish: " << torrent.error().message << "\n";
@@ -362,8 +270,8 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
         }
         published = std::move(parsed);
     }
-    nlohmann::json entry = {{"name", manifest->name},
-                            {"labels", manifest->labels},
+    nlohmann::json entry = {{"name", manifest.name},
+                            {"labels", manifest.labels},
                             {"path", rel},
                             {"size", fs::file_size(staged_aci)},
                             {"info_hash_v1", torrent->info_hashes.v1->hex()},
@@ -371,7 +279,7 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
                             {"webseed", base + rel + ".aci"}};
     nlohmann::json kept = nlohmann::json::array();
     for (auto& item : published) {
-        if (item.value("name", "") == manifest->name &&
+        if (item.value("name", "") == manifest.name &&
             item.value("labels", nlohmann::json::object()) == entry["labels"]) {
             continue;
         }
@@ -398,12 +306,13 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
             return exit_failure;
         }
     }
-    ctx.log.info("published ", manifest->name, " ", version, " as ", rel, " (info hash ",
+    ctx.log.info("published ", manifest.name, " ", version, " as ", rel, " (info hash ",
                  torrent->info_hashes.v1->hex(), ")");
     ctx.out << "torrent " << final_stem.string() << ".torrent\n"
             << "magnet " << *magnet << "\n"
             << "info-hash " << torrent->info_hashes.v1->hex() << "\n"
-            << "info-hash-v2 " << torrent->info_hashes.v2->hex() << "\n";
+            << "info-hash-v2 " << torrent->info_hashes.v2->hex() << "\n"
+            << "image-id " << aci->id.full() << "\n";
     return exit_ok;
 }
 

@@ -175,6 +175,42 @@ TEST_F(PublishTest, PublishRefusesAnInvalidImageAndWritesNothing) {
     EXPECT_NE(r3.err.find("query"), std::string::npos) << r3.err;
 }
 
+// publish validates with the store's rules (store::validate_aci) and prints the
+// image ID every agent's import will compute.
+TEST_F(PublishTest, PublishUsesTheStoreRulesAndPrintsTheImageId) {
+    const auto good = build_image("example.com/app", "1.0", 11);
+    auto r = publish(good);
+    ASSERT_EQ(r.status.code, 0) << r.err;
+    std::smatch m;
+    const std::string out = r.out;
+    ASSERT_TRUE(std::regex_search(out, m, std::regex("image-id (sha512-[0-9a-f]{128})\n"))) << out;
+    const std::string published_id = m[1];
+    auto imported =
+        run({bin("aciswarm"), "import", "--store=" + (dir_ / "store").string(), good.string()});
+    ASSERT_EQ(imported.status.code, 0) << imported.err;
+    std::smatch d;
+    ASSERT_TRUE(std::regex_search(imported.out, d, std::regex("sha512-[0-9a-f]{32}")))
+        << imported.out;
+    EXPECT_EQ(published_id.substr(0, d[0].length()), d[0].str());
+
+    // A label name that is not an AC Name: the store refuses such an image, so publish does.
+    const auto t = dir_ / "badlabel";
+    write_file(t / "rootfs" / "x", "x");
+    write_file(t / "manifest",
+               R"({"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/bad",)"
+               R"("labels":[{"name":"version","value":"1.0"},{"name":"os","value":"linux"},)"
+               R"({"name":"arch","value":"amd64"},{"name":"Not_An_AC_Name","value":"x"}]})");
+    ASSERT_EQ(run({"tar", "-czf", (dir_ / "badlabel.aci").string(), "-C", t.string(), "manifest",
+                   "rootfs"})
+                  .status.code,
+              0);
+    auto bad = publish(dir_ / "badlabel.aci");
+    EXPECT_EQ(bad.status.code, 1);
+    EXPECT_NE(bad.err.find("badlabel.aci"), std::string::npos) << bad.err;
+    EXPECT_NE(bad.err.find("Not_An_AC_Name"), std::string::npos) << bad.err;
+    EXPECT_FALSE(fs::exists(reg_ / "linux" / "amd64" / "example.com" / "bad-1.0.torrent"));
+}
+
 TEST_F(PublishTest, EverseedServesEveryImageSkipsCorruptOnesAndPicksUpNewOnes) {
     const auto good = build_image("example.com/app", "1.0", 7);
     ASSERT_EQ(publish(good).status.code, 0);

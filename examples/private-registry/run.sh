@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# A private appc registry on one machine, end to end (see README.md beside this file):
+#
+#   CA (openssl) -> nginx HTTPS on 443 serving the registry DIR (discovery page, .aci with
+#   Range for web seeds, .torrent, .magnet) -> aciswarm-tracker locked to DIR -> the
+#   everseed (aciswarm seed --dir=DIR) -> N agents fetching the image BY NAME at once.
+#
+# Everything runs inside a network namespace the script creates (appc names carry no port,
+# so HTTPS must be on 443; /etc/netns/NS/hosts names registry.demo.test -> 127.0.0.1).
+# Only loopback inside that namespace is used; DHT, UPnP and NAT-PMP stay off (LSD is on,
+# which is allowed inside the namespace). On exit (trap) every process started here is
+# stopped, the namespace and its /etc/netns entry are deleted, the work dir is removed.
+#
+# usage: run.sh [--agents=N] [--size-mib=N] [--webseed-rate=RATE] [--assert]
+#               [--bin-dir=DIR] [--keep] [--timeout=SECONDS]
+#   --agents=N          agents fetching at once (default 3)
+#   --size-mib=N        MiB of random data in the image (default 32)
+#   --webseed-rate=R    nginx limit_rate per web seed request, e.g. 2m; 0 = none (default 4m)
+#   --assert            exit 1 unless every agent got the published image ID and every
+#                       agent received bytes from peers (the integration test uses this)
+#   --bin-dir=DIR       where aciswarm and aciswarm-tracker are (default: build/bin of the repo)
+#   --keep              keep the work dir (logs) after exit
+#   --timeout=SECONDS   bound on every wait and on the fetches (default 60)
+set -euo pipefail
+
+agents=3
+size_mib=32
+webseed_rate=4m
+assert=0
+keep=0
+timeout_s=60
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+bin_dir="$repo/build/bin"
+for arg in "$@"; do
+    case "$arg" in
+        --agents=*) agents="${arg#*=}" ;;
+        --size-mib=*) size_mib="${arg#*=}" ;;
+        --webseed-rate=*) webseed_rate="${arg#*=}" ;;
+        --assert) assert=1 ;;
+        --keep) keep=1 ;;
+        --bin-dir=*) bin_dir="${arg#*=}" ;;
+        --timeout=*) timeout_s="${arg#*=}" ;;
+        -h | --help)
+            sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "run.sh: unknown argument '$arg' (--help)" >&2
+            exit 2
+            ;;
+    esac
+done
+[[ "$agents" =~ ^[1-9][0-9]?$ ]] || { echo "run.sh: --agents='$agents': want 1..99" >&2; exit 2; }
+[[ "$size_mib" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --size-mib='$size_mib': want a positive number" >&2; exit 2; }
+[[ "$webseed_rate" =~ ^[0-9]+[kKmM]?$ ]] || { echo "run.sh: --webseed-rate='$webseed_rate': want N, Nk or Nm" >&2; exit 2; }
+
+# Network namespaces and /etc/netns need root. The test (--assert) is skipped without it.
+if [[ $EUID -ne 0 ]]; then
+    [[ $assert -eq 1 ]] && { echo "run.sh: needs root (ip netns): skipped" >&2; exit 77; }
+    exec sudo -- "$0" "$@" --bin-dir="$bin_dir"
+fi
+
+aciswarm="$bin_dir/aciswarm"
+tracker_bin="$bin_dir/aciswarm-tracker"
+for b in "$aciswarm" "$tracker_bin"; do
+    [[ -x "$b" ]] || { echo "run.sh: $b: not built (make build)" >&2; exit 1; }
+done
+for t in ip nginx openssl curl; do
+    command -v "$t" >/dev/null || { echo "run.sh: $t: not installed (scripts/install-deps.sh)" >&2; exit 1; }
+done
+
+host=registry.demo.test
+image_name="$host/hello"
+ns="aciswarm-demo-$$"
+work="$(mktemp -d /tmp/aciswarm-demo.XXXXXX)"
+chmod 755 "$work" # nginx workers (user nobody) read the registry below it
+pids=()
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    # Every process this script started, by pid (they all run inside $ns) ...
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do
+        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    # ... and anything still inside the namespace (only this script put processes there).
+    if ip netns list 2>/dev/null | grep -qw "$ns"; then
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null || true
+    fi
+    rm -rf "/etc/netns/$ns"
+    if [[ $keep -eq 1 ]]; then
+        echo "logs kept in $work" >&2
+    else
+        rm -rf "$work"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+die() {
+    echo "run.sh: $*" >&2
+    for f in "$work"/logs/*.log; do
+        [[ -s "$f" ]] && { echo "--- $f (last lines)" >&2; tail -n 15 "$f" >&2; }
+    done
+    exit 1
+}
+now_ms() { date +%s%3N; }
+# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND (a readiness check) until it succeeds.
+wait_for() {
+    local secs="$1" what="$2"
+    shift 2
+    local until=$(($(now_ms) + secs * 1000))
+    until "$@" >/dev/null 2>&1; do
+        (($(now_ms) < until)) || die "timed out after ${secs}s waiting for $what"
+        sleep 0.1
+    done
+}
+in_ns() { ip netns exec "$ns" "$@"; }
+# Our own CA only: the machine's SSL_CERT_FILE must not replace it (libtorrent reads it).
+clean_env=(env -u SSL_CERT_FILE -u SSL_CERT_DIR -u CURL_CA_BUNDLE)
+
+mkdir -p "$work"/{tls,logs,rootfs/etc,registry,nginx-tmp}
+log() { printf '%s\n' "$*" >&2; }
+t0=$(now_ms)
+
+# 1. The CA and the registry's certificate.
+cat >"$work/tls/ca.cnf" <<EOF
+[req]
+distinguished_name = dn
+prompt = no
+x509_extensions = v3_ca
+[dn]
+CN = aciswarm demo CA
+[v3_ca]
+basicConstraints = critical,CA:true
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+EOF
+printf 'basicConstraints = CA:false\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:%s\n' \
+    "$host" >"$work/tls/server.ext"
+(
+    cd "$work/tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key \
+        -out ca.pem -days 2 -config ca.cnf
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key \
+        -out server.csr -subj "/CN=$host"
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+        -out server.pem -extfile server.ext
+) >"$work/logs/openssl.log" 2>&1 || die "openssl failed"
+ca="$work/tls/ca.pem"
+
+# 2. The network namespace: loopback up, the registry's name on 127.0.0.1, no DNS out.
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+mkdir -p "/etc/netns/$ns"
+printf '127.0.0.1 localhost %s\n::1 localhost\n' "$host" >"/etc/netns/$ns/hosts"
+printf 'nameserver 127.0.0.1\n' >"/etc/netns/$ns/resolv.conf"
+
+# 3. The image: SIZE MiB of random bytes and a file, as an ACI; publish it.
+head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/rootfs/payload.bin"
+echo "hello from the private registry" >"$work/rootfs/etc/hello"
+"$aciswarm" build-aci "$work/rootfs" --name="$image_name" --version=1.0 \
+    --out="$work/hello-1.0.aci" >/dev/null 2>"$work/logs/build-aci.log" || die "build-aci failed"
+"$aciswarm" publish "$work/hello-1.0.aci" --tracker=http://127.0.0.1:6969/announce \
+    --webseed-base="https://$host/" --out="$work/registry" >"$work/publish.out" \
+    2>"$work/logs/publish.log" || die "publish failed"
+published_id=$(sed -n 's/^image-id //p' "$work/publish.out")
+if [[ -z "$published_id" ]]; then # an older publish: ask the store
+    "$aciswarm" import --store="$work/scratch-store" "$work/hello-1.0.aci" >/dev/null \
+        2>"$work/logs/import.log" || die "import into a scratch store failed"
+    published_id=$("$aciswarm" image list --store="$work/scratch-store" --json 2>/dev/null |
+        grep -o 'sha512-[0-9a-f]\{128\}' | head -n1)
+fi
+[[ -n "$published_id" ]] || die "no image ID for the published image"
+torrent=$(sed -n 's/^torrent //p' "$work/publish.out")
+torrent_dir=$(dirname "$torrent")
+
+# 4. nginx: HTTPS on 443 inside the namespace, serving the registry directory.
+sed -e "s|@WORK@|$work|g" -e "s|@REGISTRY@|$work/registry|g" -e "s|@WEBSEED_RATE@|$webseed_rate|g" \
+    "$here/nginx.conf.in" >"$work/nginx.conf"
+mkdir -p "$work/nginx-tmp"/{body,proxy,fastcgi,uwsgi,scgi}
+in_ns nginx -c "$work/nginx.conf" -p "$work" -e "$work/nginx-error.log" \
+    >"$work/logs/nginx.log" 2>&1 &
+pids+=($!)
+wait_for "$timeout_s" "nginx on https://$host/" \
+    in_ns "${clean_env[@]}" curl -sf --cacert "$ca" "https://$host/index.html"
+
+# 5. The tracker, locked to the published torrents (it reads one directory, not a tree:
+#    the directory the torrent was published into).
+in_ns "$tracker_bin" --http=127.0.0.1:6969 --udp=127.0.0.1:6969 --dir="$torrent_dir" \
+    --workers=1 >"$work/logs/tracker.log" 2>&1 &
+pids+=($!)
+wait_for "$timeout_s" "the tracker's whitelist" grep -q 'whitelist: [1-9]' "$work/logs/tracker.log"
+wait_for "$timeout_s" "the tracker's HTTP listener" grep -q 'listening http' "$work/logs/tracker.log"
+
+# 6. The everseed: every image in the registry, permanently.
+in_ns "${clean_env[@]}" "$aciswarm" seed --dir="$work/registry" --listen=127.0.0.1:6881 \
+    >"$work/logs/everseed.log" 2>&1 &
+pids+=($!)
+wait_for "$timeout_s" "the everseed" grep -q '^.*seeding ' "$work/logs/everseed.log"
+# ... and its announce reaching the tracker (so every agent gets it as a peer).
+wait_for "$timeout_s" "the everseed in the tracker's swarm" \
+    sh -c "ip netns exec '$ns' curl -sf http://127.0.0.1:6969/stats | grep -q '\"seeders\": *[1-9]'"
+t_ready=$(now_ms)
+
+log "registry ready in $(((t_ready - t0) / 1000)).$(((t_ready - t0) % 1000 / 100)) s: https://$host/ (nginx, web seed limit_rate $webseed_rate), tracker 127.0.0.1:6969, everseed 127.0.0.1:6881"
+log "image $image_name:1.0, $(stat -c %s "$work/hello-1.0.aci") bytes, ${published_id:0:39}…"
+log "fetching by name on $agents agents at once…"
+
+# 7. The agents: each its own store and listen port, all started together.
+agent_pids=()
+for i in $(seq "$agents"); do
+    mkdir -p "$work/agent$i"
+    (
+        s=$(now_ms)
+        rc=0
+        ip netns exec "$ns" "${clean_env[@]}" timeout "$timeout_s" "$aciswarm" fetch \
+            "$image_name:1.0" --store="$work/agent$i/store" --ca-file="$ca" \
+            --listen="127.0.0.1:$((6881 + i))" --full --no-progress \
+            >"$work/agent$i/id" 2>"$work/logs/agent$i.log" || rc=$?
+        echo "$rc $(($(now_ms) - s))" >"$work/agent$i/result"
+    ) &
+    agent_pids+=($!)
+    pids+=($!)
+done
+for p in "${agent_pids[@]}"; do wait "$p" || true; done
+
+# 8. Per agent: time, bytes from peers vs the web seed (the fetch's final log line).
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+failures=0
+printf '\n%-7s %-6s %-9s %12s %14s %11s  %s\n' agent rc time "from peers" "from web seed" "over HTTPS" "image ID" >&2
+for i in $(seq "$agents"); do
+    read -r rc ms <"$work/agent$i/result"
+    id=$(head -n1 "$work/agent$i/id" || true)
+    line=$(grep -o 'via [a-z]*: [0-9]* bytes from peers, [0-9]* from web seeds, [0-9]* over HTTPS' \
+        "$work/logs/agent$i.log" | tail -n1 || true)
+    peers=$(sed -n 's/.*: \([0-9]*\) bytes from peers.*/\1/p' <<<"$line")
+    web=$(sed -n 's/.*, \([0-9]*\) from web seeds.*/\1/p' <<<"$line")
+    https=$(sed -n 's/.*, \([0-9]*\) over HTTPS.*/\1/p' <<<"$line")
+    match="≠ published"
+    [[ "$id" == "$published_id" ]] && match="= published"
+    printf '%-7s %-6s %-9s %12s %14s %11s  %s %s\n' "agent$i" "$rc" \
+        "$((ms / 1000)).$((ms % 1000 / 100)) s" "$(mib "${peers:-0}")" "$(mib "${web:-0}")" \
+        "$(mib "${https:-0}")" "${id:0:39}…" "$match" >&2
+    if [[ "$rc" != 0 ]]; then
+        failures=$((failures + 1))
+        echo "agent$i: fetch exited $rc: $(grep 'aciswarm fetch:' "$work/logs/agent$i.log" | tail -n1)" >&2
+    elif [[ "$id" != "$published_id" ]]; then
+        failures=$((failures + 1))
+        echo "agent$i: image ID $id is not the published $published_id" >&2
+    elif [[ $assert -eq 1 && "${peers:-0}" -le 0 ]]; then
+        failures=$((failures + 1))
+        echo "agent$i: no bytes from peers (${line:-no summary line in its log})" >&2
+    fi
+done
+t_end=$(now_ms)
+log ""
+log "total $(((t_end - t0) / 1000)).$(((t_end - t0) % 1000 / 100)) s; $failures failure(s)"
+if ((failures > 0)); then
+    keep=1
+    exit 1
+fi
