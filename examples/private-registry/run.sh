@@ -179,8 +179,6 @@ if [[ -z "$published_id" ]]; then # an older publish: ask the store
         grep -o 'sha512-[0-9a-f]\{128\}' | head -n1)
 fi
 [[ -n "$published_id" ]] || die "no image ID for the published image"
-torrent=$(sed -n 's/^torrent //p' "$work/publish.out")
-torrent_dir=$(dirname "$torrent")
 
 # 4. nginx: HTTPS on 443 inside the namespace, serving the registry directory.
 sed -e "s|@WORK@|$work|g" -e "s|@REGISTRY@|$work/registry|g" -e "s|@WEBSEED_RATE@|$webseed_rate|g" \
@@ -192,9 +190,8 @@ pids+=($!)
 wait_for "$timeout_s" "nginx on https://$host/" \
     in_ns "${clean_env[@]}" curl -sf --cacert "$ca" "https://$host/index.html"
 
-# 5. The tracker, locked to the published torrents (it reads one directory, not a tree:
-#    the directory the torrent was published into).
-in_ns "$tracker_bin" --http=127.0.0.1:6969 --udp=127.0.0.1:6969 --dir="$torrent_dir" \
+# 5. The tracker, locked to the torrents published in the registry directory (and its subfolders).
+in_ns "$tracker_bin" --http=127.0.0.1:6969 --udp=127.0.0.1:6969 --dir="$work/registry" \
     --workers=1 >"$work/logs/tracker.log" 2>&1 &
 pids+=($!)
 wait_for "$timeout_s" "the tracker's whitelist" grep -q 'whitelist: [1-9]' "$work/logs/tracker.log"

@@ -42,10 +42,12 @@ Result<std::vector<InfoHash>> torrent_file_hashes(const std::filesystem::path& p
 
 Status TorrentDirectory::rescan() {
     std::error_code ec;
-    std::filesystem::directory_iterator it(dir_, ec);
+    // Recursive: `aciswarm publish` lays torrents out as DIR/{os}/{arch}/NAME-VERSION.torrent.
+    std::filesystem::recursive_directory_iterator it(
+        dir_, std::filesystem::directory_options::skip_permission_denied, ec);
     if (ec) return make_error(Errc::io, dir_.string() + ": " + ec.message());
     std::set<std::filesystem::path> seen;
-    for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    for (; it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
         if (ec) break;
         const auto& entry = *it;
         if (entry.path().extension() != ".torrent") continue;

@@ -86,7 +86,8 @@ TEST(TrackerWhitelist, V1AndV2HashesViaLibtorrent) {
     const std::string v1 = make_torrent(data.path(), "a.bin", false);
     const std::string hybrid = make_torrent(data.path(), "b.bin", true);
     test::write_file(dir / "a.torrent", v1);
-    test::write_file(dir / "b.torrent", hybrid);
+    // Subfolders count: `aciswarm publish` writes DIR/{os}/{arch}/NAME-VERSION.torrent.
+    test::write_file(dir.path() / "linux" / "amd64" / "b.torrent", hybrid);
     test::write_file(dir / "junk.torrent", "not bencode");
     test::write_file(dir / "ignored.txt", v1);
 
