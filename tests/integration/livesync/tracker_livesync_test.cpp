@@ -7,7 +7,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <libtorrent/bdecode.hpp>
+#include <optional>
 #include <regex>
+#include <thread>
+
+#include "common/url.hpp"
 
 #include "tests/integration/tracker/tracker_client.hpp"
 #include "tests/support/process.hpp"
@@ -41,10 +47,14 @@ struct Instance {
     std::string base() const { return "http://127.0.0.1:" + std::to_string(http); }
 };
 
-Instance start_tracker() {
-    Instance t{Process::spawn({bin("aciswarm-tracker"), "--http=127.0.0.1:0", "--udp=127.0.0.1:0",
-                               "--workers=1", "--locked=false", "-v", "--sync-iface=127.0.0.1",
-                               "--sync-allow=127.0.0.0/8", "--sync-flush-delay=50ms"})};
+Instance start_tracker(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv{bin("aciswarm-tracker"),  "--http=127.0.0.1:0",
+                                  "--udp=127.0.0.1:0",      "--workers=1",
+                                  "--locked=false",         "-v",
+                                  "--sync-iface=127.0.0.1", "--sync-allow=127.0.0.0/8",
+                                  "--sync-flush-delay=50ms"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    Instance t{Process::spawn(argv)};
     auto m = t.proc.wait_for_stderr(std::regex("listening http 127\\.0\\.0\\.1:([0-9]+)"));
     t.http = m ? std::stoi((*m)[1]) : 0;
     return t;
@@ -59,6 +69,53 @@ InfoHash hash_of(std::uint8_t n) {
 
 bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
+}
+
+struct ScrapeCounts {
+    std::int64_t complete = 0;
+    std::int64_t incomplete = 0;
+    std::int64_t downloaded = 0;
+    bool operator==(const ScrapeCounts&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const ScrapeCounts& s) {
+    return os << "{complete " << s.complete << ", incomplete " << s.incomplete << ", downloaded "
+              << s.downloaded << "}";
+}
+
+// One HTTP scrape of `h`; an unknown torrent reads as all zeros, a bad reply as nullopt.
+std::optional<ScrapeCounts> scrape(HttpClient& http, const Instance& t, const InfoHash& h) {
+    auto r = http.get(t.base() + "/scrape?info_hash=" + percent_encode(h.bytes()));
+    if (r.status != 200) return std::nullopt;
+    std::vector<char> storage(r.body.begin(), r.body.end());
+    lt::error_code ec;
+    auto root =
+        lt::bdecode(lt::span<const char>(storage.data(), static_cast<int>(storage.size())), ec);
+    if (ec || root.type() != lt::bdecode_node::dict_t) return std::nullopt;
+    auto files = root.dict_find_dict("files");
+    if (!files) return std::nullopt;
+    auto entry = files.dict_find_dict(std::string(h.as_chars()));
+    if (!entry) return ScrapeCounts{};
+    return ScrapeCounts{entry.dict_find_int_value("complete"),
+                        entry.dict_find_int_value("incomplete"),
+                        entry.dict_find_int_value("downloaded")};
+}
+
+// Polls the scrape of `h` on `t` until `done` holds or `deadline` passes; returns the last
+// counts seen (the caller asserts on them).
+ScrapeCounts poll_scrape(HttpClient& http, const Instance& t, const InfoHash& h,
+                         const std::function<bool(const ScrapeCounts&)>& done,
+                         std::chrono::milliseconds deadline) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    ScrapeCounts last;
+    for (;;) {
+        if (auto s = scrape(http, t, h)) {
+            last = *s;
+            if (done(last)) return last;
+        }
+        if (std::chrono::steady_clock::now() >= until) return last;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval, not a wait
+    }
 }
 
 TEST(LivesyncTracker, AnnounceOnAIsReturnedByBAndCAndStopPropagates) {
@@ -107,6 +164,103 @@ TEST(LivesyncTracker, AnnounceOnAIsReturnedByBAndCAndStopPropagates) {
     auto metrics = http.get(b.base() + "/metrics");
     EXPECT_TRUE(contains(metrics.body, "aciswarm_tracker_livesync_accepted_total")) << metrics.body;
     EXPECT_TRUE(contains(metrics.body, "aciswarm_tracker_livesync_rejected_bad_tag_total 0"));
+}
+
+TEST(LivesyncTracker, CompletesPropagateOnce) {
+    std::string why;
+    if (!enter_private_netns(why)) {
+        if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace: " << why;
+        FAIL() << why;
+    }
+    Instance a = start_tracker();
+    Instance b = start_tracker();
+    Instance c = start_tracker();
+    ASSERT_NE(a.http, 0) << a.proc.stderr_text();
+    ASSERT_NE(b.http, 0) << b.proc.stderr_text();
+    ASSERT_NE(c.http, 0) << c.proc.stderr_text();
+
+    HttpClient http;
+    const InfoHash h = hash_of(3);
+    ASSERT_EQ(http.get(announce_url(a.base(), h, 7001, 100, "&compact=1")).status, 200);
+    ASSERT_EQ(http.get(announce_url(a.base(), h, 7001, 0, "&compact=1&event=completed")).status,
+              200);
+    const ScrapeCounts once{1, 0, 1};
+    const auto is_once = [&](const ScrapeCounts& s) { return s == once; };
+    EXPECT_EQ(poll_scrape(http, a, h, is_once, std::chrono::seconds(2)), once);
+    for (Instance* other : {&b, &c})
+        EXPECT_EQ(poll_scrape(http, *other, h, is_once, std::chrono::seconds(2)), once)
+            << "the complete on A did not reach another instance once within 2 s\n"
+            << other->proc.stderr_text();
+
+    // The same peer completes again: no instance counts it twice. A marker leecher announced
+    // afterwards is synced in the same or a later packet, so once B and C show the marker,
+    // any record the repeat produced has been applied too.
+    ASSERT_EQ(http.get(announce_url(a.base(), h, 7001, 0, "&compact=1&event=completed")).status,
+              200);
+    ASSERT_EQ(http.get(announce_url(a.base(), h, 7009, 100, "&compact=1")).status, 200);
+    const ScrapeCounts with_marker{1, 1, 1};
+    const auto has_marker = [](const ScrapeCounts& s) { return s.incomplete == 1; };
+    EXPECT_EQ(poll_scrape(http, a, h, has_marker, std::chrono::seconds(2)), with_marker);
+    for (Instance* other : {&b, &c})
+        EXPECT_EQ(poll_scrape(http, *other, h, has_marker, std::chrono::seconds(2)), with_marker)
+            << "a repeated completed announce changed the count, or the marker did not arrive\n"
+            << other->proc.stderr_text();
+}
+
+TEST(LivesyncTracker, ScrapeCountsConvergeAfterALateStart) {
+    std::string why;
+    if (!enter_private_netns(why)) {
+        if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace: " << why;
+        FAIL() << why;
+    }
+    const std::vector<std::string> fast{"--sync-beacon-after=50ms", "--sync-beacon-interval=100ms",
+                                        "--sync-inquire-wait=150ms", "--sync-tell-backoff=500ms"};
+    Instance a = start_tracker(fast);
+    Instance b = start_tracker(fast);
+    ASSERT_NE(a.http, 0) << a.proc.stderr_text();
+    ASSERT_NE(b.http, 0) << b.proc.stderr_text();
+
+    // A counts three completes on one torrent and one on another.
+    HttpClient http;
+    const InfoHash h1 = hash_of(4);
+    const InfoHash h2 = hash_of(5);
+    for (std::uint16_t port : {7001, 7002, 7003}) {
+        ASSERT_EQ(http.get(announce_url(a.base(), h1, port, 100, "&compact=1")).status, 200);
+        ASSERT_EQ(
+            http.get(announce_url(a.base(), h1, port, 0, "&compact=1&event=completed")).status,
+            200);
+    }
+    ASSERT_EQ(http.get(announce_url(a.base(), h2, 7004, 100, "&compact=1")).status, 200);
+    ASSERT_EQ(http.get(announce_url(a.base(), h2, 7004, 0, "&compact=1&event=completed")).status,
+              200);
+    const auto downloaded_is = [](std::int64_t n) {
+        return [n](const ScrapeCounts& s) { return s.downloaded == n; };
+    };
+    ASSERT_EQ(poll_scrape(http, a, h1, downloaded_is(3), std::chrono::seconds(2)).downloaded, 3);
+    ASSERT_EQ(poll_scrape(http, a, h2, downloaded_is(1), std::chrono::seconds(2)).downloaded, 1);
+
+    // B has them once A's peer packets went out: only then start C.
+    ASSERT_EQ(poll_scrape(http, b, h1, downloaded_is(3), std::chrono::seconds(2)).downloaded, 3)
+        << b.proc.stderr_text();
+    ASSERT_EQ(poll_scrape(http, b, h2, downloaded_is(1), std::chrono::seconds(2)).downloaded, 1)
+        << b.proc.stderr_text();
+
+    // C starts after the completes were synced; peer sync never resends them (resync 5 min),
+    // so only scrape sync (beacon -> inquire -> tell) can bring C's counts up.
+    Instance c = start_tracker(fast);
+    ASSERT_NE(c.http, 0) << c.proc.stderr_text();
+    EXPECT_EQ(poll_scrape(http, c, h1, downloaded_is(3), std::chrono::seconds(10)).downloaded, 3)
+        << "C did not converge to A's count\n"
+        << c.proc.stderr_text();
+    EXPECT_EQ(poll_scrape(http, c, h2, downloaded_is(1), std::chrono::seconds(10)).downloaded, 1)
+        << c.proc.stderr_text();
+    auto metrics = http.get(c.base() + "/metrics");
+    EXPECT_TRUE(contains(metrics.body, "aciswarm_tracker_livesync_tells_applied_total "))
+        << metrics.body;
+    EXPECT_FALSE(contains(metrics.body, "aciswarm_tracker_livesync_tells_applied_total 0\n"))
+        << metrics.body;
+    // Peer sync never delivered those completes to C: its peer lists stay empty.
+    EXPECT_EQ(scrape(http, c, h1)->complete, 0);
 }
 
 TEST(LivesyncTracker, UnicastWithKeySyncsIPv6PeersAndCountsForgedPackets) {
