@@ -624,6 +624,18 @@ Result<Store> Store::open(const fs::path& root, const Clock& clock, Logger& log,
                                   " (choose another with --store=DIR)");
         }
     }
+    // Opening is serialised between processes: switching a new database to WAL
+    // needs an exclusive lock, and SQLite returns "database is locked" at once
+    // (without its busy handler) when two processes open a new store together.
+    const fs::path open_lock_path = root / "open.lock";
+    const int open_lock = ::open(open_lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (open_lock < 0) return errno_error(open_lock_path.string(), errno);
+    struct CloseOnExit {
+        int fd;
+        ~CloseOnExit() { ::close(fd); }  // also releases the flock
+    } open_lock_guard{open_lock};
+    if (::flock(open_lock, LOCK_EX) != 0)
+        return errno_error(open_lock_path.string() + ": flock", errno);
     const fs::path db_path = root / "index.db";
     const int rc =
         sqlite3_open_v2(db_path.c_str(), &impl->db,

@@ -21,7 +21,7 @@ namespace aciswarm::livesync {
 struct BatcherConfig {
     std::size_t max_datagram = default_max_datagram;
     bool tagged = false;
-    std::chrono::milliseconds flush_delay{1000};
+    std::chrono::milliseconds flush_delay{500};
     std::chrono::milliseconds resync_interval{std::chrono::minutes(5)};
     std::size_t max_tracked_peers = 1'000'000;  // memory bound of the last-synced table
 };

@@ -31,7 +31,7 @@ std::vector<OptionSpec> option_specs() {
         {"sync-key", K::value, "file with the shared livesync key (HMAC-SHA256 tags)", "FILE"},
         {"sync-allow", K::list, "accept livesync only from this range (required without a key)",
          "CIDR"},
-        {"sync-flush-delay", K::value, "longest a peer change waits before it is sent [1s]",
+        {"sync-flush-delay", K::value, "longest a peer change waits before it is sent [500ms]",
          "DURATION"},
         {"sync-resync-interval", K::value, "re-send an unchanged peer after this long [5m]",
          "DURATION"},

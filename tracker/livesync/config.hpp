@@ -28,7 +28,7 @@ struct LiveSyncConfig {
     std::optional<SyncKey> key;
     std::vector<Cidr> allow;
     std::size_t max_datagram = default_max_datagram;
-    std::chrono::milliseconds flush_delay{1000};
+    std::chrono::milliseconds flush_delay{500};
     std::chrono::milliseconds resync_interval{std::chrono::minutes(5)};
     std::chrono::milliseconds max_age{std::chrono::seconds(30)};
     ScrapeSyncConfig scrape;

@@ -36,7 +36,7 @@ TEST(LivesyncConfig, MulticastDefaultsToTheSeedsGroup) {
     EXPECT_EQ(cfg.group.to_string(), "224.0.42.5:9696");
     EXPECT_TRUE(cfg.multicast());
     EXPECT_FALSE(cfg.unicast());
-    EXPECT_EQ(cfg.flush_delay, 1s);
+    EXPECT_EQ(cfg.flush_delay, 500ms);
     EXPECT_EQ(cfg.scrape.beacon_after, 30min);
     EXPECT_EQ(cfg.scrape.beacon_interval, 5min);
 }
