@@ -326,5 +326,38 @@ TEST_F(Swarm, CliFetchWithItsOwnStoreRunsInProcessWhileTheDaemonAnswers) {
     EXPECT_EQ(stored_count(b.store()), 0U);
 }
 
+// A magnet nobody seeds keeps a Fetcher worker busy (waiting for metadata):
+// meanwhile the daemon streams progress to that client and answers another
+// one; SIGTERM cancels the worker and the daemon exits cleanly, nothing stored.
+TEST_F(Swarm, AFetcherWorkerLeavesTheApiResponsiveAndStopsWithTheDaemon) {
+    const Published img = publish(tmp.path(), tmp / "unused-store", 256 * 1024);
+    auto magnet = engine::make_magnet(read_file(img.torrent));
+    ASSERT_TRUE(magnet) << magnet.error().message;
+    Process db = start_daemon(b);
+    ASSERT_GT(wait_daemon_ready(db), 0) << db.stderr_text();
+
+    auto fetching = agent::ApiClient::connect(b.socket().string());
+    ASSERT_TRUE(fetching) << fetching.error().message;
+    ASSERT_TRUE(
+        fetching->send_raw(nlohmann::json{{"op", "fetch"}, {"source", *magnet}}.dump() + "\n"));
+    const auto event = fetching->read_reply(10s);
+    ASSERT_TRUE(event) << event.error().message << db.stderr_text();
+    EXPECT_EQ((*event)["event"], "progress") << event->dump();
+    ASSERT_TRUE(saw_stderr(db, "started \\(magnet link\\)", 5s)) << db.stderr_text();
+
+    const auto status = api_call(b, {{"op", "status"}}, nullptr, 5s);
+    ASSERT_TRUE(status.value("ok", false)) << status.dump();
+    EXPECT_EQ(status["daemon"]["images"], 0) << status.dump();
+    const auto second = fetching->read_reply(10s);  // the fetch still runs and reports
+    ASSERT_TRUE(second) << second.error().message;
+    EXPECT_EQ((*second)["event"], "progress") << second->dump();
+
+    db.signal(SIGTERM);
+    const auto exited = db.wait(10s);
+    ASSERT_TRUE(exited) << db.stderr_text();
+    EXPECT_TRUE(exited->exited() && exited->code == 0) << db.stderr_text();
+    EXPECT_EQ(stored_count(b.store()), 0U);
+}
+
 }  // namespace
 }  // namespace aciswarm::test
