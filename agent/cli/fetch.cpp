@@ -177,9 +177,8 @@ class ProgressLine {
 
 // Options the daemon's fetch op does not take: any of them means in-process.
 constexpr std::string_view in_process_only[] = {
-    "store",   "no-store",        "no-https-fallback", "swarm-timeout",     "seed-for",   "listen",
-    "tracker", "max-upload-rate", "max-download-rate", "connections-limit", "encryption", "dht",
-    "lsd",     "ca-file",         "insecure-options",  "no-signature"};
+    "store",      "seed-for", "listen", "max-upload-rate", "max-download-rate", "connections-limit",
+    "encryption", "dht",      "lsd",    "ca-file",         "insecure-options",  "no-signature"};
 
 enum class DaemonResult { unreachable, done, failed };
 
@@ -206,6 +205,10 @@ DaemonResult fetch_via_daemon(const ParsedOptions& parsed, const std::string& so
     }
     if (auto peers = parsed.get_all("peer"); !peers.empty()) req["peers"] = peers;
     if (auto policy = parsed.get("seed-policy")) req["policy"] = *policy;
+    if (auto trackers = parsed.get_all("tracker"); !trackers.empty()) req["trackers"] = trackers;
+    if (parsed.flag("no-store")) req["no_store"] = true;
+    if (parsed.flag("no-https-fallback")) req["no_https_fallback"] = true;
+    if (auto t = parsed.get("swarm-timeout")) req["swarm_timeout"] = *t;
     ctx.log.info("fetch: through the daemon on ", socket);
     auto reply = client->call(
         req,

@@ -120,13 +120,17 @@ StoreEngineBackend::~StoreEngineBackend() {
     workers_.clear();  // joins; the engine is still alive
 }
 
-Result<FetchId> StoreEngineBackend::start_worker(const std::string& source, const std::string& dir,
+Result<FetchId> StoreEngineBackend::start_worker(const FetchRequest& request,
                                                  const std::vector<PeerEndpoint>& peers) {
-    auto classified = fetch::classify_source(source);
+    auto classified = fetch::classify_source(request.source);
     if (!classified) return classified.error();
     fetch::FetchOptions options;
     options.peers = peers;
-    options.cwd = dir;
+    options.cwd = request.dir;
+    options.trackers = request.trackers;
+    options.use_store = !request.no_store;
+    options.https_fallback = !request.no_https_fallback;
+    if (request.swarm_timeout) options.swarm_timeout = *request.swarm_timeout;
     auto w = std::make_unique<Worker>();
     const FetchId fid = next_fetch_++;
     w->id = fid;
@@ -328,8 +332,10 @@ Result<nlohmann::json> StoreEngineBackend::gc() {
     return nlohmann::json{{"removed", ids}};
 }
 
-Result<FetchId> StoreEngineBackend::start_fetch(const std::string& source, const std::string& dir,
-                                                const std::vector<std::string>& peers) {
+Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
+    const std::string& source = request.source;
+    const std::string& dir = request.dir;
+    const std::vector<std::string>& peers = request.peers;
     const auto fail = [&](Errc code, const std::string& why) {
         return make_error(code, "fetch " + source + ": " + why);
     };
@@ -341,9 +347,12 @@ Result<FetchId> StoreEngineBackend::start_fetch(const std::string& source, const
     }
     auto classified = fetch::classify_source(source);
     if (!classified) return fail(Errc::invalid_argument, classified.error().message);
-    if (classified->kind != fetch::SourceKind::torrent_file) {
-        // Names, URLs, magnets, .aci files: the fetch library on a worker thread.
-        auto fid = start_worker(source, dir, endpoints);
+    const bool fetch_options = !request.trackers.empty() || request.no_store ||
+                               request.no_https_fallback || request.swarm_timeout.has_value();
+    if (classified->kind != fetch::SourceKind::torrent_file || fetch_options) {
+        // Names, URLs, magnets, .aci files, and any source with fetch options:
+        // the fetch library on a worker thread.
+        auto fid = start_worker(request, endpoints);
         if (!fid) return fail(fid.error().code, fid.error().message);
         log_.info("fetch ", source, ": started (", fetch::source_kind_name(classified->kind), ")");
         return fid;

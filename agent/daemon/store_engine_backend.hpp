@@ -54,8 +54,7 @@ class StoreEngineBackend final : public DaemonBackend {
     std::optional<SwarmStats> swarm_stats(const ImageId& id) override;
     Status remove_image(const ImageId& id) override;
     Result<nlohmann::json> gc() override;
-    Result<FetchId> start_fetch(const std::string& source, const std::string& dir,
-                                const std::vector<std::string>& peers) override;
+    Result<FetchId> start_fetch(const FetchRequest& request) override;
     FetchProgress fetch_progress(FetchId id) override;
     void save_resume_data() override;
     void poll() override;
@@ -76,7 +75,7 @@ class StoreEngineBackend final : public DaemonBackend {
     StoreEngineBackend(store::Store store, std::unique_ptr<engine::Engine> engine,
                        std::filesystem::path cache_dir, std::string store_path, const Clock& clock,
                        Logger& log);
-    Result<FetchId> start_worker(const std::string& source, const std::string& dir,
+    Result<FetchId> start_worker(const FetchRequest& request,
                                  const std::vector<PeerEndpoint>& peers);
     void poll_workers();
     void adopt_resumed(const std::vector<engine::TorrentId>& torrents);

@@ -252,7 +252,8 @@ TEST_F(Swarm, KillDashNineMidDownloadLeavesNoPartialImageAndTheRestartResumes) {
 void cli_fetch_through_daemon_keeps_seeding(const TempDir& tmp, const DaemonDirs& a,
                                             const DaemonDirs& b, const DaemonDirs& c,
                                             const Published& img, const std::string& source,
-                                            const std::string& daemon_path_log) {
+                                            const std::string& daemon_path_log,
+                                            const std::vector<std::string>& options = {}) {
     Process da = start_daemon(a, {"--seed-policy=forever"});
     const int port_a = wait_daemon_ready(da);
     ASSERT_GT(port_a, 0) << da.stderr_text();
@@ -263,10 +264,15 @@ void cli_fetch_through_daemon_keeps_seeding(const TempDir& tmp, const DaemonDirs
 
     SpawnOptions in_tmp;
     in_tmp.cwd = tmp.path().string();
-    const RunResult cli = run({bin("aciswarm"), "fetch", "--no-progress", "--seed-policy=forever",
-                               "--daemon-socket=" + b.socket().string(),
-                               "--peer=127.0.0.1:" + std::to_string(port_a), source},
-                              in_tmp, 60s);
+    std::vector<std::string> argv{bin("aciswarm"),
+                                  "fetch",
+                                  "--no-progress",
+                                  "--seed-policy=forever",
+                                  "--daemon-socket=" + b.socket().string(),
+                                  "--peer=127.0.0.1:" + std::to_string(port_a)};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back(source);
+    const RunResult cli = run(argv, in_tmp, 60s);
     ASSERT_EQ(cli.status.code, 0) << cli.err << db.stderr_text();
     EXPECT_EQ(cli.out, img.image_id.substr(0, 39) + "\n");
     EXPECT_NE(cli.err.find("through the daemon"), std::string::npos) << cli.err;
@@ -301,13 +307,15 @@ TEST_F(Swarm, CliFetchOfALocalTorrentThroughTheDaemonSeedsAfterTheCliExits) {
                                            "fetched sha512-.* into the store");
 }
 
+// Fetch options the API carries go along (the CLI still uses the daemon).
 TEST_F(Swarm, CliFetchOfAMagnetRunsTheFetcherInTheDaemonAndSeedsAfterTheCliExits) {
     fs::create_directories(a.root);
     const Published img = publish(tmp.path(), a.store(), 2 * 1024 * 1024);
     auto magnet = engine::make_magnet(read_file(img.torrent));
     ASSERT_TRUE(magnet) << magnet.error().message;
-    cli_fetch_through_daemon_keeps_seeding(tmp, a, b, c, img, *magnet,
-                                           "fetched sha512-.* via swarm");
+    cli_fetch_through_daemon_keeps_seeding(
+        tmp, a, b, c, img, *magnet, "fetched sha512-.* via swarm",
+        {"--swarm-timeout=20s", "--no-https-fallback", "--no-store"});
 }
 
 TEST_F(Swarm, CliFetchWithItsOwnStoreRunsInProcessWhileTheDaemonAnswers) {
