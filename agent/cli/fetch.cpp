@@ -58,8 +58,8 @@ const OptionParser& parser() {
              "fall back to HTTPS when no piece came from the swarm in this long (default 30s)",
              "DURATION"},
             {"seed", OptionSpec::Kind::value,
-             "after the fetch: none (default: stop), background (hand the image to the "
-             "running daemon)",
+             "after an in-process fetch: none (default: stop; given explicitly, fetch "
+             "in-process), background (hand the image to the running daemon)",
              "MODE"},
             {"seed-for", OptionSpec::Kind::value, "stay and seed in the foreground this long",
              "DURATION"},
