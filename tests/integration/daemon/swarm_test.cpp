@@ -6,6 +6,7 @@
 // `aciswarm fetch` (local .torrent, magnet) through a daemon that seeds on.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "agent/engine/torrent_file.hpp"
 #include "agent/store/store.hpp"
@@ -364,6 +365,48 @@ TEST_F(Swarm, AFetcherWorkerLeavesTheApiResponsiveAndStopsWithTheDaemon) {
     const auto exited = db.wait(10s);
     ASSERT_TRUE(exited) << db.stderr_text();
     EXPECT_TRUE(exited->exited() && exited->code == 0) << db.stderr_text();
+    EXPECT_EQ(stored_count(b.store()), 0U);
+}
+
+// As uid 65534 (so the default store is under XDG_DATA_HOME, not /var/lib):
+// a daemon socket it may not use, --no-daemon, and no socket at all each give
+// an in-process fetch into that store; the daemon's store stays empty.
+TEST_F(Swarm, CliFetchRunsInProcessWhenTheDaemonIsUnusableOrNoDaemonIsGiven) {
+    fs::permissions(tmp.path(), fs::perms::owner_all | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read |
+                                    fs::perms::others_exec);
+    const Published img = publish(tmp.path(), tmp / "unused-store", 64 * 1024);
+    const fs::path home = tmp / "nobody";
+    fs::create_directories(home);
+    ASSERT_EQ(::chown(home.c_str(), 65534, 65534), 0);
+    Process db = start_daemon(b);
+    ASSERT_GT(wait_daemon_ready(db), 0) << db.stderr_text();
+    const auto as_nobody = [&](const std::string& option) {
+        SpawnOptions o;
+        o.env["XDG_DATA_HOME"] = home.string();
+        o.env["HOME"] = home.string();
+        return run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin("aciswarm"),
+                    "fetch", "--no-progress", option, img.aci.string()},
+                   o, 30s);
+    };
+    const std::string id = img.image_id.substr(0, 39) + "\n";
+    // b's socket is root's only: one warning, then in-process.
+    const RunResult refused = as_nobody("--daemon-socket=" + b.socket().string());
+    ASSERT_EQ(refused.status.code, 0) << refused.err;
+    EXPECT_EQ(refused.out, id);
+    EXPECT_NE(refused.err.find("; fetching in-process"), std::string::npos) << refused.err;
+    // --no-daemon: the socket is not even tried.
+    const RunResult own = as_nobody("--no-daemon");
+    ASSERT_EQ(own.status.code, 0) << own.err;
+    EXPECT_EQ(own.out, id);
+    EXPECT_EQ(own.err.find("daemon"), std::string::npos) << own.err;
+    // Nothing listens at the path: in-process without a warning.
+    const RunResult none = as_nobody("--daemon-socket=" + (home / "none.sock").string());
+    ASSERT_EQ(none.status.code, 0) << none.err;
+    EXPECT_EQ(none.out, id);
+    EXPECT_EQ(none.err.find("daemon"), std::string::npos) << none.err;
+
+    EXPECT_EQ(stored_count(home / "aciswarm"), 1U);
     EXPECT_EQ(stored_count(b.store()), 0U);
 }
 
