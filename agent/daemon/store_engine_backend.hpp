@@ -6,18 +6,18 @@
 // symlink) named like the torrent's file. Seeds start in seed mode: the store
 // already verified the blob, and libtorrent checks each piece when first sent.
 //
-// Fetching a name, an https .torrent or .aci URL, a magnet link or a local
-// .aci: agent/fetch's Fetcher runs on a worker thread (one per fetch) with the
+// Fetching a name, an https .torrent or .aci URL, a magnet link, a local .aci,
+// or anything with Fetcher options (trackers, no_store, no_https_fallback,
+// swarm_timeout): agent/fetch's Fetcher runs on a worker thread (one per fetch) with the
 // daemon's Engine and its own Store handle on the same store; poll() copies its
 // progress for the API. The loop thread never waits for it; ~StoreEngineBackend
 // asks each worker to stop and joins it before the engine goes away.
 //
-// Fetching: a .torrent file (path) is downloaded into CACHE/downloads/<info hash>/
-// with its bytes saved beside it (<info hash>.torrent), so after a restart
-// the engine's resume data continues the download and the backend still knows
-// what to import. When every piece is verified, poll() imports the file into
-// the store (which checks the image ID and manifest) and drops the download;
-// the store never sees a partial image.
+// Fetching a .torrent file (path) without such options: downloaded into CACHE/downloads/<info
+// hash>/ with its bytes saved beside it (<info hash>.torrent), so after a restart the engine's
+// resume data continues the download and the backend still knows what to import. When every piece
+// is verified, poll() imports the file into the store (which checks the image ID and manifest) and
+// drops the download; the store never sees a partial image.
 //
 // Resume data: the engine keeps it in CACHE/resume/; save_resume_data() flushes it.
 // Thread: owned by the daemon's loop thread (the Engine has its own threads;
