@@ -15,6 +15,7 @@
 
 #include "agent/cli/cli.hpp"
 #include "agent/cli/store_cli.hpp"
+#include "agent/daemon/client.hpp"
 #include "agent/engine/engine.hpp"
 #include "agent/fetch/daemon_handoff.hpp"
 #include "agent/fetch/fetcher.hpp"
@@ -38,6 +39,10 @@ const OptionParser& parser() {
         "download of the .aci (as rkt). The discovered .aci URL is added to the torrent\n"
         "as a web seed. Every piece is hash-checked; the store checks the image ID and\n"
         "that the manifest's name and labels match what was asked for.\n"
+        "When the daemon's socket answers (--daemon-socket) the daemon fetches into its\n"
+        "store and goes on seeding after this command exits (--seed-policy, else the\n"
+        "daemon's default); options only an in-process fetch has (--store, --listen,\n"
+        "--ca-file, rates, ...), --seed=none, --seed-for or --no-daemon fetch in-process.\n"
         "Signatures (.aci.asc) are fetched and stored but NOT checked yet.",
         {
             {"store", OptionSpec::Kind::value,
@@ -53,8 +58,8 @@ const OptionParser& parser() {
              "fall back to HTTPS when no piece came from the swarm in this long (default 30s)",
              "DURATION"},
             {"seed", OptionSpec::Kind::value,
-             "after the fetch: none (default: stop), background (hand the image to the "
-             "running daemon)",
+             "after an in-process fetch: none (default: stop; given explicitly, fetch "
+             "in-process), background (hand the image to the running daemon)",
              "MODE"},
             {"seed-for", OptionSpec::Kind::value, "stay and seed in the foreground this long",
              "DURATION"},
@@ -63,6 +68,8 @@ const OptionParser& parser() {
              "POLICY"},
             {"daemon-socket", OptionSpec::Kind::value,
              "the daemon's API socket (default /run/aciswarm/agent.sock)", "PATH"},
+            {"no-daemon", OptionSpec::Kind::flag,
+             "fetch in-process even when the daemon's socket answers", ""},
             {"listen", OptionSpec::Kind::list,
              "BitTorrent listen address (default 0.0.0.0:0 and [::]:0)", "ADDR:PORT"},
             {"peer", OptionSpec::Kind::list, "ask this peer directly", "ADDR:PORT"},
@@ -168,6 +175,75 @@ class ProgressLine {
     std::chrono::steady_clock::time_point last_{};
 };
 
+// Options the daemon's fetch op does not take: any of them means in-process.
+constexpr std::string_view in_process_only[] = {
+    "store",      "seed-for", "listen", "max-upload-rate", "max-download-rate", "connections-limit",
+    "encryption", "dht",      "lsd",    "ca-file",         "insecure-options",  "no-signature"};
+
+enum class DaemonResult { unreachable, done, failed };
+
+// Asks the daemon to fetch (docs/daemon.md, op "fetch"); progress events go to
+// `line`. unreachable: nothing answers on the socket (the caller fetches
+// in-process).
+DaemonResult fetch_via_daemon(const ParsedOptions& parsed, const std::string& socket,
+                              ProgressLine& line, CliContext& ctx) {
+    const std::string me = "aciswarm fetch: ";
+    auto client = ApiClient::connect(socket);
+    if (!client) {
+        if (client.error().code == Errc::not_found) {
+            ctx.log.debug("fetch: no daemon on ", socket, "; fetching in-process");
+        } else {
+            ctx.log.warn("fetch: daemon socket: ", client.error().message, "; fetching in-process");
+        }
+        return DaemonResult::unreachable;
+    }
+    nlohmann::json req{{"op", "fetch"}, {"source", parsed.positional()[0]}};
+    std::string cwd(4096, '\0');
+    if (::getcwd(cwd.data(), cwd.size()) != nullptr) {
+        cwd.resize(std::char_traits<char>::length(cwd.c_str()));
+        req["dir"] = cwd;
+    }
+    if (auto peers = parsed.get_all("peer"); !peers.empty()) req["peers"] = peers;
+    if (auto policy = parsed.get("seed-policy")) req["policy"] = *policy;
+    if (auto trackers = parsed.get_all("tracker"); !trackers.empty()) req["trackers"] = trackers;
+    if (parsed.flag("no-store")) req["no_store"] = true;
+    if (parsed.flag("no-https-fallback")) req["no_https_fallback"] = true;
+    if (auto t = parsed.get("swarm-timeout")) req["swarm_timeout"] = *t;
+    ctx.log.info("fetch: through the daemon on ", socket);
+    auto reply = client->call(
+        req,
+        [&](const nlohmann::json& ev) {
+            FetchProgress p;
+            p.phase = FetchPhase::downloading;
+            p.done = ev.value("done", std::int64_t{0});
+            const std::int64_t total = ev.value("total", std::int64_t{0});
+            p.total = total > 0 ? total : -1;
+            p.rate = ev.value("download_rate", std::int64_t{0});
+            p.peers = ev.value("peers", 0);
+            p.from_peers = ev.value("from_peers", std::int64_t{0});
+            p.from_web_seeds = ev.value("from_web_seeds", std::int64_t{0});
+            line.update(p);
+        },
+        std::chrono::minutes(10));  // per line; the daemon sends progress every tick
+    line.finish();
+    if (!reply) {
+        ctx.err << me << "daemon: " << reply.error().message << "\n";
+        return DaemonResult::failed;
+    }
+    if (!reply->value("ok", false) || !(*reply)["image"].is_string()) {
+        ctx.err << me << "daemon: " << reply->value("error", std::string("fetch failed")) << "\n";
+        return DaemonResult::failed;
+    }
+    auto id = ImageId::parse((*reply)["image"].get<std::string>());
+    if (!id) {
+        ctx.err << me << "daemon: " << id.error().message << "\n";
+        return DaemonResult::failed;
+    }
+    ctx.log.info("fetch: the daemon has ", id->display(), " and seeds it");
+    ctx.out << (parsed.flag("full") ? id->full() : id->display()) << "\n" << std::flush;
+    return DaemonResult::done;
+}
+
 }  // namespace
 
 int run_fetch(std::span<const std::string> args, CliContext& ctx) {
@@ -270,6 +346,24 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         seed_for = *d;
     }
     const std::string seed_policy = parsed->get_or("seed-policy", "idle=24h");
+    const std::string daemon_socket =
+        parsed->get_or("daemon-socket", std::string(default_daemon_socket));
+
+    bool use_daemon =
+        !parsed->flag("no-daemon") && !(parsed->has("seed") && seed_mode == SeedMode::none);
+    for (std::string_view o : in_process_only)
+        use_daemon = use_daemon && !parsed->has(o);
+    if (use_daemon) {
+        ProgressLine line(ctx.err, ctx.stderr_is_terminal && !parsed->flag("no-progress"));
+        switch (fetch_via_daemon(*parsed, daemon_socket, line, ctx)) {
+            case DaemonResult::done:
+                return exit_ok;
+            case DaemonResult::failed:
+                return exit_failure;
+            case DaemonResult::unreachable:
+                break;
+        }
+    }
 
     auto st = open_store(*parsed, ctx);  // store_cli.hpp: --store or the default root
     if (!st) {
@@ -306,10 +400,7 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
     ctx.out << (parsed->flag("full") ? rec.id.full() : rec.id.display()) << "\n" << std::flush;
 
     if (seed_mode == SeedMode::background) {
-        if (auto s =
-                hand_to_daemon(parsed->get_or("daemon-socket", std::string(default_daemon_socket)),
-                               rec.id, seed_policy);
-            !s) {
+        if (auto s = hand_to_daemon(daemon_socket, rec.id, seed_policy); !s) {
             ctx.err << me << "--seed=background: " << s.error().message
                     << " (the image is in the store)\n";
             return exit_failure;

@@ -4,6 +4,7 @@
 // agent/engine. Thread: called only from the daemon's loop thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,6 +51,17 @@ struct FetchProgress {
 
 using FetchId = std::uint64_t;
 
+// A fetch request: what to fetch and `aciswarm fetch` options the API carries.
+struct FetchRequest {
+    std::string source;              // name, URL, magnet, or a path relative to `dir`
+    std::string dir;                 // the caller's working directory
+    std::vector<std::string> peers;  // "ADDR:PORT", asked directly
+    std::vector<std::string> trackers;
+    bool no_store = false;
+    bool no_https_fallback = false;
+    std::optional<std::chrono::milliseconds> swarm_timeout;
+};
+
 class DaemonBackend {
   public:
     virtual ~DaemonBackend() = default;
@@ -67,8 +79,7 @@ class DaemonBackend {
     // also asking `peers` ("ADDR:PORT") directly. Once verified, the backend
     // imports the image into the store by itself (from poll()), whether or
     // not anyone still watches the fetch.
-    virtual Result<FetchId> start_fetch(const std::string& source, const std::string& dir,
-                                        const std::vector<std::string>& peers) = 0;
+    virtual Result<FetchId> start_fetch(const FetchRequest& request) = 0;
     virtual FetchProgress fetch_progress(FetchId id) = 0;
     // Asks the engine to write resume data for every torrent (and waits for it).
     virtual void save_resume_data() = 0;

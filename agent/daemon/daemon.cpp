@@ -22,6 +22,7 @@
 #include "agent/daemon/notifier.hpp"
 #include "agent/daemon/protocol.hpp"
 #include "agent/daemon/seeder.hpp"
+#include "common/duration.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -585,7 +586,17 @@ void Daemon::Impl::handle(Client& c, const ApiRequest& req) {
                     return;
                 }
             }
-            auto f = backend.start_fetch(req.source, req.dir, req.peers);
+            FetchRequest fr;
+            fr.source = req.source;
+            fr.dir = req.dir;
+            fr.peers = req.peers;
+            fr.trackers = req.trackers;
+            fr.no_store = req.no_store;
+            fr.no_https_fallback = req.no_https_fallback;
+            if (!req.swarm_timeout.empty()) {
+                if (auto d = parse_duration(req.swarm_timeout)) fr.swarm_timeout = *d;
+            }
+            auto f = backend.start_fetch(fr);
             if (!f) {
                 send(c, api_error_reply(f.error(), req.id));
                 return;

@@ -1,7 +1,9 @@
 #include "agent/daemon/protocol.hpp"
 
 #include <array>
+
 #include <utility>
+#include "common/duration.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -59,7 +61,8 @@ Result<ApiRequest> parse_api_request(std::string_view line) {
     std::vector<std::string_view> required;
     switch (req.op) {
         case ApiOp::fetch:
-            allowed.insert(allowed.end(), {"source", "policy", "dir", "peers"});
+            allowed.insert(allowed.end(), {"source", "policy", "dir", "peers", "trackers",
+                                           "no_store", "no_https_fallback", "swarm_timeout"});
             required = {"source"};
             break;
         case ApiOp::seed:
@@ -82,12 +85,18 @@ Result<ApiRequest> parse_api_request(std::string_view line) {
             ok = ok || a == key;
         if (!ok) return invalid(op + ": unknown field '" + key + "'");
         if (key == "op" || key == "id") continue;
-        if (key == "peers") {
-            if (!value.is_array()) return invalid(op + ": 'peers' must be an array of strings");
+        if (key == "peers" || key == "trackers") {
+            const std::string must = op + ": '" + key + "' must be an array of strings";
+            if (!value.is_array()) return invalid(must);
             for (const auto& p : value) {
-                if (!p.is_string()) return invalid(op + ": 'peers' must be an array of strings");
-                req.peers.push_back(p.get<std::string>());
+                if (!p.is_string()) return invalid(must);
+                (key == "peers" ? req.peers : req.trackers).push_back(p.get<std::string>());
             }
+            continue;
+        }
+        if (key == "no_store" || key == "no_https_fallback") {
+            if (!value.is_boolean()) return invalid(op + ": '" + key + "' must be true or false");
+            (key == "no_store" ? req.no_store : req.no_https_fallback) = value.get<bool>();
             continue;
         }
         if (!value.is_string()) return invalid(op + ": '" + key + "' must be a string");
@@ -97,6 +106,12 @@ Result<ApiRequest> parse_api_request(std::string_view line) {
         if (key == "policy") req.policy = std::move(s);
         if (key == "source") req.source = std::move(s);
         if (key == "dir") req.dir = std::move(s);
+        if (key == "swarm_timeout") {
+            auto d = parse_duration(s);
+            if (!d || d->count() <= 0)
+                return invalid(op + ": 'swarm_timeout' '" + s + "' is not a positive duration");
+            req.swarm_timeout = std::move(s);
+        }
     }
     for (std::string_view r : required) {
         if (!doc.contains(r)) return invalid(op + ": missing '" + std::string(r) + "'");

@@ -33,6 +33,11 @@ struct ApiRequest {
     std::string dir;     // fetch: caller's working directory for relative paths
     std::vector<std::string>
         peers;  // fetch: peers to ask directly, "ADDR:PORT" (tracker-less swarms)
+    // fetch, as `aciswarm fetch`'s options of the same names:
+    std::vector<std::string> trackers;  // "trackers": announce there too
+    bool no_store = false;              // "no_store": true
+    bool no_https_fallback = false;     // "no_https_fallback": true
+    std::string swarm_timeout;          // "swarm_timeout": a positive duration ("" = default)
 };
 
 // Parses one request line (without the newline). Errors name what is wrong:

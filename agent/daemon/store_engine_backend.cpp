@@ -3,10 +3,15 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <stop_token>
 #include <system_error>
+#include <thread>
 
 #include "agent/engine/torrent_file.hpp"
+#include "agent/fetch/fetcher.hpp"
+#include "agent/fetch/source.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -84,19 +89,125 @@ Result<std::unique_ptr<StoreEngineBackend>> StoreEngineBackend::create(const Dae
     auto eng = engine::Engine::create(ec_config, log, clock);
     if (!eng) return with_context("engine", eng.error());
     std::unique_ptr<StoreEngineBackend> backend(
-        new StoreEngineBackend(std::move(*st), std::move(*eng), cache, log));
+        new StoreEngineBackend(std::move(*st), std::move(*eng), cache, config.store, clock, log));
     backend->adopt_resumed(backend->engine_->add_from_resume_dir());
     return backend;
 }
 
 StoreEngineBackend::StoreEngineBackend(store::Store store, std::unique_ptr<engine::Engine> engine,
-                                       fs::path cache_dir, Logger& log)
+                                       fs::path cache_dir, std::string store_path,
+                                       const Clock& clock, Logger& log)
     : store_(std::move(store)),
       engine_(std::move(engine)),
       cache_dir_(std::move(cache_dir)),
-      log_(log) {}
+      log_(log),
+      store_path_(std::move(store_path)),
+      clock_(clock) {}
 
-StoreEngineBackend::~StoreEngineBackend() = default;
+// One Fetcher run. The worker thread writes `progress` and `finished` under
+// `mu`; the loop thread reads them in poll_workers().
+struct StoreEngineBackend::Worker {
+    FetchId id = 0;
+    std::mutex mu;
+    FetchProgress progress;  // guarded by mu
+    bool finished = false;   // guarded by mu
+    std::jthread thread;     // last member: stopped and joined first
+};
+
+StoreEngineBackend::~StoreEngineBackend() {
+    for (auto& w : workers_)
+        w->thread.request_stop();
+    workers_.clear();  // joins; the engine is still alive
+}
+
+Result<FetchId> StoreEngineBackend::start_worker(const FetchRequest& request,
+                                                 const std::vector<PeerEndpoint>& peers) {
+    auto classified = fetch::classify_source(request.source);
+    if (!classified) return classified.error();
+    fetch::FetchOptions options;
+    options.peers = peers;
+    options.cwd = request.dir;
+    options.trackers = request.trackers;
+    options.use_store = !request.no_store;
+    options.https_fallback = !request.no_https_fallback;
+    if (request.swarm_timeout) options.swarm_timeout = *request.swarm_timeout;
+    auto w = std::make_unique<Worker>();
+    const FetchId fid = next_fetch_++;
+    w->id = fid;
+    Worker* raw = w.get();
+    engine::Engine* eng = engine_.get();
+    raw->thread =
+        std::jthread([this, raw, eng, src = std::move(*classified), options](std::stop_token stop) {
+            auto finish = [raw](FetchProgress p) {
+                std::lock_guard lock(raw->mu);
+                raw->progress = std::move(p);
+                raw->finished = true;
+            };
+            auto st = store::Store::open(store_path_, clock_, log_);
+            if (!st) {
+                FetchProgress p;
+                p.state = FetchProgress::State::failed;
+                p.error = "store " + store_path_ + ": " + st.error().message;
+                finish(std::move(p));
+                return;
+            }
+            fetch::Fetcher fetcher(
+                *st, [eng]() -> Result<engine::Engine*> { return eng; }, options, log_, clock_);
+            auto outcome = fetcher.fetch(
+                src,
+                [raw](const fetch::FetchProgress& fp) {
+                    std::lock_guard lock(raw->mu);
+                    FetchProgress& p = raw->progress;
+                    p.done_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.done));
+                    p.total_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.total));
+                    p.download_rate = fp.rate;
+                    p.peers = fp.peers;
+                    p.from_peers =
+                        static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.from_peers));
+                    p.from_web_seeds =
+                        static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.from_web_seeds));
+                },
+                stop);
+            FetchProgress p;
+            if (outcome) {
+                p.state = FetchProgress::State::done;
+                p.image = outcome->record.id;
+                p.done_bytes = p.total_bytes = outcome->record.size;
+                p.from_peers =
+                    static_cast<std::uint64_t>(std::max<std::int64_t>(0, outcome->from_peers));
+                p.from_web_seeds =
+                    static_cast<std::uint64_t>(std::max<std::int64_t>(0, outcome->from_web_seeds));
+                log_.info("fetched ", outcome->record.id.display(), " via ",
+                          fetch::fetch_via_name(outcome->via));
+            } else {
+                p.state = FetchProgress::State::failed;
+                p.error = outcome.error().message;
+                log_.error("fetch ", src.text, ": ", outcome.error().message);
+            }
+            finish(std::move(p));
+        });
+    fetches_[fid] = {};
+    workers_.push_back(std::move(w));
+    return fid;
+}
+
+void StoreEngineBackend::poll_workers() {
+    for (auto it = workers_.begin(); it != workers_.end();) {
+        Worker& w = **it;
+        bool finished = false;
+        {
+            std::lock_guard lock(w.mu);
+            fetches_[w.id] = w.progress;
+            finished = w.finished;
+        }
+        if (finished) {
+            w.thread.join();  // it has left fetch(): returns at once
+            it = workers_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
 
 void StoreEngineBackend::adopt_resumed(const std::vector<engine::TorrentId>& torrents) {
     for (const engine::TorrentId tid : torrents) {
@@ -221,17 +332,32 @@ Result<nlohmann::json> StoreEngineBackend::gc() {
     return nlohmann::json{{"removed", ids}};
 }
 
-Result<FetchId> StoreEngineBackend::start_fetch(const std::string& source, const std::string& dir,
-                                                const std::vector<std::string>& peers) {
+Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
+    const std::string& source = request.source;
+    const std::string& dir = request.dir;
+    const std::vector<std::string>& peers = request.peers;
     const auto fail = [&](Errc code, const std::string& why) {
         return make_error(code, "fetch " + source + ": " + why);
     };
-    if (!source.ends_with(".torrent") || source.starts_with("http://") ||
-        source.starts_with("https://")) {
-        return fail(Errc::unsupported,
-                    "the daemon fetches local .torrent files; names, URLs and magnet links are "
-                    "fetched by `aciswarm fetch` in-process");
+    std::vector<PeerEndpoint> endpoints;
+    for (const std::string& p : peers) {
+        auto ep = PeerEndpoint::parse(p);
+        if (!ep) return fail(Errc::invalid_argument, ep.error().message);
+        endpoints.push_back(*ep);
     }
+    auto classified = fetch::classify_source(source);
+    if (!classified) return fail(Errc::invalid_argument, classified.error().message);
+    const bool fetch_options = !request.trackers.empty() || request.no_store ||
+                               request.no_https_fallback || request.swarm_timeout.has_value();
+    if (classified->kind != fetch::SourceKind::torrent_file || fetch_options) {
+        // Names, URLs, magnets, .aci files, and any source with fetch options:
+        // the fetch library on a worker thread.
+        auto fid = start_worker(request, endpoints);
+        if (!fid) return fail(fid.error().code, fid.error().message);
+        log_.info("fetch ", source, ": started (", fetch::source_kind_name(classified->kind), ")");
+        return fid;
+    }
+    // A local .torrent: downloaded here, resumable across restarts (see header).
     fs::path path = source;
     if (path.is_relative()) {
         if (dir.empty()) return fail(Errc::invalid_argument, "relative path without 'dir'");
@@ -245,12 +371,6 @@ Result<FetchId> StoreEngineBackend::start_fetch(const std::string& source, const
         return fail(Errc::invalid_argument, s.error().message);
     if (meta->num_files != 1)
         return fail(Errc::unsupported, "an image torrent has exactly one file");
-    std::vector<PeerEndpoint> endpoints;
-    for (const std::string& p : peers) {
-        auto ep = PeerEndpoint::parse(p);
-        if (!ep) return fail(Errc::invalid_argument, ep.error().message);
-        endpoints.push_back(*ep);
-    }
     const FetchId fid = next_fetch_++;
     const InfoHash best = meta->info_hashes.best();
     if (auto rec = store_.find_by_info_hash(best)) {
@@ -330,6 +450,7 @@ void StoreEngineBackend::finish_download(Download& d, const engine::TorrentStatu
 }
 
 void StoreEngineBackend::poll() {
+    poll_workers();
     for (auto it = downloads_.begin(); it != downloads_.end();) {
         Download& d = *it;
         auto st = engine_->status(d.torrent);

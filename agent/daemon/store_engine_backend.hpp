@@ -6,20 +6,29 @@
 // symlink) named like the torrent's file. Seeds start in seed mode: the store
 // already verified the blob, and libtorrent checks each piece when first sent.
 //
-// Fetching: a .torrent file (path) is downloaded into CACHE/downloads/<info hash>/
-// with its bytes saved beside it (<info hash>.torrent), so after a restart
-// the engine's resume data continues the download and the backend still knows
-// what to import. When every piece is verified, poll() imports the file into
-// the store (which checks the image ID and manifest) and drops the download;
-// the store never sees a partial image.
+// Fetching a name, an https .torrent or .aci URL, a magnet link, a local .aci,
+// or anything with Fetcher options (trackers, no_store, no_https_fallback,
+// swarm_timeout): agent/fetch's Fetcher runs on a worker thread (one per fetch) with the
+// daemon's Engine and its own Store handle on the same store; poll() copies its
+// progress for the API. The loop thread never waits for it; ~StoreEngineBackend
+// asks each worker to stop and joins it before the engine goes away.
+//
+// Fetching a .torrent file (path) without such options: downloaded into CACHE/downloads/<info
+// hash>/ with its bytes saved beside it (<info hash>.torrent), so after a restart the engine's
+// resume data continues the download and the backend still knows what to import. When every piece
+// is verified, poll() imports the file into the store (which checks the image ID and manifest) and
+// drops the download; the store never sees a partial image.
 //
 // Resume data: the engine keeps it in CACHE/resume/; save_resume_data() flushes it.
-// Thread: owned by the daemon's loop thread (the Engine has its own threads).
+// Thread: owned by the daemon's loop thread (the Engine has its own threads;
+// Fetcher workers touch only their Worker, under its mutex, and the Engine).
 #pragma once
 
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "agent/daemon/backend.hpp"
 #include "agent/daemon/config.hpp"
@@ -27,6 +36,7 @@
 #include "agent/store/store.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
+#include "common/peer_endpoint.hpp"
 
 namespace aciswarm::agent {
 
@@ -44,8 +54,7 @@ class StoreEngineBackend final : public DaemonBackend {
     std::optional<SwarmStats> swarm_stats(const ImageId& id) override;
     Status remove_image(const ImageId& id) override;
     Result<nlohmann::json> gc() override;
-    Result<FetchId> start_fetch(const std::string& source, const std::string& dir,
-                                const std::vector<std::string>& peers) override;
+    Result<FetchId> start_fetch(const FetchRequest& request) override;
     FetchProgress fetch_progress(FetchId id) override;
     void save_resume_data() override;
     void poll() override;
@@ -61,8 +70,14 @@ class StoreEngineBackend final : public DaemonBackend {
         std::optional<FetchId> fetch;  // nullopt: resumed after a restart
     };
 
+    struct Worker;  // a Fetcher on its own thread
+
     StoreEngineBackend(store::Store store, std::unique_ptr<engine::Engine> engine,
-                       std::filesystem::path cache_dir, Logger& log);
+                       std::filesystem::path cache_dir, std::string store_path, const Clock& clock,
+                       Logger& log);
+    Result<FetchId> start_worker(const FetchRequest& request,
+                                 const std::vector<PeerEndpoint>& peers);
+    void poll_workers();
     void adopt_resumed(const std::vector<engine::TorrentId>& torrents);
     void finish_download(Download& d, const engine::TorrentStatus& st);
 
@@ -74,6 +89,10 @@ class StoreEngineBackend final : public DaemonBackend {
     std::vector<Download> downloads_;
     std::map<FetchId, FetchProgress> fetches_;
     FetchId next_fetch_ = 1;
+    std::string store_path_;
+    const Clock& clock_;
+    // Declared after engine_: destroyed (stopped and joined) before it.
+    std::vector<std::unique_ptr<Worker>> workers_;
 };
 
 }  // namespace aciswarm::agent

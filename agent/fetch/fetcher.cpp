@@ -471,6 +471,14 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         job.outcome.warnings.push_back(w);
     }
     const fs::path file = dir->path() / last.name;
+    if (job.torrent_bytes.empty()) {
+        // A magnet: keep the metadata the swarm sent, so the image can be seeded later.
+        if (auto t = eng.torrent_file(*tid)) {
+            job.torrent_bytes = std::move(*t);
+        } else {
+            log_.warn(what, ": no .torrent kept (", t.error().message, "); it cannot be seeded");
+        }
+    }
     drop(false);
     FetchProgress verifying;
     verifying.phase = FetchPhase::verifying;

@@ -2,9 +2,11 @@
 // a second daemon (own store, own port, no web seed) fetches from it; the
 // fetched image goes on seeding after the client leaves; per-image policy via
 // `aciswarm image seed`; a restart resumes seeding; kill -9 mid-download
-// leaves no partial image and the restarted daemon resumes the download.
+// leaves no partial image and the restarted daemon resumes the download;
+// `aciswarm fetch` (local .torrent, magnet) through a daemon that seeds on.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "agent/engine/torrent_file.hpp"
 #include "agent/store/store.hpp"
@@ -243,6 +245,169 @@ TEST_F(Swarm, KillDashNineMidDownloadLeavesNoPartialImageAndTheRestartResumes) {
     const auto uploaded = (*on_a)["uploaded"].get<std::uint64_t>();
     EXPECT_GT(uploaded, 0U);
     EXPECT_LE(uploaded, img.size - kept + 8 * 64 * 1024) << a_status.dump();
+}
+
+// `aciswarm fetch` while daemon b's socket answers (no --store: the daemon's): b fetches (from
+// daemon a, the only seeder) and the CLI prints the image ID; after the CLI has exited and a is
+// gone, a third agent fetches the image from b.
+void cli_fetch_through_daemon_keeps_seeding(const TempDir& tmp, const DaemonDirs& a,
+                                            const DaemonDirs& b, const DaemonDirs& c,
+                                            const Published& img, const std::string& source,
+                                            const std::string& daemon_path_log,
+                                            const std::vector<std::string>& options = {}) {
+    Process da = start_daemon(a, {"--seed-policy=forever"});
+    const int port_a = wait_daemon_ready(da);
+    ASSERT_GT(port_a, 0) << da.stderr_text();
+    ASSERT_TRUE(saw_stderr(da, "seeding sha512-", 10s)) << da.stderr_text();
+    Process db = start_daemon(b);
+    const int port_b = wait_daemon_ready(db);
+    ASSERT_GT(port_b, 0) << db.stderr_text();
+
+    SpawnOptions in_tmp;
+    in_tmp.cwd = tmp.path().string();
+    std::vector<std::string> argv{bin("aciswarm"),
+                                  "fetch",
+                                  "--no-progress",
+                                  "--seed-policy=forever",
+                                  "--daemon-socket=" + b.socket().string(),
+                                  "--peer=127.0.0.1:" + std::to_string(port_a)};
+    argv.insert(argv.end(), options.begin(), options.end());
+    argv.push_back(source);
+    const RunResult cli = run(argv, in_tmp, 60s);
+    ASSERT_EQ(cli.status.code, 0) << cli.err << db.stderr_text();
+    EXPECT_EQ(cli.out, img.image_id.substr(0, 39) + "\n");
+    EXPECT_NE(cli.err.find("through the daemon"), std::string::npos) << cli.err;
+    EXPECT_EQ(stored_count(b.store()), 1U);
+    EXPECT_TRUE(saw_stderr(db, daemon_path_log, 1s)) << db.stderr_text();
+
+    // The CLI is gone; so is a. b seeds under the policy the CLI asked for.
+    da.signal(SIGTERM);
+    ASSERT_TRUE(da.wait(10s));
+    ASSERT_TRUE(saw_stderr(db, "seeding " + img.image_id.substr(0, 39), 10s)) << db.stderr_text();
+    Process dc = start_daemon(c);
+    ASSERT_GT(wait_daemon_ready(dc), 0) << dc.stderr_text();
+    const auto again = api_call(c,
+                                {{"op", "fetch"},
+                                 {"source", img.torrent.string()},
+                                 {"peers", {"127.0.0.1:" + std::to_string(port_b)}}},
+                                nullptr, 60s);
+    ASSERT_TRUE(again.value("ok", false)) << again.dump() << dc.stderr_text();
+    EXPECT_EQ(again["image"], img.image_id);
+    const auto b_status = api_call(b, {{"op", "status"}});
+    const auto* on_b = find_image(b_status, img.image_id);
+    ASSERT_NE(on_b, nullptr) << b_status.dump();
+    EXPECT_GT((*on_b)["uploaded"].get<std::uint64_t>(), 0U) << b_status.dump();
+    EXPECT_EQ((*on_b)["policy"], "forever") << b_status.dump();
+}
+
+TEST_F(Swarm, CliFetchOfALocalTorrentThroughTheDaemonSeedsAfterTheCliExits) {
+    fs::create_directories(a.root);
+    const Published img = publish(tmp.path(), a.store(), 2 * 1024 * 1024);
+    // Relative to the CLI's working directory: the daemon resolves it with "dir".
+    cli_fetch_through_daemon_keeps_seeding(tmp, a, b, c, img, "./app-1.0.aci.torrent",
+                                           "fetched sha512-.* into the store");
+}
+
+// Fetch options the API carries go along (the CLI still uses the daemon).
+TEST_F(Swarm, CliFetchOfAMagnetRunsTheFetcherInTheDaemonAndSeedsAfterTheCliExits) {
+    fs::create_directories(a.root);
+    const Published img = publish(tmp.path(), a.store(), 2 * 1024 * 1024);
+    auto magnet = engine::make_magnet(read_file(img.torrent));
+    ASSERT_TRUE(magnet) << magnet.error().message;
+    cli_fetch_through_daemon_keeps_seeding(
+        tmp, a, b, c, img, *magnet, "fetched sha512-.* via swarm",
+        {"--swarm-timeout=20s", "--no-https-fallback", "--no-store"});
+}
+
+TEST_F(Swarm, CliFetchWithItsOwnStoreRunsInProcessWhileTheDaemonAnswers) {
+    fs::create_directories(a.root);
+    const Published img = publish(tmp.path(), a.store(), 1024 * 1024);
+    Process db = start_daemon(b);
+    ASSERT_GT(wait_daemon_ready(db), 0) << db.stderr_text();
+    // --store (an in-process-only option): the CLI's own store, though b answers.
+    const RunResult own = run({bin("aciswarm"), "fetch", "--no-progress", "--lsd=false",
+                               "--listen=127.0.0.1:0", "--store=" + (tmp / "own").string(),
+                               "--daemon-socket=" + b.socket().string(), img.aci.string()});
+    ASSERT_EQ(own.status.code, 0) << own.err;
+    EXPECT_EQ(own.out, img.image_id.substr(0, 39) + "\n");
+    EXPECT_EQ(own.err.find("through the daemon"), std::string::npos) << own.err;
+    EXPECT_EQ(stored_count(tmp / "own"), 1U);
+    EXPECT_EQ(stored_count(b.store()), 0U);
+}
+
+// A magnet nobody seeds keeps a Fetcher worker busy (waiting for metadata):
+// meanwhile the daemon streams progress to that client and answers another
+// one; SIGTERM cancels the worker and the daemon exits cleanly, nothing stored.
+TEST_F(Swarm, AFetcherWorkerLeavesTheApiResponsiveAndStopsWithTheDaemon) {
+    const Published img = publish(tmp.path(), tmp / "unused-store", 256 * 1024);
+    auto magnet = engine::make_magnet(read_file(img.torrent));
+    ASSERT_TRUE(magnet) << magnet.error().message;
+    Process db = start_daemon(b);
+    ASSERT_GT(wait_daemon_ready(db), 0) << db.stderr_text();
+
+    auto fetching = agent::ApiClient::connect(b.socket().string());
+    ASSERT_TRUE(fetching) << fetching.error().message;
+    ASSERT_TRUE(
+        fetching->send_raw(nlohmann::json{{"op", "fetch"}, {"source", *magnet}}.dump() + "\n"));
+    const auto event = fetching->read_reply(10s);
+    ASSERT_TRUE(event) << event.error().message << db.stderr_text();
+    EXPECT_EQ((*event)["event"], "progress") << event->dump();
+    ASSERT_TRUE(saw_stderr(db, "started \\(magnet link\\)", 5s)) << db.stderr_text();
+
+    const auto status = api_call(b, {{"op", "status"}}, nullptr, 5s);
+    ASSERT_TRUE(status.value("ok", false)) << status.dump();
+    EXPECT_EQ(status["daemon"]["images"], 0) << status.dump();
+    const auto second = fetching->read_reply(10s);  // the fetch still runs and reports
+    ASSERT_TRUE(second) << second.error().message;
+    EXPECT_EQ((*second)["event"], "progress") << second->dump();
+
+    db.signal(SIGTERM);
+    const auto exited = db.wait(10s);
+    ASSERT_TRUE(exited) << db.stderr_text();
+    EXPECT_TRUE(exited->exited() && exited->code == 0) << db.stderr_text();
+    EXPECT_EQ(stored_count(b.store()), 0U);
+}
+
+// As uid 65534 (so the default store is under XDG_DATA_HOME, not /var/lib):
+// a daemon socket it may not use, --no-daemon, and no socket at all each give
+// an in-process fetch into that store; the daemon's store stays empty.
+TEST_F(Swarm, CliFetchRunsInProcessWhenTheDaemonIsUnusableOrNoDaemonIsGiven) {
+    fs::permissions(tmp.path(), fs::perms::owner_all | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read |
+                                    fs::perms::others_exec);
+    const Published img = publish(tmp.path(), tmp / "unused-store", 64 * 1024);
+    const fs::path home = tmp / "nobody";
+    fs::create_directories(home);
+    ASSERT_EQ(::chown(home.c_str(), 65534, 65534), 0);
+    Process db = start_daemon(b);
+    ASSERT_GT(wait_daemon_ready(db), 0) << db.stderr_text();
+    const auto as_nobody = [&](const std::string& option) {
+        SpawnOptions o;
+        o.env["XDG_DATA_HOME"] = home.string();
+        o.env["HOME"] = home.string();
+        return run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin("aciswarm"),
+                    "fetch", "--no-progress", option, img.aci.string()},
+                   o, 30s);
+    };
+    const std::string id = img.image_id.substr(0, 39) + "\n";
+    // b's socket is root's only: one warning, then in-process.
+    const RunResult refused = as_nobody("--daemon-socket=" + b.socket().string());
+    ASSERT_EQ(refused.status.code, 0) << refused.err;
+    EXPECT_EQ(refused.out, id);
+    EXPECT_NE(refused.err.find("; fetching in-process"), std::string::npos) << refused.err;
+    // --no-daemon: the socket is not even tried.
+    const RunResult own = as_nobody("--no-daemon");
+    ASSERT_EQ(own.status.code, 0) << own.err;
+    EXPECT_EQ(own.out, id);
+    EXPECT_EQ(own.err.find("daemon"), std::string::npos) << own.err;
+    // Nothing listens at the path: in-process without a warning.
+    const RunResult none = as_nobody("--daemon-socket=" + (home / "none.sock").string());
+    ASSERT_EQ(none.status.code, 0) << none.err;
+    EXPECT_EQ(none.out, id);
+    EXPECT_EQ(none.err.find("daemon"), std::string::npos) << none.err;
+
+    EXPECT_EQ(stored_count(home / "aciswarm"), 1U);
+    EXPECT_EQ(stored_count(b.store()), 0U);
 }
 
 }  // namespace

@@ -20,6 +20,26 @@ TEST(ApiRequest, ParsesEachOp) {
     EXPECT_EQ(r->peers, std::vector<std::string>{"127.0.0.1:6881"});
     EXPECT_FALSE(parse_api_request(R"({"op":"fetch","source":"x","peers":"127.0.0.1:1"})"));
     EXPECT_FALSE(parse_api_request(R"({"op":"fetch","source":"x","peers":[1]})"));
+    EXPECT_TRUE(r->trackers.empty());
+    EXPECT_FALSE(r->no_store);
+    EXPECT_FALSE(r->no_https_fallback);
+    EXPECT_EQ(r->swarm_timeout, "");
+    r = parse_api_request(
+        R"({"op":"fetch","source":"x","trackers":["http://127.0.0.1:1/announce"],"no_store":true,)"
+        R"("no_https_fallback":true,"swarm_timeout":"20s"})");
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->trackers, std::vector<std::string>{"http://127.0.0.1:1/announce"});
+    EXPECT_TRUE(r->no_store);
+    EXPECT_TRUE(r->no_https_fallback);
+    EXPECT_EQ(r->swarm_timeout, "20s");
+    for (const char* bad : {R"({"op":"fetch","source":"x","no_store":"yes"})",
+                            R"({"op":"fetch","source":"x","trackers":"http://a/"})",
+                            R"({"op":"fetch","source":"x","swarm_timeout":"soon"})",
+                            R"({"op":"fetch","source":"x","swarm_timeout":"0s"})"}) {
+        auto e = parse_api_request(bad);
+        ASSERT_FALSE(e) << bad;
+        EXPECT_NE(e.error().message.find("fetch: '"), std::string::npos) << e.error().message;
+    }
     for (const char* ok : {R"({"op":"list"})", R"({"op":"status","id":"a"})", R"({"op":"gc"})",
                            R"({"op":"unseed","image":"abc"})", R"({"op":"rm","image":"abc"})"}) {
         EXPECT_TRUE(parse_api_request(ok)) << ok;

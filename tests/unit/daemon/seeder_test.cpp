@@ -38,8 +38,7 @@ class ScriptedBackend final : public DaemonBackend {
     }
     Status remove_image(const ImageId&) override { return {}; }
     Result<nlohmann::json> gc() override { return nlohmann::json::object(); }
-    Result<FetchId> start_fetch(const std::string&, const std::string&,
-                                const std::vector<std::string>&) override {
+    Result<FetchId> start_fetch(const FetchRequest&) override {
         return make_error(Errc::unsupported, "no fetch here");
     }
     FetchProgress fetch_progress(FetchId) override { return {}; }
