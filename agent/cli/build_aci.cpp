@@ -16,41 +16,13 @@
 #include <ostream>
 
 #include "agent/cli/cli.hpp"
+#include "agent/store/aci.hpp"
 #include "common/options.hpp"
 
 namespace aciswarm::agent {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool is_ac_name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
-
-// AC Identifier (appc spec): [a-z0-9]+([-._~/][a-z0-9]+)*
-bool valid_ac_identifier(std::string_view s) {
-    if (s.empty()) return false;
-    bool need_alnum = true;
-    for (char c : s) {
-        const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (alnum) {
-            need_alnum = false;
-        } else if (c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
-            if (need_alnum) return false;
-            need_alnum = true;
-        } else {
-            return false;
-        }
-    }
-    return !need_alnum;
-}
-
-// AC Name: [a-z0-9]+(-[a-z0-9]+)*
-bool valid_ac_name(std::string_view s) {
-    if (s.empty() || s.front() == '-' || s.back() == '-') return false;
-    return std::all_of(s.begin(), s.end(), is_ac_name_char) &&
-           s.find("--") == std::string_view::npos;
-}
 
 struct ArchiveCloser {
     void operator()(archive* a) const { archive_write_free(a); }
@@ -146,7 +118,7 @@ int cmd_build_aci(std::span<const std::string> args, CliContext& ctx) {
     const fs::path rootfs = opts->positional()[0];
     const std::string name = *opts->get("name");
     const fs::path out = *opts->get("out");
-    if (!valid_ac_identifier(name)) {
+    if (!store::is_ac_identifier(name)) {
         ctx.err << "aciswarm build-aci: --name '" << name << "' is not an AC Identifier\n";
         return exit_usage;
     }
@@ -155,7 +127,7 @@ int cmd_build_aci(std::span<const std::string> args, CliContext& ctx) {
     for (const auto& kv : opts->get_all("label")) {
         const auto eq = kv.find('=');
         const std::string key = kv.substr(0, eq);
-        if (eq == std::string::npos || !valid_ac_name(key) || key == "version") {
+        if (eq == std::string::npos || !store::is_ac_name(key) || key == "version") {
             ctx.err << "aciswarm build-aci: --label '" << kv
                     << "': want NAME=VALUE with NAME an AC Name other than version\n";
             return exit_usage;
