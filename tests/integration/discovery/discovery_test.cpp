@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/nginx.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -85,32 +86,10 @@ class World {
     }
 
   private:
+    // The CA and example.test's certificate, as ca.pem / server.pem / server.key in dir_.
     std::string make_certs() {
-        write_file(dir_ / "ca.cnf",
-                   "[req]\ndistinguished_name = dn\nprompt = no\nx509_extensions = v3_ca\n"
-                   "[dn]\nCN = aciswarm discovery test CA\n"
-                   "[v3_ca]\nbasicConstraints = critical,CA:TRUE\n"
-                   "keyUsage = critical,keyCertSign,cRLSign\nsubjectKeyIdentifier = hash\n");
-        write_file(dir_ / "server.ext",
-                   "basicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature\n"
-                   "extendedKeyUsage = serverAuth\nsubjectAltName = DNS:example.test\n");
-        const std::string d = dir_.path().string() + "/";
-        const std::vector<std::vector<std::string>> steps{
-            {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-keyout", d + "ca.key", "-out", d + "ca.pem", "-days", "2", "-config",
-             d + "ca.cnf"},
-            {"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-keyout", d + "server.key", "-out", d + "server.csr", "-subj",
-             "/CN=example.test"},
-            {"openssl", "x509", "-req", "-in", d + "server.csr", "-CA", d + "ca.pem", "-CAkey",
-             d + "ca.key", "-CAcreateserial", "-days", "2", "-out", d + "server.pem", "-extfile",
-             d + "server.ext"},
-        };
-        for (const auto& step : steps) {
-            auto r = run(step);
-            if (r.status.code != 0) return "openssl " + step[1] + ": " + r.err;
-        }
-        return "";
+        TestCa ca;
+        return make_test_ca(dir_.path(), {"DNS:example.test"}, ca);
     }
 
     void write_site() {
