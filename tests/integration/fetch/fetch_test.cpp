@@ -305,7 +305,7 @@ TEST_F(FetchCli, CorruptWebSeedAndGoodPeer) {
     const auto& img = world_->image("corrupt");
     Process fetch = world_->spawn_fetch(
         world_->new_store(),
-        {img.torrent_path.string(), "--no-https-fallback", "--swarm-timeout=60s"});
+        {img.torrent_path.string(), "--no-https-fallback", "--swarm-timeout=60s", "-v"});
     const int fetch_port = fetch.wait_for_listening("bittorrent", 15s);
     ASSERT_GT(fetch_port, 0) << fetch.stderr_text();
     // Only the corrupt web seed is known so far: wait until a piece from it failed.
@@ -316,7 +316,7 @@ TEST_F(FetchCli, CorruptWebSeedAndGoodPeer) {
         world_->seeder("corrupt", {"--connect", "127.0.0.1:" + std::to_string(fetch_port)});
     ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^connected"), 15s)) << seeder.stderr_text();
     auto status = fetch.wait(45s);
-    ASSERT_TRUE(status) << fetch.stderr_text();
+    ASSERT_TRUE(status) << fetch.stderr_text() << "\nseeder:\n" << seeder.stderr_text();
     EXPECT_EQ(status->code, 0) << fetch.stderr_text();
     EXPECT_EQ(fetch.stdout_text(), img.id + "\n");
     std::smatch m;

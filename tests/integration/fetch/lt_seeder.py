@@ -4,6 +4,8 @@
 # Checks the data, then seeds. Prints "listening bittorrent 127.0.0.1:PORT" once bound,
 # "seeding" once seeding, "connected ADDR:PORT" when asked to connect. Exits on
 # SIGTERM, or after --max-seconds (default 120).
+# With --connect it asks again every 2 s while it has no peer: one connection attempt
+# can be lost (a uTP SYN dropped on a loaded machine) and a test must not hang on it.
 import sys
 import time
 
@@ -29,6 +31,9 @@ def main():
         "enable_upnp": False,
         "enable_natpmp": False,
         "allow_multiple_connections_per_ip": True,
+        # TCP only: over loopback uTP adds nothing but a second, lossier path.
+        "enable_outgoing_utp": False,
+        "enable_incoming_utp": False,
         # Only what this script reads: per-block alerts would cost the seeder CPU.
         "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification,
     })
@@ -38,6 +43,7 @@ def main():
     handle = ses.add_torrent(params)
     deadline = time.monotonic() + max_seconds
     listening = seeding = False
+    last_connect = None
     while time.monotonic() < deadline:
         ses.wait_for_alert(500)
         for a in ses.pop_alerts():
@@ -49,9 +55,15 @@ def main():
         if not seeding and st.is_seeding:
             seeding = True
             print("seeding", file=sys.stderr, flush=True)
-            if connect:
+        if seeding and connect and st.num_peers == 0:
+            now = time.monotonic()
+            if last_connect is None or now - last_connect >= 2:
                 handle.connect_peer(connect)
-                print(f"connected {connect[0]}:{connect[1]}", file=sys.stderr, flush=True)
+                if last_connect is None:
+                    print(f"connected {connect[0]}:{connect[1]}", file=sys.stderr, flush=True)
+                else:
+                    print(f"connecting again to {connect[0]}:{connect[1]}", file=sys.stderr, flush=True)
+                last_connect = now
 
 
 if __name__ == "__main__":
