@@ -203,6 +203,40 @@ std::optional<Match> Process::wait_for_stdout(const std::regex& pattern,
     return wait_for("out", pattern, timeout);
 }
 
+std::vector<std::size_t> Process::wait_for_stderr_all(const std::vector<std::regex>& patterns,
+                                                      std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    std::vector<bool> matched(patterns.size(), false);
+    std::size_t left = patterns.size();
+    auto search = [&](const std::string& line) {
+        for (std::size_t i = 0; i < patterns.size(); ++i) {
+            if (!matched[i] && std::regex_search(line, patterns[i])) {
+                matched[i] = true;
+                --left;
+            }
+        }
+    };
+    for (;;) {
+        std::size_t nl;
+        while (left > 0 && (nl = err_.find('\n', err_scanned_)) != std::string::npos) {
+            search(err_.substr(err_scanned_, nl - err_scanned_));
+            err_scanned_ = nl + 1;
+        }
+        const auto now = Clock::now();
+        if (left == 0 || now >= deadline) break;
+        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+        if (!pump(std::min(wait, std::chrono::milliseconds(100)))) {
+            if (err_scanned_ < err_.size()) search(err_.substr(err_scanned_));
+            err_scanned_ = err_.size();
+            break;
+        }
+    }
+    std::vector<std::size_t> missing;
+    for (std::size_t i = 0; i < patterns.size(); ++i)
+        if (!matched[i]) missing.push_back(i);
+    return missing;
+}
+
 int Process::wait_for_listening(const std::string& proto, std::chrono::milliseconds timeout) {
     auto m = wait_for_stderr(std::regex("listening " + proto + " (\\S+):([0-9]+)"), timeout);
     return m ? std::stoi((*m)[2]) : 0;

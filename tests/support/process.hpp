@@ -55,6 +55,11 @@ class Process {
                                          std::chrono::milliseconds timeout = 10s);
     std::optional<Match> wait_for_stdout(const std::regex& pattern,
                                          std::chrono::milliseconds timeout = 10s);
+    // Reads stderr until every pattern has matched a line not searched yet, in any
+    // order (for events a child logs from several threads). Returns the patterns
+    // that never matched (empty: all did), by index into `patterns`.
+    std::vector<std::size_t> wait_for_stderr_all(const std::vector<std::regex>& patterns,
+                                                 std::chrono::milliseconds timeout = 10s);
     // Waits for "listening PROTO ADDR:PORT" on stderr and returns the port (0 on timeout).
     int wait_for_listening(const std::string& proto, std::chrono::milliseconds timeout = 10s);
 
