@@ -47,9 +47,11 @@ void transfer(const std::string& scheme) {
     const std::string payload = random_bytes(3 * 1024 * 1024 + 123);
     write_file(seed_dir / "image.aci", payload);
 
+    // A short interval: if the two clients' connection drops, the next announce
+    // (5 s, well inside aria2's 30 s --bt-stop-timeout) brings them together again.
     auto tracker =
         Process::spawn({bin("aciswarm-tracker"), "--http=127.0.0.1:0", "--udp=127.0.0.1:0",
-                        "--locked=false", "--interval=30", "--min-interval=5"});
+                        "--locked=false", "--interval=5", "--min-interval=1"});
     const int port = tracker.wait_for_listening(scheme);
     ASSERT_GT(port, 0) << tracker.stderr_text();
     const std::string announce = scheme + "://127.0.0.1:" + std::to_string(port) + "/announce";
@@ -73,7 +75,8 @@ void transfer(const std::string& scheme) {
          "--bt-stop-timeout=30", "--summary-interval=0", "--console-log-level=warn",
          "--check-certificate=false", "--file-allocation=none", (dir / "image.torrent").string()},
         {}, 90s);
-    EXPECT_EQ(aria.status.code, 0) << aria.out << aria.err << tracker.stderr_text();
+    EXPECT_EQ(aria.status.code, 0) << aria.out << aria.err << tracker.stderr_text() << "\nseeder:\n"
+                                   << seeder.stdout_text();
     ASSERT_TRUE(std::filesystem::exists(get_dir / "image.aci")) << aria.out;
     EXPECT_TRUE(read_file(get_dir / "image.aci") == payload) << "downloaded bytes differ";
     seeder.signal(SIGTERM);

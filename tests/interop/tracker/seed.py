@@ -17,6 +17,9 @@ ses = lt.session({
     "enable_natpmp": False,
     "alert_mask": lt.alert.category_t.all_categories,
     "announce_to_all_trackers": True,
+    # aria2 on the same address may connect in while we connect out to it (after a
+    # re-announce): keep both rather than let each side drop a different one.
+    "allow_multiple_connections_per_ip": True,
 })
 params = lt.add_torrent_params()
 params.ti = lt.torrent_info(torrent)
@@ -32,5 +35,8 @@ while time.monotonic() < deadline:
             print(f"tracker reply {a.num_peers} peers", flush=True)
         elif isinstance(a, (lt.tracker_error_alert, lt.tracker_warning_alert)):
             print(f"tracker problem: {a.message()}", flush=True)
+        elif isinstance(a, (lt.peer_disconnected_alert, lt.peer_error_alert)):
+            # A test that fails shows why a peer went away.
+            print(f"peer gone: {a.message()}", flush=True)
         elif isinstance(a, lt.listen_succeeded_alert):
             print(f"listening {a.address}:{a.port}", flush=True)
