@@ -17,6 +17,7 @@
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 #include <libtorrent/write_resume_data.hpp>
+#include <set>
 
 #include <algorithm>
 #include <atomic>
@@ -29,6 +30,8 @@
 #include <thread>
 
 #include "agent/engine/lt_convert.hpp"
+#include "agent/engine/stuck_pieces.hpp"
+#include "common/duration.hpp"
 
 namespace aciswarm::engine {
 
@@ -265,6 +268,7 @@ struct Engine::Impl {
         bool flush_requested = false;
         int hash_failures = 0;
         std::string error;
+        std::shared_ptr<StuckPieceDetector> stuck;  // used by the alert thread only
     };
 
     EngineConfig config;
@@ -284,6 +288,7 @@ struct Engine::Impl {
     bool stopping = false;
     std::thread alert_thread;
     Clock::SteadyTime last_resume_save;
+    Clock::SteadyTime last_stuck_check;
 
     Impl(EngineConfig c, Logger& l, const Clock& k) : config(std::move(c)), log(l), clock(k) {}
 
@@ -319,6 +324,7 @@ struct Engine::Impl {
             for (lt::alert* a : alerts)
                 handle_alert(a, events);
             maybe_save_resume();
+            maybe_unstick();
             {
                 std::lock_guard lock(mu);
                 ++generation;
@@ -333,6 +339,45 @@ struct Engine::Impl {
                 for (const auto& ev : events)
                     cb(ev);
             }
+        }
+    }
+
+    // Alert thread: rechecks downloads stuck on pieces libtorrent received but
+    // never verified (see stuck_pieces.hpp).
+    void maybe_unstick() {
+        if (config.stuck_piece_timeout.count() <= 0) return;
+        const auto now = clock.now();
+        if (now - last_stuck_check < std::chrono::seconds(1)) return;
+        last_stuck_check = now;
+        std::vector<std::pair<lt::torrent_handle, std::shared_ptr<StuckPieceDetector>>> work;
+        {
+            std::lock_guard lock(mu);
+            for (auto& [_, e] : entries) {
+                if (e.finished || e.flush_requested || !e.error.empty()) continue;
+                if (!e.stuck)
+                    e.stuck = std::make_shared<StuckPieceDetector>(config.stuck_piece_timeout);
+                work.emplace_back(e.handle, e.stuck);
+            }
+        }
+        // libtorrent calls outside mu: they wait for its network thread.
+        for (auto& [handle, detector] : work) {
+            if (!handle.is_valid()) continue;
+            const lt::torrent_status st = handle.status({});
+            if (st.state != lt::torrent_status::downloading) continue;
+            std::set<int> unverified;
+            for (const lt::partial_piece_info& pp : handle.get_download_queue()) {
+                if (pp.blocks_in_piece > 0 && pp.finished == pp.blocks_in_piece) {
+                    unverified.insert(static_cast<int>(pp.piece_index));
+                }
+            }
+            if (!detector->observe(now, unverified, st.total_done)) continue;
+            std::string list;
+            for (int p : unverified)
+                list += (list.empty() ? "" : ",") + std::to_string(p);
+            log.warn(st.name, ": piece(s) ", list, " received but not verified for ",
+                     format_duration(config.stuck_piece_timeout),
+                     ": rechecking the torrent (a libtorrent stall, docs/engine.md)");
+            handle.force_recheck();
         }
     }
 

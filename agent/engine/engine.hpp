@@ -75,6 +75,9 @@ struct EngineConfig {
     // Empty: no resume data is written.
     std::filesystem::path resume_dir;
     std::chrono::seconds resume_save_interval{60};
+    // A download whose pieces stay received-but-unverified this long, with no
+    // progress, is rechecked (a libtorrent 2.0.8 stall; docs/engine.md). 0: never.
+    std::chrono::milliseconds stuck_piece_timeout{10000};
     // How long create() waits for the listeners to bind.
     std::chrono::milliseconds listen_timeout{10000};
     // Peer id prefix / user agent shown to peers and web seeds.
