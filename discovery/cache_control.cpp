@@ -3,23 +3,13 @@
 #include <cstdint>
 #include <string>
 
+#include "common/text.hpp"
+
 namespace aciswarm::discovery {
 namespace {
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
+    return aciswarm::trim(s, http_whitespace);
 }
 
 }  // namespace
@@ -33,7 +23,7 @@ std::optional<std::chrono::seconds> parse_max_age(std::string_view cache_control
         cache_control =
             comma == std::string_view::npos ? std::string_view{} : cache_control.substr(comma + 1);
         const std::size_t eq = directive.find('=');
-        const std::string key = lower(trim(directive.substr(0, eq)));
+        const std::string key = ascii_lower(trim(directive.substr(0, eq)));
         if (key == "no-cache" || key == "no-store") {
             no_cache = true;
             continue;

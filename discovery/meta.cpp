@@ -5,27 +5,17 @@
 #include <memory>
 #include <unordered_map>
 
+#include "common/text.hpp"
+
 namespace aciswarm::discovery {
 namespace {
 
 bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    return html_whitespace.find(c) != std::string_view::npos;
 }
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
+    return aciswarm::trim(s, html_whitespace);
 }
 
 void add_tag(const GumboElement& element, std::vector<MetaTag>& out) {
@@ -33,7 +23,7 @@ void add_tag(const GumboElement& element, std::vector<MetaTag>& out) {
     const GumboAttribute* name = gumbo_get_attribute(&element.attributes, "name");
     const GumboAttribute* content = gumbo_get_attribute(&element.attributes, "content");
     if (name == nullptr || content == nullptr) return;
-    std::string tag_name = lower(trim(name->value));
+    std::string tag_name = ascii_lower(trim(name->value));
     if (!tag_name.starts_with("ac-")) return;
     const std::string_view text = trim(content->value);
     std::size_t split = 0;
@@ -74,7 +64,7 @@ std::size_t nesting_exceeds(std::string_view html, std::size_t limit) {
                (is_letter(html[end]) || (html[end] >= '0' && html[end] <= '9'))) {
             ++end;
         }
-        return std::pair{lower(html.substr(from, end - from)), end};
+        return std::pair{ascii_lower(html.substr(from, end - from)), end};
     };
     for (std::size_t i = 0; i + 1 < html.size(); ++i) {
         if (html[i] != '<') continue;

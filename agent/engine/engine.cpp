@@ -211,6 +211,8 @@ static lt::settings_pack make_settings(const EngineConfig& config) {
     pack.set_int(lt::settings_pack::download_rate_limit,
                  static_cast<int>(std::min<std::int64_t>(config.download_rate_limit, INT32_MAX)));
     pack.set_int(lt::settings_pack::connections_limit, config.connections_limit);
+    pack.set_bool(lt::settings_pack::enable_outgoing_utp, config.outgoing_utp);
+    pack.set_bool(lt::settings_pack::enable_incoming_utp, config.incoming_utp);
     int policy = lt::settings_pack::pe_enabled;
     if (config.encryption == EncryptionPolicy::require) policy = lt::settings_pack::pe_forced;
     if (config.encryption == EncryptionPolicy::disable) policy = lt::settings_pack::pe_disabled;

@@ -56,6 +56,11 @@ struct EngineConfig {
     std::int64_t upload_rate_limit = 0;   // bytes/s, 0 = unlimited
     std::int64_t download_rate_limit = 0;
     int connections_limit = 200;
+    // uTP (BEP 29). Outgoing connections use TCP: on a cluster network uTP's
+    // delay-based congestion control only slows transfers down (docs/engine.md).
+    // Incoming uTP stays on, so clients that only dial uTP can still connect.
+    bool outgoing_utp = false;
+    bool incoming_utp = true;
     EncryptionPolicy encryption = EncryptionPolicy::prefer;
     // Several agents behind one address (loopback tests, NAT) are distinct peers.
     bool allow_multiple_connections_per_ip = true;

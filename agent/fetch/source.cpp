@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text.hpp"
+
 namespace aciswarm::agent::fetch {
 
 std::string_view source_kind_name(SourceKind kind) {
@@ -25,13 +27,6 @@ std::string_view source_kind_name(SourceKind kind) {
 
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 // The URL's path, without query and fragment.
 std::string_view url_path(std::string_view url, std::size_t after_scheme) {
     std::string_view rest = url.substr(after_scheme);
@@ -49,7 +44,7 @@ Result<Source> classify_source(std::string_view argument) {
         return make_error(Errc::invalid_argument, "'" + arg + "': " + why);
     };
     if (argument.empty()) return make_error(Errc::invalid_argument, "empty image argument");
-    const std::string low = lower(argument);
+    const std::string low = ascii_lower(argument);
     if (low.starts_with("magnet:")) {
         if (!low.starts_with("magnet:?")) return fail("a magnet link starts with 'magnet:?'");
         return Source{SourceKind::magnet, arg, {}};
@@ -63,7 +58,7 @@ Result<Source> classify_source(std::string_view argument) {
         const std::size_t host_start = scheme_end + 3;
         const std::size_t host_end = argument.find_first_of("/?#", host_start);
         if (host_end == host_start || host_start >= argument.size()) return fail("URL has no host");
-        const std::string path = lower(url_path(argument, host_start));
+        const std::string path = ascii_lower(url_path(argument, host_start));
         if (path.ends_with(".torrent")) return Source{SourceKind::torrent_url, arg, {}};
         if (path.empty() || path == "/") return fail("URL names no file");
         return Source{SourceKind::aci_url, arg, {}};

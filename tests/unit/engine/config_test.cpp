@@ -19,6 +19,8 @@ TEST(EngineConfig, DefaultsArePrivateClusterFriendly) {
     EXPECT_EQ(s.at("ssrf_mitigation"), "true");
     EXPECT_EQ(s.at("allow_multiple_connections_per_ip"), "true");
     EXPECT_EQ(s.at("active_seeds"), "-1");
+    EXPECT_EQ(s.at("enable_outgoing_utp"), "false");
+    EXPECT_EQ(s.at("enable_incoming_utp"), "true");
 }
 
 TEST(EngineConfig, OptionsMapToLibtorrentSettings) {
@@ -32,6 +34,8 @@ TEST(EngineConfig, OptionsMapToLibtorrentSettings) {
     c.encryption = EncryptionPolicy::require;
     c.insecure_tls = true;
     c.ssrf_mitigation = false;
+    c.outgoing_utp = true;
+    c.incoming_utp = false;
     const auto s = describe_settings(c);
     EXPECT_EQ(s.at("listen_interfaces"), "127.0.0.1:0");
     EXPECT_EQ(s.at("enable_dht"), "true");
@@ -43,6 +47,8 @@ TEST(EngineConfig, OptionsMapToLibtorrentSettings) {
     EXPECT_EQ(s.at("in_enc_policy"), "0");
     EXPECT_EQ(s.at("validate_https_trackers"), "false");
     EXPECT_EQ(s.at("ssrf_mitigation"), "false");
+    EXPECT_EQ(s.at("enable_outgoing_utp"), "true");
+    EXPECT_EQ(s.at("enable_incoming_utp"), "false");
 }
 
 TEST(EngineConfig, EncryptionPolicyNames) {
