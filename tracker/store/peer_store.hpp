@@ -97,7 +97,7 @@ class PeerList {
     using Record = PeerRecord<N>;
     using Key = std::array<std::uint8_t, N>;
     static constexpr std::size_t key_size = N;
-    static constexpr std::size_t kTail = 64;
+    static constexpr std::size_t kTail = 256;
 
     std::size_t size() const { return peers_.size(); }
     Record& operator[](std::size_t i) { return peers_[i]; }
