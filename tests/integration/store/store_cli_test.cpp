@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <random>
 
 #include "tests/support/aci_builder.hpp"
@@ -360,6 +361,10 @@ struct KillCase {
     const char* point;
     bool committed;  // the image is in the store afterwards
 };
+// gtest (and so the ctest test name) shows the case, not a byte dump of the struct.
+void PrintTo(const KillCase& c, std::ostream* os) {
+    *os << c.point << (c.committed ? " (committed)" : " (rolled back)");
+}
 
 class KillDuringImport : public StoreCli, public ::testing::WithParamInterface<KillCase> {};
 
