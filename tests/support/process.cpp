@@ -153,44 +153,46 @@ bool Process::pump(std::chrono::milliseconds timeout) {
     return out_fd_ >= 0 || err_fd_ >= 0;
 }
 
-std::optional<Match> Process::wait_for(const std::string& which, const std::regex& pattern,
-                                       std::chrono::milliseconds timeout) {
+bool Process::scan_lines(const std::string& which, std::chrono::milliseconds timeout,
+                         const std::function<bool(const std::string&)>& on_line) {
     const auto deadline = Clock::now() + timeout;
     std::string& text = which == "out" ? out_ : err_;
     std::size_t& scanned = which == "out" ? out_scanned_ : err_scanned_;
     for (;;) {
-        // Search complete lines not searched yet.
+        // Complete lines not scanned yet.
         std::size_t nl;
         while ((nl = text.find('\n', scanned)) != std::string::npos) {
             const std::string line = text.substr(scanned, nl - scanned);
             scanned = nl + 1;
-            std::smatch m;
-            if (std::regex_search(line, m, pattern)) {
-                Match groups;
-                for (const auto& g : m)
-                    groups.push_back(g.str());
-                return groups;
-            }
+            if (on_line(line)) return true;
         }
         const auto now = Clock::now();
-        if (now >= deadline) return std::nullopt;
+        if (now >= deadline) return false;
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
         if (!pump(std::min(left, std::chrono::milliseconds(100)))) {
-            // Both pipes closed: search a final unterminated line, then give up.
+            // Both pipes closed: a final unterminated line, then give up.
             if (scanned < text.size()) {
                 const std::string line = text.substr(scanned);
                 scanned = text.size();
-                std::smatch m;
-                if (std::regex_search(line, m, pattern)) {
-                    Match groups;
-                    for (const auto& g : m)
-                        groups.push_back(g.str());
-                    return groups;
-                }
+                return on_line(line);
             }
-            return std::nullopt;
+            return false;
         }
     }
+}
+
+std::optional<Match> Process::wait_for(const std::string& which, const std::regex& pattern,
+                                       std::chrono::milliseconds timeout) {
+    Match groups;
+    const bool found = scan_lines(which, timeout, [&](const std::string& line) {
+        std::smatch m;
+        if (!std::regex_search(line, m, pattern)) return false;
+        for (const auto& g : m)
+            groups.push_back(g.str());
+        return true;
+    });
+    if (!found) return std::nullopt;
+    return groups;
 }
 
 std::optional<Match> Process::wait_for_stderr(const std::regex& pattern,
@@ -205,31 +207,18 @@ std::optional<Match> Process::wait_for_stdout(const std::regex& pattern,
 
 std::vector<std::size_t> Process::wait_for_stderr_all(const std::vector<std::regex>& patterns,
                                                       std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
     std::vector<bool> matched(patterns.size(), false);
     std::size_t left = patterns.size();
-    auto search = [&](const std::string& line) {
-        for (std::size_t i = 0; i < patterns.size(); ++i) {
-            if (!matched[i] && std::regex_search(line, patterns[i])) {
-                matched[i] = true;
-                --left;
+    if (left > 0) {
+        scan_lines("err", timeout, [&](const std::string& line) {
+            for (std::size_t i = 0; i < patterns.size(); ++i) {
+                if (!matched[i] && std::regex_search(line, patterns[i])) {
+                    matched[i] = true;
+                    --left;
+                }
             }
-        }
-    };
-    for (;;) {
-        std::size_t nl;
-        while (left > 0 && (nl = err_.find('\n', err_scanned_)) != std::string::npos) {
-            search(err_.substr(err_scanned_, nl - err_scanned_));
-            err_scanned_ = nl + 1;
-        }
-        const auto now = Clock::now();
-        if (left == 0 || now >= deadline) break;
-        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-        if (!pump(std::min(wait, std::chrono::milliseconds(100)))) {
-            if (err_scanned_ < err_.size()) search(err_.substr(err_scanned_));
-            err_scanned_ = err_.size();
-            break;
-        }
+            return left == 0;
+        });
     }
     std::vector<std::size_t> missing;
     for (std::size_t i = 0; i < patterns.size(); ++i)

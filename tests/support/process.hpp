@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <regex>
@@ -76,6 +77,12 @@ class Process {
     Process() = default;
     // Reads available output for up to `timeout`; returns false when both pipes are closed.
     bool pump(std::chrono::milliseconds timeout);
+    // Feeds each line of stdout ("out") or stderr ("err") not scanned yet to on_line,
+    // reading more as it comes, until on_line returns true (→ true), the timeout
+    // passes or the child closes its pipes (→ false). Once the pipes are closed a
+    // final unterminated line is fed too.
+    bool scan_lines(const std::string& which, std::chrono::milliseconds timeout,
+                    const std::function<bool(const std::string&)>& on_line);
     std::optional<Match> wait_for(const std::string& which, const std::regex& pattern,
                                   std::chrono::milliseconds timeout);
     void close_fds();
