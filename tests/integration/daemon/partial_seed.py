@@ -2,20 +2,16 @@
 # file in SAVE_PATH against the torrent, prints "listening tcp 127.0.0.1:PORT
 # pieces HAVE/TOTAL" and serves what it has until killed.
 # usage: /usr/bin/python3 partial_seed.py TORRENT SAVE_PATH
+import os
 import sys
 
 import libtorrent as lt
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
+from lt_loopback import loopback_session  # noqa: E402
+
 ti = lt.torrent_info(sys.argv[1])
-session = lt.session({
-    "listen_interfaces": "127.0.0.1:0",
-    "enable_dht": False,
-    "enable_lsd": False,
-    "enable_upnp": False,
-    "enable_natpmp": False,
-    "allow_multiple_connections_per_ip": True,
-    "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification,
-})
+session = loopback_session()
 handle = session.add_torrent({"ti": ti, "save_path": sys.argv[2]})
 checked = False
 while not checked:

@@ -6,10 +6,14 @@
 # SIGTERM, or after --max-seconds (default 120).
 # With --connect it asks again every 2 s while it has no peer: one connection attempt
 # can be lost (a uTP SYN dropped on a loaded machine) and a test must not hang on it.
+import os
 import sys
 import time
 
 import libtorrent as lt
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
+from lt_loopback import loopback_session  # noqa: E402
 
 
 def main():
@@ -24,18 +28,10 @@ def main():
         elif rest[0] == "--max-seconds":
             max_seconds = int(rest[1])
         rest = rest[2:]
-    ses = lt.session({
-        "listen_interfaces": "127.0.0.1:0",
-        "enable_dht": False,
-        "enable_lsd": False,
-        "enable_upnp": False,
-        "enable_natpmp": False,
-        "allow_multiple_connections_per_ip": True,
+    ses = loopback_session({
         # TCP only: over loopback uTP adds nothing but a second, lossier path.
         "enable_outgoing_utp": False,
         "enable_incoming_utp": False,
-        # Only what this script reads: per-block alerts would cost the seeder CPU.
-        "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification,
     })
     params = lt.add_torrent_params()
     params.ti = lt.torrent_info(torrent)

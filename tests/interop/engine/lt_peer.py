@@ -8,23 +8,19 @@
                                                    SIGTERM
 No sleeps: waits on libtorrent alerts with a deadline.
 """
+import os
 import signal
 import sys
 import time
 
 import libtorrent as lt
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
+from lt_loopback import loopback_session  # noqa: E402
+
 
 def session():
-    return lt.session({
-        "listen_interfaces": "127.0.0.1:0",
-        "enable_dht": False,
-        "enable_lsd": False,
-        "enable_upnp": False,
-        "enable_natpmp": False,
-        "allow_multiple_connections_per_ip": True,
-        "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification,
-    })
+    return loopback_session()
 
 
 def wait_for(ses, pred, seconds):

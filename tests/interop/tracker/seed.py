@@ -3,23 +3,22 @@
 Prints "tracker reply N peers" after each successful announce, so the test can
 wait for the tracker to know the seeder (no sleeps).
 usage: /usr/bin/python3 seed.py TORRENT SAVE_PATH"""
+import os
 import sys
 import time
 
 import libtorrent as lt
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
+from lt_loopback import loopback_session  # noqa: E402
+
 torrent, save_path = sys.argv[1], sys.argv[2]
-ses = lt.session({
-    "listen_interfaces": "127.0.0.1:0",
-    "enable_dht": False,
-    "enable_lsd": False,
-    "enable_upnp": False,
-    "enable_natpmp": False,
+# loopback_session keeps duplicate connections: aria2 on the same address may
+# connect in while we connect out to it (after a re-announce), and each side
+# could otherwise drop a different one.
+ses = loopback_session({
     "alert_mask": lt.alert.category_t.all_categories,
     "announce_to_all_trackers": True,
-    # aria2 on the same address may connect in while we connect out to it (after a
-    # re-announce): keep both rather than let each side drop a different one.
-    "allow_multiple_connections_per_ip": True,
 })
 params = lt.add_torrent_params()
 params.ti = lt.torrent_info(torrent)
