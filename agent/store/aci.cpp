@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/digest.hpp"
+#include "common/text.hpp"
 
 namespace aciswarm::agent::store {
 namespace {
@@ -82,11 +83,7 @@ Error manifest_error(const std::string& why) {
 
 std::string quote_for_error(std::string_view s) {
     // Bounded, so a huge hostile value does not flood an error line.
-    std::string out = "'";
-    out.append(s.substr(0, 128));
-    if (s.size() > 128) out.append("...");
-    out.append("'");
-    return out;
+    return "'" + escape_control(s, 128) + "'";
 }
 
 struct ArchiveDeleter {
@@ -100,6 +97,9 @@ using ArchivePtr = std::unique_ptr<archive, ArchiveDeleter>;
 // feeds the image ID digest.
 struct Pass {
     const ChunkReader* source = nullptr;
+    AciLimits limits;
+    std::optional<Error> limit_error;  // a limit of AciLimits was crossed
+    bool source_eof = false;           // the ChunkReader returned 0
     Digest blob{Digest::Algorithm::sha512};
     Digest tar{Digest::Algorithm::sha512};
     std::uint64_t blob_size = 0;
@@ -177,7 +177,15 @@ la_ssize_t outer_read(archive*, void* client, const void** buffer) {
         return -1;
     }
     const std::size_t n = *got;
+    if (n == 0) p->source_eof = true;
     if (p->blob_size == 0) p->compression = sniff_compression({p->in_buf.data(), n});
+    if (p->blob_size + n > p->limits.max_blob_bytes) {
+        p->limit_error =
+            make_error(Errc::too_large, "image is over the limit of " +
+                                            std::to_string(p->limits.max_blob_bytes) +
+                                            " bytes (the maximum image size, --max-image-size)");
+        return -1;
+    }
     p->note_blob(p->in_buf.data(), n);
     *buffer = p->in_buf.data();
     return static_cast<la_ssize_t>(n);
@@ -186,6 +194,7 @@ la_ssize_t outer_read(archive*, void* client, const void** buffer) {
 // Pulls the next block of decompressed bytes; 0 at end, -1 on error.
 la_ssize_t pull_decompressed(Pass& p) {
     if (p.outer_eof) return 0;
+    if (p.limit_error) return -1;
     const la_ssize_t n = archive_read_data(p.outer, p.out_buf.data(), p.out_buf.size());
     if (n < 0) {
         if (!p.source_error) {
@@ -197,6 +206,14 @@ la_ssize_t pull_decompressed(Pass& p) {
     if (n == 0) {
         p.outer_eof = true;
         return 0;
+    }
+    if (p.tar_size + static_cast<std::uint64_t>(n) > p.limits.max_uncompressed_bytes) {
+        // A compression bomb stops here: no more CPU spent on it.
+        p.limit_error =
+            make_error(Errc::too_large, "uncompressed image is over the limit of " +
+                                            std::to_string(p.limits.max_uncompressed_bytes) +
+                                            " bytes (the maximum image size, --max-image-size)");
+        return -1;
     }
     p.tar.update(std::span<const std::uint8_t>(p.out_buf.data(), static_cast<std::size_t>(n)));
     p.tar_size += static_cast<std::uint64_t>(n);
@@ -232,11 +249,59 @@ Compression compression_of(archive* a) {
     return Compression::none;
 }
 
-bool is_manifest_path(std::string_view path) {
-    return path == "manifest" || path == "./manifest" || path == "/manifest";
+}  // namespace
+
+std::string clean_archive_path(std::string_view path) {
+    if (path.empty()) return ".";
+    const bool rooted = path.front() == '/';
+    std::vector<std::string_view> parts;
+    std::size_t i = 0;
+    while (i < path.size()) {
+        std::size_t j = path.find('/', i);
+        if (j == std::string_view::npos) j = path.size();
+        const std::string_view part = path.substr(i, j - i);
+        i = j + 1;
+        if (part.empty() || part == ".") continue;
+        if (part == "..") {
+            if (!parts.empty() && parts.back() != "..") {
+                parts.pop_back();
+            } else if (!rooted) {
+                parts.push_back(part);  // a leading ".." stays; above "/" it goes
+            }
+            continue;
+        }
+        parts.push_back(part);
+    }
+    std::string out = rooted ? "/" : "";
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+        if (k > 0) out += '/';
+        out.append(parts[k]);
+    }
+    return out.empty() ? "." : out;
 }
 
-}  // namespace
+bool is_manifest_entry(std::string_view entry_name) {
+    const std::string clean = clean_archive_path(entry_name);
+    return clean == "manifest" || clean == "/manifest";
+}
+
+Status check_aci_magic(std::span<const std::uint8_t> head) {
+    if (sniff_compression(head) != Compression::none) return {};
+    static constexpr std::string_view ustar = "ustar";
+    if (head.size() >= 257 + ustar.size() &&
+        std::equal(ustar.begin(), ustar.end(), head.begin() + 257)) {
+        return {};
+    }
+    std::string shown;
+    for (std::size_t k = 0; k < head.size() && k < 16; ++k) {
+        const char c = static_cast<char>(head[k]);
+        shown += (head[k] >= 0x20 && head[k] < 0x7f) ? c : '.';
+    }
+    return make_error(Errc::invalid_argument, head.empty()
+                                                  ? std::string("empty, not an image archive")
+                                                  : "not an image archive (starts with '" + shown +
+                                                        "'; want gzip, bzip2, xz, zstd or tar)");
+}
 
 bool is_ac_identifier(std::string_view s) {
     return matches_ac_pattern(s, "-._~/");
@@ -346,13 +411,15 @@ Status check_expectation(const ManifestInfo& manifest, const ImageExpectation& e
     return {};
 }
 
-Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what) {
-    const std::string where(what);
+Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what,
+                                const AciLimits& limits) {
+    const std::string where = escape_control(what);
     auto fail = [&](Errc code, const std::string& why) -> Error {
         return make_error(code, where + ": " + why);
     };
     Pass pass;
     pass.source = &read;
+    pass.limits = limits;
 
     ArchivePtr outer(archive_read_new());
     ArchivePtr inner(archive_read_new());
@@ -367,11 +434,16 @@ Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what) 
 
     auto outer_failure = [&](const char* stage) -> Error {
         if (pass.source_error) return with_context(where, *pass.source_error);
+        if (pass.limit_error) return with_context(where, *pass.limit_error);
         const Compression c = pass.compression;
         const char* msg = archive_error_string(outer.get());
+        // libarchive gives no text for some failures (a stream cut short):
+        // say what we know instead of the stage name.
         const std::string detail = pass.decompress_error ? *pass.decompress_error
                                    : msg != nullptr      ? msg
-                                                         : stage;
+                                   : pass.source_eof
+                                       ? "truncated (the file ends inside the compressed data)"
+                                       : std::string("unreadable (") + stage + ")";
         if (c == Compression::none) return fail(Errc::corrupt, "cannot read: " + detail);
         return fail(Errc::corrupt,
                     "corrupt " + std::string(compression_name(c)) + " data: " + detail);
@@ -402,17 +474,20 @@ Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what) 
     };
 
     if (archive_read_open(inner.get(), &pass, nullptr, inner_read, nullptr) != ARCHIVE_OK) {
-        if (pass.source_error || pass.decompress_error) return outer_failure("read");
+        if (pass.source_error || pass.decompress_error || pass.limit_error)
+            return outer_failure("read");
         return fail(Errc::invalid_argument, "not a tar archive");
     }
     std::optional<ManifestInfo> manifest;
+    std::optional<std::string> manifest_entry;  // its name as written in the tar
     bool first = true;
     for (;;) {
         archive_entry* entry = nullptr;
         const int rc = archive_read_next_header(inner.get(), &entry);
         if (rc == ARCHIVE_EOF) break;
         if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-            if (pass.source_error || pass.decompress_error) return outer_failure("read");
+            if (pass.source_error || pass.decompress_error || pass.limit_error)
+                return outer_failure("read");
             const std::string msg_copy =
                 archive_error_string(inner.get()) ? archive_error_string(inner.get()) : "";
             if (blame_compression()) return outer_failure("read");
@@ -427,11 +502,17 @@ Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what) 
         }
         first = false;
         const char* path = archive_entry_pathname(entry);
-        if (path == nullptr || !is_manifest_path(path)) continue;
+        if (path == nullptr || !is_manifest_entry(path)) continue;
+        if (manifest_entry) {
+            return fail(Errc::invalid_argument,
+                        "two manifest entries (" + quote_for_error(*manifest_entry) + " and " +
+                            quote_for_error(path) +
+                            "): readers that take the first and the last would disagree");
+        }
+        manifest_entry = path;
         if (archive_entry_filetype(entry) != AE_IFREG) {
             return fail(Errc::invalid_argument, "manifest is not a regular file");
         }
-        if (manifest) return fail(Errc::invalid_argument, "two manifest entries");
         if (archive_entry_size_is_set(entry) &&
             archive_entry_size(entry) > static_cast<la_int64_t>(max_manifest_bytes)) {
             return fail(Errc::too_large,
@@ -443,7 +524,8 @@ Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what) 
         for (;;) {
             const la_ssize_t n = archive_read_data(inner.get(), buf, sizeof(buf));
             if (n < 0) {
-                if (pass.source_error || pass.decompress_error) return outer_failure("read");
+                if (pass.source_error || pass.decompress_error || pass.limit_error)
+                    return outer_failure("read");
                 const char* raw_msg = archive_error_string(inner.get());
                 const std::string msg = raw_msg ? raw_msg : "data";
                 if (blame_compression()) return outer_failure("read");
@@ -473,6 +555,11 @@ Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what) 
         auto got = read(pass.in_buf);
         if (!got) return with_context(where, std::move(got).error());
         if (*got == 0) break;
+        if (pass.blob_size + *got > limits.max_blob_bytes) {
+            return fail(Errc::too_large, "image is over the limit of " +
+                                             std::to_string(limits.max_blob_bytes) +
+                                             " bytes (the maximum image size, --max-image-size)");
+        }
         pass.note_blob(pass.in_buf.data(), *got);
     }
     if (auto bad = check_gzip_trailer(pass))
@@ -490,7 +577,8 @@ Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what) 
     return info;
 }
 
-Result<AciInfo> read_aci_bytes(std::span<const std::uint8_t> bytes, std::string_view what) {
+Result<AciInfo> read_aci_bytes(std::span<const std::uint8_t> bytes, std::string_view what,
+                               const AciLimits& limits) {
     std::size_t offset = 0;
     ChunkReader reader = [&](std::span<std::uint8_t> buf) -> Result<std::size_t> {
         const std::size_t n = std::min(buf.size(), bytes.size() - offset);
@@ -498,14 +586,14 @@ Result<AciInfo> read_aci_bytes(std::span<const std::uint8_t> bytes, std::string_
         offset += n;
         return n;
     };
-    return read_aci_stream(reader, what);
+    return read_aci_stream(reader, what, limits);
 }
 
-Result<AciInfo> read_aci_file(const std::filesystem::path& path) {
+Result<AciInfo> read_aci_file(const std::filesystem::path& path, const AciLimits& limits) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return make_error(errno == ENOENT ? Errc::not_found : Errc::io,
-                          path.string() + ": " + std::strerror(errno));
+                          escape_control(path.string()) + ": " + std::strerror(errno));
     }
     ChunkReader reader = [&](std::span<std::uint8_t> buf) -> Result<std::size_t> {
         for (;;) {
@@ -515,7 +603,7 @@ Result<AciInfo> read_aci_file(const std::filesystem::path& path) {
             return make_error(Errc::io, std::string("read: ") + std::strerror(errno));
         }
     };
-    auto out = read_aci_stream(reader, path.string());
+    auto out = read_aci_stream(reader, path.string(), limits);
     ::close(fd);
     return out;
 }
@@ -524,7 +612,7 @@ Result<AciInfo> validate_aci(const std::filesystem::path& path, const ImageExpec
     auto info = read_aci_file(path);
     if (!info) return info;
     if (auto ok = check_expectation(info->manifest, expected); !ok) {
-        return with_context(path.string(), std::move(ok).error());
+        return with_context(escape_control(path.string()), std::move(ok).error());
     }
     return info;
 }

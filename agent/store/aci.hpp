@@ -35,6 +35,34 @@ using Labels = std::map<std::string, std::string, std::less<>>;
 
 inline constexpr std::size_t max_manifest_bytes = 1024 * 1024;
 
+// The largest image (as stored, and uncompressed) the store accepts unless
+// told otherwise (--max-image-size, daemon key max-image-size).
+inline constexpr std::uint64_t default_max_image_size = std::uint64_t{8} << 30;
+
+// Bounds of one pass over an ACI: a hostile file (endless stream, compression
+// bomb) stops at the first byte over a limit with Errc::too_large.
+struct AciLimits {
+    std::uint64_t max_blob_bytes = default_max_image_size;          // bytes as stored
+    std::uint64_t max_uncompressed_bytes = default_max_image_size;  // tar bytes
+};
+
+// Go's path.Clean, which appc's reader (aci.ManifestFromImage) applies to tar
+// entry names: "a//b/./c/.." -> "a/b", "" -> ".". Pure, lexical.
+std::string clean_archive_path(std::string_view path);
+
+// True for a tar entry name that means the image manifest: appc's rule
+// (path.Clean(name) == "manifest"), plus the rooted "/manifest" older
+// builders wrote. An archive with two such entries is refused, so a reader
+// that takes the first and one that takes the last cannot see different
+// manifests.
+bool is_manifest_entry(std::string_view entry_name);
+
+// Checks the first bytes of a download (at least 262, or the whole file when
+// shorter) look like an ACI: gzip, bzip2, xz or zstd magic, or a ustar tar
+// header (appc's DetectFileType). The error says what the bytes start with.
+Status check_aci_magic(std::span<const std::uint8_t> head);
+inline constexpr std::size_t aci_magic_bytes = 262;
+
 // The parts of an appc image manifest the store indexes; `raw` is the
 // manifest exactly as found in the image (for `image cat-manifest`).
 struct ManifestInfo {
@@ -79,11 +107,14 @@ using ChunkReader = std::function<Result<std::size_t>(std::span<std::uint8_t> bu
 // input in error messages ("FILE.aci: not a tar archive"). Errors: not a tar,
 // corrupt or unsupported compression, no manifest, two manifests, manifest too
 // large / not JSON / invalid.
-Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what);
+// `limits` bound the bytes read and decompressed (Errc::too_large).
+Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what,
+                                const AciLimits& limits = {});
 // Over bytes in memory (tests, fuzzing).
-Result<AciInfo> read_aci_bytes(std::span<const std::uint8_t> bytes, std::string_view what = "aci");
+Result<AciInfo> read_aci_bytes(std::span<const std::uint8_t> bytes, std::string_view what = "aci",
+                               const AciLimits& limits = {});
 // Over a file; the error names the path.
-Result<AciInfo> read_aci_file(const std::filesystem::path& path);
+Result<AciInfo> read_aci_file(const std::filesystem::path& path, const AciLimits& limits = {});
 
 // read_aci_file + check_expectation: what `publish` runs before creating a
 // torrent, without importing anything.

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -231,6 +232,7 @@ struct Store::Impl {
     void point(std::string_view name) const {
         if (options.on_point) options.on_point(name);
     }
+    AciLimits limits() const { return AciLimits{options.max_image_size, options.max_image_size}; }
     Error sql_error(const std::string& what) const {
         return make_error(Errc::io, "store index " + (root / "index.db").string() + ": " + what +
                                         ": " + sqlite3_errmsg(db));
@@ -412,8 +414,10 @@ struct Store::Impl {
     }
 
     // The write half of an import: `staged` holds a validated, fsynced blob.
-    Result<ImageRecord> commit(StagingFile staged, const AciInfo& info, const ImportRequest& req) {
+    Result<ImageRecord> commit(StagingFile staged, const AciInfo& info,
+                               const ImportRequest& request) {
         const ImageId& id = info.id;
+        ImportRequest req = request;  // the torrent may be dropped below
         const fs::path blob = blob_path(id);
         // The signature is staged (written + fsynced) before taking the lock.
         std::optional<StagingFile> sig;
@@ -438,8 +442,32 @@ struct Store::Impl {
         }
         std::error_code ec;
         const bool blob_present = fs::exists(blob, ec);
+        // A record's torrent always describes its blob byte for byte (seeding
+        // serves the blob with it). The same image in other bytes (another
+        // compression) with a torrent: it replaces a blob that has no torrent;
+        // a blob that has its own torrent stays, and the new torrent is dropped.
+        bool replace_blob = false;
+        if (exists && blob_present) {
+            auto current = get(id);
+            if (current && current->blob_sha512 != info.blob_sha512 && !req.torrent.empty()) {
+                if (current->torrent.empty()) {
+                    replace_blob = true;
+                    log->info("store: ", id.display(), " was stored as ",
+                              compression_name(current->compression), " without a torrent; ",
+                              "keeping the ", compression_name(info.compression),
+                              " copy its torrent describes instead");
+                } else {
+                    log->info("store: ", id.display(), " is already stored as ",
+                              compression_name(current->compression), " with its own torrent; the ",
+                              compression_name(info.compression),
+                              " copy and its torrent are not kept");
+                    req.torrent.clear();
+                    req.info_hashes = {};
+                }
+            }
+        }
         bool renamed = false;
-        if (!exists || !blob_present) {
+        if (!exists || !blob_present || replace_blob) {
             if (::rename(staged.path().c_str(), blob.c_str()) != 0) {
                 return fail(errno_error("rename " + staged.path().string() + " to " + blob.string(),
                                         errno));
@@ -588,7 +616,7 @@ struct Store::Impl {
                 return make_error(Errc::io, std::string("read: ") + std::strerror(errno));
             }
         };
-        auto info = read_aci_stream(reader, what);
+        auto info = read_aci_stream(reader, what, limits());
         if (!info) return std::move(info).error();
         if (auto ok = check_expectation(info->manifest, req.expected); !ok) {
             return with_context(what, std::move(ok).error());
@@ -662,6 +690,10 @@ const fs::path& Store::root() const {
     return impl_->root;
 }
 
+std::uint64_t Store::max_image_size() const {
+    return impl_->options.max_image_size;
+}
+
 fs::path Store::staging_dir() const {
     return impl_->staging;
 }
@@ -727,7 +759,7 @@ Result<ImageRecord> Store::import_file(const fs::path& path, const ImportRequest
         }
         return static_cast<std::size_t>(n);
     };
-    auto info = read_aci_stream(reader, what);
+    auto info = read_aci_stream(reader, what, impl_->limits());
     ::close(src);
     if (!info) return std::move(info).error();
     if (auto ok = check_expectation(info->manifest, request.expected); !ok) {
@@ -990,7 +1022,9 @@ Result<VerifyReport> Store::verify() {
         if (!fs::exists(blob, ec)) {
             missing = true;
         } else {
-            auto info = read_aci_file(blob);
+            // Stored blobs passed the limit of whoever imported them.
+            auto info = read_aci_file(blob, AciLimits{std::numeric_limits<std::uint64_t>::max(),
+                                                      std::numeric_limits<std::uint64_t>::max()});
             if (!info) {
                 problem = info.error().message;
             } else if (info->blob_sha512 != r.blob_sha512) {

@@ -160,6 +160,9 @@ struct StoreOptions {
     // kill -9 the binary at a deterministic point.
     std::function<void(std::string_view point)> on_point;
     std::chrono::milliseconds busy_timeout{std::chrono::seconds(30)};
+    // The largest image accepted, as stored and uncompressed (--max-image-size);
+    // fetches also cap downloads at it.
+    std::uint64_t max_image_size = default_max_image_size;
 };
 
 // The default root: /var/lib/aciswarm for root (uid 0); for other users
@@ -179,6 +182,7 @@ class Store {
     Store& operator=(Store&&) noexcept;
 
     const std::filesystem::path& root() const;
+    std::uint64_t max_image_size() const;
     std::filesystem::path staging_dir() const;
     // A new empty file in staging/ (name: hint + random suffix), flocked.
     Result<StagingFile> create_staging_file(std::string_view hint = "download");

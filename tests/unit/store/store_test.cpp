@@ -139,6 +139,62 @@ TEST_F(StoreTest, SameImageTwiceIsOneEntryWithMergedMetadata) {
     EXPECT_EQ(test::read_file(store_->blob_path(first.id)), test::read_file(src));
 }
 
+// Issue 13 item 8: a tar imported, then the gzip torrent's download of the same
+// image: the record must not pair the gzip torrent with the tar blob (seeding
+// would serve nothing). The copy the torrent describes replaces a blob without
+// torrent; a blob with its own torrent keeps it.
+TEST_F(StoreTest, ARecordsTorrentAlwaysDescribesItsBlob) {
+    const fs::path tar = aci("example.com/pair", "", AciCompression::none);
+    const ImageRecord plain = import(tar);
+    ASSERT_EQ(plain.compression, Compression::none);
+    EXPECT_TRUE(plain.torrent.empty());
+
+    const fs::path gz = aci("example.com/pair", "-gz", AciCompression::gzip);
+    // Same tar bytes under gzip: the same image.
+    test::write_aci(gz, test::simple_aci("example.com/pair", "", AciCompression::gzip));
+    ImportRequest with_torrent;
+    with_torrent.torrent = "torrent describing the gzip bytes";
+    with_torrent.info_hashes.v1 = InfoHash::from_hex(std::string(40, 'a')).value();
+    const ImageRecord swapped = import(gz, with_torrent);
+    EXPECT_EQ(swapped.id, plain.id);
+    EXPECT_EQ(swapped.compression, Compression::gzip);
+    EXPECT_EQ(swapped.torrent, with_torrent.torrent);
+    EXPECT_EQ(test::read_file(store_->blob_path(plain.id)), test::read_file(gz));
+    EXPECT_EQ(swapped.size, fs::file_size(gz));
+    EXPECT_EQ(count_files(root() / "blobs"), 1u);
+    EXPECT_EQ(count_files(root() / "staging"), 0u);
+
+    // Now the blob has its own torrent: an xz copy with another torrent is not kept.
+    const fs::path xz = dir_ / "pair.xz.aci";
+    test::write_aci(xz, test::simple_aci("example.com/pair", "", AciCompression::xz));
+    ImportRequest other;
+    other.torrent = "torrent describing the xz bytes";
+    other.info_hashes.v1 = InfoHash::from_hex(std::string(40, 'b')).value();
+    const ImageRecord kept = import(xz, other);
+    EXPECT_EQ(kept.compression, Compression::gzip);
+    EXPECT_EQ(kept.torrent, with_torrent.torrent);
+    EXPECT_EQ(kept.info_hashes.v1, with_torrent.info_hashes.v1);
+    EXPECT_EQ(test::read_file(store_->blob_path(plain.id)), test::read_file(gz));
+    EXPECT_EQ(count_files(root() / "staging"), 0u);
+}
+
+TEST_F(StoreTest, MaxImageSizeBoundsImports) {
+    store_.reset();
+    StoreOptions o;
+    o.max_image_size = 2048;
+    auto s = Store::open(root(), clock_, Logger::null(), o);
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(s->max_image_size(), 2048u);
+    const fs::path big = aci("example.com/over", "", AciCompression::gzip);
+    auto r = s->import_file(big, {});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::too_large);
+    EXPECT_NE(r.error().message.find("over the limit of 2048 bytes"), std::string::npos)
+        << r.error().message;
+    EXPECT_EQ(count_files(root() / "staging"), 0u);
+    EXPECT_EQ(count_files(root() / "blobs"), 0u);
+}
+
 TEST_F(StoreTest, MoveImportRenamesTheFileIn) {
     auto staged = store_->create_staging_file("download");
     ASSERT_TRUE(staged) << staged.error().message;
