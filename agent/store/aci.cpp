@@ -450,7 +450,7 @@ Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what,
     };
 
     const int open_rc = archive_read_open(outer.get(), &pass, nullptr, outer_read, nullptr);
-    if (pass.blob_size == 0 && !pass.source_error) {
+    if (pass.blob_size == 0 && !pass.source_error && !pass.limit_error) {
         return fail(Errc::invalid_argument, "empty file, not a tar archive");
     }
     if (open_rc != ARCHIVE_OK) return outer_failure("open");
