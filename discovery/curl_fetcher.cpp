@@ -1,4 +1,5 @@
 #include "discovery/curl_fetcher.hpp"
+#include "common/text.hpp"
 
 #include <curl/curl.h>
 
@@ -142,7 +143,7 @@ CurlFetcher::~CurlFetcher() = default;
 
 Result<FetchResponse> CurlFetcher::get(const std::string& url) {
     auto fail = [&](Errc code, const std::string& why) {
-        return make_error(code, url + ": " + why);
+        return make_error(code, escape_control(url) + ": " + why);
     };
     if (handle_->easy == nullptr) {
         handle_->easy = curl_easy_init();

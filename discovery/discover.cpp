@@ -1,4 +1,5 @@
 #include "discovery/discover.hpp"
+#include "common/text.hpp"
 
 #include <algorithm>
 #include <map>
@@ -132,7 +133,8 @@ Result<DiscoveryResult> discover(const ImageRef& image, PageFetcher& fetcher,
             return std::optional<FetchResponse>{};
         }
         if (!is_2xx(page->status)) {
-            return make_error(Errc::network, url + ": HTTP status " + std::to_string(page->status) +
+            return make_error(Errc::network, escape_control(url) + ": HTTP status " +
+                                                 std::to_string(page->status) +
                                                  (page->url != url ? " at " + page->url : ""));
         }
         return std::optional<FetchResponse>{*page};
@@ -183,9 +185,10 @@ Result<DiscoveryResult> discover(const ImageRef& image, PageFetcher& fetcher,
             break;
         }
         if (!found) {
-            std::string message = image.to_string() + ": no template matched at any level";
+            std::string message =
+                escape_control(image.to_string()) + ": no template matched at any level";
             for (const Attempt& a : result.attempts)
-                message += "; " + a.url + ": " + a.outcome;
+                message += "; " + escape_control(a.url) + ": " + escape_control(a.outcome);
             return make_error(Errc::not_found, std::move(message));
         }
     }
@@ -237,15 +240,17 @@ bool is_bittorrent_magnet(std::string_view uri) {
 Result<std::string> resolve_magnet(PageFetcher& fetcher, const std::string& url) {
     if (is_magnet_uri(url)) {
         if (!is_bittorrent_magnet(url)) {
-            return make_error(Errc::invalid_argument, url + ": not a BitTorrent magnet URI");
+            return make_error(Errc::invalid_argument,
+                              escape_control(url) + ": not a BitTorrent magnet URI");
         }
         return url;
     }
     auto response = fetcher.get(url);
     if (!response) return std::move(response).error();
     if (!is_2xx(response->status)) {
-        return make_error(is_4xx(response->status) ? Errc::not_found : Errc::network,
-                          url + ": HTTP status " + std::to_string(response->status));
+        return make_error(
+            is_4xx(response->status) ? Errc::not_found : Errc::network,
+            escape_control(url) + ": HTTP status " + std::to_string(response->status));
     }
     std::string_view body = response->body;
     while (!body.empty() && (body.front() == ' ' || body.front() == '\n' || body.front() == '\r' ||
@@ -257,7 +262,8 @@ Result<std::string> resolve_magnet(PageFetcher& fetcher, const std::string& url)
         body.remove_suffix(1);
     }
     if (!is_bittorrent_magnet(body)) {
-        return make_error(Errc::protocol, url + ": body is not a single magnet:?xt=urn:btih: URI");
+        return make_error(Errc::protocol,
+                          escape_control(url) + ": body is not a single magnet:?xt=urn:btih: URI");
     }
     return std::string(body);
 }

@@ -90,6 +90,7 @@ const OptionParser& parser() {
             {"insecure-options", OptionSpec::Kind::value,
              "comma list: http (allow plain http), tls (skip certificate checks)", "LIST"},
             {"no-signature", OptionSpec::Kind::flag, "don't fetch the .aci.asc signature", ""},
+            {"max-image-size", OptionSpec::Kind::value, max_image_size_help, "SIZE"},
             {"no-progress", OptionSpec::Kind::flag, "no progress line on stderr", ""},
             {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
             {"help", OptionSpec::Kind::flag, "show this help", "", 'h'},
@@ -176,9 +177,19 @@ class ProgressLine {
 };
 
 // Options the daemon's fetch op does not take: any of them means in-process.
-constexpr std::string_view in_process_only[] = {
-    "store",      "seed-for", "listen", "max-upload-rate", "max-download-rate", "connections-limit",
-    "encryption", "dht",      "lsd",    "ca-file",         "insecure-options",  "no-signature"};
+constexpr std::string_view in_process_only[] = {"store",
+                                                "seed-for",
+                                                "listen",
+                                                "max-upload-rate",
+                                                "max-download-rate",
+                                                "connections-limit",
+                                                "encryption",
+                                                "dht",
+                                                "lsd",
+                                                "ca-file",
+                                                "insecure-options",
+                                                "no-signature",
+                                                "max-image-size"};
 
 enum class DaemonResult { unreachable, done, failed };
 
@@ -287,6 +298,9 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         } else if (item != "none" && !item.empty()) {
             return usage("--insecure-options: '" + item + "' is not one of http, tls, none");
         }
+    }
+    if (auto m = parsed->get("max-image-size")) {
+        if (auto size = parse_max_image_size(*m); !size) return usage(size.error().message);
     }
     options.https.ca_file = parsed->get_or("ca-file", "");
     engine_config.ca_file = options.https.ca_file;

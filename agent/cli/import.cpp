@@ -17,6 +17,7 @@ int cmd_import(std::span<const std::string> args, CliContext& ctx) {
             {"signature", OptionSpec::Kind::value, "store this .aci.asc beside the image",
              "FILE.asc"},
             {"pin", OptionSpec::Kind::flag, "protect the image from image gc"},
+            {"max-image-size", OptionSpec::Kind::value, max_image_size_help, "SIZE"},
             {"full", OptionSpec::Kind::flag, "print the full 128-digit image ID"},
         }));
     int code = exit_ok;

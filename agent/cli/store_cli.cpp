@@ -62,6 +62,11 @@ Result<store::Store> open_store(const ParsedOptions& options, CliContext& ctx) {
         root = *def;
     }
     store::StoreOptions so;
+    if (auto text = options.get("max-image-size")) {
+        auto size = parse_max_image_size(*text);
+        if (!size) return std::move(size).error();
+        so.max_image_size = *size;
+    }
     if (const char* env = std::getenv("ACISWARM_TEST_PAUSE_AT"); env != nullptr && *env) {
         std::vector<std::string> points;
         std::string_view rest = env;
@@ -77,6 +82,29 @@ Result<store::Store> open_store(const ParsedOptions& options, CliContext& ctx) {
         };
     }
     return store::Store::open(root, ctx.clock, ctx.log, std::move(so));
+}
+
+Result<std::uint64_t> parse_max_image_size(const std::string& text) {
+    std::size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+        ++digits;
+    const std::string suffix = text.substr(digits);
+    std::uint64_t unit = 0;
+    if (suffix.empty()) {
+        unit = 1;
+    } else if (suffix == "k" || suffix == "K") {
+        unit = 1024;
+    } else if (suffix == "M") {
+        unit = 1024 * 1024;
+    } else if (suffix == "G") {
+        unit = 1024ULL * 1024 * 1024;
+    }
+    if (digits == 0 || digits > 12 || unit == 0 || std::stoull(text.substr(0, digits)) == 0) {
+        return make_error(
+            Errc::invalid_argument,
+            "--max-image-size: '" + text + "' is not a positive size (bytes, suffix k, M, G)");
+    }
+    return std::stoull(text.substr(0, digits)) * unit;
 }
 
 std::optional<store::ImageRecord> find_image(const store::Store& s, const std::string& prefix,

@@ -27,7 +27,13 @@ std::optional<ParsedOptions> parse_command(const OptionParser& parser,
 // "aciswarm: paused at POINT" to stderr at that point of an import or removal
 // and stops itself with SIGSTOP; integration tests then kill -9 it there or
 // resume it with SIGCONT (points: store.hpp StoreOptions::on_point).
+// --max-image-size (when the command has it) bounds imports and downloads.
 Result<store::Store> open_store(const ParsedOptions& options, CliContext& ctx);
+
+// --max-image-size=SIZE: bytes with an optional k, M or G suffix (1024-based).
+Result<std::uint64_t> parse_max_image_size(const std::string& text);
+inline constexpr const char* max_image_size_help =
+    "largest image accepted, as stored and uncompressed (suffix k, M, G; default 8G)";
 
 // Resolves a user-typed image id prefix, printing the error on failure.
 std::optional<store::ImageRecord> find_image(const store::Store& s, const std::string& prefix,

@@ -32,6 +32,7 @@
 #include "agent/engine/lt_convert.hpp"
 #include "agent/engine/stuck_pieces.hpp"
 #include "common/duration.hpp"
+#include "common/text.hpp"
 
 namespace aciswarm::engine {
 
@@ -271,6 +272,7 @@ struct Engine::Impl {
         int hash_failures = 0;
         std::string error;
         std::shared_ptr<StuckPieceDetector> stuck;  // used by the alert thread only
+        MetadataCheck check_metadata;               // magnets: run when metadata arrives
     };
 
     EngineConfig config;
@@ -449,10 +451,16 @@ struct Engine::Impl {
             return;
         }
         if (auto* us = lt::alert_cast<lt::url_seed_alert>(a)) {
-            log.warn("web seed: ", us->message());
+            // libtorrent 2.0.8's message() prints error.message() ("Success")
+            // when the failure is only text (an HTTP status): use the text.
+            const std::string why = us->error_message()[0] != '\0'
+                                        ? std::string(us->error_message())
+                                        : us->error.message();
+            const std::string message = "web seed " + escape_control(us->server_url()) + ": " + why;
+            log.warn(message);
             std::lock_guard lock(mu);
             if (Entry* e = find_by_handle(us->handle)) {
-                event(events, EngineEvent::Kind::web_seed_failed, *e, us->message());
+                event(events, EngineEvent::Kind::web_seed_failed, *e, message);
             }
             return;
         }
@@ -461,7 +469,15 @@ struct Engine::Impl {
             return;
         }
         if (auto* fe = lt::alert_cast<lt::file_error_alert>(a)) {
-            log.warn("file: ", fe->message());
+            // A torrent that cannot read or write its file (a seed whose blob
+            // does not match, oversized_file, EACCES) serves nothing: it is
+            // an error of that torrent, not a log line.
+            log.error("file: ", fe->message());
+            std::lock_guard lock(mu);
+            if (Entry* e = find_by_handle(fe->handle); e != nullptr && e->error.empty()) {
+                e->error = fe->error.message() + " (" + escape_control(fe->filename()) + ")";
+                event(events, EngineEvent::Kind::error, *e, e->error);
+            }
             return;
         }
         auto* ta = dynamic_cast<lt::torrent_alert*>(a);
@@ -490,6 +506,19 @@ struct Engine::Impl {
         switch (type) {
             case lt::metadata_received_alert::alert_type:
                 e->hashes = detail::from_lt(ta->handle.info_hashes());
+                if (e->check_metadata) {
+                    if (auto ti = ta->handle.torrent_file()) {
+                        TorrentShape shape{ti->name(), ti->num_files(), ti->total_size()};
+                        if (auto ok = e->check_metadata(shape); !ok) {
+                            // Stop before pieces are requested; the waiter sees the error.
+                            ta->handle.pause();
+                            e->error = ok.error().message;
+                            log.warn(ta->torrent_name(), ": ", e->error);
+                            event(events, EngineEvent::Kind::error, *e, e->error);
+                            break;
+                        }
+                    }
+                }
                 event(events, EngineEvent::Kind::metadata_received, *e);
                 break;
             case lt::torrent_checked_alert::alert_type:
@@ -531,7 +560,7 @@ struct Engine::Impl {
     }
 
     Result<TorrentId> add(lt::add_torrent_params params, const std::vector<PeerEndpoint>& peers,
-                          const std::string& what) {
+                          const std::string& what, MetadataCheck check_metadata = {}) {
         for (const auto& p : peers)
             params.peers.push_back(detail::to_lt(p));
         params.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed);
@@ -566,6 +595,7 @@ struct Engine::Impl {
         e.handle = h;
         e.hashes = detail::from_lt(h.info_hashes());
         e.counters = counters;
+        e.check_metadata = std::move(check_metadata);
         if (seed_mode) {
             e.checked = true;
             e.finished = true;
@@ -768,7 +798,18 @@ Result<TorrentId> Engine::add_download(const AddDownload& request) {
         } catch (const std::exception& e) {
             return make_error(Errc::invalid_argument, std::string("torrent: ") + e.what());
         }
-        what = "torrent " + params.ti->name();
+        what = "torrent " + escape_control(params.ti->name());
+        if (request.check_metadata) {
+            TorrentShape shape{params.ti->name(), params.ti->num_files(), params.ti->total_size()};
+            if (auto ok = request.check_metadata(shape); !ok) return std::move(ok).error();
+        }
+        if (request.web_seed_allowed) {
+            auto seeds = params.ti->web_seeds();
+            std::erase_if(seeds, [&](const lt::web_seed_entry& w) {
+                return !request.web_seed_allowed(w.url);
+            });
+            params.ti->set_web_seeds(std::move(seeds));
+        }
     } else {
         lt::error_code ec;
         lt::parse_magnet_uri(request.magnet_uri, params, ec);
@@ -777,7 +818,12 @@ Result<TorrentId> Engine::add_download(const AddDownload& request) {
                 Errc::invalid_argument,
                 "magnet link '" + request.magnet_uri.substr(0, 80) + "': " + ec.message());
         }
-        what = "magnet " + (params.name.empty() ? request.magnet_uri.substr(0, 60) : params.name);
+        what = "magnet " +
+               escape_control(params.name.empty() ? request.magnet_uri.substr(0, 60) : params.name);
+    }
+    if (request.web_seed_allowed) {
+        std::erase_if(params.url_seeds,
+                      [&](const std::string& url) { return !request.web_seed_allowed(url); });
     }
     params.save_path = request.save_path.string();
     if (!request.content_name.empty()) {
@@ -789,6 +835,7 @@ Result<TorrentId> Engine::add_download(const AddDownload& request) {
             return ok.error();
     }
     for (const auto& ws : request.web_seeds) {
+        if (request.web_seed_allowed && !request.web_seed_allowed(ws)) continue;
         if (std::find(params.url_seeds.begin(), params.url_seeds.end(), ws) ==
             params.url_seeds.end()) {
             params.url_seeds.push_back(ws);
@@ -796,7 +843,9 @@ Result<TorrentId> Engine::add_download(const AddDownload& request) {
     }
     for (const auto& tr : request.trackers)
         params.trackers.push_back(tr);
-    return impl_->add(std::move(params), request.peers, what);
+    // A .torrent was checked above; a magnet's metadata is checked when it arrives.
+    MetadataCheck later = params.ti ? MetadataCheck{} : request.check_metadata;
+    return impl_->add(std::move(params), request.peers, what, std::move(later));
 }
 
 Result<TorrentId> Engine::add_seed(const AddSeed& request) {

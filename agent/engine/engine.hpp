@@ -157,6 +157,17 @@ struct EngineEvent {
 };
 using EventCallback = std::function<void(const EngineEvent&)>;
 
+// What a torrent's metadata says, checked before any payload is downloaded.
+struct TorrentShape {
+    std::string name;
+    int num_files = 0;
+    std::int64_t total_size = 0;
+};
+// Returns an error to refuse the torrent (its message becomes the torrent's error).
+using MetadataCheck = std::function<Status(const TorrentShape&)>;
+// True for a web seed URL the caller allows (scheme and address policy).
+using WebSeedPolicy = std::function<bool(const std::string& url)>;
+
 struct AddDownload {
     // Exactly one of torrent (bencoded .torrent bytes) or magnet_uri.
     std::string torrent{};
@@ -172,6 +183,15 @@ struct AddDownload {
     std::vector<std::string> trackers{};
     // Peers to connect to right away (tracker-less use, tests).
     std::vector<PeerEndpoint> peers{};
+    // Applied to every web seed whatever its origin (the torrent's url-list, a
+    // magnet's ws=, web_seeds above): a URL it refuses is never added. Unset:
+    // all allowed.
+    WebSeedPolicy web_seed_allowed{};
+    // Run on the metadata: for a .torrent before adding it (the error is
+    // add_download's), for a magnet on the alert thread as soon as the
+    // metadata arrives; an error there pauses the torrent before any piece is
+    // requested and wait_finished returns it.
+    MetadataCheck check_metadata{};
 };
 
 struct AddSeed {

@@ -8,11 +8,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "agent/engine/torrent_file.hpp"
 #include "agent/fetch/plan.hpp"
 #include "common/duration.hpp"
+#include "common/text.hpp"
 #include "discovery/curl_fetcher.hpp"
 #include "discovery/discover.hpp"
 
@@ -129,6 +132,10 @@ std::string human_duration(std::chrono::milliseconds d) {
     return format_duration(d);
 }
 
+// Slack over a torrent's declared length for a plain download of the same
+// image (none is expected: the bytes must be the torrent's).
+constexpr std::uint64_t declared_size_margin = 64 * 1024;
+
 }  // namespace
 
 struct Fetcher::Job {
@@ -226,8 +233,9 @@ Result<std::string> Fetcher::get_small(const std::string& url, std::string_view 
     t.max_body = options_.max_metadata_bytes;
     t.user_agent = options_.https.user_agent;
     discovery::CurlFetcher fetcher(t);
+    const std::string shown = escape_control(url);
     if (!url.starts_with("https://") && !(t.allow_http && url.starts_with("http://"))) {
-        return make_error(Errc::permission, std::string(what) + " " + url +
+        return make_error(Errc::permission, std::string(what) + " " + shown +
                                                 ": refusing a non-HTTPS URL "
                                                 "(--insecure-options=http allows http)");
     }
@@ -235,7 +243,7 @@ Result<std::string> Fetcher::get_small(const std::string& url, std::string_view 
     if (!r) return with_context(what, std::move(r).error());
     if (r->status != 200) {
         return make_error(r->status == 404 || r->status == 410 ? Errc::not_found : Errc::network,
-                          std::string(what) + " " + url + ": HTTP " + std::to_string(r->status));
+                          std::string(what) + " " + shown + ": HTTP " + std::to_string(r->status));
     }
     return std::move(r->body);
 }
@@ -273,7 +281,10 @@ Result<FetchOutcome> Fetcher::fetch_name(Job& job) {
     discovery::PageFetcher& page_source =
         options_.discovery_pages != nullptr ? *options_.discovery_pages : pages;
     auto found = discovery::discover(image, page_source, d);
-    if (!found) return with_context("discovery of " + image.to_string(), std::move(found).error());
+    if (!found) {
+        return with_context("discovery of " + escape_control(image.to_string()),
+                            std::move(found).error());
+    }
     for (const auto& a : found->attempts)
         log_.debug("discovery passed over ", a.url, ": ", a.outcome);
     const DiscoveryPlan plan = plan_from_discovery(*found, options_.https.allow_http);
@@ -318,7 +329,9 @@ Result<FetchOutcome> Fetcher::fetch_name(Job& job) {
     if (!plan.aci_url) {
         if (swarm_error) return *swarm_error;
         return make_error(Errc::not_found,
-                          "discovery of " + image.to_string() + " found no image URL");
+                          "discovery of " + escape_control(image.to_string()) +
+                              " found no image URL" +
+                              refused_scheme_hint(*found, options_.https.allow_http));
     }
     if (!options_.https_fallback) {
         if (swarm_error) return *swarm_error;
@@ -327,7 +340,9 @@ Result<FetchOutcome> Fetcher::fetch_name(Job& job) {
                               " found no torrent or magnet link, and --no-https-fallback is set");
     }
     if (swarm_error) {
-        const std::string w = "falling back to HTTPS: " + swarm_error->message;
+        const std::string w = "falling back to a plain " +
+                              std::string(plain_download_name(*plan.aci_url)) +
+                              " download: " + swarm_error->message;
         log_.warn(w);
         job.outcome.warnings.push_back(w);
     }
@@ -339,24 +354,36 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
     InfoHashes hashes;
     std::vector<std::string> listed_web_seeds;
     std::string what;
+    const std::uint64_t max_size = store_.max_image_size();
     if (!torrent.empty()) {
         auto meta = engine::parse_torrent(torrent);
-        if (!meta) return with_context("torrent " + job.source.text, std::move(meta).error());
-        if (meta->num_files != 1) {
-            return make_error(Errc::unsupported, "torrent " + job.source.text + ": has " +
-                                                     std::to_string(meta->num_files) +
-                                                     " files; an image torrent has exactly one");
+        if (!meta) {
+            return with_context("torrent " + escape_control(job.source.text),
+                                std::move(meta).error());
+        }
+        if (auto ok = check_image_torrent(meta->num_files, meta->total_size, max_size); !ok) {
+            return with_context("torrent " + escape_control(job.source.text), ok.error());
         }
         hashes = meta->info_hashes;
         listed_web_seeds = meta->web_seeds;
         job.torrent_bytes = torrent;
-        what = "torrent " + meta->name;
+        what = "torrent " + escape_control(meta->name);
     } else {
         auto m = engine::parse_magnet(magnet);
         if (!m) return with_context("magnet link", std::move(m).error());
         hashes = m->info_hashes;
         listed_web_seeds = m->web_seeds;
         what = "magnet " + hashes.best().hex();
+    }
+    // The same scheme policy for every web seed, whatever its origin.
+    for (const std::string& url : listed_web_seeds) {
+        if (!web_seed_allowed(url, options_.https.allow_http)) {
+            const std::string w = "web seed " + escape_control(url) + " listed in the " +
+                                  (torrent.empty() ? "magnet link" : "torrent") +
+                                  " is not used: " + web_seed_refusal(url);
+            log_.warn(what, ": ", w);
+            job.outcome.warnings.push_back(w);
+        }
     }
     if (options_.use_store) {
         if (auto rec = store_.find_by_info_hash(hashes.best())) {
@@ -387,10 +414,20 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
     std::vector<std::string> candidates;
     if (!job.urls.aci.empty()) candidates.push_back(job.urls.aci);
     add.web_seeds = web_seeds_to_add(listed_web_seeds, candidates, options_.https.allow_http);
+    add.web_seed_allowed = [allow_http = options_.https.allow_http](const std::string& url) {
+        return web_seed_allowed(url, allow_http);
+    };
+    // A magnet's metadata is checked the moment it arrives, before any piece.
+    auto refused = std::make_shared<std::optional<Error>>();
+    add.check_metadata = [refused, max_size](const engine::TorrentShape& shape) -> Status {
+        auto ok = check_image_torrent(shape.num_files, shape.total_size, max_size);
+        if (!ok) *refused = ok.error();
+        return ok;
+    };
     for (const auto& ws : add.web_seeds) {
-        log_.info("fetch: adding web seed ", ws);
+        log_.info("fetch: adding web seed ", escape_control(ws));
         if (web_seed_has_query(ws)) {
-            log_.warn("web seed ", ws,
+            log_.warn("web seed ", escape_control(ws),
                       " has a query string: libtorrent's SSRF mitigation refuses it on private "
                       "and loopback addresses (docs/fetch.md)");
         }
@@ -440,6 +477,8 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         }
         if (e.code != Errc::timeout) {
             drop(true);
+            // The metadata check's own words, as for a .torrent.
+            if (*refused) return with_context(what, **refused);
             return with_context(what, e);
         }
         const auto elapsed = clock_.now() - started;
@@ -499,10 +538,11 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
     req.seeding_policy = options_.seeding_policy;
     req.move = true;
     if (last.name.empty() || last.name.find('/') != std::string::npos || last.name == "..") {
-        return make_error(Errc::unsupported, what + ": bad file name '" + last.name + "'");
+        return make_error(Errc::unsupported,
+                          what + ": bad file name '" + escape_control(last.name) + "'");
     }
     auto rec = store_.import_file(file, req);
-    if (!rec) return with_context(job.source.text, std::move(rec).error());
+    if (!rec) return with_context(escape_control(job.source.text), std::move(rec).error());
     FetchOutcome out = std::move(job.outcome);
     job.outcome = {};
     job.outcome.warnings = out.warnings;
@@ -517,6 +557,19 @@ Result<FetchOutcome> Fetcher::fetch_https(Job& job, const std::string& url) {
     FetchProgress p;
     p.phase = FetchPhase::https;
     report(job, p);
+    DownloadLimits limits;
+    limits.aci_magic = true;
+    limits.max_bytes = store_.max_image_size();
+    limits.max_reason = "the maximum image size, --max-image-size";
+    if (!job.torrent_bytes.empty()) {
+        if (auto meta = engine::parse_torrent(job.torrent_bytes);
+            meta && meta->total_size >= 0 &&
+            static_cast<std::uint64_t>(meta->total_size) + declared_size_margin <
+                limits.max_bytes) {
+            limits.max_bytes = static_cast<std::uint64_t>(meta->total_size) + declared_size_margin;
+            limits.max_reason = "the torrent declares " + std::to_string(meta->total_size);
+        }
+    }
     auto bytes = https_download(
         url, *file, options_.https,
         [&](std::int64_t done, std::int64_t total, std::int64_t rate) {
@@ -527,7 +580,7 @@ Result<FetchOutcome> Fetcher::fetch_https(Job& job, const std::string& url) {
             q.rate = rate;
             report(job, q);
         },
-        job.stop);
+        job.stop, limits);
     if (!bytes) return std::move(bytes).error();
     FetchProgress v;
     v.phase = FetchPhase::verifying;
@@ -545,7 +598,7 @@ Result<FetchOutcome> Fetcher::fetch_https(Job& job, const std::string& url) {
     req.seeding_policy = options_.seeding_policy;
     req.move = true;
     auto rec = store_.import_staged(std::move(*file), req);
-    if (!rec) return with_context(job.source.text, std::move(rec).error());
+    if (!rec) return with_context(escape_control(job.source.text), std::move(rec).error());
     FetchOutcome out;
     out.warnings = job.outcome.warnings;
     out.record = std::move(*rec);
@@ -586,7 +639,11 @@ void Fetcher::attach_signature(Job& job, FetchOutcome& out) {
         return;
     }
     out.record.has_signature = true;
-    log_.debug("fetch: stored signature from ", job.urls.asc, " (not checked yet)");
+    // Until signature verification exists, say so every time (not only with -v).
+    const std::string w = "signature " + escape_control(job.urls.asc) +
+                          " stored but NOT checked (aciswarm does not verify signatures yet)";
+    log_.warn(w);
+    out.warnings.push_back(w);
 }
 
 Result<StoreSeed> StoreSeed::start(store::Store& store, engine::Engine& engine,
@@ -601,8 +658,27 @@ Result<StoreSeed> StoreSeed::start(store::Store& store, engine::Engine& engine,
     if (meta->name.empty() || meta->name.find('/') != std::string::npos || meta->name == "." ||
         meta->name == "..") {
         return make_error(Errc::unsupported, "image " + record.id.display() +
-                                                 ": torrent file name '" + meta->name +
-                                                 "' cannot be served");
+                                                 ": torrent file name '" +
+                                                 escape_control(meta->name) + "' cannot be served");
+    }
+    // The torrent must describe the blob byte for byte, or seeding serves
+    // nothing (libtorrent: oversized_file, or every piece failing).
+    std::error_code size_ec;
+    const auto blob_size = fs::file_size(store.blob_path(record.id), size_ec);
+    if (size_ec) {
+        return make_error(Errc::io, "image " + record.id.display() + ": blob " +
+                                        store.blob_path(record.id).string() + ": " +
+                                        size_ec.message());
+    }
+    if (meta->num_files != 1 || meta->total_size < 0 ||
+        static_cast<std::uint64_t>(meta->total_size) != blob_size) {
+        return make_error(Errc::corrupt,
+                          "image " + record.id.display() + ": its stored torrent describes " +
+                              std::to_string(meta->total_size) + " bytes but the blob (" +
+                              std::string(store::compression_name(record.compression)) + ") has " +
+                              std::to_string(blob_size) +
+                              ": the torrent is for another copy of the image and cannot seed "
+                              "it (remove the image and fetch it again)");
     }
     auto dir = LockedDir::create(store.staging_dir(), "seed");
     if (!dir) return std::move(dir).error();

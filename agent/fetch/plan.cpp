@@ -77,6 +77,49 @@ std::vector<std::string> web_seeds_to_add(const std::vector<std::string>& torren
     return out;
 }
 
+std::string_view plain_download_name(const std::string& url) {
+    return url.starts_with("http://") ? "HTTP" : "HTTPS";
+}
+
+bool web_seed_allowed(const std::string& url, bool allow_http) {
+    return scheme_allowed(url, allow_http);
+}
+
+std::string web_seed_refusal(const std::string& url) {
+    if (url.starts_with("http://")) {
+        return "plain http:// is refused (--insecure-options=http allows it)";
+    }
+    return "only https:// web seeds are used";
+}
+
+Status check_image_torrent(int num_files, std::int64_t total_size, std::uint64_t max_size) {
+    if (num_files != 1) {
+        return make_error(Errc::unsupported, "has " + std::to_string(num_files) +
+                                                 " files; an image torrent has exactly one");
+    }
+    if (total_size < 0 || static_cast<std::uint64_t>(total_size) > max_size) {
+        return make_error(Errc::too_large, "declares " + std::to_string(total_size) +
+                                               " bytes, over the maximum image size of " +
+                                               std::to_string(max_size) + " (--max-image-size)");
+    }
+    return {};
+}
+
+std::string refused_scheme_hint(const discovery::DiscoveryResult& result, bool allow_http) {
+    std::size_t refused = 0;
+    std::size_t total = 0;
+    for (const auto* list : {&result.images, &result.torrents, &result.magnets}) {
+        for (const auto& e : *list) {
+            ++total;
+            if (!scheme_allowed(e.url, allow_http) && !discovery::is_magnet_uri(e.url)) ++refused;
+        }
+    }
+    if (total == 0 || refused < total) return "";
+    return " (the templates gave " + std::to_string(total) +
+           " URL(s), all plain http:// or another scheme that is refused; "
+           "--insecure-options=http allows http)";
+}
+
 bool web_seed_has_query(const std::string& url) {
     return url.find('?') != std::string::npos;
 }

@@ -48,6 +48,24 @@ std::vector<std::string> web_seeds_to_add(const std::vector<std::string>& torren
                                           const std::vector<std::string>& candidates,
                                           bool allow_http);
 
+// The scheme policy for every web seed, whatever its origin (discovery, the
+// torrent's url-list, a magnet's ws=): https://, or http:// with allow_http.
+bool web_seed_allowed(const std::string& url, bool allow_http);
+// Why web_seed_allowed refused url, for the warning.
+std::string web_seed_refusal(const std::string& url);
+
+// An image torrent has one file of at most max_size bytes; the error says
+// which rule the metadata breaks (the same text for a .torrent and a magnet).
+Status check_image_torrent(int num_files, std::int64_t total_size, std::uint64_t max_size);
+
+// "HTTP" or "HTTPS": what a plain download of url is, for messages
+// ("falling back to a plain HTTP download").
+std::string_view plain_download_name(const std::string& url);
+
+// When discovery found endpoints but every one used a refused scheme: a hint
+// saying so (" (every URL the templates gave is plain http://, ...)"), else "".
+std::string refused_scheme_hint(const discovery::DiscoveryResult& result, bool allow_http);
+
 // True when libtorrent's SSRF mitigation would refuse this web seed URL on a
 // private or loopback host: it has a query string (docs/fetch.md).
 bool web_seed_has_query(const std::string& url);
