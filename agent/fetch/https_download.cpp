@@ -25,6 +25,7 @@ struct Transfer {
     std::stop_token stop;
     std::uint64_t written = 0;
     std::uint64_t discarded = 0;
+    std::string content_length;  // the last response's header, for the error
     Status write_error;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point last_report{};
@@ -74,6 +75,16 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
     }
     t->written += n;
     return n;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    const std::string_view line(data, size * count);
+    constexpr std::string_view name = "content-length:";
+    if (line.size() > name.size() && ascii_lower(line.substr(0, name.size())) == name) {
+        t->content_length = std::string(trim(line.substr(name.size()), " \t\r\n"));
+    }
+    return size * count;
 }
 
 int on_progress(void* user, curl_off_t total, curl_off_t done, curl_off_t, curl_off_t) {
@@ -130,6 +141,8 @@ Result<std::uint64_t> https_download(const std::string& url, store::StagingFile&
             1, std::chrono::duration_cast<std::chrono::seconds>(options.stall_timeout).count())));
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -149,11 +162,8 @@ Result<std::uint64_t> https_download(const std::string& url, store::StagingFile&
     if (t.refused) return with_context(shown, *t.refused);
     if (rc == CURLE_ABORTED_BY_CALLBACK) return make_error(Errc::cancelled, shown + ": cancelled");
     if (rc == CURLE_FILESIZE_EXCEEDED) {
-        curl_off_t length = -1;
-        curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
         return make_error(Errc::too_large,
-                          shown + ": Content-Length " +
-                              (length >= 0 ? std::to_string(length) : std::string("?")) +
+                          shown + ": Content-Length " + escape_control(t.content_length, 32) +
                               " is over the limit of " + std::to_string(limits.max_bytes) +
                               " bytes (" + limits.max_reason + ")");
     }

@@ -168,6 +168,10 @@ class World {
     Process spawn_fetch(const fs::path& store, std::vector<std::string> args) {
         return Process::spawn(fetch_argv(store, std::move(args)), env());
     }
+    // lt_seeder.py for any torrent and directory, inside the namespace.
+    std::vector<std::string> python_argv(const fs::path& torrent, const fs::path& dir) {
+        return ns_.exec({"/usr/bin/python3", LT_SEEDER, torrent.string(), dir.string()});
+    }
     // python3-libtorrent seeding image NAME from its directory.
     Process seeder(const std::string& short_name, std::vector<std::string> extra = {}) {
         const Image& img = images_.at(short_name);
@@ -175,6 +179,22 @@ class World {
                                       img.aci.parent_path().string()};
         argv.insert(argv.end(), extra.begin(), extra.end());
         return Process::spawn(ns_.exec(argv));
+    }
+
+    // hostile_server.py inside the namespace: HTTPS with the test CA's
+    // certificate for example.test, or plain HTTP; files from `root`.
+    Process hostile(bool tls, const fs::path& root) {
+        std::vector<std::string> argv{"/usr/bin/python3", HOSTILE_SERVER, "--root", root.string()};
+        if (tls) {
+            argv.insert(argv.end(), {"--tls", ca_.server_cert.string(), ca_.server_key.string()});
+        }
+        return Process::spawn(ns_.exec(argv));
+    }
+    // Runs /usr/bin/python3 -c CODE ARGS... inside the namespace.
+    RunResult python(const std::string& code, std::vector<std::string> args) {
+        std::vector<std::string> argv{"/usr/bin/python3", "-c", code};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run(ns_.exec(argv), {}, 60s);
     }
 
     const Image& image(const std::string& n) const { return images_.at(n); }
@@ -236,6 +256,11 @@ TEST_F(FetchCli, WebSeedOnlyByNameThenFromStore) {
     for (const auto& e : fs::directory_iterator(store / "blobs"))
         asc = asc || e.path().string().ends_with(".aci.asc");
     EXPECT_TRUE(asc);
+    // Issue 13 item 12: until signatures are verified, the default output says so.
+    EXPECT_TRUE(contains(r.err,
+                         "signature https://example.test/store/example.test/web-1.0.aci.asc "
+                         "stored but NOT checked"))
+        << r.err;
 
     // Again by name: the page's max-age (120 s) holds, so no discovery and no download.
     auto again = world_->fetch(store, {"example.test/web:1.0", "--full"});
@@ -332,7 +357,7 @@ TEST_F(FetchCli, HttpsFallbackWhenTrackerIsDown) {
     ASSERT_EQ(r.status.code, 0) << r.err;
     EXPECT_EQ(r.out, img.id + "\n");
     EXPECT_TRUE(contains(r.err, "query string")) << r.err;  // the SSRF warning
-    EXPECT_TRUE(contains(r.err, "falling back to HTTPS")) << r.err;
+    EXPECT_TRUE(contains(r.err, "falling back to a plain HTTPS download: ")) << r.err;
     EXPECT_TRUE(contains(r.err, "via https")) << r.err;
 
     auto no = world_->fetch(world_->new_store(),
@@ -444,6 +469,133 @@ TEST_F(FetchCli, SeedBackgroundHandsTheImageToTheDaemon) {
                                          "--daemon-socket=" + sock.string() + ".2"});
     EXPECT_EQ(refused.status.code, 1);
     EXPECT_TRUE(contains(refused.err, "no such image")) << refused.err;
+}
+
+// Issue 13 item 6: an .aci URL that streams for ever wrote 4.9 GB into staging
+// in 13 s. Now the download stops at --max-image-size; a page instead of an
+// image stops after its first bytes; a Content-Length over the limit is
+// refused before the body.
+TEST_F(FetchCli, EndlessOrGarbageAciDownloadsStopEarly) {
+    Process server = world_->hostile(true, world_->dir("www"));
+    const int port = server.wait_for_listening("https", 15s);
+    ASSERT_GT(port, 0) << server.stderr_text();
+    const std::string origin = "https://example.test:" + std::to_string(port);
+    const fs::path store = world_->new_store();
+
+    auto endless = world_->fetch(store, {origin + "/endless.aci", "--max-image-size=4M"});
+    EXPECT_EQ(endless.status.code, 1) << endless.err;
+    EXPECT_TRUE(contains(endless.err, "aciswarm fetch: " + origin +
+                                          "/endless.aci: more than 4194304 bytes (the maximum "
+                                          "image size, --max-image-size); stopped there"))
+        << endless.err;
+    auto sent = server.wait_for_stderr(std::regex(R"(sent (\d+) bytes for /endless.aci)"), 30s);
+    ASSERT_TRUE(sent) << server.stderr_text();
+    // What the server got out before the agent hung up: the limit plus socket buffers.
+    EXPECT_LT(std::stoll((*sent)[1]), 64LL << 20) << server.stderr_text();
+    std::size_t staged = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(store / "staging"))
+        ++staged;
+    EXPECT_EQ(staged, 0u);
+
+    auto garbage = world_->fetch(store, {origin + "/garbage.aci"});
+    EXPECT_EQ(garbage.status.code, 1) << garbage.err;
+    EXPECT_TRUE(contains(garbage.err, origin + "/garbage.aci: not an image archive (starts with "
+                                               "'<html><body>not '; want gzip, bzip2, xz, zstd "
+                                               "or tar)"))
+        << garbage.err;
+
+    auto huge = world_->fetch(store, {origin + "/huge.aci"});
+    EXPECT_EQ(huge.status.code, 1) << huge.err;
+    EXPECT_TRUE(contains(huge.err, origin + "/huge.aci: Content-Length 1099511627776 is over the "
+                                            "limit of 8589934592 bytes"))
+        << huge.err;
+    server.signal(SIGTERM);
+}
+
+// Issue 13 item 10: the torrent's own url-list was used over plain http://
+// without --insecure-options=http. Now it is dropped with a warning, and the
+// plain server never sees a request.
+TEST_F(FetchCli, TorrentsPlainHttpWebSeedIsNotUsed) {
+    const auto& img = world_->image("web");
+    Process server = world_->hostile(false, img.aci.parent_path());
+    const int port = server.wait_for_listening("http", 15s);
+    ASSERT_GT(port, 0) << server.stderr_text();
+    const std::string seed = "http://127.0.0.1:" + std::to_string(port) + "/web-1.0.aci";
+    engine::CreateTorrentOptions o;
+    o.web_seeds = {seed};
+    o.piece_size = piece_size;
+    auto t = engine::create_torrent(img.aci, o);
+    ASSERT_TRUE(t) << t.error().message;
+    const fs::path torrent = world_->dir("plain-seed.torrent");
+    write_file(torrent, t->bytes);
+    auto r = world_->fetch(world_->new_store(),
+                           {torrent.string(), "--no-https-fallback", "--swarm-timeout=3s"});
+    EXPECT_EQ(r.status.code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "web seed " + seed +
+                                    " listed in the torrent is not used: plain http:// is refused "
+                                    "(--insecure-options=http allows it)"))
+        << r.err;
+    EXPECT_TRUE(contains(r.err, "no piece from the swarm within 3s")) << r.err;
+    EXPECT_FALSE(contains(server.stderr_text(), "request ")) << server.stderr_text();
+    // Allowed explicitly, the same web seed serves the image.
+    auto allowed = world_->fetch(
+        world_->new_store(), {torrent.string(), "--no-https-fallback", "--insecure-options=http"});
+    ASSERT_EQ(allowed.status.code, 0) << allowed.err;
+    EXPECT_EQ(allowed.out, img.id + "\n");
+    server.signal(SIGTERM);
+}
+
+// Issue 13 messages: a web seed answering 404 was reported as "failed: Success".
+TEST_F(FetchCli, WebSeed404IsReportedAsSuch) {
+    const auto& img = world_->image("web");
+    engine::CreateTorrentOptions o;
+    o.web_seeds = {"https://example.test/missing/web-1.0.aci"};
+    o.piece_size = piece_size;
+    auto t = engine::create_torrent(img.aci, o);
+    ASSERT_TRUE(t) << t.error().message;
+    const fs::path torrent = world_->dir("missing-seed.torrent");
+    write_file(torrent, t->bytes);
+    auto r = world_->fetch(world_->new_store(),
+                           {torrent.string(), "--no-https-fallback", "--swarm-timeout=3s"});
+    EXPECT_EQ(r.status.code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "web seed https://example.test/missing/web-1.0.aci: ")) << r.err;
+    EXPECT_TRUE(contains(r.err, "404")) << r.err;
+    EXPECT_FALSE(contains(r.err, "Success")) << r.err;
+}
+
+// Issue 13 item 11: a magnet whose metadata is a multi-file torrent was
+// downloaded in full, then refused with "Is a directory". Now the metadata is
+// refused when it arrives, with the .torrent's message.
+TEST_F(FetchCli, MagnetOfAMultiFileTorrentIsRefusedAtMetadata) {
+    const fs::path dir = world_->dir("multi");
+    fs::create_directories(dir / "img");
+    write_file(dir / "img" / "a.bin", std::string(4 << 20, 'a'));
+    write_file(dir / "img" / "b.bin", std::string(4 << 20, 'b'));
+    const fs::path torrent = dir / "multi.torrent";
+    auto made = world_->python(
+        "import sys, libtorrent as lt\n"
+        "fs = lt.file_storage()\n"
+        "lt.add_files(fs, sys.argv[1] + '/img')\n"
+        "t = lt.create_torrent(fs, 16384, flags=lt.create_torrent.v1_only)\n"
+        "lt.set_piece_hashes(t, sys.argv[1])\n"
+        "data = lt.bencode(t.generate())\n"
+        "open(sys.argv[2], 'wb').write(data)\n"
+        "print(str(lt.torrent_info(data).info_hashes().v1))\n",
+        {dir.string(), torrent.string()});
+    ASSERT_EQ(made.status.code, 0) << made.err;
+    const std::string hash = made.out.substr(0, 40);
+    Process seeder = Process::spawn(world_->python_argv(torrent, dir));
+    const int port = seeder.wait_for_listening("bittorrent", 15s);
+    ASSERT_GT(port, 0) << seeder.stderr_text();
+    ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
+    auto r = world_->fetch(world_->new_store(), {"magnet:?xt=urn:btih:" + hash,
+                                                 "--peer=127.0.0.1:" + std::to_string(port),
+                                                 "--no-https-fallback", "--swarm-timeout=20s"});
+    EXPECT_EQ(r.status.code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "aciswarm fetch: magnet " + hash +
+                                    ": has 2 files; an image torrent has exactly one"))
+        << r.err;
+    EXPECT_FALSE(contains(r.err, "Is a directory")) << r.err;
 }
 
 }  // namespace

@@ -279,6 +279,38 @@ TEST_F(StoreCli, BadInputIsAClearErrorAndChangesNothing) {
     EXPECT_FALSE(import_ok(labelled, {"--name=example.com/app", "--label=version=1.0"}).empty());
 }
 
+// Issue 13 item 7 through the binary: --max-image-size bounds an import
+// (uncompressed), and a manifest name with ESC is not echoed raw.
+TEST_F(StoreCli, MaxImageSizeAndControlCharactersInErrors) {
+    const fs::path big = make_big("big.aci", 256 * 1024);
+    auto over = aciswarm({"import", store(), "--max-image-size=64k", big.string()});
+    EXPECT_EQ(over.status.code, 1) << over.err;
+    EXPECT_NE(over.err.find(big.string() + ": "), std::string::npos) << over.err;
+    EXPECT_NE(over.err.find("over the limit of 65536 bytes (the maximum image size, "
+                            "--max-image-size)"),
+              std::string::npos)
+        << over.err;
+    EXPECT_EQ(count_files(root() / "staging"), 0u);
+    EXPECT_EQ(count_files(root() / "blobs"), 0u);
+    auto bad = aciswarm({"import", store(), "--max-image-size=lots", big.string()});
+    EXPECT_EQ(bad.status.code, 1);
+    EXPECT_NE(bad.err.find("--max-image-size: 'lots' is not a positive size"), std::string::npos)
+        << bad.err;
+    EXPECT_FALSE(import_ok(big, {"--max-image-size=1M"}).empty());
+
+    AciSpec esc;
+    esc.manifest =
+        R"({"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/\u001b[2Jx"})";
+    const fs::path p = dir_ / "esc.aci";
+    write_file(p, build_aci(esc));
+    auto r = aciswarm({"import", store(), p.string()});
+    EXPECT_EQ(r.status.code, 1);
+    EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("name 'example.com/\\x1b[2Jx' is not a valid AC Identifier"),
+              std::string::npos)
+        << r.err;
+}
+
 TEST_F(StoreCli, UsageErrors) {
     auto none = aciswarm({"import", store()});
     EXPECT_EQ(none.status.code, 2);
