@@ -167,6 +167,13 @@ Result<std::uint64_t> https_download(const std::string& url, store::StagingFile&
                               " is over the limit of " + std::to_string(limits.max_bytes) +
                               " bytes (" + limits.max_reason + ")");
     }
+    if (rc == CURLE_WRITE_ERROR && t.discarded > 0) {
+        // An endless error page, cut at the limit: the status is the error.
+        long error_status = 0;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &error_status);
+        return make_error(error_status == 404 ? Errc::not_found : Errc::network,
+                          shown + ": HTTP " + std::to_string(error_status));
+    }
     if (rc != CURLE_OK) {
         const std::string why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
         const Errc code = rc == CURLE_OPERATION_TIMEDOUT ? Errc::timeout : Errc::network;
