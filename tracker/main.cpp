@@ -38,7 +38,7 @@ struct Whitelist {
             log.warn("whitelist: ", ok.error().message);
             return;
         }
-        const WhitelistChange change = tracker.set_whitelist(dir->hashes());
+        const WhitelistChange change = tracker.set_torrents(dir->torrents());
         if (force_log || change.added || change.removed) {
             log.info("whitelist: ", change.total, " info hashes from ", dir->file_count(),
                      " torrents in ", dir->path().string(), " (+", change.added, " -",
@@ -83,6 +83,9 @@ int run(const std::vector<std::string>& args) {
     so.udp = config->udp;
     so.workers = config->workers;
     so.max_connections = config->max_connections;
+    so.max_connections_per_address = config->max_connections_per_address;
+    so.reserved_connections = config->reserved_connections;
+    so.first_request_timeout = config->first_request_timeout;
     so.header_timeout = config->header_timeout;
     so.idle_timeout = config->idle_timeout;
     so.verbose = config->verbose > 0;

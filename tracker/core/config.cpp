@@ -74,6 +74,15 @@ const OptionParser& config_parser() {
             {"max-torrents", K::value, "most swarms held (default 1000000)", "N"},
             {"max-peers-per-torrent", K::value, "most peers per swarm (default 100000)", "N"},
             {"max-connections", K::value, "most open HTTP connections (default 4096)", "N"},
+            {"max-connections-per-address", K::value,
+             "most open HTTP connections from one address (default 128)", "N"},
+            {"reserved-connections", K::value,
+             "of --max-connections, the last N only for addresses with no open connection "
+             "(default 512)",
+             "N"},
+            {"first-request-timeout", K::value,
+             "seconds a new connection may stay silent before its first request (default 3)",
+             "SECONDS"},
             {"header-timeout", K::value, "seconds a client has to send a request (default 10)",
              "SECONDS"},
             {"idle-timeout", K::value, "seconds a keep-alive connection may idle (default 30)",
@@ -198,6 +207,19 @@ Result<Config> load_config(const std::vector<std::string>& args) {
     c.settings.max_peers_per_torrent = static_cast<std::uint32_t>(*max_peers);
     ACISWARM_TRY(max_conn, number("max-connections", 4096, 1, 1'000'000));
     c.max_connections = *max_conn;
+    ACISWARM_TRY(per_address, number("max-connections-per-address", 128, 1, 1'000'000));
+    c.max_connections_per_address = *per_address;
+    ACISWARM_TRY(reserved, number("reserved-connections",
+                                  std::min<std::uint64_t>(512, *max_conn / 8), 0, 1'000'000));
+    if (*reserved >= c.max_connections) {
+        return make_error(Errc::invalid_argument,
+                          "--reserved-connections=" + std::to_string(*reserved) +
+                              ": must be less than --max-connections (" +
+                              std::to_string(c.max_connections) + ")");
+    }
+    c.reserved_connections = *reserved;
+    ACISWARM_TRY(first_request_timeout, number("first-request-timeout", 3, 1, 3600));
+    c.first_request_timeout = static_cast<std::uint32_t>(*first_request_timeout);
     ACISWARM_TRY(header_timeout, number("header-timeout", 10, 1, 3600));
     c.header_timeout = static_cast<std::uint32_t>(*header_timeout);
     ACISWARM_TRY(idle_timeout, number("idle-timeout", 30, 1, 3600));

@@ -29,8 +29,11 @@ struct Config {
     std::string config_file;
     unsigned workers = 0;  // 0: one per CPU
     std::size_t max_connections = 4096;
-    std::uint32_t header_timeout = 10;  // seconds to send a whole request
-    std::uint32_t idle_timeout = 30;    // seconds a keep-alive connection may idle
+    std::size_t max_connections_per_address = 128;
+    std::size_t reserved_connections = 512;   // for addresses with no open connection
+    std::uint32_t first_request_timeout = 3;  // seconds a new connection may stay silent
+    std::uint32_t header_timeout = 10;        // seconds to send a whole request
+    std::uint32_t idle_timeout = 30;          // seconds a keep-alive connection may idle
     int verbose = 0;
     bool help = false;
     std::optional<livesync::LiveSyncConfig> livesync;  // --sync-*: off unless configured

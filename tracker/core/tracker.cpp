@@ -1,6 +1,7 @@
 #include "tracker/core/tracker.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace aciswarm::tracker {
 
@@ -60,7 +61,7 @@ void Tracker::update_settings(const TrackerSettings& s) {
         std::vector<InfoHash> doomed;
         store_.for_each([&](const InfoHash& h, const Swarm& sw) {
             if (!sw.whitelisted) doomed.push_back(h);
-        });
+        });  // a walk over every swarm, but only when --locked is switched on (SIGHUP)
         for (const auto& h : doomed)
             store_.erase(h);
     }
@@ -99,6 +100,47 @@ Swarm* Tracker::find_or_create(PeerStore::Map& swarms, const InfoHash& hash,
     }
     store_.note_torrent_added();
     return &swarms.try_emplace(hash).first->second;
+}
+
+template <class F>
+auto Tracker::with_swarm_shard(const InfoHash& hash, F&& f) {
+    using R = std::invoke_result_t<F&, PeerStore::ShardData&, const InfoHash&>;
+    std::optional<R> result;
+    InfoHash key = hash;
+    store_.with_shard(hash, [&](PeerStore::ShardData& d) {
+        // Aliases are few (hybrid torrents in --dir): an empty map costs one branch.
+        if (!d.aliases.empty()) {
+            if (auto a = d.aliases.find(hash); a != d.aliases.end()) {
+                key = a->second;
+                return;
+            }
+        }
+        result.emplace(f(d, hash));
+    });
+    if (!result) {
+        store_.with_shard(key, [&](PeerStore::ShardData& d) { result.emplace(f(d, key)); });
+    }
+    return std::move(*result);
+}
+
+template <class F>
+auto Tracker::with_swarm_shard(const InfoHash& hash, F&& f) const {
+    using R = std::invoke_result_t<F&, const PeerStore::ShardData&, const InfoHash&>;
+    std::optional<R> result;
+    InfoHash key = hash;
+    store_.with_shard(hash, [&](const PeerStore::ShardData& d) {
+        if (!d.aliases.empty()) {
+            if (auto a = d.aliases.find(hash); a != d.aliases.end()) {
+                key = a->second;
+                return;
+            }
+        }
+        result.emplace(f(d, hash));
+    });
+    if (!result) {
+        store_.with_shard(key, [&](const PeerStore::ShardData& d) { result.emplace(f(d, key)); });
+    }
+    return std::move(*result);
 }
 
 namespace {
@@ -182,32 +224,37 @@ AnnounceReply Tracker::announce(const AnnounceRequest& request, PeerListBuffer& 
     }
     const bool seeding = request.left == 0;
     PeerChange change;
-    change.info_hash = request.info_hash;
     bool applied = false;
-    reply.status = store_.with_shard(request.info_hash, [&](PeerStore::Map& swarms) {
-        AnnounceStatus status = AnnounceStatus::ok;
-        if (request.event == Event::stopped && !swarms.count(request.info_hash) &&
-            !locked_.load(std::memory_order_relaxed)) {
-            return status;  // leaving a swarm we do not hold: nothing to create
-        }
-        Swarm* swarm = find_or_create(swarms, request.info_hash, status);
-        if (swarm == nullptr) return status;
-        status = apply(*swarm, request.peer, seeding, request.event, mode == Mode::surge, change);
-        applied = status == AnnounceStatus::ok;
-        if (status == AnnounceStatus::ok && request.event != Event::stopped) {
-            SelectInput in;
-            in.mode = mode;
-            in.want = want;
-            in.families = request.families;
-            in.requester_seeding = seeding;
-            in.requester = request.peer;
-            select_peers(*swarm, in, peers, rng);
-        }
-        reply.complete = swarm->seeders;
-        reply.incomplete = static_cast<std::uint32_t>(swarm->peer_count()) - swarm->seeders;
-        reply.downloaded = swarm->downloaded;
-        return status;
-    });
+    reply.status =
+        with_swarm_shard(request.info_hash, [&](PeerStore::ShardData& d, const InfoHash& key) {
+            AnnounceStatus status = AnnounceStatus::ok;
+            change.info_hash = key;
+            if (request.event == Event::stopped && !d.swarms.count(key) &&
+                !locked_.load(std::memory_order_relaxed)) {
+                return status;  // leaving a swarm we do not hold: nothing to create
+            }
+            Swarm* swarm = find_or_create(d.swarms, key, status);
+            if (swarm == nullptr) return status;
+            const SwarmTotals before = SwarmTotals::of(*swarm);
+            status =
+                apply(*swarm, request.peer, seeding, request.event, mode == Mode::surge, change);
+            d.totals += SwarmTotals::of(*swarm);
+            d.totals -= before;
+            applied = status == AnnounceStatus::ok;
+            if (status == AnnounceStatus::ok && request.event != Event::stopped) {
+                SelectInput in;
+                in.mode = mode;
+                in.want = want;
+                in.families = request.families;
+                in.requester_seeding = seeding;
+                in.requester = request.peer;
+                select_peers(*swarm, in, peers, rng);
+            }
+            reply.complete = swarm->seeders;
+            reply.incomplete = static_cast<std::uint32_t>(swarm->peer_count()) - swarm->seeders;
+            reply.downloaded = swarm->downloaded;
+            return status;
+        });
     if (applied && observer_) observer_(change);
     return reply;
 }
@@ -215,12 +262,13 @@ AnnounceReply Tracker::announce(const AnnounceRequest& request, PeerListBuffer& 
 ScrapeEntry Tracker::scrape(const InfoHash& hash) const {
     ScrapeEntry e;
     e.info_hash = hash;
-    store_.with_shard(hash, [&](const PeerStore::Map& swarms) {
-        auto it = swarms.find(hash);
-        if (it == swarms.end()) return;
+    with_swarm_shard(hash, [&](const PeerStore::ShardData& d, const InfoHash& key) {
+        auto it = d.swarms.find(key);
+        if (it == d.swarms.end()) return false;
         e.complete = it->second.seeders;
         e.incomplete = static_cast<std::uint32_t>(it->second.peer_count()) - it->second.seeders;
         e.downloaded = it->second.downloaded;
+        return true;
     });
     return e;
 }
@@ -237,38 +285,77 @@ void Tracker::scrape_all(const std::function<void(const ScrapeEntry&)>& f) const
 }
 
 WhitelistChange Tracker::set_whitelist(const std::vector<InfoHash>& hashes) {
+    std::vector<TorrentHashes> torrents;
+    torrents.reserve(hashes.size());
+    for (const InfoHash& h : hashes)
+        torrents.push_back({h});
+    return set_torrents(torrents);
+}
+
+WhitelistChange Tracker::set_torrents(const std::vector<TorrentHashes>& torrents) {
     std::lock_guard lock(whitelist_mutex_);
-    std::unordered_set<InfoHash> next(hashes.begin(), hashes.end());
+    std::unordered_set<InfoHash> next;
+    for (const auto& t : torrents) {
+        if (!t.empty()) next.insert(t.front());
+    }
+    std::unordered_map<InfoHash, InfoHash> next_aliases;
+    for (const auto& t : torrents) {
+        for (std::size_t i = 1; i < t.size(); ++i) {
+            // A hash that names a torrent of its own elsewhere in --dir stays a swarm.
+            if (!next.count(t[i]) && t[i] != t.front()) next_aliases.emplace(t[i], t.front());
+        }
+    }
     WhitelistChange change;
-    change.total = next.size();
+    change.total = next.size() + next_aliases.size();
     for (const InfoHash& h : next) {
         if (whitelist_.count(h)) continue;
-        ++change.added;
-        store_.with_shard(h, [&](PeerStore::Map& swarms) {
-            auto [it, inserted] = swarms.try_emplace(h);
+        if (!aliases_.count(h)) ++change.added;
+        store_.with_shard(h, [&](PeerStore::ShardData& d) {
+            d.aliases.erase(h);
+            auto [it, inserted] = d.swarms.try_emplace(h);
             if (inserted) store_.note_torrent_added();
             it->second.whitelisted = true;
         });
     }
+    for (const auto& [alias, target] : next_aliases) {
+        if (auto old = aliases_.find(alias); old != aliases_.end() && old->second == target) {
+            continue;
+        }
+        if (!whitelist_.count(alias) && !aliases_.count(alias)) ++change.added;
+        store_.with_shard(alias, [&](PeerStore::ShardData& d) {
+            // Peers of a swarm held under the alias (announced before the torrent was in
+            // --dir, or while it was not hybrid) re-announce into the aliased swarm.
+            if (auto it = d.swarms.find(alias); it != d.swarms.end()) store_.erase(d, it);
+            d.aliases[alias] = target;
+        });
+    }
     const bool locked = locked_.load();
+    for (const auto& [alias, target] : aliases_) {
+        if (next_aliases.count(alias)) continue;
+        if (!next.count(alias)) ++change.removed;
+        store_.with_shard(alias, [&](PeerStore::ShardData& d) { d.aliases.erase(alias); });
+    }
     for (const InfoHash& h : whitelist_) {
         if (next.count(h)) continue;
-        ++change.removed;
-        if (locked) {
+        if (!next_aliases.count(h)) ++change.removed;
+        if (locked || next_aliases.count(h)) {
             store_.erase(h);
         } else {
-            store_.with_shard(h, [&](PeerStore::Map& swarms) {
-                if (auto it = swarms.find(h); it != swarms.end()) it->second.whitelisted = false;
+            store_.with_shard(h, [&](PeerStore::ShardData& d) {
+                if (auto it = d.swarms.find(h); it != d.swarms.end()) {
+                    it->second.whitelisted = false;
+                }
             });
         }
     }
     whitelist_ = std::move(next);
+    aliases_ = std::move(next_aliases);
     return change;
 }
 
 bool Tracker::is_whitelisted(const InfoHash& hash) const {
     std::lock_guard lock(whitelist_mutex_);
-    return whitelist_.count(hash) != 0;
+    return whitelist_.count(hash) != 0 || aliases_.count(hash) != 0;
 }
 
 std::size_t Tracker::expire() {
@@ -277,14 +364,15 @@ std::size_t Tracker::expire() {
 
 TrackerTotals Tracker::totals() const {
     TrackerTotals t;
-    store_.for_each([&](const InfoHash&, const Swarm& sw) {
-        ++t.torrents;
-        t.seeders += sw.seeders;
-        t.leechers += sw.peer_count() - sw.seeders;
-        t.completed += sw.downloaded;
-        t.peers_v4 += sw.v4.size();
-        t.peers_v6 += sw.v6.size();
-    });
+    const SwarmTotals sum = store_.totals(t.torrents);
+    const auto count = [](std::int64_t v) {
+        return static_cast<std::size_t>(std::max<std::int64_t>(0, v));
+    };
+    t.seeders = count(sum.seeders);
+    t.leechers = count(sum.peers_v4 + sum.peers_v6 - sum.seeders);
+    t.completed = count(sum.completed);
+    t.peers_v4 = count(sum.peers_v4);
+    t.peers_v6 = count(sum.peers_v6);
     return t;
 }
 
@@ -300,12 +388,16 @@ AnnounceStatus Tracker::apply_remote_peer(const PeerChange& change) {
     } else if (change.completed_first_time) {
         event = Event::completed;
     }
-    return store_.with_shard(change.info_hash, [&](PeerStore::Map& swarms) {
+    return with_swarm_shard(change.info_hash, [&](PeerStore::ShardData& d, const InfoHash& key) {
         AnnounceStatus status = AnnounceStatus::ok;
-        Swarm* swarm = find_or_create(swarms, change.info_hash, status);
+        Swarm* swarm = find_or_create(d.swarms, key, status);
         if (swarm == nullptr) return status;
         PeerChange ignored;
-        return apply(*swarm, change.peer.normalized(), change.seeding, event, surge, ignored);
+        const SwarmTotals before = SwarmTotals::of(*swarm);
+        status = apply(*swarm, change.peer.normalized(), change.seeding, event, surge, ignored);
+        d.totals += SwarmTotals::of(*swarm);
+        d.totals -= before;
+        return status;
     });
 }
 
@@ -319,10 +411,14 @@ void Tracker::for_each_downloaded(
 }
 
 void Tracker::merge_downloaded(const InfoHash& hash, std::uint32_t count) {
-    store_.with_shard(hash, [&](PeerStore::Map& swarms) {
+    with_swarm_shard(hash, [&](PeerStore::ShardData& d, const InfoHash& key) {
         AnnounceStatus status = AnnounceStatus::ok;
-        Swarm* swarm = find_or_create(swarms, hash, status);
-        if (swarm != nullptr) swarm->downloaded = std::max(swarm->downloaded, count);
+        Swarm* swarm = find_or_create(d.swarms, key, status);
+        if (swarm == nullptr) return false;
+        const std::uint32_t merged = std::max(swarm->downloaded, count);
+        d.totals.completed += merged - swarm->downloaded;
+        swarm->downloaded = merged;
+        return true;
     });
 }
 

@@ -14,16 +14,26 @@
 //    completed_first_time counts a completion if this instance had not counted
 //    it for that peer) but never calls the observer (no rebroadcast). With
 //    --locked, changes for info hashes outside --dir are refused (not_tracked).
-//  - torrent_count(): swarms currently held.
+//  - torrent_count(): swarms currently held (one per torrent: aliases share one).
 //  - for_each_downloaded(f): f(info_hash, downloaded) for every swarm.
 //  - merge_downloaded(info_hash, count): downloaded = max(downloaded, count);
 //    creates the swarm only when the info hash may be tracked (whitelist/locked).
+//
+// Hybrid torrents: set_torrents() learns every hash of each torrent; the first one
+// (v1 when there is one) names the swarm, the others are aliases of it. An announce,
+// scrape or livesync record under an alias lands in the same swarm, so one torrent is
+// one swarm in totals(), scrape and /metrics, and peers announcing with either hash
+// find each other (both are 20-byte info hashes on the wire).
+//
+// totals() is O(number of shards): the counts are kept per shard as swarms change
+// (PeerStore::ShardData), never summed over every swarm per request.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -82,7 +92,11 @@ class Tracker {
     // f(const ScrapeEntry&) for every swarm (full scrape).
     void scrape_all(const std::function<void(const ScrapeEntry&)>& f) const;
 
-    // Replaces the whitelist (v1 and truncated v2 hashes of the torrents in --dir).
+    // Replaces the whitelist: the info hashes of each torrent in --dir (v1 first, then the
+    // truncated v2 hash of a hybrid torrent, which becomes an alias of the first).
+    using TorrentHashes = std::vector<InfoHash>;
+    WhitelistChange set_torrents(const std::vector<TorrentHashes>& torrents);
+    // Same, every hash a torrent of its own (no aliases).
     WhitelistChange set_whitelist(const std::vector<InfoHash>& hashes);
     bool is_whitelisted(const InfoHash& hash) const;
 
@@ -107,6 +121,12 @@ class Tracker {
     };
     // Finds or creates the swarm (under the shard lock); null with status set on refusal.
     Swarm* find_or_create(PeerStore::Map& swarms, const InfoHash& hash, AnnounceStatus& status);
+    // Runs f(ShardData&, key) -> R under the lock of the shard that holds the swarm `hash`
+    // names: key is hash itself, or the hash it is an alias of.
+    template <class F>
+    auto with_swarm_shard(const InfoHash& hash, F&& f);
+    template <class F>
+    auto with_swarm_shard(const InfoHash& hash, F&& f) const;
     // Inserts/updates/removes the peer; fills change; under the shard lock.
     AnnounceStatus apply(Swarm& swarm, const PeerEndpoint& peer, bool seeding, Event event,
                          bool surge, PeerChange& change);
@@ -122,7 +142,8 @@ class Tracker {
     std::atomic<std::uint32_t> max_peers_per_torrent_;
 
     mutable std::mutex whitelist_mutex_;
-    std::unordered_set<InfoHash> whitelist_;
+    std::unordered_set<InfoHash> whitelist_;          // the hashes that name swarms
+    std::unordered_map<InfoHash, InfoHash> aliases_;  // alias -> the hash naming its swarm
     PeerObserver observer_;
 };
 

@@ -83,4 +83,12 @@ std::vector<InfoHash> TorrentDirectory::hashes() const {
     return out;
 }
 
+std::vector<std::vector<InfoHash>> TorrentDirectory::torrents() const {
+    std::vector<std::vector<InfoHash>> out;
+    for (const auto& [path, state] : files_) {
+        if (!state.hashes.empty()) out.push_back(state.hashes);
+    }
+    return out;
+}
+
 }  // namespace aciswarm::tracker

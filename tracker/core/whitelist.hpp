@@ -30,6 +30,8 @@ class TorrentDirectory {
     Status rescan();
     // All hashes of all readable files.
     std::vector<InfoHash> hashes() const;
+    // The hashes of each readable file (v1 first, then the truncated v2 of a hybrid).
+    std::vector<std::vector<InfoHash>> torrents() const;
     std::size_t file_count() const { return files_.size(); }
     const std::filesystem::path& path() const { return dir_; }
 

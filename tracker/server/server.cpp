@@ -95,7 +95,9 @@ struct Server::Worker {
         std::uint32_t started = 0;  // when the current request's first byte came
         std::uint32_t last_active = 0;
         bool close_after_write = false;
-        std::size_t index = 0;  // in Worker::conns
+        std::uint32_t served = 0;  // requests answered on this connection
+        std::string address;       // remote address, the per-address count's key
+        std::size_t index = 0;     // in Worker::conns
     };
 
     Server& server;
@@ -195,14 +197,14 @@ struct Server::Worker {
             const int fd = ::accept4(listener.fd, reinterpret_cast<sockaddr*>(&ss), &len,
                                      SOCK_NONBLOCK | SOCK_CLOEXEC);
             if (fd < 0) return;
-            if (server.open_connections_.load(std::memory_order_relaxed) >=
-                server.options_.max_connections) {
-                counters.add(connections_rejected);
+            auto remote = PeerEndpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+            if (!remote) {
                 ::close(fd);
                 continue;
             }
-            auto remote = PeerEndpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
-            if (!remote) {
+            std::string address = remote->normalized().address_string();
+            if (!server.admit(address)) {
+                counters.add(connections_rejected);
                 ::close(fd);
                 continue;
             }
@@ -222,11 +224,12 @@ struct Server::Worker {
             c->pending.clear();
             c->pending_off = 0;
             c->close_after_write = false;
+            c->served = 0;
+            c->address = std::move(address);
             c->started = c->last_active = now();
             c->index = conns.size();
             conns.push_back(c.get());
             add(c.release(), EPOLLIN | EPOLLRDHUP);
-            server.open_connections_.fetch_add(1, std::memory_order_relaxed);
             counters.add(connections_accepted);
         }
     }
@@ -238,7 +241,7 @@ struct Server::Worker {
         conns[c.index] = conns.back();
         conns[c.index]->index = c.index;
         conns.pop_back();
-        server.open_connections_.fetch_sub(1, std::memory_order_relaxed);
+        server.release(c.address);
         if (c.pending.capacity() > 4096) std::string().swap(c.pending);
         free_conns.emplace_back(&c);
     }
@@ -246,10 +249,14 @@ struct Server::Worker {
     void sweep(std::uint32_t t) {
         const std::uint32_t header = server.options_.header_timeout;
         const std::uint32_t idle = server.options_.idle_timeout;
+        const std::uint32_t first = server.options_.first_request_timeout;
         for (std::size_t i = 0; i < conns.size();) {
             Conn& c = *conns[i];
             const bool partial = c.in_len > 0 || !c.pending.empty();
-            const bool expired = partial ? t - c.started >= header : t - c.last_active >= idle;
+            const bool silent = !partial && c.served == 0;  // never sent a byte
+            const bool expired = partial  ? t - c.started >= header
+                                 : silent ? t - c.started >= first
+                                          : t - c.last_active >= idle;
             if (expired) {
                 counters.add(connections_timed_out);
                 close_conn(c);  // moves another connection into slot i
@@ -320,6 +327,7 @@ struct Server::Worker {
             const http::RequestHead& head = parsed.head;
             const bool keep = head.keep_alive;
             handle_request(c, head);
+            ++c.served;
             const std::size_t used = head.head_size;
             std::memmove(c.in.data(), c.in.data() + used, c.in_len - used);
             c.in_len -= used;
@@ -501,6 +509,16 @@ struct Server::Worker {
         }
     }
 
+    // Before a valid connection id the source address may be forged: an error reply is
+    // cut to the request's size (the message is truncated; under 8 bytes nothing is sent),
+    // so the tracker never amplifies a reflection attack (BEP 15 connect replies are 16
+    // bytes, as their requests).
+    template <std::size_t N>
+    static std::span<std::uint8_t> pre_auth_area(std::array<std::uint8_t, N>& reply,
+                                                 std::span<const std::uint8_t> packet) {
+        return std::span(reply.data(), std::min(N, packet.size()));
+    }
+
     template <std::size_t N>
     std::size_t handle_datagram(std::span<const std::uint8_t> packet, const PeerEndpoint& from,
                                 bool v6, std::array<std::uint8_t, N>& reply) {
@@ -515,7 +533,7 @@ struct Server::Worker {
             if (server.verbose_) {
                 server.log_.debug("udp from ", from.to_string(), ": ", parsed.error_message());
             }
-            return udp::encode_error(reply, txid, parsed.error_message());
+            return udp::encode_error(pre_auth_area(reply, packet), txid, parsed.error_message());
         }
         const udp::Request& r = parsed.request;
         const std::uint32_t t = now();
@@ -528,7 +546,8 @@ struct Server::Worker {
             if (server.verbose_) {
                 server.log_.debug("udp from ", from.to_string(), ": bad connection id");
             }
-            return udp::encode_error(reply, txid, "connection id is invalid or expired");
+            return udp::encode_error(pre_auth_area(reply, packet), txid,
+                                     "connection id is invalid or expired");
         }
         if (r.action == udp::Action::announce) {
             counters.add(udp_announce);
@@ -577,6 +596,29 @@ Server::Server(Tracker& tracker, Logger& log, ServerOptions options)
 
 Server::~Server() {
     stop();
+}
+
+bool Server::admit(const std::string& address) {
+    std::lock_guard lock(per_address_mutex_);
+    const std::size_t open = open_connections_.load(std::memory_order_relaxed);
+    if (open >= options_.max_connections) return false;
+    auto it = per_address_.find(address);
+    const std::size_t held = it == per_address_.end() ? 0 : it->second;
+    if (held >= options_.max_connections_per_address) return false;
+    // The reserve: the last slots only for an address that holds no connection yet.
+    if (held > 0 && open + options_.reserved_connections >= options_.max_connections) return false;
+    if (it == per_address_.end()) it = per_address_.emplace(address, 0).first;
+    ++it->second;
+    open_connections_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+void Server::release(const std::string& address) {
+    std::lock_guard lock(per_address_mutex_);
+    if (auto it = per_address_.find(address); it != per_address_.end() && --it->second == 0) {
+        per_address_.erase(it);
+    }
+    open_connections_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 Status Server::bind() {

@@ -3,8 +3,12 @@
 // kernel spreads connections and datagrams over the workers without a shared
 // accept lock). HTTP/1.1 with keep-alive and pipelining; UDP per BEP 15 with
 // recvmmsg/sendmmsg batches. Caps: --max-connections (over the cap a new
-// connection is closed at once), --header-timeout (a client that never finishes
-// its request is cut off), --idle-timeout (idle keep-alive connections).
+// connection is closed at once), --max-connections-per-address (one address
+// cannot hold more), --reserved-connections (the last slots of the cap only go
+// to addresses that hold no connection, so one client filling its share leaves
+// room for announcers), --first-request-timeout (a new connection that sends
+// nothing), --header-timeout (a client that never finishes its request is cut
+// off), --idle-timeout (idle keep-alive connections).
 //
 // Thread-safety: bind() and start()/stop() are called by the owning (main)
 // thread; each worker owns its sockets and connections; counters are atomics
@@ -19,6 +23,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -35,6 +40,9 @@ struct ServerOptions {
     std::vector<PeerEndpoint> udp;
     unsigned workers = 1;
     std::size_t max_connections = 4096;
+    std::size_t max_connections_per_address = 128;
+    std::size_t reserved_connections = 512;
+    std::uint32_t first_request_timeout = 3;
     std::uint32_t header_timeout = 10;
     std::uint32_t idle_timeout = 30;
     bool verbose = false;  // one log line per request
@@ -53,7 +61,7 @@ enum Counter : std::size_t {
     udp_scrape,
     udp_errors,  // error packets and dropped datagrams
     connections_accepted,
-    connections_rejected,  // over --max-connections
+    connections_rejected,  // over --max-connections, per address or into the reserve
     connections_timed_out,
     counter_count
 };
@@ -96,6 +104,12 @@ class Server {
     std::vector<std::thread> threads_;
     std::vector<std::unique_ptr<WorkerCounters>> counters_;
     std::atomic<std::size_t> open_connections_{0};
+    // Open connections per source address (accept and close only, never per request).
+    std::mutex per_address_mutex_;
+    std::unordered_map<std::string, std::size_t> per_address_;
+    // Counts a new connection from `address` if the caps allow it.
+    bool admit(const std::string& address);
+    void release(const std::string& address);
     std::atomic<bool> verbose_{false};
 
     mutable std::mutex rates_mutex_;

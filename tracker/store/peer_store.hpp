@@ -202,6 +202,35 @@ struct Swarm {
     std::size_t peer_count() const { return v4.size() + v6.size(); }
 };
 
+// The counts /stats, /metrics and livesync report, kept per shard and changed by the
+// difference each mutation makes (see ShardData), so reading them costs O(kShards),
+// never O(swarms).
+struct SwarmTotals {
+    std::int64_t seeders = 0;
+    std::int64_t peers_v4 = 0;
+    std::int64_t peers_v6 = 0;
+    std::int64_t completed = 0;
+
+    static SwarmTotals of(const Swarm& s) {
+        return {s.seeders, static_cast<std::int64_t>(s.v4.size()),
+                static_cast<std::int64_t>(s.v6.size()), s.downloaded};
+    }
+    SwarmTotals& operator+=(const SwarmTotals& o) {
+        seeders += o.seeders;
+        peers_v4 += o.peers_v4;
+        peers_v6 += o.peers_v6;
+        completed += o.completed;
+        return *this;
+    }
+    SwarmTotals& operator-=(const SwarmTotals& o) {
+        seeders -= o.seeders;
+        peers_v4 -= o.peers_v4;
+        peers_v6 -= o.peers_v6;
+        completed -= o.completed;
+        return *this;
+    }
+};
+
 class PeerStore {
   public:
     static constexpr std::size_t kShards = 64;
@@ -212,20 +241,32 @@ class PeerStore {
     std::uint32_t now_seconds() const;
 
     using Map = std::unordered_map<InfoHash, Swarm, InfoHashKeyHash, InfoHashKeyEqual>;
+    using AliasMap = std::unordered_map<InfoHash, InfoHash, InfoHashKeyHash, InfoHashKeyEqual>;
 
-    // Runs f(Map&) with the shard that holds `hash` locked; f finds, creates or erases
-    // swarms in it (and reports created/erased ones via note_torrent_added/removed).
+    // One shard's contents. Invariant: totals == the sum of SwarmTotals::of(swarm) over
+    // swarms; whoever changes a swarm adds the difference (Tracker does it around every
+    // mutation, this class in expire() and erase()). aliases: info hashes that name a
+    // swarm held under another hash (the v2 hash of a hybrid torrent -> its v1 hash), kept
+    // in the shard of the alias so that resolving one costs no extra lock.
+    struct ShardData {
+        Map swarms;
+        AliasMap aliases;
+        SwarmTotals totals;
+    };
+
+    // Runs f(ShardData&) with the shard that holds `hash` locked; f finds, creates or
+    // erases swarms in it (and reports created/erased ones via note_torrent_added/removed).
     template <class F>
     auto with_shard(const InfoHash& hash, F&& f) {
         Shard& shard = shard_for(hash);
         std::lock_guard lock(shard.mutex);
-        return f(shard.swarms);
+        return f(shard.data);
     }
     template <class F>
     auto with_shard(const InfoHash& hash, F&& f) const {
         const Shard& shard = shards_[shard_index(hash)];
         std::lock_guard lock(shard.mutex);
-        return f(std::as_const(shard.swarms));
+        return f(std::as_const(shard.data));
     }
 
     // Calls f(hash, const Swarm&) for every swarm, one shard locked at a time.
@@ -233,16 +274,7 @@ class PeerStore {
     void for_each(F&& f) const {
         for (const Shard& shard : shards_) {
             std::lock_guard lock(shard.mutex);
-            for (const auto& [hash, swarm] : shard.swarms)
-                f(hash, swarm);
-        }
-    }
-    // Same, mutable.
-    template <class F>
-    void for_each_mut(F&& f) {
-        for (Shard& shard : shards_) {
-            std::lock_guard lock(shard.mutex);
-            for (auto& [hash, swarm] : shard.swarms)
+            for (const auto& [hash, swarm] : shard.data.swarms)
                 f(hash, swarm);
         }
     }
@@ -252,6 +284,8 @@ class PeerStore {
     std::size_t expire(std::uint32_t timeout_seconds);
 
     std::size_t torrent_count() const;
+    // Sum of every shard's totals, and the number of swarms: O(kShards).
+    SwarmTotals totals(std::size_t& torrents) const;
     // Number of torrents in this store (the caller's lock-free estimate for caps).
     std::size_t torrents_estimate() const { return torrents_.load(std::memory_order_relaxed); }
     void note_torrent_added() { torrents_.fetch_add(1, std::memory_order_relaxed); }
@@ -259,11 +293,13 @@ class PeerStore {
 
     // Erases one swarm; returns whether it existed.
     bool erase(const InfoHash& hash);
+    // Same, for a caller already holding the shard: keeps totals and the torrent count.
+    void erase(ShardData& data, Map::iterator it);
 
   private:
     struct alignas(64) Shard {
         mutable std::mutex mutex;
-        Map swarms;
+        ShardData data;
     };
     // Info hashes are uniformly distributed: two bytes are enough to pick a shard.
     static std::size_t shard_index(const InfoHash& hash) {

@@ -6,7 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <iterator>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
 #include "common/url.hpp"
@@ -64,6 +67,68 @@ int tcp_connect(const std::string& addr, int port) {
     return fd;
 }
 
+int tcp_connect_from(const std::string& source, const std::string& addr, int port) {
+    auto ep = PeerEndpoint::parse_address(addr, static_cast<std::uint16_t>(port));
+    auto src = PeerEndpoint::parse_address(source, 0);
+    if (!ep || !src) return -1;
+    sockaddr_storage ss{};
+    const auto len = ep->to_sockaddr(ss);
+    sockaddr_storage local{};
+    const auto local_len = src->to_sockaddr(local);
+    const int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), static_cast<socklen_t>(local_len)) != 0 ||
+        ::connect(fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+std::optional<std::string> http_get_from(const std::string& source, const std::string& addr,
+                                         int port, const std::string& target,
+                                         std::chrono::milliseconds timeout) {
+    const int fd = tcp_connect_from(source, addr, port);
+    if (fd < 0) return std::nullopt;
+    const std::string req = "GET " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    std::optional<std::string> reply;
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+        reply = read_until_eof(fd, timeout);
+    }
+    ::close(fd);
+    if (reply && reply->empty()) return std::nullopt;  // closed without an answer
+    return reply;
+}
+
+std::uint64_t cpu_ticks(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Fields after the command (which may contain spaces) start after the last ')'.
+    const auto close = text.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::istringstream fields(text.substr(close + 2));
+    std::string f;
+    std::uint64_t utime = 0;
+    std::uint64_t stime = 0;
+    for (int i = 3; fields >> f; ++i) {  // field 3 is the state
+        if (i == 14) utime = std::stoull(f);
+        if (i == 15) {
+            stime = std::stoull(f);
+            break;
+        }
+    }
+    return utime + stime;
+}
+
+std::uint64_t status_kb(int pid, const std::string& field) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1));
+    }
+    return 0;
+}
+
 std::optional<std::string> read_until_eof(int fd, std::chrono::milliseconds timeout) {
     std::string out;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -103,11 +168,11 @@ UdpClient::~UdpClient() {
     ::close(fd_);
 }
 
-std::optional<std::vector<std::uint8_t>> UdpClient::request(
-    const std::vector<std::uint8_t>& packet) {
+std::optional<std::vector<std::uint8_t>> UdpClient::request(const std::vector<std::uint8_t>& packet,
+                                                            std::chrono::milliseconds timeout) {
     if (::send(fd_, packet.data(), packet.size(), 0) < 0) return std::nullopt;
     pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 5000) <= 0) return std::nullopt;
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
     std::vector<std::uint8_t> buf(65536);
     const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
     if (n < 0) return std::nullopt;

@@ -39,6 +39,18 @@ std::string announce_url(const std::string& base, const InfoHash& hash, std::uin
 
 // A connected TCP socket to addr:port; -1 on failure.
 int tcp_connect(const std::string& addr, int port);
+// Same, from a chosen local address (127.0.0.2 is another loopback source); -1 on failure.
+int tcp_connect_from(const std::string& source, const std::string& addr, int port);
+// One HTTP/1.1 GET with "Connection: close" on a fresh connection from `source`; the whole
+// reply, or nullopt when none came within `timeout` (a bounded wait, not a timing assert).
+std::optional<std::string> http_get_from(const std::string& source, const std::string& addr,
+                                         int port, const std::string& target,
+                                         std::chrono::milliseconds timeout);
+
+// /proc/PID/stat utime + stime, in clock ticks (sysconf(_SC_CLK_TCK) per second).
+std::uint64_t cpu_ticks(int pid);
+// A "VmRSS"-style line of /proc/PID/status, in kB (0 when missing).
+std::uint64_t status_kb(int pid, const std::string& field);
 // Reads until EOF or timeout; returns what was read, nullopt on timeout without EOF.
 std::optional<std::string> read_until_eof(int fd, std::chrono::milliseconds timeout);
 
@@ -49,7 +61,10 @@ class UdpClient {
     UdpClient(const UdpClient&) = delete;
     UdpClient& operator=(const UdpClient&) = delete;
     // Sends a datagram, waits up to 5 s for one reply (nullopt on timeout).
-    std::optional<std::vector<std::uint8_t>> request(const std::vector<std::uint8_t>& packet);
+    std::optional<std::vector<std::uint8_t>> request(
+        const std::vector<std::uint8_t>& packet,
+        std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    int fd() const { return fd_; }
     void send_only(const std::vector<std::uint8_t>& packet);
     std::optional<std::uint64_t> connect();  // BEP 15 connect -> connection id
     std::optional<std::vector<std::uint8_t>> announce(std::uint64_t conn, const InfoHash& hash,

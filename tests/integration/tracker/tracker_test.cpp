@@ -51,6 +51,8 @@ Tracker start(std::vector<std::string> extra) {
     return t;
 }
 
+constexpr std::uint64_t udp_protocol_id = 0x41727101980ULL;
+
 InfoHash hash_of(std::uint8_t n) {
     InfoHash h;
     for (int i = 0; i < 20; ++i)
@@ -264,7 +266,8 @@ TEST(TrackerUdp, BadPacketsGetErrorsOrSilence) {
     ASSERT_TRUE(e);
     EXPECT_EQ(be32(*e, 0), 3u);
     EXPECT_EQ(be32(*e, 4), 5u);
-    EXPECT_EQ(std::string(e->begin() + 8, e->end()), "announce: 40 bytes, want at least 98");
+    // Cut to the request's 40 bytes (pre-auth replies never exceed the request).
+    EXPECT_EQ(std::string(e->begin() + 8, e->end()), "announce: 40 bytes, want at leas");
     std::vector<std::uint8_t> unknown;
     put_be(unknown, *conn, 8);
     put_be(unknown, 9, 4);
@@ -277,6 +280,51 @@ TEST(TrackerUdp, BadPacketsGetErrorsOrSilence) {
     u.send_only(std::vector<std::uint8_t>(5, 1));
     auto conn2 = u.connect();
     ASSERT_TRUE(conn2);
+}
+
+// Issue 13 item 15: before a valid connection id the source may be forged, so no reply
+// may be larger than its request (no reflection amplifier). Every pre-auth error path.
+TEST(TrackerUdp, PreAuthRepliesAreNoLargerThanTheRequest) {
+    auto t = start({"--locked=false"});
+    UdpClient u("127.0.0.1", t.udp4);
+    auto conn = u.connect();
+    ASSERT_TRUE(conn);
+    const std::uint64_t forged = *conn ^ 0x5a5a;
+    auto packet = [](std::uint64_t id, std::uint32_t action, std::size_t size) {
+        std::vector<std::uint8_t> v;
+        put_be(v, id, 8);
+        put_be(v, action, 4);
+        put_be(v, 0x1234, 4);
+        v.resize(std::max<std::size_t>(size, 16), 0);
+        return v;
+    };
+    std::vector<std::uint8_t> bad_event = packet(*conn, 1, 98);
+    bad_event[80 + 3] = 9;  // event 9
+    bad_event[97] = 1;      // port 1
+    std::vector<std::uint8_t> port_zero = packet(*conn, 1, 98);
+    const std::vector<std::pair<const char*, std::vector<std::uint8_t>>> cases = {
+        {"connect with a wrong protocol id", packet(0x1234, 0, 16)},
+        {"unknown action", packet(udp_protocol_id, 7, 16)},
+        {"announce too short", packet(*conn, 1, 16)},
+        {"announce 97 bytes", packet(*conn, 1, 97)},
+        {"announce with a bad event", bad_event},
+        {"announce with port 0", port_zero},
+        {"announce with a forged connection id", packet(forged, 1, 98)},
+        {"scrape without hashes", packet(*conn, 2, 16)},
+        {"scrape with a partial hash", packet(*conn, 2, 17)},
+        {"scrape with a forged connection id", packet(forged, 2, 36)},
+    };
+    for (const auto& [what, request] : cases) {
+        auto reply = u.request(request);
+        ASSERT_TRUE(reply) << what << ": no reply (the error packet is expected, truncated)";
+        EXPECT_LE(reply->size(), request.size()) << what;
+        EXPECT_EQ(be32(*reply, 0), 3u) << what;
+        EXPECT_EQ(be32(*reply, 4), 0x1234u) << what;
+    }
+    // A valid connect is answered with exactly its own size.
+    auto ok = u.request(packet(udp_protocol_id, 0, 16));
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->size(), 16u);
 }
 
 TEST(TrackerUdp, LockedGivesErrorPacket) {

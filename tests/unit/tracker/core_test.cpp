@@ -403,3 +403,125 @@ TEST(TrackerCore, StoppedForUnknownSwarmCreatesNothing) {
     EXPECT_EQ(f.tracker.torrent_count(), 0u);
     EXPECT_EQ(calls, 0);
 }
+
+// Issue 13 item 13: totals() is kept incrementally (O(shards) per /stats); it must equal
+// the sum over every swarm after any mix of changes.
+TEST(TrackerCore, TotalsFollowEveryChange) {
+    Fixture f;
+    auto brute = [&] {
+        TrackerTotals t;
+        f.tracker.scrape_all([&](const ScrapeEntry& e) {
+            ++t.torrents;
+            t.seeders += e.complete;
+            t.leechers += e.incomplete;
+            t.completed += e.downloaded;
+        });
+        return t;
+    };
+    auto check = [&](const char* when) {
+        const TrackerTotals want = brute();
+        const TrackerTotals got = f.tracker.totals();
+        EXPECT_EQ(got.torrents, want.torrents) << when;
+        EXPECT_EQ(got.seeders, want.seeders) << when;
+        EXPECT_EQ(got.leechers, want.leechers) << when;
+        EXPECT_EQ(got.completed, want.completed) << when;
+        EXPECT_EQ(got.peers_v4 + got.peers_v6, want.seeders + want.leechers) << when;
+    };
+    std::mt19937 rng(7);
+    for (int i = 0; i < 3000; ++i) {
+        const auto h = hash(static_cast<std::uint8_t>(rng() % 40));
+        const int who = static_cast<int>(rng() % 30);
+        const auto peer = rng() % 3 == 0 ? v6(who) : v4(who);
+        const auto e = static_cast<Event>(rng() % 4);
+        f.announce(peer, rng() % 2, e, -1, Families::both, h);
+        if (i % 500 == 0) {
+            PeerChange c;
+            c.info_hash = hash(static_cast<std::uint8_t>(rng() % 40));
+            c.peer = v4(100 + i % 7);
+            c.completed_first_time = true;
+            f.tracker.apply_remote_peer(c);
+            f.tracker.merge_downloaded(hash(3), static_cast<std::uint32_t>(i));
+        }
+    }
+    check("after announces");
+    EXPECT_GT(f.tracker.totals().torrents, 10u);
+    EXPECT_GT(f.tracker.totals().completed, 0u);
+    f.tracker.set_whitelist({hash(1), hash(2)});
+    f.clock.advance(std::chrono::seconds(2 * 900 + 5));
+    f.announce(v4(1), 0, Event::none, -1, Families::both, hash(1));
+    EXPECT_GT(f.tracker.expire(), 0u);
+    check("after expiry");
+    auto locked = open_settings();
+    locked.locked = true;
+    f.tracker.update_settings(locked);
+    check("after locking");
+    f.tracker.set_whitelist({});
+    check("after emptying the whitelist");
+    EXPECT_EQ(f.tracker.totals().torrents, 0u);
+}
+
+// Issue 14: the v1 and v2 hashes of a hybrid torrent are one swarm.
+TEST(TrackerCore, HybridTorrentIsOneSwarmUnderBothHashes) {
+    TrackerSettings s = open_settings();
+    s.locked = true;
+    Fixture f(s);
+    const InfoHash v1 = hash(10);
+    const InfoHash v2 = hash(20);
+    const auto change = f.tracker.set_torrents({{v1, v2}, {hash(30)}});
+    EXPECT_EQ(change.added, 3u);
+    EXPECT_TRUE(f.tracker.is_whitelisted(v2));
+    EXPECT_EQ(f.tracker.totals().torrents, 2u);
+
+    ASSERT_EQ(f.announce(v4(1), 1, Event::started, -1, Families::both, v1).status,
+              AnnounceStatus::ok);
+    // A peer announcing the v2 hash finds the v1 announcer, and the other way round.
+    ASSERT_EQ(f.announce(v4(2), 1, Event::started, -1, Families::both, v2).status,
+              AnnounceStatus::ok);
+    EXPECT_EQ(f.listed(), std::vector<PeerEndpoint>{v4(1)});
+    f.announce(v4(1), 1, Event::none, -1, Families::both, v1);
+    EXPECT_EQ(f.listed(), std::vector<PeerEndpoint>{v4(2)});
+
+    // One completion per peer, whichever hash it uses.
+    f.announce(v4(1), 0, Event::completed, -1, Families::both, v1);
+    f.announce(v4(1), 0, Event::completed, -1, Families::both, v2);
+    f.announce(v4(2), 0, Event::completed, -1, Families::both, v2);
+    const ScrapeEntry a = f.tracker.scrape(v1);
+    const ScrapeEntry b = f.tracker.scrape(v2);
+    EXPECT_EQ(a.downloaded, 2u);
+    EXPECT_EQ(a.complete, 2u);
+    EXPECT_EQ(b.downloaded, a.downloaded);
+    EXPECT_EQ(b.complete, a.complete);
+    EXPECT_TRUE(b.info_hash == v2);
+    const TrackerTotals t = f.tracker.totals();
+    EXPECT_EQ(t.torrents, 2u);
+    EXPECT_EQ(t.completed, 2u);
+    EXPECT_EQ(t.seeders, 2u);
+    std::size_t listed = 0;
+    f.tracker.scrape_all([&](const ScrapeEntry&) { ++listed; });
+    EXPECT_EQ(listed, 2u);
+
+    // Livesync under the alias lands in the same swarm; merges too.
+    PeerChange c;
+    c.info_hash = v2;
+    c.peer = v4(3);
+    EXPECT_EQ(f.tracker.apply_remote_peer(c), AnnounceStatus::ok);
+    EXPECT_EQ(f.tracker.scrape(v1).incomplete, 1u);
+    f.tracker.merge_downloaded(v2, 9);
+    EXPECT_EQ(f.tracker.scrape(v1).downloaded, 9u);
+    EXPECT_EQ(f.tracker.totals().completed, 9u);
+
+    // The observer (livesync) reports the swarm's own hash.
+    std::vector<InfoHash> observed;
+    f.tracker.set_peer_observer([&](const PeerChange& ch) { observed.push_back(ch.info_hash); });
+    f.announce(v4(4), 1, Event::none, -1, Families::both, v2);
+    ASSERT_EQ(observed.size(), 1u);
+    EXPECT_TRUE(observed[0] == v1);
+
+    // Removing the torrent removes the alias: --locked refuses the v2 hash again.
+    const auto gone = f.tracker.set_torrents({{hash(30)}});
+    EXPECT_EQ(gone.removed, 2u);
+    EXPECT_FALSE(f.tracker.is_whitelisted(v2));
+    EXPECT_EQ(f.announce(v4(1), 1, Event::none, -1, Families::both, v2).status,
+              AnnounceStatus::not_tracked);
+    EXPECT_EQ(f.tracker.totals().torrents, 1u);
+}
