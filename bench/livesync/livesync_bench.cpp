@@ -56,10 +56,11 @@ SyncKey bench_key() {
 class ArrivalSwarm final : public SwarmView {
   public:
     explicit ArrivalSwarm(std::size_t n) : arrived_(n) {}
-    void apply_remote_peer(const PeerRecord& r) override {
+    bool apply_remote_peer(const PeerRecord& r) override {
         const auto i = index_of(r.info_hash);
         if (i < arrived_.size()) arrived_[i] = Steady::now();
         applied_.fetch_add(1, std::memory_order_relaxed);
+        return true;
     }
     std::uint64_t torrent_count() const override { return 0; }
     void for_each_downloaded(const std::function<void(const TorrentDownloads&)>&) const override {}

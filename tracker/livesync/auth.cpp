@@ -1,5 +1,9 @@
 #include "tracker/livesync/auth.hpp"
 
+#include <sys/stat.h>
+
+#include <cstdio>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -22,6 +26,16 @@ Result<SyncKey> SyncKey::from_bytes(std::span<const std::uint8_t> bytes) {
     SyncKey k;
     k.key_.assign(bytes.begin(), bytes.end());
     return k;
+}
+
+std::string key_file_exposure(const std::filesystem::path& file) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) return {};
+    if ((st.st_mode & 077) == 0) return {};
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return "sync key file '" + file.string() + "' has mode " + mode +
+           ": group or others can read or change the key (chmod 600 it)";
 }
 
 Result<SyncKey> SyncKey::load(const std::filesystem::path& file) {

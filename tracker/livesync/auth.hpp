@@ -36,6 +36,10 @@ class SyncKey {
     std::vector<std::uint8_t> key_;
 };
 
+// A warning when the key file can be read or written by group or others (mode & 077);
+// empty when it cannot, or cannot be stat'ed (load() reports that).
+std::string key_file_exposure(const std::filesystem::path& file);
+
 // A fresh random instance id from the OS (getrandom), never 0.
 Result<InstanceId> random_instance_id();
 

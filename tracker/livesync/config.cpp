@@ -90,6 +90,9 @@ Result<std::optional<LiveSyncConfig>> config_from_options(const ParsedOptions& o
         auto key = SyncKey::load(*k);
         if (!key) return with_context("--sync-key", std::move(key).error());
         c.key = std::move(*key);
+        if (auto exposed = key_file_exposure(*k); !exposed.empty()) {
+            c.warnings.push_back(std::move(exposed));
+        }
     }
     for (const auto& a : o.get_all("sync-allow")) {
         auto cidr = Cidr::parse(a);

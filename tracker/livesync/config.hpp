@@ -32,6 +32,7 @@ struct LiveSyncConfig {
     std::chrono::milliseconds resync_interval{std::chrono::minutes(5)};
     std::chrono::milliseconds max_age{std::chrono::seconds(30)};
     ScrapeSyncConfig scrape;
+    std::vector<std::string> warnings;  // logged at start (e.g. a key file others can read)
 
     bool multicast() const { return iface.has_value(); }
     bool unicast() const { return !peers.empty(); }

@@ -60,6 +60,8 @@ LiveSync::LiveSync(LiveSyncConfig config, SwarmView& swarm, const Clock& clock, 
       filter_(ReceiveConfig{instance, config_.key, config_.allow, config_.max_age}, clock,
               counters_),
       scrape_(config_.scrape, instance, clock) {
+    for (const auto& w : config_.warnings)
+        log_.warn("livesync: ", w);
     log_.info("livesync instance ", instance_hex(instance_),
               config_.key ? " (packets tagged with --sync-key)" : " (no key: --sync-allow only)");
 }
@@ -173,11 +175,24 @@ void LiveSync::handle(std::span<const std::uint8_t> datagram, const PeerEndpoint
     const Packet& p = *r.packet;
     const InstanceId sender = p.header.instance;
     if (const auto* peers = std::get_if<std::vector<PeerRecord>>(&p.body)) {
-        for (const auto& rec : *peers)
-            swarm_.apply_remote_peer(rec);
-        counters_.peers_applied.fetch_add(peers->size(), std::memory_order_relaxed);
-        log_.debug("livesync: applied ", peers->size(), " peer records from ",
-                   instance_hex(sender));
+        std::size_t applied = 0;
+        std::size_t refused = 0;
+        std::string first_refusal;
+        for (const auto& rec : *peers) {
+            std::string why = synced_peer_refusal(rec.peer, source);
+            if (why.empty() && !swarm_.apply_remote_peer(rec)) why = "not tracked here";
+            if (why.empty()) {
+                ++applied;
+            } else {
+                if (refused++ == 0) first_refusal = rec.peer.to_string() + ": " + why;
+            }
+        }
+        counters_.peers_applied.fetch_add(applied, std::memory_order_relaxed);
+        counters_.peers_refused.fetch_add(refused, std::memory_order_relaxed);
+        log_.debug("livesync: applied ", applied, " peer records from ", instance_hex(sender),
+                   refused
+                       ? " (refused " + std::to_string(refused) + ", first " + first_refusal + ")"
+                       : std::string());
     } else if (const auto* beacon = std::get_if<Beacon>(&p.body)) {
         scrape_.on_beacon(sender, *beacon, swarm_.torrent_count());
     } else if (const auto* inquire = std::get_if<Inquire>(&p.body)) {
@@ -239,7 +254,10 @@ void LiveSync::run() {
                 send(std::move(b));
             }
             if (actions.inquire) {
-                log_.info("livesync: inquiring instance with the most torrents for scrape counts");
+                log_.info(actions.inquire->target == inquire_everyone
+                              ? "livesync: asking every instance for its scrape counts (start)"
+                              : "livesync: inquiring instance with the most torrents for scrape "
+                                "counts");
                 PacketBuilder b(PacketType::inquire, config_.max_datagram, sealer_.tagged());
                 (void)b.set_inquire(*actions.inquire);
                 send(std::move(b));

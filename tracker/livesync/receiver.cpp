@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <sstream>
 
 namespace aciswarm::livesync {
@@ -70,6 +71,7 @@ std::string Counters::prometheus(std::string_view prefix) const {
     line("rejected_malformed_total", rejected_malformed);
     line("rejected_not_allowed_total", rejected_not_allowed);
     line("peers_applied_total", peers_applied);
+    line("peers_refused_total", peers_refused);
     line("peers_queued_total", peers_queued);
     line("peers_suppressed_total", peers_suppressed);
     line("tells_applied_total", tells_applied);
@@ -131,9 +133,46 @@ Received ReceiveFilter::reject(Verdict verdict, std::string reason) {
     return Received{verdict, std::nullopt, std::move(reason)};
 }
 
-bool ReceiveFilter::accept_sequence(InstanceId sender, std::uint64_t sequence) {
+std::size_t ReceiveFilter::SenderKeyHash::operator()(const SenderKey& k) const noexcept {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    std::memcpy(&a, k.address.data(), 8);
+    std::memcpy(&b, k.address.data() + 8, 8);
+    std::uint64_t x = k.instance ^ (a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xc2b2ae3d27d4eb4fULL);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return static_cast<std::size_t>(x);
+}
+
+std::string synced_peer_refusal(const PeerEndpoint& peer_in, const PeerEndpoint& sender) {
+    const PeerEndpoint peer = peer_in.normalized();
+    const auto& b = peer.address_bytes();
+    if (peer.port() == 0) return "port 0";
+    if (peer.is_v4()) {
+        if (b[0] == 0) return "unspecified address (0.0.0.0/8)";
+        if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255) return "broadcast address";
+        if ((b[0] & 0xf0) == 0xe0) return "multicast address";
+        if ((b[0] & 0xf0) == 0xf0) return "reserved address (240.0.0.0/4)";
+        if (b[0] == 169 && b[1] == 254) return "link-local address";
+    } else {
+        if (std::all_of(b.begin(), b.end(), [](std::uint8_t x) { return x == 0; })) {
+            return "unspecified address (::)";
+        }
+        if (b[0] == 0xff) return "multicast address";
+        if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return "link-local address";
+    }
+    if (peer.is_loopback() && !sender.is_loopback()) {
+        return "loopback address from a sender that is not on loopback";
+    }
+    return {};
+}
+
+bool ReceiveFilter::accept_sequence(InstanceId sender, const PeerEndpoint& source,
+                                    std::uint64_t sequence) {
     const auto now = clock_.now();
-    auto it = windows_.find(sender);
+    const SenderKey key{sender, source.normalized().address_bytes()};
+    auto it = windows_.find(key);
     if (it == windows_.end()) {
         if (windows_.size() >= config_.max_senders) {
             auto oldest = std::min_element(windows_.begin(), windows_.end(),
@@ -142,12 +181,16 @@ bool ReceiveFilter::accept_sequence(InstanceId sender, std::uint64_t sequence) {
                                            });
             windows_.erase(oldest);
         }
-        windows_.emplace(sender, Window{sequence, 1, now});
+        windows_.emplace(key, Window{sequence, 1, now});
         return true;
     }
     Window& w = it->second;
     if (sequence > w.highest) {
         const std::uint64_t shift = sequence - w.highest;
+        // A far jump would make every real packet of this sender look replayed.
+        if (shift > config_.max_sequence_jump && now - w.last_seen < config_.max_age) {
+            return false;
+        }
         w.seen = shift >= window_bits ? 0 : w.seen << shift;
         w.seen |= 1;
         w.highest = sequence;
@@ -188,7 +231,7 @@ Received ReceiveFilter::check(std::span<const std::uint8_t> datagram, const Peer
     if (skew > config_.max_age.count()) {
         return reject(Verdict::stale, "timestamp " + std::to_string(skew) + " ms off our clock");
     }
-    if (!accept_sequence(h.instance, h.sequence)) {
+    if (!accept_sequence(h.instance, source, h.sequence)) {
         return reject(Verdict::replay, "sequence " + std::to_string(h.sequence) + " replayed");
     }
     counters_.accepted.fetch_add(1, std::memory_order_relaxed);

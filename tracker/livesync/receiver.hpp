@@ -3,11 +3,23 @@
 // key) -> parses -> not our own instance -> tag (with --sync-key) -> fresh
 // timestamp -> not a replay (per-sender sliding window over sequence numbers).
 // The replay window is only updated by packets that passed the tag check, so
-// forged packets cannot move it.
+// forged packets cannot move it. A window belongs to a sender's instance id AND
+// its source address (a key holder elsewhere cannot move another instance's
+// window by claiming its id), and one packet may move it forward by at most
+// max_sequence_jump unless the window has been quiet for max_age (a restart
+// takes a new id; a long partition ends in a quiet window).
+//
+// Synced peers (synced_peer_refusal) are held to what an announce could have
+// produced: the peer is the source address of a request, so never port 0,
+// unspecified (0.0.0.0/8, ::), broadcast or multicast. Loopback peers are only
+// taken from a sender on loopback (an announce from 127.0.0.1 reaches only a
+// tracker on the same host, which is how the tests run several instances);
+// link-local peers never (the receiver cannot know the sender's link).
 // Thread: the livesync thread owns a ReceiveFilter; Counters may be read from
 // any thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -50,7 +62,8 @@ struct Counters {
     std::atomic<std::uint64_t> rejected_stale{0};
     std::atomic<std::uint64_t> rejected_malformed{0};
     std::atomic<std::uint64_t> rejected_not_allowed{0};
-    std::atomic<std::uint64_t> peers_applied{0};
+    std::atomic<std::uint64_t> peers_applied{0};  // records the swarm took
+    std::atomic<std::uint64_t> peers_refused{0};  // invalid peers or refused by the swarm
     std::atomic<std::uint64_t> peers_queued{0};
     std::atomic<std::uint64_t> peers_suppressed{0};
     std::atomic<std::uint64_t> tells_applied{0};
@@ -68,7 +81,11 @@ struct ReceiveConfig {
     std::vector<Cidr> allow{};  // required non-empty without a key
     std::chrono::milliseconds max_age{std::chrono::seconds(30)};  // |sender time - ours|
     std::size_t max_senders = 4096;  // replay windows kept; least recently seen evicted
+    std::uint64_t max_sequence_jump = std::uint64_t{1} << 16;  // packets one datagram may skip
 };
+
+// Why a peer synced from `sender` is refused (empty: acceptable). Pure.
+std::string synced_peer_refusal(const PeerEndpoint& peer, const PeerEndpoint& sender);
 
 struct Received {
     Verdict verdict = Verdict::malformed;
@@ -94,13 +111,21 @@ class ReceiveFilter {
     };
     bool allowed(const PeerEndpoint& source) const;
     // true if fresh, and records it
-    bool accept_sequence(InstanceId sender, std::uint64_t sequence);
+    bool accept_sequence(InstanceId sender, const PeerEndpoint& source, std::uint64_t sequence);
     Received reject(Verdict verdict, std::string reason);
 
     ReceiveConfig config_;
     const Clock& clock_;
     Counters& counters_;
-    std::unordered_map<InstanceId, Window> windows_;
+    struct SenderKey {
+        InstanceId instance = 0;
+        std::array<std::uint8_t, 16> address{};
+        bool operator==(const SenderKey&) const = default;
+    };
+    struct SenderKeyHash {
+        std::size_t operator()(const SenderKey& k) const noexcept;
+    };
+    std::unordered_map<SenderKey, Window, SenderKeyHash> windows_;
 };
 
 }  // namespace aciswarm::livesync

@@ -13,6 +13,10 @@ ScrapeSync::ScrapeSync(ScrapeSyncConfig config, InstanceId self, const Clock& cl
 ScrapeSync::Actions ScrapeSync::tick(std::uint64_t own_torrents) {
     Actions out;
     const auto now = clock_.now();
+    if (!start_inquire_sent_) {
+        start_inquire_sent_ = true;
+        out.inquire = Inquire{inquire_everyone};
+    }
     if (now >= next_beacon_) {
         out.beacon = Beacon{own_torrents};
         // Catch up without a burst if the loop was late.
@@ -46,8 +50,14 @@ void ScrapeSync::on_beacon(InstanceId sender, const Beacon& beacon, std::uint64_
 }
 
 bool ScrapeSync::on_inquire(InstanceId /*sender*/, const Inquire& inquire) {
-    if (inquire.target != self_) return false;
     const auto now = clock_.now();
+    if (inquire.target == inquire_everyone) {
+        const auto interval = std::min(config_.start_answer_interval, config_.tell_backoff);
+        if (last_start_answer_ && now - *last_start_answer_ < interval) return false;
+        last_start_answer_ = now;
+        return true;
+    }
+    if (inquire.target != self_) return false;
     if (last_answer_ && now - *last_answer_ < config_.tell_backoff) return false;
     last_answer_ = now;
     return true;
@@ -60,6 +70,7 @@ void ScrapeSync::on_tell(InstanceId sender) {
 }
 
 Clock::SteadyTime ScrapeSync::next_deadline() const {
+    if (!start_inquire_sent_) return clock_.now();
     return state_ == State::collecting ? std::min(next_beacon_, decide_at_) : next_beacon_;
 }
 

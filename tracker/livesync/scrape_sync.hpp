@@ -13,6 +13,11 @@
 //   most once per `tell_backoff`.
 // - A received TELL is merged (larger downloaded count wins); where we know
 //   more, we tell back our larger counts.
+// - At start, the first tick() sends INQUIRE with target 0 ("every instance"),
+//   so a restarted member has the others' counts at once instead of answering
+//   `downloaded 0` until its first beacon round. Every instance answers a
+//   target-0 INQUIRE with its TELLs, at most once per start_answer_interval
+//   (an instance of an older version ignores it: 0 is never an instance id).
 // Thread: the livesync thread.
 #pragma once
 
@@ -25,11 +30,15 @@
 
 namespace aciswarm::livesync {
 
+inline constexpr InstanceId inquire_everyone = 0;
+
 struct ScrapeSyncConfig {
     std::chrono::milliseconds beacon_after{std::chrono::minutes(30)};
     std::chrono::milliseconds beacon_interval{std::chrono::minutes(5)};
     std::chrono::milliseconds inquire_wait{std::chrono::minutes(6)};
     std::chrono::milliseconds tell_backoff{std::chrono::minutes(5)};
+    // Shortest time between two answers to start inquires (capped by tell_backoff).
+    std::chrono::milliseconds start_answer_interval{std::chrono::seconds(10)};
 };
 
 class ScrapeSync {
@@ -64,6 +73,8 @@ class ScrapeSync {
     Clock::SteadyTime next_beacon_;
     std::optional<Clock::SteadyTime> backoff_until_;
     std::optional<Clock::SteadyTime> last_answer_;
+    std::optional<Clock::SteadyTime> last_start_answer_;
+    bool start_inquire_sent_ = false;
     State state_ = State::idle;
     Clock::SteadyTime decide_at_{};
     InstanceId best_ = 0;

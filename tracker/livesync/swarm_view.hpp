@@ -35,7 +35,8 @@ class SwarmView {
     // Merge a peer another instance accepted: add/update it (seeding from the
     // SEEDING flag), count a download when COMPLETE is set, remove it when
     // STOPPED. Must not report the change back to livesync (no rebroadcast).
-    virtual void apply_remote_peer(const PeerRecord& record) = 0;
+    // Returns whether it was applied (false: refused, e.g. not tracked with --locked).
+    virtual bool apply_remote_peer(const PeerRecord& record) = 0;
     virtual std::uint64_t torrent_count() const = 0;
     // Calls fn for every torrent with its downloaded count.
     virtual void for_each_downloaded(

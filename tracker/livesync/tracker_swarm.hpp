@@ -15,14 +15,14 @@ class TrackerSwarm final : public SwarmView {
   public:
     explicit TrackerSwarm(tracker::Tracker& tracker) : tracker_(tracker) {}
 
-    void apply_remote_peer(const PeerRecord& r) override {
+    bool apply_remote_peer(const PeerRecord& r) override {
         tracker::PeerChange c;
         c.info_hash = r.info_hash;
         c.peer = r.peer;
         c.seeding = r.seeding();
         c.completed_first_time = r.complete();
         c.stopped = r.stopped();
-        (void)tracker_.apply_remote_peer(c);
+        return tracker_.apply_remote_peer(c) == tracker::AnnounceStatus::ok;
     }
     std::uint64_t torrent_count() const override { return tracker_.torrent_count(); }
     void for_each_downloaded(

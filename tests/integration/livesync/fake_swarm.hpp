@@ -19,7 +19,7 @@ class FakeSwarm final : public SwarmView {
         std::uint64_t downloaded = 0;
     };
 
-    void apply_remote_peer(const PeerRecord& r) override {
+    bool apply_remote_peer(const PeerRecord& r) override {
         {
             std::lock_guard lock(mutex_);
             auto& t = torrents_[r.info_hash];
@@ -32,6 +32,7 @@ class FakeSwarm final : public SwarmView {
             ++applied_;
         }
         changed_.notify_all();
+        return true;
     }
     std::uint64_t torrent_count() const override {
         std::lock_guard lock(mutex_);

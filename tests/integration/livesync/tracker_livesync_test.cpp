@@ -5,6 +5,9 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -14,6 +17,8 @@
 #include <thread>
 
 #include "common/url.hpp"
+#include "tracker/livesync/auth.hpp"
+#include "tracker/livesync/wire.hpp"
 
 #include "tests/integration/tracker/tracker_client.hpp"
 #include "tests/support/process.hpp"
@@ -261,6 +266,99 @@ TEST(LivesyncTracker, ScrapeCountsConvergeAfterALateStart) {
         << metrics.body;
     // Peer sync never delivered those completes to C: its peer lists stay empty.
     EXPECT_EQ(scrape(http, c, h1)->complete, 0);
+}
+
+// Issue 14: a member that starts (or restarts) asks every other member for its scrape
+// counts at once: with the default 30 min beacon delay it used to answer `downloaded 0`.
+TEST(LivesyncTracker, AStartingMemberAsksForScrapeCountsAtOnce) {
+    std::string why;
+    if (!enter_private_netns(why)) {
+        if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace: " << why;
+        FAIL() << why;
+    }
+    Instance a = start_tracker();  // default scrape timings: first beacon after 30 min
+    ASSERT_NE(a.http, 0) << a.proc.stderr_text();
+    HttpClient http;
+    const InfoHash h = hash_of(9);
+    for (std::uint16_t port : {7101, 7102}) {
+        ASSERT_EQ(http.get(announce_url(a.base(), h, port, 0, "&compact=1&event=completed")).status,
+                  200);
+    }
+    const auto downloaded_is = [](std::int64_t n) {
+        return [n](const ScrapeCounts& s) { return s.downloaded == n; };
+    };
+    ASSERT_EQ(poll_scrape(http, a, h, downloaded_is(2), std::chrono::seconds(2)).downloaded, 2);
+    // B starts after A counted the completes (as a member restarted later would).
+    Instance b = start_tracker();
+    ASSERT_NE(b.http, 0) << b.proc.stderr_text();
+    EXPECT_TRUE(b.proc.wait_for_stderr(std::regex("asking every instance for its scrape counts"),
+                                       std::chrono::seconds(2)));
+    EXPECT_EQ(poll_scrape(http, b, h, downloaded_is(2), std::chrono::seconds(5)).downloaded, 2)
+        << "B did not get A's count at start\n"
+        << b.proc.stderr_text();
+    EXPECT_TRUE(a.proc.wait_for_stderr(std::regex("answered a scrape inquire with 1 torrents"),
+                                       std::chrono::seconds(2)))
+        << a.proc.stderr_text();
+}
+
+// Issue 13 item 16: a livesync sender could inject peers no announce could produce (port 0,
+// 0.0.0.0, broadcast, multicast, link-local), and peers_applied counted refused records.
+TEST(LivesyncTracker, SyncedPeersAreCheckedLikeAnnouncesAndOnlyAppliedOnesCounted) {
+    std::string why;
+    if (!enter_private_netns(why)) {
+        if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace: " << why;
+        FAIL() << why;
+    }
+    Instance a = start_tracker();
+    ASSERT_NE(a.http, 0) << a.proc.stderr_text();
+    const InfoHash h = hash_of(11);
+    // A sender in --sync-allow (127.0.0.0/8, no key) with one good and eight bad peers.
+    SystemClock clock;  // the tracker checks the packet's timestamp against its own clock
+    livesync::Sealer sealer(0x1234, std::nullopt, clock);
+    const auto packet = [&](livesync::PacketType type, const std::vector<const char*>& peers) {
+        livesync::PacketBuilder b(type, livesync::default_max_datagram, false);
+        for (const char* p : peers) {
+            EXPECT_TRUE(b.add_peer(livesync::PeerRecord{h, *PeerEndpoint::parse(p), 0})) << p;
+        }
+        return sealer.seal(std::move(b));
+    };
+    const auto v4 = packet(livesync::PacketType::peer4,
+                           {"127.0.0.5:7001", "127.0.0.6:0", "0.0.0.0:7002", "255.255.255.255:7003",
+                            "224.1.1.1:7004", "169.254.1.1:7005"});
+    const auto v6 =
+        packet(livesync::PacketType::peer6, {"[ff02::1]:7006", "[fe80::1]:7007", "[::]:7008"});
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in group{};
+    group.sin_family = AF_INET;
+    group.sin_port = htons(9696);
+    group.sin_addr.s_addr = inet_addr("224.0.42.5");
+    in_addr lo{};
+    lo.s_addr = inet_addr("127.0.0.1");
+    ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &lo, sizeof lo);
+    for (const auto* d : {&v4, &v6}) {
+        ASSERT_EQ(::sendto(fd, d->data(), d->size(), 0, reinterpret_cast<sockaddr*>(&group),
+                           sizeof group),
+                  static_cast<ssize_t>(d->size()));
+    }
+    ::close(fd);
+    const auto missing =
+        a.proc.wait_for_stderr_all({std::regex("applied 1 peer records .*refused 5"),
+                                    std::regex("applied 0 peer records .*refused 3")},
+                                   std::chrono::seconds(2));
+    EXPECT_TRUE(missing.empty()) << a.proc.stderr_text();
+    HttpClient http;
+    auto metrics = http.get(a.base() + "/metrics");
+    EXPECT_TRUE(contains(metrics.body, "aciswarm_tracker_livesync_peers_applied_total 1\n"))
+        << metrics.body;
+    EXPECT_TRUE(contains(metrics.body, "aciswarm_tracker_livesync_peers_refused_total 8\n"))
+        << metrics.body;
+    // Only the good peer is handed out.
+    auto reply = http.get(announce_url(a.base(), h, 7009, 100, "&compact=1&numwant=50"));
+    EXPECT_TRUE(
+        contains(reply.body, "5:peers6:" + PeerEndpoint::parse("127.0.0.5:7001")->compact()))
+        << reply.body;
+    EXPECT_EQ(scrape(http, a, h)->incomplete, 2);  // the synced peer and the announcer
 }
 
 TEST(LivesyncTracker, UnicastWithKeySyncsIPv6PeersAndCountsForgedPackets) {

@@ -204,14 +204,97 @@ TEST_F(LivesyncReceive, SenderTableIsBounded) {
     EXPECT_EQ(counters.accepted, 20u);
 }
 
+// A key holder's packet with any sequence number (re-tagged with the key).
+std::vector<std::uint8_t> with_sequence(std::vector<std::uint8_t> packet, const SyncKey& key,
+                                        std::uint64_t sequence) {
+    for (int i = 0; i < 8; ++i)
+        packet[0x10 + i] = static_cast<std::uint8_t>(sequence >> (56 - 8 * i));
+    const auto tag = key.tag(std::span(packet.data(), packet.size() - tag_size));
+    std::copy(tag.begin(), tag.end(), packet.end() - tag_size);
+    return packet;
+}
+
+// Issue 13 item 16: a key holder elsewhere pushed instance 2's window to 2^63 by claiming
+// its id; every real packet of instance 2 was then dropped as a replay.
+TEST_F(LivesyncReceive, ReplayWindowIsBoundToTheSendersAddress) {
+    ReceiveFilter filter({.self = 1, .key = key_of('k')}, clock, counters);
+    Sealer victim(2, key_of('k'), clock);
+    EXPECT_EQ(filter.check(beacon_from(victim), source).verdict, Verdict::accepted);
+    const PeerEndpoint elsewhere = PeerEndpoint::v4({127, 0, 0, 9}, 9696);
+    Sealer claimer(2, key_of('k'), clock);
+    auto pushed = with_sequence(beacon_from(claimer), key_of('k'), std::uint64_t{1} << 63);
+    (void)filter.check(pushed, elsewhere);
+    for (int i = 0; i < 10; ++i)
+        EXPECT_EQ(filter.check(beacon_from(victim), source).verdict, Verdict::accepted) << i;
+}
+
+TEST_F(LivesyncReceive, SequenceJumpIsBounded) {
+    ReceiveFilter filter({.self = 1, .key = key_of('k'), .max_age = 30s}, clock, counters);
+    Sealer peer(2, key_of('k'), clock);
+    EXPECT_EQ(filter.check(beacon_from(peer), source).verdict, Verdict::accepted);  // seq 1
+    // Even from the sender's own address a key holder cannot jump the window far ahead.
+    auto far = with_sequence(beacon_from(peer), key_of('k'), 1 + (std::uint64_t{1} << 16) + 2);
+    EXPECT_EQ(filter.check(far, source).verdict, Verdict::replay);
+    EXPECT_EQ(filter.check(beacon_from(peer), source).verdict, Verdict::accepted);  // seq 3
+    auto near = with_sequence(beacon_from(peer), key_of('k'), 3 + (std::uint64_t{1} << 16));
+    EXPECT_EQ(filter.check(near, source).verdict, Verdict::accepted);
+    // A window quiet for longer than max_age may restart anywhere (after a long partition).
+    clock.advance(31s);
+    Sealer later(2, key_of('k'), clock);
+    auto restart = with_sequence(beacon_from(later), key_of('k'), std::uint64_t{1} << 40);
+    EXPECT_EQ(filter.check(restart, source).verdict, Verdict::accepted);
+}
+
+TEST(LivesyncPeers, SyncedPeersAreHeldToWhatAnAnnounceCouldProduce) {
+    const PeerEndpoint remote_sender = PeerEndpoint::v4({10, 0, 0, 2}, 9696);
+    const PeerEndpoint local_sender = PeerEndpoint::v4({127, 0, 0, 2}, 9696);
+    auto refusal = [](const char* peer, const PeerEndpoint& sender) {
+        return synced_peer_refusal(*PeerEndpoint::parse(peer), sender);
+    };
+    for (const char* ok : {"10.1.2.3:6881", "192.0.2.7:1", "[2001:db8::1]:6881", "[fd00::5]:80"}) {
+        EXPECT_EQ(refusal(ok, remote_sender), "") << ok;
+    }
+    const std::vector<std::pair<const char*, const char*>> refused = {
+        {"10.1.2.3:0", "port 0"},         {"0.0.0.0:6881", "unspecified"},
+        {"0.1.2.3:6881", "unspecified"},  {"255.255.255.255:6881", "broadcast"},
+        {"224.0.0.1:6881", "multicast"},  {"239.255.255.250:1900", "multicast"},
+        {"240.0.0.1:6881", "reserved"},   {"169.254.169.254:80", "link-local"},
+        {"[::]:6881", "unspecified"},     {"[ff02::1]:6881", "multicast"},
+        {"[fe80::1]:6881", "link-local"}, {"[::ffff:224.0.0.1]:6881", "multicast"},
+        {"127.0.0.1:6881", "loopback"},   {"[::1]:6881", "loopback"},
+    };
+    for (const auto& [peer, why] : refused) {
+        EXPECT_NE(refusal(peer, remote_sender).find(why), std::string::npos) << peer;
+    }
+    // Loopback peers are what an announce to a tracker on the same host produces.
+    EXPECT_EQ(refusal("127.0.0.1:6881", local_sender), "");
+    EXPECT_EQ(refusal("[::1]:6881",
+                      PeerEndpoint::v6({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 9696)),
+              "");
+}
+
+TEST(LivesyncKey, WarnsWhenOthersCanReadTheKeyFile) {
+    test::TempDir dir;
+    test::write_file(dir / "key", "0123456789abcdef0123\n");
+    std::filesystem::permissions(
+        dir / "key", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                         std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+    const auto warning = key_file_exposure(dir / "key");
+    EXPECT_NE(warning.find((dir / "key").string()), std::string::npos) << warning;
+    EXPECT_NE(warning.find("0644"), std::string::npos) << warning;
+    std::filesystem::permissions(
+        dir / "key", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    EXPECT_EQ(key_file_exposure(dir / "key"), "");
+}
+
 TEST(LivesyncCounters, PrometheusLinesNameEveryRejection) {
     Counters c;
     c.rejected_bad_tag = 3;
     const auto text = c.prometheus("x_");
     EXPECT_NE(text.find("x_rejected_bad_tag_total 3\n"), std::string::npos);
-    for (const char* name :
-         {"accepted_total", "sent_total", "rejected_replay_total", "rejected_stale_total",
-          "rejected_malformed_total", "rejected_not_allowed_total"}) {
+    for (const char* name : {"accepted_total", "sent_total", "rejected_replay_total",
+                             "rejected_stale_total", "peers_applied_total", "peers_refused_total",
+                             "rejected_malformed_total", "rejected_not_allowed_total"}) {
         EXPECT_NE(text.find(std::string("x_") + name + " 0\n"), std::string::npos) << name;
     }
 }

@@ -12,7 +12,29 @@ constexpr InstanceId self = 1;
 struct LivesyncScrape : ::testing::Test {
     ManualClock clock;
     ScrapeSync sync{ScrapeSyncConfig{}, self, clock};  // the seed's timings: 30m, 5m, 6m, 5m
+    std::optional<Inquire> start_inquire;
+    // The first tick asks everyone for counts (tested below); the tests start after it.
+    void SetUp() override { start_inquire = sync.tick(0).inquire; }
 };
+
+// Issue 14: a restarted member asks for the counts at once, not after 30 min.
+TEST_F(LivesyncScrape, InquiresEveryoneOnceAtStart) {
+    ASSERT_TRUE(start_inquire);
+    EXPECT_EQ(start_inquire->target, inquire_everyone);
+    EXPECT_FALSE(sync.tick(0).inquire);
+    ScrapeSync fresh{ScrapeSyncConfig{}, 7, clock};
+    EXPECT_EQ(fresh.next_deadline(), clock.now());
+}
+
+TEST_F(LivesyncScrape, AnswersStartInquiresAtMostOncePerInterval) {
+    EXPECT_TRUE(sync.on_inquire(2, Inquire{inquire_everyone}));
+    clock.advance(9s);
+    EXPECT_FALSE(sync.on_inquire(3, Inquire{inquire_everyone}));
+    clock.advance(1s);
+    EXPECT_TRUE(sync.on_inquire(3, Inquire{inquire_everyone}));
+    // Independent of the answers to inquires for this instance.
+    EXPECT_TRUE(sync.on_inquire(3, Inquire{self}));
+}
 
 TEST_F(LivesyncScrape, BeaconsEveryFiveMinutesAfterThirtyMinutesUptime) {
     EXPECT_FALSE(sync.tick(10).beacon);
@@ -102,6 +124,7 @@ TEST(LivesyncScrapeTimings, EveryTimingIsConfigurable) {
                      .inquire_wait = 30ms,
                      .tell_backoff = 20ms},
                     self, clock);
+    EXPECT_TRUE(sync.tick(1).inquire);  // the start inquire
     clock.advance(100ms);
     EXPECT_TRUE(sync.tick(1).beacon);
     clock.advance(50ms);
