@@ -338,6 +338,42 @@ TEST(TrackerUdp, LockedGivesErrorPacket) {
     EXPECT_EQ(be32(*r, 0), 3u);
 }
 
+// Issue 14: a hybrid torrent was two swarms (v1 and v2 hash): two torrents in /stats and
+// each download counted twice. Now the v2 hash is an alias of the v1 hash.
+TEST(TrackerWhitelist, HybridTorrentIsOneSwarm) {
+    TempDir dir;
+    TempDir data;
+    const std::string torrent = make_torrent(data.path());  // libtorrent 2: hybrid v1+v2
+    write_file(dir / "image.torrent", torrent);
+    lt::torrent_info ti(lt::span<const char>(torrent.data(), static_cast<int>(torrent.size())),
+                        lt::from_span);
+    ASSERT_TRUE(ti.info_hashes().has_v1() && ti.info_hashes().has_v2());
+    InfoHash v1;
+    std::copy(ti.info_hashes().v1.begin(), ti.info_hashes().v1.end(), v1.data());
+    InfoHash v2;
+    std::copy_n(ti.info_hashes().v2.begin(), 20, v2.data());
+    auto t = start({"--dir=" + dir.path().string()});
+    HttpClient c;
+    // One peer completes under the v1 hash, another under the v2 hash; each finds the other.
+    ASSERT_EQ(c.get(announce_url(t.base4(), v1, 7001, 0, "&event=completed&compact=1")).status,
+              200);
+    auto r = c.get(announce_url(t.base4(), v2, 7002, 0, "&event=completed&compact=1"));
+    EXPECT_NE(r.body.find(PeerEndpoint::parse("127.0.0.1:7001")->compact()), std::string::npos)
+        << "the v2 announcer does not see the v1 announcer";
+    auto j = nlohmann::json::parse(c.get(t.base4() + "/stats").body);
+    EXPECT_EQ(j["torrents"], 1);
+    EXPECT_EQ(j["completed"], 2);
+    EXPECT_EQ(j["seeders"], 2);
+    const auto metrics = c.get(t.base4() + "/metrics").body;
+    EXPECT_NE(metrics.find("aciswarm_tracker_torrents 1\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("aciswarm_tracker_completed_total 2\n"), std::string::npos);
+    // Scrape under either hash gives the one swarm's counts.
+    for (const InfoHash& h : {v1, v2}) {
+        auto s = c.get(t.base4() + "/scrape?info_hash=" + percent_encode(h.bytes()));
+        EXPECT_NE(s.body.find("8:completei2e10:downloadedi2e"), std::string::npos) << s.body;
+    }
+}
+
 TEST(TrackerWhitelist, RescanAddsAndRemovesTorrents) {
     TempDir dir;
     TempDir data;
