@@ -119,6 +119,9 @@ void LiveSync::flush(bool force) {
 }
 
 void LiveSync::answer_inquire() {
+    // Peer records still batched go out first: a TELL that counted their completes must not
+    // reach a receiver before them (it would merge the count, then add the completes again).
+    flush(true);
     // Copy first: sending may block briefly and must not hold the swarm's locks.
     std::vector<TellRecord> records;
     records.reserve(swarm_.torrent_count());
