@@ -344,8 +344,9 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         // ("invalid hashes"); encrypted connections use the v1 half (docs/interop.md).
         auto magnet = engine::parse_magnet(source->text);
         if (magnet && engine::magnet_needs_encryption(*magnet)) {
-            ctx.log.info("fetch: hybrid magnet: requiring encrypted peer connections "
-                         "(a libtorrent 2.0.8 bug, docs/interop.md; --encryption overrides)");
+            ctx.log.info(
+                "fetch: hybrid magnet: requiring encrypted peer connections "
+                "(a libtorrent 2.0.8 bug, docs/interop.md; --encryption overrides)");
             engine_config.encryption = engine::EncryptionPolicy::require;
         }
     }

@@ -179,7 +179,13 @@ Result<std::string> read_whole_file(const std::filesystem::path& path) {
 // Maps a single-file torrent's file to another name inside save_path.
 Status rename_single_file(lt::add_torrent_params& params, const std::string& name,
                           const std::string& what) {
-    if (params.ti->num_files() != 1) {
+    // A v2 torrent's single file is followed by a tail pad file (not content).
+    const lt::file_storage& files = params.ti->files();
+    int content_files = 0;
+    for (const lt::file_index_t f : files.file_range()) {
+        if (!files.pad_file_at(f)) ++content_files;
+    }
+    if (content_files != 1 || files.pad_file_at(lt::file_index_t{0})) {
         return make_error(Errc::invalid_argument,
                           what + ": content_name needs a single-file torrent");
     }

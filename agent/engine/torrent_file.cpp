@@ -133,7 +133,12 @@ Result<TorrentMeta> parse_torrent(std::string_view bytes) {
     meta.total_size = ti.total_size();
     meta.piece_size = ti.piece_length();
     meta.num_pieces = ti.num_pieces();
-    meta.num_files = ti.num_files();
+    // Pad files are not content: libtorrent gives a v2 torrent's last file a
+    // tail pad file to the piece boundary, so a single-file v2 torrent lists two.
+    const lt::file_storage& files = ti.files();
+    for (const lt::file_index_t f : files.file_range()) {
+        if (!files.pad_file_at(f)) ++meta.num_files;
+    }
     for (const auto& tracker : ti.trackers())
         meta.trackers.push_back(tracker.url);
     for (const auto& seed : ti.web_seeds()) {

@@ -66,7 +66,7 @@ struct TorrentMeta {
     std::int64_t total_size = 0;
     int piece_size = 0;
     int num_pieces = 0;
-    int num_files = 0;
+    int num_files = 0;                   // content files; pad files (BEP 47) are not counted
     std::vector<std::string> trackers;   // all tiers, in tier order (shuffled within a tier)
     std::vector<std::string> web_seeds;  // url-list (BEP 19)
 };

@@ -50,9 +50,10 @@ class Transmission : public BitTorrentClient {
         daemon_ = Process::spawn(lab_.in_client(
             {"transmission-daemon", "--foreground", "--config-dir", (work_ / "config").string(),
              "--no-auth", "--port", "9091", "--peerport", std::to_string(peer_port), "--no-dht",
-             "--no-lpd", "--no-portmap", "--encryption-preferred", "--download-dir",
+             "--no-lpd", "--no-portmap", "--no-utp", "--encryption-preferred", "--download-dir",
              (work_ / "downloads").string(), "--log-info"}));
-        auto ready = poll_until(remote({"--list"}), [](const std::string&) { return true; }, 20s);
+        auto ready = poll_until(
+            remote({"--list"}), [](const std::string&) { return true; }, 20s);
         if (!ready) return "transmission-daemon never answered on " + std::string(transmission_rpc);
         return "";
     }
@@ -75,8 +76,9 @@ class Transmission : public BitTorrentClient {
                 return fs::exists(dir / m[1].str(), ec);
             },
             deadline);
-        if (!info) return "transmission did not finish within " + std::to_string(deadline.count()) +
-                          " s:\n" + status();
+        if (!info)
+            return "transmission did not finish within " + std::to_string(deadline.count()) +
+                   " s:\n" + status();
         return "";
     }
 
@@ -100,7 +102,8 @@ class Transmission : public BitTorrentClient {
         std::string out = "transmission status:\n" + status();
         if (daemon_) {
             daemon_->running();
-            out += "\ntransmission-daemon log:\n" + tail(daemon_->stderr_text());
+            out += "\ntransmission-daemon log:\n" + tail(daemon_->stdout_text()) +
+                   tail(daemon_->stderr_text());
         }
         return out;
     }
@@ -246,8 +249,8 @@ class QBittorrent : public BitTorrentClient {
         auto version = poll_until(
             api_argv("app/version", {}),
             [](const std::string& out) { return out.starts_with("v"); }, 30s);
-        if (!version) return "qbittorrent-nox WebUI never answered on " +
-                             std::string(qbittorrent_webui);
+        if (!version)
+            return "qbittorrent-nox WebUI never answered on " + std::string(qbittorrent_webui);
         return "";
     }
 
@@ -260,8 +263,9 @@ class QBittorrent : public BitTorrentClient {
                 return t.value("progress", 0.0) >= 1.0 && is_up_state(t.value("state", ""));
             },
             deadline);
-        if (!done) return "qbittorrent did not finish within " +
-                          std::to_string(deadline.count()) + " s:\n" + torrents();
+        if (!done)
+            return "qbittorrent did not finish within " + std::to_string(deadline.count()) +
+                   " s:\n" + torrents();
         return "";
     }
 
@@ -279,9 +283,8 @@ class QBittorrent : public BitTorrentClient {
 
     std::string diagnostics() override {
         std::string out = "qbittorrent torrents:\n" + torrents();
-        out += "\nqbittorrent log:\n" +
-               tail(read_if_exists(work_ / "profile" / "qBittorrent" / "data" / "logs" /
-                                   "qbittorrent.log"));
+        out += "\nqbittorrent log:\n" + tail(read_if_exists(work_ / "profile" / "qBittorrent" /
+                                                            "data" / "logs" / "qbittorrent.log"));
         return out;
     }
 
@@ -293,8 +296,8 @@ class QBittorrent : public BitTorrentClient {
     // form: curl arguments ("--form", "torrents=@FILE", "--form-string", "urls=…").
     std::vector<std::string> api_argv(const std::string& method,
                                       const std::vector<std::string>& form) const {
-        std::vector<std::string> argv{"curl", "--silent", "--show-error", "--fail",
-                                      "--max-time", "5"};
+        std::vector<std::string> argv{"curl",   "--silent",   "--show-error",
+                                      "--fail", "--max-time", "5"};
         argv.insert(argv.end(), form.begin(), form.end());
         argv.push_back(std::string(qbittorrent_webui) + "/api/v2/" + method);
         return lab_.in_client(argv);

@@ -100,7 +100,8 @@ class ClientInterop : public ::testing::TestWithParam<Case> {
         ASSERT_GT(tracker_port_, 0) << tracker_->stderr_text();
         publish(format);
         // Locked: the tracker answers only once its scan has seen the new torrent.
-        ASSERT_TRUE(tracker_->wait_for_stderr(std::regex("whitelist: [1-9][0-9]* info hashes"), 20s))
+        ASSERT_TRUE(
+            tracker_->wait_for_stderr(std::regex("whitelist: [1-9][0-9]* info hashes"), 20s))
             << tracker_->stderr_text();
     }
 
@@ -110,9 +111,8 @@ class ClientInterop : public ::testing::TestWithParam<Case> {
         spec.files.push_back({"rootfs/data.bin", noise(3 * 1024 * 1024, 0x1234)});
         const fs::path aci = write_aci(dir_ / "app.aci", spec);
         // The web seed is a closed port: every byte must come from a peer.
-        auto r = run({bin("aciswarm"), "publish", aci.string(),
-                      "--tracker=" + announce_url(), "--webseed-base=https://" +
-                      std::string(NetLab::server_ip) + ":9/",
+        auto r = run({bin("aciswarm"), "publish", aci.string(), "--tracker=" + announce_url(),
+                      "--webseed-base=https://" + std::string(NetLab::server_ip) + ":9/",
                       "--out=" + registry_.string(),
                       "--torrent-format=" + std::string(engine::torrent_format_name(format))});
         ASSERT_EQ(r.status.code, 0) << r.err;
@@ -184,10 +184,10 @@ TEST_P(ClientInterop, Transfers) {
     ASSERT_EQ(client_->start(), "") << everything();
 
     if (direction == Direction::downloads) {
-        everseed_ = Process::spawn(lab_.in_server(
-            {bin("aciswarm"), "seed", "--dir=" + registry_.string(),
-             "--listen=" + std::string(NetLab::server_ip) + ":0", "--lsd=false",
-             "--scan-interval=200ms"}));
+        everseed_ =
+            Process::spawn(lab_.in_server({bin("aciswarm"), "seed", "--dir=" + registry_.string(),
+                                           "--listen=" + std::string(NetLab::server_ip) + ":0",
+                                           "--lsd=false", "--scan-interval=200ms"}));
         ASSERT_TRUE(everseed_->wait_for_stderr(std::regex("seeding .*app-1\\.0\\.aci"), 30s))
             << everything();
         ASSERT_TRUE(wait_for_seeder(30s)) << "the everseed never announced\n" << everything();
@@ -203,11 +203,11 @@ TEST_P(ClientInterop, Transfers) {
     ASSERT_EQ(client_->seed(torrent_, published_aci_.parent_path(), 60s), "") << everything();
     ASSERT_TRUE(wait_for_seeder(30s)) << client_name(client) << " never announced as a seeder\n"
                                       << everything();
-    auto fetched = run(lab_.in_server({bin("aciswarm"), "fetch", "--store=" + (dir_ / "store").string(),
-                                       "--listen=" + std::string(NetLab::server_ip) + ":0",
-                                       "--lsd=false", "--no-progress", "--full",
-                                       "--no-https-fallback", source(via)}),
-                       {}, 120s);
+    auto fetched =
+        run(lab_.in_server({bin("aciswarm"), "fetch", "--store=" + (dir_ / "store").string(),
+                            "--listen=" + std::string(NetLab::server_ip) + ":0", "--lsd=false",
+                            "--no-progress", "--full", "--no-https-fallback", source(via)}),
+            {}, 120s);
     EXPECT_EQ(fetched.status.code, 0) << fetched.err << "\n" << everything();
     EXPECT_EQ(fetched.out, image_id_ + "\n") << fetched.err;
 }
@@ -223,8 +223,8 @@ std::vector<Case> all_cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Matrix, ClientInterop, ::testing::ValuesIn(all_cases()),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                             return case_name(info.param);
+                         [](const ::testing::TestParamInfo<Case>& param_info) {
+                             return case_name(param_info.param);
                          });
 
 }  // namespace
