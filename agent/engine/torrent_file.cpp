@@ -130,15 +130,12 @@ Result<TorrentMeta> parse_torrent(std::string_view bytes) {
     TorrentMeta meta;
     meta.info_hashes = detail::from_lt(ti.info_hashes());
     meta.name = ti.name();
-    meta.total_size = ti.total_size();
+    // Without pad files (see content_files): the bytes of the image itself.
+    const auto content = detail::content_files(ti.files());
+    meta.total_size = content.bytes;
     meta.piece_size = ti.piece_length();
     meta.num_pieces = ti.num_pieces();
-    // Pad files are not content: libtorrent gives a v2 torrent's last file a
-    // tail pad file to the piece boundary, so a single-file v2 torrent lists two.
-    const lt::file_storage& files = ti.files();
-    for (const lt::file_index_t f : files.file_range()) {
-        if (!files.pad_file_at(f)) ++meta.num_files;
-    }
+    meta.num_files = content.count;
     for (const auto& tracker : ti.trackers())
         meta.trackers.push_back(tracker.url);
     for (const auto& seed : ti.web_seeds()) {

@@ -94,6 +94,7 @@ TEST(CreateTorrent, V2OnlyHasPieceLayersAndNoV1Hash) {
     EXPECT_EQ(meta->num_pieces, 5);
     // libtorrent lists a tail pad file after a v2 torrent's file: not content.
     EXPECT_EQ(meta->num_files, 1);
+    EXPECT_EQ(meta->total_size, 300 * 1024);
     EXPECT_EQ(meta->name, "v2.aci");
     EXPECT_EQ(*meta->info_hashes.v2, *created->info_hashes.v2);
     EXPECT_FALSE(meta->info_hashes.has_v1());
