@@ -11,7 +11,7 @@ packages=(
   libtorrent-rasterbar-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libgumbo-dev libsqlite3-dev libarchive-dev zlib1g-dev libssl-dev libsystemd-dev
   # servers and peers used by integration, interop tests and benchmarks
-  nginx-light openssl curl aria2 transmission-cli python3 python3-libtorrent opentracker
+  nginx-light openssl curl aria2 transmission-cli transmission-daemon qbittorrent-nox python3 python3-libtorrent opentracker
   iproute2 systemd procps psmisc
   # archive tools to make test images
   gzip bzip2 xz-utils zstd tar

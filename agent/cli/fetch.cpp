@@ -17,6 +17,7 @@
 #include "agent/cli/store_cli.hpp"
 #include "agent/daemon/client.hpp"
 #include "agent/engine/engine.hpp"
+#include "agent/engine/torrent_file.hpp"
 #include "agent/fetch/daemon_handoff.hpp"
 #include "agent/fetch/fetcher.hpp"
 #include "agent/store/store.hpp"
@@ -338,6 +339,16 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         auto p = engine::parse_encryption_policy(*e);
         if (!p) return usage("--encryption: " + p.error().message);
         engine_config.encryption = *p;
+    } else if (source->kind == SourceKind::magnet) {
+        // libtorrent 2.0.8 drops peers of a hybrid magnet over plaintext
+        // ("invalid hashes"); encrypted connections use the v1 half (docs/interop.md).
+        auto magnet = engine::parse_magnet(source->text);
+        if (magnet && engine::magnet_needs_encryption(*magnet)) {
+            ctx.log.info(
+                "fetch: hybrid magnet: requiring encrypted peer connections "
+                "(a libtorrent 2.0.8 bug, docs/interop.md; --encryption overrides)");
+            engine_config.encryption = engine::EncryptionPolicy::require;
+        }
     }
     engine_config.dht = parsed->flag("dht");
     engine_config.local_service_discovery = !parsed->has("lsd") || parsed->flag("lsd");

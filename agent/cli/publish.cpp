@@ -3,8 +3,9 @@
 // Layout of DIR (one appc discovery template covers every kind):
 //   DIR/{os}/{arch}/{name}-{version}.aci       the image (web seed target)
 //   DIR/{os}/{arch}/{name}-{version}.aci.asc   its signature, when IMAGE.aci.asc exists
-//   DIR/{os}/{arch}/{name}-{version}.torrent   v1+v2 hybrid, url-list → the HTTPS .aci
-//   DIR/{os}/{arch}/{name}-{version}.magnet    magnet URI (btih + btmh, tr, ws)
+//   DIR/{os}/{arch}/{name}-{version}.torrent   --torrent-format (v1 by default, hybrid,
+//                                               v2), url-list → the HTTPS .aci
+//   DIR/{os}/{arch}/{name}-{version}.magnet    magnet URI (btih and/or btmh, tr, ws)
 //   DIR/published.json                          what has been published (source of index.html)
 //   DIR/index.html                              ac-discovery meta tags + a list of images
 // Every file is written under DIR/.staging-*/ and renamed into place, so
@@ -84,6 +85,20 @@ struct Staging {
     }
 };
 
+template <typename Hash>
+nlohmann::json hex_or_null(const std::optional<Hash>& hash) {
+    return hash ? nlohmann::json(hash->hex()) : nlohmann::json(nullptr);
+}
+
+// The hash a reader can paste into any client: v1 when the torrent has one.
+std::string shown_info_hash(const nlohmann::json& item) {
+    for (const char* key : {"info_hash_v1", "info_hash_v2"}) {
+        auto it = item.find(key);
+        if (it != item.end() && it->is_string()) return it->get<std::string>();
+    }
+    return "";
+}
+
 std::string render_index(const nlohmann::json& published, const std::string& webseed_base) {
     std::map<std::string, std::vector<const nlohmann::json*>> by_name;
     for (const auto& item : published)
@@ -105,7 +120,7 @@ std::string render_index(const nlohmann::json& published, const std::string& web
                     html_escape((*item)["labels"].value("arch", "")) + "): <a href=\"" +
                     html_escape(rel) + ".aci\">aci</a> <a href=\"" + html_escape(rel) +
                     ".torrent\">torrent</a> <a href=\"" + html_escape(rel) +
-                    ".magnet\">magnet</a> <code>" + html_escape((*item).value("info_hash_v1", "")) +
+                    ".magnet\">magnet</a> <code>" + html_escape(shown_info_hash(*item)) +
                     "</code></li>\n";
         }
     }
@@ -125,6 +140,8 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
             {"out", OptionSpec::Kind::value, "registry directory to publish into", "DIR"},
             {"piece-size", OptionSpec::Kind::value,
              "torrent piece size in bytes (power of two >= 16384; default: automatic)", "BYTES"},
+            {"torrent-format", OptionSpec::Kind::value,
+             "v1 (default: every client opens it), hybrid (v1+v2) or v2", "FORMAT"},
             {"help", OptionSpec::Kind::flag, "show this help"},
             {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
         });
@@ -163,6 +180,15 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
             ctx.err << "aciswarm publish: --piece-size '" << *ps << "': not a number\n";
             return exit_usage;
         }
+    }
+    engine::TorrentFormat format = engine::TorrentFormat::v1;
+    if (auto f = opts->get("torrent-format")) {
+        auto parsed = engine::parse_torrent_format(*f);
+        if (!parsed) {
+            ctx.err << "aciswarm publish: --torrent-format: " << parsed.error().message << "\n";
+            return exit_usage;
+        }
+        format = *parsed;
     }
     const auto trackers = opts->get_all("tracker");
     if (trackers.empty()) ctx.log.warn("no --tracker: peers find each other only by LSD/DHT");
@@ -219,6 +245,7 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
         return exit_failure;
     }
     engine::CreateTorrentOptions topts;
+    topts.format = format;
     topts.trackers = trackers;
     topts.web_seeds = {base + rel + ".aci"};
     topts.piece_size = piece_size;
@@ -227,6 +254,16 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
     if (!torrent) {
         ctx.err << "aciswarm publish: " << torrent.error().message << "\n";
         return exit_failure;
+    }
+    if (format != engine::TorrentFormat::v1) {
+        auto meta = engine::parse_torrent(torrent->bytes);
+        if (meta && engine::piece_count_trips_v2_hash_bug(meta->num_pieces)) {
+            ctx.log.warn("--piece-size ", piece_size, " gives ", meta->num_pieces,
+                         " pieces (512·n + 1): libtorrent 2.0.8 peers cannot fetch this ",
+                         engine::torrent_format_name(format),
+                         " torrent by magnet without encryption (docs/interop.md); "
+                         "another piece size avoids it");
+        }
     }
     auto magnet = engine::make_magnet(torrent->bytes);
     if (!magnet) {
@@ -274,8 +311,9 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
                             {"labels", manifest.labels},
                             {"path", rel},
                             {"size", fs::file_size(staged_aci)},
-                            {"info_hash_v1", torrent->info_hashes.v1->hex()},
-                            {"info_hash_v2", torrent->info_hashes.v2->hex()},
+                            {"torrent_format", engine::torrent_format_name(format)},
+                            {"info_hash_v1", hex_or_null(torrent->info_hashes.v1)},
+                            {"info_hash_v2", hex_or_null(torrent->info_hashes.v2)},
                             {"webseed", base + rel + ".aci"}};
     nlohmann::json kept = nlohmann::json::array();
     for (auto& item : published) {
@@ -306,13 +344,17 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
             return exit_failure;
         }
     }
-    ctx.log.info("published ", manifest.name, " ", version, " as ", rel, " (info hash ",
-                 torrent->info_hashes.v1->hex(), ")");
+    ctx.log.info("published ", manifest.name, " ", version, " as ", rel, " (",
+                 engine::torrent_format_name(format), " torrent, info hash ",
+                 torrent->info_hashes.best().hex(), ")");
     ctx.out << "torrent " << final_stem.string() << ".torrent\n"
             << "magnet " << *magnet << "\n"
-            << "info-hash " << torrent->info_hashes.v1->hex() << "\n"
-            << "info-hash-v2 " << torrent->info_hashes.v2->hex() << "\n"
-            << "image-id " << aci->id.full() << "\n";
+            << "torrent-format " << engine::torrent_format_name(format) << "\n";
+    // A v1 torrent has no v2 hash and a v2 torrent no v1 hash: print the ones it has.
+    if (torrent->info_hashes.v1) ctx.out << "info-hash " << torrent->info_hashes.v1->hex() << "\n";
+    if (torrent->info_hashes.v2)
+        ctx.out << "info-hash-v2 " << torrent->info_hashes.v2->hex() << "\n";
+    ctx.out << "image-id " << aci->id.full() << "\n";
     return exit_ok;
 }
 

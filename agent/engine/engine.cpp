@@ -179,7 +179,9 @@ Result<std::string> read_whole_file(const std::filesystem::path& path) {
 // Maps a single-file torrent's file to another name inside save_path.
 Status rename_single_file(lt::add_torrent_params& params, const std::string& name,
                           const std::string& what) {
-    if (params.ti->num_files() != 1) {
+    // A v2 torrent's single file is followed by a tail pad file (not content).
+    const lt::file_storage& files = params.ti->files();
+    if (detail::content_files(files).count != 1 || files.pad_file_at(lt::file_index_t{0})) {
         return make_error(Errc::invalid_argument,
                           what + ": content_name needs a single-file torrent");
     }
@@ -508,7 +510,8 @@ struct Engine::Impl {
                 e->hashes = detail::from_lt(ta->handle.info_hashes());
                 if (e->check_metadata) {
                     if (auto ti = ta->handle.torrent_file()) {
-                        TorrentShape shape{ti->name(), ti->num_files(), ti->total_size()};
+                        const auto content = detail::content_files(ti->files());
+                        TorrentShape shape{ti->name(), content.count, content.bytes};
                         if (auto ok = e->check_metadata(shape); !ok) {
                             // Stop before pieces are requested; the waiter sees the error.
                             ta->handle.pause();
@@ -617,7 +620,8 @@ struct Engine::Impl {
         out.has_metadata = st.has_metadata;
         out.save_path = st.save_path;
         out.total_size = st.has_metadata ? st.total : -1;
-        if (auto ti = st.torrent_file.lock()) out.total_size = ti->total_size();
+        if (auto ti = st.torrent_file.lock())
+            out.total_size = detail::content_files(ti->files()).bytes;
         out.total_wanted = st.total_wanted;
         out.total_done = st.total_wanted_done;
         out.download_rate = st.download_payload_rate;
@@ -800,7 +804,8 @@ Result<TorrentId> Engine::add_download(const AddDownload& request) {
         }
         what = "torrent " + escape_control(params.ti->name());
         if (request.check_metadata) {
-            TorrentShape shape{params.ti->name(), params.ti->num_files(), params.ti->total_size()};
+            const auto content = detail::content_files(params.ti->files());
+            TorrentShape shape{params.ti->name(), content.count, content.bytes};
             if (auto ok = request.check_metadata(shape); !ok) return std::move(ok).error();
         }
         if (request.web_seed_allowed) {

@@ -47,4 +47,14 @@ lt::tcp::endpoint to_lt(const PeerEndpoint& endpoint) {
     return {lt::address_v6(endpoint.address_bytes()), endpoint.port()};
 }
 
+ContentFiles content_files(const lt::file_storage& files) {
+    ContentFiles out;
+    for (const lt::file_index_t f : files.file_range()) {
+        if (files.pad_file_at(f)) continue;
+        ++out.count;
+        out.bytes += files.file_size(f);
+    }
+    return out;
+}
+
 }  // namespace aciswarm::engine::detail

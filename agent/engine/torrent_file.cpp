@@ -40,6 +40,30 @@ Result<std::shared_ptr<const lt::torrent_info>> load(std::string_view bytes) {
 
 }  // namespace
 
+Result<TorrentFormat> parse_torrent_format(std::string_view text) {
+    if (text == "v1") return TorrentFormat::v1;
+    if (text == "hybrid") return TorrentFormat::hybrid;
+    if (text == "v2") return TorrentFormat::v2;
+    std::string shown(text.substr(0, 40));
+    for (char& c : shown) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+    return make_error(Errc::invalid_argument,
+                      "torrent format '" + shown + "': want v1, hybrid or v2");
+}
+
+std::string_view torrent_format_name(TorrentFormat format) {
+    switch (format) {
+        case TorrentFormat::v1:
+            return "v1";
+        case TorrentFormat::hybrid:
+            return "hybrid";
+        case TorrentFormat::v2:
+            return "v2";
+    }
+    return "unknown";
+}
+
 Result<CreatedTorrent> create_torrent(const std::filesystem::path& file,
                                       const CreateTorrentOptions& options) {
     const std::string where = "create torrent " + file.string();
@@ -62,8 +86,21 @@ Result<CreatedTorrent> create_torrent(const std::filesystem::path& file,
         lt::file_storage fs;
         const std::string name = file.filename().string();
         fs.add_file(name, static_cast<std::int64_t>(size));
-        // Hybrid v1+v2: no v1_only / v2_only flag.
-        lt::create_torrent ct(fs, options.piece_size);
+        lt::create_flags_t flags{};
+        if (options.format == TorrentFormat::v1) flags = lt::create_torrent::v1_only;
+        if (options.format == TorrentFormat::v2) flags = lt::create_torrent::v2_only;
+        int piece_size = options.piece_size;
+        if (piece_size == 0 && options.format != TorrentFormat::v1) {
+            // libtorrent's automatic size, doubled while the piece count would
+            // trip libtorrent 2.0.8's v2 hash transfer bug (see the header).
+            piece_size = lt::create_torrent(fs, 0, flags).piece_length();
+            const auto pieces = [&](std::int64_t ps) {
+                return static_cast<int>((static_cast<std::int64_t>(size) + ps - 1) / ps);
+            };
+            while (piece_count_trips_v2_hash_bug(pieces(piece_size)) && piece_size < (16 << 20))
+                piece_size *= 2;
+        }
+        lt::create_torrent ct(fs, piece_size, flags);
         for (const auto& tracker : options.trackers)
             ct.add_tracker(tracker, 0);
         for (const auto& seed : options.web_seeds)
@@ -93,10 +130,12 @@ Result<TorrentMeta> parse_torrent(std::string_view bytes) {
     TorrentMeta meta;
     meta.info_hashes = detail::from_lt(ti.info_hashes());
     meta.name = ti.name();
-    meta.total_size = ti.total_size();
+    // Without pad files (see content_files): the bytes of the image itself.
+    const auto content = detail::content_files(ti.files());
+    meta.total_size = content.bytes;
     meta.piece_size = ti.piece_length();
     meta.num_pieces = ti.num_pieces();
-    meta.num_files = ti.num_files();
+    meta.num_files = content.count;
     for (const auto& tracker : ti.trackers())
         meta.trackers.push_back(tracker.url);
     for (const auto& seed : ti.web_seeds()) {
@@ -129,6 +168,14 @@ Result<MagnetLink> parse_magnet(std::string_view uri) {
     for (const auto& peer : params.peers)
         link.peers.push_back(detail::from_lt(peer));
     return link;
+}
+
+bool magnet_needs_encryption(const MagnetLink& magnet) {
+    return magnet.info_hashes.has_v1() && magnet.info_hashes.has_v2();
+}
+
+bool piece_count_trips_v2_hash_bug(int num_pieces) {
+    return num_pieces > 512 && num_pieces % 512 == 1;
 }
 
 Result<std::string> make_magnet(std::string_view torrent_bytes) {

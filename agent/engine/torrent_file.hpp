@@ -18,7 +18,24 @@
 
 namespace aciswarm::engine {
 
+// Which info dictionary a created torrent carries.
+enum class TorrentFormat {
+    // BEP 3 only (SHA-1 pieces): what every client opens, including Debian 12's
+    // transmission 3.00 and aria2 1.36 (docs/publishing.md, docs/interop.md).
+    v1,
+    // BEP 3 + BEP 52 in one info dictionary: two info hashes, one swarm for
+    // v1 and v2 clients. transmission 3.00 refuses it; aria2 1.36 computes a
+    // wrong v1 info hash for it.
+    hybrid,
+    // BEP 52 only (SHA-256 merkle trees): libtorrent 2.x clients only.
+    v2,
+};
+// "v1" | "hybrid" | "v2"; the error names the text.
+Result<TorrentFormat> parse_torrent_format(std::string_view text);
+std::string_view torrent_format_name(TorrentFormat format);
+
 struct CreateTorrentOptions {
+    TorrentFormat format = TorrentFormat::v1;
     // announce-list: every tracker in one tier (BEP 12), so a client uses the
     // first that answers; aciswarm trackers share swarms through livesync.
     std::vector<std::string> trackers;
@@ -33,12 +50,13 @@ struct CreateTorrentOptions {
 };
 
 struct CreatedTorrent {
-    std::string bytes;  // the bencoded .torrent (v1+v2 hybrid)
+    std::string bytes;  // the bencoded .torrent, in options.format
     InfoHashes info_hashes;
 };
 
-// Hashes one regular file into a hybrid (BEP 3 + BEP 52) single-file torrent
-// named after the file. Errors name the file.
+// Hashes one regular file into a single-file torrent named after the file,
+// in options.format (v1: BEP 3, v2: BEP 52, hybrid: both; v2 and hybrid carry
+// their piece layers). Errors name the file.
 Result<CreatedTorrent> create_torrent(const std::filesystem::path& file,
                                       const CreateTorrentOptions& options);
 
@@ -48,7 +66,7 @@ struct TorrentMeta {
     std::int64_t total_size = 0;
     int piece_size = 0;
     int num_pieces = 0;
-    int num_files = 0;
+    int num_files = 0;                   // content files; pad files (BEP 47) are not counted
     std::vector<std::string> trackers;   // all tiers, in tier order (shuffled within a tier)
     std::vector<std::string> web_seeds;  // url-list (BEP 19)
 };
@@ -66,6 +84,22 @@ struct MagnetLink {
 };
 
 Result<MagnetLink> parse_magnet(std::string_view uri);
+
+// libtorrent 2.0.8 (Debian 12) fails v2 piece-layer transfers of files whose
+// piece count is 512·n + 1 (n ≥ 1): for the last, single-piece hash request
+// the sender's merkle_tree::get_hashes() sends one proof hash fewer than the
+// receiver's bt_peer_connection::on_hashes() expects, and the receiver drops
+// the peer with "invalid hashes". Only a download that lacks the piece layers
+// asks for them, i.e. a magnet of a hybrid or v2 torrent (docs/interop.md).
+//
+// true: a hybrid magnet (btih and btmh). Over encrypted connections
+// libtorrent matches such a peer by its v1 hash and never asks it for v2
+// hashes, so requiring encryption avoids the bug. A v2-only magnet has no v1
+// half to fall back to: publish avoids 512·n + 1 pieces instead.
+bool magnet_needs_encryption(const MagnetLink& magnet);
+
+// true when a hybrid or v2 torrent with this many pieces trips that bug.
+bool piece_count_trips_v2_hash_bug(int num_pieces);
 
 // magnet:?xt=urn:btih:…&xt=urn:btmh:1220…&dn=NAME&tr=…&ws=… for a .torrent.
 Result<std::string> make_magnet(std::string_view torrent_bytes);

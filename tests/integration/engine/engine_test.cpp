@@ -40,6 +40,7 @@ class EngineTest : public ::testing::Test {
         content_ = random_bytes(2 * 1024 * 1024 + 12345, 42);
         test::write_file(dir_ / "seed" / "app-1.0.aci", content_);
         CreateTorrentOptions opts;
+        opts.format = TorrentFormat::hybrid;  // both hash paths (the default is v1)
         opts.piece_size = 64 * 1024;
         auto created = create_torrent(dir_ / "seed" / "app-1.0.aci", opts);
         ASSERT_TRUE(created) << created.error().message;

@@ -98,7 +98,9 @@ TEST_F(PublishTest, PublishWritesTorrentMagnetAndDiscoveryIndex) {
     auto meta = engine::parse_torrent(read_file(stem.string() + ".torrent"));
     ASSERT_TRUE(meta) << meta.error().message;
     EXPECT_EQ(meta->name, "app-1.0.aci");
-    EXPECT_TRUE(meta->info_hashes.has_v1() && meta->info_hashes.has_v2());
+    // The default format is v1: what every client in Debian 12 opens.
+    EXPECT_TRUE(meta->info_hashes.has_v1());
+    EXPECT_FALSE(meta->info_hashes.has_v2());
     EXPECT_EQ(meta->piece_size, 65536);
     ASSERT_EQ(meta->web_seeds.size(), 1u);
     EXPECT_EQ(meta->web_seeds[0], "https://127.0.0.1:8443/linux/amd64/example.com/app-1.0.aci");
@@ -111,9 +113,16 @@ TEST_F(PublishTest, PublishWritesTorrentMagnetAndDiscoveryIndex) {
     auto magnet = engine::parse_magnet(magnet_text);
     ASSERT_TRUE(magnet) << magnet.error().message;
     EXPECT_EQ(*magnet->info_hashes.v1, *meta->info_hashes.v1);
-    EXPECT_EQ(*magnet->info_hashes.v2, *meta->info_hashes.v2);
+    EXPECT_FALSE(magnet->info_hashes.has_v2());
     EXPECT_EQ(magnet->web_seeds, meta->web_seeds);
+    EXPECT_NE(r.out.find("torrent-format v1\n"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("info-hash " + meta->info_hashes.v1->hex()), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("info-hash-v2"), std::string::npos) << r.out;
+    auto published = nlohmann::json::parse(read_file(reg_ / "published.json"));
+    ASSERT_EQ(published.size(), 1u);
+    EXPECT_EQ(published[0]["torrent_format"], "v1");
+    EXPECT_EQ(published[0]["info_hash_v1"], meta->info_hashes.v1->hex());
+    EXPECT_TRUE(published[0]["info_hash_v2"].is_null());
 
     const std::string html = read_file(reg_ / "index.html");
     EXPECT_NE(html.find("<meta name=\"ac-discovery\" content=\"example.com/app "
@@ -123,6 +132,43 @@ TEST_F(PublishTest, PublishWritesTorrentMagnetAndDiscoveryIndex) {
     for (const auto& item : fs::directory_iterator(reg_)) {
         EXPECT_FALSE(item.path().filename().string().starts_with(".staging")) << item.path();
     }
+}
+
+// Each format writes the hashes it has; a v2 torrent's index entry shows its v2 hash.
+TEST_F(PublishTest, TorrentFormatChoosesTheInfoHashes) {
+    const auto image = build_image("example.com/app", "1.0", 12);
+    const auto stem = reg_ / "linux" / "amd64" / "example.com" / "app-1.0";
+    for (const std::string format : {"hybrid", "v2"}) {
+        auto r = run({bin("aciswarm"), "publish", image.string(), "--webseed-base=https://h/",
+                      "--out=" + reg_.string(), "--torrent-format=" + format});
+        ASSERT_EQ(r.status.code, 0) << r.err;
+        auto meta = engine::parse_torrent(read_file(stem.string() + ".torrent"));
+        ASSERT_TRUE(meta) << meta.error().message;
+        EXPECT_EQ(meta->info_hashes.has_v1(), format == "hybrid") << format;
+        ASSERT_TRUE(meta->info_hashes.has_v2()) << format;
+        EXPECT_NE(r.out.find("torrent-format " + format + "\n"), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("info-hash-v2 " + meta->info_hashes.v2->hex()), std::string::npos)
+            << r.out;
+        EXPECT_EQ(r.out.find("info-hash ") != std::string::npos, format == "hybrid") << r.out;
+        auto published = nlohmann::json::parse(read_file(reg_ / "published.json"));
+        ASSERT_EQ(published.size(), 1u);
+        EXPECT_EQ(published[0]["torrent_format"], format);
+        EXPECT_EQ(published[0]["info_hash_v2"], meta->info_hashes.v2->hex());
+        const std::string html = read_file(reg_ / "index.html");
+        const std::string shown =
+            format == "hybrid" ? meta->info_hashes.v1->hex() : meta->info_hashes.v2->hex();
+        EXPECT_NE(html.find("<code>" + shown + "</code>"), std::string::npos) << html;
+    }
+}
+
+TEST_F(PublishTest, UnknownTorrentFormatIsAUsageErrorNamingIt) {
+    const auto image = build_image("example.com/app", "1.0", 13);
+    auto r = run({bin("aciswarm"), "publish", image.string(), "--webseed-base=https://h/",
+                  "--out=" + reg_.string(), "--torrent-format=v3"});
+    EXPECT_EQ(r.status.code, 2);
+    EXPECT_NE(r.err.find("'v3'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("v1, hybrid or v2"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(reg_ / "published.json"));
 }
 
 TEST_F(PublishTest, RepublishingAVersionReplacesItsFiles) {
