@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -80,10 +81,12 @@ class DaemonBackend {
     // nullopt when the engine has no torrent for the image.
     virtual std::optional<SwarmStats> swarm_stats(const ImageId& id) = 0;
     virtual Status remove_image(const ImageId& id) = 0;
-    // Removes images unused for `older_than` that are not seeding, unreferenced
+    // Removes images unused for `older_than` that are neither seeding nor in
+    // `pinned` (policy forever), unreferenced
     // blobs and staging leftovers (only lists them when dry_run); returns
     // {"removed": [{"id", "name"}...]}.
-    virtual Result<nlohmann::json> gc(std::chrono::seconds older_than, bool dry_run) = 0;
+    virtual Result<nlohmann::json> gc(std::chrono::seconds older_than, bool dry_run,
+                                      const std::set<ImageId>& pinned) = 0;
     // Starts a download (name, URL, magnet, or torrent path relative to `dir`),
     // also asking `peers` ("ADDR:PORT") directly. Once verified, the backend
     // imports the image into the store by itself (from poll()), whether or

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "agent/daemon/notifier.hpp"
@@ -275,6 +276,13 @@ struct Daemon::Impl {
     void on_signal();
     void accept_clients();
     void read_client(Client& c);
+    // Clients that count against max-clients: not those only waiting to be closed.
+    std::size_t active_clients() const {
+        std::size_t n = 0;
+        for (const auto& [fd, c] : clients)
+            n += c.close_after_flush || c.fd.get() < 0 ? 0 : 1;
+        return n;
+    }
     ssize_t receive(Client& c, char* buf, std::size_t size);
     void write_client(Client& c);
     void handle_line(Client& c, const std::string& line);
@@ -491,9 +499,8 @@ void Daemon::Impl::accept_clients() {
             log.warn("api: refused connection: ", s.error().message);
             send(c, api_error_reply(s.error()));
             c.close_after_flush = true;
-        } else if (clients.size() > config.max_clients) {
-            log.warn("api: refused connection: ", clients.size() - 1,
-                     " clients already (max-clients)");
+        } else if (std::size_t active = active_clients(); active > config.max_clients) {
+            log.warn("api: refused connection: ", active - 1, " clients already (max-clients)");
             send(c, api_error_reply(
                         make_error(Errc::too_large, "too many API clients (max-clients " +
                                                         std::to_string(config.max_clients) +
@@ -707,7 +714,11 @@ void Daemon::Impl::handle(Client& c, const ApiRequest& req) {
         case ApiOp::gc: {
             // What the daemon seeds stays (the backend's own veto); so does
             // what a policy pins, seeding or not.
-            auto r = backend.gc(req.older_than, req.dry_run);
+            std::set<ImageId> pinned;
+            for (const ImageSeedStatus& s : seeder.status()) {
+                if (s.policy == SeedPolicy::forever()) pinned.insert(s.image.id);
+            }
+            auto r = backend.gc(req.older_than, req.dry_run, pinned);
             if (!r) {
                 send(c, api_error_reply(r.error(), req.id));
                 return;

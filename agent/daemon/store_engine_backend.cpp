@@ -395,11 +395,14 @@ Status StoreEngineBackend::remove_image(const ImageId& id) {
     return store_.remove(id);
 }
 
-Result<nlohmann::json> StoreEngineBackend::gc(std::chrono::seconds older_than, bool dry_run) {
+Result<nlohmann::json> StoreEngineBackend::gc(std::chrono::seconds older_than, bool dry_run,
+                                              const std::set<ImageId>& pinned) {
     store::GcOptions options;
     options.older_than = older_than;
     options.dry_run = dry_run;
-    options.keep = [this](const store::ImageRecord& r) { return seeds_.contains(r.id); };
+    options.keep = [&](const store::ImageRecord& r) {
+        return seeds_.contains(r.id) || pinned.contains(r.id);
+    };
     auto removed = store_.gc(options);
     if (!removed) return removed.error();
     nlohmann::json ids = nlohmann::json::array();

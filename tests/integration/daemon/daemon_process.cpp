@@ -91,6 +91,7 @@ nlohmann::json api_call(const DaemonDirs& dirs, const nlohmann::json& request,
     // the file and passes the descriptor ("source_fd").
     const std::string source = request.value("source", std::string());
     if (request.value("op", std::string()) == "fetch" && !request.contains("source_fd") &&
+        source.find("://") == std::string::npos &&
         (source.ends_with(".torrent") || source.ends_with(".aci"))) {
         auto file = open_regular_file(source, Symlinks::follow);
         if (!file) return {{"ok", false}, {"error", "open: " + file.error().message}};

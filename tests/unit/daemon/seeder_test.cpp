@@ -37,7 +37,7 @@ class ScriptedBackend final : public DaemonBackend {
         return stats[id];
     }
     Status remove_image(const ImageId&) override { return {}; }
-    Result<nlohmann::json> gc(std::chrono::seconds, bool) override {
+    Result<nlohmann::json> gc(std::chrono::seconds, bool, const std::set<ImageId>&) override {
         return nlohmann::json::object();
     }
     Result<FetchId> start_fetch(const FetchRequest&) override {
