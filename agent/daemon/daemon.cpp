@@ -403,6 +403,11 @@ int Daemon::Impl::run() {
         for (auto it = clients.begin(); it != clients.end();) {
             Client& c = it->second;
             if (!c.out.empty()) write_client(c);
+            if (c.out.size() > config.max_client_output_bytes) {  // e.g. unread progress events
+                drop(c, "does not read its replies (" + std::to_string(c.out.size()) +
+                            " bytes pending, max-client-output " +
+                            std::to_string(config.max_client_output_bytes) + ")");
+            }
             if (c.fd.get() >= 0 && c.close_after_flush && c.out.empty() && !c.draining) {
                 ::shutdown(c.fd.get(), SHUT_WR);
                 c.draining = true;

@@ -150,6 +150,7 @@ TEST_F(Hostile, LocalFilesThatAreNotRegularOrTooLargeAreRefusedWithoutReadingThe
         EXPECT_TRUE(answers_status(dirs)) << c.source;
     }
     // Read nothing big: the peak RSS grew by less than 32 MiB (before: 2 GB).
+    RecordProperty("vmhwm_growth_kib", static_cast<int>(peak_rss_kib(daemon.pid()) - rss_before));
     EXPECT_LT(peak_rss_kib(daemon.pid()), rss_before + 32 * 1024);
 
     // The in-process fetch reads the same way.
@@ -269,6 +270,7 @@ TEST_F(Hostile, RunningOutOfDescriptorsBacksOffAndRecovers) {
         ASSERT_TRUE(daemon.wait_for_stderr(std::regex("pausing new clients"), 5s));
     }
     const std::uint64_t used = cpu_ticks(pid) - before;
+    RecordProperty("cpu_ticks_during_emfile", static_cast<int>(used));
     EXPECT_LT(used, 20U) << "ticks of CPU in ~1 s of EMFILE";
 
     // Clients leave: the daemon accepts again and serves a new one.
@@ -329,6 +331,7 @@ TEST_F(Hostile, AClientThatDoesNotReadItsRepliesIsDropped) {
         daemon.wait_for_stderr(std::regex("dropping client: does not read its replies"), 20s))
         << daemon.stderr_text();
     EXPECT_TRUE(answers_status(dirs));
+    RecordProperty("vmhwm_growth_kib", static_cast<int>(peak_rss_kib(daemon.pid()) - rss_before));
     EXPECT_LT(peak_rss_kib(daemon.pid()), rss_before + 64 * 1024) << "KiB";
     EXPECT_TRUE(stops_on_sigterm(daemon, 15s)) << daemon.stderr_text();
 }
