@@ -22,6 +22,7 @@
 #include "agent/fetch/fetcher.hpp"
 #include "agent/store/store.hpp"
 #include "common/duration.hpp"
+#include "common/file_read.hpp"
 #include "common/options.hpp"
 
 namespace aciswarm::agent {
@@ -221,22 +222,35 @@ DaemonResult fetch_via_daemon(const ParsedOptions& parsed, const std::string& so
     if (parsed.flag("no-store")) req["no_store"] = true;
     if (parsed.flag("no-https-fallback")) req["no_https_fallback"] = true;
     if (auto t = parsed.get("swarm-timeout")) req["swarm_timeout"] = *t;
+    // A local file: opened here, with this user's access, and passed as a
+    // descriptor; the daemon never opens a path we name (docs/security.md).
+    UniqueFd file;
+    if (auto kind = classify_source(parsed.positional()[0]);
+        kind && (kind->kind == SourceKind::torrent_file || kind->kind == SourceKind::aci_file)) {
+        auto opened = open_regular_file(parsed.positional()[0], Symlinks::follow);
+        if (!opened) {
+            ctx.err << me << opened.error().message << "\n";
+            return DaemonResult::failed;
+        }
+        file = std::move(*opened);
+        req["source_fd"] = true;
+    }
     ctx.log.info("fetch: through the daemon on ", socket);
-    auto reply = client->call(
-        req,
-        [&](const nlohmann::json& ev) {
-            FetchProgress p;
-            p.phase = FetchPhase::downloading;
-            p.done = ev.value("done", std::int64_t{0});
-            const std::int64_t total = ev.value("total", std::int64_t{0});
-            p.total = total > 0 ? total : -1;
-            p.rate = ev.value("download_rate", std::int64_t{0});
-            p.peers = ev.value("peers", 0);
-            p.from_peers = ev.value("from_peers", std::int64_t{0});
-            p.from_web_seeds = ev.value("from_web_seeds", std::int64_t{0});
-            line.update(p);
-        },
-        std::chrono::minutes(10));  // per line; the daemon sends progress every tick
+    const auto on_progress = [&](const nlohmann::json& ev) {
+        FetchProgress p;
+        p.phase = FetchPhase::downloading;
+        p.done = ev.value("done", std::int64_t{0});
+        const std::int64_t total = ev.value("total", std::int64_t{0});
+        p.total = total > 0 ? total : -1;
+        p.rate = ev.value("download_rate", std::int64_t{0});
+        p.peers = ev.value("peers", 0);
+        p.from_peers = ev.value("from_peers", std::int64_t{0});
+        p.from_web_seeds = ev.value("from_web_seeds", std::int64_t{0});
+        line.update(p);
+    };
+    const auto per_line = std::chrono::minutes(10);  // the daemon sends progress every tick
+    auto reply = file ? client->call_with_file(req, file.get(), on_progress, per_line)
+                      : client->call(req, on_progress, per_line);
     line.finish();
     if (!reply) {
         ctx.err << me << "daemon: " << reply.error().message << "\n";
@@ -376,8 +390,27 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
 
     bool use_daemon =
         !parsed->flag("no-daemon") && !(parsed->has("seed") && seed_mode == SeedMode::none);
-    for (std::string_view o : in_process_only)
-        use_daemon = use_daemon && !parsed->has(o);
+    std::string in_process_option;
+    for (std::string_view o : in_process_only) {
+        if (parsed->has(o) && in_process_option.empty()) in_process_option = o;
+    }
+    // An option the daemon's fetch cannot take, while a daemon answers: fetching
+    // in-process would put the image in another store that nobody seeds. Only
+    // an explicit choice (--store, --seed-for, --seed=none, --no-daemon) may do that.
+    if (use_daemon && !in_process_option.empty() && !parsed->has("store") &&
+        !parsed->has("seed-for")) {
+        if (auto probe = ApiClient::connect(daemon_socket); probe) {
+            ctx.err << me << "--" << in_process_option << ": the daemon on " << daemon_socket
+                    << " fetches into its own store and does not take this option per fetch; "
+                    << (in_process_option == "ca-file"
+                            ? "set ca-file in its configuration (/etc/aciswarm/agent.json) and "
+                              "fetch without --ca-file, "
+                            : "set it in the daemon's configuration, ")
+                    << "or fetch in-process into another store with --no-daemon\n";
+            return exit_usage;
+        }
+    }
+    use_daemon = use_daemon && in_process_option.empty();
     if (use_daemon) {
         ProgressLine line(ctx.err, ctx.stderr_is_terminal && !parsed->flag("no-progress"));
         switch (fetch_via_daemon(*parsed, daemon_socket, line, ctx)) {

@@ -1,12 +1,16 @@
 // aciswarm image list|rm|gc|export|cat-manifest|verify|du: the image store's
 // maintenance commands. IDs print in rkt's short form (--full for all digits);
 // any unique ID prefix finds an image.
+#include <filesystem>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
 
 #include "agent/cli/store_cli.hpp"
+#include "agent/daemon/client.hpp"
+#include "agent/daemon/config.hpp"
+#include "agent/daemon/seeder.hpp"
 #include "common/duration.hpp"
 
 namespace aciswarm::agent {
@@ -158,14 +162,35 @@ int cmd_image_rm(std::span<const std::string> args, CliContext& ctx) {
     return rc;
 }
 
+// The daemon running on this store, if one answers on `socket`: a gc must go
+// through it (it knows what it seeds now). nullopt: none, or another store's.
+static std::optional<ApiClient> daemon_on_store(const std::string& socket, const store::Store& st,
+                                                CliContext& ctx) {
+    auto client = ApiClient::connect(socket);
+    if (!client) return std::nullopt;
+    auto reply = client->call({{"op", "status"}}, {}, std::chrono::seconds(10));
+    if (!reply || !reply->value("ok", false)) return std::nullopt;
+    const std::string daemon_store = (*reply)["daemon"].value("store", std::string());
+    std::error_code ec;
+    if (daemon_store.empty() || !std::filesystem::equivalent(daemon_store, st.root(), ec))
+        return std::nullopt;
+    ctx.log.debug("image gc: the daemon on ", socket, " runs on this store");
+    return std::move(*client);
+}
+
 int cmd_image_gc(std::span<const std::string> args, CliContext& ctx) {
     const OptionParser parser(
-        "aciswarm image gc [OPTIONS]",
+        "aciswarm image gc [OPTIONS]\n\n"
+        "When the daemon runs on the store (its socket answers), it does the gc and keeps\n"
+        "what it seeds; otherwise images its state file says are pinned (forever) or\n"
+        "seeding stay.",
         store_command_options(
             {{"older-than", OptionSpec::Kind::value,
               "remove images unused for this long (default 24h); pinned and seeding images stay",
               "DURATION"},
-             {"dry-run", OptionSpec::Kind::flag, "only print what would be removed"}}));
+             {"dry-run", OptionSpec::Kind::flag, "only print what would be removed"},
+             {"daemon-socket", OptionSpec::Kind::value,
+              "the daemon's API socket (default /run/aciswarm/agent.sock)", "PATH"}}));
     int code = exit_ok;
     auto o = start(parser, args, ctx, code, 0, 0);
     if (!o) return code;
@@ -179,6 +204,34 @@ int cmd_image_gc(std::span<const std::string> args, CliContext& ctx) {
         gc.older_than = std::chrono::duration_cast<std::chrono::seconds>(*parsed);
     }
     gc.dry_run = o->opts.flag("dry-run");
+    const std::string socket = o->opts.get_or("daemon-socket", std::string(default_socket_path));
+    if (auto daemon = daemon_on_store(socket, o->store, ctx)) {
+        auto reply = daemon->call({{"op", "gc"},
+                                   {"older_than", std::to_string(gc.older_than.count()) + "s"},
+                                   {"dry_run", gc.dry_run}},
+                                  {}, std::chrono::minutes(10));
+        if (!reply) {
+            ctx.err << "aciswarm: image gc through the daemon: " << reply.error().message << "\n";
+            return exit_failure;
+        }
+        if (Status s = reply_status(*reply); !s) {
+            ctx.err << "aciswarm: image gc through the daemon: " << s.error().message << "\n";
+            return exit_failure;
+        }
+        for (const auto& r : (*reply)["gc"].value("removed", nlohmann::json::array())) {
+            auto id = ImageId::parse(r.value("id", std::string()));
+            ctx.out << (gc.dry_run ? "would remove " : "removed ")
+                    << (id ? id->display() : r.value("id", std::string())) << " "
+                    << r.value("name", std::string()) << "\n";
+        }
+        return exit_ok;
+    }
+    auto kept = images_kept_by_seeding_state(o->store.root() / "seeding.json");
+    if (!kept) {
+        ctx.err << "aciswarm: " << kept.error().message << "\n";
+        return exit_failure;
+    }
+    gc.keep = [&](const ImageRecord& r) { return kept->contains(r.id); };
     auto removed = o->store.gc(gc);
     if (!removed) {
         ctx.err << "aciswarm: " << removed.error().message << "\n";

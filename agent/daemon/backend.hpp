@@ -6,12 +6,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/file_read.hpp"
 #include "common/image_id.hpp"
 #include "common/result.hpp"
 
@@ -45,8 +48,9 @@ struct FetchProgress {
     int peers = 0;
     std::uint64_t from_peers = 0;
     std::uint64_t from_web_seeds = 0;
-    std::optional<ImageId> image;  // when done
-    std::string error;             // when failed
+    std::optional<ImageId> image;     // when done
+    std::string error;                // when failed
+    Errc error_code = Errc::network;  // when failed: what kind (a file error is not "network")
 };
 
 using FetchId = std::uint64_t;
@@ -60,6 +64,10 @@ struct FetchRequest {
     bool no_store = false;
     bool no_https_fallback = false;
     std::optional<std::chrono::milliseconds> swarm_timeout;
+    // A local .torrent or .aci `source`: the descriptor the client opened and
+    // sent (SCM_RIGHTS). The backend reads it, never the path. Shared so the
+    // request stays copyable; the last owner closes it.
+    std::shared_ptr<UniqueFd> source_file;
 };
 
 class DaemonBackend {
@@ -73,8 +81,12 @@ class DaemonBackend {
     // nullopt when the engine has no torrent for the image.
     virtual std::optional<SwarmStats> swarm_stats(const ImageId& id) = 0;
     virtual Status remove_image(const ImageId& id) = 0;
-    // Removes unreferenced blobs and staging leftovers; returns a summary object.
-    virtual Result<nlohmann::json> gc() = 0;
+    // Removes images unused for `older_than` that are neither seeding nor in
+    // `pinned` (policy forever), unreferenced
+    // blobs and staging leftovers (only lists them when dry_run); returns
+    // {"removed": [{"id", "name"}...]}.
+    virtual Result<nlohmann::json> gc(std::chrono::seconds older_than, bool dry_run,
+                                      const std::set<ImageId>& pinned) = 0;
     // Starts a download (name, URL, magnet, or torrent path relative to `dir`),
     // also asking `peers` ("ADDR:PORT") directly. Once verified, the backend
     // imports the image into the store by itself (from poll()), whether or
@@ -87,6 +99,11 @@ class DaemonBackend {
     virtual void poll() = 0;
     // The BitTorrent port actually bound (0 when not listening).
     virtual int listen_port() = 0;
+    // Shutdown: asks every worker thread to stop and waits for them up to
+    // `deadline`. False when some did not stop in time (e.g. blocked in a
+    // decompression the store does not interrupt); the daemon then exits without
+    // joining them, which the store survives (imports are kill -9 safe).
+    virtual bool stop_workers(std::chrono::milliseconds /*deadline*/) { return true; }
 };
 
 }  // namespace aciswarm::agent

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace aciswarm::agent {
 
@@ -63,6 +64,33 @@ Status ApiClient::send_raw(std::string_view bytes) {
     return {};
 }
 
+Status ApiClient::send_with_files(std::string_view bytes, std::span<const int> files) {
+    if (bytes.empty())
+        return make_error(Errc::invalid_argument, "descriptors need at least a byte");
+    std::vector<char> control(CMSG_SPACE(sizeof(int) * files.size()));
+    iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (!files.empty()) {
+        msg.msg_control = control.data();
+        msg.msg_controllen = control.size();
+        cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int) * files.size());
+        std::memcpy(CMSG_DATA(cm), files.data(), sizeof(int) * files.size());
+    }
+    ssize_t n = -1;
+    do {
+        n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        return make_error(Errc::io, "daemon socket " + path_ + ": send: " + std::strerror(errno));
+    }
+    return send_raw(bytes.substr(static_cast<std::size_t>(n)));  // the descriptors went with byte 0
+}
+
 Result<std::string> ApiClient::read_line(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
@@ -106,6 +134,22 @@ Result<nlohmann::json> ApiClient::read_reply(std::chrono::milliseconds timeout) 
 Result<nlohmann::json> ApiClient::call(const nlohmann::json& request, const EventFn& on_event,
                                        std::chrono::milliseconds timeout) {
     if (Status s = send_raw(request.dump() + "\n"); !s) return s.error();
+    while (true) {
+        auto reply = read_reply(timeout);
+        if (!reply) return reply;
+        if (reply->contains("event")) {
+            if (on_event) on_event(*reply);
+            continue;
+        }
+        return reply;
+    }
+}
+
+Result<nlohmann::json> ApiClient::call_with_file(const nlohmann::json& request, int file,
+                                                 const EventFn& on_event,
+                                                 std::chrono::milliseconds timeout) {
+    const int files[] = {file};
+    if (Status s = send_with_files(request.dump() + "\n", files); !s) return s.error();
     while (true) {
         auto reply = read_reply(timeout);
         if (!reply) return reply;

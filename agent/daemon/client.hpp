@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -34,8 +35,16 @@ class ApiClient {
     Result<nlohmann::json> call(const nlohmann::json& request, const EventFn& on_event = {},
                                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+    // As call(), sending `file` (an open descriptor) with the request as
+    // SCM_RIGHTS: a fetch with "source_fd": true (docs/daemon.md).
+    Result<nlohmann::json> call_with_file(
+        const nlohmann::json& request, int file, const EventFn& on_event = {},
+        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
     // Sends raw bytes (tests of malformed input).
     Status send_raw(std::string_view bytes);
+    // Sends raw bytes with descriptors attached (SCM_RIGHTS) in the first message.
+    Status send_with_files(std::string_view bytes, std::span<const int> files);
     // Reads one reply line (tests).
     Result<nlohmann::json> read_reply(std::chrono::milliseconds timeout);
 

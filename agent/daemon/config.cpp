@@ -134,6 +134,40 @@ const ConfigOption options_table[] = {
          c.max_request_bytes = static_cast<std::size_t>(*n);
          return {};
      }},
+    {"max-clients", "N",
+     "API clients at once; more get an error and are closed (default 128; keep it below "
+     "LimitNOFILE)",
+     false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto n = to_int("max-clients", v, 1, 65536);
+         if (!n) return n.error();
+         c.max_clients = static_cast<std::size_t>(*n);
+         return {};
+     }},
+    {"max-client-output", "BYTES",
+     "replies queued for one API client that does not read them before it is dropped (default "
+     "4194304)",
+     false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto n = to_int("max-client-output", v, 4096, 1LL << 30);
+         if (!n) return n.error();
+         c.max_client_output_bytes = static_cast<std::size_t>(*n);
+         return {};
+     }},
+    {"shutdown-timeout", "DURATION",
+     "on SIGTERM, how long fetches get to stop before the daemon exits without them (default "
+     "10s)",
+     false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto d = to_duration("shutdown-timeout", v);
+         if (!d) return d.error();
+         c.shutdown_timeout = *d;
+         return {};
+     }},
+    {"ca-file", "FILE",
+     "PEM file of CAs to trust instead of the system's: discovery, HTTPS and web seeds (a "
+     "private registry); read at start",
+     false, [](DaemonConfig& c, std::string_view v) { return set_path(c.ca_file, "ca-file", v); }},
     {"verbose", "BOOL", "debug logging (also -v)", true,
      [](DaemonConfig& c, std::string_view v) -> Status {
          auto b = parse_bool("verbose", v);

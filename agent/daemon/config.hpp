@@ -39,6 +39,13 @@ struct DaemonConfig {
     std::chrono::milliseconds resume_interval = std::chrono::minutes(5);
     std::chrono::milliseconds tick = std::chrono::seconds(1);  // policy checks and progress events
     std::size_t max_request_bytes = 64 * 1024;                 // one API request line
+    std::size_t max_clients = 128;  // API connections at once; more get an error and are closed
+    // Replies queued for one API client that does not read them; past it the client is dropped.
+    std::size_t max_client_output_bytes = 4 * 1024 * 1024;
+    // SIGTERM: how long fetch workers get to stop before the daemon exits without them.
+    std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(10);
+    // PEM CAs to trust instead of the system's, for discovery, HTTPS and web seeds.
+    std::string ca_file;
     bool verbose = false;
 
     friend bool operator==(const DaemonConfig&, const DaemonConfig&) = default;

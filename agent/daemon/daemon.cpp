@@ -17,18 +17,44 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "agent/daemon/notifier.hpp"
 #include "agent/daemon/protocol.hpp"
 #include "agent/daemon/seeder.hpp"
 #include "common/duration.hpp"
+#include "common/file_read.hpp"
 
 namespace aciswarm::agent {
 namespace {
 
 using Steady = Clock::SteadyTime;
 using std::chrono::milliseconds;
+
+// How long new clients wait after accept() ran out of descriptors.
+constexpr milliseconds accept_backoff{250};
+// Descriptors a client may send ahead of the requests that use them.
+constexpr std::size_t max_client_files = 4;
+// Requests a client may pipeline behind a running fetch.
+constexpr std::size_t max_queued_requests = 64;
+
+// What a client sent, fit for a log line: control bytes as \xNN.
+std::string escape_control(std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (const char ch : text) {
+        const auto b = static_cast<unsigned char>(ch);
+        if (b < 0x20 || b == 0x7f) {
+            out += "\\x";
+            out += hex[b >> 4];
+            out += hex[b & 15];
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
 
 std::string errno_text(std::string_view what) {
     return std::string(what) + ": " + std::strerror(errno);
@@ -213,6 +239,9 @@ struct Daemon::Impl {
         std::optional<FetchId> fetch;
         nlohmann::json fetch_request_id;
         std::string fetch_policy;
+        // Descriptors received (SCM_RIGHTS) and not yet taken by a request
+        // with "source_fd": in the order they came, as the requests do.
+        std::deque<std::shared_ptr<UniqueFd>> files;
         explicit Client(int f, std::size_t max) : fd(f), lines(max) {}
     };
 
@@ -237,16 +266,29 @@ struct Daemon::Impl {
     Fd signals;
     std::map<int, Client> clients;
     bool stopping = false;
+    // accept() failed with EMFILE/ENFILE: the listening socket stays readable,
+    // so stop polling it until then (or until a client leaves) instead of spinning.
+    std::optional<Steady> accept_paused_until;
+    bool accept_exhausted = false;  // the last accept() ran out of descriptors (log once)
     Steady started{};
 
     int run();
     void on_signal();
     void accept_clients();
     void read_client(Client& c);
+    // Clients that count against max-clients: not those only waiting to be closed.
+    std::size_t active_clients() const {
+        std::size_t n = 0;
+        for (const auto& [fd, c] : clients)
+            n += c.close_after_flush || c.fd.get() < 0 ? 0 : 1;
+        return n;
+    }
+    ssize_t receive(Client& c, char* buf, std::size_t size);
     void write_client(Client& c);
     void handle_line(Client& c, const std::string& line);
     void handle(Client& c, const ApiRequest& req);
-    void send(Client& c, const nlohmann::json& j) { c.out += j.dump() + "\n"; }
+    void send(Client& c, const nlohmann::json& j);
+    void drop(Client& c, std::string_view why);
     void progress_fetches();
     Result<ImageId> resolve(const std::string& prefix);
     std::string status_line();
@@ -308,12 +350,19 @@ int Daemon::Impl::run() {
         const Steady now = clock.now();
         Steady wake = std::min(next_tick, next_resume);
         if (watchdog) wake = std::min(wake, next_watchdog);
+        if (accept_paused_until) {
+            if (now >= *accept_paused_until) {
+                accept_paused_until.reset();
+            } else {
+                wake = std::min(wake, *accept_paused_until);
+            }
+        }
         const auto wait = std::chrono::duration_cast<milliseconds>(wake - now);
         const int timeout = static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, 1000));
 
         std::vector<pollfd> fds;
         fds.push_back({signals.get(), POLLIN, 0});
-        fds.push_back({api.fd.get(), POLLIN, 0});
+        fds.push_back({accept_paused_until ? -1 : api.fd.get(), POLLIN, 0});
         for (auto& [fd, c] : clients) {
             short events = POLLIN;
             if (!c.out.empty()) events |= POLLOUT;
@@ -354,6 +403,11 @@ int Daemon::Impl::run() {
         for (auto it = clients.begin(); it != clients.end();) {
             Client& c = it->second;
             if (!c.out.empty()) write_client(c);
+            if (c.out.size() > config.max_client_output_bytes) {  // e.g. unread progress events
+                drop(c, "does not read its replies (" + std::to_string(c.out.size()) +
+                            " bytes pending, max-client-output " +
+                            std::to_string(config.max_client_output_bytes) + ")");
+            }
             if (c.fd.get() >= 0 && c.close_after_flush && c.out.empty() && !c.draining) {
                 ::shutdown(c.fd.get(), SHUT_WR);
                 c.draining = true;
@@ -361,6 +415,7 @@ int Daemon::Impl::run() {
             }
             if (c.fd.get() < 0 || (c.draining && after >= c.drain_deadline)) {
                 it = clients.erase(it);
+                accept_paused_until.reset();  // a descriptor is free again
             } else {
                 ++it;
             }
@@ -369,10 +424,19 @@ int Daemon::Impl::run() {
 
     notifier.stopping();
     log.info("stopping: saving resume data");
+    const bool workers_stopped = backend.stop_workers(config.shutdown_timeout);
     backend.save_resume_data();
     if (Status s = seeder.save(); !s) log.warn(s.error().message);
     clients.clear();
     if (!api.activated) ::unlink(api.path.c_str());
+    if (!workers_stopped) {
+        // A worker stuck in a call that does not look at its stop token: exit
+        // without joining it. The store is consistent (an import in progress is
+        // only a staging file, as after kill -9); the download is asked for again.
+        log.info("stopped (abandoned unfinished fetch workers)");
+        std::fflush(nullptr);
+        ::_exit(0);
+    }
     log.info("stopped");
     return 0;
 }
@@ -415,12 +479,37 @@ void Daemon::Impl::on_signal() {
 void Daemon::Impl::accept_clients() {
     for (int i = 0; i < 64; ++i) {
         const int fd = ::accept4(api.fd.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0) return;
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                // Out of descriptors: the pending connection stays in the
+                // backlog and the socket stays readable. Wait, do not spin.
+                if (!accept_exhausted) {
+                    log.warn("api: accept: ", std::strerror(errno), "; pausing new clients for ",
+                             accept_backoff.count(), " ms at a time until a descriptor is free (",
+                             clients.size(), " clients)");
+                } else {
+                    log.debug("api: accept: still out of descriptors; pausing new clients for ",
+                              accept_backoff.count(), " ms");
+                }
+                accept_exhausted = true;
+                accept_paused_until = clock.now() + accept_backoff;
+            }
+            return;
+        }
+        if (accept_exhausted) log.info("api: accepting clients again");
+        accept_exhausted = false;
         auto [it, inserted] = clients.try_emplace(fd, fd, config.max_request_bytes);
         Client& c = it->second;
         if (Status s = check_peer(fd, config.socket_group); !s) {
             log.warn("api: refused connection: ", s.error().message);
             send(c, api_error_reply(s.error()));
+            c.close_after_flush = true;
+        } else if (std::size_t active = active_clients(); active > config.max_clients) {
+            log.warn("api: refused connection: ", active - 1, " clients already (max-clients)");
+            send(c, api_error_reply(
+                        make_error(Errc::too_large, "too many API clients (max-clients " +
+                                                        std::to_string(config.max_clients) +
+                                                        "); try again later")));
             c.close_after_flush = true;
         }
     }
@@ -428,8 +517,9 @@ void Daemon::Impl::accept_clients() {
 
 void Daemon::Impl::read_client(Client& c) {
     char buf[16384];
-    for (int i = 0; i < 16; ++i) {
-        const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
+    for (int i = 0; i < 16 && c.fd.get() >= 0; ++i) {
+        const ssize_t n = receive(c, buf, sizeof buf);
+        if (c.fd.get() < 0) return;             // dropped while receiving descriptors
         if (c.close_after_flush && !c.fetch) {  // no more requests: drop input, notice the close
             if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) c.fd.reset();
             if (n <= 0) return;
@@ -455,12 +545,68 @@ void Daemon::Impl::read_client(Client& c) {
         for (const std::string& line : *lines) {
             if (c.close_after_flush) return;
             if (c.fetch) {
+                if (c.queued.size() >= max_queued_requests) {
+                    drop(c, "more than " + std::to_string(max_queued_requests) +
+                                " requests queued behind a fetch");
+                    return;
+                }
                 c.queued.push_back(line);
             } else {
                 handle_line(c, line);
             }
+            if (c.out.size() > config.max_client_output_bytes) {
+                drop(c, "does not read its replies (" + std::to_string(c.out.size()) +
+                            " bytes pending, max-client-output " +
+                            std::to_string(config.max_client_output_bytes) + ")");
+                return;
+            }
         }
     }
+}
+
+ssize_t Daemon::Impl::receive(Client& c, char* buf, std::size_t size) {
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * max_client_files)];
+    iovec iov{buf, size};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = ::recvmsg(c.fd.get(), &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0) return n;
+    bool too_many = (msg.msg_flags & MSG_CTRUNC) != 0;
+    for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+        const std::size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (std::size_t k = 0; k < count; ++k) {
+            int fd = -1;
+            std::memcpy(&fd, CMSG_DATA(cm) + k * sizeof(int), sizeof fd);
+            auto owned = std::make_shared<UniqueFd>(fd);
+            if (c.files.size() >= max_client_files) {
+                too_many = true;  // closed as `owned` goes
+                continue;
+            }
+            c.files.push_back(std::move(owned));
+        }
+    }
+    if (too_many) {
+        drop(c, "sent more than " + std::to_string(max_client_files) +
+                    " descriptors not yet used by a request");
+    }
+    return n;
+}
+
+void Daemon::Impl::send(Client& c, const nlohmann::json& j) {
+    c.out += j.dump() + "\n";
+}
+
+void Daemon::Impl::drop(Client& c, std::string_view why) {
+    log.warn("api: dropping client: ", why);
+    c.fd.reset();
+    c.out.clear();
+    c.out.shrink_to_fit();
+    c.queued.clear();
+    c.files.clear();
 }
 
 void Daemon::Impl::write_client(Client& c) {
@@ -571,12 +717,18 @@ void Daemon::Impl::handle(Client& c, const ApiRequest& req) {
             return;
         }
         case ApiOp::gc: {
-            auto r = backend.gc();
+            // What the daemon seeds stays (the backend's own veto); so does
+            // what a policy pins, seeding or not.
+            std::set<ImageId> pinned;
+            for (const ImageSeedStatus& s : seeder.status()) {
+                if (s.policy == SeedPolicy::forever()) pinned.insert(s.image.id);
+            }
+            auto r = backend.gc(req.older_than, req.dry_run, pinned);
             if (!r) {
                 send(c, api_error_reply(r.error(), req.id));
                 return;
             }
-            send(c, api_ok_reply({{"gc", *r}}, req.id));
+            send(c, api_ok_reply({{"gc", *r}, {"store", config.store}}, req.id));
             return;
         }
         case ApiOp::fetch: {
@@ -593,6 +745,17 @@ void Daemon::Impl::handle(Client& c, const ApiRequest& req) {
             fr.trackers = req.trackers;
             fr.no_store = req.no_store;
             fr.no_https_fallback = req.no_https_fallback;
+            if (req.source_fd) {
+                if (c.files.empty()) {
+                    send(c, api_error_reply(make_error(Errc::invalid_argument,
+                                                       "fetch: 'source_fd' is true but no "
+                                                       "descriptor came with the request"),
+                                            req.id));
+                    return;
+                }
+                fr.source_file = std::move(c.files.front());
+                c.files.pop_front();
+            }
             if (!req.swarm_timeout.empty()) {
                 if (auto d = parse_duration(req.swarm_timeout)) fr.swarm_timeout = *d;
             }
@@ -604,7 +767,7 @@ void Daemon::Impl::handle(Client& c, const ApiRequest& req) {
             c.fetch = *f;
             c.fetch_request_id = req.id;
             c.fetch_policy = req.policy;
-            log.info("api: fetch ", req.source);
+            log.info("api: fetch ", escape_control(req.source));
             progress_fetches();
             return;
         }
@@ -629,7 +792,7 @@ void Daemon::Impl::progress_fetches() {
         }
         if (p.state == FetchProgress::State::failed || !p.image) {
             send(c, api_error_reply(
-                        make_error(Errc::network, p.error.empty() ? "fetch failed" : p.error),
+                        make_error(p.error_code, p.error.empty() ? "fetch failed" : p.error),
                         c.fetch_request_id));
         } else {
             seeder.tick();

@@ -61,8 +61,9 @@ Result<ApiRequest> parse_api_request(std::string_view line) {
     std::vector<std::string_view> required;
     switch (req.op) {
         case ApiOp::fetch:
-            allowed.insert(allowed.end(), {"source", "policy", "dir", "peers", "trackers",
-                                           "no_store", "no_https_fallback", "swarm_timeout"});
+            allowed.insert(allowed.end(),
+                           {"source", "policy", "dir", "peers", "trackers", "no_store",
+                            "no_https_fallback", "swarm_timeout", "source_fd"});
             required = {"source"};
             break;
         case ApiOp::seed:
@@ -74,9 +75,11 @@ Result<ApiRequest> parse_api_request(std::string_view line) {
             allowed.push_back("image");
             required = {"image"};
             break;
+        case ApiOp::gc:
+            allowed.insert(allowed.end(), {"older_than", "dry_run"});
+            break;
         case ApiOp::list:
         case ApiOp::status:
-        case ApiOp::gc:
             break;
     }
     for (const auto& [key, value] : doc.items()) {
@@ -94,9 +97,16 @@ Result<ApiRequest> parse_api_request(std::string_view line) {
             }
             continue;
         }
-        if (key == "no_store" || key == "no_https_fallback") {
+        if (key == "dry_run") {
+            if (!value.is_boolean()) return invalid(op + ": 'dry_run' must be true or false");
+            req.dry_run = value.get<bool>();
+            continue;
+        }
+        if (key == "no_store" || key == "no_https_fallback" || key == "source_fd") {
             if (!value.is_boolean()) return invalid(op + ": '" + key + "' must be true or false");
-            (key == "no_store" ? req.no_store : req.no_https_fallback) = value.get<bool>();
+            (key == "no_store"    ? req.no_store
+             : key == "source_fd" ? req.source_fd
+                                  : req.no_https_fallback) = value.get<bool>();
             continue;
         }
         if (!value.is_string()) return invalid(op + ": '" + key + "' must be a string");
@@ -106,6 +116,11 @@ Result<ApiRequest> parse_api_request(std::string_view line) {
         if (key == "policy") req.policy = std::move(s);
         if (key == "source") req.source = std::move(s);
         if (key == "dir") req.dir = std::move(s);
+        if (key == "older_than") {
+            auto d = parse_duration(s);
+            if (!d) return invalid(op + ": 'older_than' '" + s + "' is not a duration");
+            req.older_than = std::chrono::duration_cast<std::chrono::seconds>(*d);
+        }
         if (key == "swarm_timeout") {
             auto d = parse_duration(s);
             if (!d || d->count() <= 0)

@@ -9,6 +9,7 @@
 // before its final reply. Pure: no I/O.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -38,6 +39,14 @@ struct ApiRequest {
     bool no_store = false;              // "no_store": true
     bool no_https_fallback = false;     // "no_https_fallback": true
     std::string swarm_timeout;          // "swarm_timeout": a positive duration ("" = default)
+    // "source_fd": true: `source` is a local file (.torrent or .aci) that the
+    // client opened itself and sent, with this request's bytes, as an
+    // SCM_RIGHTS descriptor. The daemon never opens a path a client names
+    // (docs/security.md): a local-file source without a descriptor is refused.
+    bool source_fd = false;
+    // gc, as `aciswarm image gc`'s options: images unused this long go (default 24h).
+    std::chrono::seconds older_than{std::chrono::hours(24)};
+    bool dry_run = false;
 };
 
 // Parses one request line (without the newline). Errors name what is wrong:

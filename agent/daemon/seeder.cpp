@@ -1,5 +1,7 @@
 #include "agent/daemon/seeder.hpp"
 
+#include "common/file_read.hpp"
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -26,6 +28,29 @@ Seeder::Seeder(DaemonBackend& backend, const Clock& clock, Logger& log, SeedPoli
       log_(log),
       default_policy_(default_policy),
       state_file_(std::move(state_file)) {}
+
+Result<std::set<ImageId>> images_kept_by_seeding_state(const std::filesystem::path& state_file) {
+    std::set<ImageId> keep;
+    std::error_code ec;
+    if (!std::filesystem::exists(state_file, ec)) return keep;
+    auto text = read_file_bounded(state_file.string(), 64 << 20);
+    if (!text) return text.error();
+    const std::string where = state_file.string();
+    const nlohmann::json doc = nlohmann::json::parse(*text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("images") ||
+        !doc["images"].is_object()) {
+        return make_error(Errc::corrupt, where + ": not a seeding state file");
+    }
+    for (const auto& [key, v] : doc["images"].items()) {
+        auto id = ImageId::parse(key);
+        if (!id) return with_context(where, id.error());
+        if (!v.is_object()) continue;
+        const bool pinned = v.value("policy", std::string()) == "forever";
+        const bool stopped = !v.value("stopped", std::string()).empty();
+        if (pinned || !stopped) keep.insert(*id);
+    }
+    return keep;
+}
 
 Status Seeder::load() {
     std::ifstream in(state_file_, std::ios::binary);

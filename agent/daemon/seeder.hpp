@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ struct ImageSeedStatus {
     double ratio = 0;
     std::optional<Clock::WallTime> expires_at;
 };
+
+// What `aciswarm image gc` must keep when no daemon runs on the store: the
+// images the daemon's state file (STORE/seeding.json, written by Seeder) says
+// are pinned (policy forever) or were seeding when it last saved (not
+// stopped). A missing file keeps nothing. Reads the file only; any thread.
+Result<std::set<ImageId>> images_kept_by_seeding_state(const std::filesystem::path& state_file);
 
 class Seeder {
   public:

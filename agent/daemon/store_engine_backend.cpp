@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <sstream>
 #include <stop_token>
@@ -12,11 +13,21 @@
 #include "agent/engine/torrent_file.hpp"
 #include "agent/fetch/fetcher.hpp"
 #include "agent/fetch/source.hpp"
+#include "common/file_read.hpp"
 
 namespace aciswarm::agent {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The largest .torrent a client may send (as the fetch library's default).
+constexpr std::size_t max_torrent_bytes = 64 << 20;
+
+// The same words whether or not the path exists or the daemon could read it:
+// the reply tells a client nothing about files it cannot open itself.
+const std::string local_file_without_descriptor =
+    "a local file must be opened by the client and sent as a descriptor (\"source_fd\": true, "
+    "SCM_RIGHTS; aciswarm fetch does this); the daemon does not open paths a client names";
 
 Result<std::string> read_whole(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -90,6 +101,7 @@ Result<std::unique_ptr<StoreEngineBackend>> StoreEngineBackend::create(const Dae
     if (!eng) return with_context("engine", eng.error());
     std::unique_ptr<StoreEngineBackend> backend(
         new StoreEngineBackend(std::move(*st), std::move(*eng), cache, config.store, clock, log));
+    backend->ca_file_ = config.ca_file;
     backend->adopt_resumed(backend->engine_->add_from_resume_dir());
     return backend;
 }
@@ -114,78 +126,140 @@ struct StoreEngineBackend::Worker {
     std::jthread thread;     // last member: stopped and joined first
 };
 
+// Reading a client's .torrent descriptor off the loop thread; poll() starts
+// the download once `bytes` is there.
+struct StoreEngineBackend::Reader {
+    FetchId id = 0;
+    FetchRequest request;
+    std::vector<PeerEndpoint> peers;
+    std::mutex mu;
+    std::optional<Result<std::string>> bytes;  // guarded by mu; set once, when done
+    std::jthread thread;                       // last member: stopped and joined first
+};
+
 StoreEngineBackend::~StoreEngineBackend() {
     for (auto& w : workers_)
         w->thread.request_stop();
+    for (auto& r : readers_)
+        r->thread.request_stop();
+    readers_.clear();
     workers_.clear();  // joins; the engine is still alive
+}
+
+bool StoreEngineBackend::stop_workers(std::chrono::milliseconds deadline) {
+    for (auto& w : workers_)
+        w->thread.request_stop();
+    for (auto& r : readers_)
+        r->thread.request_stop();
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    for (;;) {
+        std::size_t running = 0;
+        for (auto& w : workers_) {
+            std::lock_guard lock(w->mu);
+            running += w->finished ? 0 : 1;
+        }
+        for (auto& r : readers_) {
+            std::lock_guard lock(r->mu);
+            running += r->bytes ? 0 : 1;
+        }
+        if (running == 0) {
+            readers_.clear();
+            workers_.clear();
+            return true;
+        }
+        if (std::chrono::steady_clock::now() >= until) {
+            log_.warn("shutdown: ", running, " fetch worker(s) did not stop within ",
+                      deadline.count(), " ms; abandoning them");
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling threads' flags
+    }
 }
 
 Result<FetchId> StoreEngineBackend::start_worker(const FetchRequest& request,
                                                  const std::vector<PeerEndpoint>& peers) {
     auto classified = fetch::classify_source(request.source);
     if (!classified) return classified.error();
+    // A local file comes as the client's descriptor: the Fetcher reads it
+    // through /proc/self/fd (the same open file, whatever the path now names).
+    std::string fd_path;
+    if (request.source_file) {
+        fd_path = "/proc/self/fd/" + std::to_string(request.source_file->get());
+        classified->text = fd_path;
+    }
     fetch::FetchOptions options;
     options.peers = peers;
     options.cwd = request.dir;
     options.trackers = request.trackers;
     options.use_store = !request.no_store;
     options.https_fallback = !request.no_https_fallback;
+    options.https.ca_file = ca_file_;
     if (request.swarm_timeout) options.swarm_timeout = *request.swarm_timeout;
     auto w = std::make_unique<Worker>();
     const FetchId fid = next_fetch_++;
     w->id = fid;
     Worker* raw = w.get();
     engine::Engine* eng = engine_.get();
-    raw->thread =
-        std::jthread([this, raw, eng, src = std::move(*classified), options](std::stop_token stop) {
-            auto finish = [raw](FetchProgress p) {
-                std::lock_guard lock(raw->mu);
-                raw->progress = std::move(p);
-                raw->finished = true;
-            };
-            auto st = store::Store::open(store_path_, clock_, log_);
-            if (!st) {
-                FetchProgress p;
-                p.state = FetchProgress::State::failed;
-                p.error = "store " + store_path_ + ": " + st.error().message;
-                finish(std::move(p));
-                return;
+    raw->thread = std::jthread([this, raw, eng, src = std::move(*classified), options,
+                                keep_open = request.source_file, fd_path,
+                                shown = request.source](std::stop_token stop) {
+        // Errors name what the client asked for, not the descriptor's path.
+        const auto named = [&](std::string message) {
+            for (std::size_t at;
+                 !fd_path.empty() && (at = message.find(fd_path)) != std::string::npos;) {
+                message.replace(at, fd_path.size(), shown);
             }
-            fetch::Fetcher fetcher(
-                *st, [eng]() -> Result<engine::Engine*> { return eng; }, options, log_, clock_);
-            auto outcome = fetcher.fetch(
-                src,
-                [raw](const fetch::FetchProgress& fp) {
-                    std::lock_guard lock(raw->mu);
-                    FetchProgress& p = raw->progress;
-                    p.done_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.done));
-                    p.total_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.total));
-                    p.download_rate = fp.rate;
-                    p.peers = fp.peers;
-                    p.from_peers =
-                        static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.from_peers));
-                    p.from_web_seeds =
-                        static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.from_web_seeds));
-                },
-                stop);
+            return message;
+        };
+        auto finish = [raw](FetchProgress p) {
+            std::lock_guard lock(raw->mu);
+            raw->progress = std::move(p);
+            raw->finished = true;
+        };
+        auto st = store::Store::open(store_path_, clock_, log_);
+        if (!st) {
             FetchProgress p;
-            if (outcome) {
-                p.state = FetchProgress::State::done;
-                p.image = outcome->record.id;
-                p.done_bytes = p.total_bytes = outcome->record.size;
-                p.from_peers =
-                    static_cast<std::uint64_t>(std::max<std::int64_t>(0, outcome->from_peers));
-                p.from_web_seeds =
-                    static_cast<std::uint64_t>(std::max<std::int64_t>(0, outcome->from_web_seeds));
-                log_.info("fetched ", outcome->record.id.display(), " via ",
-                          fetch::fetch_via_name(outcome->via));
-            } else {
-                p.state = FetchProgress::State::failed;
-                p.error = outcome.error().message;
-                log_.error("fetch ", src.text, ": ", outcome.error().message);
-            }
+            p.state = FetchProgress::State::failed;
+            p.error = "store " + store_path_ + ": " + st.error().message;
+            p.error_code = st.error().code;
             finish(std::move(p));
-        });
+            return;
+        }
+        fetch::Fetcher fetcher(
+            *st, [eng]() -> Result<engine::Engine*> { return eng; }, options, log_, clock_);
+        auto outcome = fetcher.fetch(
+            src,
+            [raw](const fetch::FetchProgress& fp) {
+                std::lock_guard lock(raw->mu);
+                FetchProgress& p = raw->progress;
+                p.done_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.done));
+                p.total_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.total));
+                p.download_rate = fp.rate;
+                p.peers = fp.peers;
+                p.from_peers = static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.from_peers));
+                p.from_web_seeds =
+                    static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.from_web_seeds));
+            },
+            stop);
+        FetchProgress p;
+        if (outcome) {
+            p.state = FetchProgress::State::done;
+            p.image = outcome->record.id;
+            p.done_bytes = p.total_bytes = outcome->record.size;
+            p.from_peers =
+                static_cast<std::uint64_t>(std::max<std::int64_t>(0, outcome->from_peers));
+            p.from_web_seeds =
+                static_cast<std::uint64_t>(std::max<std::int64_t>(0, outcome->from_web_seeds));
+            log_.info("fetched ", outcome->record.id.display(), " via ",
+                      fetch::fetch_via_name(outcome->via));
+        } else {
+            p.state = FetchProgress::State::failed;
+            p.error = named(outcome.error().message);
+            p.error_code = outcome.error().code;
+            log_.error("fetch ", shown, ": ", p.error);
+        }
+        finish(std::move(p));
+    });
     fetches_[fid] = {};
     workers_.push_back(std::move(w));
     return fid;
@@ -321,20 +395,24 @@ Status StoreEngineBackend::remove_image(const ImageId& id) {
     return store_.remove(id);
 }
 
-Result<nlohmann::json> StoreEngineBackend::gc() {
+Result<nlohmann::json> StoreEngineBackend::gc(std::chrono::seconds older_than, bool dry_run,
+                                              const std::set<ImageId>& pinned) {
     store::GcOptions options;
-    options.keep = [this](const store::ImageRecord& r) { return seeds_.contains(r.id); };
+    options.older_than = older_than;
+    options.dry_run = dry_run;
+    options.keep = [&](const store::ImageRecord& r) {
+        return seeds_.contains(r.id) || pinned.contains(r.id);
+    };
     auto removed = store_.gc(options);
     if (!removed) return removed.error();
     nlohmann::json ids = nlohmann::json::array();
     for (const store::ImageRecord& r : *removed)
-        ids.push_back(r.id.full());
+        ids.push_back({{"id", r.id.full()}, {"name", display_name(r)}});
     return nlohmann::json{{"removed", ids}};
 }
 
 Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
     const std::string& source = request.source;
-    const std::string& dir = request.dir;
     const std::vector<std::string>& peers = request.peers;
     const auto fail = [&](Errc code, const std::string& why) {
         return make_error(code, "fetch " + source + ": " + why);
@@ -349,6 +427,20 @@ Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
     if (!classified) return fail(Errc::invalid_argument, classified.error().message);
     const bool fetch_options = !request.trackers.empty() || request.no_store ||
                                request.no_https_fallback || request.swarm_timeout.has_value();
+    const bool local_file = classified->kind == fetch::SourceKind::torrent_file ||
+                            classified->kind == fetch::SourceKind::aci_file;
+    if (local_file && !request.source_file)
+        return fail(Errc::permission, local_file_without_descriptor);
+    if (request.source_file && !local_file)
+        return fail(Errc::invalid_argument, "a descriptor was sent but the source is not a file");
+    if (local_file) {
+        // Refuse a FIFO, device or directory here: the Fetcher would block on it.
+        const std::size_t max = classified->kind == fetch::SourceKind::torrent_file
+                                    ? max_torrent_bytes
+                                    : std::numeric_limits<std::size_t>::max();
+        if (auto size = check_regular_file(request.source_file->get(), source, max); !size)
+            return size.error();
+    }
     if (classified->kind != fetch::SourceKind::torrent_file || fetch_options) {
         // Names, URLs, magnets, .aci files, and any source with fetch options:
         // the fetch library on a worker thread.
@@ -357,21 +449,66 @@ Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
         log_.info("fetch ", source, ": started (", fetch::source_kind_name(classified->kind), ")");
         return fid;
     }
-    // A local .torrent: downloaded here, resumable across restarts (see header).
-    fs::path path = source;
-    if (path.is_relative()) {
-        if (dir.empty()) return fail(Errc::invalid_argument, "relative path without 'dir'");
-        path = fs::path(dir) / path;
+    // A local .torrent: read from the client's descriptor on a reader thread,
+    // then downloaded here, resumable across restarts (see header).
+    auto reader = std::make_unique<Reader>();
+    const FetchId fid = next_fetch_++;
+    reader->id = fid;
+    reader->request = request;
+    reader->peers = endpoints;
+    Reader* raw = reader.get();
+    raw->thread = std::jthread([raw](std::stop_token stop) {
+        auto bytes = read_regular_file(raw->request.source_file->get(), raw->request.source,
+                                       max_torrent_bytes, stop);
+        std::lock_guard lock(raw->mu);
+        raw->bytes = std::move(bytes);
+    });
+    readers_.push_back(std::move(reader));
+    fetches_[fid] = {};
+    return fid;
+}
+
+void StoreEngineBackend::poll_readers() {
+    for (auto it = readers_.begin(); it != readers_.end();) {
+        Reader& r = **it;
+        std::optional<Result<std::string>> bytes;
+        {
+            std::lock_guard lock(r.mu);
+            if (r.bytes) bytes = std::move(r.bytes);
+        }
+        if (!bytes) {
+            ++it;
+            continue;
+        }
+        r.thread.join();  // it has stored its result: returns at once
+        Status started = *bytes ? start_download(r.id, r.request, r.peers, std::move(**bytes))
+                                : Status(bytes->error());
+        if (!started) {
+            FetchProgress p;
+            p.state = FetchProgress::State::failed;
+            p.error = started.error().message;
+            p.error_code = started.error().code;
+            log_.error(p.error);
+            fetches_[r.id] = std::move(p);
+        }
+        it = readers_.erase(it);
     }
-    auto bytes = read_whole(path);
-    if (!bytes) return fail(Errc::not_found, bytes.error().message);
+}
+
+Status StoreEngineBackend::start_download(FetchId fid, const FetchRequest& request,
+                                          const std::vector<PeerEndpoint>& endpoints,
+                                          std::string torrent_bytes) {
+    const std::string& source = request.source;
+    const auto fail = [&](Errc code, const std::string& why) {
+        return make_error(code, "fetch " + source + ": " + why);
+    };
+    auto bytes = std::optional<std::string>(std::move(torrent_bytes));
     auto meta = engine::parse_torrent(*bytes);
     if (!meta) return fail(Errc::invalid_argument, meta.error().message);
     if (Status s = check_file_name(meta->name); !s)
         return fail(Errc::invalid_argument, s.error().message);
     if (meta->num_files != 1)
         return fail(Errc::unsupported, "an image torrent has exactly one file");
-    const FetchId fid = next_fetch_++;
     const InfoHash best = meta->info_hashes.best();
     if (auto rec = store_.find_by_info_hash(best)) {
         FetchProgress done;
@@ -379,7 +516,7 @@ Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
         done.image = rec->id;
         done.total_bytes = done.done_bytes = rec->size;
         fetches_[fid] = done;
-        return fid;
+        return {};
     }
     if (const auto existing = engine_->find(best)) {
         for (Download& d : downloads_) {
@@ -388,7 +525,7 @@ Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
             fetches_[fid] = {};
             for (const PeerEndpoint& ep : endpoints)
                 (void)engine_->add_peer(d.torrent, ep);
-            return fid;
+            return {};
         }
         return fail(Errc::already_exists, "its swarm is already in the engine");
     }
@@ -407,7 +544,7 @@ Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
     }
     downloads_.push_back({*tid, std::move(*bytes), save, save / meta->name, sidecar, fid});
     fetches_[fid] = {};
-    return fid;
+    return {};
 }
 
 FetchProgress StoreEngineBackend::fetch_progress(FetchId id) {
@@ -440,6 +577,7 @@ void StoreEngineBackend::finish_download(Download& d, const engine::TorrentStatu
     } else {
         p.state = FetchProgress::State::failed;
         p.error = rec.error().message;
+        p.error_code = rec.error().code;
         log_.error("import ", d.file.string(), ": ", rec.error().message);
     }
     (void)engine_->remove(d.torrent, true);
@@ -451,6 +589,7 @@ void StoreEngineBackend::finish_download(Download& d, const engine::TorrentStatu
 
 void StoreEngineBackend::poll() {
     poll_workers();
+    poll_readers();
     for (auto it = downloads_.begin(); it != downloads_.end();) {
         Download& d = *it;
         auto st = engine_->status(d.torrent);
@@ -462,6 +601,7 @@ void StoreEngineBackend::poll() {
                 FetchProgress p;
                 p.state = FetchProgress::State::failed;
                 p.error = why;
+                p.error_code = st ? Errc::network : st.error().code;
                 fetches_[*d.fetch] = p;
             }
             if (st) (void)engine_->remove(d.torrent, true);

@@ -53,12 +53,14 @@ class StoreEngineBackend final : public DaemonBackend {
     void stop_seeding(const ImageId& id) override;
     std::optional<SwarmStats> swarm_stats(const ImageId& id) override;
     Status remove_image(const ImageId& id) override;
-    Result<nlohmann::json> gc() override;
+    Result<nlohmann::json> gc(std::chrono::seconds older_than, bool dry_run,
+                              const std::set<ImageId>& pinned) override;
     Result<FetchId> start_fetch(const FetchRequest& request) override;
     FetchProgress fetch_progress(FetchId id) override;
     void save_resume_data() override;
     void poll() override;
     int listen_port() override;
+    bool stop_workers(std::chrono::milliseconds deadline) override;
 
   private:
     struct Download {
@@ -71,6 +73,7 @@ class StoreEngineBackend final : public DaemonBackend {
     };
 
     struct Worker;  // a Fetcher on its own thread
+    struct Reader;  // reads a client's .torrent descriptor on its own thread
 
     StoreEngineBackend(store::Store store, std::unique_ptr<engine::Engine> engine,
                        std::filesystem::path cache_dir, std::string store_path, const Clock& clock,
@@ -78,6 +81,9 @@ class StoreEngineBackend final : public DaemonBackend {
     Result<FetchId> start_worker(const FetchRequest& request,
                                  const std::vector<PeerEndpoint>& peers);
     void poll_workers();
+    void poll_readers();
+    Status start_download(FetchId fid, const FetchRequest& request,
+                          const std::vector<PeerEndpoint>& endpoints, std::string torrent_bytes);
     void adopt_resumed(const std::vector<engine::TorrentId>& torrents);
     void finish_download(Download& d, const engine::TorrentStatus& st);
 
@@ -90,9 +96,11 @@ class StoreEngineBackend final : public DaemonBackend {
     std::map<FetchId, FetchProgress> fetches_;
     FetchId next_fetch_ = 1;
     std::string store_path_;
+    std::string ca_file_;  // for the Fetcher's discovery and HTTPS; web seeds: SSL_CERT_FILE
     const Clock& clock_;
     // Declared after engine_: destroyed (stopped and joined) before it.
     std::vector<std::unique_ptr<Worker>> workers_;
+    std::vector<std::unique_ptr<Reader>> readers_;
 };
 
 }  // namespace aciswarm::agent

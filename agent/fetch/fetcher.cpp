@@ -15,6 +15,7 @@
 #include "agent/engine/torrent_file.hpp"
 #include "agent/fetch/plan.hpp"
 #include "common/duration.hpp"
+#include "common/file_read.hpp"
 #include "common/text.hpp"
 #include "discovery/curl_fetcher.hpp"
 #include "discovery/discover.hpp"
@@ -105,14 +106,10 @@ class LockedDir {
     int fd_ = -1;
 };
 
+// A .torrent the user named: never a device, FIFO or directory, never past `max`
+// (common/file_read.hpp).
 Result<std::string> read_whole(const fs::path& path, std::size_t max) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return errno_error(path.string(), errno);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::string s = ss.str();
-    if (s.size() > max) return make_error(Errc::too_large, path.string() + ": too large");
-    return s;
+    return read_file_bounded(path.string(), max);
 }
 
 bool fallback_worthy(const Error& e) {

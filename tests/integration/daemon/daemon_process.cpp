@@ -1,5 +1,7 @@
 #include "tests/integration/daemon/daemon_process.hpp"
 
+#include "common/file_read.hpp"
+
 #include <poll.h>
 
 #include <cstring>
@@ -85,14 +87,31 @@ bool saw_stderr(Process& process, const std::string& pattern, std::chrono::milli
 
 nlohmann::json api_call(const DaemonDirs& dirs, const nlohmann::json& request,
                         std::vector<nlohmann::json>* events, std::chrono::milliseconds timeout) {
+    // A fetch of a local file, as `aciswarm fetch` sends it: the caller opens
+    // the file and passes the descriptor ("source_fd").
+    const std::string source = request.value("source", std::string());
+    if (request.value("op", std::string()) == "fetch" && !request.contains("source_fd") &&
+        source.find("://") == std::string::npos &&
+        (source.ends_with(".torrent") || source.ends_with(".aci"))) {
+        auto file = open_regular_file(source, Symlinks::follow);
+        if (!file) return {{"ok", false}, {"error", "open: " + file.error().message}};
+        nlohmann::json with_fd = request;
+        with_fd["source_fd"] = true;
+        return api_call_with_file(dirs, with_fd, file->get(), events, timeout);
+    }
+    return api_call_with_file(dirs, request, -1, events, timeout);
+}
+
+nlohmann::json api_call_with_file(const DaemonDirs& dirs, const nlohmann::json& request, int file,
+                                  std::vector<nlohmann::json>* events,
+                                  std::chrono::milliseconds timeout) {
     auto client = agent::ApiClient::connect(dirs.socket().string());
     if (!client) return {{"ok", false}, {"error", "connect: " + client.error().message}};
-    auto reply = client->call(
-        request,
-        [&](const nlohmann::json& e) {
-            if (events != nullptr) events->push_back(e);
-        },
-        timeout);
+    const auto on_event = [&](const nlohmann::json& e) {
+        if (events != nullptr) events->push_back(e);
+    };
+    auto reply = file >= 0 ? client->call_with_file(request, file, on_event, timeout)
+                           : client->call(request, on_event, timeout);
     if (!reply) return {{"ok", false}, {"error", "call: " + reply.error().message}};
     return *reply;
 }

@@ -62,10 +62,17 @@ int wait_daemon_ready(Process& daemon);
 bool saw_stderr(Process& process, const std::string& pattern,
                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-// One request over a fresh connection.
+// One request over a fresh connection. A fetch whose source is a local
+// .torrent or .aci path goes as `aciswarm fetch` sends it: opened here and
+// passed as a descriptor ("source_fd": true).
 nlohmann::json api_call(const DaemonDirs& dirs, const nlohmann::json& request,
                         std::vector<nlohmann::json>* events = nullptr,
                         std::chrono::milliseconds timeout = std::chrono::seconds(30));
+// One request over a fresh connection, with `file` attached (SCM_RIGHTS) when >= 0,
+// exactly as given (no descriptor added).
+nlohmann::json api_call_with_file(const DaemonDirs& dirs, const nlohmann::json& request, int file,
+                                  std::vector<nlohmann::json>* events = nullptr,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // Writes an ACI (uncompressed tar: manifest + rootfs/ with `payload_bytes`
 // random bytes) named NAME-1.0.aci into dir; returns its path.

@@ -10,6 +10,7 @@
 
 #include "agent/engine/torrent_file.hpp"
 #include "agent/store/store.hpp"
+#include "common/file_read.hpp"
 #include "tests/integration/daemon/daemon_process.hpp"
 
 namespace aciswarm::test {
@@ -177,12 +178,17 @@ TEST_F(Swarm, KillDashNineMidDownloadLeavesNoPartialImageAndTheRestartResumes) {
         ASSERT_GT(wait_daemon_ready(db), 0) << db.stderr_text();
         auto client = agent::ApiClient::connect(b.socket().string());
         ASSERT_TRUE(client);
-        ASSERT_TRUE(client->send_raw(
+        auto torrent = open_regular_file(img.torrent.string(), Symlinks::follow);
+        ASSERT_TRUE(torrent) << torrent.error().message;
+        const int files[] = {torrent->get()};
+        ASSERT_TRUE(client->send_with_files(
             nlohmann::json{{"op", "fetch"},
                            {"source", img.torrent.string()},
+                           {"source_fd", true},
                            {"peers", {"127.0.0.1:" + std::to_string(port_partial)}}}
-                .dump() +
-            "\n"));
+                    .dump() +
+                "\n",
+            files));
         // Progress every 100 ms: wait (bounded) for a third of the image...
         for (int i = 0; i < 300 && verified_before_kill < img.size / 3; ++i) {
             auto ev = client->read_reply(10s);

@@ -100,11 +100,12 @@ TEST_F(SystemdUnits, VerifyReportsAnUnknownKey) {
 
 TEST_F(SystemdUnits, AgentServiceIsNotifyWithWatchdogAndHardening) {
     const std::string text = read_file(configured_dir / "aciswarm-agent.service");
-    for (const char* line : {"Type=notify\n", "WatchdogSec=", "StateDirectory=aciswarm\n",
-                             "RuntimeDirectory=aciswarm\n", "CacheDirectory=aciswarm\n",
-                             "ProtectSystem=strict\n", "ProtectHome=yes\n", "PrivateTmp=yes\n",
-                             "NoNewPrivileges=yes\n", "RestrictAddressFamilies=",
-                             "CapabilityBoundingSet=\n", "User=aciswarm\n", "ExecReload="}) {
+    for (const char* line :
+         {"Type=notify\n", "WatchdogSec=", "StateDirectory=aciswarm\n",
+          "RuntimeDirectory=aciswarm\n", "CacheDirectory=aciswarm\n", "ProtectSystem=strict\n",
+          "ProtectHome=yes\n", "PrivateTmp=yes\n", "NoNewPrivileges=yes\n",
+          "RestrictAddressFamilies=", "CapabilityBoundingSet=\n", "User=aciswarm\n",
+          "ExecReload=", "LimitNOFILE=65536\n"}) {
         EXPECT_NE(text.find(line), std::string::npos) << "missing " << line;
     }
     const std::string socket = read_file(configured_dir / "aciswarm-agent.socket");

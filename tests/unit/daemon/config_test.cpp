@@ -87,3 +87,32 @@ TEST(DaemonConfig, BadFlagNamesTheFlag) {
 
 }  // namespace
 }  // namespace aciswarm::agent
+
+namespace aciswarm::agent {
+namespace {
+
+TEST(DaemonConfig, ApiLimitsShutdownTimeoutAndCaFile) {
+    DaemonConfig c;
+    EXPECT_EQ(c.max_clients, 128U);
+    EXPECT_EQ(c.max_client_output_bytes, 4U << 20);
+    EXPECT_EQ(c.shutdown_timeout, std::chrono::seconds(10));
+    EXPECT_EQ(c.ca_file, "");
+    const auto s =
+        apply_config_json(c,
+                          R"({"max-clients":16,"max-client-output":65536,"shutdown-timeout":"3s",
+            "ca-file":"/etc/aciswarm/ca.pem"})",
+                          "agent.json");
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(c.max_clients, 16U);
+    EXPECT_EQ(c.max_client_output_bytes, 65536U);
+    EXPECT_EQ(c.shutdown_timeout, std::chrono::seconds(3));
+    EXPECT_EQ(c.ca_file, "/etc/aciswarm/ca.pem");
+    for (const char* bad : {R"({"max-clients":0})", R"({"max-client-output":10})",
+                            R"({"shutdown-timeout":"0s"})", R"({"ca-file":"ca.pem"})"}) {
+        DaemonConfig d;
+        EXPECT_FALSE(apply_config_json(d, bad, "agent.json")) << bad;
+    }
+}
+
+}  // namespace
+}  // namespace aciswarm::agent

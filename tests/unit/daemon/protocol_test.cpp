@@ -104,3 +104,26 @@ TEST(LineBuffer, RefusesALineLongerThanTheLimit) {
 
 }  // namespace
 }  // namespace aciswarm::agent
+
+namespace aciswarm::agent {
+namespace {
+
+TEST(ApiRequest, FetchSourceFdAndGcOptions) {
+    auto f = parse_api_request(R"({"op":"fetch","source":"./x.torrent","source_fd":true})");
+    ASSERT_TRUE(f) << f.error().message;
+    EXPECT_TRUE(f->source_fd);
+    EXPECT_FALSE(parse_api_request(R"({"op":"fetch","source":"x","source_fd":1})"));
+    EXPECT_FALSE(parse_api_request(R"({"op":"status","source_fd":true})"));
+    auto g = parse_api_request(R"({"op":"gc","older_than":"1h","dry_run":true})");
+    ASSERT_TRUE(g) << g.error().message;
+    EXPECT_EQ(g->older_than, std::chrono::hours(1));
+    EXPECT_TRUE(g->dry_run);
+    auto d = parse_api_request(R"({"op":"gc"})");
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->older_than, std::chrono::hours(24));
+    EXPECT_FALSE(d->dry_run);
+    EXPECT_FALSE(parse_api_request(R"({"op":"gc","older_than":"soon"})"));
+}
+
+}  // namespace
+}  // namespace aciswarm::agent

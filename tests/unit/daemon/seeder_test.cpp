@@ -37,7 +37,9 @@ class ScriptedBackend final : public DaemonBackend {
         return stats[id];
     }
     Status remove_image(const ImageId&) override { return {}; }
-    Result<nlohmann::json> gc() override { return nlohmann::json::object(); }
+    Result<nlohmann::json> gc(std::chrono::seconds, bool, const std::set<ImageId>&) override {
+        return nlohmann::json::object();
+    }
     Result<FetchId> start_fetch(const FetchRequest&) override {
         return make_error(Errc::unsupported, "no fetch here");
     }
