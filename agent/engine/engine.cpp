@@ -31,6 +31,7 @@
 
 #include "agent/engine/lt_convert.hpp"
 #include "agent/engine/stuck_pieces.hpp"
+#include "agent/engine/web_seed_gate.hpp"
 #include "common/duration.hpp"
 #include "common/text.hpp"
 
@@ -54,6 +55,17 @@ std::string_view encryption_policy_name(EncryptionPolicy policy) {
             return "disable";
     }
     return "?";
+}
+
+Result<WebSeedPolicy> parse_web_seed_policy(std::string_view text) {
+    if (text == "always") return WebSeedPolicy::always;
+    if (text == "fallback") return WebSeedPolicy::fallback;
+    return make_error(Errc::invalid_argument,
+                      "web seed policy '" + std::string(text) + "': want always or fallback");
+}
+
+std::string_view web_seed_policy_name(WebSeedPolicy policy) {
+    return policy == WebSeedPolicy::always ? "always" : "fallback";
 }
 
 std::string_view torrent_state_name(TorrentState state) {
@@ -234,6 +246,7 @@ static lt::settings_pack make_settings(const EngineConfig& config) {
     pack.set_int(lt::settings_pack::active_seeds, -1);
     pack.set_int(lt::settings_pack::active_downloads, -1);
     pack.set_int(lt::settings_pack::active_limit, -1);
+    pack.set_int(lt::settings_pack::urlseed_max_request_bytes, config.web_seed_request_bytes);
     return pack;
 }
 
@@ -273,6 +286,9 @@ struct Engine::Impl {
         std::string error;
         std::shared_ptr<StuckPieceDetector> stuck;  // used by the alert thread only
         MetadataCheck check_metadata;               // magnets: run when metadata arrives
+        // Web seeds held back until the gate opens (WebSeedPolicy::fallback).
+        std::vector<std::string> pending_web_seeds;
+        std::shared_ptr<WebSeedGate> web_seed_gate;  // used by the alert thread only
     };
 
     EngineConfig config;
@@ -329,6 +345,7 @@ struct Engine::Impl {
                 handle_alert(a, events);
             maybe_save_resume();
             maybe_unstick();
+            maybe_open_web_seeds();
             {
                 std::lock_guard lock(mu);
                 ++generation;
@@ -382,6 +399,30 @@ struct Engine::Impl {
                      format_duration(config.stuck_piece_timeout),
                      ": rechecking the torrent (a libtorrent stall, docs/engine.md)");
             handle.force_recheck();
+        }
+    }
+
+    // Alert thread: adds a download's held-back web seeds once its gate opens
+    // (web_seed_gate.hpp).
+    void maybe_open_web_seeds() {
+        const auto now = clock.now();
+        std::vector<std::pair<lt::torrent_handle, std::vector<std::string>>> open;
+        {
+            std::lock_guard lock(mu);
+            for (auto& [_, e] : entries) {
+                if (e.pending_web_seeds.empty() || e.finished || !e.error.empty()) continue;
+                if (!e.web_seed_gate)
+                    e.web_seed_gate = std::make_shared<WebSeedGate>(config.web_seed_delay);
+                if (!e.web_seed_gate->observe(now, e.counters->from_peers.load())) continue;
+                log.info(e.hashes.best().hex(), ": adding ", e.pending_web_seeds.size(),
+                         " web seed(s): ", e.web_seed_gate->reason());
+                open.emplace_back(e.handle, std::move(e.pending_web_seeds));
+                e.pending_web_seeds.clear();
+            }
+        }
+        for (auto& [handle, urls] : open) {
+            for (const auto& url : urls)
+                handle.add_url_seed(url);
         }
     }
 
@@ -580,6 +621,20 @@ struct Engine::Impl {
             }
         }
         const bool seed_mode = static_cast<bool>(params.flags & lt::torrent_flags::seed_mode);
+        // fallback: the web seeds wait for the gate (maybe_open_web_seeds).
+        std::vector<std::string> held_back;
+        if (config.web_seed_policy == WebSeedPolicy::fallback && !seed_mode) {
+            held_back = std::move(params.url_seeds);
+            params.url_seeds.clear();
+            if (params.ti) {
+                for (const auto& ws : params.ti->web_seeds()) {
+                    if (ws.type == lt::web_seed_entry::url_seed &&
+                        std::find(held_back.begin(), held_back.end(), ws.url) == held_back.end())
+                        held_back.push_back(ws.url);
+                }
+                params.ti->set_web_seeds({});
+            }
+        }
         // Hold mu across add_torrent so the alert thread can't see the new
         // handle's alerts before its entry exists.
         std::lock_guard lock(mu);
@@ -596,6 +651,7 @@ struct Engine::Impl {
         e.hashes = detail::from_lt(h.info_hashes());
         e.counters = counters;
         e.check_metadata = std::move(check_metadata);
+        e.pending_web_seeds = std::move(held_back);
         if (seed_mode) {
             e.checked = true;
             e.finished = true;
@@ -873,6 +929,7 @@ Result<TorrentId> Engine::add_seed(const AddSeed& request) {
     }
     params.save_path = request.save_path.string();
     if (!request.verify) params.flags |= lt::torrent_flags::seed_mode;
+    if (request.super_seed) params.flags |= lt::torrent_flags::super_seeding;
     for (const auto& tr : request.trackers)
         params.trackers.push_back(tr);
     return impl_->add(std::move(params), request.peers, what);
