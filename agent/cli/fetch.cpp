@@ -70,7 +70,7 @@ const OptionParser& parser() {
              "DURATION"},
             {"web-seeds", OptionSpec::Kind::value,
              "when web seeds join a download: fallback (default: once no peer sent a byte for "
-             "3s), always (from the start)",
+             "2s, removed while a swarm with a seed delivers), always (from the start)",
              "POLICY"},
             {"seed-policy", OptionSpec::Kind::value,
              "policy for --seed=background: forever, ratio=R, for=D, idle=D (default idle=24h)",

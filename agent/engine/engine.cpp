@@ -286,8 +286,8 @@ struct Engine::Impl {
         std::string error;
         std::shared_ptr<StuckPieceDetector> stuck;  // used by the alert thread only
         MetadataCheck check_metadata;               // magnets: run when metadata arrives
-        // Web seeds held back until the gate opens (WebSeedPolicy::fallback).
-        std::vector<std::string> pending_web_seeds;
+        // Web seeds the gate adds and removes (WebSeedPolicy::fallback).
+        std::vector<std::string> gated_web_seeds;
         std::shared_ptr<WebSeedGate> web_seed_gate;  // used by the alert thread only
     };
 
@@ -309,6 +309,7 @@ struct Engine::Impl {
     std::thread alert_thread;
     Clock::SteadyTime last_resume_save;
     Clock::SteadyTime last_stuck_check;
+    Clock::SteadyTime last_web_seed_check;
 
     Impl(EngineConfig c, Logger& l, const Clock& k) : config(std::move(c)), log(l), clock(k) {}
 
@@ -345,7 +346,7 @@ struct Engine::Impl {
                 handle_alert(a, events);
             maybe_save_resume();
             maybe_unstick();
-            maybe_open_web_seeds();
+            maybe_gate_web_seeds();
             {
                 std::lock_guard lock(mu);
                 ++generation;
@@ -402,27 +403,54 @@ struct Engine::Impl {
         }
     }
 
-    // Alert thread: adds a download's held-back web seeds once its gate opens
-    // (web_seed_gate.hpp).
-    void maybe_open_web_seeds() {
+    // Alert thread: adds a download's held-back web seeds when its gate opens,
+    // and removes them when it closes (web_seed_gate.hpp).
+    void maybe_gate_web_seeds() {
         const auto now = clock.now();
-        std::vector<std::pair<lt::torrent_handle, std::vector<std::string>>> open;
+        if (now - last_web_seed_check < std::chrono::milliseconds(250)) return;
+        last_web_seed_check = now;
+        struct Work {
+            lt::torrent_handle handle;
+            std::shared_ptr<WebSeedGate> gate;
+            std::int64_t from_peers;
+            std::vector<std::string> urls;
+            std::string name;
+        };
+        std::vector<Work> work;
         {
             std::lock_guard lock(mu);
             for (auto& [_, e] : entries) {
-                if (e.pending_web_seeds.empty() || e.finished || !e.error.empty()) continue;
-                if (!e.web_seed_gate)
-                    e.web_seed_gate = std::make_shared<WebSeedGate>(config.web_seed_delay);
-                if (!e.web_seed_gate->observe(now, e.counters->from_peers.load())) continue;
-                log.info(e.hashes.best().hex(), ": adding ", e.pending_web_seeds.size(),
-                         " web seed(s): ", e.web_seed_gate->reason());
-                open.emplace_back(e.handle, std::move(e.pending_web_seeds));
-                e.pending_web_seeds.clear();
+                if (e.gated_web_seeds.empty() || e.finished || !e.error.empty()) continue;
+                if (!e.web_seed_gate) {
+                    e.web_seed_gate = std::make_shared<WebSeedGate>(config.web_seed_delay,
+                                                                    config.web_seed_close_bytes);
+                }
+                work.push_back({e.handle, e.web_seed_gate, e.counters->from_peers.load(),
+                                e.gated_web_seeds, e.hashes.best().hex()});
             }
         }
-        for (auto& [handle, urls] : open) {
-            for (const auto& url : urls)
-                handle.add_url_seed(url);
+        // libtorrent calls outside mu: they wait for its network thread.
+        for (auto& w : work) {
+            if (!w.handle.is_valid()) continue;
+            const lt::torrent_status st = w.handle.status({});
+            if (st.state != lt::torrent_status::downloading) continue;
+            const bool has_seed = st.num_complete > 0 || st.num_seeds > 0;
+            switch (w.gate->observe(now, w.from_peers, has_seed)) {
+                case WebSeedGate::Action::none:
+                    break;
+                case WebSeedGate::Action::add:
+                    log.info(w.name, ": adding ", w.urls.size(),
+                             " web seed(s): ", w.gate->reason());
+                    for (const auto& url : w.urls)
+                        w.handle.add_url_seed(url);
+                    break;
+                case WebSeedGate::Action::remove:
+                    log.info(w.name, ": removing ", w.urls.size(),
+                             " web seed(s): ", w.gate->reason());
+                    for (const auto& url : w.urls)
+                        w.handle.remove_url_seed(url);
+                    break;
+            }
         }
     }
 
@@ -621,7 +649,7 @@ struct Engine::Impl {
             }
         }
         const bool seed_mode = static_cast<bool>(params.flags & lt::torrent_flags::seed_mode);
-        // fallback: the web seeds wait for the gate (maybe_open_web_seeds).
+        // fallback: the web seeds wait for the gate (maybe_gate_web_seeds).
         std::vector<std::string> held_back;
         if (config.web_seed_policy == WebSeedPolicy::fallback && !seed_mode) {
             held_back = std::move(params.url_seeds);
@@ -651,7 +679,7 @@ struct Engine::Impl {
         e.hashes = detail::from_lt(h.info_hashes());
         e.counters = counters;
         e.check_metadata = std::move(check_metadata);
-        e.pending_web_seeds = std::move(held_back);
+        e.gated_web_seeds = std::move(held_back);
         if (seed_mode) {
             e.checked = true;
             e.finished = true;

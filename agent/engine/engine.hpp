@@ -94,10 +94,14 @@ struct EngineConfig {
     std::chrono::milliseconds stuck_piece_timeout{10000};
     // Web seeds: the registry's HTTPS is the origin of last resort. fallback
     // (default) adds a download's web seeds only when no peer sent it a byte for
-    // web_seed_delay, so a swarm with a seed takes nothing from HTTPS and N nodes
-    // don't stream N overlapping copies from it (docs/engine.md, "Web seeds").
+    // web_seed_delay (and removes them while a swarm with a seed delivers), so a swarm with a seed
+    // takes nothing from HTTPS and N nodes don't stream N overlapping copies from it
+    // (docs/engine.md, "Web seeds").
     WebSeedPolicy web_seed_policy = WebSeedPolicy::fallback;
-    std::chrono::milliseconds web_seed_delay{3000};
+    std::chrono::milliseconds web_seed_delay{2000};
+    // ... and removes them again when the swarm has a seed and peers sent at
+    // least this many bytes in one web_seed_delay window (WebSeedGate).
+    std::int64_t web_seed_close_bytes = 1 << 20;
     // Longest byte range one web seed request asks for (libtorrent's
     // urlseed_max_request_bytes; its default is 16 MiB). Short ranges let nodes
     // that all use the web seed take different pieces and trade them.

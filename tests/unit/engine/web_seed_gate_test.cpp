@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "agent/engine/engine.hpp"
 
 using namespace aciswarm;
@@ -13,43 +15,74 @@ namespace {
 const Clock::SteadyTime t0{};
 }
 
-TEST(WebSeedGate, NoPeerByteForTheDelayOpensItOnce) {
-    WebSeedGate g(3s);
-    EXPECT_FALSE(g.observe(t0, 0));
-    EXPECT_FALSE(g.observe(t0 + 2999ms, 0));
+using Action = WebSeedGate::Action;
+constexpr std::int64_t MiB = 1 << 20;
+
+TEST(WebSeedGate, NoPeerByteForTheDelayOpensIt) {
+    WebSeedGate g(3s, MiB);
+    EXPECT_EQ(g.observe(t0, 0, false), Action::none);
+    EXPECT_EQ(g.observe(t0 + 2999ms, 0, true), Action::none);
     EXPECT_FALSE(g.open());
-    EXPECT_TRUE(g.observe(t0 + 3s, 0));
+    EXPECT_EQ(g.observe(t0 + 3s, 0, false), Action::add);
     EXPECT_TRUE(g.open());
     EXPECT_EQ(g.reason(), "no peer sent a byte in 3s");
-    // Reported once; it stays open.
-    EXPECT_FALSE(g.observe(t0 + 4s, 0));
-    EXPECT_FALSE(g.observe(t0 + 5s, 1 << 20));
+    // Reported once; without a seed in the swarm it stays open however much peers send.
+    EXPECT_EQ(g.observe(t0 + 4s, 0, false), Action::none);
+    for (int i = 1; i <= 20; ++i)
+        EXPECT_EQ(g.observe(t0 + 4s + i * 1s, i * 10 * MiB, false), Action::none) << i;
     EXPECT_TRUE(g.open());
 }
 
 TEST(WebSeedGate, APeerThatDeliversKeepsItClosed) {
-    WebSeedGate g(3s);
+    WebSeedGate g(3s, MiB);
     std::int64_t bytes = 0;
     for (auto t = 0ms; t < 60s; t += 250ms) {
         bytes += 16384;
-        EXPECT_FALSE(g.observe(t0 + t, bytes)) << t.count();
+        EXPECT_EQ(g.observe(t0 + t, bytes, false), Action::none) << t.count();
     }
     EXPECT_FALSE(g.open());
     EXPECT_TRUE(g.reason().empty());
 }
 
 TEST(WebSeedGate, ASwarmThatStallsLaterOpensIt) {
-    WebSeedGate g(3s);
-    EXPECT_FALSE(g.observe(t0, 0));
-    EXPECT_FALSE(g.observe(t0 + 1s, 5000));  // the seed delivered
-    EXPECT_FALSE(g.observe(t0 + 3500ms, 5000));
-    EXPECT_TRUE(g.observe(t0 + 4s, 5000));  // then nothing for 3 s
+    WebSeedGate g(3s, MiB);
+    EXPECT_EQ(g.observe(t0, 0, true), Action::none);
+    EXPECT_EQ(g.observe(t0 + 1s, 5000, true), Action::none);  // the seed delivered
+    EXPECT_EQ(g.observe(t0 + 3500ms, 5000, true), Action::none);
+    EXPECT_EQ(g.observe(t0 + 4s, 5000, true), Action::add);  // then nothing for 3 s
     EXPECT_EQ(g.reason(), "no byte from peers for 3s after 5000");
 }
 
+TEST(WebSeedGate, ASeedThatStartsDeliveringClosesItAndAStallReopensIt) {
+    // libtorrent's super-seeding seed idles ~10 s before its first piece.
+    WebSeedGate g(2s, MiB);
+    EXPECT_EQ(g.observe(t0, 0, true), Action::none);
+    EXPECT_EQ(g.observe(t0 + 2s, 0, true), Action::add);
+    EXPECT_EQ(g.observe(t0 + 4s, 0, true), Action::none);  // a window with nothing from peers
+    EXPECT_EQ(g.observe(t0 + 5s, MiB / 2, true), Action::none);
+    EXPECT_EQ(g.observe(t0 + 6s, 2 * MiB, true), Action::remove);  // 2 MiB in the window
+    EXPECT_FALSE(g.open());
+    EXPECT_NE(g.reason().find("the swarm has a seed"), std::string::npos) << g.reason();
+    EXPECT_EQ(g.observe(t0 + 7s, 3 * MiB, true), Action::none);
+    EXPECT_EQ(g.observe(t0 + 8s, 3 * MiB, true), Action::none);
+    EXPECT_EQ(g.observe(t0 + 9s, 3 * MiB, true), Action::add);  // stalled 2 s: back
+    EXPECT_TRUE(g.open());
+}
+
+TEST(WebSeedGate, ASlowSwarmDoesNotCloseIt) {
+    WebSeedGate g(2s, MiB);
+    EXPECT_EQ(g.observe(t0, 0, true), Action::none);
+    EXPECT_EQ(g.observe(t0 + 2s, 0, true), Action::add);
+    std::int64_t bytes = 0;
+    for (int i = 1; i <= 30; ++i) {
+        bytes += 100000;  // 100 kB/s from peers: under 1 MiB per 2 s window
+        EXPECT_EQ(g.observe(t0 + 2s + i * 1s, bytes, true), Action::none) << i;
+    }
+}
+
 TEST(WebSeedGate, ZeroDelayOpensAtOnce) {
-    WebSeedGate g(0ms);
-    EXPECT_TRUE(g.observe(t0, 0));
+    WebSeedGate g(0ms, MiB);
+    EXPECT_EQ(g.observe(t0, 0, false), Action::add);
 }
 
 TEST(WebSeedPolicy, ParsesAndNamesEveryPolicy) {
