@@ -423,6 +423,7 @@ struct Engine::Impl {
                 if (e.gated_web_seeds.empty() || e.finished || !e.error.empty()) continue;
                 if (!e.web_seed_gate) {
                     e.web_seed_gate = std::make_shared<WebSeedGate>(config.web_seed_delay,
+                                                                    config.web_seed_min_open,
                                                                     config.web_seed_close_bytes);
                 }
                 work.push_back({e.handle, e.web_seed_gate, e.counters->from_peers.load(),
@@ -434,7 +435,8 @@ struct Engine::Impl {
             if (!w.handle.is_valid()) continue;
             const lt::torrent_status st = w.handle.status({});
             if (st.state != lt::torrent_status::downloading) continue;
-            const bool has_seed = st.num_complete > 0 || st.num_seeds > 0;
+            // Not num_seeds: libtorrent counts a connected web seed as a seed.
+            const bool has_seed = st.num_complete > 0 || st.list_seeds > 0;
             switch (w.gate->observe(now, w.from_peers, has_seed)) {
                 case WebSeedGate::Action::none:
                     break;

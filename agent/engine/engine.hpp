@@ -99,8 +99,10 @@ struct EngineConfig {
     // (docs/engine.md, "Web seeds").
     WebSeedPolicy web_seed_policy = WebSeedPolicy::fallback;
     std::chrono::milliseconds web_seed_delay{2000};
-    // ... and removes them again when the swarm has a seed and peers sent at
-    // least this many bytes in one web_seed_delay window (WebSeedGate).
+    // ... and removes them again, once they were in for web_seed_min_open, when
+    // the swarm has a seed and peers sent at least web_seed_close_bytes in one
+    // web_seed_delay window (WebSeedGate).
+    std::chrono::milliseconds web_seed_min_open{10000};
     std::int64_t web_seed_close_bytes = 1 << 20;
     // Longest byte range one web seed request asks for (libtorrent's
     // urlseed_max_request_bytes; its default is 16 MiB). Short ranges let nodes

@@ -20,13 +20,15 @@ WebSeedGate::Action WebSeedGate::observe(Clock::SteadyTime now, std::int64_t byt
                                          " after " + std::to_string(last_bytes_);
         window_start_ = now;
         window_bytes_ = bytes_from_peers;
+        opened_ = now;
         return Action::add;
     }
     if (now - window_start_ < delay_) return Action::none;
     const std::int64_t delivered = bytes_from_peers - window_bytes_;
     window_start_ = now;
     window_bytes_ = bytes_from_peers;
-    if (!swarm_has_seed || delivered < close_bytes_) return Action::none;
+    if (!swarm_has_seed || delivered < close_bytes_ || now - opened_ < min_open_)
+        return Action::none;
     open_ = false;
     reason_ = "the swarm has a seed and peers sent " + std::to_string(delivered) + " bytes in " +
               format_duration(delay_);

@@ -9,10 +9,13 @@
 //   `delay`, since the download started or since the last peer byte: no
 //   peers, no seed, a stalled swarm, or a seed that has not started sending
 //   yet (libtorrent's super-seeding idles ~10 s per new peer);
-// - closes again (web seeds removed) when the swarm has a seed (the tracker
-//   counts one, or a connected peer is one) and peers delivered at least
-//   `close_bytes` within one `delay` window: the swarm delivers, so the origin
-//   should not send the same pieces over HTTPS too.
+// - closes again (web seeds removed) when, after at least `min_open`, the
+//   swarm has a seed (the tracker counts one, or a known peer is one; never the
+//   web seed itself) and peers delivered at least `close_bytes` within one
+//   `delay` window: the swarm delivers, so the origin should not send the same
+//   pieces over HTTPS too. `min_open` covers the start of a super-seeding seed
+//   (libtorrent 2.0.8 offers a new peer its first piece only after ~10 s), when
+//   the nodes trade web seed pieces among themselves and the seed sends nothing.
 // A dead swarm (no tracker answer, no seed) never closes it: the web seed is
 // what guarantees completion.
 //
@@ -31,8 +34,9 @@ class WebSeedGate {
   public:
     enum class Action { none, add, remove };
 
-    WebSeedGate(std::chrono::milliseconds delay, std::int64_t close_bytes)
-        : delay_(delay), close_bytes_(close_bytes) {}
+    WebSeedGate(std::chrono::milliseconds delay, std::chrono::milliseconds min_open,
+                std::int64_t close_bytes)
+        : delay_(delay), min_open_(min_open), close_bytes_(close_bytes) {}
 
     // One snapshot of a download: payload bytes received from peers so far
     // (monotonic) and whether the swarm has a seed. Returns what to do with the
@@ -45,7 +49,9 @@ class WebSeedGate {
 
   private:
     std::chrono::milliseconds delay_;
+    std::chrono::milliseconds min_open_;
     std::int64_t close_bytes_;
+    Clock::SteadyTime opened_{};
     bool open_ = false;
     std::string reason_;
     std::optional<Clock::SteadyTime> last_progress_;  // first snapshot, or last new peer byte

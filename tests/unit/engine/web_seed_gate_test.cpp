@@ -19,7 +19,7 @@ using Action = WebSeedGate::Action;
 constexpr std::int64_t MiB = 1 << 20;
 
 TEST(WebSeedGate, NoPeerByteForTheDelayOpensIt) {
-    WebSeedGate g(3s, MiB);
+    WebSeedGate g(3s, 0ms, MiB);
     EXPECT_EQ(g.observe(t0, 0, false), Action::none);
     EXPECT_EQ(g.observe(t0 + 2999ms, 0, true), Action::none);
     EXPECT_FALSE(g.open());
@@ -34,7 +34,7 @@ TEST(WebSeedGate, NoPeerByteForTheDelayOpensIt) {
 }
 
 TEST(WebSeedGate, APeerThatDeliversKeepsItClosed) {
-    WebSeedGate g(3s, MiB);
+    WebSeedGate g(3s, 0ms, MiB);
     std::int64_t bytes = 0;
     for (auto t = 0ms; t < 60s; t += 250ms) {
         bytes += 16384;
@@ -45,7 +45,7 @@ TEST(WebSeedGate, APeerThatDeliversKeepsItClosed) {
 }
 
 TEST(WebSeedGate, ASwarmThatStallsLaterOpensIt) {
-    WebSeedGate g(3s, MiB);
+    WebSeedGate g(3s, 0ms, MiB);
     EXPECT_EQ(g.observe(t0, 0, true), Action::none);
     EXPECT_EQ(g.observe(t0 + 1s, 5000, true), Action::none);  // the seed delivered
     EXPECT_EQ(g.observe(t0 + 3500ms, 5000, true), Action::none);
@@ -55,7 +55,7 @@ TEST(WebSeedGate, ASwarmThatStallsLaterOpensIt) {
 
 TEST(WebSeedGate, ASeedThatStartsDeliveringClosesItAndAStallReopensIt) {
     // libtorrent's super-seeding seed idles ~10 s before its first piece.
-    WebSeedGate g(2s, MiB);
+    WebSeedGate g(2s, 0ms, MiB);
     EXPECT_EQ(g.observe(t0, 0, true), Action::none);
     EXPECT_EQ(g.observe(t0 + 2s, 0, true), Action::add);
     EXPECT_EQ(g.observe(t0 + 4s, 0, true), Action::none);  // a window with nothing from peers
@@ -69,8 +69,18 @@ TEST(WebSeedGate, ASeedThatStartsDeliveringClosesItAndAStallReopensIt) {
     EXPECT_TRUE(g.open());
 }
 
+TEST(WebSeedGate, ItStaysOpenAtLeastMinOpen) {
+    WebSeedGate g(2s, 10s, MiB);
+    EXPECT_EQ(g.observe(t0, 0, true), Action::none);
+    EXPECT_EQ(g.observe(t0 + 2s, 0, true), Action::add);
+    // Nodes trade web seed pieces (2 MiB per window) while the seed idles.
+    for (int i = 1; i <= 4; ++i)
+        EXPECT_EQ(g.observe(t0 + 2s + i * 2s, i * 2 * MiB, true), Action::none) << i;
+    EXPECT_EQ(g.observe(t0 + 12s, 10 * MiB, true), Action::remove);
+}
+
 TEST(WebSeedGate, ASlowSwarmDoesNotCloseIt) {
-    WebSeedGate g(2s, MiB);
+    WebSeedGate g(2s, 0ms, MiB);
     EXPECT_EQ(g.observe(t0, 0, true), Action::none);
     EXPECT_EQ(g.observe(t0 + 2s, 0, true), Action::add);
     std::int64_t bytes = 0;
@@ -81,7 +91,7 @@ TEST(WebSeedGate, ASlowSwarmDoesNotCloseIt) {
 }
 
 TEST(WebSeedGate, ZeroDelayOpensAtOnce) {
-    WebSeedGate g(0ms, MiB);
+    WebSeedGate g(0ms, 0ms, MiB);
     EXPECT_EQ(g.observe(t0, 0, false), Action::add);
 }
 
