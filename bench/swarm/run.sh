@@ -361,12 +361,15 @@ run_mode() { # run_mode MODE LABEL BIN
     done
     pids+=("${node_pids[@]}")
     # Completion: every node printed its line (or its process ended), bounded by the timeout.
-    local until=$((t0 + timeout_s * 1000 + 5000)) all start_ms="" tx
+    local until=$((t0 + timeout_s * 1000 + 5000)) all start_ms="" tx next_sample=0
     while :; do
-        # The origin's start-up: when its first MiB left (super-seeding used to idle here).
-        if [[ -z "$start_ms" ]]; then
+        # The origin's start-up: when its first MiB left (super-seeding used to idle here);
+        # and a time series of the origin's bytes (series.txt: ms, origin tx, nodes done).
+        if (($(now_ms) >= next_sample)); then
             tx=$(tx_bytes "$reg_ns")
-            ((tx - reg0 < 1048576)) || start_ms=$(($(now_ms) - t0))
+            [[ -z "$start_ms" ]] && ((tx - reg0 >= 1048576)) && start_ms=$(($(now_ms) - t0))
+            echo "$(($(now_ms) - t0)) $((tx - reg0)) $(ls "$d"/node*/done 2>/dev/null | wc -l)" >>"$d/series.txt"
+            next_sample=$(($(now_ms) + 500))
         fi
         all=1
         for i in $(seq "$nodes"); do
@@ -406,6 +409,7 @@ run_mode() { # run_mode MODE LABEL BIN
             log "$mode/$name node$i: no correct result (line '${id:0:40}', rc $(cat "$nd/rc" 2>/dev/null)); $(tail -n2 "$nd/log" 2>/dev/null | tr '\n' ' ')"
         fi
         if [[ -s "$nd/time" ]]; then
+            local u s m
             read -r u s m < <(tail -n1 "$nd/time")
             cpu_max=$(awk -v a="$cpu_max" -v b="$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')" 'BEGIN{print (b>a?b:a)}')
             ((m > rss_max)) && rss_max=$m
@@ -436,12 +440,12 @@ run_mode() { # run_mode MODE LABEL BIN
 }
 
 log "$table_header"
-for m in "${mode_list[@]}"; do
-    if [[ "$m" == https ]]; then
+for mode_name in "${mode_list[@]}"; do
+    if [[ "$mode_name" == https ]]; then
         run_mode https curl "${builds[-1]#*=}"
         continue
     fi
-    for b in "${builds[@]}"; do run_mode "$m" "${b%%=*}" "${b#*=}"; done
+    for b in "${builds[@]}"; do run_mode "$mode_name" "${b%%=*}" "${b#*=}"; done
 done
 
 {
