@@ -211,8 +211,8 @@ constexpr std::string_view in_process_only[] = {"store",
 constexpr std::chrono::milliseconds default_linger = std::chrono::seconds(60);
 
 // Seeds the fetched image until this agent uploaded as much payload as it
-// downloaded (counting its uploads during the download), or every peer it is
-// connected to has the whole image, or `bound` passed; says why it left.
+// downloaded (counting its uploads during the download), or no peer fetched
+// from it for 3 s, or `bound` passed; says why it left.
 void linger_in_swarm(store::Store& store, engine::Engine& eng, const FetchOutcome& outcome,
                      std::chrono::milliseconds bound, CliContext& ctx) {
     const store::ImageRecord& rec = outcome.record;
@@ -234,12 +234,13 @@ void linger_in_swarm(store::Store& store, engine::Engine& eng, const FetchOutcom
     const auto until = start + bound;
     std::int64_t uploaded = outcome.uploaded;
     std::string why = "after " + format_duration(bound);
-    // No connected peer lacks the image (or none is connected) for this long:
-    // nobody needs this agent. Long enough for the swarm to reconnect to the
-    // re-added seed (one tracker announce), short enough not to hold up scripts.
-    constexpr auto all_seeds_grace = std::chrono::seconds(3);
-    bool all_seeds = false;
-    Clock::SteadyTime all_seeds_since{};
+    // No peer fetched a byte from this agent for this long: nobody needs it (a
+    // super-seeding everseed looks like a peer without the image, so "every peer
+    // is a seed" would keep it the whole bound). Long enough for the swarm to
+    // reconnect to the re-added seed, short enough not to hold up scripts.
+    constexpr auto idle_grace = std::chrono::seconds(3);
+    std::int64_t last_upload = 0;
+    auto last_upload_at = start;
     while (ctx.clock.now() < until) {
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
         auto s = eng.status(seeding->torrent());
@@ -249,16 +250,12 @@ void linger_in_swarm(store::Store& store, engine::Engine& eng, const FetchOutcom
             why = "uploaded as much as it downloaded";
             break;
         }
-        if (s->num_peers == s->num_seeds) {
-            if (!all_seeds) all_seeds_since = ctx.clock.now();
-            all_seeds = true;
-            if (ctx.clock.now() - all_seeds_since >= all_seeds_grace) {
-                why =
-                    s->num_peers == 0 ? "no peer connected" : "every connected peer has the image";
-                break;
-            }
-        } else {
-            all_seeds = false;
+        if (s->total_payload_upload > last_upload) {
+            last_upload = s->total_payload_upload;
+            last_upload_at = ctx.clock.now();
+        } else if (ctx.clock.now() - last_upload_at >= idle_grace) {
+            why = "no peer fetched from it for " + format_duration(idle_grace);
+            break;
         }
     }
     ctx.log.info("fetch: left the swarm (", why, "): uploaded ", uploaded, " of ", downloaded,
