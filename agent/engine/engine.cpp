@@ -495,13 +495,22 @@ struct Engine::Impl {
         }
         if (auto* sr = lt::alert_cast<lt::save_resume_data_alert>(a)) {
             const auto hashes = detail::from_lt(sr->params.info_hashes);
-            std::vector<char> buf = lt::write_resume_data_buf(sr->params);
             // Under mu, and only for torrents still in the engine: remove()
             // erases the entry before deleting the file, so a late save can't
             // bring a removed torrent's resume file back.
             std::lock_guard lock(mu);
             --resume_outstanding;
-            if (find_by_handle(sr->handle) == nullptr) return;
+            const Entry* e = find_by_handle(sr->handle);
+            if (e == nullptr) return;
+            // Web seeds the gate holds back (or removed) are kept in the
+            // resume data, so a resumed download still has its origin.
+            lt::add_torrent_params params = sr->params;
+            for (const auto& url : e->gated_web_seeds) {
+                if (std::find(params.url_seeds.begin(), params.url_seeds.end(), url) ==
+                    params.url_seeds.end())
+                    params.url_seeds.push_back(url);
+            }
+            std::vector<char> buf = lt::write_resume_data_buf(params);
             if (auto ok = write_file_atomically(resume_path(hashes), buf); !ok) {
                 log.warn("resume data ", hashes.best().hex(), ": ", ok.error().message);
             } else {
@@ -657,12 +666,16 @@ struct Engine::Impl {
             held_back = std::move(params.url_seeds);
             params.url_seeds.clear();
             if (params.ti) {
+                std::vector<lt::web_seed_entry> kept;  // BEP 17 http seeds: not gated
                 for (const auto& ws : params.ti->web_seeds()) {
-                    if (ws.type == lt::web_seed_entry::url_seed &&
-                        std::find(held_back.begin(), held_back.end(), ws.url) == held_back.end())
+                    if (ws.type != lt::web_seed_entry::url_seed) {
+                        kept.push_back(ws);
+                    } else if (std::find(held_back.begin(), held_back.end(), ws.url) ==
+                               held_back.end()) {
                         held_back.push_back(ws.url);
+                    }
                 }
-                params.ti->set_web_seeds({});
+                params.ti->set_web_seeds(std::move(kept));
             }
         }
         // Hold mu across add_torrent so the alert thread can't see the new
