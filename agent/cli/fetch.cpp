@@ -413,9 +413,9 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         engine_config.encryption = *p;
     }
     if (auto w = parsed->get("web-seeds")) {
-        auto p = engine::parse_web_seed_policy(*w);
+        auto p = engine::parse_web_seed_use(*w);
         if (!p) return usage("--web-seeds: " + p.error().message);
-        engine_config.web_seed_policy = *p;
+        engine_config.web_seed_use = *p;
     }
     if (auto w = parsed->get("web-seed-request")) {
         auto r = parse_rate("web-seed-request", *w);

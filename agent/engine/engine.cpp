@@ -57,15 +57,15 @@ std::string_view encryption_policy_name(EncryptionPolicy policy) {
     return "?";
 }
 
-Result<WebSeedPolicy> parse_web_seed_policy(std::string_view text) {
-    if (text == "always") return WebSeedPolicy::always;
-    if (text == "fallback") return WebSeedPolicy::fallback;
+Result<WebSeedUse> parse_web_seed_use(std::string_view text) {
+    if (text == "always") return WebSeedUse::always;
+    if (text == "fallback") return WebSeedUse::fallback;
     return make_error(Errc::invalid_argument,
-                      "web seed policy '" + std::string(text) + "': want always or fallback");
+                      "web seed use '" + std::string(text) + "': want always or fallback");
 }
 
-std::string_view web_seed_policy_name(WebSeedPolicy policy) {
-    return policy == WebSeedPolicy::always ? "always" : "fallback";
+std::string_view web_seed_use_name(WebSeedUse use) {
+    return use == WebSeedUse::always ? "always" : "fallback";
 }
 
 std::string_view torrent_state_name(TorrentState state) {
@@ -286,7 +286,7 @@ struct Engine::Impl {
         std::string error;
         std::shared_ptr<StuckPieceDetector> stuck;  // used by the alert thread only
         MetadataCheck check_metadata;               // magnets: run when metadata arrives
-        // Web seeds the gate adds and removes (WebSeedPolicy::fallback).
+        // Web seeds the gate adds and removes (WebSeedUse::fallback).
         std::vector<std::string> gated_web_seeds;
         std::shared_ptr<WebSeedGate> web_seed_gate;  // used by the alert thread only
     };
@@ -662,7 +662,7 @@ struct Engine::Impl {
         const bool seed_mode = static_cast<bool>(params.flags & lt::torrent_flags::seed_mode);
         // fallback: the web seeds wait for the gate (maybe_gate_web_seeds).
         std::vector<std::string> held_back;
-        if (config.web_seed_policy == WebSeedPolicy::fallback && !seed_mode) {
+        if (config.web_seed_use == WebSeedUse::fallback && !seed_mode) {
             held_back = std::move(params.url_seeds);
             params.url_seeds.clear();
             if (params.ti) {

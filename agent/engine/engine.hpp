@@ -47,13 +47,13 @@ Result<EncryptionPolicy> parse_encryption_policy(std::string_view text);
 std::string_view encryption_policy_name(EncryptionPolicy policy);
 
 // When a download's web seeds (BEP 19 url seeds) join it (docs/engine.md, "Web seeds").
-enum class WebSeedPolicy {
+enum class WebSeedUse {
     always,    // from the start, next to the peers (libtorrent's own behaviour)
     fallback,  // only once no peer sent a payload byte for web_seed_delay (WebSeedGate)
 };
 // "always" | "fallback"; the error names the text.
-Result<WebSeedPolicy> parse_web_seed_policy(std::string_view text);
-std::string_view web_seed_policy_name(WebSeedPolicy policy);
+Result<WebSeedUse> parse_web_seed_use(std::string_view text);
+std::string_view web_seed_use_name(WebSeedUse use);
 
 struct EngineConfig {
     // libtorrent listen_interfaces entries, "ADDRESS:PORT" ("0.0.0.0:6881",
@@ -97,7 +97,7 @@ struct EngineConfig {
     // web_seed_delay (and removes them while a swarm with a seed delivers), so a swarm with a seed
     // takes nothing from HTTPS and N nodes don't stream N overlapping copies from it
     // (docs/engine.md, "Web seeds").
-    WebSeedPolicy web_seed_policy = WebSeedPolicy::fallback;
+    WebSeedUse web_seed_use = WebSeedUse::fallback;
     std::chrono::milliseconds web_seed_delay{2000};
     // ... and removes them again, once they were in for web_seed_min_open, when
     // the swarm has a seed and peers sent at least web_seed_close_bytes in one

@@ -375,9 +375,9 @@ TEST_F(EngineTest, ResumeDataRestoresAFinishedDownloadWithoutRefetching) {
 }
 
 TEST_F(EngineTest, GatedWebSeedStaysOutWhileAPeerDeliversAndStaysInTheResumeData) {
-    // WebSeedPolicy::fallback (default): the web seed joins only when no peer sends a byte for
+    // WebSeedUse::fallback (default): the web seed joins only when no peer sends a byte for
     // web_seed_delay. Here a peer delivers at once, so the web seed (a refused port on
-    // loopback) is never connected: with WebSeedPolicy::always it fails and counts.
+    // loopback) is never connected: with WebSeedUse::always it fails and counts.
     auto [seeder, seeder_ep] = start_seeder();
     ASSERT_TRUE(seeder);
     EngineConfig c = loopback_config();

@@ -95,16 +95,16 @@ TEST(WebSeedGate, ZeroDelayOpensAtOnce) {
     EXPECT_EQ(g.observe(t0, 0, false), Action::add);
 }
 
-TEST(WebSeedPolicy, ParsesAndNamesEveryPolicy) {
-    for (auto p : {WebSeedPolicy::always, WebSeedPolicy::fallback}) {
-        auto parsed = parse_web_seed_policy(web_seed_policy_name(p));
+TEST(WebSeedUse, ParsesAndNamesEveryValue) {
+    for (auto p : {WebSeedUse::always, WebSeedUse::fallback}) {
+        auto parsed = parse_web_seed_use(web_seed_use_name(p));
         ASSERT_TRUE(parsed);
         EXPECT_EQ(*parsed, p);
     }
-    auto bad = parse_web_seed_policy("sometimes");
+    auto bad = parse_web_seed_use("sometimes");
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("'sometimes'"), std::string::npos);
-    EXPECT_EQ(EngineConfig{}.web_seed_policy, WebSeedPolicy::fallback);
+    EXPECT_EQ(EngineConfig{}.web_seed_use, WebSeedUse::fallback);
 }
 
 TEST(EngineConfig, WebSeedRequestsAreShort) {
