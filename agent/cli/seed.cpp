@@ -187,7 +187,8 @@ int cmd_seed(std::span<const std::string> args, CliContext& ctx) {
             {"scan-interval", OptionSpec::Kind::value, "how often DIR is scanned (default 1s)",
              "DURATION"},
             {"super-seed", OptionSpec::Kind::value,
-             "BEP 16 super-seeding: hand out each piece once before repeating (default true)",
+             "BEP 16 super-seeding: hand out each piece once before repeating (default false; "
+             "only with a web seed: a lone peer gets 2 pieces per 10 s)",
              "BOOL"},
             {"help", OptionSpec::Kind::flag, "show this help"},
             {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
@@ -221,7 +222,9 @@ int cmd_seed(std::span<const std::string> args, CliContext& ctx) {
         config.local_service_discovery = *b;
     }
     config.dht = opts->flag("dht");
-    bool super_seed = true;
+    // Off by default: libtorrent 2.0.8 gives a lone downloader two pieces per
+    // ~10 s (docs/engine.md, "Web seeds"); registries with a web seed turn it on.
+    bool super_seed = false;
     if (auto v = opts->get("super-seed")) {
         auto b = parse_bool("super-seed", *v);
         if (!b) {

@@ -285,8 +285,11 @@ start_registry() { # start_registry BIN WITH_EVERSEED
     pids+=($!)
     wait_for 30 "the tracker" grep -q 'listening http' "$work/logs/tracker.log"
     if [[ "$2" == 1 ]]; then
+        # The registry's everseed super-seeds where the build can (aciswarm seed --super-seed).
+        local super=()
+        "$1/aciswarm" seed --help 2>&1 | grep -q -- '--super-seed' && super=(--super-seed=true)
         ip netns exec "$reg_ns" "${clean_env[@]}" "$1/aciswarm" seed --dir="$work/registry" \
-            --listen="$reg_ip:6881" "${seed_args[@]}" >"$work/logs/everseed.log" 2>&1 &
+            --listen="$reg_ip:6881" "${super[@]}" "${seed_args[@]}" >"$work/logs/everseed.log" 2>&1 &
         reg_pids+=($!)
         pids+=($!)
         wait_for 30 "the everseed" grep -q 'seeding ' "$work/logs/everseed.log"
