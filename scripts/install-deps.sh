@@ -16,7 +16,7 @@ packages=(
   # archive tools to make test images
   gzip bzip2 xz-utils zstd tar
   # benchmark scripts
-  bc
+  bc time
 )
 
 missing=()

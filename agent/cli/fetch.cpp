@@ -65,9 +65,21 @@ const OptionParser& parser() {
              "MODE"},
             {"seed-for", OptionSpec::Kind::value, "stay and seed in the foreground this long",
              "DURATION"},
+            {"linger", OptionSpec::Kind::value,
+             "with no --seed option and no daemon: after a swarm download, keep seeding until "
+             "this agent uploaded as much as it downloaded, at most this long (default 60s; "
+             "0 = leave at once)",
+             "DURATION"},
+            {"web-seeds", OptionSpec::Kind::value,
+             "when web seeds join a download: fallback (default: once no peer sent a byte for "
+             "2s, removed while a swarm with a seed delivers), always (from the start)",
+             "POLICY"},
             {"seed-policy", OptionSpec::Kind::value,
              "policy for --seed=background: forever, ratio=R, for=D, idle=D (default idle=24h)",
              "POLICY"},
+            {"web-seed-request", OptionSpec::Kind::value,
+             "longest byte range asked of a web seed at once (default 1M; libtorrent's own 16M)",
+             "BYTES"},
             {"daemon-socket", OptionSpec::Kind::value,
              "the daemon's API socket (default /run/aciswarm/agent.sock)", "PATH"},
             {"no-daemon", OptionSpec::Kind::flag,
@@ -191,7 +203,68 @@ constexpr std::string_view in_process_only[] = {"store",
                                                 "ca-file",
                                                 "insecure-options",
                                                 "no-signature",
-                                                "max-image-size"};
+                                                "max-image-size",
+                                                "linger",
+                                                "web-seeds",
+                                                "web-seed-request"};
+
+// How long an in-process fetch with no daemon and no --seed option stays in the
+// swarm after its download (docs/fetch.md, "Leaving the swarm").
+constexpr std::chrono::milliseconds default_linger = std::chrono::seconds(60);
+
+// Seeds the fetched image until this agent uploaded as much payload as it
+// downloaded (counting its uploads during the download), or no peer fetched
+// from it for 3 s, or `bound` passed; says why it left.
+void linger_in_swarm(store::Store& store, engine::Engine& eng, const FetchOutcome& outcome,
+                     std::chrono::milliseconds bound, CliContext& ctx) {
+    const store::ImageRecord& rec = outcome.record;
+    const std::int64_t downloaded = outcome.from_peers + outcome.from_web_seeds;
+    if (outcome.uploaded >= downloaded) {
+        ctx.log.info("fetch: uploaded ", outcome.uploaded, " bytes while downloading ", downloaded,
+                     ": leaving the swarm");
+        return;
+    }
+    auto seeding = StoreSeed::start(store, eng, rec);
+    if (!seeding) {
+        ctx.log.warn("fetch: not staying in the swarm: ", seeding.error().message);
+        return;
+    }
+    ctx.log.info("fetch: staying in the swarm until this agent uploaded ", downloaded,
+                 " bytes (as much as it downloaded) or for at most ", format_duration(bound),
+                 " (--linger; --seed-for, --seed=background or the daemon seed longer)");
+    const auto start = ctx.clock.now();
+    const auto until = start + bound;
+    std::int64_t uploaded = outcome.uploaded;
+    std::string why = "after " + format_duration(bound);
+    // No peer fetched a byte from this agent for this long: nobody needs it (a
+    // super-seeding everseed looks like a peer without the image, so "every peer
+    // is a seed" would keep it the whole bound). Long enough for the swarm to
+    // reconnect to the re-added seed, short enough not to hold up scripts.
+    constexpr auto idle_grace = std::chrono::seconds(3);
+    std::int64_t last_upload = 0;
+    auto last_upload_at = start;
+    while (ctx.clock.now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        auto s = eng.status(seeding->torrent());
+        if (!s) break;
+        uploaded = outcome.uploaded + s->total_payload_upload;
+        if (uploaded >= downloaded) {
+            why = "uploaded as much as it downloaded";
+            break;
+        }
+        if (s->total_payload_upload > last_upload) {
+            last_upload = s->total_payload_upload;
+            last_upload_at = ctx.clock.now();
+        } else if (ctx.clock.now() - last_upload_at >= idle_grace) {
+            why = "no peer fetched from it for " + format_duration(idle_grace);
+            break;
+        }
+    }
+    ctx.log.info("fetch: left the swarm (", why, "): uploaded ", uploaded, " of ", downloaded,
+                 " bytes downloaded, stayed ",
+                 format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(
+                     ctx.clock.now() - start)));
+}
 
 enum class DaemonResult { unreachable, done, failed };
 
@@ -364,6 +437,17 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
             engine_config.encryption = engine::EncryptionPolicy::require;
         }
     }
+    if (auto w = parsed->get("web-seeds")) {
+        auto p = engine::parse_web_seed_use(*w);
+        if (!p) return usage("--web-seeds: " + p.error().message);
+        engine_config.web_seed_use = *p;
+    }
+    if (auto w = parsed->get("web-seed-request")) {
+        auto r = parse_rate("web-seed-request", *w);
+        if (!r || *r < 16384 || *r > (std::int64_t{1} << 30))
+            return usage("--web-seed-request: '" + *w + "' is not a size from 16k to 1G");
+        engine_config.web_seed_request_bytes = static_cast<int>(*r);
+    }
     engine_config.dht = parsed->flag("dht");
     engine_config.local_service_discovery = !parsed->has("lsd") || parsed->flag("lsd");
 
@@ -384,6 +468,14 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         seed_mode = SeedMode::foreground;
         seed_for = *d;
     }
+    // No --seed option at all: linger after a swarm download (give back what it took).
+    std::chrono::milliseconds linger = default_linger;
+    if (auto l = parsed->get("linger")) {
+        auto d = parse_duration(*l);
+        if (!d || d->count() < 0) return usage("--linger: '" + *l + "' is not a duration");
+        linger = *d;
+    }
+    if (parsed->has("seed") || parsed->has("seed-for")) linger = std::chrono::milliseconds(0);
     const std::string seed_policy = parsed->get_or("seed-policy", "idle=24h");
     const std::string daemon_socket =
         parsed->get_or("daemon-socket", std::string(default_daemon_socket));
@@ -464,6 +556,14 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
             return exit_failure;
         }
         ctx.log.info("fetch: the daemon seeds ", rec.id.display(), " (", seed_policy, ")");
+    } else if (seed_mode == SeedMode::none && outcome->via == FetchVia::swarm &&
+               linger.count() > 0) {
+        auto eng = provider();
+        if (!eng) {
+            ctx.err << me << eng.error().message << "\n";
+            return exit_failure;
+        }
+        linger_in_swarm(*st, **eng, *outcome, linger, ctx);
     } else if (seed_mode == SeedMode::foreground) {
         auto eng = provider();
         if (!eng) {

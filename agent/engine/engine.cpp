@@ -31,6 +31,7 @@
 
 #include "agent/engine/lt_convert.hpp"
 #include "agent/engine/stuck_pieces.hpp"
+#include "agent/engine/web_seed_gate.hpp"
 #include "common/duration.hpp"
 #include "common/text.hpp"
 
@@ -54,6 +55,17 @@ std::string_view encryption_policy_name(EncryptionPolicy policy) {
             return "disable";
     }
     return "?";
+}
+
+Result<WebSeedUse> parse_web_seed_use(std::string_view text) {
+    if (text == "always") return WebSeedUse::always;
+    if (text == "fallback") return WebSeedUse::fallback;
+    return make_error(Errc::invalid_argument,
+                      "web seed use '" + std::string(text) + "': want always or fallback");
+}
+
+std::string_view web_seed_use_name(WebSeedUse use) {
+    return use == WebSeedUse::always ? "always" : "fallback";
 }
 
 std::string_view torrent_state_name(TorrentState state) {
@@ -236,6 +248,7 @@ static lt::settings_pack make_settings(const EngineConfig& config) {
     pack.set_int(lt::settings_pack::active_seeds, -1);
     pack.set_int(lt::settings_pack::active_downloads, -1);
     pack.set_int(lt::settings_pack::active_limit, -1);
+    pack.set_int(lt::settings_pack::urlseed_max_request_bytes, config.web_seed_request_bytes);
     return pack;
 }
 
@@ -275,6 +288,9 @@ struct Engine::Impl {
         std::string error;
         std::shared_ptr<StuckPieceDetector> stuck;  // used by the alert thread only
         MetadataCheck check_metadata;               // magnets: run when metadata arrives
+        // Web seeds the gate adds and removes (WebSeedUse::fallback).
+        std::vector<std::string> gated_web_seeds;
+        std::shared_ptr<WebSeedGate> web_seed_gate;  // used by the alert thread only
     };
 
     EngineConfig config;
@@ -295,6 +311,7 @@ struct Engine::Impl {
     std::thread alert_thread;
     Clock::SteadyTime last_resume_save;
     Clock::SteadyTime last_stuck_check;
+    Clock::SteadyTime last_web_seed_check;
 
     Impl(EngineConfig c, Logger& l, const Clock& k) : config(std::move(c)), log(l), clock(k) {}
 
@@ -331,6 +348,7 @@ struct Engine::Impl {
                 handle_alert(a, events);
             maybe_save_resume();
             maybe_unstick();
+            maybe_gate_web_seeds();
             {
                 std::lock_guard lock(mu);
                 ++generation;
@@ -387,6 +405,59 @@ struct Engine::Impl {
         }
     }
 
+    // Alert thread: adds a download's held-back web seeds when its gate opens,
+    // and removes them when it closes (web_seed_gate.hpp).
+    void maybe_gate_web_seeds() {
+        const auto now = clock.now();
+        if (now - last_web_seed_check < std::chrono::milliseconds(250)) return;
+        last_web_seed_check = now;
+        struct Work {
+            lt::torrent_handle handle;
+            std::shared_ptr<WebSeedGate> gate;
+            std::int64_t from_peers;
+            std::vector<std::string> urls;
+            std::string name;
+        };
+        std::vector<Work> work;
+        {
+            std::lock_guard lock(mu);
+            for (auto& [_, e] : entries) {
+                if (e.gated_web_seeds.empty() || e.finished || !e.error.empty()) continue;
+                if (!e.web_seed_gate) {
+                    e.web_seed_gate = std::make_shared<WebSeedGate>(config.web_seed_delay,
+                                                                    config.web_seed_min_open,
+                                                                    config.web_seed_close_bytes);
+                }
+                work.push_back({e.handle, e.web_seed_gate, e.counters->from_peers.load(),
+                                e.gated_web_seeds, e.hashes.best().hex()});
+            }
+        }
+        // libtorrent calls outside mu: they wait for its network thread.
+        for (auto& w : work) {
+            if (!w.handle.is_valid()) continue;
+            const lt::torrent_status st = w.handle.status({});
+            if (st.state != lt::torrent_status::downloading) continue;
+            // Not num_seeds: libtorrent counts a connected web seed as a seed.
+            const bool has_seed = st.num_complete > 0 || st.list_seeds > 0;
+            switch (w.gate->observe(now, w.from_peers, has_seed)) {
+                case WebSeedGate::Action::none:
+                    break;
+                case WebSeedGate::Action::add:
+                    log.info(w.name, ": adding ", w.urls.size(),
+                             " web seed(s): ", w.gate->reason());
+                    for (const auto& url : w.urls)
+                        w.handle.add_url_seed(url);
+                    break;
+                case WebSeedGate::Action::remove:
+                    log.info(w.name, ": removing ", w.urls.size(),
+                             " web seed(s): ", w.gate->reason());
+                    for (const auto& url : w.urls)
+                        w.handle.remove_url_seed(url);
+                    break;
+            }
+        }
+    }
+
     void maybe_save_resume() {
         if (config.resume_dir.empty()) return;
         const auto now = clock.now();
@@ -426,13 +497,22 @@ struct Engine::Impl {
         }
         if (auto* sr = lt::alert_cast<lt::save_resume_data_alert>(a)) {
             const auto hashes = detail::from_lt(sr->params.info_hashes);
-            std::vector<char> buf = lt::write_resume_data_buf(sr->params);
             // Under mu, and only for torrents still in the engine: remove()
             // erases the entry before deleting the file, so a late save can't
             // bring a removed torrent's resume file back.
             std::lock_guard lock(mu);
             --resume_outstanding;
-            if (find_by_handle(sr->handle) == nullptr) return;
+            const Entry* e = find_by_handle(sr->handle);
+            if (e == nullptr) return;
+            // Web seeds the gate holds back (or removed) are kept in the
+            // resume data, so a resumed download still has its origin.
+            lt::add_torrent_params params = sr->params;
+            for (const auto& url : e->gated_web_seeds) {
+                if (std::find(params.url_seeds.begin(), params.url_seeds.end(), url) ==
+                    params.url_seeds.end())
+                    params.url_seeds.push_back(url);
+            }
+            std::vector<char> buf = lt::write_resume_data_buf(params);
             if (auto ok = write_file_atomically(resume_path(hashes), buf); !ok) {
                 log.warn("resume data ", hashes.best().hex(), ": ", ok.error().message);
             } else {
@@ -583,6 +663,24 @@ struct Engine::Impl {
             }
         }
         const bool seed_mode = static_cast<bool>(params.flags & lt::torrent_flags::seed_mode);
+        // fallback: the web seeds wait for the gate (maybe_gate_web_seeds).
+        std::vector<std::string> held_back;
+        if (config.web_seed_use == WebSeedUse::fallback && !seed_mode) {
+            held_back = std::move(params.url_seeds);
+            params.url_seeds.clear();
+            if (params.ti) {
+                std::vector<lt::web_seed_entry> kept;  // BEP 17 http seeds: not gated
+                for (const auto& ws : params.ti->web_seeds()) {
+                    if (ws.type != lt::web_seed_entry::url_seed) {
+                        kept.push_back(ws);
+                    } else if (std::find(held_back.begin(), held_back.end(), ws.url) ==
+                               held_back.end()) {
+                        held_back.push_back(ws.url);
+                    }
+                }
+                params.ti->set_web_seeds(std::move(kept));
+            }
+        }
         // Hold mu across add_torrent so the alert thread can't see the new
         // handle's alerts before its entry exists.
         std::lock_guard lock(mu);
@@ -599,6 +697,7 @@ struct Engine::Impl {
         e.hashes = detail::from_lt(h.info_hashes());
         e.counters = counters;
         e.check_metadata = std::move(check_metadata);
+        e.gated_web_seeds = std::move(held_back);
         if (seed_mode) {
             e.checked = true;
             e.finished = true;
@@ -878,6 +977,7 @@ Result<TorrentId> Engine::add_seed(const AddSeed& request) {
     }
     params.save_path = request.save_path.string();
     if (!request.verify) params.flags |= lt::torrent_flags::seed_mode;
+    if (request.super_seed) params.flags |= lt::torrent_flags::super_seeding;
     for (const auto& tr : request.trackers)
         params.trackers.push_back(tr);
     return impl_->add(std::move(params), request.peers, what);

@@ -46,6 +46,15 @@ enum class EncryptionPolicy {
 Result<EncryptionPolicy> parse_encryption_policy(std::string_view text);
 std::string_view encryption_policy_name(EncryptionPolicy policy);
 
+// When a download's web seeds (BEP 19 url seeds) join it (docs/engine.md, "Web seeds").
+enum class WebSeedUse {
+    always,    // from the start, next to the peers (libtorrent's own behaviour)
+    fallback,  // only once no peer sent a payload byte for web_seed_delay (WebSeedGate)
+};
+// "always" | "fallback"; the error names the text.
+Result<WebSeedUse> parse_web_seed_use(std::string_view text);
+std::string_view web_seed_use_name(WebSeedUse use);
+
 struct EngineConfig {
     // libtorrent listen_interfaces entries, "ADDRESS:PORT" ("0.0.0.0:6881",
     // "[::1]:0", "127.0.0.1:0"). Port 0 picks a free port. Empty list: no
@@ -83,6 +92,22 @@ struct EngineConfig {
     // A download whose pieces stay received-but-unverified this long, with no
     // progress, is rechecked (a libtorrent 2.0.8 stall; docs/engine.md). 0: never.
     std::chrono::milliseconds stuck_piece_timeout{10000};
+    // Web seeds: the registry's HTTPS is the origin of last resort. fallback
+    // (default) adds a download's web seeds only when no peer sent it a byte for
+    // web_seed_delay (and removes them while a swarm with a seed delivers), so a swarm with a seed
+    // takes nothing from HTTPS and N nodes don't stream N overlapping copies from it
+    // (docs/engine.md, "Web seeds").
+    WebSeedUse web_seed_use = WebSeedUse::fallback;
+    std::chrono::milliseconds web_seed_delay{2000};
+    // ... and removes them again, once they were in for web_seed_min_open, when
+    // the swarm has a seed and peers sent at least web_seed_close_bytes in one
+    // web_seed_delay window (WebSeedGate).
+    std::chrono::milliseconds web_seed_min_open{10000};
+    std::int64_t web_seed_close_bytes = 1 << 20;
+    // Longest byte range one web seed request asks for (libtorrent's
+    // urlseed_max_request_bytes; its default is 16 MiB). Short ranges let nodes
+    // that all use the web seed take different pieces and trade them.
+    int web_seed_request_bytes = 1 << 20;
     // How long create() waits for the listeners to bind.
     std::chrono::milliseconds listen_timeout{10000};
     // Peer id prefix / user agent shown to peers and web seeds.
@@ -207,6 +232,11 @@ struct AddSeed {
     // incomplete or corrupt). false: libtorrent seed_mode, trusting the file
     // and verifying each piece lazily when a peer first asks for it.
     bool verify = true;
+    // BEP 16 super-seeding (libtorrent's super_seeding flag): the seed shows each
+    // peer one piece at a time and offers another only once that piece was seen
+    // at another peer, so it hands out every piece about once before repeating.
+    // For an origin seed (aciswarm seed) whose uplink is the scarce link.
+    bool super_seed = false;
     std::vector<std::string> trackers{};
     std::vector<PeerEndpoint> peers{};
 };

@@ -499,6 +499,7 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
     }
     job.outcome.from_peers = last.bytes_from_peers;
     job.outcome.from_web_seeds = last.bytes_from_web_seeds;
+    job.outcome.uploaded = last.total_payload_upload;
     job.outcome.hash_failures = last.hash_failures;
     if (last.hash_failures > 0) {
         const std::string w = std::to_string(last.hash_failures) +

@@ -86,6 +86,7 @@ struct FetchOutcome {
     std::int64_t from_peers = 0;
     std::int64_t from_web_seeds = 0;
     std::int64_t from_https = 0;
+    std::int64_t uploaded = 0;  // payload bytes sent to peers while downloading (swarm)
     int hash_failures = 0;
     std::vector<std::string> warnings;  // non-fatal problems (signature missing, fallback used)
 };

@@ -198,7 +198,10 @@ wait_for "$timeout_s" "the tracker's whitelist" grep -q 'whitelist: [1-9]' "$wor
 wait_for "$timeout_s" "the tracker's HTTP listener" grep -q 'listening http' "$work/logs/tracker.log"
 
 # 6. The everseed: every image in the registry, permanently.
-in_ns "${clean_env[@]}" "$aciswarm" seed --dir="$work/registry" --listen=127.0.0.1:6881 \
+# --super-seed: hand out each piece about once (the web seed covers a lone agent).
+super=()
+"$aciswarm" seed --help 2>&1 | grep -q -- '--super-seed' && super=(--super-seed=true)
+in_ns "${clean_env[@]}" "$aciswarm" seed --dir="$work/registry" --listen=127.0.0.1:6881 "${super[@]}" \
     >"$work/logs/everseed.log" 2>&1 &
 pids+=($!)
 wait_for "$timeout_s" "the everseed" grep -q '^.*seeding ' "$work/logs/everseed.log"

@@ -375,6 +375,35 @@ TEST_F(EngineTest, ResumeDataRestoresAFinishedDownloadWithoutRefetching) {
     EXPECT_FALSE(std::filesystem::exists(dir_ / "resume" / (hashes_.v1->hex() + ".resume")));
 }
 
+TEST_F(EngineTest, GatedWebSeedStaysOutWhileAPeerDeliversAndStaysInTheResumeData) {
+    // WebSeedUse::fallback (default): the web seed joins only when no peer sends a byte for
+    // web_seed_delay. Here a peer delivers at once, so the web seed (a refused port on
+    // loopback) is never connected: with WebSeedUse::always it fails and counts.
+    auto [seeder, seeder_ep] = start_seeder();
+    ASSERT_TRUE(seeder);
+    EngineConfig c = loopback_config();
+    c.resume_dir = dir_ / "resume";
+    c.web_seed_delay = 30s;  // far beyond the peer's first byte, even on a loaded machine
+    const std::string web_seed = "https://127.0.0.1:1/app-1.0.aci";
+    auto leecher = start(c);
+    ASSERT_TRUE(leecher);
+    auto id = leecher->add_download({.torrent = torrent_,
+                                     .save_path = dir_ / "leech",
+                                     .web_seeds = {web_seed},
+                                     .peers = {seeder_ep}});
+    ASSERT_TRUE(id);
+    auto st = leecher->wait_finished(*id, 30s);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_EQ(test::read_file(dir_ / "leech" / "app-1.0.aci"), content_);
+    EXPECT_EQ(st->bytes_from_web_seeds, 0);
+    EXPECT_EQ(st->web_seed_failures, 0) << st->web_seed_error;
+    EXPECT_GT(st->bytes_from_peers, 0);
+    // The held-back web seed is in the resume data: a resumed download keeps its origin.
+    ASSERT_TRUE(leecher->save_resume_data());
+    const std::string resume = test::read_file(dir_ / "resume" / (hashes_.v1->hex() + ".resume"));
+    EXPECT_NE(resume.find(web_seed), std::string::npos);
+}
+
 TEST_F(EngineTest, BadResumeFileIsSkippedAndKept) {
     EngineConfig c = loopback_config();
     c.resume_dir = dir_ / "resume";

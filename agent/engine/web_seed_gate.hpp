@@ -1,0 +1,63 @@
+#pragma once
+// When a download's web seeds (BEP 19 url seeds: the registry's HTTPS .aci)
+// take part in it. libtorrent 2.0.8 connects every web seed at once and asks
+// it for long contiguous ranges, so N nodes pulling one image stream N
+// overlapping copies from the registry while the swarm could have spread one
+// (docs/engine.md, "Web seeds: the origin of last resort"). With the gate a
+// download starts on peers only, and:
+// - opens (web seeds added) when no payload byte came from any peer for
+//   `delay`, since the download started or since the last peer byte: no
+//   peers, no seed, a stalled swarm, or a seed that has not started sending
+//   yet (libtorrent's super-seeding idles ~10 s per new peer);
+// - closes again (web seeds removed) when, after at least `min_open`, the
+//   swarm has a seed (the tracker counts one, or a known peer is one; never the
+//   web seed itself) and peers delivered at least `close_bytes` within one
+//   `delay` window: the swarm delivers, so the origin should not send the same
+//   pieces over HTTPS too. `min_open` covers the start of a super-seeding seed
+//   (libtorrent 2.0.8 offers a new peer its first piece only after ~10 s), when
+//   the nodes trade web seed pieces among themselves and the seed sends nothing.
+// A dead swarm (no tracker answer, no seed) never closes it: the web seed is
+// what guarantees completion.
+//
+// Pure logic over snapshots, no libtorrent and no clock of its own, so it can
+// be unit-tested. Owned by the engine's alert thread.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/clock.hpp"
+
+namespace aciswarm::engine {
+
+class WebSeedGate {
+  public:
+    enum class Action { none, add, remove };
+
+    WebSeedGate(std::chrono::milliseconds delay, std::chrono::milliseconds min_open,
+                std::int64_t close_bytes)
+        : delay_(delay), min_open_(min_open), close_bytes_(close_bytes) {}
+
+    // One snapshot of a download: payload bytes received from peers so far
+    // (monotonic) and whether the swarm has a seed. Returns what to do with the
+    // web seeds now.
+    Action observe(Clock::SteadyTime now, std::int64_t bytes_from_peers, bool swarm_has_seed);
+
+    bool open() const { return open_; }
+    // Why it last opened or closed ("no peer sent a byte in 3s"); empty at first.
+    const std::string& reason() const { return reason_; }
+
+  private:
+    std::chrono::milliseconds delay_;
+    std::chrono::milliseconds min_open_;
+    std::int64_t close_bytes_;
+    Clock::SteadyTime opened_{};
+    bool open_ = false;
+    std::string reason_;
+    std::optional<Clock::SteadyTime> last_progress_;  // first snapshot, or last new peer byte
+    std::int64_t last_bytes_ = 0;
+    Clock::SteadyTime window_start_{};  // while open: the current delay-long window
+    std::int64_t window_bytes_ = 0;     // peer bytes at window_start_
+};
+
+}  // namespace aciswarm::engine

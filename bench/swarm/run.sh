@@ -1,0 +1,465 @@
+#!/usr/bin/env bash
+# The multi-node swarm benchmark (docs/benchmarks.md, "Swarm"): one network namespace per
+# host (the registry + N nodes) on a bridge in a namespace of its own, every link shaped
+# with tc HTB to RATE each way (uplink: the host's eth0 egress; downlink: its bridge
+# port's egress). The registry runs nginx (HTTPS on 443: discovery page, .aci with Range
+# for web seeds, .torrent), aciswarm-tracker and, in the modes that have one, the
+# everseed (aciswarm seed), as examples/private-registry does. N nodes start together.
+#
+# Modes, run one after another on the same network (each starts its registry services
+# afresh and gives every node an empty store):
+#   https     curl -s URL.aci | sha512sum on every node (plain HTTPS, no BitTorrent)
+#   default   aciswarm fetch NAME: web seed (the discovered .aci) + everseed + tracker
+#   everseed  aciswarm fetch URL.torrent of the same torrent without a url-list: everseed only
+#   webseed   aciswarm fetch NAME with no everseed running: web seed + tracker only
+# Each aciswarm mode runs once per build (--bin-dir, and --base-bin-dir for a before/after
+# comparison in the same run).
+#
+# Per mode it prints p50 and max completion time (the moment the node printed the image ID,
+# or sha512sum's line), max / T_min with T_min = max(F/u_s, F/d_min, N*F/(u_s + sum u_i)),
+# origin bytes / F (the registry's eth0 tx_bytes), the origin's bytes split into web seed
+# (nginx's $bytes_sent for .aci requests) and everseed (the rest of the registry's tx:
+# everseed payload plus all protocol overhead), the bytes nodes sent each other (sum of the
+# nodes' eth0 tx_bytes), node uplink utilisation (that sum over N * u * max time), CPU
+# seconds (user+sys) and peak RSS per node (GNU time), and the load average.
+#
+# usage: run.sh [--nodes=N] [--rate-mbit=R] [--size-mib=S] [--modes=LIST]
+#               [--bin-dir=DIR] [--base-bin-dir=DIR] [--label=NAME] [--base-label=NAME]
+#               [--out=FILE] [--assert] [--keep] [--timeout=SECONDS]
+#   --nodes=N          nodes fetching at once (default 8)
+#   --rate-mbit=R      every link's rate, each way, Mbit/s (default 20)
+#   --size-mib=S       MiB of random data in the image (default 64)
+#   --modes=LIST       comma list of https,default,everseed,webseed (default: all four)
+#   --bin-dir=DIR      aciswarm and aciswarm-tracker under test (default: build/bin)
+#   --base-bin-dir=DIR a second build (e.g. main's) run in the same window, same modes
+#   --label / --base-label  names of the two builds in the table (default new / base)
+#   --fetch-args=WORDS extra arguments for every aciswarm fetch of the --bin-dir build
+#   --seed-args=WORDS  extra arguments for its everseed (aciswarm seed), e.g. --super-seed=false
+#   --out=FILE         also append the table to FILE
+#   --assert           correctness only (the CI variant): exit 1 unless every node of every
+#                      mode got the published image ID (https: the .aci's sha512); no timing
+#   --keep             keep the work dir (logs)
+#   --timeout=SECONDS  bound on each mode (default: 60 + 1.5 * N * F / rate)
+# Needs root (ip netns, tc); exits 77 with a message without it. On exit (also Ctrl-C,
+# SIGTERM) every process it started is stopped and every namespace it created deleted.
+set -euo pipefail
+
+nodes=8
+rate_mbit=20
+size_mib=64
+modes="https,default,everseed,webseed"
+assert=0
+keep=0
+timeout_s=0
+out_file=""
+label=new
+base_label=base
+base_bin_dir=""
+fetch_args_text=""
+seed_args_text=""
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+bin_dir="$repo/build/bin"
+for arg in "$@"; do
+    case "$arg" in
+        --nodes=*) nodes="${arg#*=}" ;;
+        --rate-mbit=*) rate_mbit="${arg#*=}" ;;
+        --size-mib=*) size_mib="${arg#*=}" ;;
+        --modes=*) modes="${arg#*=}" ;;
+        --bin-dir=*) bin_dir="${arg#*=}" ;;
+        --base-bin-dir=*) base_bin_dir="${arg#*=}" ;;
+        --label=*) label="${arg#*=}" ;;
+        --base-label=*) base_label="${arg#*=}" ;;
+        --out=*) out_file="${arg#*=}" ;;
+        --fetch-args=*) fetch_args_text="${arg#*=}" ;;
+        --seed-args=*) seed_args_text="${arg#*=}" ;;
+        --assert) assert=1 ;;
+        --keep) keep=1 ;;
+        --timeout=*) timeout_s="${arg#*=}" ;;
+        -h | --help)
+            sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "bench/swarm/run.sh: unknown argument '$arg' (--help)" >&2
+            exit 2
+            ;;
+    esac
+done
+me="bench/swarm/run.sh"
+[[ "$nodes" =~ ^[1-9][0-9]?$ && "$nodes" -le 40 ]] || { echo "$me: --nodes='$nodes': want 1..40" >&2; exit 2; }
+[[ "$rate_mbit" =~ ^[1-9][0-9]*$ ]] || { echo "$me: --rate-mbit='$rate_mbit': want a positive integer" >&2; exit 2; }
+[[ "$size_mib" =~ ^[1-9][0-9]*$ ]] || { echo "$me: --size-mib='$size_mib': want a positive integer" >&2; exit 2; }
+[[ "$timeout_s" =~ ^[0-9]+$ ]] || { echo "$me: --timeout='$timeout_s': want seconds" >&2; exit 2; }
+IFS=, read -r -a mode_list <<<"$modes"
+for m in "${mode_list[@]}"; do
+    case "$m" in https | default | everseed | webseed) ;;
+        *) echo "$me: --modes: '$m' is not one of https, default, everseed, webseed" >&2; exit 2 ;;
+    esac
+done
+
+if [[ $EUID -ne 0 ]]; then
+    echo "$me: needs root (ip netns, tc): skipped" >&2
+    exit 77
+fi
+builds=("$label=$bin_dir")
+[[ -n "$base_bin_dir" ]] && builds=("$base_label=$base_bin_dir" "${builds[@]}")
+for b in "${builds[@]}"; do
+    for f in aciswarm aciswarm-tracker; do
+        [[ -x "${b#*=}/$f" ]] || { echo "$me: ${b#*=}/$f: not built (make build)" >&2; exit 1; }
+    done
+done
+for t in ip tc nginx openssl curl sha512sum /usr/bin/time; do
+    command -v "$t" >/dev/null || { echo "$me: $t: not installed (scripts/install-deps.sh)" >&2; exit 1; }
+done
+
+host=registry.demo.test
+image_name="$host/hello"
+tag="sw$$"              # every namespace is named $tag + b (bridge), r (registry), nI (node I)
+net=10.231.0           # addresses inside those namespaces only
+reg_ip="$net.1"
+sw_ns="${tag}b"
+reg_ns="${tag}r"
+work="$(mktemp -d /tmp/aciswarm-swarm.XXXXXX)"
+chmod 755 "$work"
+namespaces=()
+pids=()
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for ns in "${namespaces[@]}"; do
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
+    done
+    for p in "${pids[@]}"; do
+        for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null || true
+    done
+    for ns in "${namespaces[@]}"; do
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null || true
+        rm -rf "/etc/netns/$ns"
+    done
+    wait 2>/dev/null || true
+    if [[ $keep -eq 1 ]]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+die() {
+    echo "$me: $*" >&2
+    keep=1
+    exit 1
+}
+now_ms() { date +%s%3N; }
+wait_for() { # wait_for SECONDS WHAT COMMAND...: polls a readiness check, bounded
+    local secs="$1" what="$2"
+    shift 2
+    local until=$(($(now_ms) + secs * 1000))
+    until "$@" >/dev/null 2>&1; do
+        (($(now_ms) < until)) || die "timed out after ${secs}s waiting for $what"
+        sleep 0.1
+    done
+}
+clean_env=(env -u SSL_CERT_FILE -u SSL_CERT_DIR -u CURL_CA_BUNDLE)
+log() { printf '%s\n' "$*" >&2; }
+
+# 1. Namespaces, bridge, veths, shaping.
+new_ns() {
+    ip netns add "$1"
+    namespaces+=("$1")
+    ip -n "$1" link set lo up
+    mkdir -p "/etc/netns/$1"
+    printf '127.0.0.1 localhost\n%s %s\n' "$reg_ip" "$host" >"/etc/netns/$1/hosts"
+    printf 'nameserver 127.0.0.1\n' >"/etc/netns/$1/resolv.conf"
+}
+queue_bytes=$((rate_mbit * 1000000 / 8 / 20)) # 50 ms at the link rate
+((queue_bytes >= 65536)) || queue_bytes=65536
+shape() { # shape NS DEV: HTB at the link rate, a byte fifo of 50 ms below it
+    tc -n "$1" qdisc add dev "$2" root handle 1: htb default 10
+    tc -n "$1" class add dev "$2" parent 1: classid 1:10 htb rate "${rate_mbit}mbit" ceil "${rate_mbit}mbit" \
+        quantum 1514
+    tc -n "$1" qdisc add dev "$2" parent 1:10 handle 10: bfifo limit "$queue_bytes"
+}
+attach() { # attach NS INDEX ADDRESS
+    ip -n "$sw_ns" link add "p$2" type veth peer name eth0 netns "$1"
+    ip -n "$sw_ns" link set "p$2" master br0 up
+    ip -n "$1" addr add "$3/24" dev eth0
+    ip -n "$1" link set eth0 up
+    shape "$1" eth0
+    shape "$sw_ns" "p$2"
+}
+new_ns "$sw_ns"
+ip -n "$sw_ns" link add br0 type bridge
+ip -n "$sw_ns" link set br0 up
+new_ns "$reg_ns"
+attach "$reg_ns" 0 "$reg_ip"
+for i in $(seq "$nodes"); do
+    new_ns "${tag}n$i"
+    attach "${tag}n$i" "$i" "$net.$((10 + i))"
+done
+
+# 2. The CA, the image, two publishes of it (with and without the web seed).
+mkdir -p "$work"/{tls,logs,rootfs/etc,registry,nows,nginx-tmp/{body,proxy,fastcgi,uwsgi,scgi}}
+cat >"$work/tls/ca.cnf" <<EOF
+[req]
+distinguished_name = dn
+prompt = no
+x509_extensions = v3_ca
+[dn]
+CN = aciswarm swarm bench CA
+[v3_ca]
+basicConstraints = critical,CA:true
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+EOF
+printf 'basicConstraints = CA:false\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:%s\n' \
+    "$host" >"$work/tls/server.ext"
+(
+    cd "$work/tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key \
+        -out ca.pem -days 2 -config ca.cnf
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key \
+        -out server.csr -subj "/CN=$host"
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+        -out server.pem -extfile server.ext
+) >"$work/logs/openssl.log" 2>&1 || die "openssl failed"
+ca="$work/tls/ca.pem"
+
+new_bin="${builds[-1]#*=}"
+head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/rootfs/payload.bin"
+echo "hello from the swarm benchmark" >"$work/rootfs/etc/hello"
+"$new_bin/aciswarm" build-aci "$work/rootfs" --name="$image_name" --version=1.0 \
+    --out="$work/hello-1.0.aci" >/dev/null 2>"$work/logs/build-aci.log" || die "build-aci failed"
+"$new_bin/aciswarm" publish "$work/hello-1.0.aci" --tracker="http://$reg_ip:6969/announce" \
+    --webseed-base="https://$host/" --out="$work/registry" >"$work/publish.out" \
+    2>"$work/logs/publish.log" || die "publish failed"
+published_id=$(sed -n 's/^image-id //p' "$work/publish.out")
+[[ -n "$published_id" ]] || die "publish printed no image-id"
+aci_rel=$(cd "$work/registry" && find . -name '*.aci' | head -n1)
+torrent_rel=$(cd "$work/registry" && find . -name '*.torrent' | head -n1)
+[[ -n "$aci_rel" && -n "$torrent_rel" ]] || die "no .aci / .torrent in the published directories"
+aci_url="https://$host/${aci_rel#./}"
+# The same torrent (same info dictionary, so the same info hash: the tracker and the everseed
+# serve it) without its url-list, decoded and encoded by libtorrent's own bencoder.
+mkdir -p "$work/nows/$(dirname "$torrent_rel")"
+/usr/bin/python3 - "$work/registry/$torrent_rel" "$work/nows/$torrent_rel" <<'PY' || die "could not strip the url-list"
+import sys, libtorrent as lt
+t = lt.bdecode(open(sys.argv[1], "rb").read())
+t.pop(b"url-list", None)
+open(sys.argv[2], "wb").write(lt.bencode(t))
+PY
+nows_torrent_url="https://$host/nows/${torrent_rel#./}"
+aci_sha=$(sha512sum "$work/registry/$aci_rel" | cut -d' ' -f1)
+F=$(stat -c %s "$work/registry/$aci_rel")
+rate_Bps=$((rate_mbit * 1000000 / 8))
+# T_min = max(F/u_s, F/d_min, N*F/(u_s + N*u)) with every link at the same rate.
+t_min=$(awk -v F="$F" -v r="$rate_Bps" -v n="$nodes" 'BEGIN {
+    a = F / r; b = n * F / ((n + 1) * r); printf "%.2f", (a > b ? a : b) }')
+((timeout_s > 0)) || timeout_s=$(awk -v t="$t_min" -v n="$nodes" 'BEGIN { printf "%d", 60 + 1.5 * n * t }')
+
+sed -e "s|@WORK@|$work|g" -e "s|@REGISTRY@|$work/registry|g" -e "s|@NOWS@|$work/nows|g" \
+    -e "s|@ADDR@|$reg_ip|g" "$here/nginx.conf.in" >"$work/nginx.conf"
+
+log "swarm bench: N=$nodes, links ${rate_mbit} Mbit/s each way, image $F bytes, T_min ${t_min} s, per-mode bound ${timeout_s} s, namespaces ${tag}*"
+
+tx_bytes() { ip netns exec "$1" cat /sys/class/net/eth0/statistics/tx_bytes; }
+in_reg() { ip netns exec "$reg_ns" "$@"; }
+
+# 3. One mode: start the registry's services, run every node, collect, stop.
+start_registry() { # start_registry BIN WITH_EVERSEED
+    # Started with ip netns exec directly (not through a shell function), so $! is the
+    # server itself and stop_registry can stop it by pid.
+    : >"$work/nginx-access.log"
+    ip netns exec "$reg_ns" nginx -c "$work/nginx.conf" -p "$work" -e "$work/nginx-error.log" \
+        >"$work/logs/nginx.log" 2>&1 &
+    reg_pids=($!)
+    pids+=($!)
+    wait_for 30 "nginx" in_reg "${clean_env[@]}" curl -sf --cacert "$ca" "https://$host/index.html"
+    ip netns exec "$reg_ns" "$1/aciswarm-tracker" --http="$reg_ip:6969" --udp="$reg_ip:6969" \
+        --dir="$work/registry" --workers=1 >"$work/logs/tracker.log" 2>&1 &
+    reg_pids+=($!)
+    pids+=($!)
+    wait_for 30 "the tracker" grep -q 'listening http' "$work/logs/tracker.log"
+    if [[ "$2" == 1 ]]; then
+        # The registry's everseed super-seeds where the build can (aciswarm seed --super-seed).
+        local super=()
+        "$1/aciswarm" seed --help 2>&1 | grep -q -- '--super-seed' && super=(--super-seed=true)
+        ip netns exec "$reg_ns" "${clean_env[@]}" "$1/aciswarm" seed --dir="$work/registry" \
+            --listen="$reg_ip:6881" "${super[@]}" "${seed_args[@]}" >"$work/logs/everseed.log" 2>&1 &
+        reg_pids+=($!)
+        pids+=($!)
+        wait_for 30 "the everseed" grep -q 'seeding ' "$work/logs/everseed.log"
+        wait_for 30 "the everseed in the tracker's swarm" \
+            sh -c "ip netns exec '$reg_ns' curl -sf http://$reg_ip:6969/stats | grep -q '\"seeders\": *[1-9]'"
+    fi
+}
+stop_pids() {
+    for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "$@"; do
+        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+}
+# Every process left in namespace NS (only this script starts processes there).
+empty_ns() {
+    local p left
+    for p in $(ip netns pids "$1" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
+    for _ in $(seq 50); do
+        left=$(ip netns pids "$1" 2>/dev/null)
+        [[ -z "$left" ]] && return 0
+        sleep 0.1
+    done
+    for p in $left; do kill -KILL "$p" 2>/dev/null || true; done
+}
+
+table_header=$(printf '%-9s %-8s %3s %7s %7s %8s %8s %8s %8s %8s %7s %9s %9s %6s %5s %-14s' \
+    mode build N "p50 s" "max s" max/Tmin origin/F websd/F evsd/F nodes/F "up %" "cpu s" "rss MiB" "1st s" ok load)
+results=()
+failures=0
+
+run_mode() { # run_mode MODE LABEL BIN
+    local mode="$1" name="$2" bin="$3" d="$work/run-$1-$2" i
+    mkdir -p "$d"
+    local everseed=1
+    [[ "$mode" == webseed ]] && everseed=0
+    # Extra arguments go to the build under test only (the base build may lack the options).
+    seed_args=()
+    fetch_args=()
+    if [[ "$bin" == "$bin_dir" ]]; then
+        read -r -a seed_args <<<"$seed_args_text"
+        read -r -a fetch_args <<<"$fetch_args_text"
+    fi
+    start_registry "$bin" "$everseed"
+    local load0 reg0 node0=() t0
+    load0=$(cut -d' ' -f1 /proc/loadavg)
+    reg0=$(tx_bytes "$reg_ns")
+    for i in $(seq "$nodes"); do node0+=("$(tx_bytes "${tag}n$i")"); done
+    local node_pids=()
+    t0=$(now_ms)
+    for i in $(seq "$nodes"); do
+        local nd="$d/node$i" ns="${tag}n$i"
+        mkdir -p "$nd"
+        if [[ "$mode" == https ]]; then
+            cmd=(bash -c "curl -sS --cacert '$ca' '$aci_url' | sha512sum | cut -d' ' -f1")
+        else
+            local arg="$image_name:1.0"
+            [[ "$mode" == everseed ]] && arg="$nows_torrent_url"
+            cmd=("$bin/aciswarm" fetch "$arg" --store="$nd/store" --ca-file="$ca" --no-daemon
+                --listen="$net.$((10 + i)):6881" --full --no-progress "${fetch_args[@]}")
+        fi
+        (
+            rc=0
+            ip netns exec "$ns" "${clean_env[@]}" /usr/bin/time -o "$nd/time" -f '%U %S %M' \
+                timeout "$timeout_s" "${cmd[@]}" 2>"$nd/log" |
+                { if read -r line; then echo "$line $(($(now_ms) - t0))" >"$nd/done"; fi; cat >/dev/null; } ||
+                rc=$?
+            echo "$rc" >"$nd/rc"
+        ) &
+        node_pids+=($!)
+    done
+    pids+=("${node_pids[@]}")
+    # Completion: every node printed its line (or its process ended), bounded by the timeout.
+    local until=$((t0 + timeout_s * 1000 + 5000)) all start_ms="" tx next_sample=0
+    while :; do
+        # The origin's start-up: when its first MiB left (super-seeding used to idle here);
+        # and a time series of the origin's bytes (series.txt: ms, origin tx, nodes done).
+        if (($(now_ms) >= next_sample)); then
+            tx=$(tx_bytes "$reg_ns")
+            [[ -z "$start_ms" ]] && ((tx - reg0 >= 1048576)) && start_ms=$(($(now_ms) - t0))
+            echo "$(($(now_ms) - t0)) $((tx - reg0)) $(ls "$d"/node*/done 2>/dev/null | wc -l)" >>"$d/series.txt"
+            next_sample=$(($(now_ms) + 500))
+        fi
+        all=1
+        for i in $(seq "$nodes"); do
+            [[ -e "$d/node$i/done" || -e "$d/node$i/rc" ]] || { all=0; break; }
+        done
+        ((all == 1)) && break
+        (($(now_ms) < until)) || break
+        sleep 0.1
+    done
+    local reg1 node_tx=0 load1
+    reg1=$(tx_bytes "$reg_ns")
+    for i in $(seq "$nodes"); do node_tx=$((node_tx + $(tx_bytes "${tag}n$i") - node0[i - 1])); done
+    load1=$(cut -d' ' -f1 /proc/loadavg)
+    # Nodes still seeding after printing their ID (fetch's linger) are stopped now.
+    for i in $(seq "$nodes"); do
+        for p in $(ip netns pids "${tag}n$i" 2>/dev/null); do
+            [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == aciswarm ]] && kill -TERM "$p" 2>/dev/null || true
+        done
+    done
+    stop_pids "${node_pids[@]}"
+    stop_pids "${reg_pids[@]}"
+    for i in $(seq "$nodes"); do empty_ns "${tag}n$i"; done
+    empty_ns "$reg_ns"
+    local web_bytes
+    web_bytes=$(awk '$3 ~ /\.aci$/ || $4 ~ /\.aci/ { s += $1 } END { printf "%d", s }' "$work/nginx-access.log")
+    # Per node: completion ms, id check, cpu, rss.
+    local times=() ok=0 cpu_max=0 rss_max=0
+    for i in $(seq "$nodes"); do
+        local nd="$d/node$i" id="" ms=""
+        if [[ -s "$nd/done" ]]; then read -r id ms <"$nd/done"; fi
+        local want="$published_id"
+        [[ "$mode" == https ]] && want="$aci_sha"
+        if [[ -n "$ms" && "$id" == "$want" ]]; then
+            ok=$((ok + 1))
+            times+=("$ms")
+        else
+            log "$mode/$name node$i: no correct result (line '${id:0:40}', rc $(cat "$nd/rc" 2>/dev/null)); $(tail -n2 "$nd/log" 2>/dev/null | tr '\n' ' ')"
+        fi
+        if [[ -s "$nd/time" ]]; then
+            local u s m
+            read -r u s m < <(tail -n1 "$nd/time")
+            cpu_max=$(awk -v a="$cpu_max" -v b="$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')" 'BEGIN{print (b>a?b:a)}')
+            ((m > rss_max)) && rss_max=$m
+        fi
+    done
+    ((ok == nodes)) || failures=$((failures + 1))
+    local row
+    row=$(printf '%s\n' "${times[@]:-0}" | sort -n | awk -v mode="$mode" -v name="$name" -v n="$nodes" \
+        -v ok="$ok" -v tmin="$t_min" -v F="$F" -v reg=$((reg1 - reg0)) -v web="$web_bytes" \
+        -v nodetx="$node_tx" -v r="$rate_Bps" -v cpu="$cpu_max" -v rss="$rss_max" \
+        -v load="$load0→$load1" -v start="${start_ms:-0}" '
+        { t[NR] = $1 / 1000 }
+        END {
+            p50 = t[int((NR + 1) / 2)]; mx = t[NR]
+            evsd = reg - web; if (mode == "https" || mode == "webseed") evsd = 0
+            up = (mx > 0) ? 100 * nodetx / (n * r * mx) : 0
+            printf "%-9s %-8s %3d %7.1f %7.1f %8.2f %8.2f %8.2f %8.2f %8.2f %7.0f %9.1f %9.0f %6.1f %2d/%-2d %-14s",
+                mode, name, n, p50, mx, mx / tmin, reg / F, web / F, evsd / F, nodetx / F, up,
+                cpu, rss / 1024, start / 1000, ok, n, load
+        }')
+    results+=("$row")
+    log "$row"
+    # Per node detail for the logs: bytes by source as fetch reported them.
+    for i in $(seq "$nodes"); do
+        grep -o 'via [a-z]*: [0-9]* bytes from peers, [0-9]* from web seeds, [0-9]* over HTTPS' \
+            "$d/node$i/log" 2>/dev/null | tail -n1 | sed "s/^/  node$i /" >>"$d/summary" || true
+    done
+}
+
+log "$table_header"
+for mode_name in "${mode_list[@]}"; do
+    if [[ "$mode_name" == https ]]; then
+        run_mode https curl "${builds[-1]#*=}"
+        continue
+    fi
+    for b in "${builds[@]}"; do run_mode "$mode_name" "${b%%=*}" "${b#*=}"; done
+done
+
+{
+    echo
+    echo "swarm bench $(date -u +%FT%TZ): N=$nodes, ${rate_mbit} Mbit/s each way, F=$F bytes, T_min=${t_min} s, $(nproc) cores"
+    echo "$table_header"
+    printf '%s\n' "${results[@]}"
+} | tee -a "${out_file:-/dev/null}"
+
+if ((failures > 0)); then
+    keep=1
+    echo "$me: $failures mode(s) with nodes lacking the right image" >&2
+    exit 1
+fi
