@@ -471,7 +471,8 @@ TEST_F(FetchCli, InterruptAnnouncesStoppedAndTheNextFetchResumes) {
         << fetch.stderr_text();
     auto before = world_->tracker_stats(tracker_port);
     ASSERT_TRUE(before.is_object());
-    EXPECT_EQ(before["leechers"], 1) << before.dump();
+    // (A hybrid torrent is two swarms on this tracker, one per info hash.)
+    EXPECT_GE(before["leechers"].get<int>(), 1) << before.dump();
 
     fetch.signal(SIGINT);
     auto status = fetch.wait(20s);
@@ -534,22 +535,23 @@ std::string run_on_terminal(const std::vector<std::string>& argv, unsigned short
     ::close(slave);
     std::string out;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
+    bool closed = false;
+    while (!closed && std::chrono::steady_clock::now() < deadline) {
         pollfd p{master, POLLIN, 0};
         if (::poll(&p, 1, 500) <= 0) continue;
         char buf[4096];
         const ssize_t n = ::read(master, buf, sizeof(buf));
-        if (n <= 0) break;  // EIO: the child and its children closed the terminal
-        out.append(buf, static_cast<std::size_t>(n));
+        if (n <= 0) {
+            closed = true;  // EIO: the child closed the terminal (it is exiting)
+        } else {
+            out.append(buf, static_cast<std::size_t>(n));
+        }
     }
     ::close(master);
+    if (!closed) ::kill(pid, SIGKILL);
     int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        return "";
-    }
-    return out;
+    ::waitpid(pid, &status, 0);
+    return closed ? out : std::string();
 }
 
 TEST_F(FetchCli, ProgressLineFitsTheTerminalAndRedrawsInPlace) {
