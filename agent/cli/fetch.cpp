@@ -142,7 +142,8 @@ constexpr std::string_view in_process_only[] = {"store",
                                                 "ca-file",
                                                 "insecure-options",
                                                 "no-signature",
-                                                "max-image-size", "exempt-local-peers"};
+                                                "max-image-size",
+                                                "exempt-local-peers"};
 
 enum class DaemonResult { unreachable, done, failed };
 

@@ -604,7 +604,6 @@ TEST_F(FetchCli, ProgressLineFitsTheTerminalAndRedrawsInPlace) {
     EXPECT_NE(out.find(" 100%"), std::string::npos) << out;
 }
 
-
 // A listen address that cannot reach the tracker ([::1] towards an IPv4
 // tracker): libtorrent skips announcing from it, once per listener and
 // interval. That is said once, at debug level, not as a warning each time.
@@ -617,12 +616,11 @@ TEST_F(FetchCli, SkippedAnnouncesAreNotWarnedAbout) {
     const int port = seeder.wait_for_listening("bittorrent", 15s);
     ASSERT_GT(port, 0) << seeder.stderr_text();
     ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
-    auto r = world_->fetch(world_->new_store(),
-                           {img.torrent_path.string(), "--listen=[::1]:0",
-                            "--peer=127.0.0.1:" + std::to_string(port),
-                            "--tracker=http://127.0.0.1:" + std::to_string(tracker_port) +
-                                "/announce",
-                            "--no-https-fallback"});
+    auto r = world_->fetch(
+        world_->new_store(),
+        {img.torrent_path.string(), "--listen=[::1]:0", "--peer=127.0.0.1:" + std::to_string(port),
+         "--tracker=http://127.0.0.1:" + std::to_string(tracker_port) + "/announce",
+         "--no-https-fallback"});
     ASSERT_EQ(r.status.code, 0) << r.err;
     EXPECT_FALSE(contains(r.err, "skipping tracker announce")) << r.err;
     EXPECT_FALSE(contains(r.err, "no announce got through")) << r.err;
