@@ -27,6 +27,12 @@ Logger::Logger(std::string tag, LogLevel level) : Logger(std::move(tag), level, 
 Logger::Logger(std::string tag, LogLevel level, Sink sink)
     : tag_(std::move(tag)), level_(level), sink_(std::move(sink)) {}
 
+Logger::Sink Logger::swap_sink(Sink sink) {
+    std::lock_guard lock(mutex_);
+    std::swap(sink_, sink);
+    return sink;
+}
+
 void Logger::set_level(LogLevel level) {
     std::lock_guard lock(mutex_);
     level_ = level;

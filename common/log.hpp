@@ -25,6 +25,11 @@ class Logger {
     // Writes to a caller-provided sink (tests).
     Logger(std::string tag, LogLevel level, Sink sink);
 
+    // Replaces the sink (nullptr: stderr) and returns the previous one. A
+    // terminal progress line routes log lines through itself this way, to
+    // clear the line, print the message and redraw (agent/cli/progress_line).
+    Sink swap_sink(Sink sink);
+
     void set_level(LogLevel level);
     LogLevel level() const;
     bool enabled(LogLevel level) const;

@@ -40,5 +40,6 @@ int run_cli(std::span<const std::string> args, CliContext& ctx);
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1;
 inline constexpr int exit_usage = 2;
+inline constexpr int exit_interrupted = 130;  // stopped by Ctrl-C / SIGTERM (as a shell reports it)
 
 }  // namespace aciswarm::agent

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "agent/cli/cli.hpp"
+#include "agent/cli/interrupt.hpp"
+#include "agent/cli/progress_line.hpp"
 #include "agent/cli/store_cli.hpp"
 #include "agent/daemon/client.hpp"
 #include "agent/engine/engine.hpp"
@@ -57,7 +59,8 @@ const OptionParser& parser() {
             {"no-https-fallback", OptionSpec::Kind::flag,
              "never download the .aci over plain HTTPS when the swarm gives nothing", ""},
             {"swarm-timeout", OptionSpec::Kind::value,
-             "fall back to HTTPS when no piece came from the swarm in this long (default 30s)",
+             "fall back to HTTPS when the swarm makes no progress for this long, at any "
+             "point (default 30s)",
              "DURATION"},
             {"seed", OptionSpec::Kind::value,
              "after an in-process fetch: none (default: stop; given explicitly, fetch "
@@ -92,6 +95,8 @@ const OptionParser& parser() {
              "RATE"},
             {"max-download-rate", OptionSpec::Kind::value,
              "bytes/s (suffix k, M, G), 0 = unlimited", "RATE"},
+            {"exempt-local-peers", OptionSpec::Kind::flag,
+             "rate limits spare peers on local networks (default: limits hold for every peer)", ""},
             {"connections-limit", OptionSpec::Kind::value, "peer connections (default 200)", "N"},
             {"encryption", OptionSpec::Kind::value,
              "peer protocol encryption: prefer (default), require, disable", "POLICY"},
@@ -138,58 +143,6 @@ Result<std::int64_t> parse_rate(std::string_view name, const std::string& text) 
     return n * mult;
 }
 
-std::string bytes_text(std::int64_t n) {
-    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = static_cast<double>(n);
-    int u = 0;
-    while (v >= 1024 && u < 4) {
-        v /= 1024;
-        ++u;
-    }
-    std::ostringstream out;
-    out << std::fixed << std::setprecision(u == 0 ? 0 : 1) << v << " " << units[u];
-    return out.str();
-}
-
-// One progress line on a terminal, rewritten in place at most 5 times a second.
-class ProgressLine {
-  public:
-    ProgressLine(std::ostream& err, bool enabled) : err_(err), enabled_(enabled) {}
-    ~ProgressLine() { finish(); }
-    void update(const FetchProgress& p) {
-        if (!enabled_) return;
-        const auto now = std::chrono::steady_clock::now();
-        if (p.phase != FetchPhase::done && now - last_ < std::chrono::milliseconds(200)) return;
-        last_ = now;
-        std::ostringstream line;
-        line << fetch_phase_name(p.phase) << " " << bytes_text(p.done);
-        if (p.total >= 0) line << " / " << bytes_text(p.total);
-        line << "  " << bytes_text(p.rate) << "/s";
-        if (p.phase == FetchPhase::downloading || p.phase == FetchPhase::metadata) {
-            line << "  peers " << p.peers << "  from peers " << bytes_text(p.from_peers)
-                 << ", web seeds " << bytes_text(p.from_web_seeds);
-            if (p.hash_failures > 0) line << "  hash failures " << p.hash_failures;
-        }
-        std::string s = line.str();
-        if (s.size() < width_) s.resize(width_, ' ');
-        width_ = s.size();
-        err_ << "\r" << s << std::flush;
-        shown_ = true;
-    }
-    void finish() {
-        if (shown_) err_ << "\n" << std::flush;
-        shown_ = false;
-        width_ = 0;
-    }
-
-  private:
-    std::ostream& err_;
-    bool enabled_;
-    bool shown_ = false;
-    std::size_t width_ = 0;
-    std::chrono::steady_clock::time_point last_{};
-};
-
 // Options the daemon's fetch op does not take: any of them means in-process.
 constexpr std::string_view in_process_only[] = {"store",
                                                 "seed-for",
@@ -206,7 +159,8 @@ constexpr std::string_view in_process_only[] = {"store",
                                                 "max-image-size",
                                                 "linger",
                                                 "web-seeds",
-                                                "web-seed-request"};
+                                                "web-seed-request",
+                                                "exempt-local-peers"};
 
 // How long an in-process fetch with no daemon and no --seed option stays in the
 // swarm after its download (docs/fetch.md, "Leaving the swarm").
@@ -318,6 +272,7 @@ DaemonResult fetch_via_daemon(const ParsedOptions& parsed, const std::string& so
         p.rate = ev.value("download_rate", std::int64_t{0});
         p.peers = ev.value("peers", 0);
         p.from_peers = ev.value("from_peers", std::int64_t{0});
+        p.from_everseed = ev.value("from_everseed", std::int64_t{0});
         p.from_web_seeds = ev.value("from_web_seeds", std::int64_t{0});
         line.update(p);
     };
@@ -449,6 +404,7 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         engine_config.web_seed_request_bytes = static_cast<int>(*r);
     }
     engine_config.dht = parsed->flag("dht");
+    engine_config.exempt_local_peers = parsed->flag("exempt-local-peers");
     engine_config.local_service_discovery = !parsed->has("lsd") || parsed->flag("lsd");
 
     enum class SeedMode { none, foreground, background } seed_mode = SeedMode::none;
@@ -504,7 +460,8 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
     }
     use_daemon = use_daemon && in_process_option.empty();
     if (use_daemon) {
-        ProgressLine line(ctx.err, ctx.stderr_is_terminal && !parsed->flag("no-progress"));
+        ProgressLine line(ctx.err, ctx.stderr_is_terminal && !parsed->flag("no-progress"), ctx.log,
+                          ctx.clock, [] { return terminal_columns(STDERR_FILENO); });
         switch (fetch_via_daemon(*parsed, daemon_socket, line, ctx)) {
             case DaemonResult::done:
                 return exit_ok;
@@ -520,6 +477,9 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         ctx.err << me << st.error().message << "\n";
         return exit_failure;
     }
+    // Before the engine's threads exist; outlives the engine, so a second
+    // Ctrl-C still quits at once while ~Engine sends the stopped announce.
+    InterruptWatcher interrupt(ctx.log);
     std::unique_ptr<engine::Engine> engine;
     EngineProvider provider = [&]() -> Result<engine::Engine*> {
         if (!engine) {
@@ -531,12 +491,14 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
     };
 
     Fetcher fetcher(*st, provider, options, ctx.log, ctx.clock);
-    ProgressLine line(ctx.err, ctx.stderr_is_terminal && !parsed->flag("no-progress"));
-    auto outcome = fetcher.fetch(*source, [&](const FetchProgress& p) { line.update(p); });
+    ProgressLine line(ctx.err, ctx.stderr_is_terminal && !parsed->flag("no-progress"), ctx.log,
+                      ctx.clock, [] { return terminal_columns(STDERR_FILENO); });
+    auto outcome = fetcher.fetch(
+        *source, [&](const FetchProgress& p) { line.update(p); }, interrupt.token());
     line.finish();
     if (!outcome) {
         ctx.err << me << outcome.error().message << "\n";
-        return exit_failure;
+        return outcome.error().code == Errc::cancelled ? exit_interrupted : exit_failure;
     }
     const store::ImageRecord& rec = outcome->record;
     if (outcome->via == FetchVia::store) {
@@ -545,7 +507,9 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         ctx.log.info("fetched ", rec.id.display(), " (", rec.size, " bytes) via ",
                      fetch_via_name(outcome->via), ": ", outcome->from_peers, " bytes from peers, ",
                      outcome->from_web_seeds, " from web seeds, ", outcome->from_https,
-                     " over HTTPS, ", outcome->hash_failures, " hash failures");
+                     " over HTTPS, ", outcome->hash_failures,
+                     " hash failures (from peers: ", outcome->from_everseed, " from the everseed, ",
+                     outcome->from_peers - outcome->from_everseed, " from other agents)");
     }
     ctx.out << (parsed->flag("full") ? rec.id.full() : rec.id.display()) << "\n" << std::flush;
 
@@ -579,7 +543,7 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
                      (*eng)->listen_port());
         const auto until = ctx.clock.now() + seed_for;
         std::int64_t uploaded = 0;
-        while (ctx.clock.now() < until) {
+        while (ctx.clock.now() < until && !interrupt.interrupted()) {
             const auto left =
                 std::chrono::duration_cast<std::chrono::milliseconds>(until - ctx.clock.now());
             std::this_thread::sleep_for(

@@ -64,8 +64,10 @@ struct Opened {
     ParsedOptions opts;
     store::Store store;
 };
+enum class Access { read_write, read_only };
 std::optional<Opened> start(const OptionParser& parser, std::span<const std::string> args,
-                            CliContext& ctx, int& code, std::size_t min_pos, std::size_t max_pos) {
+                            CliContext& ctx, int& code, std::size_t min_pos, std::size_t max_pos,
+                            Access access = Access::read_write) {
     auto opts = parse_command(parser, args, ctx, code);
     if (!opts) return std::nullopt;
     const std::size_t n = opts->positional().size();
@@ -74,7 +76,7 @@ std::optional<Opened> start(const OptionParser& parser, std::span<const std::str
         code = exit_usage;
         return std::nullopt;
     }
-    auto s = open_store(*opts, ctx);
+    auto s = open_store(*opts, ctx, access == Access::read_only);
     if (!s) {
         ctx.err << "aciswarm: " << s.error().message << "\n";
         code = exit_failure;
@@ -93,7 +95,7 @@ int cmd_image_list(std::span<const std::string> args, CliContext& ctx) {
         store_command_options({{"json", OptionSpec::Kind::flag, "print JSON"},
                                {"full", OptionSpec::Kind::flag, "print full image IDs"}}));
     int code = exit_ok;
-    auto o = start(parser, args, ctx, code, 0, 0);
+    auto o = start(parser, args, ctx, code, 0, 0, Access::read_only);
     if (!o) return code;
     auto all = o->store.list();
     if (!all) {
@@ -249,7 +251,7 @@ int cmd_image_export(std::span<const std::string> args, CliContext& ctx) {
                               store_command_options({{"overwrite", OptionSpec::Kind::flag,
                                                       "replace FILE if it exists"}}));
     int code = exit_ok;
-    auto o = start(parser, args, ctx, code, 2, 2);
+    auto o = start(parser, args, ctx, code, 2, 2, Access::read_only);
     if (!o) return code;
     auto r = find_image(o->store, o->opts.positional()[0], ctx);
     if (!r) return exit_failure;
@@ -270,7 +272,7 @@ int cmd_image_cat_manifest(std::span<const std::string> args, CliContext& ctx) {
     const OptionParser parser("aciswarm image cat-manifest [OPTIONS] ID",
                               store_command_options({}));
     int code = exit_ok;
-    auto o = start(parser, args, ctx, code, 1, 1);
+    auto o = start(parser, args, ctx, code, 1, 1, Access::read_only);
     if (!o) return code;
     auto r = find_image(o->store, o->opts.positional()[0], ctx);
     if (!r) return exit_failure;
@@ -329,7 +331,7 @@ int cmd_image_du(std::span<const std::string> args, CliContext& ctx) {
         "aciswarm image du [OPTIONS]",
         store_command_options({{"json", OptionSpec::Kind::flag, "print JSON (bytes)"}}));
     int code = exit_ok;
-    auto o = start(parser, args, ctx, code, 0, 0);
+    auto o = start(parser, args, ctx, code, 0, 0, Access::read_only);
     if (!o) return code;
     auto du = o->store.disk_usage();
     if (!du) {

@@ -182,6 +182,8 @@ int cmd_seed(std::span<const std::string> args, CliContext& ctx) {
             {"lsd", OptionSpec::Kind::value, "local service discovery (default true)", "BOOL"},
             {"dht", OptionSpec::Kind::flag, "enable the DHT (off: private clusters)"},
             {"max-upload-rate", OptionSpec::Kind::value, "bytes/s, 0 = unlimited", "N"},
+            {"exempt-local-peers", OptionSpec::Kind::flag,
+             "the upload limit spares peers on local networks (default: it holds for all)"},
             {"connections-limit", OptionSpec::Kind::value, "peer connections (default 200)", "N"},
             {"encryption", OptionSpec::Kind::value, "prefer | require | disable", "POLICY"},
             {"scan-interval", OptionSpec::Kind::value, "how often DIR is scanned (default 1s)",
@@ -233,6 +235,7 @@ int cmd_seed(std::span<const std::string> args, CliContext& ctx) {
         }
         super_seed = *b;
     }
+    config.exempt_local_peers = opts->flag("exempt-local-peers");
     try {
         if (auto v = opts->get("max-upload-rate")) config.upload_rate_limit = std::stoll(*v);
         if (auto v = opts->get("connections-limit")) config.connections_limit = std::stoi(*v);

@@ -51,7 +51,7 @@ void pause_here(std::string_view point) {
 
 }  // namespace
 
-Result<store::Store> open_store(const ParsedOptions& options, CliContext& ctx) {
+Result<store::Store> open_store(const ParsedOptions& options, CliContext& ctx, bool read_only) {
     std::filesystem::path root;
     if (auto dir = options.get("store")) {
         root = *dir;
@@ -67,6 +67,7 @@ Result<store::Store> open_store(const ParsedOptions& options, CliContext& ctx) {
         if (!size) return std::move(size).error();
         so.max_image_size = *size;
     }
+    so.read_only = read_only;
     if (const char* env = std::getenv("ACISWARM_TEST_PAUSE_AT"); env != nullptr && *env) {
         std::vector<std::string> points;
         std::string_view rest = env;

@@ -28,7 +28,10 @@ std::optional<ParsedOptions> parse_command(const OptionParser& parser,
 // and stops itself with SIGSTOP; integration tests then kill -9 it there or
 // resume it with SIGCONT (points: store.hpp StoreOptions::on_point).
 // --max-image-size (when the command has it) bounds imports and downloads.
-Result<store::Store> open_store(const ParsedOptions& options, CliContext& ctx);
+// read_only: for commands that only read (image list, cat-manifest, export,
+// du): no write access to the store is needed (StoreOptions::read_only).
+Result<store::Store> open_store(const ParsedOptions& options, CliContext& ctx,
+                                bool read_only = false);
 
 // --max-image-size=SIZE: bytes with an optional k, M or G suffix (1024-based).
 Result<std::uint64_t> parse_max_image_size(const std::string& text);

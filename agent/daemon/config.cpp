@@ -92,6 +92,14 @@ const ConfigOption options_table[] = {
          c.max_download_rate = *n;
          return {};
      }},
+    {"exempt-local-peers", "BOOL",
+     "rate limits spare peers on local networks (default false: limits hold for every peer)", true,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto b = parse_bool("exempt-local-peers", v);
+         if (!b) return b.error();
+         c.exempt_local_peers = *b;
+         return {};
+     }},
     {"max-connections", "N", "peer connection limit (default 200)", false,
      [](DaemonConfig& c, std::string_view v) -> Status {
          auto n = to_int("max-connections", v, 1, 65535);

@@ -33,6 +33,7 @@ struct DaemonConfig {
     std::string listen_address = "0.0.0.0";
     std::int64_t max_upload_rate = 0;  // bytes/s, 0 = unlimited
     std::int64_t max_download_rate = 0;
+    bool exempt_local_peers = false;  // true: rate limits spare local-network peers
     int max_connections = 200;
     bool lsd = true;   // local service discovery
     bool dht = false;  // off in private clusters

@@ -92,6 +92,7 @@ Result<std::unique_ptr<StoreEngineBackend>> StoreEngineBackend::create(const Dae
     ec_config.local_service_discovery = config.lsd;
     ec_config.upload_rate_limit = config.max_upload_rate;
     ec_config.download_rate_limit = config.max_download_rate;
+    ec_config.exempt_local_peers = config.exempt_local_peers;
     ec_config.connections_limit = config.max_connections;
     ec_config.resume_dir = cache / "resume";
     ec_config.resume_save_interval =

@@ -2,10 +2,12 @@
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/bitfield.hpp>
 #include <libtorrent/create_torrent.hpp>
 #include <libtorrent/error_code.hpp>
 #include <libtorrent/extensions.hpp>
 #include <libtorrent/fingerprint.hpp>
+#include <libtorrent/ip_filter.hpp>
 #include <libtorrent/magnet_uri.hpp>
 #include <libtorrent/peer_connection_handle.hpp>
 #include <libtorrent/peer_info.hpp>
@@ -103,6 +105,28 @@ struct SourceCounters {
     std::atomic<int> web_seed_failures{0};
     std::mutex mu;
     std::string last_web_seed_error;  // guarded by mu
+    // Payload bytes per BitTorrent peer, whether it was a seed when it
+    // connected (its first message: HAVE_ALL or a full bitfield), and the
+    // addresses web seeds were reached at. A peer that was a seed from the
+    // start at a web seed's address is the registry's everseed, which runs
+    // beside its HTTPS server (docs/engine.md, "Where bytes came from").
+    // Guarded by mu.
+    struct PeerBytes {
+        std::int64_t bytes = 0;
+        bool seed_at_connect = false;
+    };
+    std::map<lt::tcp::endpoint, PeerBytes> peer_bytes;
+    std::set<lt::address> web_seed_addresses;
+
+    // Bytes from everseed-like peers. Caller holds mu.
+    std::int64_t from_origin_peers() const {
+        std::int64_t sum = 0;
+        for (const auto& [ep, peer] : peer_bytes) {
+            if (peer.seed_at_connect && web_seed_addresses.count(ep.address()) != 0)
+                sum += peer.bytes;
+        }
+        return sum;
+    }
 };
 
 // Disconnect reasons that are libtorrent's own decisions, not web seed failures.
@@ -124,6 +148,18 @@ class CountingPeerPlugin final : public lt::peer_plugin {
         : counters_(std::move(counters)), web_seed_(web_seed), remote_(remote), log_(log) {}
     bool on_piece(const lt::peer_request& piece, lt::span<const char>) override {
         (web_seed_ ? counters_->from_web_seeds : counters_->from_peers) += piece.length;
+        if (!web_seed_) {
+            std::lock_guard lock(counters_->mu);
+            counters_->peer_bytes[remote_].bytes += piece.length;
+        }
+        return false;
+    }
+    bool on_have_all() override {
+        mark_seed_at_connect(true);
+        return false;
+    }
+    bool on_bitfield(const lt::bitfield& have) override {
+        mark_seed_at_connect(have.all_set());
         return false;
     }
     void on_disconnect(const lt::error_code& ec) override {
@@ -137,10 +173,19 @@ class CountingPeerPlugin final : public lt::peer_plugin {
     }
 
   private:
+    // The first of HAVE_ALL / BITFIELD tells whether the peer came as a seed.
+    void mark_seed_at_connect(bool seed) {
+        if (web_seed_ || first_have_seen_) return;
+        first_have_seen_ = true;
+        std::lock_guard lock(counters_->mu);
+        counters_->peer_bytes[remote_].seed_at_connect = seed;
+    }
+
     std::shared_ptr<SourceCounters> counters_;
     bool web_seed_;
     lt::tcp::endpoint remote_;
     Logger& log_;
+    bool first_have_seen_ = false;
 };
 
 class CountingTorrentPlugin final : public lt::torrent_plugin {
@@ -148,8 +193,12 @@ class CountingTorrentPlugin final : public lt::torrent_plugin {
     CountingTorrentPlugin(std::shared_ptr<SourceCounters> counters, Logger& log)
         : counters_(std::move(counters)), log_(log) {}
     std::shared_ptr<lt::peer_plugin> new_connection(const lt::peer_connection_handle& pc) override {
-        return std::make_shared<CountingPeerPlugin>(
-            counters_, pc.type() != lt::connection_type::bittorrent, pc.remote(), log_);
+        const bool web_seed = pc.type() != lt::connection_type::bittorrent;
+        if (web_seed) {
+            std::lock_guard lock(counters_->mu);
+            counters_->web_seed_addresses.insert(pc.remote().address());
+        }
+        return std::make_shared<CountingPeerPlugin>(counters_, web_seed, pc.remote(), log_);
     }
 
   private:
@@ -205,6 +254,42 @@ Status rename_single_file(lt::add_torrent_params& params, const std::string& nam
     return {};
 }
 
+// Takes the pieces an interrupted download had verified from its resume
+// file, when the file is there and is for the same torrent. Anything wrong
+// with the file is logged and ignored: the download then starts over.
+void apply_resume_file(lt::add_torrent_params& params, const std::filesystem::path& path,
+                       Logger& log) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return;
+    auto bytes = read_whole_file(path);
+    if (!bytes) {
+        log.warn("resume file ", path.string(), ": ", bytes.error().message, " (starting over)");
+        return;
+    }
+    lt::error_code lt_ec;
+    lt::add_torrent_params resumed = lt::read_resume_data(
+        lt::span<const char>(bytes->data(), static_cast<std::ptrdiff_t>(bytes->size())), lt_ec);
+    const lt::info_hash_t wanted = params.ti ? params.ti->info_hashes() : params.info_hashes;
+    // A magnet may name only the v1 hash while the saved data knows both.
+    const bool same =
+        (wanted.has_v1() && resumed.info_hashes.has_v1() && wanted.v1 == resumed.info_hashes.v1) ||
+        (wanted.has_v2() && resumed.info_hashes.has_v2() && wanted.v2 == resumed.info_hashes.v2);
+    if (lt_ec || !same) {
+        log.warn("resume file ", path.string(), ": ",
+                 lt_ec ? lt_ec.message() : std::string("for another torrent"), " (starting over)");
+        return;
+    }
+    if (!params.ti && resumed.ti) params.ti = resumed.ti;  // a magnet's metadata
+    params.have_pieces = std::move(resumed.have_pieces);
+    params.verified_pieces = std::move(resumed.verified_pieces);
+    params.unfinished_pieces = std::move(resumed.unfinished_pieces);
+    params.merkle_trees = std::move(resumed.merkle_trees);
+    params.merkle_tree_mask = std::move(resumed.merkle_tree_mask);
+    params.verified_leaf_hashes = std::move(resumed.verified_leaf_hashes);
+    log.info("resuming ", path.filename().string(), ": ", params.have_pieces.count(),
+             " pieces already here");
+}
+
 }  // namespace
 
 static lt::settings_pack make_settings(const EngineConfig& config) {
@@ -242,14 +327,30 @@ static lt::settings_pack make_settings(const EngineConfig& config) {
     pack.set_bool(lt::settings_pack::ssrf_mitigation, config.ssrf_mitigation);
     pack.set_str(lt::settings_pack::user_agent, config.user_agent + "/" LIBTORRENT_VERSION);
     pack.set_str(lt::settings_pack::peer_fingerprint, lt::generate_fingerprint("AW", 0, 1));
-    // Stop announces must not hold up shutdown.
-    pack.set_int(lt::settings_pack::stop_tracker_timeout, 1);
+    // Stop announces must not hold up shutdown, but should reach the tracker
+    // (else it hands the gone peer out until its announce interval ends).
+    pack.set_int(lt::settings_pack::stop_tracker_timeout, 2);
     // Images are served to a cluster: no seeding-time or ratio limits, no queueing.
     pack.set_int(lt::settings_pack::active_seeds, -1);
     pack.set_int(lt::settings_pack::active_downloads, -1);
     pack.set_int(lt::settings_pack::active_limit, -1);
     pack.set_int(lt::settings_pack::urlseed_max_request_bytes, config.web_seed_request_bytes);
     return pack;
+}
+
+// libtorrent's default peer class filter maps local networks to its local
+// peer class, which ignores the session's rate limits. Unless local peers are
+// exempt, every IPv4 and IPv6 address maps to the global class, where the
+// limits live (libtorrent's documented way to rate-limit local peers).
+static void apply_peer_class_filter(lt::session& session, const EngineConfig& config) {
+    if (config.exempt_local_peers) return;
+    lt::ip_filter filter;
+    const std::uint32_t global = 1u
+                                 << static_cast<std::uint32_t>(lt::session::global_peer_class_id);
+    filter.add_rule(lt::make_address("0.0.0.0"), lt::make_address("255.255.255.255"), global);
+    filter.add_rule(lt::make_address("::"),
+                    lt::make_address("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), global);
+    session.set_peer_class_filter(filter);
 }
 
 std::map<std::string, std::string> describe_settings(const EngineConfig& config) {
@@ -286,6 +387,9 @@ struct Engine::Impl {
         bool flush_requested = false;
         int hash_failures = 0;
         std::string error;
+        std::filesystem::path resume_file;          // AddDownload::resume_file (empty: resume_dir)
+        std::set<std::string> skipped_trackers;     // announces skipped as unreachable
+        bool announced = false;                     // some tracker replied
         std::shared_ptr<StuckPieceDetector> stuck;  // used by the alert thread only
         MetadataCheck check_metadata;               // magnets: run when metadata arrives
         // Web seeds the gate adds and removes (WebSeedUse::fallback).
@@ -324,6 +428,12 @@ struct Engine::Impl {
 
     std::filesystem::path resume_path(const InfoHashes& hashes) const {
         return config.resume_dir / (hashes.best().hex() + ".resume");
+    }
+    // Where an entry's resume data goes; empty: nowhere.
+    std::filesystem::path resume_path(const Entry& e) const {
+        if (!e.resume_file.empty()) return e.resume_file;
+        if (config.resume_dir.empty()) return {};
+        return resume_path(e.hashes);
     }
 
     void request_resume_save(const lt::torrent_handle& h, lt::resume_data_flags_t flags) {
@@ -459,13 +569,12 @@ struct Engine::Impl {
     }
 
     void maybe_save_resume() {
-        if (config.resume_dir.empty()) return;
         const auto now = clock.now();
         std::lock_guard lock(mu);
         if (now - last_resume_save < config.resume_save_interval) return;
         last_resume_save = now;
         for (auto& [_, e] : entries) {
-            if (e.handle.need_save_resume_data()) {
+            if (!resume_path(e).empty() && e.handle.need_save_resume_data()) {
                 request_resume_save(e.handle, lt::torrent_handle::only_if_modified);
             }
         }
@@ -502,18 +611,20 @@ struct Engine::Impl {
             // bring a removed torrent's resume file back.
             std::lock_guard lock(mu);
             --resume_outstanding;
-            const Entry* e = find_by_handle(sr->handle);
-            if (e == nullptr) return;
+            const Entry* owner = find_by_handle(sr->handle);
+            if (owner == nullptr) return;
+            const std::filesystem::path path = resume_path(*owner);
+            if (path.empty()) return;
             // Web seeds the gate holds back (or removed) are kept in the
             // resume data, so a resumed download still has its origin.
             lt::add_torrent_params params = sr->params;
-            for (const auto& url : e->gated_web_seeds) {
+            for (const auto& url : owner->gated_web_seeds) {
                 if (std::find(params.url_seeds.begin(), params.url_seeds.end(), url) ==
                     params.url_seeds.end())
                     params.url_seeds.push_back(url);
             }
             std::vector<char> buf = lt::write_resume_data_buf(params);
-            if (auto ok = write_file_atomically(resume_path(hashes), buf); !ok) {
+            if (auto ok = write_file_atomically(path, buf); !ok) {
                 log.warn("resume data ", hashes.best().hex(), ": ", ok.error().message);
             } else {
                 log.debug("saved resume data for ", hashes.best().hex());
@@ -529,7 +640,27 @@ struct Engine::Impl {
             return;
         }
         if (auto* te = lt::alert_cast<lt::tracker_error_alert>(a)) {
+            if (te->error == lt::errors::announce_skipped) {
+                // libtorrent skips announcing from a listen address that cannot
+                // reach the tracker (e.g. [::] to an IPv4 tracker), once per
+                // listener and interval: say it once per tracker, at debug;
+                // remove() warns when no announce got through at all.
+                std::lock_guard lock(mu);
+                Entry* e = find_by_handle(te->handle);
+                if (e != nullptr && e->skipped_trackers.insert(te->tracker_url()).second) {
+                    log.debug(
+                        "tracker ", te->tracker_url(), ": not announcing from ",
+                        endpoint_string(te->local_endpoint.address(), te->local_endpoint.port()),
+                        " (unreachable from there)");
+                }
+                return;
+            }
             log.warn("tracker: ", te->message());
+            return;
+        }
+        if (auto* tr = lt::alert_cast<lt::tracker_reply_alert>(a)) {
+            std::lock_guard lock(mu);
+            if (Entry* e = find_by_handle(tr->handle)) e->announced = true;
             return;
         }
         if (auto* us = lt::alert_cast<lt::url_seed_alert>(a)) {
@@ -633,7 +764,7 @@ struct Engine::Impl {
             // A state without any checking left counts as checked too.
             e->checked = true;
             event(events, EngineEvent::Kind::finished, *e);
-            if (!config.resume_dir.empty()) request_resume_save(e->handle, {});
+            if (!resume_path(*e).empty()) request_resume_save(e->handle, {});
         }
         if (st && !e->checked && st->state != lt::torrent_status::checking_files &&
             st->state != lt::torrent_status::checking_resume_data) {
@@ -643,7 +774,8 @@ struct Engine::Impl {
     }
 
     Result<TorrentId> add(lt::add_torrent_params params, const std::vector<PeerEndpoint>& peers,
-                          const std::string& what, MetadataCheck check_metadata = {}) {
+                          const std::string& what, MetadataCheck check_metadata = {},
+                          std::filesystem::path resume_file = {}) {
         for (const auto& p : peers)
             params.peers.push_back(detail::to_lt(p));
         params.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed);
@@ -698,14 +830,16 @@ struct Engine::Impl {
         e.counters = counters;
         e.check_metadata = std::move(check_metadata);
         e.gated_web_seeds = std::move(held_back);
+        e.resume_file = std::move(resume_file);
         if (seed_mode) {
             e.checked = true;
             e.finished = true;
         }
         const TorrentId id = e.id;
         log.debug("added ", what, " as torrent ", id.value, " (", e.hashes.best().hex(), ")");
+        const bool save_now = !resume_path(e).empty();
         entries.emplace(id.value, std::move(e));
-        if (!config.resume_dir.empty()) request_resume_save(h, {});
+        if (save_now) request_resume_save(h, {});
         return id;
     }
 
@@ -734,6 +868,7 @@ struct Engine::Impl {
         {
             std::lock_guard lock(e.counters->mu);
             out.web_seed_error = e.counters->last_web_seed_error;
+            out.bytes_from_origin_peers = e.counters->from_origin_peers();
         }
         std::vector<lt::peer_info> peers;
         e.handle.get_peer_info(peers);
@@ -841,6 +976,7 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineConfig config, Logger& log,
     try {
         lt::session_params params(make_settings(impl->config));
         impl->session = std::make_unique<lt::session>(std::move(params));
+        apply_peer_class_filter(*impl->session, impl->config);
     } catch (const std::exception& e) {
         return make_error(Errc::internal, std::string("bittorrent session: ") + e.what());
     }
@@ -866,9 +1002,7 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineConfig config, Logger& log,
 
 Engine::~Engine() {
     if (!impl_) return;
-    if (!impl_->config.resume_dir.empty()) {
-        if (auto ok = save_resume_data(); !ok) impl_->log.warn(ok.error().message);
-    }
+    if (auto ok = save_resume_data(); !ok) impl_->log.warn(ok.error().message);
     {
         std::lock_guard lock(impl_->mu);
         impl_->stopping = true;
@@ -947,9 +1081,18 @@ Result<TorrentId> Engine::add_download(const AddDownload& request) {
     }
     for (const auto& tr : request.trackers)
         params.trackers.push_back(tr);
+    const bool had_metadata = static_cast<bool>(params.ti);
+    if (!request.resume_file.empty()) apply_resume_file(params, request.resume_file, impl_->log);
+    if (!had_metadata && params.ti && request.check_metadata) {
+        // A magnet whose metadata came from its resume file: check it now.
+        const TorrentShape shape{params.ti->name(), params.ti->num_files(),
+                                 params.ti->total_size()};
+        if (auto ok = request.check_metadata(shape); !ok) return with_context(what, ok.error());
+    }
     // A .torrent was checked above; a magnet's metadata is checked when it arrives.
     MetadataCheck later = params.ti ? MetadataCheck{} : request.check_metadata;
-    return impl_->add(std::move(params), request.peers, what, std::move(later));
+    return impl_->add(std::move(params), request.peers, what, std::move(later),
+                      request.resume_file);
 }
 
 Result<TorrentId> Engine::add_seed(const AddSeed& request) {
@@ -1122,9 +1265,17 @@ Status Engine::remove(TorrentId id, bool delete_files) {
         e = it->second;
         impl_->entries.erase(it);
     }
+    if (!e.announced && !e.skipped_trackers.empty()) {
+        std::string urls;
+        for (const auto& u : e.skipped_trackers)
+            urls += (urls.empty() ? "" : ", ") + u;
+        impl_->log.warn("tracker ", urls,
+                        ": no announce got through: every listen address was "
+                        "skipped as unable to reach it");
+    }
     impl_->session->remove_torrent(e.handle,
                                    delete_files ? lt::session::delete_files : lt::remove_flags_t{});
-    if (!impl_->config.resume_dir.empty()) {
+    if (!impl_->config.resume_dir.empty() && e.resume_file.empty()) {
         std::error_code ec;
         std::filesystem::remove(impl_->resume_path(e.hashes), ec);
     }
@@ -1142,10 +1293,27 @@ Status Engine::remove(TorrentId id, bool delete_files) {
     return {};
 }
 
+Status Engine::save_resume_data(TorrentId id, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(impl_->mu);
+    auto it = impl_->entries.find(id.value);
+    if (it == impl_->entries.end()) {
+        return make_error(Errc::not_found,
+                          "torrent " + std::to_string(id.value) + ": not in the engine");
+    }
+    if (impl_->resume_path(it->second).empty()) return {};
+    impl_->request_resume_save(it->second.handle, lt::torrent_handle::flush_disk_cache);
+    if (!impl_->cv.wait_for(lock, timeout, [&] { return impl_->resume_outstanding <= 0; })) {
+        return make_error(Errc::timeout,
+                          "resume data of torrent " + it->second.hashes.best().hex() +
+                              ": not saved within " + std::to_string(timeout.count()) + " ms");
+    }
+    return {};
+}
+
 Status Engine::save_resume_data(std::chrono::milliseconds timeout) {
-    if (impl_->config.resume_dir.empty()) return {};
     std::unique_lock lock(impl_->mu);
     for (auto& [_, e] : impl_->entries) {
+        if (impl_->resume_path(e).empty()) continue;
         impl_->request_resume_save(e.handle, lt::torrent_handle::flush_disk_cache);
     }
     const bool done =

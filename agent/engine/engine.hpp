@@ -64,6 +64,12 @@ struct EngineConfig {
     bool local_service_discovery = true;  // BEP 14 multicast on the LAN
     std::int64_t upload_rate_limit = 0;   // bytes/s, 0 = unlimited
     std::int64_t download_rate_limit = 0;
+    // libtorrent puts peers on local networks (10/8, 172.16/12, 192.168/16,
+    // 127/8, link-local) in a peer class without rate limits. In a cluster
+    // every peer is local, so by default the limits above apply to every peer
+    // and web seed (one peer class for all addresses). true restores
+    // libtorrent's exemption (--exempt-local-peers).
+    bool exempt_local_peers = false;
     int connections_limit = 200;
     // uTP (BEP 29). Outgoing connections use TCP: on a cluster network uTP's
     // delay-based congestion control only slows transfers down (docs/engine.md).
@@ -152,6 +158,11 @@ struct TorrentStatus {
     // arrive, before the piece hash check: corrupt bytes count too).
     std::int64_t bytes_from_peers = 0;
     std::int64_t bytes_from_web_seeds = 0;
+    // Of bytes_from_peers, those from peers that were seeds when they
+    // connected and sit at the address a web seed of this torrent was reached
+    // at: the registry's everseed, which runs beside the HTTPS server
+    // (docs/engine.md). The rest came from other agents.
+    std::int64_t bytes_from_origin_peers = 0;
     int num_peers = 0;      // connected BitTorrent peers
     int num_seeds = 0;      // of which seeds
     int num_web_seeds = 0;  // connected web seeds
@@ -217,6 +228,12 @@ struct AddDownload {
     // metadata arrives; an error there pauses the torrent before any piece is
     // requested and wait_finished returns it.
     MetadataCheck check_metadata{};
+    // This torrent's resume data file (e.g. in the store's staging area,
+    // beside the partial download): read when it exists and matches the
+    // torrent, so an interrupted download continues from its verified pieces;
+    // written by save_resume_data (and periodically / at ~Engine, as resume_dir
+    // files). remove() leaves it: the caller owns it. Empty: resume_dir rules.
+    std::filesystem::path resume_file{};
 };
 
 struct AddSeed {
@@ -287,13 +304,18 @@ class Engine {
     Result<TorrentStatus> wait_checked(TorrentId id, std::chrono::milliseconds timeout,
                                        std::stop_token stop = {});
 
-    // Removes the torrent from the session, deleting its resume file.
+    // Removes the torrent from the session, deleting its resume_dir file (an
+    // AddDownload::resume_file stays). libtorrent announces "stopped" to the
+    // torrent's trackers; ~Engine waits up to 2 s for those announces.
     // delete_files also deletes the downloaded data.
     Status remove(TorrentId id, bool delete_files = false);
 
     // Saves resume data for every torrent that changed and waits until the
     // files are written (or timeout). No-op without resume_dir.
     Status save_resume_data(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // The same for one torrent (one with an AddDownload::resume_file, or any
+    // torrent when resume_dir is set).
+    Status save_resume_data(TorrentId id, std::chrono::milliseconds timeout);
 
     // Bound TCP listen endpoints / the first one's port (0 when none).
     std::vector<PeerEndpoint> listen_endpoints() const;

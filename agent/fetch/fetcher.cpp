@@ -14,6 +14,7 @@
 
 #include "agent/engine/torrent_file.hpp"
 #include "agent/fetch/plan.hpp"
+#include "agent/fetch/stall.hpp"
 #include "common/duration.hpp"
 #include "common/file_read.hpp"
 #include "common/text.hpp"
@@ -77,6 +78,32 @@ class LockedDir {
         }
         return d;
     }
+    // The directory parent/name, made if missing, kept when it exists (a
+    // partial download to resume). Errc::already_exists when another process
+    // holds it (a fetch of the same torrent is running).
+    static Result<LockedDir> open_named(const fs::path& parent, const std::string& name) {
+        LockedDir d;
+        const fs::path path = parent / name;
+        std::error_code ec;
+        fs::create_directory(path, ec);
+        if (ec) return make_error(Errc::io, path.string() + ": " + ec.message());
+        d.fd_ = ::open((path / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (d.fd_ < 0) return errno_error((path / ".lock").string(), errno);
+        if (::flock(d.fd_, LOCK_EX | LOCK_NB) != 0) {
+            const int err = errno;
+            return err == EWOULDBLOCK ? make_error(Errc::already_exists,
+                                                   path.string() + ": in use by another fetch")
+                                      : errno_error((path / ".lock").string(), err);
+        }
+        d.path_ = path;
+        return d;
+    }
+    // Leaves the directory in place (a partial download kept for resuming)
+    // and lets go of its lock.
+    void keep() {
+        path_.clear();
+        reset();
+    }
     LockedDir() = default;
     LockedDir(LockedDir&& o) noexcept : path_(std::move(o.path_)), fd_(o.fd_) {
         o.fd_ = -1;
@@ -137,6 +164,9 @@ constexpr std::uint64_t declared_size_margin = 64 * 1024;
 
 struct Fetcher::Job {
     Source source;
+    // A partial download kept in staging (swarm stalled, then HTTPS): removed
+    // once the image is stored another way.
+    fs::path kept_partial;
     const ProgressFn* progress = nullptr;
     std::stop_token stop;
     store::ImageExpectation expected;
@@ -215,6 +245,7 @@ Result<FetchOutcome> Fetcher::fetch(const Source& source, const ProgressFn& prog
     done.phase = FetchPhase::done;
     done.done = done.total = static_cast<std::int64_t>(result->record.size);
     done.from_peers = result->from_peers;
+    done.from_everseed = result->from_everseed;
     done.from_web_seeds = result->from_web_seeds;
     done.hash_failures = result->hash_failures;
     report(job, done);
@@ -402,7 +433,16 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
     if (!engine_ptr) return std::move(engine_ptr).error();
     engine::Engine& eng = **engine_ptr;
 
-    auto dir = LockedDir::create(store_.staging_dir(), "torrent");
+    // staging/partial-<info hash>: a download interrupted (Ctrl-C, a stall)
+    // leaves its verified pieces and libtorrent's resume data there, and the
+    // next fetch of the same torrent continues from them (docs/fetch.md).
+    const std::string partial_name = std::string(partial_prefix) + hashes.best().hex();
+    auto named = LockedDir::open_named(store_.staging_dir(), partial_name);
+    const bool resumable = static_cast<bool>(named);
+    if (!resumable) {
+        log_.debug("fetch: ", named.error().message, "; downloading into a fresh directory");
+    }
+    auto dir = resumable ? std::move(named) : LockedDir::create(store_.staging_dir(), "torrent");
     if (!dir) return std::move(dir).error();
     engine::AddDownload add;
     add.torrent = torrent;
@@ -431,8 +471,12 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
     }
     add.trackers = options_.trackers;
     add.peers = options_.peers;
+    if (resumable) add.resume_file = dir->path() / "resume";
     auto tid = eng.add_download(add);
-    if (!tid) return with_context(what, std::move(tid).error());
+    if (!tid) {
+        if (resumable) dir->keep();  // an earlier partial download stays resumable
+        return with_context(what, std::move(tid).error());
+    }
 
     const auto started = clock_.now();
     bool removed = false;
@@ -440,8 +484,26 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         if (!removed) (void)eng.remove(*tid, delete_files);
         removed = true;
     };
+    // Keeps what arrived for the next fetch: resume data saved (bounded
+    // wait), torrent removed without its files, directory left in staging.
     engine::TorrentStatus last;
+    auto keep_partial = [&]() -> std::string {
+        if (!resumable || last.total_done <= 0) {
+            drop(true);
+            return {};
+        }
+        if (auto ok = eng.save_resume_data(*tid, std::chrono::seconds(5)); !ok) {
+            log_.warn(what, ": ", ok.error().message);
+        }
+        drop(false);
+        job.kept_partial = dir->path();
+        dir->keep();
+        return "; " + std::to_string(last.total_done) + " of " + std::to_string(last.total_wanted) +
+               " bytes kept, the next fetch resumes from them";
+    };
     int hash_failures_logged = 0;
+    bool first_bytes_logged = false;
+    StallWatch stall(options_.swarm_timeout, started);
     for (;;) {
         auto r = eng.wait_finished(*tid, std::chrono::milliseconds(250), job.stop);
         auto st = eng.status(*tid);
@@ -454,6 +516,7 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         p.peers = last.num_peers;
         p.web_seeds = last.num_web_seeds;
         p.from_peers = last.bytes_from_peers;
+        p.from_everseed = last.bytes_from_origin_peers;
         p.from_web_seeds = last.bytes_from_web_seeds;
         p.hash_failures = last.hash_failures;
         report(job, p);
@@ -463,14 +526,19 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
                 what, ": ", hash_failures_logged,
                 " piece(s) failed their hash check so far (bad data from a peer or web seed)");
         }
+        if (!first_bytes_logged && last.total_done > 0) {
+            first_bytes_logged = true;
+            log_.debug("fetch: ", what, ": first piece verified (", last.total_done, " of ",
+                       last.total_wanted, " bytes)");
+        }
         if (r) {
             last = *r;
             break;
         }
         const Error& e = r.error();
         if (e.code == Errc::cancelled || job.stop.stop_requested()) {
-            drop(true);
-            return make_error(Errc::cancelled, what + ": cancelled");
+            const std::string kept = keep_partial();
+            return make_error(Errc::cancelled, what + ": cancelled" + kept);
         }
         if (e.code != Errc::timeout) {
             drop(true);
@@ -478,26 +546,38 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
             if (*refused) return with_context(what, **refused);
             return with_context(what, e);
         }
-        const auto elapsed = clock_.now() - started;
-        if (last.total_done == 0 && elapsed >= options_.swarm_timeout) {
-            drop(true);
-            return make_error(
-                Errc::timeout,
-                what + ": no piece from the swarm within " +
-                    human_duration(options_.swarm_timeout) + " (" + std::to_string(last.num_peers) +
-                    " peers, " + std::to_string(last.num_web_seeds) + " web seeds connected" +
-                    (last.hash_failures > 0 ? ", " + std::to_string(last.hash_failures) +
-                                                  " pieces failed their hash check"
-                                            : std::string()) +
-                    ")");
+        const auto now = clock_.now();
+        const std::string connected =
+            std::to_string(last.num_peers) + " peers, " + std::to_string(last.num_web_seeds) +
+            " web seeds connected" +
+            (last.hash_failures > 0
+                 ? ", " + std::to_string(last.hash_failures) + " pieces failed their hash check"
+                 : std::string());
+        // Any point of the download: no verified or received byte for swarm_timeout.
+        if (stall.observe(now, {.verified = last.total_done,
+                                .received = last.bytes_from_peers + last.bytes_from_web_seeds})) {
+            if (last.total_done <= 0) {
+                drop(true);
+                return make_error(Errc::timeout, what + ": no piece from the swarm within " +
+                                                     human_duration(options_.swarm_timeout) + " (" +
+                                                     connected + ")");
+            }
+            const std::string progress = std::to_string(last.total_done) + " of " +
+                                         std::to_string(last.total_wanted) + " bytes";
+            const std::string kept = keep_partial();
+            return make_error(Errc::timeout, what + ": no progress from the swarm for " +
+                                                 human_duration(options_.swarm_timeout) +
+                                                 " after " + progress + " (" + connected + ")" +
+                                                 kept);
         }
-        if (elapsed >= options_.download_timeout) {
-            drop(true);
+        if (now - started >= options_.download_timeout) {
+            const std::string kept = keep_partial();
             return make_error(Errc::timeout, what + ": not finished within " +
-                                                 human_duration(options_.download_timeout));
+                                                 human_duration(options_.download_timeout) + kept);
         }
     }
     job.outcome.from_peers = last.bytes_from_peers;
+    job.outcome.from_everseed = last.bytes_from_origin_peers;
     job.outcome.from_web_seeds = last.bytes_from_web_seeds;
     job.outcome.uploaded = last.total_payload_upload;
     job.outcome.hash_failures = last.hash_failures;
@@ -521,6 +601,7 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
     verifying.phase = FetchPhase::verifying;
     verifying.done = verifying.total = last.total_wanted;
     verifying.from_peers = last.bytes_from_peers;
+    verifying.from_everseed = last.bytes_from_origin_peers;
     verifying.from_web_seeds = last.bytes_from_web_seeds;
     verifying.hash_failures = last.hash_failures;
     report(job, verifying);
@@ -597,6 +678,12 @@ Result<FetchOutcome> Fetcher::fetch_https(Job& job, const std::string& url) {
     req.move = true;
     auto rec = store_.import_staged(std::move(*file), req);
     if (!rec) return with_context(escape_control(job.source.text), std::move(rec).error());
+    if (!job.kept_partial.empty()) {
+        // The image is stored: the swarm's partial download is of no more use.
+        std::error_code ec;
+        fs::remove_all(job.kept_partial, ec);
+        job.kept_partial.clear();
+    }
     FetchOutcome out;
     out.warnings = job.outcome.warnings;
     out.record = std::move(*rec);

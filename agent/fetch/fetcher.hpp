@@ -43,8 +43,9 @@ namespace aciswarm::agent::fetch {
 struct FetchOptions {
     bool use_store = true;       // false: --no-store, always download
     bool https_fallback = true;  // false: --no-https-fallback
-    // Give up on the swarm (and fall back to HTTPS) when no verified byte came
-    // from it in this long.
+    // Give up on the swarm (and fall back to HTTPS) when it makes no progress
+    // (no byte received, no piece verified) for this long, at any point of the
+    // download. What arrived stays in staging for the next fetch to resume.
     std::chrono::milliseconds swarm_timeout{std::chrono::seconds(30)};
     // Overall limit of a torrent download once bytes flow.
     std::chrono::milliseconds download_timeout{std::chrono::hours(6)};
@@ -61,6 +62,10 @@ struct FetchOptions {
     std::string cwd;
 };
 
+// Staging directories "partial-<info hash hex>" hold interrupted swarm
+// downloads (data + libtorrent resume data) until the image is stored.
+inline constexpr std::string_view partial_prefix = "partial-";
+
 enum class FetchPhase { discovering, metadata, downloading, https, verifying, done };
 std::string_view fetch_phase_name(FetchPhase phase);
 
@@ -72,6 +77,7 @@ struct FetchProgress {
     int peers = 0;
     int web_seeds = 0;
     std::int64_t from_peers = 0;      // payload bytes received from BitTorrent peers
+    std::int64_t from_everseed = 0;   // ... of which from the registry's everseed
     std::int64_t from_web_seeds = 0;  // ... from BEP 19 web seeds
     int hash_failures = 0;
 };
@@ -84,6 +90,10 @@ struct FetchOutcome {
     store::ImageRecord record;
     FetchVia via = FetchVia::store;
     std::int64_t from_peers = 0;
+    // Of from_peers: from a peer at a web seed's address, the registry's
+    // everseed (engine::TorrentStatus::bytes_from_origin_peers); the rest came
+    // from other agents.
+    std::int64_t from_everseed = 0;
     std::int64_t from_web_seeds = 0;
     std::int64_t from_https = 0;
     std::int64_t uploaded = 0;  // payload bytes sent to peers while downloading (swarm)

@@ -23,6 +23,23 @@ namespace {
 
 constexpr std::size_t copy_chunk = 64 * 1024;
 
+// A path inside an SQLite "file:" URI: '%', '?' and '#' are percent-encoded
+// (SQLite decodes %HH in the path part).
+std::string uri_escape_path(std::string_view path) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : path) {
+        if (c == '%' || c == '?' || c == '#') {
+            out += '%';
+            out += hex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+            out += hex[static_cast<unsigned char>(c) & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 Error errno_error(const std::string& what, int err) {
     const Errc code = err == ENOENT                     ? Errc::not_found
                       : (err == EACCES || err == EPERM) ? Errc::permission
@@ -315,7 +332,20 @@ struct Store::Impl {
         return {};
     }
 
-    // Cleans staging/: removes every file no live process holds an flock on.
+    // An interrupted swarm download (agent/fetch: staging/partial-<info hash>
+    // with libtorrent's resume data) that the next fetch of the same torrent
+    // resumes. Kept for partial_max_age after its last save, then cleaned.
+    static bool resumable_partial(const fs::path& dir) {
+        static constexpr auto partial_max_age = std::chrono::hours(24 * 7);
+        if (!dir.filename().string().starts_with("partial-")) return false;
+        std::error_code ec;
+        const auto saved = fs::last_write_time(dir / "resume", ec);
+        if (ec) return false;
+        return fs::file_time_type::clock::now() - saved < partial_max_age;
+    }
+
+    // Cleans staging/: removes every file no live process holds an flock on
+    // (resumable partial downloads stay).
     void clean_staging() const {
         std::error_code ec;
         for (const auto& entry : fs::directory_iterator(staging, ec)) {
@@ -326,7 +356,7 @@ struct Store::Impl {
                     ::open((p / ".lock").c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
                 const bool held = lock_fd >= 0 && ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0;
                 if (lock_fd >= 0) ::close(lock_fd);
-                if (!held) fs::remove_all(p, ec);
+                if (!held && !resumable_partial(p)) fs::remove_all(p, ec);
                 continue;
             }
             const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -643,6 +673,11 @@ Result<Store> Store::open(const fs::path& root, const Clock& clock, Logger& log,
     impl->clock = &clock;
     impl->log = &log;
     impl->options = std::move(options);
+    if (impl->options.read_only) {
+        std::error_code ec;
+        if (fs::exists(root / "index.db", ec)) return open_read_only(std::move(impl));
+        impl->options.read_only = false;  // nothing there yet: create it as before
+    }
     for (const fs::path& dir : {impl->root, impl->blobs, impl->staging, impl->quarantine}) {
         std::error_code ec;
         fs::create_directories(dir, ec);
@@ -683,6 +718,53 @@ Result<Store> Store::open(const fs::path& root, const Clock& clock, Logger& log,
     if (auto ok = schema::migrate(impl->db); !ok) return std::move(ok).error();
     impl->clean_staging();
     if (auto ok = impl->recover(); !ok) return std::move(ok).error();
+    return Store(std::move(impl));
+}
+
+Result<Store> Store::open_read_only(std::unique_ptr<Impl> impl) {
+    const fs::path db_path = impl->root / "index.db";
+    auto try_open = [&](bool immutable) -> Status {
+        if (impl->db != nullptr) sqlite3_close_v2(impl->db);
+        impl->db = nullptr;
+        const std::string uri =
+            "file:" + uri_escape_path(db_path.string()) + (immutable ? "?immutable=1" : "?mode=ro");
+        const int rc =
+            sqlite3_open_v2(uri.c_str(), &impl->db,
+                            SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+        if (rc != SQLITE_OK) {
+            return make_error(Errc::io, "store index " + db_path.string() + ": " +
+                                            (impl->db ? sqlite3_errmsg(impl->db) : "cannot open"));
+        }
+        sqlite3_busy_timeout(impl->db, static_cast<int>(impl->options.busy_timeout.count()));
+        // The first read maps the WAL index (-shm): it fails here, not at open.
+        auto v = schema::version(impl->db);
+        if (!v) return std::move(v).error();
+        return {};
+    };
+    auto ok = try_open(false);
+    std::error_code ec;
+    if (!ok && !fs::exists(db_path.string() + "-wal", ec)) {
+        // No -wal file: no connection has the database open and every
+        // transaction is checkpointed into index.db, so reading it as
+        // immutable (no -shm needed) sees the committed state.
+        ok = try_open(true);
+    }
+    if (!ok) {
+        return make_error(ok.error().code,
+                          ok.error().message + " (read-only open; is the store readable?)");
+    }
+    auto version = schema::version(impl->db);
+    if (!version) return std::move(version).error();
+    if (*version != schema::current_version) {
+        return make_error(Errc::unsupported,
+                          "store index " + db_path.string() + ": schema version " +
+                              std::to_string(*version) + ", this program reads version " +
+                              std::to_string(schema::current_version) +
+                              (*version < schema::current_version
+                                   ? " (a command that writes the store, run by its owner, "
+                                     "upgrades it)"
+                                   : ""));
+    }
     return Store(std::move(impl));
 }
 

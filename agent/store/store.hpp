@@ -163,6 +163,14 @@ struct StoreOptions {
     // The largest image accepted, as stored and uncompressed (--max-image-size);
     // fetches also cap downloads at it.
     std::uint64_t max_image_size = default_max_image_size;
+    // Open for reading only (image list, cat-manifest, export, du): needs
+    // only read access to the store. No directory, open.lock, staging
+    // cleanup, recovery or migration; SQLite opens the index read-only (and,
+    // when no writer has it open and no -wal/-shm file exists, as immutable,
+    // since a reader that cannot create -shm cannot open a WAL database
+    // otherwise). Writes through such a Store fail. A store without
+    // index.db yet is opened read-write as usual (created, then empty).
+    bool read_only = false;
 };
 
 // The default root: /var/lib/aciswarm for root (uid 0); for other users
@@ -233,6 +241,7 @@ class Store {
   private:
     struct Impl;
     explicit Store(std::unique_ptr<Impl> impl);
+    static Result<Store> open_read_only(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
 

@@ -11,11 +11,14 @@
 # which is allowed inside the namespace). On exit (trap) every process started here is
 # stopped, the namespace and its /etc/netns entry are deleted, the work dir is removed.
 #
-# usage: run.sh [--agents=N] [--size-mib=N] [--webseed-rate=RATE] [--assert]
-#               [--bin-dir=DIR] [--keep] [--timeout=SECONDS]
+# usage: run.sh [--agents=N] [--size-mib=N] [--webseed-rate=RATE] [--everseed-rate=BYTES]
+#               [--assert] [--bin-dir=DIR] [--keep] [--timeout=SECONDS]
 #   --agents=N          agents fetching at once (default 3)
 #   --size-mib=N        MiB of random data in the image (default 32)
-#   --webseed-rate=R    nginx limit_rate per web seed request, e.g. 2m; 0 = none (default 4m)
+#   --webseed-rate=R    nginx limit_rate per web seed request, e.g. 2m; 0 = none (default 2m)
+#   --everseed-rate=B   the everseed's upload limit in bytes/s, 0 = none (default 4194304:
+#                       4 MiB/s). With the web seed's limit this caps the registry's uplink,
+#                       so most bytes must come from the other agents.
 #   --assert            exit 1 unless every agent got the published image ID and every
 #                       agent received bytes from peers (the integration test uses this)
 #   --bin-dir=DIR       where aciswarm and aciswarm-tracker are (default: build/bin of the repo)
@@ -25,7 +28,8 @@ set -euo pipefail
 
 agents=3
 size_mib=32
-webseed_rate=4m
+webseed_rate=2m
+everseed_rate=4194304
 assert=0
 keep=0
 timeout_s=60
@@ -37,6 +41,7 @@ for arg in "$@"; do
         --agents=*) agents="${arg#*=}" ;;
         --size-mib=*) size_mib="${arg#*=}" ;;
         --webseed-rate=*) webseed_rate="${arg#*=}" ;;
+        --everseed-rate=*) everseed_rate="${arg#*=}" ;;
         --assert) assert=1 ;;
         --keep) keep=1 ;;
         --bin-dir=*) bin_dir="${arg#*=}" ;;
@@ -54,6 +59,7 @@ done
 [[ "$agents" =~ ^[1-9][0-9]?$ ]] || { echo "run.sh: --agents='$agents': want 1..99" >&2; exit 2; }
 [[ "$size_mib" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --size-mib='$size_mib': want a positive number" >&2; exit 2; }
 [[ "$webseed_rate" =~ ^[0-9]+[kKmM]?$ ]] || { echo "run.sh: --webseed-rate='$webseed_rate': want N, Nk or Nm" >&2; exit 2; }
+[[ "$everseed_rate" =~ ^[0-9]+$ ]] || { echo "run.sh: --everseed-rate='$everseed_rate': want bytes/s" >&2; exit 2; }
 
 # Network namespaces and /etc/netns need root. The test (--assert) is skipped without it.
 if [[ $EUID -ne 0 ]]; then
@@ -112,6 +118,7 @@ die() {
     exit 1
 }
 now_ms() { date +%s%3N; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND (a readiness check) until it succeeds.
 wait_for() {
     local secs="$1" what="$2"
@@ -199,10 +206,11 @@ wait_for "$timeout_s" "the tracker's HTTP listener" grep -q 'listening http' "$w
 
 # 6. The everseed: every image in the registry, permanently.
 # --super-seed: hand out each piece about once (the web seed covers a lone agent).
+# Its upload limit holds for every peer, local ones too (docs/engine.md).
 super=()
 "$aciswarm" seed --help 2>&1 | grep -q -- '--super-seed' && super=(--super-seed=true)
 in_ns "${clean_env[@]}" "$aciswarm" seed --dir="$work/registry" --listen=127.0.0.1:6881 "${super[@]}" \
-    >"$work/logs/everseed.log" 2>&1 &
+    --max-upload-rate="$everseed_rate" >"$work/logs/everseed.log" 2>&1 &
 pids+=($!)
 wait_for "$timeout_s" "the everseed" grep -q '^.*seeding ' "$work/logs/everseed.log"
 # ... and its announce reaching the tracker (so every agent gets it as a peer).
@@ -210,7 +218,7 @@ wait_for "$timeout_s" "the everseed in the tracker's swarm" \
     sh -c "ip netns exec '$ns' curl -sf http://127.0.0.1:6969/stats | grep -q '\"seeders\": *[1-9]'"
 t_ready=$(now_ms)
 
-log "registry ready in $(((t_ready - t0) / 1000)).$(((t_ready - t0) % 1000 / 100)) s: https://$host/ (nginx, web seed limit_rate $webseed_rate), tracker 127.0.0.1:6969, everseed 127.0.0.1:6881"
+log "registry ready in $(((t_ready - t0) / 1000)).$(((t_ready - t0) % 1000 / 100)) s: https://$host/ (nginx, web seed limit_rate $webseed_rate), tracker 127.0.0.1:6969, everseed 127.0.0.1:6881 (upload limit $(mib "$everseed_rate")/s)"
 log "image $image_name:1.0, $(stat -c %s "$work/hello-1.0.aci") bytes, ${published_id:0:39}…"
 log "fetching by name on $agents agents at once…"
 
@@ -232,23 +240,35 @@ for i in $(seq "$agents"); do
 done
 for p in "${agent_pids[@]}"; do wait "$p" || true; done
 
-# 8. Per agent: time, bytes from peers vs the web seed (the fetch's final log line).
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+# 8. Per agent: time, bytes from the everseed, from other agents, from the web seed and
+#    over HTTPS (the fetch's final log line).
 failures=0
-printf '\n%-7s %-6s %-9s %12s %14s %11s  %s\n' agent rc time "from peers" "from web seed" "over HTTPS" "image ID" >&2
+total_everseed=0
+total_agents=0
+total_web=0
+printf '\n%-7s %-4s %-7s %13s %13s %13s %11s  %s\n' agent rc time "from everseed" "from agents" \
+    "from web seed" "over HTTPS" "image ID" >&2
 for i in $(seq "$agents"); do
     read -r rc ms <"$work/agent$i/result"
     id=$(head -n1 "$work/agent$i/id" || true)
     line=$(grep -o 'via [a-z]*: [0-9]* bytes from peers, [0-9]* from web seeds, [0-9]* over HTTPS' \
         "$work/logs/agent$i.log" | tail -n1 || true)
     peers=$(sed -n 's/.*: \([0-9]*\) bytes from peers.*/\1/p' <<<"$line")
+    everseed=$(grep -o '[0-9]* from the everseed' "$work/logs/agent$i.log" | tail -n1 |
+        cut -d' ' -f1 || true)
+    agents_bytes=$(grep -o '[0-9]* from other agents' "$work/logs/agent$i.log" | tail -n1 |
+        cut -d' ' -f1 || true)
     web=$(sed -n 's/.*, \([0-9]*\) from web seeds.*/\1/p' <<<"$line")
     https=$(sed -n 's/.*, \([0-9]*\) over HTTPS.*/\1/p' <<<"$line")
     match="≠ published"
     [[ "$id" == "$published_id" ]] && match="= published"
-    printf '%-7s %-6s %-9s %12s %14s %11s  %s %s\n' "agent$i" "$rc" \
-        "$((ms / 1000)).$((ms % 1000 / 100)) s" "$(mib "${peers:-0}")" "$(mib "${web:-0}")" \
-        "$(mib "${https:-0}")" "${id:0:39}…" "$match" >&2
+    printf '%-7s %-4s %-7s %13s %13s %13s %11s  %s %s\n' "agent$i" "$rc" \
+        "$((ms / 1000)).$((ms % 1000 / 100)) s" "$(mib "${everseed:-0}")" \
+        "$(mib "${agents_bytes:-0}")" "$(mib "${web:-0}")" "$(mib "${https:-0}")" \
+        "${id:0:39}…" "$match" >&2
+    total_everseed=$((total_everseed + ${everseed:-0}))
+    total_agents=$((total_agents + ${agents_bytes:-0}))
+    total_web=$((total_web + ${web:-0}))
     if [[ "$rc" != 0 ]]; then
         failures=$((failures + 1))
         echo "agent$i: fetch exited $rc: $(grep 'aciswarm fetch:' "$work/logs/agent$i.log" | tail -n1)" >&2
@@ -262,6 +282,7 @@ for i in $(seq "$agents"); do
 done
 t_end=$(now_ms)
 log ""
+log "sent by the registry: $(mib $((total_everseed + total_web))) (everseed $(mib "$total_everseed"), web seed $(mib "$total_web")); by the agents to each other: $(mib "$total_agents")"
 log "total $(((t_end - t0) / 1000)).$(((t_end - t0) % 1000 / 100)) s; $failures failure(s)"
 if ((failures > 0)); then
     keep=1

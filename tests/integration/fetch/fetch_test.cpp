@@ -8,13 +8,17 @@
 // corrupt web seed plus a good peer, HTTPS fallback with the tracker down,
 // --seed-for (a second agent fetches from the first), --seed=background (the
 // seed request a stand-in daemon socket receives).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <pty.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <future>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -88,6 +92,10 @@ class World {
 
         if (auto e = publish("web", store, {}, {}, true); !e.empty()) return e;
         if (auto e = publish("peer", dir_ / "peer-data", {}, {}, false); !e.empty()) return e;
+        // Peer-only images for the stall and interrupt/resume cases, one each
+        // so their stores and swarms never meet.
+        if (auto e = publish("stall", dir_ / "stall-data", {}, {}, false); !e.empty()) return e;
+        if (auto e = publish("resume", dir_ / "resume-data", {}, {}, false); !e.empty()) return e;
         if (auto e = publish("fb", store, {dead_tracker}, {}, true); !e.empty()) return e;
         const std::string corrupt_url = "https://example.test/corrupt/example.test/corrupt-1.0.aci";
         if (auto e = publish("corrupt", dir_ / "corrupt-data", {}, {corrupt_url}, false);
@@ -195,6 +203,32 @@ class World {
         std::vector<std::string> argv{"/usr/bin/python3", "-c", code};
         argv.insert(argv.end(), args.begin(), args.end());
         return run(ns_.exec(argv), {}, 60s);
+    }
+    // python3-libtorrent holding only the first half of image NAME's pieces
+    // (the rest of its copy is wrong): it serves that half, then nothing.
+    Process half_seeder(const std::string& short_name) {
+        const Image& img = images_.at(short_name);
+        const fs::path half = dir_ / ("half-" + short_name);
+        std::string bytes = read_file(img.aci);
+        for (std::size_t i = bytes.size() / 2; i < bytes.size(); ++i)
+            bytes[i] = static_cast<char>(bytes[i] ^ 0x5a);
+        write_file(half / img.aci.filename(), bytes);
+        return Process::spawn(
+            ns_.exec({"/usr/bin/python3", PARTIAL_SEED, img.torrent_path.string(), half.string()}));
+    }
+    // aciswarm-tracker on 127.0.0.1 inside the namespace, open to any torrent.
+    Process tracker() {
+        return Process::spawn(
+            ns_.exec({bin("aciswarm-tracker"), "--http=127.0.0.1:0", "--locked=false"}));
+    }
+    // The tracker's /stats as JSON (curl inside the namespace).
+    nlohmann::json tracker_stats(int port) {
+        auto r = run(ns_.exec({"curl", "-sS", "--max-time", "5",
+                               "http://127.0.0.1:" + std::to_string(port) + "/stats"}));
+        return nlohmann::json::parse(r.out, nullptr, false);
+    }
+    std::vector<std::string> in_ns(std::vector<std::string> argv) const {
+        return ns_.exec(std::move(argv));
     }
 
     const Image& image(const std::string& n) const { return images_.at(n); }
@@ -387,6 +421,209 @@ TEST_F(FetchCli, SeedForLetsASecondAgentFetchFromTheFirst) {
     EXPECT_EQ(web, 0) << second.err;
     first.signal(SIGTERM);
     EXPECT_TRUE(first.wait(10s));
+}
+
+// A swarm that stalls after some data arrived: --swarm-timeout applies at any
+// point (before, only until the first byte; the download then waited up to 6 h).
+TEST_F(FetchCli, StallAfterSomeDataIsDetected) {
+    const auto& img = world_->image("stall");
+    Process half = world_->half_seeder("stall");
+    auto listening = half.wait_for_stderr(
+        std::regex(R"(listening tcp 127\.0\.0\.1:(\d+) pieces (\d+)/(\d+))"), 30s);
+    ASSERT_TRUE(listening) << half.stderr_text();
+    ASSERT_GT(std::stoi((*listening)[2]), 0) << half.stderr_text();
+    ASSERT_LT(std::stoi((*listening)[2]), std::stoi((*listening)[3])) << half.stderr_text();
+    const fs::path store = world_->new_store();
+    auto r = world_->fetch(store, {img.torrent_path.string(), "--peer=127.0.0.1:" + (*listening)[1],
+                                   "--no-https-fallback", "--swarm-timeout=3s", "-v"});
+    ASSERT_EQ(r.status.code, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "first piece verified")) << r.err;
+    EXPECT_TRUE(contains(r.err, "no progress from the swarm for 3s after ")) << r.err;
+    EXPECT_TRUE(contains(r.err, "the next fetch resumes from them")) << r.err;
+    EXPECT_EQ(r.out, "");
+    // What arrived is kept in staging for the next fetch.
+    EXPECT_TRUE(fs::exists(store / "staging" / ("partial-" + img.v1.hex()) / "resume")) << r.err;
+}
+
+// Ctrl-C mid-fetch: the tracker hears "stopped" (the peer leaves its swarm at
+// once), what arrived is kept, and the next fetch of the torrent resumes it.
+TEST_F(FetchCli, InterruptAnnouncesStoppedAndTheNextFetchResumes) {
+    const auto& img = world_->image("resume");
+    Process tracker = world_->tracker();
+    const int tracker_port = tracker.wait_for_listening("http", 15s);
+    ASSERT_GT(tracker_port, 0) << tracker.stderr_text();
+    const std::string announce = "http://127.0.0.1:" + std::to_string(tracker_port) + "/announce";
+    Process half = world_->half_seeder("resume");
+    auto listening = half.wait_for_stderr(
+        std::regex(R"(listening tcp 127\.0\.0\.1:(\d+) pieces (\d+)/(\d+))"), 30s);
+    ASSERT_TRUE(listening) << half.stderr_text();
+
+    const fs::path store = world_->new_store();
+    Process fetch = world_->spawn_fetch(
+        store, {img.torrent_path.string(), "--peer=127.0.0.1:" + (*listening)[1],
+                "--tracker=" + announce, "--no-https-fallback", "--swarm-timeout=120s", "-v"});
+    // Some data arrived and the tracker knows the fetching peer.
+    ASSERT_TRUE(
+        fetch
+            .wait_for_stderr_all(
+                {std::regex("first piece verified"), std::regex("alert tracker_reply")}, 30s)
+            .empty())
+        << fetch.stderr_text();
+    auto before = world_->tracker_stats(tracker_port);
+    ASSERT_TRUE(before.is_object());
+    // (A hybrid torrent is two swarms on this tracker, one per info hash.)
+    EXPECT_GE(before["leechers"].get<int>(), 1) << before.dump();
+
+    fetch.signal(SIGINT);
+    auto status = fetch.wait(20s);
+    ASSERT_TRUE(status) << fetch.stderr_text();
+    EXPECT_EQ(status->code, 130) << fetch.stderr_text();
+    EXPECT_TRUE(contains(fetch.stderr_text(), "cancelled")) << fetch.stderr_text();
+    EXPECT_TRUE(contains(fetch.stderr_text(), "the next fetch resumes from them"))
+        << fetch.stderr_text();
+    auto after = world_->tracker_stats(tracker_port);
+    ASSERT_TRUE(after.is_object());
+    EXPECT_EQ(after["leechers"], 0) << "no stopped announce reached the tracker: " << after.dump();
+    EXPECT_EQ(after["seeders"], 0) << after.dump();
+
+    // The next fetch, from a full seeder, fetches only what is missing.
+    Process seeder = world_->seeder("resume");
+    const int port = seeder.wait_for_listening("bittorrent", 15s);
+    ASSERT_GT(port, 0) << seeder.stderr_text();
+    ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
+    auto again =
+        world_->fetch(store, {img.torrent_path.string(), "--peer=127.0.0.1:" + std::to_string(port),
+                              "--no-https-fallback", "--swarm-timeout=20s"});
+    ASSERT_EQ(again.status.code, 0) << again.err;
+    EXPECT_EQ(again.out, img.id + "\n");
+    EXPECT_TRUE(contains(again.err, "resuming")) << again.err;
+    const auto [peers, web] = sources(again.err);
+    EXPECT_GT(peers, 0) << again.err;
+    EXPECT_LT(peers, static_cast<long>(fs::file_size(img.aci))) << again.err;
+    std::cerr << "resume: second fetch downloaded " << peers << " of " << fs::file_size(img.aci)
+              << " bytes\n";
+    // Stored: the partial download is gone from staging.
+    EXPECT_FALSE(fs::exists(store / "staging" / ("partial-" + img.v1.hex()))) << again.err;
+}
+
+// Runs argv with stderr on a pseudo-terminal of `columns` columns (stdout to
+// /dev/null) and returns everything written to the terminal; "" on timeout.
+std::string run_on_terminal(const std::vector<std::string>& argv, unsigned short columns,
+                            std::chrono::seconds timeout) {
+    int master = -1;
+    int slave = -1;
+    winsize ws{};
+    ws.ws_col = columns;
+    ws.ws_row = 24;
+    if (::openpty(&master, &slave, nullptr, nullptr, &ws) != 0) return "";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::dup2(slave, STDERR_FILENO);
+        const int null = ::open("/dev/null", O_RDWR);
+        ::dup2(null, STDIN_FILENO);
+        ::dup2(null, STDOUT_FILENO);
+        ::close(master);
+        ::close(slave);
+        ::unsetenv("SSL_CERT_FILE");
+        std::vector<char*> args;
+        for (const auto& a : argv)
+            args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execvp(args[0], args.data());
+        ::_exit(127);
+    }
+    ::close(slave);
+    std::string out;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool closed = false;
+    while (!closed && std::chrono::steady_clock::now() < deadline) {
+        pollfd p{master, POLLIN, 0};
+        if (::poll(&p, 1, 500) <= 0) continue;
+        char buf[4096];
+        const ssize_t n = ::read(master, buf, sizeof(buf));
+        if (n <= 0) {
+            closed = true;  // EIO: the child closed the terminal (it is exiting)
+        } else {
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    ::close(master);
+    if (!closed) ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return closed ? out : std::string();
+}
+
+TEST_F(FetchCli, ProgressLineFitsTheTerminalAndRedrawsInPlace) {
+    const auto& img = world_->image("peer");
+    Process seeder = world_->seeder("peer");
+    const int port = seeder.wait_for_listening("bittorrent", 15s);
+    ASSERT_GT(port, 0) << seeder.stderr_text();
+    ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
+    constexpr unsigned short columns = 60;
+    // 64 KiB/s (the limit holds on loopback): the ~330 KiB image takes ~5 s,
+    // so the line is redrawn many times.
+    std::vector<std::string> argv = world_->fetch_argv(
+        world_->new_store(), {img.torrent_path.string(), "--peer=127.0.0.1:" + std::to_string(port),
+                              "--no-https-fallback", "--max-download-rate=64k"});
+    argv.erase(std::find(argv.begin(), argv.end(), "--no-progress"));
+    std::string out = run_on_terminal(argv, columns, 60s);
+    ASSERT_FALSE(out.empty()) << "the fetch did not finish on the terminal";
+    // The terminal turns "\n" into "\r\n" (onlcr).
+    for (std::size_t at = 0; (at = out.find("\r\n", at)) != std::string::npos;)
+        out.replace(at, 2, "\n");
+    int redraws = 0;
+    std::size_t line_start = 0;
+    while (line_start < out.size()) {
+        std::size_t end = out.find('\n', line_start);
+        if (end == std::string::npos) end = out.size();
+        const std::string line = out.substr(line_start, end - line_start);
+        line_start = end + 1;
+        // Segments after each "\r" are redraws; a log line starts a segment
+        // (printed after clearing the progress line), never in the middle of one.
+        std::size_t seg_start = 0;
+        while (seg_start <= line.size()) {
+            std::size_t seg_end = line.find('\r', seg_start);
+            if (seg_end == std::string::npos) seg_end = line.size();
+            std::string seg = line.substr(seg_start, seg_end - seg_start);
+            seg_start = seg_end + 1;
+            for (std::size_t at = 0; (at = seg.find("\033[K", at)) != std::string::npos;)
+                seg.erase(at, 3);
+            const std::size_t log_at = seg.find("aciswarm ");
+            if (log_at == std::string::npos) {
+                EXPECT_LT(seg.size(), columns)
+                    << "a progress line wider than the terminal: " << seg;
+                if (seg.starts_with("downloading") || seg.starts_with("done")) ++redraws;
+            } else {
+                EXPECT_EQ(log_at, 0u) << "a log line glued to the progress line: " << seg;
+            }
+        }
+    }
+    EXPECT_GE(redraws, 3) << out;
+    EXPECT_NE(out.find("\rdone "), std::string::npos) << out;
+    EXPECT_NE(out.find(" 100%"), std::string::npos) << out;
+}
+
+// A listen address that cannot reach the tracker ([::1] towards an IPv4
+// tracker): libtorrent skips announcing from it, once per listener and
+// interval. That is said once, at debug level, not as a warning each time.
+TEST_F(FetchCli, SkippedAnnouncesAreNotWarnedAbout) {
+    const auto& img = world_->image("peer");
+    Process tracker = world_->tracker();
+    const int tracker_port = tracker.wait_for_listening("http", 15s);
+    ASSERT_GT(tracker_port, 0) << tracker.stderr_text();
+    Process seeder = world_->seeder("peer");
+    const int port = seeder.wait_for_listening("bittorrent", 15s);
+    ASSERT_GT(port, 0) << seeder.stderr_text();
+    ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
+    auto r = world_->fetch(
+        world_->new_store(),
+        {img.torrent_path.string(), "--listen=[::1]:0", "--peer=127.0.0.1:" + std::to_string(port),
+         "--tracker=http://127.0.0.1:" + std::to_string(tracker_port) + "/announce",
+         "--no-https-fallback"});
+    ASSERT_EQ(r.status.code, 0) << r.err;
+    EXPECT_FALSE(contains(r.err, "skipping tracker announce")) << r.err;
+    EXPECT_FALSE(contains(r.err, "no announce got through")) << r.err;
 }
 
 // A stand-in for the daemon's API socket: accepts one connection, returns the

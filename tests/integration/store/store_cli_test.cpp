@@ -342,6 +342,59 @@ TEST_F(StoreCli, NonRootDefaultsToXdgDataHome) {
     EXPECT_EQ(count_files(xdg / "aciswarm" / "blobs"), 1u);
 }
 
+// A root-owned 0755 store read by another user: the commands that only read
+// need only read access (no open.lock, no -shm, no staging cleanup).
+TEST_F(StoreCli, ReadOnlyCommandsWorkForAUserWhoCannotWriteTheStore) {
+    if (::getuid() != 0) GTEST_SKIP() << "needs root to switch user";
+    const std::string id =
+        import_ok(make("example.com/shared", "", AciCompression::gzip, {{"version", "3"}}));
+    fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_read |
+                                     fs::perms::group_exec | fs::perms::others_read |
+                                     fs::perms::others_exec);
+    const auto world_readable = fs::perms::owner_read | fs::perms::owner_write |
+                                fs::perms::group_read | fs::perms::others_read;
+    const auto world_listable =
+        world_readable | fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec;
+    for (const auto& e : fs::recursive_directory_iterator(root())) {
+        fs::permissions(e.path(), e.is_directory() ? world_listable : world_readable);
+    }
+    fs::permissions(root(), world_listable);
+    ASSERT_FALSE(fs::exists(root() / "index.db-wal")) << "the importer closed the index";
+    std::vector<std::string> before;
+    for (const auto& e : fs::recursive_directory_iterator(root()))
+        before.push_back(e.path().string());
+
+    auto as_nobody = [&](std::vector<std::string> args) {
+        std::vector<std::string> argv = {"setpriv", "--reuid=65534", "--regid=65534",
+                                         "--clear-groups", bin("aciswarm")};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run(argv);
+    };
+    auto list = as_nobody({"image", "list", store()});
+    ASSERT_EQ(list.status.code, 0) << list.err;
+    EXPECT_NE(list.out.find(id + "  example.com/shared"), std::string::npos) << list.out;
+    auto json = as_nobody({"image", "list", "--json", store()});
+    ASSERT_EQ(json.status.code, 0) << json.err;
+    EXPECT_EQ(nlohmann::json::parse(json.out)[0]["labels"]["version"], "3");
+    auto manifest = as_nobody({"image", "cat-manifest", store(), id});
+    ASSERT_EQ(manifest.status.code, 0) << manifest.err;
+    EXPECT_NE(manifest.out.find("example.com/shared"), std::string::npos);
+    auto du = as_nobody({"image", "du", store()});
+    ASSERT_EQ(du.status.code, 0) << du.err;
+    EXPECT_NE(du.out.find("images      1"), std::string::npos) << du.out;
+
+    // Writing still needs write access, and says so.
+    auto rm = as_nobody({"image", "rm", store(), id});
+    EXPECT_NE(rm.status.code, 0);
+    EXPECT_NE(rm.err.find(root().string()), std::string::npos) << rm.err;
+
+    std::vector<std::string> after;
+    for (const auto& e : fs::recursive_directory_iterator(root()))
+        after.push_back(e.path().string());
+    EXPECT_EQ(after, before) << "a reader created or removed files in the store";
+    EXPECT_EQ(list_json().size(), 1u);
+}
+
 // Two processes importing the same image at the same time: one entry.
 TEST_F(StoreCli, ConcurrentImportsOfTheSameImageEndAsOneEntry) {
     const fs::path big = make_big("big.aci", 3 << 20);
@@ -421,13 +474,15 @@ TEST_P(KillDuringImport, LeavesNoPartialImageAndNoOrphanRow) {
     ASSERT_TRUE(st);
     EXPECT_EQ(st->signal, SIGKILL);
 
-    // The next run recovers: staging cleaned, no orphan blob, no orphan row.
+    // The next run that opens the store for writing recovers: staging cleaned,
+    // no orphan blob, no orphan row (read-only commands such as image list
+    // leave the store as they find it).
+    auto v = aciswarm({"image", "verify", store()});
+    EXPECT_EQ(v.status.code, 0) << v.out << v.err;
     auto list = list_json();
     EXPECT_EQ(list.size(), c.committed ? 2u : 1u) << list.dump();
     EXPECT_EQ(count_files(root() / "staging"), 0u);
     EXPECT_EQ(count_files(root() / "blobs"), list.size());
-    auto v = aciswarm({"image", "verify", store()});
-    EXPECT_EQ(v.status.code, 0) << v.out << v.err;
     // And importing again works and ends as one entry.
     import_ok(big);
     EXPECT_EQ(list_json().size(), 2u);
