@@ -507,6 +507,9 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         !parsed->flag("no-daemon") && !(parsed->has("seed") && seed_mode == SeedMode::none);
     std::string in_process_option;
     for (std::string_view o : in_process_only) {
+        // --insecure-options=image alone still goes to the daemon, which
+        // applies its own trust policy (docs/trust.md); it counts if we fall back.
+        if (o == "insecure-options" && parsed->get_or("insecure-options", "") == "image") continue;
         if (parsed->has(o) && in_process_option.empty()) in_process_option = o;
     }
     // An option the daemon's fetch cannot take, while a daemon answers: fetching

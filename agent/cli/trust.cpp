@@ -52,21 +52,23 @@ std::optional<ParsedOptions> parse(const OptionParser& parser, std::span<const s
     return std::move(*opts);
 }
 
-discovery::TransportOptions transport(bool allow_http) {
+discovery::TransportOptions transport(bool allow_http, const std::string& ca_file) {
     discovery::TransportOptions t;
     t.allow_http = allow_http;
+    t.ca_file = ca_file;
     t.max_body = max_key_bytes;
     return t;
 }
 
 // A key from a file or an http(s) URL.
-Result<std::string> load_key(const std::string& where, bool allow_http) {
+Result<std::string> load_key(const std::string& where, bool allow_http,
+                             const std::string& ca_file) {
     if (where.starts_with("https://") || where.starts_with("http://")) {
         if (where.starts_with("http://") && !allow_http) {
             return make_error(Errc::permission,
                               "key " + where + ": refusing plain http (--insecure-options=http)");
         }
-        discovery::CurlFetcher fetcher(transport(allow_http));
+        discovery::CurlFetcher fetcher(transport(allow_http, ca_file));
         auto r = fetcher.get(where);
         if (!r) return with_context("key " + where, std::move(r).error());
         if (r->status != 200) {
@@ -138,7 +140,7 @@ int trust_add(const ParsedOptions& opts, CliContext& ctx) {
             ctx.err << "aciswarm trust: " << ref.error().message << "\n";
             return exit_usage;
         }
-        discovery::CurlFetcher pages(transport(allow_http));
+        discovery::CurlFetcher pages(transport(allow_http, opts.get_or("ca-file", "")));
         discovery::DiscoveryOptions d;
         d.allow_http = allow_http;
         d.want_images = false;
@@ -161,7 +163,7 @@ int trust_add(const ParsedOptions& opts, CliContext& ctx) {
     trust::TrustStore store(trust_dirs(opts));
     int rc = exit_ok;
     for (const std::string& where : sources) {
-        auto bytes = load_key(where, allow_http);
+        auto bytes = load_key(where, allow_http, opts.get_or("ca-file", ""));
         if (!bytes) {
             ctx.err << "aciswarm trust: " << bytes.error().message << "\n";
             rc = exit_failure;
@@ -212,6 +214,9 @@ int cmd_trust(std::span<const std::string> args, CliContext& ctx) {
              "trust discovered keys without asking", ""},
             {"insecure-options", OptionSpec::Kind::value,
              "http: allow plain http for key discovery and download", "LIST"},
+            {"ca-file", OptionSpec::Kind::value,
+             "PEM file of CAs to trust instead of the system's (discovery, key download)",
+             "FILE"},
         }));
     int code = exit_ok;
     auto opts = parse(parser, args, ctx, code);

@@ -146,13 +146,11 @@ class World {
     }
 
     std::vector<std::string> fetch_argv(const fs::path& store, std::vector<std::string> args) {
-        std::vector<std::string> argv{bin("aciswarm"),
-                                      "fetch",
-                                      "--store=" + store.string(),
-                                      "--ca-file=" + ca_.ca_cert.string(),
-                                      "--listen=127.0.0.1:0",
-                                      "--lsd=false",
-                                      "--no-progress"};
+        std::vector<std::string> argv{bin("aciswarm"), "fetch", "--store=" + store.string(),
+                                      "--ca-file=" + ca_.ca_cert.string(), "--listen=127.0.0.1:0",
+                                      "--lsd=false", "--no-progress",
+                                      // Unsigned test images; tests/integration/trust checks them.
+                                      "--insecure-options=image"};
         argv.insert(argv.end(), args.begin(), args.end());
         return ns_.exec(argv);
     }
