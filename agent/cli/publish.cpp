@@ -114,8 +114,8 @@ std::string render_index(const nlohmann::json& published, const std::string& web
         // --sign-key: where the key that signed this name's newest image lives.
         for (const auto* item : by_name[name]) {
             if (item->contains("pubkey")) {
-                html += "<meta name=\"ac-discovery-pubkeys\" content=\"" + html_escape(name) +
-                        " " + html_escape((*item)["pubkey"].get<std::string>()) + "\">\n";
+                html += "<meta name=\"ac-discovery-pubkeys\" content=\"" + html_escape(name) + " " +
+                        html_escape((*item)["pubkey"].get<std::string>()) + "\">\n";
                 break;
             }
         }

@@ -215,8 +215,7 @@ int cmd_trust(std::span<const std::string> args, CliContext& ctx) {
             {"insecure-options", OptionSpec::Kind::value,
              "http: allow plain http for key discovery and download", "LIST"},
             {"ca-file", OptionSpec::Kind::value,
-             "PEM file of CAs to trust instead of the system's (discovery, key download)",
-             "FILE"},
+             "PEM file of CAs to trust instead of the system's (discovery, key download)", "FILE"},
         }));
     int code = exit_ok;
     auto opts = parse(parser, args, ctx, code);

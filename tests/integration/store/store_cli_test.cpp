@@ -472,13 +472,14 @@ TEST_F(StoreCli, DiskFullLeavesStoreAsBefore) {
     fs::create_directories(mnt);
     const std::string a = bin("aciswarm");
     const std::string s = "--store=" + (mnt / "store").string();
+    const std::string unsigned_ok = std::string("' '") + insecure_image;
     const std::string script =
         "mount -t tmpfs -o size=1m tmpfs '" + mnt.string() + "' || exit 99\n" + "'" + a +
-        "' import '" + s + "' '" + small.string() + "' || exit 98\n" + "'" + a + "' import '" + s +
-        "' '" + big.string() + "'; echo \"big-rc=$?\"\n" + "'" + a + "' image list '" + s +
-        "' --json > '" + (dir_ / "list.json").string() + "'\n" + "echo staging=$(ls '" +
-        (mnt / "store/staging").string() + "' | wc -l)\n" + "echo blobs=$(ls '" +
-        (mnt / "store/blobs").string() + "' | wc -l)\n";
+        "' import '" + s + unsigned_ok + "' '" + small.string() + "' || exit 98\n" + "'" + a +
+        "' import '" + s + unsigned_ok + "' '" + big.string() + "'; echo \"big-rc=$?\"\n" + "'" +
+        a + "' image list '" + s + "' --json > '" + (dir_ / "list.json").string() + "'\n" +
+        "echo staging=$(ls '" + (mnt / "store/staging").string() + "' | wc -l)\n" +
+        "echo blobs=$(ls '" + (mnt / "store/blobs").string() + "' | wc -l)\n";
     auto r = run({"unshare", "-m", "sh", "-c", script});
     ASSERT_EQ(r.status.code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("big-rc=1"), std::string::npos) << r.out << r.err;

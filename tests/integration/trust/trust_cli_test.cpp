@@ -63,8 +63,8 @@ TEST_F(TrustCli, ImportRefusesUnsignedAndUntrustedWithExitCode3) {
     auto list = aciswarm({"image", "list", store(), "--json"});
     EXPECT_EQ(nlohmann::json::parse(list.out).size(), 0u) << "nothing imported";
 
-    auto trust = aciswarm({"trust", trust_dir(), "--prefix=example.com/app",
-                           (dir / "pub.asc").string()});
+    auto trust =
+        aciswarm({"trust", trust_dir(), "--prefix=example.com/app", (dir / "pub.asc").string()});
     ASSERT_EQ(trust.status.code, 0) << trust.err;
     EXPECT_EQ(trust.out, lower_fpr() + "\n");
     EXPECT_TRUE(fs::exists(dir / "trusted/prefix.d/example.com/app" / lower_fpr()));
@@ -86,8 +86,8 @@ TEST_F(TrustCli, TamperedImageIsRefusedAndInsecureSkipsWithWarning) {
     ASSERT_EQ(aciswarm({"trust", trust_dir(), "--root", (dir / "pub.asc").string()}).status.code,
               0);
     // Uncompressed, so one flipped byte in a file's data is still a valid ACI.
-    const fs::path tar = write_aci(dir / "tar.aci",
-                                  simple_aci("example.com/app", "4", AciCompression::none));
+    const fs::path tar =
+        write_aci(dir / "tar.aci", simple_aci("example.com/app", "4", AciCompression::none));
     const std::string sig = gpg.sign(tar, fpr);
     std::string bytes = test::read_file(tar);
     const auto at = bytes.find("hello from example.com/app 4");
@@ -99,8 +99,7 @@ TEST_F(TrustCli, TamperedImageIsRefusedAndInsecureSkipsWithWarning) {
     auto r = aciswarm({"import", store(), trust_dir(), tampered.string()});
     EXPECT_EQ(r.status.code, 3) << r.err;
     EXPECT_NE(r.err.find("bad signature"), std::string::npos) << r.err;
-    EXPECT_EQ(nlohmann::json::parse(aciswarm({"image", "list", store(), "--json"}).out).size(),
-              0u);
+    EXPECT_EQ(nlohmann::json::parse(aciswarm({"image", "list", store(), "--json"}).out).size(), 0u);
     const fs::path plain = write_aci(dir / "plain.aci", simple_aci("example.com/plain", "2"));
     auto insecure =
         aciswarm({"import", store(), trust_dir(), "--insecure-options=image", plain.string()});
@@ -112,12 +111,12 @@ TEST_F(TrustCli, FetchOfLocalFileVerifiesTheAscBesideIt) {
     ASSERT_EQ(aciswarm({"trust", trust_dir(), "--prefix=example.com", (dir / "pub.asc").string()})
                   .status.code,
               0);
-    auto refused = aciswarm({"fetch", "--no-daemon", "--no-progress", store(), trust_dir(),
-                             image.string()});
+    auto refused =
+        aciswarm({"fetch", "--no-daemon", "--no-progress", store(), trust_dir(), image.string()});
     EXPECT_EQ(refused.status.code, 3) << refused.err;
     test::write_file(image.string() + ".asc", gpg.sign(image, fpr));
-    auto ok = aciswarm({"fetch", "--no-daemon", "--no-progress", store(), trust_dir(),
-                        image.string()});
+    auto ok =
+        aciswarm({"fetch", "--no-daemon", "--no-progress", store(), trust_dir(), image.string()});
     ASSERT_EQ(ok.status.code, 0) << ok.err;
 }
 
@@ -126,15 +125,14 @@ TEST_F(TrustCli, PublishSignKeyWritesAscAndPubkeysTagThatVerify) {
     test::write_file(dir / "secret.asc", gpg.export_secret(secret_fpr, "pw"));
     test::write_file(dir / "pass", "pw\n");
     const fs::path labelled = write_aci(
-        dir / "hello.aci",
-        simple_aci("example.com/hello", "3", AciCompression::gzip,
-                   {{"version", "1.0"}, {"os", "linux"}, {"arch", "amd64"}}));
+        dir / "hello.aci", simple_aci("example.com/hello", "3", AciCompression::gzip,
+                                      {{"version", "1.0"}, {"os", "linux"}, {"arch", "amd64"}}));
     auto pub = aciswarm({"publish", labelled.string(), "--tracker=http://127.0.0.1:1/announce",
                          "--webseed-base=https://example.com/", "--out=" + (dir / "reg").string(),
                          "--sign-key=" + (dir / "secret.asc").string(),
                          "--passphrase-file=" + (dir / "pass").string()});
     ASSERT_EQ(pub.status.code, 0) << pub.err;
-    const fs::path aci = dir / "reg/linux/amd64/hello-1.0.aci";
+    const fs::path aci = dir / "reg/linux/amd64/example.com/hello-1.0.aci";
     ASSERT_TRUE(fs::exists(aci.string() + ".asc"));
     std::string lower = secret_fpr;
     for (char& c : lower)
@@ -148,14 +146,13 @@ TEST_F(TrustCli, PublishSignKeyWritesAscAndPubkeysTagThatVerify) {
               std::string::npos)
         << html;
     EXPECT_EQ(gpg.verify(aci.string() + ".asc", aci), 0) << "gpg accepts RNP's signature";
-    ASSERT_EQ(aciswarm({"trust", trust_dir(), "--prefix=example.com/hello", key.string()})
-                  .status.code,
-              0);
+    ASSERT_EQ(
+        aciswarm({"trust", trust_dir(), "--prefix=example.com/hello", key.string()}).status.code,
+        0);
     auto ok = aciswarm({"import", store(), trust_dir(), aci.string()});
     EXPECT_EQ(ok.status.code, 0) << ok.err;
     auto bad = aciswarm({"publish", labelled.string(), "--tracker=http://127.0.0.1:1/announce",
-                         "--webseed-base=https://example.com/",
-                         "--out=" + (dir / "reg2").string(),
+                         "--webseed-base=https://example.com/", "--out=" + (dir / "reg2").string(),
                          "--sign-key=" + (dir / "secret.asc").string()});
     EXPECT_NE(bad.status.code, 0) << "no passphrase for a protected key";
     EXPECT_NE(bad.err.find("passphrase"), std::string::npos) << bad.err;
@@ -236,9 +233,15 @@ class TrustDiscovery : public TrustCli {
                          "<body></body></html>\n");
         const std::string servers =
             "server { listen 127.0.0.1:443 ssl; server_name keys.test;\n"
-            "  ssl_certificate " + ca.server_cert.string() + ";\n"
-            "  ssl_certificate_key " + ca.server_key.string() + ";\n"
-            "  root " + (dir / "site").string() + ";\n"
+            "  ssl_certificate " +
+            ca.server_cert.string() +
+            ";\n"
+            "  ssl_certificate_key " +
+            ca.server_key.string() +
+            ";\n"
+            "  root " +
+            (dir / "site").string() +
+            ";\n"
             "  location / { try_files $uri /index.html; } }\n";
         ASSERT_EQ(nginx.start(dir / "nginx", servers, &ns), "");
     }
