@@ -535,8 +535,8 @@ TEST_F(FetchCli, TorrentsPlainHttpWebSeedIsNotUsed) {
     EXPECT_TRUE(contains(r.err, "no piece from the swarm within 3s")) << r.err;
     EXPECT_FALSE(contains(server.stderr_text(), "request ")) << server.stderr_text();
     // Allowed explicitly, the same web seed serves the image.
-    auto allowed = world_->fetch(
-        world_->new_store(), {torrent.string(), "--no-https-fallback", "--insecure-options=http"});
+    auto allowed = world_->fetch(world_->new_store(), {torrent.string(), "--no-https-fallback",
+                                                       "--insecure-options=http,image"});
     ASSERT_EQ(allowed.status.code, 0) << allowed.err;
     EXPECT_EQ(allowed.out, img.id + "\n");
     server.signal(SIGTERM);
