@@ -193,7 +193,12 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
              "torrent piece size in bytes (power of two >= 16384; default: automatic)", "BYTES"},
             {"torrent-format", OptionSpec::Kind::value,
              "v1 (default: every client opens it), hybrid (v1+v2) or v2", "FORMAT"},
-//   DIR/pubkeys/<fingerprint>.asc               the --sign-key's public key (ac-discovery-pubkeys)
+            {"sign-key", OptionSpec::Kind::value,
+             "sign the image with this OpenPGP secret key (armoured or binary): writes "
+             "NAME-VERSION.aci.asc and an ac-discovery-pubkeys tag (docs/trust.md)",
+             "FILE"},
+            {"passphrase-file", OptionSpec::Kind::value,
+             "the --sign-key's passphrase (first line of FILE)", "FILE"},
             {"help", OptionSpec::Kind::flag, "show this help"},
             {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
         });
