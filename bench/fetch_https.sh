@@ -93,7 +93,7 @@ echo "curl | tee | sha512sum:            $CURL MiB/s"
 
 # --- 1. web seed only
 t0=$(now)
-"$ACISWARM" fetch "$TORRENT" --store=store1 --ca-file=ca.pem --listen=127.0.0.1:0 --lsd=false \
+"$ACISWARM" fetch "$TORRENT" --insecure-options=image --store=store1 --ca-file=ca.pem --listen=127.0.0.1:0 --lsd=false \
     --no-progress --no-https-fallback 2> fetch1.log > /dev/null || { cat fetch1.log; exit 1; }
 t1=$(now)
 WS=$(rate "$BYTES" "$t0" "$t1")
@@ -107,7 +107,7 @@ PIDS+=($!)
 for _ in $(seq 600); do grep -q "^seeding" seeder.log && break; sleep 0.2; done
 SPORT=$(grep -o 'listening bittorrent 127.0.0.1:[0-9]*' seeder.log | head -1 | sed 's/.*://')
 t0=$(now)
-"$ACISWARM" fetch nows.torrent --store=store2 --listen=127.0.0.1:0 --lsd=false --no-progress \
+"$ACISWARM" fetch nows.torrent --insecure-options=image --store=store2 --listen=127.0.0.1:0 --lsd=false --no-progress \
     --no-https-fallback --peer="127.0.0.1:$SPORT" 2> fetch2.log > /dev/null || { cat fetch2.log; exit 1; }
 t1=$(now)
 PEER=$(rate "$BYTES" "$t0" "$t1")

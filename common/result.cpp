@@ -30,6 +30,8 @@ const char* errc_name(Errc code) noexcept {
             return "timed out";
         case Errc::cancelled:
             return "cancelled";
+        case Errc::untrusted:
+            return "untrusted";
         case Errc::internal:
             return "internal error";
     }

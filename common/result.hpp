@@ -31,6 +31,7 @@ enum class Errc {
     timeout,
     cancelled,
     internal,
+    untrusted,  // a signature is missing, bad, or by a key not trusted for the image
 };
 
 const char* errc_name(Errc code) noexcept;

@@ -10,9 +10,11 @@ packages=(
   # libraries
   libtorrent-rasterbar-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libgumbo-dev libsqlite3-dev libarchive-dev zlib1g-dev libssl-dev libsystemd-dev
+  librnp-dev  # OpenPGP for image trust (trust/)
   # servers and peers used by integration, interop tests and benchmarks
   nginx-light openssl curl aria2 transmission-cli transmission-daemon qbittorrent-nox python3 python3-libtorrent opentracker
   iproute2 systemd procps psmisc
+  gnupg  # test keys and signatures (tests/*/trust, examples, bench/trust-verify.sh)
   # archive tools to make test images
   gzip bzip2 xz-utils zstd tar
   # benchmark scripts

@@ -23,6 +23,10 @@ int cmd_seed(std::span<const std::string> args, CliContext& ctx);       // seed.
 int cmd_daemon(std::span<const std::string> args, CliContext& ctx);
 int cmd_status(std::span<const std::string> args, CliContext& ctx);
 int cmd_image_seed(std::span<const std::string> args, CliContext& ctx);
+// trust.cpp
+int cmd_trust(std::span<const std::string> args, CliContext& ctx);
+int cmd_trust_list(std::span<const std::string> args, CliContext& ctx);
+int cmd_trust_rm(std::span<const std::string> args, CliContext& ctx);
 
 std::span<const Command> commands() {
     static constexpr Command table[] = {
@@ -40,6 +44,10 @@ std::span<const Command> commands() {
         {"fetch", "fetch an image into the store over BitTorrent, its web seed or HTTPS",
          &run_fetch},
         {"import", "import local .aci files into the image store", cmd_import},
+        {"trust", "trust a signing key for an image name prefix (--prefix) or all (--root)",
+         cmd_trust},
+        {"trust list", "list the trusted signing keys", cmd_trust_list},
+        {"trust rm", "stop trusting a signing key", cmd_trust_rm},
         {"image list", "list stored images (--json)", cmd_image_list},
         {"image rm", "remove images by ID prefix", cmd_image_rm},
         {"image gc", "remove images unused for a while, not pinned, not seeding", cmd_image_gc},

@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iomanip>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -17,6 +19,7 @@
 #include "agent/cli/interrupt.hpp"
 #include "agent/cli/progress_line.hpp"
 #include "agent/cli/store_cli.hpp"
+#include "agent/cli/trust_options.hpp"
 #include "agent/daemon/client.hpp"
 #include "agent/engine/engine.hpp"
 #include "agent/engine/torrent_file.hpp"
@@ -47,7 +50,9 @@ const OptionParser& parser() {
         "store and goes on seeding after this command exits (--seed-policy, else the\n"
         "daemon's default); options only an in-process fetch has (--store, --listen,\n"
         "--ca-file, rates, ...), --seed=none, --seed-for or --no-daemon fetch in-process.\n"
-        "Signatures (.aci.asc) are fetched and stored but NOT checked yet.",
+        "The image's signature (.aci.asc) must verify against a key trusted for its\n"
+        "name (aciswarm trust) before it enters the store, else exit code 3;\n"
+        "--insecure-options=image skips the check (docs/trust.md).",
         {
             {"store", OptionSpec::Kind::value,
              "image store (default /var/lib/aciswarm as root, else ~/.local/share/aciswarm)",
@@ -107,7 +112,12 @@ const OptionParser& parser() {
              "PEM file of CAs to trust instead of the system's (discovery, web seeds, HTTPS)",
              "FILE"},
             {"insecure-options", OptionSpec::Kind::value,
-             "comma list: http (allow plain http), tls (skip certificate checks)", "LIST"},
+             "comma list: http (allow plain http), tls (skip certificate checks), image (skip "
+             "the signature check)",
+             "LIST"},
+            {"trust-dir", OptionSpec::Kind::value, std::string(trust_dir_help), "DIR"},
+            {"signature", OptionSpec::Kind::value,
+             "the image's .aci.asc (for a magnet link or .torrent without discovery)", "FILE"},
             {"no-signature", OptionSpec::Kind::flag, "don't fetch the .aci.asc signature", ""},
             {"max-image-size", OptionSpec::Kind::value, max_image_size_help, "SIZE"},
             {"no-progress", OptionSpec::Kind::flag, "no progress line on stderr", ""},
@@ -160,7 +170,9 @@ constexpr std::string_view in_process_only[] = {"store",
                                                 "linger",
                                                 "web-seeds",
                                                 "web-seed-request",
-                                                "exempt-local-peers"};
+                                                "exempt-local-peers",
+                                                "trust-dir",
+                                                "signature"};
 
 // How long an in-process fetch with no daemon and no --seed option stays in the
 // swarm after its download (docs/fetch.md, "Leaving the swarm").
@@ -329,6 +341,7 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
     options.fetch_signature = !parsed->flag("no-signature");
     engine::EngineConfig engine_config;
     std::string list = parsed->get_or("insecure-options", "");
+    bool insecure_image = false;
     while (!list.empty()) {
         const std::size_t comma = list.find(',');
         const std::string item = list.substr(0, comma);
@@ -338,12 +351,22 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         } else if (item == "tls") {
             options.https.skip_tls_verify = true;
             engine_config.insecure_tls = true;
+        } else if (item == "image") {
+            insecure_image = true;
         } else if (item != "none" && !item.empty()) {
-            return usage("--insecure-options: '" + item + "' is not one of http, tls, none");
+            return usage("--insecure-options: '" + item + "' is not one of http, tls, image, none");
         }
     }
     if (auto m = parsed->get("max-image-size")) {
         if (auto size = parse_max_image_size(*m); !size) return usage(size.error().message);
+    }
+    if (auto sig = parsed->get("signature")) {
+        std::ifstream f(*sig, std::ios::binary);
+        if (!f) {
+            ctx.err << me << "--signature " << *sig << ": cannot read\n";
+            return exit_failure;
+        }
+        options.signature = std::string(std::istreambuf_iterator<char>(f), {});
     }
     options.https.ca_file = parsed->get_or("ca-file", "");
     engine_config.ca_file = options.https.ca_file;
@@ -440,6 +463,9 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         !parsed->flag("no-daemon") && !(parsed->has("seed") && seed_mode == SeedMode::none);
     std::string in_process_option;
     for (std::string_view o : in_process_only) {
+        // --insecure-options=image alone still goes to the daemon, which
+        // applies its own trust policy (docs/trust.md); it counts if we fall back.
+        if (o == "insecure-options" && parsed->get_or("insecure-options", "") == "image") continue;
         if (parsed->has(o) && in_process_option.empty()) in_process_option = o;
     }
     // An option the daemon's fetch cannot take, while a daemon answers: fetching
@@ -490,6 +516,7 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         return engine.get();
     };
 
+    options.verify = image_verifier(*parsed, insecure_image, ctx);
     Fetcher fetcher(*st, provider, options, ctx.log, ctx.clock);
     ProgressLine line(ctx.err, ctx.stderr_is_terminal && !parsed->flag("no-progress"), ctx.log,
                       ctx.clock, [] { return terminal_columns(STDERR_FILENO); });
@@ -498,7 +525,8 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
     line.finish();
     if (!outcome) {
         ctx.err << me << outcome.error().message << "\n";
-        return outcome.error().code == Errc::cancelled ? exit_interrupted : exit_failure;
+        return outcome.error().code == Errc::cancelled ? exit_interrupted
+                                                       : exit_code_for(outcome.error());
     }
     const store::ImageRecord& rec = outcome->record;
     if (outcome->via == FetchVia::store) {

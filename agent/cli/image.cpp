@@ -47,6 +47,9 @@ nlohmann::json record_json(const ImageRecord& r) {
     j["pinned"] = r.pinned;
     j["seeding_policy"] = r.seeding_policy;
     j["signed"] = r.has_signature;
+    j["verified_by"] =
+        r.verified_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.verified_by);
+    j["verified_at"] = r.verified_at ? nlohmann::json(format_time(*r.verified_at, true)) : nullptr;
     return j;
 }
 
@@ -111,7 +114,8 @@ int cmd_image_list(std::span<const std::string> args, CliContext& ctx) {
     }
     const bool full = o->opts.flag("full");
     std::vector<std::vector<std::string>> rows;
-    rows.push_back({"ID", "NAME", "LABELS", "SIZE", "IMPORTED", "LAST USED", "FLAGS"});
+    rows.push_back(
+        {"ID", "NAME", "LABELS", "SIZE", "IMPORTED", "LAST USED", "FLAGS", "VERIFIED BY"});
     for (const auto& r : *all) {
         std::vector<std::string> parts;
         if (r.pinned) parts.emplace_back("pinned");
@@ -124,7 +128,10 @@ int cmd_image_list(std::span<const std::string> args, CliContext& ctx) {
         }
         if (flags.empty()) flags.push_back('-');
         rows.push_back({show_id(r.id, full), r.name, labels_text(r.labels), human_bytes(r.size),
-                        format_time(r.imported_at), format_time(r.last_used), flags});
+                        format_time(r.imported_at), format_time(r.last_used), flags,
+                        // The key id (last 16 hex digits of the fingerprint), as gpg shows it.
+                        r.verified_by.empty() ? std::string("-")
+                                              : r.verified_by.substr(r.verified_by.size() - 16)});
     }
     std::vector<std::size_t> width(rows.front().size(), 0);
     for (const auto& row : rows) {

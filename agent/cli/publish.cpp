@@ -6,6 +6,7 @@
 //   DIR/{os}/{arch}/{name}-{version}.torrent   --torrent-format (v1 by default, hybrid,
 //                                               v2), url-list → the HTTPS .aci
 //   DIR/{os}/{arch}/{name}-{version}.magnet    magnet URI (btih and/or btmh, tr, ws)
+//   DIR/pubkeys/<fingerprint>.asc               the --sign-key's public key (ac-discovery-pubkeys)
 //   DIR/published.json                          what has been published (source of index.html)
 //   DIR/index.html                              ac-discovery meta tags + a list of images
 // Every file is written under DIR/.staging-*/ and renamed into place, so
@@ -26,6 +27,7 @@
 #include "agent/engine/torrent_file.hpp"
 #include "agent/store/aci.hpp"
 #include "common/options.hpp"
+#include "trust/openpgp.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -109,6 +111,14 @@ std::string render_index(const nlohmann::json& published, const std::string& web
     for (const auto& [name, _] : by_name) {
         html += "<meta name=\"ac-discovery\" content=\"" + html_escape(name) + " " +
                 html_escape(webseed_base) + "{os}/{arch}/{name}-{version}.{ext}\">\n";
+        // --sign-key: where the key that signed this name's newest image lives.
+        for (const auto* item : by_name[name]) {
+            if (item->contains("pubkey")) {
+                html += "<meta name=\"ac-discovery-pubkeys\" content=\"" + html_escape(name) + " " +
+                        html_escape((*item)["pubkey"].get<std::string>()) + "\">\n";
+                break;
+            }
+        }
     }
     html += "</head>\n<body>\n<h1>Images</h1>\n<ul>\n";
     for (const auto& [name, items] : by_name) {
@@ -128,6 +138,47 @@ std::string render_index(const nlohmann::json& published, const std::string& web
     return html;
 }
 
+struct SignedFiles {
+    std::string fingerprint;
+    // staged public key -> DIR/pubkeys/<fp>.asc, then staged .asc (target set by the caller).
+    std::vector<std::pair<fs::path, fs::path>> moves;
+};
+
+Result<SignedFiles> sign_for_publish(const std::string& key_file,
+                                     const std::string& passphrase_file, const fs::path& aci,
+                                     const fs::path& staging, const std::string& file_name,
+                                     const fs::path& out_dir) {
+    auto key = read_file(key_file);
+    if (!key) return make_error(Errc::io, "--sign-key " + key_file + ": cannot read");
+    std::string passphrase;
+    if (!passphrase_file.empty()) {
+        auto text = read_file(passphrase_file);
+        if (!text) {
+            return make_error(Errc::io, "--passphrase-file " + passphrase_file + ": cannot read");
+        }
+        passphrase = text->substr(0, text->find('\n'));
+    }
+    auto public_key = trust::public_key_of_secret(trust::as_bytes(*key), "--sign-key " + key_file);
+    if (!public_key) return std::move(public_key).error();
+    auto info = trust::read_public_key(trust::as_bytes(*public_key), "--sign-key " + key_file);
+    if (!info) return std::move(info).error();
+    auto signature =
+        trust::sign_detached_file(aci, trust::as_bytes(*key), passphrase, "--sign-key " + key_file);
+    if (!signature) return std::move(signature).error();
+    SignedFiles out;
+    out.fingerprint = info->fingerprint.hex;
+    const fs::path staged_key = staging / (out.fingerprint + ".pubkey.asc");
+    const fs::path staged_asc = staging / (file_name + ".aci.asc");
+    if (auto ok = write_file(staged_key, *public_key); !ok) return std::move(ok).error();
+    if (auto ok = write_file(staged_asc, *signature); !ok) return std::move(ok).error();
+    std::error_code ec;
+    fs::create_directories(out_dir / "pubkeys", ec);
+    if (ec) return make_error(Errc::io, (out_dir / "pubkeys").string() + ": " + ec.message());
+    out.moves.emplace_back(staged_key, out_dir / "pubkeys" / (out.fingerprint + ".asc"));
+    out.moves.emplace_back(staged_asc, fs::path());
+    return out;
+}
+
 }  // namespace
 
 int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
@@ -142,6 +193,12 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
              "torrent piece size in bytes (power of two >= 16384; default: automatic)", "BYTES"},
             {"torrent-format", OptionSpec::Kind::value,
              "v1 (default: every client opens it), hybrid (v1+v2) or v2", "FORMAT"},
+            {"sign-key", OptionSpec::Kind::value,
+             "sign the image with this OpenPGP secret key (armoured or binary): writes "
+             "NAME-VERSION.aci.asc and an ac-discovery-pubkeys tag (docs/trust.md)",
+             "FILE"},
+            {"passphrase-file", OptionSpec::Kind::value,
+             "the --sign-key's passphrase (first line of FILE)", "FILE"},
             {"help", OptionSpec::Kind::flag, "show this help"},
             {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
         });
@@ -282,6 +339,21 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
         }
         moves.emplace_back(staged_asc, final_stem.string() + ".aci.asc");
     }
+    // --sign-key: sign the bytes as served, publish the public key beside them.
+    std::string pubkey_url;
+    if (auto key_file = opts->get("sign-key")) {
+        auto signed_ok = sign_for_publish(*key_file, opts->get_or("passphrase-file", ""),
+                                          staged_aci, staging.path, file_name, out_dir);
+        if (!signed_ok) {
+            ctx.err << "aciswarm publish: " << signed_ok.error().message << "\n";
+            return exit_failure;
+        }
+        std::erase_if(moves, [](const auto& m) { return m.first.extension() == ".asc"; });
+        for (auto& m : signed_ok->moves)
+            moves.push_back(std::move(m));
+        moves.back().second = final_stem.string() + ".aci.asc";
+        pubkey_url = base + "pubkeys/" + signed_ok->fingerprint + ".asc";
+    }
     const fs::path staged_torrent = staging.path / (file_name + ".torrent");
     const fs::path staged_magnet = staging.path / (file_name + ".magnet");
     for (auto [path, bytes] : {std::pair<fs::path, std::string>{staged_torrent, torrent->bytes},
@@ -315,6 +387,7 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
                             {"info_hash_v1", hex_or_null(torrent->info_hashes.v1)},
                             {"info_hash_v2", hex_or_null(torrent->info_hashes.v2)},
                             {"webseed", base + rel + ".aci"}};
+    if (!pubkey_url.empty()) entry["pubkey"] = pubkey_url;
     nlohmann::json kept = nlohmann::json::array();
     for (auto& item : published) {
         if (item.value("name", "") == manifest.name &&

@@ -42,6 +42,19 @@ Status set_path(std::string& field, std::string_view name, std::string_view valu
 constexpr std::int64_t max_rate = std::numeric_limits<int>::max();
 
 const ConfigOption options_table[] = {
+    {"trust-dir", "DIR",
+     "trusted signing keys (default /etc/aciswarm/trustedkeys over /usr/lib/aciswarm/trustedkeys)",
+     false,
+     [](DaemonConfig& c, std::string_view v) { return set_path(c.trust_dir, "trust-dir", v); }},
+    {"insecure-options", "LIST", "image: fetch images without checking their signature", false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         if (v == "image") {
+             c.insecure_image = true;
+         } else if (v != "none" && !v.empty()) {
+             return bad("insecure-options", v, "not one of image, none");
+         }
+         return {};
+     }},
     {"store", "DIR", "image store directory (default /var/lib/aciswarm)", false,
      [](DaemonConfig& c, std::string_view v) { return set_path(c.store, "store", v); }},
     {"cache-dir", "DIR", "downloads in progress (default /var/cache/aciswarm)", false,

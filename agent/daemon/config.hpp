@@ -48,6 +48,10 @@ struct DaemonConfig {
     // PEM CAs to trust instead of the system's, for discovery, HTTPS and web seeds.
     std::string ca_file;
     bool verbose = false;
+    // Trusted signing keys (trust/): "" = /etc/aciswarm/trustedkeys over
+    // /usr/lib/aciswarm/trustedkeys.
+    std::string trust_dir;
+    bool insecure_image = false;  // --insecure-options=image: fetch unsigned images
 
     friend bool operator==(const DaemonConfig&, const DaemonConfig&) = default;
 };

@@ -1,5 +1,7 @@
 #include "agent/daemon/store_engine_backend.hpp"
 
+#include "trust/verifier.hpp"
+
 #include <sys/stat.h>
 
 #include <fstream>
@@ -103,6 +105,21 @@ Result<std::unique_ptr<StoreEngineBackend>> StoreEngineBackend::create(const Dae
     std::unique_ptr<StoreEngineBackend> backend(
         new StoreEngineBackend(std::move(*st), std::move(*eng), cache, config.store, clock, log));
     backend->ca_file_ = config.ca_file;
+    if (config.insecure_image) {
+        log.warn("insecure-options=image: fetched images' signatures are not checked");
+    } else {
+        auto verifier = std::make_shared<trust::ImageVerifier>(
+            config.trust_dir.empty() ? trust::TrustDirs::system_default()
+                                     : trust::TrustDirs::only(config.trust_dir),
+            clock);
+        backend->verify_ = [verifier](
+                               const fs::path& blob, std::string_view name,
+                               const std::optional<std::string>& signature) -> Result<std::string> {
+            auto check = verifier->verify(blob, name, signature);
+            if (!check) return std::move(check).error();
+            return check->primary.hex;
+        };
+    }
     backend->adopt_resumed(backend->engine_->add_from_resume_dir());
     return backend;
 }
@@ -193,6 +210,7 @@ Result<FetchId> StoreEngineBackend::start_worker(const FetchRequest& request,
     options.cwd = request.dir;
     options.trackers = request.trackers;
     options.use_store = !request.no_store;
+    options.verify = verify_;
     options.https_fallback = !request.no_https_fallback;
     options.https.ca_file = ca_file_;
     if (request.swarm_timeout) options.swarm_timeout = *request.swarm_timeout;
@@ -565,6 +583,13 @@ void StoreEngineBackend::finish_download(Download& d, const engine::TorrentStatu
     store::ImportRequest req;
     req.torrent = d.torrent_bytes;
     req.info_hashes = st.info_hashes;
+    if (verify_) {
+        // A local .torrent names no signature: the daemon refuses it unless
+        // insecure-options=image (docs/trust.md); the download stays cached.
+        req.verify = [this](const fs::path& blob, std::string_view name) {
+            return verify_(blob, name, std::nullopt);
+        };
+    }
     auto rec = store_.import_file(d.file, req);
     FetchProgress p;
     p.total_bytes = p.done_bytes =

@@ -25,8 +25,10 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -98,6 +100,10 @@ class StoreEngineBackend final : public DaemonBackend {
     std::string store_path_;
     std::string ca_file_;  // for the Fetcher's discovery and HTTPS; web seeds: SSL_CERT_FILE
     const Clock& clock_;
+    // Signature check for every image fetched (trust/); empty with insecure-options=image.
+    std::function<Result<std::string>(const std::filesystem::path&, std::string_view,
+                                      const std::optional<std::string>&)>
+        verify_;
     // Declared after engine_: destroyed (stopped and joined) before it.
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::unique_ptr<Reader>> readers_;

@@ -175,6 +175,8 @@ struct Fetcher::Job {
     std::optional<std::string> etag;
     std::string torrent_bytes;
     FetchOutcome outcome;
+    std::optional<std::string> signature;  // .aci.asc bytes, fetched before the import
+    bool signature_loaded = false;
 };
 
 Fetcher::Fetcher(store::Store& store, EngineProvider engine, FetchOptions options, Logger& log,
@@ -281,7 +283,8 @@ Result<FetchOutcome> Fetcher::fetch_name(Job& job) {
     job.expected = expectation_for(image);
     if (options_.use_store) {
         if (auto rec = store_.find_by_name(image.name, requested_labels(image))) {
-            if (fresh_by_max_age(rec->max_age, rec->imported_at, clock_.wall_now())) {
+            if (fresh_by_max_age(rec->max_age, rec->imported_at, clock_.wall_now()) &&
+                acceptable_hit(*rec)) {
                 log_.debug("fetch: ", image.to_string(),
                            " is in the store and its discovery page's "
                            "max-age (",
@@ -414,7 +417,7 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         }
     }
     if (options_.use_store) {
-        if (auto rec = store_.find_by_info_hash(hashes.best())) {
+        if (auto rec = store_.find_by_info_hash(hashes.best()); rec && acceptable_hit(*rec)) {
             log_.debug("fetch: info hash ", hashes.best().hex(), " is in the store as ",
                        rec->id.display());
             (void)store_.touch(rec->id);
@@ -616,6 +619,7 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
     req.max_age = job.max_age;
     req.seeding_policy = options_.seeding_policy;
     req.move = true;
+    if (auto ok = prepare_trust(job, req); !ok) return std::move(ok).error();
     if (last.name.empty() || last.name.find('/') != std::string::npos || last.name == "..") {
         return make_error(Errc::unsupported,
                           what + ": bad file name '" + escape_control(last.name) + "'");
@@ -676,6 +680,7 @@ Result<FetchOutcome> Fetcher::fetch_https(Job& job, const std::string& url) {
     req.max_age = job.max_age;
     req.seeding_policy = options_.seeding_policy;
     req.move = true;
+    if (auto ok = prepare_trust(job, req); !ok) return std::move(ok).error();
     auto rec = store_.import_staged(std::move(*file), req);
     if (!rec) return with_context(escape_control(job.source.text), std::move(rec).error());
     if (!job.kept_partial.empty()) {
@@ -695,6 +700,9 @@ Result<FetchOutcome> Fetcher::fetch_https(Job& job, const std::string& url) {
 Result<FetchOutcome> Fetcher::import_file(Job& job, const std::string& path) {
     store::ImportRequest req;
     req.seeding_policy = options_.seeding_policy;
+    // A local file's signature lies beside it (rkt's fetch of a file verifies too).
+    job.urls.asc = path + ".asc";
+    if (auto ok = prepare_trust(job, req); !ok) return std::move(ok).error();
     auto rec = store_.import_file(path, req);
     if (!rec) return std::move(rec).error();
     job.urls.asc = "";
@@ -702,6 +710,45 @@ Result<FetchOutcome> Fetcher::import_file(Job& job, const std::string& path) {
     out.record = std::move(*rec);
     out.via = FetchVia::file;
     return out;
+}
+
+bool Fetcher::acceptable_hit(const store::ImageRecord& rec) const {
+    return !options_.verify || !rec.verified_by.empty();
+}
+
+Status Fetcher::prepare_trust(Job& job, store::ImportRequest& req) {
+    if (!job.signature_loaded) {
+        job.signature_loaded = true;
+        if (options_.signature) {
+            job.signature = options_.signature;
+        } else if (!job.urls.asc.empty() && (options_.fetch_signature || options_.verify)) {
+            Result<std::string> bytes = make_error(Errc::not_found, "");
+            if (job.source.kind == SourceKind::aci_file) {
+                std::error_code ec;
+                if (fs::exists(job.urls.asc, ec)) {
+                    bytes = read_whole(job.urls.asc, options_.max_metadata_bytes);
+                }
+            } else {
+                bytes = get_small(job.urls.asc, "signature");
+            }
+            if (bytes) {
+                job.signature = std::move(*bytes);
+            } else if (bytes.error().code != Errc::not_found) {
+                // Not knowing whether a signature exists is a network failure,
+                // not a trust decision: with verification on, stop here.
+                if (options_.verify) return std::move(bytes).error();
+                job.outcome.warnings.push_back("no signature stored: " + bytes.error().message);
+            }
+        }
+    }
+    if (job.signature) req.signature = job.signature;
+    if (options_.verify) {
+        req.verify = [this, &job](const fs::path& blob,
+                                  std::string_view name) -> Result<std::string> {
+            return options_.verify(blob, name, job.signature);
+        };
+    }
+    return {};
 }
 
 void Fetcher::attach_signature(Job& job, FetchOutcome& out) {
@@ -724,11 +771,9 @@ void Fetcher::attach_signature(Job& job, FetchOutcome& out) {
         return;
     }
     out.record.has_signature = true;
-    // Until signature verification exists, say so every time (not only with -v).
-    const std::string w = "signature " + escape_control(job.urls.asc) +
-                          " stored but NOT checked (aciswarm does not verify signatures yet)";
-    log_.warn(w);
-    out.warnings.push_back(w);
+    // Only reached when the import ran without the signature (verification off).
+    log_.debug("fetch: stored signature ", escape_control(job.urls.asc),
+               " without checking it (--insecure-options=image)");
 }
 
 Result<StoreSeed> StoreSeed::start(store::Store& store, engine::Engine& engine,

@@ -12,8 +12,11 @@
 //   no torrent, or no verified piece within swarm_timeout -> HTTPS download
 //            of the .aci (libcurl, streamed to staging) unless disabled.
 //
-// The .aci.asc signature discovery names (or URL.asc for an .aci URL) is
-// fetched and stored beside the image; signatures are not checked yet.
+// The .aci.asc signature discovery names (or URL.asc for an .aci URL, or
+// FILE.asc beside a local .aci, or FetchOptions::signature) is fetched before
+// the import and handed with the downloaded blob to FetchOptions::verify
+// (trust/: a key trusted for the image's name must have signed it), which
+// runs before the image becomes visible in the store (docs/trust.md).
 //
 // Thread ownership: a Fetcher and the Store it is given belong to the thread
 // calling fetch(). The progress callback runs on that thread. Cancellation:
@@ -53,6 +56,15 @@ struct FetchOptions {
     std::vector<PeerEndpoint> peers;    // asked directly (tracker-less swarms, tests)
     std::vector<std::string> trackers;  // added to the torrent's own
     bool fetch_signature = true;
+    // Checks an image before it enters the store: the blob as served, the
+    // manifest's name, its .aci.asc (nullopt: none found). Returns the
+    // fingerprint of the key that verified it. Empty: no check
+    // (--insecure-options=image); store hits then needn't be verified either.
+    std::function<Result<std::string>(const std::filesystem::path& blob, std::string_view name,
+                                      const std::optional<std::string>& signature)>
+        verify;
+    // --signature: the .aci.asc for a magnet link, .torrent or file (else discovered).
+    std::optional<std::string> signature;
     std::string seeding_policy;  // recorded in the store ("" = none)
     // Page size cap for .torrent / .magnet / .asc GETs.
     std::size_t max_metadata_bytes = 64 * 1024 * 1024;
@@ -124,6 +136,10 @@ class Fetcher {
     Result<FetchOutcome> import_file(Job& job, const std::string& path);
     Result<std::string> get_small(const std::string& url, std::string_view what);
     void attach_signature(Job& job, FetchOutcome& out);
+    // Gets the signature before an import and fills the request's verify hook.
+    Status prepare_trust(Job& job, store::ImportRequest& req);
+    // A stored image counts as a hit only if it was verified (when verifying).
+    bool acceptable_hit(const store::ImageRecord& rec) const;
     void report(Job& job, const FetchProgress& p);
 
     store::Store& store_;

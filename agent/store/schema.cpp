@@ -42,6 +42,11 @@ ALTER TABLE images ADD COLUMN etag TEXT;
 ALTER TABLE images ADD COLUMN max_age INTEGER;
 ALTER TABLE images ADD COLUMN seeding_policy TEXT NOT NULL DEFAULT '';
 )sql",
+    // 2 -> 3: which trusted key verified the image's signature ('' = none).
+    R"sql(
+ALTER TABLE images ADD COLUMN verified_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE images ADD COLUMN verified_at INTEGER;
+)sql",
 };
 static_assert(std::size(migrations) == current_version);
 

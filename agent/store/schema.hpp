@@ -6,6 +6,7 @@
 //   v1  images(key, id, blob_sha512, size, compression, name, labels, manifest,
 //              info hashes, torrent, source URLs, imported_at, last_used, pinned)
 //   v2  + etag, max_age (HTTP caching), seeding_policy
+//   v3  + verified_by (fingerprint of the trusted key that verified the signature), verified_at
 #pragma once
 
 #include "common/result.hpp"
@@ -14,7 +15,7 @@ struct sqlite3;
 
 namespace aciswarm::agent::store::schema {
 
-inline constexpr int current_version = 2;
+inline constexpr int current_version = 3;
 
 // The database's schema version (0 for a new, empty database).
 Result<int> version(sqlite3* db);

@@ -168,7 +168,7 @@ class Stmt {
 constexpr const char* record_columns =
     "id, blob_sha512, size, compression, name, labels, info_hash_v1, info_hash_v2, torrent, "
     "url_aci, url_asc, url_torrent, url_magnet, etag, max_age, imported_at, last_used, pinned, "
-    "seeding_policy";
+    "seeding_policy, verified_by, verified_at";
 
 std::string select_records(std::string_view where) {
     return std::string("SELECT ") + record_columns + " FROM images " + std::string(where);
@@ -291,6 +291,8 @@ struct Store::Impl {
         r.last_used = from_unix_ms(s.int64(16));
         r.pinned = s.int64(17) != 0;
         r.seeding_policy = s.text(18);
+        r.verified_by = s.text(19);
+        if (!s.is_null(20)) r.verified_at = from_unix_ms(s.int64(20));
         std::error_code ec;
         r.has_signature = fs::exists(signature_path(r.id), ec);
         return r;
@@ -444,8 +446,15 @@ struct Store::Impl {
     }
 
     // The write half of an import: `staged` holds a validated, fsynced blob.
+    // Runs the request's verify hook over the staged blob; "" when there is none.
+    Result<std::string> verify(const StagingFile& staged, const AciInfo& info,
+                               const ImportRequest& req) const {
+        if (!req.verify) return std::string();
+        return req.verify(staged.path(), info.manifest.name);
+    }
+
     Result<ImageRecord> commit(StagingFile staged, const AciInfo& info,
-                               const ImportRequest& request) {
+                               const ImportRequest& request, const std::string& verified_by) {
         const ImageId& id = info.id;
         ImportRequest req = request;  // the torrent may be dropped below
         const fs::path blob = blob_path(id);
@@ -540,8 +549,9 @@ struct Store::Impl {
                    "INSERT INTO images (key, id, blob_sha512, size, compression, name, labels, "
                    "manifest, info_hash_v1, info_hash_v2, torrent, url_aci, url_asc, "
                    "url_torrent, url_magnet, etag, max_age, imported_at, last_used, pinned, "
-                   "seeding_policy) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                   "?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)");
+                   "seeding_policy, verified_by, verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                   "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20, ?21, "
+                   "CASE WHEN ?21 = '' THEN NULL ELSE ?18 END)");
             if (!s.ok()) return fail(sql_error("prepare insert"));
             s.bind(1, id.key())
                 .bind(2, id.full())
@@ -565,7 +575,8 @@ struct Store::Impl {
                 .bind_opt(16, req.etag)
                 .bind(18, now)
                 .bind(19, std::int64_t{req.pinned ? 1 : 0})
-                .bind(20, req.seeding_policy);
+                .bind(20, req.seeding_policy)
+                .bind(21, verified_by);
             bind_max_age(s, 17);
             rc = s.step();
         } else {
@@ -581,7 +592,9 @@ struct Store::Impl {
                    "url_magnet = CASE WHEN ?11 = '' THEN url_magnet ELSE ?11 END, "
                    "etag = COALESCE(?12, etag), max_age = COALESCE(?13, max_age), "
                    "last_used = ?14, pinned = MAX(pinned, ?15), "
-                   "seeding_policy = CASE WHEN ?16 = '' THEN seeding_policy ELSE ?16 END "
+                   "seeding_policy = CASE WHEN ?16 = '' THEN seeding_policy ELSE ?16 END, "
+                   "verified_at = CASE WHEN ?17 = '' THEN verified_at ELSE ?14 END, "
+                   "verified_by = CASE WHEN ?17 = '' THEN verified_by ELSE ?17 END "
                    "WHERE key = ?1");
             if (!s.ok()) return fail(sql_error("prepare update"));
             // A blob replaced above (it was missing) may differ in compression.
@@ -607,7 +620,8 @@ struct Store::Impl {
                 .bind_opt(12, req.etag)
                 .bind(14, now)
                 .bind(15, std::int64_t{req.pinned ? 1 : 0})
-                .bind(16, req.seeding_policy);
+                .bind(16, req.seeding_policy)
+                .bind(17, verified_by);
             bind_max_age(s, 13);
             rc = s.step();
         }
@@ -654,7 +668,9 @@ struct Store::Impl {
         point("staged");
         if (auto ok = staged.sync(); !ok) return std::move(ok).error();
         point("synced");
-        return commit(std::move(staged), *info, req);
+        auto verified = verify(staged, *info, req);
+        if (!verified) return std::move(verified).error();
+        return commit(std::move(staged), *info, req, *verified);
     }
 };
 
@@ -850,7 +866,9 @@ Result<ImageRecord> Store::import_file(const fs::path& path, const ImportRequest
     impl_->point("staged");
     if (auto ok = staged->sync(); !ok) return std::move(ok).error();
     impl_->point("synced");
-    return impl_->commit(std::move(*staged), *info, request);
+    auto verified = impl_->verify(*staged, *info, request);
+    if (!verified) return std::move(verified).error();
+    return impl_->commit(std::move(*staged), *info, request, *verified);
 }
 
 Result<ImageRecord> Store::import_staged(StagingFile file, const ImportRequest& request) {

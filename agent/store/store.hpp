@@ -71,6 +71,12 @@ struct ImportRequest {
     // on the store's file system (a StagingFile is); it is gone afterwards,
     // whether the import succeeds or fails validation.
     bool move = false;
+    // Called with the staged blob (validated, fsynced, not yet visible) and
+    // the manifest's name; an error aborts the import and nothing is stored.
+    // Returns what the store records as verified_by (trust/: the fingerprint
+    // of the key that verified the image's signature; "" = not verified).
+    std::function<Result<std::string>(const std::filesystem::path& blob, std::string_view name)>
+        verify;
 };
 
 struct ImageRecord {
@@ -90,6 +96,9 @@ struct ImageRecord {
     bool pinned = false;
     std::string seeding_policy;
     bool has_signature = false;
+    // Fingerprint of the trusted key that verified the signature; "" = not verified.
+    std::string verified_by;
+    std::optional<Clock::WallTime> verified_at;
 
     std::string key() const { return id.key(); }
     // Seeding for gc purposes: policy neither empty nor "none".

@@ -99,6 +99,8 @@ cleanup() {
         ip netns del "$ns" 2>/dev/null || true
     fi
     rm -rf "/etc/netns/$ns"
+    # The demo key's gpg-agent (started by gpg in step 3).
+    [[ -d "$work/gnupg" ]] && GNUPGHOME="$work/gnupg" gpgconf --kill all 2>/dev/null || true
     if [[ $keep -eq 1 ]]; then
         echo "logs kept in $work" >&2
     else
@@ -175,12 +177,24 @@ head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/rootfs/payload.bin"
 echo "hello from the private registry" >"$work/rootfs/etc/hello"
 "$aciswarm" build-aci "$work/rootfs" --name="$image_name" --version=1.0 \
     --out="$work/hello-1.0.aci" >/dev/null 2>"$work/logs/build-aci.log" || die "build-aci failed"
+# A throw-away demo signing key (GnuPG): publish signs the image with it and
+# publishes its public key (ac-discovery-pubkeys); the agents trust it as a
+# root key and refuse anything it did not sign (docs/trust.md).
+mkdir -m 700 "$work/gnupg"
+GNUPGHOME="$work/gnupg" gpg --batch --passphrase '' --quick-gen-key "aciswarm demo <demo@$host>" \
+    ed25519 sign never >"$work/logs/gpg.log" 2>&1 || die "gpg key generation failed"
+GNUPGHOME="$work/gnupg" gpg --batch --armor --export-secret-keys >"$work/demo-secret.asc" \
+    2>>"$work/logs/gpg.log" || die "gpg export failed"
 "$aciswarm" publish "$work/hello-1.0.aci" --tracker=http://127.0.0.1:6969/announce \
-    --webseed-base="https://$host/" --out="$work/registry" >"$work/publish.out" \
-    2>"$work/logs/publish.log" || die "publish failed"
+    --webseed-base="https://$host/" --out="$work/registry" --sign-key="$work/demo-secret.asc" \
+    >"$work/publish.out" 2>"$work/logs/publish.log" || die "publish failed"
+for key in "$work/registry/pubkeys/"*.asc; do
+    "$aciswarm" trust --trust-dir="$work/trustedkeys" --root "$key" >/dev/null \
+        2>>"$work/logs/trust.log" || die "aciswarm trust --root $key failed"
+done
 published_id=$(sed -n 's/^image-id //p' "$work/publish.out")
 if [[ -z "$published_id" ]]; then # an older publish: ask the store
-    "$aciswarm" import --store="$work/scratch-store" "$work/hello-1.0.aci" >/dev/null \
+    "$aciswarm" import --store="$work/scratch-store" --insecure-options=image "$work/hello-1.0.aci" >/dev/null \
         2>"$work/logs/import.log" || die "import into a scratch store failed"
     published_id=$("$aciswarm" image list --store="$work/scratch-store" --json 2>/dev/null |
         grep -o 'sha512-[0-9a-f]\{128\}' | head -n1)
@@ -232,6 +246,7 @@ for i in $(seq "$agents"); do
         ip netns exec "$ns" "${clean_env[@]}" timeout "$timeout_s" "$aciswarm" fetch \
             "$image_name:1.0" --store="$work/agent$i/store" --ca-file="$ca" \
             --listen="127.0.0.1:$((6881 + i))" --full --no-progress \
+            --trust-dir="$work/trustedkeys" \
             >"$work/agent$i/id" 2>"$work/logs/agent$i.log" || rc=$?
         echo "$rc $(($(now_ms) - s))" >"$work/agent$i/result"
     ) &
@@ -275,6 +290,10 @@ for i in $(seq "$agents"); do
     elif [[ "$id" != "$published_id" ]]; then
         failures=$((failures + 1))
         echo "agent$i: image ID $id is not the published $published_id" >&2
+    elif ! "$aciswarm" image list --store="$work/agent$i/store" --json 2>/dev/null |
+        grep -q '"verified_by": "[0-9a-f]\{40\}"'; then
+        failures=$((failures + 1))
+        echo "agent$i: the stored image does not record the demo key's verification" >&2
     elif [[ $assert -eq 1 && "${peers:-0}" -le 0 ]]; then
         failures=$((failures + 1))
         echo "agent$i: no bytes from peers (${line:-no summary line in its log})" >&2

@@ -51,16 +51,13 @@ std::optional<std::string> NotifySocket::wait_for(const std::string& needle,
 
 Process start_daemon(const DaemonDirs& dirs, const std::vector<std::string>& extra,
                      const SpawnOptions& options) {
-    std::vector<std::string> argv{bin("aciswarm"),
-                                  "daemon",
-                                  "--config=" + dirs.config().string(),
-                                  "--store=" + dirs.store().string(),
-                                  "--cache-dir=" + dirs.cache().string(),
-                                  "--socket=" + dirs.socket().string(),
-                                  "--socket-group=",
-                                  "--listen-address=127.0.0.1",
-                                  "--listen-port=0",
-                                  "--lsd=false"};
+    std::vector<std::string> argv{
+        bin("aciswarm"), "daemon", "--config=" + dirs.config().string(),
+        "--store=" + dirs.store().string(), "--cache-dir=" + dirs.cache().string(),
+        "--socket=" + dirs.socket().string(), "--socket-group=", "--listen-address=127.0.0.1",
+        "--listen-port=0", "--lsd=false",
+        // Tests serve unsigned images; tests/integration/trust checks signatures.
+        "--insecure-options=image"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     if (!std::filesystem::exists(dirs.config())) write_file(dirs.config(), "{}\n");
     SpawnOptions opts = options;

@@ -331,9 +331,10 @@ TEST_F(Swarm, CliFetchWithItsOwnStoreRunsInProcessWhileTheDaemonAnswers) {
     Process db = start_daemon(b);
     ASSERT_GT(wait_daemon_ready(db), 0) << db.stderr_text();
     // --store (an in-process-only option): the CLI's own store, though b answers.
-    const RunResult own = run({bin("aciswarm"), "fetch", "--no-progress", "--lsd=false",
-                               "--listen=127.0.0.1:0", "--store=" + (tmp / "own").string(),
-                               "--daemon-socket=" + b.socket().string(), img.aci.string()});
+    const RunResult own =
+        run({bin("aciswarm"), "fetch", "--no-progress", "--lsd=false", "--insecure-options=image",
+             "--listen=127.0.0.1:0", "--store=" + (tmp / "own").string(),
+             "--daemon-socket=" + b.socket().string(), img.aci.string()});
     ASSERT_EQ(own.status.code, 0) << own.err;
     EXPECT_EQ(own.out, img.image_id.substr(0, 39) + "\n");
     EXPECT_EQ(own.err.find("through the daemon"), std::string::npos) << own.err;
@@ -392,7 +393,7 @@ TEST_F(Swarm, CliFetchRunsInProcessWhenTheDaemonIsUnusableOrNoDaemonIsGiven) {
         o.env["XDG_DATA_HOME"] = home.string();
         o.env["HOME"] = home.string();
         return run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin("aciswarm"),
-                    "fetch", "--no-progress", option, img.aci.string()},
+                    "fetch", "--no-progress", "--insecure-options=image", option, img.aci.string()},
                    o, 30s);
     };
     const std::string id = img.image_id.substr(0, 39) + "\n";

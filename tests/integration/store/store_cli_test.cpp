@@ -21,6 +21,8 @@
 namespace aciswarm::test {
 namespace {
 
+constexpr const char* insecure_image = "--insecure-options=image";
+
 namespace fs = std::filesystem;
 
 std::size_t count_files(const fs::path& dir) {
@@ -45,6 +47,8 @@ class StoreCli : public ::testing::Test {
     std::string store() const { return "--store=" + (dir_ / "store").string(); }
     fs::path root() const { return dir_ / "store"; }
     RunResult aciswarm(std::vector<std::string> args) {
+        // These tests import unsigned images; tests/integration/trust checks signatures.
+        if (!args.empty() && args[0] == "import") args.insert(args.begin() + 1, insecure_image);
         args.insert(args.begin(), bin("aciswarm"));
         return run(args);
     }
@@ -335,7 +339,7 @@ TEST_F(StoreCli, NonRootDefaultsToXdgDataHome) {
     fs::permissions(xdg, fs::perms::all);
     fs::permissions(make("example.com/mine"), fs::perms::all);
     auto r = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin("aciswarm"),
-                  "import", (dir_ / "mine.aci").string()},
+                  "import", insecure_image, (dir_ / "mine.aci").string()},
                  SpawnOptions{{{"XDG_DATA_HOME", xdg.string()}}, {}, "", ""});
     ASSERT_EQ(r.status.code, 0) << r.err;
     EXPECT_TRUE(fs::exists(xdg / "aciswarm" / "index.db"));
@@ -400,7 +404,8 @@ TEST_F(StoreCli, ConcurrentImportsOfTheSameImageEndAsOneEntry) {
     const fs::path big = make_big("big.aci", 3 << 20);
     std::vector<Process> procs;
     for (int i = 0; i < 2; ++i)
-        procs.push_back(Process::spawn({bin("aciswarm"), "import", store(), big.string()}));
+        procs.push_back(
+            Process::spawn({bin("aciswarm"), "import", insecure_image, store(), big.string()}));
     std::vector<std::string> ids;
     for (auto& p : procs) {
         auto st = p.wait(60s);
@@ -429,7 +434,8 @@ TEST_F(StoreCli, InterleavedImportsOfTheSameImage) {
     const fs::path aci = make("example.com/inter");
     SpawnOptions pause;
     pause.env["ACISWARM_TEST_PAUSE_AT"] = "synced";
-    Process a = Process::spawn({bin("aciswarm"), "import", store(), aci.string()}, pause);
+    Process a =
+        Process::spawn({bin("aciswarm"), "import", insecure_image, store(), aci.string()}, pause);
     wait_stopped_at(a, "synced");
     const std::string id_b = import_ok(aci);
     a.signal(SIGCONT);
@@ -459,7 +465,8 @@ TEST_P(KillDuringImport, LeavesNoPartialImageAndNoOrphanRow) {
     const fs::path big = make_big("big.aci", 1 << 20);  // many chunks: "copying" is mid-copy
     SpawnOptions pause;
     pause.env["ACISWARM_TEST_PAUSE_AT"] = c.point;
-    Process p = Process::spawn({bin("aciswarm"), "import", store(), big.string()}, pause);
+    Process p =
+        Process::spawn({bin("aciswarm"), "import", insecure_image, store(), big.string()}, pause);
     wait_stopped_at(p, c.point);
     // What the crash leaves behind before recovery, per point.
     const std::string point = c.point;
@@ -520,13 +527,14 @@ TEST_F(StoreCli, DiskFullLeavesStoreAsBefore) {
     fs::create_directories(mnt);
     const std::string a = bin("aciswarm");
     const std::string s = "--store=" + (mnt / "store").string();
+    const std::string unsigned_ok = std::string("' '") + insecure_image;
     const std::string script =
         "mount -t tmpfs -o size=1m tmpfs '" + mnt.string() + "' || exit 99\n" + "'" + a +
-        "' import '" + s + "' '" + small.string() + "' || exit 98\n" + "'" + a + "' import '" + s +
-        "' '" + big.string() + "'; echo \"big-rc=$?\"\n" + "'" + a + "' image list '" + s +
-        "' --json > '" + (dir_ / "list.json").string() + "'\n" + "echo staging=$(ls '" +
-        (mnt / "store/staging").string() + "' | wc -l)\n" + "echo blobs=$(ls '" +
-        (mnt / "store/blobs").string() + "' | wc -l)\n";
+        "' import '" + s + unsigned_ok + "' '" + small.string() + "' || exit 98\n" + "'" + a +
+        "' import '" + s + unsigned_ok + "' '" + big.string() + "'; echo \"big-rc=$?\"\n" + "'" +
+        a + "' image list '" + s + "' --json > '" + (dir_ / "list.json").string() + "'\n" +
+        "echo staging=$(ls '" + (mnt / "store/staging").string() + "' | wc -l)\n" +
+        "echo blobs=$(ls '" + (mnt / "store/blobs").string() + "' | wc -l)\n";
     auto r = run({"unshare", "-m", "sh", "-c", script});
     ASSERT_EQ(r.status.code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("big-rc=1"), std::string::npos) << r.out << r.err;

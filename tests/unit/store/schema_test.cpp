@@ -58,11 +58,29 @@ TEST(Schema, V1RowsSurviveMigrationToV2) {
     EXPECT_EQ(db.one("SELECT count(*) FROM pragma_table_info('images') WHERE name = "
                      "'seeding_policy'"),
               "0");
-    ASSERT_TRUE(schema::migrate(db.db));
+    ASSERT_TRUE(schema::migrate(db.db, 2));
     EXPECT_EQ(*schema::version(db.db), 2);
     EXPECT_EQ(db.one("SELECT name FROM images WHERE key = 'sha512-aa'"), "example.com/old");
     EXPECT_EQ(db.one("SELECT seeding_policy FROM images WHERE key = 'sha512-aa'"), "");
     EXPECT_EQ(db.one("SELECT etag FROM images WHERE key = 'sha512-aa'"), "<null>");
+}
+
+TEST(Schema, V2RowsSurviveMigrationToV3AsUnverified) {
+    test::TempDir dir;
+    Db db(dir / "index.db");
+    ASSERT_TRUE(schema::migrate(db.db, 2));
+    db.exec(
+        "INSERT INTO images (key, id, blob_sha512, size, compression, name, labels, manifest, "
+        "imported_at, last_used) VALUES ('sha512-aa', 'sha512-aaaa', 'bb', 5, 'gzip', "
+        "'example.com/old', '{}', '{}', 1, 2)");
+    EXPECT_EQ(db.one("SELECT count(*) FROM pragma_table_info('images') WHERE name = "
+                     "'verified_by'"),
+              "0");
+    ASSERT_TRUE(schema::migrate(db.db));
+    EXPECT_EQ(*schema::version(db.db), 3);
+    EXPECT_EQ(db.one("SELECT name FROM images WHERE key = 'sha512-aa'"), "example.com/old");
+    EXPECT_EQ(db.one("SELECT verified_by FROM images WHERE key = 'sha512-aa'"), "");
+    EXPECT_EQ(db.one("SELECT verified_at FROM images WHERE key = 'sha512-aa'"), "<null>");
 }
 
 TEST(Schema, NewerDatabaseIsRefusedWithBothVersions) {
@@ -73,7 +91,8 @@ TEST(Schema, NewerDatabaseIsRefusedWithBothVersions) {
         auto r = schema::migrate(db.db);
         ASSERT_FALSE(r);
         EXPECT_NE(r.error().message.find("schema version 99 is newer than this aciswarm "
-                                         "understands (2)"),
+                                         "understands (" +
+                                         std::to_string(schema::current_version) + ")"),
                   std::string::npos)
             << r.error().message;
         EXPECT_EQ(*schema::version(db.db), 99);
@@ -102,6 +121,8 @@ TEST(Schema, StoreOpensAV1StoreAndKeepsItsImage) {
         db.exec("ALTER TABLE images DROP COLUMN etag");
         db.exec("ALTER TABLE images DROP COLUMN max_age");
         db.exec("ALTER TABLE images DROP COLUMN seeding_policy");
+        db.exec("ALTER TABLE images DROP COLUMN verified_by");
+        db.exec("ALTER TABLE images DROP COLUMN verified_at");
         db.exec("PRAGMA user_version = 1");
     }
     auto store = Store::open(dir.path(), clock, Logger::null());

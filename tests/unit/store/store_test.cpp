@@ -539,5 +539,42 @@ TEST(StoreOpen, UnwritableRootNamesTheOption) {
     EXPECT_NE(s.error().message.find("--store"), std::string::npos) << s.error().message;
 }
 
+TEST_F(StoreTest, VerifyHookRefusalStoresNothing) {
+    const fs::path src = aci("example.com/signed");
+    ImportRequest req;
+    fs::path seen;
+    std::string seen_name;
+    req.verify = [&](const fs::path& blob, std::string_view name) -> Result<std::string> {
+        seen = blob;
+        seen_name = name;
+        EXPECT_TRUE(fs::exists(blob)) << "the hook sees the staged bytes";
+        return make_error(Errc::untrusted, "image example.com/signed: no signature");
+    };
+    auto r = store_->import_file(src, req);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::untrusted);
+    EXPECT_EQ(seen_name, "example.com/signed");
+    EXPECT_EQ(seen.parent_path(), root() / "staging") << "checked before it became visible";
+    EXPECT_TRUE(store_->list()->empty());
+    EXPECT_EQ(count_files(root() / "blobs"), 0u);
+    EXPECT_EQ(count_files(root() / "staging"), 0u);
+}
+
+TEST_F(StoreTest, VerifyHookRecordsTheKeyAndKeepsItOnInsecureReimport) {
+    const fs::path src = aci("example.com/signed");
+    ImportRequest req;
+    req.verify = [](const fs::path&, std::string_view) -> Result<std::string> {
+        return std::string("0123456789abcdef0123456789abcdef01234567");
+    };
+    const ImageRecord rec = import(src, req);
+    EXPECT_EQ(rec.verified_by, "0123456789abcdef0123456789abcdef01234567");
+    EXPECT_TRUE(rec.verified_at.has_value());
+    const ImageRecord again = import(src);  // no hook: --insecure-options=image
+    EXPECT_EQ(again.verified_by, rec.verified_by);
+    const ImageRecord plain = import(aci("example.com/plain"));
+    EXPECT_EQ(plain.verified_by, "");
+    EXPECT_FALSE(plain.verified_at.has_value());
+}
+
 }  // namespace
 }  // namespace aciswarm::agent::store
