@@ -124,30 +124,30 @@ Result<ParsedOptions> OptionParser::parse(std::span<const std::string> args) con
 }
 
 std::string wrap_text(std::string_view text, std::size_t width, std::size_t indent) {
-    std::string out;
-    std::size_t column = 0;
+    // Leading spaces stay (indented lines); inside the text, runs of spaces stay
+    // too (aligned columns) except where a line breaks.
+    const std::size_t lead = std::min(text.find_first_not_of(' '), text.size());
+    std::string out(lead, ' ');
+    text.remove_prefix(lead);
+    std::size_t column = lead;
+    std::size_t pending_spaces = 0;
     bool line_has_word = false;
     while (!text.empty()) {
         const std::size_t space = text.find(' ');
         const std::string_view word = text.substr(0, space);
         text = space == std::string_view::npos ? std::string_view{} : text.substr(space + 1);
-        if (word.empty()) {  // keep runs of spaces inside a line (aligned columns)
-            if (line_has_word || column > 0) {
-                out += ' ';
-                ++column;
-            }
+        if (word.empty()) {
+            ++pending_spaces;
             continue;
         }
-        if (line_has_word && column + 1 + word.size() > width) {
-            while (!out.empty() && out.back() == ' ')
-                out.pop_back();
+        const std::size_t gap = line_has_word ? pending_spaces + 1 : 0;
+        pending_spaces = 0;
+        if (line_has_word && column + gap + word.size() > width) {
             out += "\n" + std::string(indent, ' ');
             column = indent;
-            line_has_word = false;
-        }
-        if (line_has_word) {
-            out += ' ';
-            ++column;
+        } else {
+            out += std::string(gap, ' ');
+            column += gap;
         }
         out += word;
         column += word.size();

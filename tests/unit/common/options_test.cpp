@@ -133,6 +133,10 @@ TEST(Options, WrapBreaksAtSpacesAndIndents) {
     EXPECT_EQ(wrap_text("aaa bbb ccc", 7, 2), "aaa bbb\n  ccc");
     EXPECT_EQ(wrap_text("short", 80, 4), "short");
     EXPECT_EQ(wrap_text("averyveryverylongword x", 5, 0), "averyveryverylongword\nx");
+    EXPECT_EQ(wrap_text("  list    what is stored", 80, 10), "  list    what is stored");
+    EXPECT_EQ(wrap_text("  list    what is stored", 14, 10),
+              "  list    what\n          is\n"
+              "          stored");
 }
 
 }  // namespace
