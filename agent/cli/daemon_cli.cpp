@@ -129,6 +129,7 @@ int cmd_status(std::span<const std::string> args, CliContext& ctx) {
         "peers, rates, uploaded bytes, ratio and seeding policy.",
         {socket_option(),
          {"json", OptionSpec::Kind::flag, "print the daemon's JSON reply"},
+         {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
          {"help", OptionSpec::Kind::flag, "show this help"}},
         {"aciswarm status", "aciswarm status --json | jq '.images[].state'",
          "aciswarm status --socket=/run/aciswarm/test.sock"});
@@ -141,6 +142,7 @@ int cmd_status(std::span<const std::string> args, CliContext& ctx) {
         ctx.out << parser.help();
         return exit_ok;
     }
+    if (options->flag("verbose")) ctx.log.set_level(LogLevel::debug);
     auto client = ApiClient::connect(options->get_or("socket", std::string(default_socket_path)));
     if (!client) {
         ctx.err << "aciswarm status: " << client.error().message
@@ -200,6 +202,7 @@ int cmd_image_seed(std::span<const std::string> args, CliContext& ctx) {
           "R"},
          {"idle", OptionSpec::Kind::value, "seed until no peer asked for this long", "DURATION"},
          {"stop", OptionSpec::Kind::flag, "stop seeding it now"},
+         {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
          {"help", OptionSpec::Kind::flag, "show this help"}},
         {"aciswarm image seed sha512-0123456789ab --forever",
          "aciswarm image seed sha512-0123456789ab --for=6h",
@@ -213,6 +216,7 @@ int cmd_image_seed(std::span<const std::string> args, CliContext& ctx) {
         ctx.out << parser.help();
         return exit_ok;
     }
+    if (options->flag("verbose")) ctx.log.set_level(LogLevel::debug);
     if (options->positional().size() != 1) {
         ctx.err << "aciswarm image seed: want exactly one image ID\n";
         return exit_usage;
