@@ -247,8 +247,14 @@ Status apply_config_flags(DaemonConfig& config, const ParsedOptions& options) {
         if (!options.has(o.name)) continue;
         const std::string value = o.is_flag ? (options.flag(o.name) ? "true" : "false")
                                             : options.get(o.name).value_or("");
-        if (Status s = o.set(next, value); !s)
-            return with_context("--" + std::string(o.name), s.error());
+        if (Status s = o.set(next, value); !s) {
+            // The setters name the key ("max-upload-rate: '4Q' ..."); on the
+            // command line it is the flag, named once.
+            const std::string key = std::string(o.name) + ": ";
+            const std::string& message = s.error().message;
+            return make_error(s.error().code,
+                              "--" + (message.starts_with(key) ? message : key + message));
+        }
     }
     if (options.count("verbose") > 0 && options.flag("verbose")) next.verbose = true;
     config = std::move(next);

@@ -122,6 +122,13 @@ TEST(DaemonConfig, BadFlagNamesTheFlag) {
     const auto s = apply_config_flags(c, *parsed);
     ASSERT_FALSE(s);
     EXPECT_TRUE(s.error().message.starts_with("--seed-policy: ")) << s.error().message;
+    EXPECT_EQ(s.error().message.find("seed-policy: seed-policy"), std::string::npos)
+        << s.error().message;
+    const std::vector<std::string> rate{"--max-upload-rate=4Q"};
+    const auto r = apply_config_flags(c, *parser.parse(rate));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message.rfind("--max-upload-rate: '4Q' is not a rate", 0), 0u)
+        << r.error().message;
 }
 
 }  // namespace
