@@ -93,11 +93,13 @@ Error out_of_range(std::string_view option, std::string_view text, const std::st
                                                   "' is out of range (" + range + ")");
 }
 
-std::string size_range(std::uint64_t min, std::uint64_t max, std::string_view per) {
+// "16384 bytes (16 KiB) to 67108864 bytes (64 MiB)"; per_second adds "/s".
+std::string size_range(std::uint64_t min, std::uint64_t max, bool per_second) {
+    const std::string per = per_second ? "/s" : "";
     auto one = [&](std::uint64_t v) {
-        std::string s = std::to_string(v);
-        if (v >= 1024) s += " = " + format_size(v);
-        return s + std::string(per);
+        std::string s = std::to_string(v) + " bytes" + per;
+        if (v >= 1024) s += " (" + format_size(v) + per + ")";
+        return s;
     };
     if (max == std::numeric_limits<std::uint64_t>::max()) return "at least " + one(min);
     return one(min) + " to " + one(max);
@@ -139,7 +141,7 @@ Result<std::uint64_t> parse_size_option(std::string_view option, std::string_vie
                                         std::uint64_t min, std::uint64_t max) {
     auto v = named(option, parse_size(text));
     if (!v) return v;
-    if (*v < min || *v > max) return out_of_range(option, text, size_range(min, max, " bytes"));
+    if (*v < min || *v > max) return out_of_range(option, text, size_range(min, max, false));
     return v;
 }
 
@@ -147,7 +149,7 @@ Result<std::uint64_t> parse_rate_option(std::string_view option, std::string_vie
                                         std::uint64_t min, std::uint64_t max) {
     auto v = named(option, parse_rate(text));
     if (!v) return v;
-    if (*v < min || *v > max) return out_of_range(option, text, size_range(min, max, " bytes/s"));
+    if (*v < min || *v > max) return out_of_range(option, text, size_range(min, max, true));
     return v;
 }
 

@@ -67,7 +67,8 @@ TEST(Units, OptionErrorsNameTheOptionAndTheValue) {
     EXPECT_EQ(*parse_size_option("--piece-size", "16k", 16384, 1ull << 26), 16384u);
     auto small = parse_size_option("--piece-size", "8k", 16384, 1ull << 26);
     ASSERT_FALSE(small);
-    EXPECT_NE(small.error().message.find("16384 = 16 KiB bytes to"), std::string::npos)
+    EXPECT_NE(small.error().message.find("(16384 bytes (16 KiB) to 67108864 bytes (64 MiB))"),
+              std::string::npos)
         << small.error().message;
 }
 
