@@ -83,7 +83,7 @@ const OptionParser& parser() {
              "POLICY"},
             {"web-seed-request", OptionSpec::Kind::value,
              "longest byte range asked of a web seed at once (default 1M; libtorrent's own 16M)",
-             "BYTES"},
+             "SIZE"},
             {"socket",
              OptionSpec::Kind::value,
              "the daemon's API socket (default /run/aciswarm/agent.sock)",
@@ -429,9 +429,8 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         engine_config.web_seed_use = *p;
     }
     if (auto w = parsed->get("web-seed-request")) {
-        auto r = parse_rate("web-seed-request", *w);
-        if (!r || *r < 16384 || *r > (std::int64_t{1} << 30))
-            return usage("--web-seed-request: '" + *w + "' is not a size from 16k to 1G");
+        auto r = parse_size_option("--web-seed-request", *w, 16 * 1024, 1 << 30);
+        if (!r) return usage(r.error().message);
         engine_config.web_seed_request_bytes = static_cast<int>(*r);
     }
     engine_config.dht = parsed->flag("dht");
@@ -456,8 +455,8 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
     // No --seed option at all: linger after a swarm download (give back what it took).
     std::chrono::milliseconds linger = default_linger;
     if (auto l = parsed->get("linger")) {
-        auto d = parse_duration(*l);
-        if (!d || d->count() < 0) return usage("--linger: '" + *l + "' is not a duration");
+        auto d = parse_duration_option("--linger", *l);
+        if (!d) return usage(d.error().message);
         linger = *d;
     }
     if (parsed->has("seed") || parsed->has("seed-for")) linger = std::chrono::milliseconds(0);
