@@ -41,12 +41,24 @@ Result<bool> parse_bool(std::string_view name, std::string_view text) {
                                                   "' is not a boolean (true or false)");
 }
 
-OptionParser::OptionParser(std::string usage, std::vector<OptionSpec> specs)
-    : usage_(std::move(usage)), specs_(std::move(specs)) {}
+OptionParser::OptionParser(std::string usage, std::vector<OptionSpec> specs,
+                           std::vector<std::string> examples)
+    : usage_(std::move(usage)), specs_(std::move(specs)), examples_(std::move(examples)) {
+    // -h and --help everywhere, whatever the table says.
+    auto help = std::find_if(specs_.begin(), specs_.end(),
+                             [](const OptionSpec& s) { return s.name == "help"; });
+    if (help == specs_.end()) {
+        specs_.push_back({"help", OptionSpec::Kind::flag, "show this help", "", 'h'});
+    } else if (help->short_name == 0 && find_short('h') == nullptr) {
+        help->short_name = 'h';
+    }
+}
 
 const OptionSpec* OptionParser::find(std::string_view name) const {
-    auto it = std::find_if(specs_.begin(), specs_.end(),
-                           [&](const OptionSpec& s) { return s.name == name; });
+    auto it = std::find_if(specs_.begin(), specs_.end(), [&](const OptionSpec& s) {
+        return s.name == name ||
+               std::find(s.aliases.begin(), s.aliases.end(), name) != s.aliases.end();
+    });
     return it == specs_.end() ? nullptr : &*it;
 }
 
@@ -111,20 +123,85 @@ Result<ParsedOptions> OptionParser::parse(std::span<const std::string> args) con
     return out;
 }
 
+std::string wrap_text(std::string_view text, std::size_t width, std::size_t indent) {
+    // Leading spaces stay (indented lines); inside the text, runs of spaces stay
+    // too (aligned columns) except where a line breaks.
+    const std::size_t lead = std::min(text.find_first_not_of(' '), text.size());
+    std::string out(lead, ' ');
+    text.remove_prefix(lead);
+    std::size_t column = lead;
+    std::size_t pending_spaces = 0;
+    bool line_has_word = false;
+    while (!text.empty()) {
+        const std::size_t space = text.find(' ');
+        const std::string_view word = text.substr(0, space);
+        text = space == std::string_view::npos ? std::string_view{} : text.substr(space + 1);
+        if (word.empty()) {
+            ++pending_spaces;
+            continue;
+        }
+        const std::size_t gap = line_has_word ? pending_spaces + 1 : 0;
+        pending_spaces = 0;
+        if (line_has_word && column + gap + word.size() > width) {
+            out += "\n" + std::string(indent, ' ');
+            column = indent;
+        } else {
+            out += std::string(gap, ' ');
+            column += gap;
+        }
+        out += word;
+        column += word.size();
+        line_has_word = true;
+    }
+    return out;
+}
+
 std::string OptionParser::help() const {
-    std::string out = "usage: " + usage_ + "\n";
-    if (specs_.empty()) return out;
+    std::string out;
+    // The first line is the usage line, the rest a description; both wrapped.
+    std::string_view rest = usage_;
+    bool first = true;
+    while (first || !rest.empty()) {
+        const std::size_t nl = rest.find('\n');
+        std::string_view line = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+        if (first) {
+            out += wrap_text("usage: " + std::string(line), help_width, 6) + "\n";
+            first = false;
+        } else {
+            out += wrap_text(line, help_width, 0) + "\n";
+        }
+    }
     out += "\noptions:\n";
+    constexpr std::size_t help_column = 34;
     for (const OptionSpec& s : specs_) {
+        if (s.hidden) continue;
         std::string left = "  ";
         left += s.short_name ? std::string("-") + s.short_name + ", " : "    ";
         left += "--" + s.name;
         if (s.kind != OptionSpec::Kind::flag) left += "=" + s.metavar;
-        if (left.size() < 34)
-            left.resize(34, ' ');
-        else
-            left += "  ";
-        out += left + s.help + (s.kind == OptionSpec::Kind::list ? " (repeatable)" : "") + "\n";
+        std::string text = s.help;
+        if (s.kind == OptionSpec::Kind::list && text.find("repeatable") == std::string::npos) {
+            text += " (repeatable)";
+        }
+        if (left.size() + 2 > help_column) {  // a long name: help on the next line
+            out += left + "\n";
+            left.clear();
+        }
+        left.resize(help_column, ' ');
+        const std::string wrapped =
+            wrap_text(text, help_width - help_column, 0);  // then indent continuation lines
+        std::string indented;
+        for (char c : wrapped) {
+            indented += c;
+            if (c == '\n') indented += std::string(help_column, ' ');
+        }
+        out += left + indented + "\n";
+    }
+    if (!examples_.empty()) {
+        out += "\nexamples:\n";
+        for (const std::string& e : examples_)
+            out += "  " + wrap_text(e, help_width - 2, 4) + "\n";
     }
     return out;
 }

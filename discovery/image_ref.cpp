@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/text.hpp"
+
 namespace aciswarm::discovery {
 namespace {
 
@@ -11,7 +13,7 @@ bool is_lower_alnum(char c) {
 
 Error bad(std::string_view argument, std::string_view why) {
     return make_error(Errc::invalid_argument,
-                      "image '" + std::string(argument) + "': " + std::string(why));
+                      "image '" + escape_control(argument) + "': " + std::string(why));
 }
 
 }  // namespace
@@ -46,6 +48,26 @@ bool is_ac_identifier(std::string_view text) {
     return !need_alnum;
 }
 
+std::string ac_identifier_problem(std::string_view text) {
+    if (text.empty()) return "is empty";
+    auto is_separator = [](char c) {
+        return c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+    };
+    auto quoted = [](char c) { return "'" + escape_control(std::string_view(&c, 1)) + "'"; };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c >= 'A' && c <= 'Z') return "has an uppercase letter " + quoted(c);
+        if (c == ' ') return "has a space";
+        if (!is_lower_alnum(c) && !is_separator(c)) return "has " + quoted(c);
+        if (is_separator(c) && i > 0 && is_separator(text[i - 1])) {
+            return "has two separators in a row ('" + std::string(text.substr(i - 1, 2)) + "')";
+        }
+    }
+    if (is_separator(text.front())) return "starts with " + quoted(text.front());
+    if (is_separator(text.back())) return "ends with " + quoted(text.back());
+    return {};
+}
+
 Result<ImageRef> parse_image_ref(std::string_view argument) {
     if (argument.empty()) return bad(argument, "empty");
     const std::size_t comma = argument.find(',');
@@ -63,14 +85,17 @@ Result<ImageRef> parse_image_ref(std::string_view argument) {
     }
     const std::string_view name = head.substr(0, colon);
     if (!is_ac_identifier(name)) {
-        return bad(argument, "name '" + std::string(name) +
-                                 "' does not match ^[a-z0-9]+([-._~/][a-z0-9]+)*$");
+        return bad(argument, "name '" + escape_control(name) + "' " + ac_identifier_problem(name) +
+                                 "; " + std::string(ac_identifier_rule));
     }
     ref.name = std::string(name);
 
     auto add = [&](std::string_view label_name, std::string_view value) -> Status {
         if (!is_ac_identifier(label_name)) {
-            return bad(argument, "label name '" + std::string(label_name) + "' is not valid");
+            return bad(argument, "label name '" + escape_control(label_name) + "' " +
+                                     ac_identifier_problem(label_name) +
+                                     " (label names follow the same rule as image names: " +
+                                     std::string(ac_identifier_rule) + ")");
         }
         if (label_name == "name" || label_name == "ext") {
             return bad(argument, "'" + std::string(label_name) + "' is not a label");

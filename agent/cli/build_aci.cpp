@@ -99,7 +99,10 @@ int cmd_build_aci(std::span<const std::string> args, CliContext& ctx) {
             {"out", OptionSpec::Kind::value, "where to write the image", "FILE.aci"},
             {"help", OptionSpec::Kind::flag, "show this help"},
             {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
-        });
+        },
+        {"aciswarm build-aci ./rootfs --name=example.com/app --version=1.0 --out=app.aci",
+         "aciswarm build-aci ./rootfs --name=example.com/app --version=1.0 --label=arch=arm64 "
+         "--out=app-arm64.aci"});
     auto opts = parser.parse(args);
     if (!opts) {
         ctx.err << "aciswarm build-aci: " << opts.error().message << "\n";

@@ -1,8 +1,28 @@
 // The table of subcommands. Each command lives in its own file under cli/ and
 // is declared here; keep the table in the order --help should show.
+#include <ostream>
+
 #include "agent/cli/cli.hpp"
+#include "agent/cli/store_cli.hpp"
 
 namespace aciswarm::agent {
+namespace {
+
+int cmd_version(std::span<const std::string> args, CliContext& ctx) {
+    const OptionParser parser("aciswarm version\n\nPrints the version of aciswarm.", {},
+                              {"aciswarm version", "aciswarm --version"});
+    int code = exit_ok;
+    auto opts = parse_command(parser, args, ctx, code);
+    if (!opts) return code;
+    if (!opts->positional().empty()) {
+        ctx.err << "aciswarm version: takes no arguments\n";
+        return exit_usage;
+    }
+    ctx.out << "aciswarm " << ACISWARM_VERSION << "\n";
+    return exit_ok;
+}
+
+}  // namespace
 
 int run_discover(std::span<const std::string> args, CliContext& ctx);  // discover.cpp
 int run_fetch(std::span<const std::string> args, CliContext& ctx);     // fetch.cpp
@@ -33,11 +53,7 @@ std::span<const Command> commands() {
         {"build-aci", "build an ACI from a root filesystem directory", cmd_build_aci},
         {"publish", "publish an ACI: .torrent, .magnet, discovery index.html", cmd_publish},
         {"seed", "seed every image published in a directory (everseed)", cmd_seed},
-        {"version", "print the version",
-         [](std::span<const std::string>, CliContext& ctx) {
-             ctx.out << "aciswarm " << ACISWARM_VERSION << "\n";
-             return exit_ok;
-         }},
+        {"version", "print the version", cmd_version},
         {"discover",
          "find an image's .aci, .aci.asc, .torrent, magnet and key URLs (appc discovery)",
          &run_discover},

@@ -68,7 +68,10 @@ int cmd_daemon(std::span<const std::string> args, CliContext& ctx) {
         "local API.\n"
         "Options come from /etc/aciswarm/agent.json (same names as keys); flags win.\n"
         "SIGHUP reloads the configuration; SIGTERM saves resume data and stops.",
-        specs);
+        specs,
+        {"aciswarm daemon                      # /etc/aciswarm/agent.json, then defaults",
+         "aciswarm daemon --seed-policy=forever --max-upload-rate=20M",
+         "aciswarm daemon --config=/etc/aciswarm/test.json --listen=0.0.0.0:6882"});
     auto options = parser.parse(args);
     if (!options) {
         ctx.err << "aciswarm daemon: " << options.error().message << "\n";
@@ -126,7 +129,10 @@ int cmd_status(std::span<const std::string> args, CliContext& ctx) {
         "peers, rates, uploaded bytes, ratio and seeding policy.",
         {socket_option(),
          {"json", OptionSpec::Kind::flag, "print the daemon's JSON reply"},
-         {"help", OptionSpec::Kind::flag, "show this help"}});
+         {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
+         {"help", OptionSpec::Kind::flag, "show this help"}},
+        {"aciswarm status", "aciswarm status --json | jq '.images[].state'",
+         "aciswarm status --socket=/run/aciswarm/test.sock"});
     auto options = parser.parse(args);
     if (!options) {
         ctx.err << "aciswarm status: " << options.error().message << "\n";
@@ -136,6 +142,7 @@ int cmd_status(std::span<const std::string> args, CliContext& ctx) {
         ctx.out << parser.help();
         return exit_ok;
     }
+    if (options->flag("verbose")) ctx.log.set_level(LogLevel::debug);
     auto client = ApiClient::connect(options->get_or("socket", std::string(default_socket_path)));
     if (!client) {
         ctx.err << "aciswarm status: " << client.error().message
@@ -195,7 +202,11 @@ int cmd_image_seed(std::span<const std::string> args, CliContext& ctx) {
           "R"},
          {"idle", OptionSpec::Kind::value, "seed until no peer asked for this long", "DURATION"},
          {"stop", OptionSpec::Kind::flag, "stop seeding it now"},
-         {"help", OptionSpec::Kind::flag, "show this help"}});
+         {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
+         {"help", OptionSpec::Kind::flag, "show this help"}},
+        {"aciswarm image seed sha512-0123456789ab --forever",
+         "aciswarm image seed sha512-0123456789ab --for=6h",
+         "aciswarm image seed sha512-0123456789ab --stop"});
     auto options = parser.parse(args);
     if (!options) {
         ctx.err << "aciswarm image seed: " << options.error().message << "\n";
@@ -205,6 +216,7 @@ int cmd_image_seed(std::span<const std::string> args, CliContext& ctx) {
         ctx.out << parser.help();
         return exit_ok;
     }
+    if (options->flag("verbose")) ctx.log.set_level(LogLevel::debug);
     if (options->positional().size() != 1) {
         ctx.err << "aciswarm image seed: want exactly one image ID\n";
         return exit_usage;

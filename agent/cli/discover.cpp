@@ -9,6 +9,7 @@
 #include "agent/cli/cli.hpp"
 #include "common/duration.hpp"
 #include "common/options.hpp"
+#include "common/units.hpp"
 #include "discovery/curl_fetcher.hpp"
 #include "discovery/discover.hpp"
 
@@ -32,7 +33,10 @@ const OptionParser& parser() {
             {"json", OptionSpec::Kind::flag, "print JSON instead of a table", ""},
             {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
             {"help", OptionSpec::Kind::flag, "show this help", "", 'h'},
-        });
+        },
+        {"aciswarm discover example.com/app:1.0",
+         "aciswarm discover example.com/app,os=linux,arch=arm64 --json",
+         "aciswarm discover registry.local/app --ca-file=/etc/aciswarm/ca.pem"});
     return p;
 }
 
@@ -152,10 +156,10 @@ int run_discover(std::span<const std::string> args, CliContext& ctx) {
                                            "connect-timeout", &transport.connect_timeout},
                                        {"timeout", &transport.total_timeout}}) {
         if (auto text = parsed->get(name)) {
-            auto d = parse_duration(*text);
-            if (!d || d->count() <= 0) {
-                ctx.err << "aciswarm discover: --" << name << ": '" << *text
-                        << "' is not a positive duration\n";
+            auto d = parse_duration_option("--" + std::string(name), *text,
+                                           std::chrono::milliseconds(1));
+            if (!d) {
+                ctx.err << "aciswarm discover: " << d.error().message << "\n";
                 return exit_usage;
             }
             *target = *d;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -29,6 +30,7 @@
 #include "common/duration.hpp"
 #include "common/file_read.hpp"
 #include "common/options.hpp"
+#include "common/units.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -36,6 +38,8 @@ namespace {
 using namespace aciswarm::agent::fetch;
 
 constexpr std::string_view default_daemon_socket = "/run/aciswarm/agent.sock";
+// libtorrent keeps rate limits in an int.
+constexpr std::uint64_t max_engine_rate = std::numeric_limits<int>::max();
 
 const OptionParser& parser() {
     static const OptionParser p(
@@ -46,7 +50,7 @@ const OptionParser& parser() {
         "download of the .aci (as rkt). The discovered .aci URL is added to the torrent\n"
         "as a web seed. Every piece is hash-checked; the store checks the image ID and\n"
         "that the manifest's name and labels match what was asked for.\n"
-        "When the daemon's socket answers (--daemon-socket) the daemon fetches into its\n"
+        "When the daemon's socket answers (--socket) the daemon fetches into its\n"
         "store and goes on seeding after this command exits (--seed-policy, else the\n"
         "daemon's default); options only an in-process fetch has (--store, --listen,\n"
         "--ca-file, rates, ...), --seed=none, --seed-for or --no-daemon fetch in-process.\n"
@@ -87,22 +91,31 @@ const OptionParser& parser() {
              "POLICY"},
             {"web-seed-request", OptionSpec::Kind::value,
              "longest byte range asked of a web seed at once (default 1M; libtorrent's own 16M)",
-             "BYTES"},
-            {"daemon-socket", OptionSpec::Kind::value,
-             "the daemon's API socket (default /run/aciswarm/agent.sock)", "PATH"},
+             "SIZE"},
+            {"socket",
+             OptionSpec::Kind::value,
+             "the daemon's API socket (default /run/aciswarm/agent.sock)",
+             "PATH",
+             0,
+             {"daemon-socket"}},
             {"no-daemon", OptionSpec::Kind::flag,
              "fetch in-process even when the daemon's socket answers", ""},
             {"listen", OptionSpec::Kind::list,
              "BitTorrent listen address (default 0.0.0.0:0 and [::]:0)", "ADDR:PORT"},
             {"peer", OptionSpec::Kind::list, "ask this peer directly", "ADDR:PORT"},
             {"tracker", OptionSpec::Kind::list, "announce to this tracker too", "URL"},
-            {"max-upload-rate", OptionSpec::Kind::value, "bytes/s (suffix k, M, G), 0 = unlimited",
-             "RATE"},
+            {"max-upload-rate", OptionSpec::Kind::value,
+             "bytes/s (4M = 4 MiB/s; k, M, G are 1024-based), 0 = unlimited", "RATE"},
             {"max-download-rate", OptionSpec::Kind::value,
-             "bytes/s (suffix k, M, G), 0 = unlimited", "RATE"},
-            {"exempt-local-peers", OptionSpec::Kind::flag,
-             "rate limits spare peers on local networks (default: limits hold for every peer)", ""},
-            {"connections-limit", OptionSpec::Kind::value, "peer connections (default 200)", "N"},
+             "bytes/s (4M = 4 MiB/s; k, M, G are 1024-based), 0 = unlimited", "RATE"},
+            {"max-connections",
+             OptionSpec::Kind::value,
+             "peer connections (default 200)",
+             "N",
+             0,
+             {"connections-limit"}},
+             {"exempt-local-peers", OptionSpec::Kind::flag,
+              "rate limits spare peers on local networks (default: limits hold for every peer)", ""},
             {"encryption", OptionSpec::Kind::value,
              "peer protocol encryption: prefer (default), require, disable", "POLICY"},
             {"dht", OptionSpec::Kind::flag, "use the DHT (off by default: private clusters)", ""},
@@ -123,34 +136,11 @@ const OptionParser& parser() {
             {"no-progress", OptionSpec::Kind::flag, "no progress line on stderr", ""},
             {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
             {"help", OptionSpec::Kind::flag, "show this help", "", 'h'},
-        });
+        },
+        {"aciswarm fetch example.com/app:1.0",
+         "aciswarm fetch https://registry.example.com/linux/amd64/app-1.0.torrent --seed-for=1h",
+         "aciswarm fetch ./app-1.0.torrent --no-daemon --max-download-rate=10M"});
     return p;
-}
-
-Result<std::int64_t> parse_rate(std::string_view name, const std::string& text) {
-    std::size_t pos = 0;
-    std::int64_t n = 0;
-    try {
-        n = std::stoll(text, &pos);
-    } catch (...) {
-        pos = 0;
-    }
-    const std::string suffix = text.substr(pos);
-    std::int64_t mult = 1;
-    if (suffix == "k" || suffix == "K") {
-        mult = 1024;
-    } else if (suffix == "m" || suffix == "M") {
-        mult = 1024 * 1024;
-    } else if (suffix == "g" || suffix == "G") {
-        mult = 1024LL * 1024 * 1024;
-    } else if (!suffix.empty() || pos == 0) {
-        n = -1;
-    }
-    if (n < 0 || n > (std::int64_t{1} << 40)) {
-        return make_error(Errc::invalid_argument,
-                          "--" + std::string(name) + ": '" + text + "' is not a rate (bytes/s)");
-    }
-    return n * mult;
 }
 
 // Options the daemon's fetch op does not take: any of them means in-process.
@@ -159,7 +149,7 @@ constexpr std::string_view in_process_only[] = {"store",
                                                 "listen",
                                                 "max-upload-rate",
                                                 "max-download-rate",
-                                                "connections-limit",
+                                                "max-connections",
                                                 "encryption",
                                                 "dht",
                                                 "lsd",
@@ -371,9 +361,8 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
     options.https.ca_file = parsed->get_or("ca-file", "");
     engine_config.ca_file = options.https.ca_file;
     if (auto t = parsed->get("swarm-timeout")) {
-        auto d = parse_duration(*t);
-        if (!d || d->count() <= 0)
-            return usage("--swarm-timeout: '" + *t + "' is not a positive duration");
+        auto d = parse_duration_option("--swarm-timeout", *t, std::chrono::milliseconds(1));
+        if (!d) return usage(d.error().message);
         options.swarm_timeout = *d;
     }
     for (const std::string& p : parsed->get_all("peer")) {
@@ -387,18 +376,15 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
                                            "max-upload-rate", &engine_config.upload_rate_limit},
                                        {"max-download-rate", &engine_config.download_rate_limit}}) {
         if (auto text = parsed->get(name)) {
-            auto r = parse_rate(name, *text);
+            auto r = parse_rate_option("--" + std::string(name), *text, 0, max_engine_rate);
             if (!r) return usage(r.error().message);
-            *target = *r;
+            *target = static_cast<std::int64_t>(*r);
         }
     }
-    if (auto c = parsed->get("connections-limit")) {
-        char* end = nullptr;
-        const long n = std::strtol(c->c_str(), &end, 10);
-        if (c->empty() || *end != '\0' || n < 1 || n > 65535) {
-            return usage("--connections-limit: '" + *c + "' is not a number from 1 to 65535");
-        }
-        engine_config.connections_limit = static_cast<int>(n);
+    if (auto c = parsed->get("max-connections")) {
+        auto n = parse_integer_option("--max-connections", *c, 1, 65535);
+        if (!n) return usage(n.error().message);
+        engine_config.connections_limit = static_cast<int>(*n);
     }
     if (auto e = parsed->get("encryption")) {
         auto p = engine::parse_encryption_policy(*e);
@@ -421,9 +407,8 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         engine_config.web_seed_use = *p;
     }
     if (auto w = parsed->get("web-seed-request")) {
-        auto r = parse_rate("web-seed-request", *w);
-        if (!r || *r < 16384 || *r > (std::int64_t{1} << 30))
-            return usage("--web-seed-request: '" + *w + "' is not a size from 16k to 1G");
+        auto r = parse_size_option("--web-seed-request", *w, 16 * 1024, 1 << 30);
+        if (!r) return usage(r.error().message);
         engine_config.web_seed_request_bytes = static_cast<int>(*r);
     }
     engine_config.dht = parsed->flag("dht");
@@ -441,23 +426,21 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
     if (auto f = parsed->get("seed-for")) {
         if (seed_mode == SeedMode::background)
             return usage("--seed-for and --seed=background exclude each other");
-        auto d = parse_duration(*f);
-        if (!d || d->count() <= 0)
-            return usage("--seed-for: '" + *f + "' is not a positive duration");
+        auto d = parse_duration_option("--seed-for", *f, std::chrono::milliseconds(1));
+        if (!d) return usage(d.error().message);
         seed_mode = SeedMode::foreground;
         seed_for = *d;
     }
     // No --seed option at all: linger after a swarm download (give back what it took).
     std::chrono::milliseconds linger = default_linger;
     if (auto l = parsed->get("linger")) {
-        auto d = parse_duration(*l);
-        if (!d || d->count() < 0) return usage("--linger: '" + *l + "' is not a duration");
+        auto d = parse_duration_option("--linger", *l);
+        if (!d) return usage(d.error().message);
         linger = *d;
     }
     if (parsed->has("seed") || parsed->has("seed-for")) linger = std::chrono::milliseconds(0);
     const std::string seed_policy = parsed->get_or("seed-policy", "idle=24h");
-    const std::string daemon_socket =
-        parsed->get_or("daemon-socket", std::string(default_daemon_socket));
+    const std::string daemon_socket = parsed->get_or("socket", std::string(default_daemon_socket));
 
     bool use_daemon =
         !parsed->flag("no-daemon") && !(parsed->has("seed") && seed_mode == SeedMode::none);

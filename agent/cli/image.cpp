@@ -12,6 +12,7 @@
 #include "agent/daemon/config.hpp"
 #include "agent/daemon/seeder.hpp"
 #include "common/duration.hpp"
+#include "common/units.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -96,7 +97,8 @@ int cmd_image_list(std::span<const std::string> args, CliContext& ctx) {
     const OptionParser parser(
         "aciswarm image list [OPTIONS]",
         store_command_options({{"json", OptionSpec::Kind::flag, "print JSON"},
-                               {"full", OptionSpec::Kind::flag, "print full image IDs"}}));
+                               {"full", OptionSpec::Kind::flag, "print full image IDs"}}),
+        {"aciswarm image list", "aciswarm image list --json --store=/var/lib/aciswarm"});
     int code = exit_ok;
     auto o = start(parser, args, ctx, code, 0, 0, Access::read_only);
     if (!o) return code;
@@ -150,7 +152,9 @@ int cmd_image_list(std::span<const std::string> args, CliContext& ctx) {
 }
 
 int cmd_image_rm(std::span<const std::string> args, CliContext& ctx) {
-    const OptionParser parser("aciswarm image rm [OPTIONS] ID...", store_command_options({}));
+    const OptionParser parser(
+        "aciswarm image rm [OPTIONS] ID...", store_command_options({}),
+        {"aciswarm image rm sha512-0123456789ab", "aciswarm image rm sha512-0123 sha512-4567"});
     int code = exit_ok;
     auto o = start(parser, args, ctx, code, 1, many);
     if (!o) return code;
@@ -198,22 +202,24 @@ int cmd_image_gc(std::span<const std::string> args, CliContext& ctx) {
               "remove images unused for this long (default 24h); pinned and seeding images stay",
               "DURATION"},
              {"dry-run", OptionSpec::Kind::flag, "only print what would be removed"},
-             {"daemon-socket", OptionSpec::Kind::value,
-              "the daemon's API socket (default /run/aciswarm/agent.sock)", "PATH"}}));
+             {"socket", OptionSpec::Kind::value,
+              "the daemon's API socket (default /run/aciswarm/agent.sock)", "PATH", 0,
+              {"daemon-socket"}}}),
+        {"aciswarm image gc", "aciswarm image gc --older-than=7d --dry-run"});
     int code = exit_ok;
     auto o = start(parser, args, ctx, code, 0, 0);
     if (!o) return code;
     store::GcOptions gc;
     if (auto d = o->opts.get("older-than")) {
-        auto parsed = parse_duration(*d);
+        auto parsed = parse_duration_option("--older-than", *d);
         if (!parsed) {
-            ctx.err << "aciswarm: --older-than: " << parsed.error().message << "\n";
+            ctx.err << "aciswarm image gc: " << parsed.error().message << "\n";
             return exit_usage;
         }
         gc.older_than = std::chrono::duration_cast<std::chrono::seconds>(*parsed);
     }
     gc.dry_run = o->opts.flag("dry-run");
-    const std::string socket = o->opts.get_or("daemon-socket", std::string(default_socket_path));
+    const std::string socket = o->opts.get_or("socket", std::string(default_socket_path));
     if (auto daemon = daemon_on_store(socket, o->store, ctx)) {
         auto reply = daemon->call({{"op", "gc"},
                                    {"older_than", std::to_string(gc.older_than.count()) + "s"},
@@ -254,9 +260,11 @@ int cmd_image_gc(std::span<const std::string> args, CliContext& ctx) {
 }
 
 int cmd_image_export(std::span<const std::string> args, CliContext& ctx) {
-    const OptionParser parser("aciswarm image export [OPTIONS] ID FILE",
-                              store_command_options({{"overwrite", OptionSpec::Kind::flag,
-                                                      "replace FILE if it exists"}}));
+    const OptionParser parser(
+        "aciswarm image export [OPTIONS] ID FILE",
+        store_command_options({{"overwrite", OptionSpec::Kind::flag, "replace FILE if it exists"}}),
+        {"aciswarm image export sha512-0123456789ab app.aci",
+         "aciswarm image export --overwrite sha512-0123 /tmp/app.aci"});
     int code = exit_ok;
     auto o = start(parser, args, ctx, code, 2, 2, Access::read_only);
     if (!o) return code;
@@ -276,8 +284,9 @@ int cmd_image_export(std::span<const std::string> args, CliContext& ctx) {
 }
 
 int cmd_image_cat_manifest(std::span<const std::string> args, CliContext& ctx) {
-    const OptionParser parser("aciswarm image cat-manifest [OPTIONS] ID",
-                              store_command_options({}));
+    const OptionParser parser("aciswarm image cat-manifest [OPTIONS] ID", store_command_options({}),
+                              {"aciswarm image cat-manifest sha512-0123456789ab",
+                               "aciswarm image cat-manifest sha512-0123 | jq .labels"});
     int code = exit_ok;
     auto o = start(parser, args, ctx, code, 1, 1, Access::read_only);
     if (!o) return code;
@@ -296,7 +305,8 @@ int cmd_image_cat_manifest(std::span<const std::string> args, CliContext& ctx) {
 int cmd_image_verify(std::span<const std::string> args, CliContext& ctx) {
     const OptionParser parser(
         "aciswarm image verify [OPTIONS]",
-        store_command_options({{"json", OptionSpec::Kind::flag, "print JSON"}}));
+        store_command_options({{"json", OptionSpec::Kind::flag, "print JSON"}}),
+        {"aciswarm image verify", "aciswarm image verify --json --store=/var/lib/aciswarm"});
     int code = exit_ok;
     auto o = start(parser, args, ctx, code, 0, 0);
     if (!o) return code;
@@ -336,7 +346,8 @@ int cmd_image_verify(std::span<const std::string> args, CliContext& ctx) {
 int cmd_image_du(std::span<const std::string> args, CliContext& ctx) {
     const OptionParser parser(
         "aciswarm image du [OPTIONS]",
-        store_command_options({{"json", OptionSpec::Kind::flag, "print JSON (bytes)"}}));
+        store_command_options({{"json", OptionSpec::Kind::flag, "print JSON (bytes)"}}),
+        {"aciswarm image du", "aciswarm image du --json"});
     int code = exit_ok;
     auto o = start(parser, args, ctx, code, 0, 0, Access::read_only);
     if (!o) return code;

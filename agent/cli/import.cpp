@@ -26,7 +26,9 @@ int cmd_import(std::span<const std::string> args, CliContext& ctx) {
             {"pin", OptionSpec::Kind::flag, "protect the image from image gc"},
             {"max-image-size", OptionSpec::Kind::value, max_image_size_help, "SIZE"},
             {"full", OptionSpec::Kind::flag, "print the full 128-digit image ID"},
-        }));
+        }),
+        {"aciswarm import app.aci", "aciswarm import --pin --signature=app.aci.asc app.aci",
+         "aciswarm import --name=example.com/app --label=version=1.0 app.aci"});
     int code = exit_ok;
     auto opts = parse_command(parser, args, ctx, code);
     if (!opts) return code;

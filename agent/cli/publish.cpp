@@ -28,6 +28,7 @@
 #include "agent/store/aci.hpp"
 #include "common/options.hpp"
 #include "trust/openpgp.hpp"
+#include "common/units.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -190,7 +191,7 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
              "HTTPS URL under which DIR is served (web seed and discovery templates)", "URL"},
             {"out", OptionSpec::Kind::value, "registry directory to publish into", "DIR"},
             {"piece-size", OptionSpec::Kind::value,
-             "torrent piece size in bytes (power of two >= 16384; default: automatic)", "BYTES"},
+             "torrent piece size, a power of two >= 16k (default: automatic)", "SIZE"},
             {"torrent-format", OptionSpec::Kind::value,
              "v1 (default: every client opens it), hybrid (v1+v2) or v2", "FORMAT"},
             {"sign-key", OptionSpec::Kind::value,
@@ -201,7 +202,12 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
              "the --sign-key's passphrase (first line of FILE)", "FILE"},
             {"help", OptionSpec::Kind::flag, "show this help"},
             {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
-        });
+        },
+        {"aciswarm publish app.aci --tracker=http://tracker:6969/announce "
+         "--webseed-base=https://registry.example.com/ --out=/srv/registry",
+         "aciswarm publish app.aci --tracker=http://t1:6969/announce "
+         "--tracker=udp://t2:6969 --webseed-base=https://r.example.com/ --out=/srv/registry "
+         "--piece-size=1M"});
     auto opts = parser.parse(args);
     if (!opts) {
         ctx.err << "aciswarm publish: " << opts.error().message << "\n";
@@ -231,12 +237,13 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
     if (!base.ends_with("/")) base += "/";
     int piece_size = 0;
     if (auto ps = opts->get("piece-size")) {
-        try {
-            piece_size = std::stoi(*ps);
-        } catch (const std::exception&) {
-            ctx.err << "aciswarm publish: --piece-size '" << *ps << "': not a number\n";
+        // Power of two checked by create_torrent; 1 GiB is far beyond any client's limit.
+        auto n = parse_size_option("--piece-size", *ps, 16 * 1024, 1 << 30);
+        if (!n) {
+            ctx.err << "aciswarm publish: " << n.error().message << "\n";
             return exit_usage;
         }
+        piece_size = static_cast<int>(*n);
     }
     engine::TorrentFormat format = engine::TorrentFormat::v1;
     if (auto f = opts->get("torrent-format")) {

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -23,6 +24,7 @@
 #include "agent/engine/torrent_file.hpp"
 #include "common/duration.hpp"
 #include "common/options.hpp"
+#include "common/units.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -179,12 +181,18 @@ int cmd_seed(std::span<const std::string> args, CliContext& ctx) {
             {"listen", OptionSpec::Kind::list,
              "BitTorrent listen address (default 0.0.0.0:6881 and [::]:6881; port 0: any)",
              "ADDR:PORT"},
-            {"lsd", OptionSpec::Kind::value, "local service discovery (default true)", "BOOL"},
+            {"lsd", OptionSpec::Kind::flag, "local service discovery (default on; --lsd=false)"},
             {"dht", OptionSpec::Kind::flag, "enable the DHT (off: private clusters)"},
-            {"max-upload-rate", OptionSpec::Kind::value, "bytes/s, 0 = unlimited", "N"},
-            {"exempt-local-peers", OptionSpec::Kind::flag,
-             "the upload limit spares peers on local networks (default: it holds for all)"},
-            {"connections-limit", OptionSpec::Kind::value, "peer connections (default 200)", "N"},
+            {"max-upload-rate", OptionSpec::Kind::value,
+             "bytes/s (4M = 4 MiB/s; k, M, G are 1024-based), 0 = unlimited", "RATE"},
+            {"max-connections",
+             OptionSpec::Kind::value,
+             "peer connections (default 200)",
+             "N",
+             0,
+             {"connections-limit"}},
+             {"exempt-local-peers", OptionSpec::Kind::flag,
+              "the upload limit spares peers on local networks (default: it holds for all)"},
             {"encryption", OptionSpec::Kind::value, "prefer | require | disable", "POLICY"},
             {"scan-interval", OptionSpec::Kind::value, "how often DIR is scanned (default 1s)",
              "DURATION"},
@@ -194,7 +202,10 @@ int cmd_seed(std::span<const std::string> args, CliContext& ctx) {
              "BOOL"},
             {"help", OptionSpec::Kind::flag, "show this help"},
             {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
-        });
+        },
+        {"aciswarm seed --dir=/srv/registry",
+         "aciswarm seed --dir=/srv/registry --listen=10.0.0.1:6881 --max-upload-rate=50M",
+         "aciswarm seed --dir=/srv/registry --scan-interval=10s --encryption=require"});
     auto opts = parser.parse(args);
     if (!opts) {
         ctx.err << "aciswarm seed: " << opts.error().message << "\n";
@@ -215,15 +226,16 @@ int cmd_seed(std::span<const std::string> args, CliContext& ctx) {
         config.listen_interfaces = opts->get_all("listen");
     else
         config.listen_interfaces = {"0.0.0.0:6881", "[::]:6881"};
-    if (auto v = opts->get("lsd")) {
-        auto b = parse_bool("lsd", *v);
-        if (!b) {
-            ctx.err << "aciswarm seed: " << b.error().message << "\n";
+    if (opts->has("lsd")) config.local_service_discovery = opts->flag("lsd");
+    config.dht = opts->flag("dht");
+    if (auto v = opts->get("max-upload-rate")) {
+        auto r = parse_rate_option("--max-upload-rate", *v, 0, std::numeric_limits<int>::max());
+        if (!r) {
+            ctx.err << "aciswarm seed: " << r.error().message << "\n";
             return exit_usage;
         }
-        config.local_service_discovery = *b;
+        config.upload_rate_limit = static_cast<std::int64_t>(*r);
     }
-    config.dht = opts->flag("dht");
     // Off by default: libtorrent 2.0.8 gives a lone downloader two pieces per
     // ~10 s (docs/engine.md, "Web seeds"); registries with a web seed turn it on.
     bool super_seed = false;
@@ -236,12 +248,13 @@ int cmd_seed(std::span<const std::string> args, CliContext& ctx) {
         super_seed = *b;
     }
     config.exempt_local_peers = opts->flag("exempt-local-peers");
-    try {
-        if (auto v = opts->get("max-upload-rate")) config.upload_rate_limit = std::stoll(*v);
-        if (auto v = opts->get("connections-limit")) config.connections_limit = std::stoi(*v);
-    } catch (const std::exception&) {
-        ctx.err << "aciswarm seed: --max-upload-rate / --connections-limit: not a number\n";
-        return exit_usage;
+    if (auto v = opts->get("max-connections")) {
+        auto n = parse_integer_option("--max-connections", *v, 1, 65535);
+        if (!n) {
+            ctx.err << "aciswarm seed: " << n.error().message << "\n";
+            return exit_usage;
+        }
+        config.connections_limit = static_cast<int>(*n);
     }
     if (auto v = opts->get("encryption")) {
         auto p = engine::parse_encryption_policy(*v);
@@ -253,9 +266,9 @@ int cmd_seed(std::span<const std::string> args, CliContext& ctx) {
     }
     std::chrono::milliseconds interval = std::chrono::seconds(1);
     if (auto v = opts->get("scan-interval")) {
-        auto d = parse_duration(*v);
-        if (!d || d->count() <= 0) {
-            ctx.err << "aciswarm seed: --scan-interval '" << *v << "': want a duration like 2s\n";
+        auto d = parse_duration_option("--scan-interval", *v, std::chrono::milliseconds(1));
+        if (!d) {
+            ctx.err << "aciswarm seed: " << d.error().message << "\n";
             return exit_usage;
         }
         interval = *d;
@@ -285,7 +298,10 @@ int cmd_seed(std::span<const std::string> args, CliContext& ctx) {
         }
         Everseed everseed(**engine, dir, super_seed, ctx.log);
         ctx.log.info("everseed on ", dir.string(), ", scanning every ", format_duration(interval),
-                     super_seed ? ", super-seeding" : "");
+                     super_seed ? ", super-seeding" : "", ", upload limit ",
+                     config.upload_rate_limit > 0
+                         ? format_size(static_cast<std::uint64_t>(config.upload_rate_limit)) + "/s"
+                         : std::string("none"));
         while (true) {
             everseed.scan();
             timespec ts{};

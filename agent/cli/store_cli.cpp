@@ -8,6 +8,8 @@
 #include <ctime>
 #include <ostream>
 
+#include "common/units.hpp"
+
 namespace aciswarm::agent {
 
 std::vector<OptionSpec> store_command_options(std::vector<OptionSpec> own) {
@@ -86,26 +88,7 @@ Result<store::Store> open_store(const ParsedOptions& options, CliContext& ctx, b
 }
 
 Result<std::uint64_t> parse_max_image_size(const std::string& text) {
-    std::size_t digits = 0;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
-        ++digits;
-    const std::string suffix = text.substr(digits);
-    std::uint64_t unit = 0;
-    if (suffix.empty()) {
-        unit = 1;
-    } else if (suffix == "k" || suffix == "K") {
-        unit = 1024;
-    } else if (suffix == "M") {
-        unit = 1024 * 1024;
-    } else if (suffix == "G") {
-        unit = 1024ULL * 1024 * 1024;
-    }
-    if (digits == 0 || digits > 12 || unit == 0 || std::stoull(text.substr(0, digits)) == 0) {
-        return make_error(
-            Errc::invalid_argument,
-            "--max-image-size: '" + text + "' is not a positive size (bytes, suffix k, M, G)");
-    }
-    return std::stoull(text.substr(0, digits)) * unit;
+    return parse_size_option("--max-image-size", text, 1);
 }
 
 std::optional<store::ImageRecord> find_image(const store::Store& s, const std::string& prefix,

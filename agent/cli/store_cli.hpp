@@ -33,7 +33,7 @@ std::optional<ParsedOptions> parse_command(const OptionParser& parser,
 Result<store::Store> open_store(const ParsedOptions& options, CliContext& ctx,
                                 bool read_only = false);
 
-// --max-image-size=SIZE: bytes with an optional k, M or G suffix (1024-based).
+// --max-image-size=SIZE: a size as common/units.hpp reads it (4G, 512M; 1024-based), > 0.
 Result<std::uint64_t> parse_max_image_size(const std::string& text);
 inline constexpr const char* max_image_size_help =
     "largest image accepted, as stored and uncompressed (suffix k, M, G; default 8G)";

@@ -1,13 +1,15 @@
 #include "agent/daemon/config.hpp"
 
-#include <charconv>
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "common/duration.hpp"
+#include "common/peer_endpoint.hpp"
+#include "common/units.hpp"
 
 namespace aciswarm::agent {
 namespace {
+
+constexpr std::int64_t max_rate = std::numeric_limits<int>::max();  // libtorrent's int
 
 Error bad(std::string_view name, std::string_view value, std::string_view why) {
     return make_error(Errc::invalid_argument,
@@ -16,21 +18,17 @@ Error bad(std::string_view name, std::string_view value, std::string_view why) {
 
 Result<std::int64_t> to_int(std::string_view name, std::string_view value, std::int64_t lo,
                             std::int64_t hi) {
-    std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc() || end != value.data() + value.size())
-        return bad(name, value, "not an integer");
-    if (v < lo || v > hi) {
-        return bad(name, value, "out of range " + std::to_string(lo) + ".." + std::to_string(hi));
-    }
-    return v;
+    return parse_integer_option(name, value, lo, hi);
 }
 
 Result<std::chrono::milliseconds> to_duration(std::string_view name, std::string_view value) {
-    auto d = parse_duration(value);
-    if (!d) return with_context(name, d.error());
-    if (d->count() <= 0) return bad(name, value, "must be positive");
-    return *d;
+    return parse_duration_option(name, value, std::chrono::milliseconds(1));
+}
+
+Result<std::int64_t> to_rate(std::string_view name, std::string_view value) {
+    auto r = parse_rate_option(name, value, 0, static_cast<std::uint64_t>(max_rate));
+    if (!r) return std::move(r).error();
+    return static_cast<std::int64_t>(*r);
 }
 
 Status set_path(std::string& field, std::string_view name, std::string_view value) {
@@ -38,8 +36,6 @@ Status set_path(std::string& field, std::string_view name, std::string_view valu
     field = value;
     return {};
 }
-
-constexpr std::int64_t max_rate = std::numeric_limits<int>::max();
 
 const ConfigOption options_table[] = {
     {"trust-dir", "DIR",
@@ -78,29 +74,40 @@ const ConfigOption options_table[] = {
          c.seed_policy = *p;
          return {};
      }},
-    {"listen-port", "PORT", "BitTorrent listen port, 0 = any free port (default 6881)", false,
+    {"listen", "ADDR:PORT",
+     "BitTorrent listen address, port 0 = any free port (default 0.0.0.0:6881)", false,
+     [](DaemonConfig& c, std::string_view v) -> Status {
+         auto ep = PeerEndpoint::parse(v);
+         if (!ep) return bad("listen", v, ep.error().message);
+         c.listen_address = ep->address_string();
+         c.listen_port = ep->port();
+         return {};
+     }},
+    {"listen-port", "PORT", "BitTorrent listen port (deprecated: use listen)", false,
      [](DaemonConfig& c, std::string_view v) -> Status {
          auto n = to_int("listen-port", v, 0, 65535);
          if (!n) return n.error();
          c.listen_port = static_cast<int>(*n);
          return {};
-     }},
-    {"listen-address", "ADDR", "BitTorrent listen address (default 0.0.0.0)", false,
+     },
+     true},
+    {"listen-address", "ADDR", "BitTorrent listen address (deprecated: use listen)", false,
      [](DaemonConfig& c, std::string_view v) -> Status {
          if (v.empty()) return bad("listen-address", v, "empty");
          c.listen_address = v;
          return {};
-     }},
-    {"max-upload-rate", "BYTES", "upload limit in bytes/s, 0 = unlimited", false,
+     },
+     true},
+    {"max-upload-rate", "RATE", "upload limit in bytes/s (4M = 4 MiB/s), 0 = unlimited", false,
      [](DaemonConfig& c, std::string_view v) -> Status {
-         auto n = to_int("max-upload-rate", v, 0, max_rate);
+         auto n = to_rate("max-upload-rate", v);
          if (!n) return n.error();
          c.max_upload_rate = *n;
          return {};
      }},
-    {"max-download-rate", "BYTES", "download limit in bytes/s, 0 = unlimited", false,
+    {"max-download-rate", "RATE", "download limit in bytes/s (4M = 4 MiB/s), 0 = unlimited", false,
      [](DaemonConfig& c, std::string_view v) -> Status {
-         auto n = to_int("max-download-rate", v, 0, max_rate);
+         auto n = to_rate("max-download-rate", v);
          if (!n) return n.error();
          c.max_download_rate = *n;
          return {};
@@ -148,9 +155,9 @@ const ConfigOption options_table[] = {
          c.tick = *d;
          return {};
      }},
-    {"max-request-bytes", "BYTES", "largest API request line (default 65536)", false,
+    {"max-request-bytes", "SIZE", "largest API request line (default 64k)", false,
      [](DaemonConfig& c, std::string_view v) -> Status {
-         auto n = to_int("max-request-bytes", v, 64, 16 * 1024 * 1024);
+         auto n = parse_size_option("max-request-bytes", v, 64, 16 * 1024 * 1024);
          if (!n) return n.error();
          c.max_request_bytes = static_cast<std::size_t>(*n);
          return {};
@@ -221,6 +228,7 @@ std::vector<OptionSpec> config_option_specs() {
                      o.is_flag ? OptionSpec::Kind::flag : OptionSpec::Kind::value,
                      std::string(o.help), std::string(o.metavar)};
         if (o.name == "verbose") s.short_name = 'v';
+        s.hidden = o.deprecated;
         specs.push_back(std::move(s));
     }
     return specs;
@@ -260,8 +268,14 @@ Status apply_config_flags(DaemonConfig& config, const ParsedOptions& options) {
         if (!options.has(o.name)) continue;
         const std::string value = o.is_flag ? (options.flag(o.name) ? "true" : "false")
                                             : options.get(o.name).value_or("");
-        if (Status s = o.set(next, value); !s)
-            return with_context("--" + std::string(o.name), s.error());
+        if (Status s = o.set(next, value); !s) {
+            // The setters name the key ("max-upload-rate: '4Q' ..."); on the
+            // command line it is the flag, named once.
+            const std::string key = std::string(o.name) + ": ";
+            const std::string& message = s.error().message;
+            return make_error(s.error().code,
+                              "--" + (message.starts_with(key) ? message : key + message));
+        }
     }
     if (options.count("verbose") > 0 && options.flag("verbose")) next.verbose = true;
     config = std::move(next);

@@ -1,7 +1,10 @@
 // The daemon's configuration: /etc/aciswarm/agent.json, every key also a flag
 // of `aciswarm daemon` with the same name (flags win over the file).
 //
-//   {"store": "/var/lib/aciswarm", "seed-policy": "idle=24h", "listen-port": 6881}
+//   {"store": "/var/lib/aciswarm", "seed-policy": "idle=24h", "listen": "0.0.0.0:6881"}
+//
+// Sizes and rates take units (4M = 4 MiB, bytes/s for rates), durations too
+// (30s, 5m): common/units.hpp.
 //
 // Unknown keys are errors naming the key; values of the wrong type or out of
 // range are errors naming the key and the value. Pure: parsing takes the text.
@@ -63,6 +66,9 @@ struct ConfigOption {
     std::string_view help;
     bool is_flag;  // boolean
     Status (*set)(DaemonConfig& config, std::string_view value);
+    // A former spelling kept for old config files and units; not listed in
+    // --help (docs/conventions.md names its replacement).
+    bool deprecated = false;
 };
 
 std::span<const ConfigOption> config_options();

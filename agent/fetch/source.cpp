@@ -63,8 +63,10 @@ Result<Source> classify_source(std::string_view argument) {
         if (path.empty() || path == "/") return fail("URL names no file");
         return Source{SourceKind::aci_url, arg, {}};
     }
-    const bool pathish =
-        argument.starts_with("/") || argument.starts_with("./") || argument.starts_with("../");
+    // Anything that looks like a file is one: a missing ./x.aci is "no such
+    // file", never an image name sent to DNS.
+    const bool pathish = argument.starts_with("/") || argument.starts_with("./") ||
+                         argument.starts_with("../") || low.ends_with(".aci");
     if (pathish || low.ends_with(".torrent")) {
         if (low.ends_with(".torrent")) return Source{SourceKind::torrent_file, arg, {}};
         return Source{SourceKind::aci_file, arg, {}};

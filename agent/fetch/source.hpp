@@ -5,7 +5,7 @@
 //   https://host/x.aci             aci_url      (any other http(s) URL, as rkt)
 //   magnet:?xt=urn:btih:...        magnet
 //   ./x.torrent, /abs/x.torrent    torrent_file (a local path ending in .torrent)
-//   ./x.aci, /abs/x.aci            aci_file     (a local path, imported as is)
+//   ./x.aci, /abs/x.aci, x.aci     aci_file     (a local path, imported as is)
 #pragma once
 
 #include <string>
@@ -26,7 +26,7 @@ struct Source {
 };
 
 // Pure. A local path is anything starting with '/', './' or '../', or ending in
-// ".torrent" without a scheme. http:// URLs are classified too; whether they
+// ".aci" or ".torrent", without a scheme. http:// URLs are classified too; whether they
 // may be used is the fetcher's decision (--insecure-options=http). Fails,
 // naming the argument, on an empty argument, another URL scheme, a URL without
 // a host, or an invalid image name.

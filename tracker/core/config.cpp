@@ -1,26 +1,27 @@
 #include "tracker/core/config.hpp"
 
-#include <charconv>
 #include <fstream>
 #include <thread>
+
+#include "common/units.hpp"
 
 namespace aciswarm::tracker {
 namespace {
 
 using K = OptionSpec::Kind;
 
-Result<std::uint64_t> parse_number(std::string_view name, std::string_view text, std::uint64_t min,
-                                   std::uint64_t max) {
-    std::uint64_t v = 0;
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || v < min ||
-        v > max) {
-        return make_error(Errc::invalid_argument, "--" + std::string(name) + ": '" +
-                                                      std::string(text) + "' is not a number in " +
-                                                      std::to_string(min) + ".." +
-                                                      std::to_string(max));
+// A duration option in whole seconds (a bare number is seconds: "900", "15m").
+Result<std::uint64_t> parse_seconds(std::string_view name, std::string_view text, std::uint64_t min,
+                                    std::uint64_t max) {
+    const std::string option = "--" + std::string(name);
+    auto d =
+        parse_duration_option(option, text, std::chrono::seconds(min), std::chrono::seconds(max));
+    if (!d) return std::move(d).error();
+    if (d->count() % 1000 != 0) {
+        return make_error(Errc::invalid_argument, option + ": '" + std::string(text) +
+                                                      "' is not a whole number of seconds");
     }
-    return v;
+    return static_cast<std::uint64_t>(d->count() / 1000);
 }
 
 Result<std::vector<PeerEndpoint>> parse_listen(std::string_view name,
@@ -52,20 +53,23 @@ std::vector<OptionSpec> with_livesync(std::vector<OptionSpec> specs) {
 
 const OptionParser& config_parser() {
     static const OptionParser parser(
-        "usage: aciswarm-tracker [options]",
+        "aciswarm-tracker [OPTIONS]\n\n"
+        "A BitTorrent tracker (HTTP and UDP) for the images published in --dir.\n"
+        "Durations take units (100ms, 30s, 5m, 6h; a bare number is seconds), sizes\n"
+        "k, M, G (1024-based). SIGHUP rescans --dir; SIGTERM stops.",
         with_livesync({
-            {"http", K::list,
-             "HTTP listen address (repeatable; default 0.0.0.0:6969 and [::]:6969)", "ADDR:PORT"},
-            {"udp", K::list, "UDP listen address (repeatable; default 0.0.0.0:6969 and [::]:6969)",
+            {"http", K::list, "HTTP listen address (default 0.0.0.0:6969 and [::]:6969)",
+             "ADDR:PORT"},
+            {"udp", K::list, "UDP listen address (default 0.0.0.0:6969 and [::]:6969)",
              "ADDR:PORT"},
             {"mode", K::value, "peer-list mode: small (default), large or surge", "MODE"},
             {"maxpeers", K::value, "most peers in one reply (default 50, at most 512)", "N"},
             {"dir", K::value, "directory of .torrent files to track", "PATH"},
             {"scan", K::value, "rescan --dir for changes (default true with --dir)", "BOOL"},
-            {"scan-interval", K::value, "seconds between scans of --dir (default 5)", "SECONDS"},
+            {"scan-interval", K::value, "time between scans of --dir (default 5s)", "DURATION"},
             {"locked", K::value, "only track info hashes from --dir (default true)", "BOOL"},
-            {"interval", K::value, "announce interval in seconds (default 900)", "SECONDS"},
-            {"min-interval", K::value, "minimum announce interval (default 60)", "SECONDS"},
+            {"interval", K::value, "announce interval (default 15m)", "DURATION"},
+            {"min-interval", K::value, "minimum announce interval (default 1m)", "DURATION"},
             {"full-scrape", K::value, "allow /scrape without info_hash (default false)", "BOOL"},
             {"daemon", K::value, "detach and run in the background (default false)", "BOOL"},
             {"pidfile", K::value, "write the process id here", "PATH"},
@@ -81,15 +85,19 @@ const OptionParser& config_parser() {
              "(default 512)",
              "N"},
             {"first-request-timeout", K::value,
-             "seconds a new connection may stay silent before its first request (default 3)",
-             "SECONDS"},
-            {"header-timeout", K::value, "seconds a client has to send a request (default 10)",
-             "SECONDS"},
-            {"idle-timeout", K::value, "seconds a keep-alive connection may idle (default 30)",
-             "SECONDS"},
+             "time a new connection may stay silent before its first request (default 3s)",
+             "DURATION"},
+            {"header-timeout", K::value, "time a client has to send a request (default 10s)",
+             "DURATION"},
+            {"idle-timeout", K::value, "time a keep-alive connection may idle (default 30s)",
+             "DURATION"},
             {"verbose", K::flag, "log one line per request", "", 'v'},
             {"help", K::flag, "show this help", "", 'h'},
-        }));
+        }),
+        {"aciswarm-tracker --dir=/srv/registry --http=0.0.0.0:6969 --udp=0.0.0.0:6969",
+         "aciswarm-tracker --config=/etc/aciswarm/tracker.conf",
+         "aciswarm-tracker --dir=/srv/registry --sync-peer=10.0.0.2:9696 "
+         "--sync-key=/etc/aciswarm/sync.key"});
     return parser;
 }
 
@@ -165,7 +173,16 @@ Result<Config> load_config(const std::vector<std::string>& args) {
                       std::uint64_t max) -> Result<std::uint64_t> {
         auto v = o.get(name);
         if (!v) return fallback;
-        return parse_number(name, *v, min, max);
+        auto n = parse_integer_option("--" + std::string(name), *v, static_cast<std::int64_t>(min),
+                                      static_cast<std::int64_t>(max));
+        if (!n) return std::move(n).error();
+        return static_cast<std::uint64_t>(*n);
+    };
+    auto seconds = [&](const char* name, std::uint64_t fallback, std::uint64_t min,
+                       std::uint64_t max) -> Result<std::uint64_t> {
+        auto v = o.get(name);
+        if (!v) return fallback;
+        return parse_seconds(name, *v, min, max);
     };
 #define ACISWARM_TRY(var, expr) \
     auto var = (expr);          \
@@ -184,14 +201,14 @@ Result<Config> load_config(const std::vector<std::string>& args) {
     c.dir = o.get_or("dir", "");
     ACISWARM_TRY(scan, boolean("scan", !c.dir.empty()));
     c.scan = *scan && !c.dir.empty();
-    ACISWARM_TRY(scan_interval, number("scan-interval", 5, 1, 3600));
+    ACISWARM_TRY(scan_interval, seconds("scan-interval", 5, 1, 3600));
     c.scan_interval = static_cast<std::uint32_t>(*scan_interval);
     ACISWARM_TRY(locked, boolean("locked", true));
     c.settings.locked = *locked;
-    ACISWARM_TRY(interval, number("interval", 900, 1, 86400));
+    ACISWARM_TRY(interval, seconds("interval", 900, 1, 86400));
     c.settings.interval = static_cast<std::uint32_t>(*interval);
     ACISWARM_TRY(min_interval,
-                 number("min-interval", std::min<std::uint64_t>(60, *interval), 1, 86400));
+                 seconds("min-interval", std::min<std::uint64_t>(60, *interval), 1, 86400));
     c.settings.min_interval = static_cast<std::uint32_t>(*min_interval);
     ACISWARM_TRY(full_scrape, boolean("full-scrape", false));
     c.settings.full_scrape = *full_scrape;
@@ -218,11 +235,11 @@ Result<Config> load_config(const std::vector<std::string>& args) {
                               std::to_string(c.max_connections) + ")");
     }
     c.reserved_connections = *reserved;
-    ACISWARM_TRY(first_request_timeout, number("first-request-timeout", 3, 1, 3600));
+    ACISWARM_TRY(first_request_timeout, seconds("first-request-timeout", 3, 1, 3600));
     c.first_request_timeout = static_cast<std::uint32_t>(*first_request_timeout);
-    ACISWARM_TRY(header_timeout, number("header-timeout", 10, 1, 3600));
+    ACISWARM_TRY(header_timeout, seconds("header-timeout", 10, 1, 3600));
     c.header_timeout = static_cast<std::uint32_t>(*header_timeout);
-    ACISWARM_TRY(idle_timeout, number("idle-timeout", 30, 1, 3600));
+    ACISWARM_TRY(idle_timeout, seconds("idle-timeout", 30, 1, 3600));
     c.idle_timeout = static_cast<std::uint32_t>(*idle_timeout);
 #undef ACISWARM_TRY
     auto sync = livesync::config_from_options(o);

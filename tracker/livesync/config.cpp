@@ -1,16 +1,14 @@
 #include "tracker/livesync/config.hpp"
 
-#include <charconv>
-
-#include "common/duration.hpp"
+#include "common/units.hpp"
 
 namespace aciswarm::livesync {
 namespace {
 
 Status read_duration(const ParsedOptions& o, const char* name, std::chrono::milliseconds& out) {
     if (auto v = o.get(name)) {
-        auto d = parse_duration(*v);
-        if (!d) return with_context(std::string("--") + name, std::move(d).error());
+        auto d = parse_duration_option(std::string("--") + name, *v);
+        if (!d) return std::move(d).error();
         out = *d;
     }
     return {};
@@ -25,7 +23,7 @@ std::vector<OptionSpec> option_specs() {
          "livesync multicast group (IPv4 or IPv6) [default 224.0.42.5:9696]", "ADDR:PORT"},
         {"sync-iface", K::value,
          "local address of the interface for livesync multicast (enables it)", "ADDR"},
-        {"sync-peer", K::list, "unicast livesync peer (repeatable; enables unicast)", "HOST:PORT"},
+        {"sync-peer", K::list, "unicast livesync peer (enables unicast)", "HOST:PORT"},
         {"sync-bind", K::value, "address to receive unicast livesync on [default 0.0.0.0:9696]",
          "ADDR:PORT"},
         {"sync-key", K::value, "file with the shared livesync key (HMAC-SHA256 tags)", "FILE"},
@@ -37,7 +35,7 @@ std::vector<OptionSpec> option_specs() {
          "DURATION"},
         {"sync-max-age", K::value, "drop packets whose timestamp is further off than this [30s]",
          "DURATION"},
-        {"sync-max-packet", K::value, "largest livesync datagram in bytes [1400]", "BYTES"},
+        {"sync-max-packet", K::value, "largest livesync datagram [1400]", "SIZE"},
         {"sync-beacon-after", K::value, "uptime before the first scrape beacon [30m]", "DURATION"},
         {"sync-beacon-interval", K::value, "time between scrape beacons [5m]", "DURATION"},
         {"sync-inquire-wait", K::value, "beacon collection time before an inquire [6m]",
@@ -104,15 +102,9 @@ Result<std::optional<LiveSyncConfig>> config_from_options(const ParsedOptions& o
                           "livesync without --sync-key needs --sync-allow=CIDR (who may send)");
     }
     if (auto m = o.get("sync-max-packet")) {
-        std::size_t n = 0;
-        auto [end, ec] = std::from_chars(m->data(), m->data() + m->size(), n);
-        if (ec != std::errc() || end != m->data() + m->size() || n < min_max_datagram ||
-            n > max_max_datagram) {
-            return make_error(Errc::invalid_argument, "--sync-max-packet '" + *m + "': want " +
-                                                          std::to_string(min_max_datagram) + ".." +
-                                                          std::to_string(max_max_datagram));
-        }
-        c.max_datagram = n;
+        auto n = parse_size_option("--sync-max-packet", *m, min_max_datagram, max_max_datagram);
+        if (!n) return std::move(n).error();
+        c.max_datagram = static_cast<std::size_t>(*n);
     }
     for (auto [name, field] :
          std::initializer_list<std::pair<const char*, std::chrono::milliseconds*>>{

@@ -70,5 +70,74 @@ TEST(Options, HelpListsEveryOption) {
     }
 }
 
+TEST(Options, EveryParserTakesDashHAndDashDashHelp) {
+    const OptionParser p("tool", {{"mode", OptionSpec::Kind::value, "swarm mode", "MODE"}});
+    ASSERT_TRUE(p.parse(std::vector<std::string>{"-h"})) << "-h refused";
+    EXPECT_TRUE(p.parse(std::vector<std::string>{"-h"})->flag("help"));
+    EXPECT_TRUE(p.parse(std::vector<std::string>{"--help"})->flag("help"));
+    // A table with --help but no -h gets -h too.
+    const OptionParser q("tool", {{"help", OptionSpec::Kind::flag, "show this help"}});
+    EXPECT_TRUE(q.parse(std::vector<std::string>{"-h"})->flag("help"));
+}
+
+TEST(Options, OldSpellingsAreAcceptedUnderTheNewNameAndHidden) {
+    const OptionParser p("tool", {{"max-connections",
+                                   OptionSpec::Kind::value,
+                                   "peer limit",
+                                   "N",
+                                   0,
+                                   {"connections-limit"}}});
+    auto o = p.parse(std::vector<std::string>{"--connections-limit=7"});
+    ASSERT_TRUE(o) << o.error().message;
+    EXPECT_EQ(o->get("max-connections"), "7");
+    auto both =
+        p.parse(std::vector<std::string>{"--connections-limit=7", "--max-connections", "9"});
+    EXPECT_EQ(both->get("max-connections"), "9");
+    EXPECT_EQ(p.help().find("connections-limit"), std::string::npos) << p.help();
+}
+
+TEST(Options, HelpFitsEightyColumnsSaysRepeatableOnceAndEndsWithExamples) {
+    const OptionParser p(
+        "tool [OPTIONS] SOME-VERY-LONG-ARGUMENT-NAME [ANOTHER-LONG-ARGUMENT] [A-THIRD-ONE] "
+        "[AND-A-FOURTH]\n\nA description line that is itself far longer than eighty columns, "
+        "so the help must wrap it at a space.",
+        {{"http", OptionSpec::Kind::list,
+          "HTTP listen address (repeatable; default 0.0.0.0:6969 and [::]:6969) and some more "
+          "words to make it wrap",
+          "ADDR:PORT"},
+         {"a-rather-long-option-name-indeed", OptionSpec::Kind::value, "short help", "VALUE"},
+         {"peer", OptionSpec::Kind::list, "ask this peer", "ADDR:PORT"}},
+        {"tool --http=127.0.0.1:6969 FILE", "tool --peer=10.0.0.2:6881 FILE"});
+    const std::string h = p.help();
+    EXPECT_EQ(h.rfind("usage: tool", 0), 0u) << h;
+    EXPECT_EQ(h.find("usage:", 1), std::string::npos) << h;
+    std::size_t start = 0;
+    while (start < h.size()) {
+        const std::size_t nl = h.find('\n', start);
+        EXPECT_LE(nl - start, help_width) << h.substr(start, nl - start);
+        start = nl + 1;
+    }
+    auto occurrences = [&](std::string_view needle) {
+        int n = 0;
+        for (auto at = h.find(needle); at != std::string::npos; at = h.find(needle, at + 1))
+            ++n;
+        return n;
+    };
+    EXPECT_EQ(occurrences("repeatable"), 2) << h;  // once for --http (its own), once for --peer
+    const auto examples = h.find("\nexamples:\n  tool --http=127.0.0.1:6969 FILE\n");
+    ASSERT_NE(examples, std::string::npos) << h;
+    EXPECT_GT(examples, h.find("--peer=ADDR:PORT"));
+}
+
+TEST(Options, WrapBreaksAtSpacesAndIndents) {
+    EXPECT_EQ(wrap_text("aaa bbb ccc", 7, 2), "aaa bbb\n  ccc");
+    EXPECT_EQ(wrap_text("short", 80, 4), "short");
+    EXPECT_EQ(wrap_text("averyveryverylongword x", 5, 0), "averyveryverylongword\nx");
+    EXPECT_EQ(wrap_text("  list    what is stored", 80, 10), "  list    what is stored");
+    EXPECT_EQ(wrap_text("  list    what is stored", 14, 10),
+              "  list    what\n          is\n"
+              "          stored");
+}
+
 }  // namespace
 }  // namespace aciswarm

@@ -39,13 +39,18 @@ TEST(DaemonConfig, BadValuesNameKeyAndValue) {
         const char* want;
     };
     for (const Case& k : {
-             Case{R"({"listen-port":70000})", "listen-port: '70000': out of range"},
-             Case{R"({"listen-port":"80a"})", "listen-port: '80a': not an integer"},
+             Case{R"({"listen-port":70000})", "listen-port: '70000' is out of range"},
+             Case{R"({"listen-port":"80a"})", "listen-port: '80a' is not an integer"},
+             Case{R"({"listen":"0.0.0.0"})", "listen: '0.0.0.0': "},
+             Case{R"({"max-upload-rate":"4X"})", "max-upload-rate: '4X' is not a rate"},
+             Case{R"({"max-upload-rate":"-1"})", "max-upload-rate: '-1' is not a rate"},
+             Case{R"({"max-download-rate":"4T"})", "max-download-rate: '4T' is out of range"},
+             Case{R"({"max-request-bytes":"1G"})", "max-request-bytes: '1G' is out of range"},
              Case{R"({"seed-policy":"always"})", "seed policy 'always'"},
              Case{R"({"store":"relative/dir"})", "store: 'relative/dir': not an absolute path"},
              Case{R"({"lsd":1})", "key 'lsd': wrong type"},
              Case{R"({"listen-port":true})", "key 'listen-port': wrong type"},
-             Case{R"({"resume-interval":"0s"})", "resume-interval: '0s': must be positive"},
+             Case{R"({"resume-interval":"0s"})", "resume-interval: '0s' is out of range"},
              Case{R"([1,2])", "not a JSON object"},
              Case{R"({"store": )", "not valid JSON"},
          }) {
@@ -60,7 +65,11 @@ TEST(DaemonConfig, BadValuesNameKeyAndValue) {
 TEST(DaemonConfig, EveryOptionIsAFlagAndFlagsWinOverTheFile) {
     const OptionParser parser("aciswarm daemon [OPTIONS]", config_option_specs());
     for (const ConfigOption& o : config_options()) {
-        EXPECT_NE(parser.help().find("--" + std::string(o.name)), std::string::npos) << o.name;
+        // Deprecated spellings are accepted but not advertised.
+        EXPECT_EQ(parser.help().find("--" + std::string(o.name) + "=") != std::string::npos ||
+                      parser.help().find("--" + std::string(o.name) + " ") != std::string::npos,
+                  !o.deprecated)
+            << o.name;
     }
     DaemonConfig c;
     ASSERT_TRUE(apply_config_json(c, R"({"listen-port":7000,"seed-policy":"forever"})", "f"));
@@ -74,6 +83,36 @@ TEST(DaemonConfig, EveryOptionIsAFlagAndFlagsWinOverTheFile) {
     EXPECT_TRUE(c.verbose);
 }
 
+TEST(DaemonConfig, SizesAndRatesTakeUnitsAndListenTakesAddrPort) {
+    DaemonConfig c;
+    ASSERT_TRUE(apply_config_json(
+        c,
+        R"({"max-upload-rate":"4M","max-download-rate":"512k","max-request-bytes":"1M",
+            "listen":"[::1]:7002","tick":"250ms"})",
+        "f"));
+    EXPECT_EQ(c.max_upload_rate, 4 << 20);  // was refused ("not an integer")
+    EXPECT_EQ(c.max_download_rate, 512 << 10);
+    EXPECT_EQ(c.max_request_bytes, 1u << 20);
+    EXPECT_EQ(c.listen_address, "::1");
+    EXPECT_EQ(c.listen_port, 7002);
+    EXPECT_EQ(c.tick, std::chrono::milliseconds(250));
+    // Plain numbers still mean bytes/s, as before.
+    ASSERT_TRUE(apply_config_json(c, R"({"max-upload-rate":1000})", "f"));
+    EXPECT_EQ(c.max_upload_rate, 1000);
+    // The old spellings keep working in files and as flags.
+    ASSERT_TRUE(apply_config_json(c, R"({"listen-address":"127.0.0.1","listen-port":0})", "f"));
+    EXPECT_EQ(c.listen_address, "127.0.0.1");
+    EXPECT_EQ(c.listen_port, 0);
+    const OptionParser parser("aciswarm daemon", config_option_specs());
+    const std::vector<std::string> args{"--listen=10.0.0.1:6999", "--max-download-rate=1.5M"};
+    auto parsed = parser.parse(args);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    ASSERT_TRUE(apply_config_flags(c, *parsed));
+    EXPECT_EQ(c.listen_address, "10.0.0.1");
+    EXPECT_EQ(c.listen_port, 6999);
+    EXPECT_EQ(c.max_download_rate, 3 << 19);
+}
+
 TEST(DaemonConfig, BadFlagNamesTheFlag) {
     const OptionParser parser("aciswarm daemon", config_option_specs());
     const std::vector<std::string> args{"--seed-policy=ratio=-2"};
@@ -83,6 +122,13 @@ TEST(DaemonConfig, BadFlagNamesTheFlag) {
     const auto s = apply_config_flags(c, *parsed);
     ASSERT_FALSE(s);
     EXPECT_TRUE(s.error().message.starts_with("--seed-policy: ")) << s.error().message;
+    EXPECT_EQ(s.error().message.find("seed-policy: seed-policy"), std::string::npos)
+        << s.error().message;
+    const std::vector<std::string> rate{"--max-upload-rate=4Q"};
+    const auto r = apply_config_flags(c, *parser.parse(rate));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message.rfind("--max-upload-rate: '4Q' is not a rate", 0), 0u)
+        << r.error().message;
 }
 
 }  // namespace

@@ -48,22 +48,39 @@ TEST_P(DiscoveryImageRefErrors, RejectedNamingTheInput) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, DiscoveryImageRefErrors,
-    ::testing::Values(BadCase{"", "empty"}, BadCase{"Example.com/app", "does not match"},
-                      BadCase{"example.com//app", "does not match"},
-                      BadCase{"example.com/app/", "does not match"},
-                      BadCase{"-example.com", "does not match"},
-                      BadCase{"example.com/app:1:2", "more than one ':'"},
-                      BadCase{"example.com/app,os=linux:1", "before the first ','"},
-                      BadCase{"example.com/app:1,version=2", "given twice"},
-                      BadCase{"example.com/app,os=linux,os=freebsd", "given twice"},
-                      BadCase{"example.com/app:", "empty value"},
-                      BadCase{"example.com/app,os=", "empty value"},
-                      BadCase{"example.com/app,os", "not label=value"},
-                      BadCase{"example.com/app,", "not label=value"},
-                      BadCase{"example.com/app,OS=linux", "label name"},
-                      BadCase{"example.com/app,name=x", "not a label"},
-                      BadCase{"example.com/app,ext=x", "not a label"},
-                      BadCase{"example.com/app,channel={ext}", "'{'"}));
+    ::testing::Values(
+        BadCase{"", "empty"},
+        BadCase{"Example.com/app",
+                "has an uppercase letter 'E'; an appc name has "
+                "lowercase letters a-z, digits 0-9"},
+        BadCase{"example.com//app", "has two separators in a row ('//')"},
+        BadCase{"example.com/app/", "ends with '/'"}, BadCase{"-example.com", "starts with '-'"},
+        BadCase{"example.com/my app", "has a space"}, BadCase{"example.com/app#1", "has '#'"},
+        BadCase{"example.com/app:1:2", "more than one ':'"},
+        BadCase{"example.com/app,os=linux:1", "before the first ','"},
+        BadCase{"example.com/app:1,version=2", "given twice"},
+        BadCase{"example.com/app,os=linux,os=freebsd", "given twice"},
+        BadCase{"example.com/app:", "empty value"}, BadCase{"example.com/app,os=", "empty value"},
+        BadCase{"example.com/app,os", "not label=value"},
+        BadCase{"example.com/app,", "not label=value"},
+        BadCase{"example.com/app,OS=linux", "label name"},
+        BadCase{"example.com/app,name=x", "not a label"},
+        BadCase{"example.com/app,ext=x", "not a label"},
+        BadCase{"example.com/app,channel={ext}", "'{'"}));
+
+TEST(DiscoveryImageRef, NameErrorsSayTheRuleInWordsNotARegex) {
+    for (std::string_view bad :
+         {"Example.com/app", "example.com/app,OS=linux", "a..b", "a\x1b[1m"}) {
+        auto r = parse_image_ref(bad);
+        ASSERT_FALSE(r) << bad;
+        EXPECT_EQ(r.error().message.find("^[a-z"), std::string::npos) << r.error().message;
+        EXPECT_NE(r.error().message.find("lowercase letters a-z, digits 0-9 and the separators"),
+                  std::string::npos)
+            << r.error().message;
+        EXPECT_EQ(r.error().message.find('\x1b'), std::string::npos) << r.error().message;
+    }
+    EXPECT_EQ(ac_identifier_problem("example.com/app"), "");
+}
 
 TEST(DiscoveryImageRef, AcIdentifier) {
     EXPECT_TRUE(is_ac_identifier("a"));

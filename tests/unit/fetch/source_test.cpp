@@ -38,6 +38,10 @@ TEST(ClassifySource, MagnetsAndFiles) {
     EXPECT_EQ(kind_of("app.torrent"), SourceKind::torrent_file);
     EXPECT_EQ(kind_of("/var/tmp/app.torrent"), SourceKind::torrent_file);
     EXPECT_EQ(kind_of("../images/app.aci"), SourceKind::aci_file);
+    // A bare x.aci was an image name (a DNS lookup of "missing.aci").
+    EXPECT_EQ(kind_of("missing.aci"), SourceKind::aci_file);
+    EXPECT_EQ(kind_of("images/App-1.0.ACI"), SourceKind::aci_file);
+    EXPECT_EQ(kind_of("./missing"), SourceKind::aci_file);
 }
 
 TEST(ClassifySource, ErrorsNameTheArgument) {

@@ -81,7 +81,7 @@ TEST(LivesyncConfig, ErrorsNameTheOption) {
         std::string::npos);
     EXPECT_NE(
         error_of({"--sync-peer=127.0.0.1:1", "--sync-allow=127.0.0.1", "--sync-max-packet=20"})
-            .find("--sync-max-packet '20'"),
+            .find("--sync-max-packet: '20' is out of range"),
         std::string::npos);
     EXPECT_NE(error_of({"--sync-peer=127.0.0.1:1", "--sync-key=/nonexistent/key"})
                   .find("/nonexistent/key"),

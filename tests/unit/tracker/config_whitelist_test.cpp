@@ -61,6 +61,28 @@ TEST(TrackerConfig, OptionsAndErrors) {
     EXPECT_FALSE(load_config({"--bogus"}));
 }
 
+TEST(TrackerConfig, DurationsTakeUnitsAndBareNumbersStaySeconds) {
+    auto c = load_config({"--interval=15m", "--min-interval=90", "--scan-interval=2s",
+                          "--header-timeout=1m", "--idle-timeout=45s"});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->settings.interval, 900u);
+    EXPECT_EQ(c->settings.min_interval, 90u);
+    EXPECT_EQ(c->scan_interval, 2u);
+    EXPECT_EQ(c->header_timeout, 60u);
+    EXPECT_EQ(c->idle_timeout, 45u);
+    EXPECT_EQ(load_config({"--interval=1500ms"}).error().message,
+              "--interval: '1500ms' is not a whole number of seconds");
+    EXPECT_EQ(load_config({"--interval=2d"})
+                  .error()
+                  .message.rfind("--interval: '2d' is out of "
+                                 "range",
+                                 0),
+              0u);
+    EXPECT_EQ(load_config({"--maxpeers=12x"}).error().message.rfind("--maxpeers: '12x'", 0), 0u);
+    EXPECT_EQ(load_config({"--idle-timeout=-5s"}).error().message.rfind("--idle-timeout: '-5s'", 0),
+              0u);
+}
+
 TEST(TrackerConfig, FileThenCommandLine) {
     test::TempDir dir;
     test::write_file(
