@@ -205,7 +205,8 @@ int cmd_trust(std::span<const std::string> args, CliContext& ctx) {
         "the images whose names start with NAME (whole path segments), or every image\n"
         "(--root). Without KEY the keys come from NAME's ac-discovery-pubkeys meta tag and\n"
         "are shown for confirmation. Keys go to /etc/aciswarm/trustedkeys (rkt's layout;\n"
-        "--trust-dir elsewhere). Prints each trusted key's fingerprint. See docs/trust.md.",
+        "--trust-dir elsewhere). Prints each trusted key's fingerprint. See docs/trust.md.\n"
+        "Also: aciswarm trust list, aciswarm trust rm FINGERPRINT.",
         common_trust_options({
             {"prefix", OptionSpec::Kind::value, "trust the keys for names under this prefix",
              "NAME"},
@@ -216,7 +217,10 @@ int cmd_trust(std::span<const std::string> args, CliContext& ctx) {
              "http: allow plain http for key discovery and download", "LIST"},
             {"ca-file", OptionSpec::Kind::value,
              "PEM file of CAs to trust instead of the system's (discovery, key download)", "FILE"},
-        }));
+        }),
+        {"aciswarm trust --prefix=registry.example.com/app ./app-signing-key.asc",
+         "aciswarm trust --root /etc/aciswarm/keys/cluster.gpg",
+         "aciswarm trust --prefix=registry.example.com/app  # asks the name's pubkeys"});
     int code = exit_ok;
     auto opts = parse(parser, args, ctx, code);
     if (!opts) return code;
@@ -225,7 +229,8 @@ int cmd_trust(std::span<const std::string> args, CliContext& ctx) {
 
 int cmd_trust_list(std::span<const std::string> args, CliContext& ctx) {
     const OptionParser parser("aciswarm trust list [OPTIONS]\n\nLists the trusted keys.",
-                              common_trust_options({}));
+                              common_trust_options({}),
+                              {"aciswarm trust list", "aciswarm trust list --trust-dir=/tmp/keys"});
     int code = exit_ok;
     auto opts = parse(parser, args, ctx, code);
     if (!opts) return code;
@@ -254,7 +259,9 @@ int cmd_trust_rm(std::span<const std::string> args, CliContext& ctx) {
     const OptionParser parser(
         "aciswarm trust rm FINGERPRINT...\n\nStops trusting keys (every prefix, and root); a "
         "vendor key is disabled by an empty file of the same name.",
-        common_trust_options({}));
+        common_trust_options({}),
+        {"aciswarm trust rm 0123456789ABCDEF0123456789ABCDEF01234567",
+         "aciswarm trust rm --trust-dir=/tmp/keys 0123456789ABCDEF0123456789ABCDEF01234567"});
     int code = exit_ok;
     auto opts = parse(parser, args, ctx, code);
     if (!opts) return code;

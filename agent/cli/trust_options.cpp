@@ -14,8 +14,7 @@ trust::TrustDirs trust_dirs(const ParsedOptions& options) {
 
 ImageVerifyFn image_verifier(const ParsedOptions& options, bool insecure_image, CliContext& ctx) {
     if (insecure_image) {
-        ctx.err << "aciswarm: warning: --insecure-options=image: image signatures are not "
-                   "checked\n";
+        ctx.log.warn("--insecure-options=image: image signatures are not checked");
         return {};
     }
     auto verifier = std::make_shared<trust::ImageVerifier>(trust_dirs(options), ctx.clock);

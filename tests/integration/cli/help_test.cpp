@@ -5,6 +5,7 @@
 // and aciswarm-tracker's help.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -79,7 +80,19 @@ TEST(AciswarmHelp, GroupCommandsPrintTheirOwnHelp) {
         const auto name = words(c.name);
         if (name.size() < 2 || !seen.insert(name.front()).second) continue;
         const std::string group = name.front();
+        // A group that is also a command of its own (`trust --prefix=...`, as rkt's) prints
+        // that command's help, which names the group's other commands.
+        const bool also_a_command = std::any_of(
+            agent::commands().begin(), agent::commands().end(),
+            [&](const agent::Command& other) { return std::string(other.name) == group; });
         auto help = run({bin("aciswarm"), group, "--help"});
+        if (also_a_command) {
+            EXPECT_EQ(help.status.code, 0) << help.err;
+            EXPECT_NE(help.out.find("aciswarm " + std::string(c.name)), std::string::npos)
+                << help.out;
+            expect_good_help(help.out, "aciswarm " + group + " --help");
+            continue;
+        }
         EXPECT_EQ(help.status.code, 0) << help.err;
         EXPECT_EQ(help.out.find("unknown command"), std::string::npos) << help.out;
         EXPECT_NE(help.out.find(std::string(c.name)), std::string::npos) << help.out;

@@ -124,15 +124,12 @@ class PublishFormats : public ::testing::Test {
 
     RunResult fetch(const std::string& source, std::vector<std::string> extra = {}) {
         std::vector<std::string> argv{
-            bin("aciswarm"),
-            "fetch",
+            bin("aciswarm"), "fetch",
             "--store=" + (dir_ / ("store-" + std::to_string(++stores_))).string(),
-            "--ca-file=" + ca_.ca_cert.string(),
-            "--listen=127.0.0.1:0",
-            "--lsd=false",
-            "--no-progress",
-            "--full",
-            "--no-https-fallback"};
+            "--ca-file=" + ca_.ca_cert.string(), "--listen=127.0.0.1:0", "--lsd=false",
+            "--no-progress", "--full", "--no-https-fallback",
+            // Unsigned test images: signatures are tested in tests/integration/trust.
+            "--insecure-options=image"};
         argv.insert(argv.end(), extra.begin(), extra.end());
         argv.push_back(source);
         SpawnOptions env;

@@ -162,12 +162,15 @@ void peers_propagate(std::array<Node, 3>& nodes, const PeerEndpoint& peer) {
             << "stop did not propagate";
         EXPECT_EQ(s->downloaded(h), 1u);
     }
-    // Receivers never rebroadcast: A applied nothing, and B and C sent nothing but the
-    // scrape INQUIRE every instance sends once at start (they held no torrents when the
-    // others' start inquires came, so they answered with no TELL).
+    // Receivers never rebroadcast: A applied nothing, and B and C queued no peer
+    // record. They did send their start INQUIRE, and may have answered another's start
+    // INQUIRE with a TELL when it arrived after A's peer (the order of start-up packets
+    // is the scheduler's), so their packet count is not a fixed number.
     EXPECT_EQ(a.swarm.applied(), 0u);
-    EXPECT_EQ(b.sync->counters().sent.load(), 1u);
-    EXPECT_EQ(c.sync->counters().sent.load(), 1u);
+    EXPECT_EQ(b.sync->counters().peers_queued.load(), 0u);
+    EXPECT_EQ(c.sync->counters().peers_queued.load(), 0u);
+    EXPECT_GE(b.sync->counters().sent.load(), 1u);
+    EXPECT_GE(c.sync->counters().sent.load(), 1u);
     EXPECT_GT(a.sync->counters().sent.load(), 0u);
 }
 
@@ -176,10 +179,10 @@ TEST_F(LivesyncSockets, MulticastIPv4PeersStoppedAndCompletesPropagate) {
     for (auto& n : nodes)
         ASSERT_NO_FATAL_FAILURE(start(n, multicast_config(false)));
     peers_propagate(nodes, PeerEndpoint::v4({10, 1, 2, 3}, 6881));
-    // The sender hears its own multicast and drops it by instance id; all it accepted are
-    // the start inquires of the other two.
+    // The sender hears its own multicast and drops it by instance id; it accepted the
+    // start inquires of the other two (and any TELL they answered a later inquire with).
     EXPECT_GT(nodes[0].sync->counters().own.load(), 0u);
-    EXPECT_EQ(nodes[0].sync->counters().accepted.load(), 2u);
+    EXPECT_GE(nodes[0].sync->counters().accepted.load(), 2u);
 }
 
 TEST_F(LivesyncSockets, MulticastIPv6GroupSyncsIPv6Peers) {

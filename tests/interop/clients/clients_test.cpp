@@ -206,7 +206,9 @@ TEST_P(ClientInterop, Transfers) {
     auto fetched =
         run(lab_.in_server({bin("aciswarm"), "fetch", "--store=" + (dir_ / "store").string(),
                             "--listen=" + std::string(NetLab::server_ip) + ":0", "--lsd=false",
-                            "--no-progress", "--full", "--no-https-fallback", source(via)}),
+                            "--no-progress", "--full", "--no-https-fallback",
+                            // unsigned test image: signatures are tested in tests/integration/trust
+                            "--insecure-options=image", source(via)}),
             {}, 120s);
     EXPECT_EQ(fetched.status.code, 0) << fetched.err << "\n" << everything();
     EXPECT_EQ(fetched.out, image_id_ + "\n") << fetched.err;
