@@ -234,6 +234,8 @@ t_ready=$(now_ms)
 
 log "registry ready in $(((t_ready - t0) / 1000)).$(((t_ready - t0) % 1000 / 100)) s: https://$host/ (nginx, web seed limit_rate $webseed_rate), tracker 127.0.0.1:6969, everseed 127.0.0.1:6881 (upload limit $(mib "$everseed_rate")/s)"
 log "image $image_name:1.0, $(stat -c %s "$work/hello-1.0.aci") bytes, ${published_id:0:39}…"
+signer=$(basename "$(ls "$work/registry/pubkeys/"*.asc 2>/dev/null | head -n1)" .asc)
+[[ -n "$signer" ]] && log "signed with the demo key ${signer:0:16}…; agents trust only that key (--root)"
 log "fetching by name on $agents agents at once…"
 
 # 7. The agents: each its own store and listen port, all started together.
@@ -302,6 +304,7 @@ done
 t_end=$(now_ms)
 log ""
 log "sent by the registry: $(mib $((total_everseed + total_web))) (everseed $(mib "$total_everseed"), web seed $(mib "$total_web")); by the agents to each other: $(mib "$total_agents")"
+[[ $failures -eq 0 ]] && log "every agent's store records the image as verified by the demo key"
 log "total $(((t_end - t0) / 1000)).$(((t_end - t0) % 1000 / 100)) s; $failures failure(s)"
 if ((failures > 0)); then
     keep=1
