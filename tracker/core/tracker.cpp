@@ -317,7 +317,11 @@ WhitelistChange Tracker::set_torrents(const std::vector<TorrentHashes>& torrents
             it->second.whitelisted = true;
         });
     }
-    for (const auto& [alias, target] : next_aliases) {
+    // Plain references, not structured bindings: clang 14 (the fuzz build) cannot
+    // capture a structured binding in a lambda.
+    for (const auto& entry : next_aliases) {
+        const InfoHash& alias = entry.first;
+        const InfoHash& target = entry.second;
         if (auto old = aliases_.find(alias); old != aliases_.end() && old->second == target) {
             continue;
         }
@@ -330,7 +334,8 @@ WhitelistChange Tracker::set_torrents(const std::vector<TorrentHashes>& torrents
         });
     }
     const bool locked = locked_.load();
-    for (const auto& [alias, target] : aliases_) {
+    for (const auto& entry : aliases_) {
+        const InfoHash& alias = entry.first;
         if (next_aliases.count(alias)) continue;
         if (!next.count(alias)) ++change.removed;
         store_.with_shard(alias, [&](PeerStore::ShardData& d) { d.aliases.erase(alias); });
