@@ -250,6 +250,11 @@ TEST_F(Hostile, AClientCannotMakeTheDaemonReadFilesItCannotReadItself) {
 // fails with EMFILE; the daemon pauses accepting instead of spinning (CPU
 // stays low), and serves new clients once others leave. Before: 99 % CPU.
 TEST_F(Hostile, RunningOutOfDescriptorsBacksOffAndRecovers) {
+#if defined(__SANITIZE_ADDRESS__)
+    // The sanitizer runtime opens files of its own (/proc/self/maps) and aborts
+    // when the process has no descriptor left; the default build runs this test.
+    GTEST_SKIP() << "needs descriptors the ASan runtime takes for itself";
+#endif
     Process daemon = start_daemon(dirs, {"-v", "--max-clients=10000"});
     ASSERT_GT(wait_daemon_ready(daemon), 0) << daemon.stderr_text();
     const pid_t pid = daemon.pid();
@@ -332,7 +337,14 @@ TEST_F(Hostile, AClientThatDoesNotReadItsRepliesIsDropped) {
         << daemon.stderr_text();
     EXPECT_TRUE(answers_status(dirs));
     RecordProperty("vmhwm_growth_kib", static_cast<int>(peak_rss_kib(daemon.pid()) - rss_before));
-    EXPECT_LT(peak_rss_kib(daemon.pid()), rss_before + 64 * 1024) << "KiB";
+    // Under ASan freed memory stays in its quarantine (256 MiB by default), so the
+    // bound there allows for it; the unfixed daemon grew by ~520 MiB (issue 13).
+#if defined(__SANITIZE_ADDRESS__)
+    constexpr std::uint64_t allocator_slack_kib = 320 * 1024;
+#else
+    constexpr std::uint64_t allocator_slack_kib = 0;
+#endif
+    EXPECT_LT(peak_rss_kib(daemon.pid()), rss_before + 64 * 1024 + allocator_slack_kib) << "KiB";
     EXPECT_TRUE(stops_on_sigterm(daemon, 15s)) << daemon.stderr_text();
 }
 
