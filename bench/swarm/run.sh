@@ -287,7 +287,7 @@ start_registry() { # start_registry BIN WITH_EVERSEED
     if [[ "$2" == 1 ]]; then
         # The registry's everseed super-seeds where the build can (aciswarm seed --super-seed).
         local super=()
-        "$1/aciswarm" seed --help 2>&1 | grep -q -- '--super-seed' && super=(--super-seed=true)
+        [[ "$("$1/aciswarm" seed --help 2>&1)" == *--super-seed* ]] && super=(--super-seed=true)
         ip netns exec "$reg_ns" "${clean_env[@]}" "$1/aciswarm" seed --dir="$work/registry" \
             --listen="$reg_ip:6881" "${super[@]}" "${seed_args[@]}" >"$work/logs/everseed.log" 2>&1 &
         reg_pids+=($!)
@@ -336,7 +336,8 @@ run_mode() { # run_mode MODE LABEL BIN
     fi
     # The bench's image is unsigned: a build that verifies signatures (docs/trust.md)
     # is told to skip the check; what is measured is distribution, not trust.
-    "$bin/aciswarm" fetch --help 2>&1 | grep -q -- '--insecure-options=image' && fetch_args+=(--insecure-options=image)
+    [[ "$("$bin/aciswarm" fetch --help 2>&1)" == *--insecure-options=image* ]] &&
+        fetch_args+=(--insecure-options=image)
     start_registry "$bin" "$everseed"
     local load0 reg0 node0=() t0
     load0=$(cut -d' ' -f1 /proc/loadavg)

@@ -222,7 +222,7 @@ wait_for "$timeout_s" "the tracker's HTTP listener" grep -q 'listening http' "$w
 # --super-seed: hand out each piece about once (the web seed covers a lone agent).
 # Its upload limit holds for every peer, local ones too (docs/engine.md).
 super=()
-"$aciswarm" seed --help 2>&1 | grep -q -- '--super-seed' && super=(--super-seed=true)
+[[ "$("$aciswarm" seed --help 2>&1)" == *--super-seed* ]] && super=(--super-seed=true)
 in_ns "${clean_env[@]}" "$aciswarm" seed --dir="$work/registry" --listen=127.0.0.1:6881 "${super[@]}" \
     --max-upload-rate="$everseed_rate" >"$work/logs/everseed.log" 2>&1 &
 pids+=($!)
