@@ -202,8 +202,11 @@ int cmd_image_gc(std::span<const std::string> args, CliContext& ctx) {
               "remove images unused for this long (default 24h); pinned and seeding images stay",
               "DURATION"},
              {"dry-run", OptionSpec::Kind::flag, "only print what would be removed"},
-             {"socket", OptionSpec::Kind::value,
-              "the daemon's API socket (default /run/aciswarm/agent.sock)", "PATH", 0,
+             {"socket",
+              OptionSpec::Kind::value,
+              "the daemon's API socket (default /run/aciswarm/agent.sock)",
+              "PATH",
+              0,
               {"daemon-socket"}}}),
         {"aciswarm image gc", "aciswarm image gc --older-than=7d --dry-run"});
     int code = exit_ok;

@@ -27,8 +27,8 @@
 #include "agent/engine/torrent_file.hpp"
 #include "agent/store/aci.hpp"
 #include "common/options.hpp"
-#include "trust/openpgp.hpp"
 #include "common/units.hpp"
+#include "trust/openpgp.hpp"
 
 namespace aciswarm::agent {
 namespace {
