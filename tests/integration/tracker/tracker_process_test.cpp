@@ -47,6 +47,15 @@ struct ProcessFixture {
                 "--pidfile=" + (tmp.path() / "pid").string(),
                 extra};
     }
+    std::unique_ptr<TrackerProcess> make_process(const std::string& extra) {
+        const auto process_args = args(extra);
+        auto config = load_config(process_args);
+        if (!config) {
+            ADD_FAILURE() << config.error().message;
+            return nullptr;
+        }
+        return std::make_unique<TrackerProcess>(process_args, std::move(*config), clock, log);
+    }
     // Publishes one torrent into --dir; returns the hash it is announced under.
     InfoHash publish(const std::string& name) {
         const auto file = tmp.path() / name;
@@ -63,48 +72,42 @@ struct ProcessFixture {
 TEST(TrackerProcess, SighupRereadsTheDirectoryAndSigtermStops) {
     ProcessFixture f;
     std::filesystem::create_directories(f.torrents());
-    const auto args = f.args("--scan=false");
-    auto config = load_config(args);
-    ASSERT_TRUE(config) << config.error().message;
-    TrackerProcess process(args, std::move(*config), f.clock, f.log);
-    ASSERT_TRUE(process.start());
+    auto process = f.make_process("--scan=false");
+    ASSERT_TRUE(process);
+    ASSERT_TRUE(process->start());
     EXPECT_TRUE(std::filesystem::exists(f.tmp.path() / "pid"));
 
     const InfoHash hash = f.publish("app");
-    EXPECT_FALSE(process.tracker().is_whitelisted(hash));
+    EXPECT_FALSE(process->tracker().is_whitelisted(hash));
     ScriptedSignals signals({std::nullopt, SIGHUP});  // a quiet second, then SIGHUP, then SIGTERM
-    process.run(signals);
-    EXPECT_TRUE(process.tracker().is_whitelisted(hash));
+    process->run(signals);
+    EXPECT_TRUE(process->tracker().is_whitelisted(hash));
 
-    process.stop();
+    process->stop();
     EXPECT_FALSE(std::filesystem::exists(f.tmp.path() / "pid"));
 }
 
 TEST(TrackerProcess, ScansTheDirectoryOnItsIntervalByTheInjectedClock) {
     ProcessFixture f;
     std::filesystem::create_directories(f.torrents());
-    const auto args = f.args("--scan-interval=5s");
-    auto config = load_config(args);
-    ASSERT_TRUE(config) << config.error().message;
-    TrackerProcess process(args, std::move(*config), f.clock, f.log);
-    ASSERT_TRUE(process.start());
+    auto process = f.make_process("--scan-interval=5s");
+    ASSERT_TRUE(process);
+    ASSERT_TRUE(process->start());
 
     const InfoHash hash = f.publish("app");
     f.clock.advance(std::chrono::seconds(4));
-    process.tick();
-    EXPECT_FALSE(process.tracker().is_whitelisted(hash));
+    process->tick();
+    EXPECT_FALSE(process->tracker().is_whitelisted(hash));
     f.clock.advance(std::chrono::seconds(1));
-    process.tick();
-    EXPECT_TRUE(process.tracker().is_whitelisted(hash));
+    process->tick();
+    EXPECT_TRUE(process->tracker().is_whitelisted(hash));
 }
 
 TEST(TrackerProcess, AnUnreadableDirectoryFailsTheStartNamingTheOption) {
     ProcessFixture f;  // torrents() is never created
-    const auto args = f.args("--scan=false");
-    auto config = load_config(args);
-    ASSERT_TRUE(config) << config.error().message;
-    TrackerProcess process(args, std::move(*config), f.clock, f.log);
-    auto started = process.start();
+    auto process = f.make_process("--scan=false");
+    ASSERT_TRUE(process);
+    auto started = process->start();
     ASSERT_FALSE(started);
     EXPECT_EQ(started.error().message.rfind("--dir: ", 0), 0u) << started.error().message;
     EXPECT_FALSE(std::filesystem::exists(f.tmp.path() / "pid"));
