@@ -31,11 +31,11 @@
 #include <sstream>
 #include <thread>
 
-#include "agent/engine/lt_convert.hpp"
 #include "agent/engine/stuck_pieces.hpp"
 #include "agent/engine/web_seed_gate.hpp"
 #include "common/duration.hpp"
 #include "common/text.hpp"
+#include "torrent/lt_convert.hpp"
 
 namespace aciswarm::engine {
 
