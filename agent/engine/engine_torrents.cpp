@@ -33,6 +33,20 @@ Status rename_single_file(lt::add_torrent_params& params, const std::string& nam
     return {};
 }
 
+// A .torrent's metadata (up to 64 MiB); the error starts with `what`.
+Result<std::shared_ptr<lt::torrent_info>> load_torrent(const std::string& bytes,
+                                                       const std::string& what) {
+    try {
+        lt::load_torrent_limits limits;
+        limits.max_buffer_size = 64 << 20;
+        return std::make_shared<lt::torrent_info>(
+            lt::span<const char>(bytes.data(), static_cast<std::ptrdiff_t>(bytes.size())), limits,
+            lt::from_span);
+    } catch (const std::exception& e) {
+        return make_error(Errc::invalid_argument, what + ": " + e.what());
+    }
+}
+
 TorrentState torrent_state_of(lt::torrent_status::state_t state) {
     using lt_state = lt::torrent_status;
     if (state == lt_state::checking_files || state == lt_state::checking_resume_data) {
@@ -234,17 +248,9 @@ Result<TorrentId> Engine::add_download(const AddDownload& request) {
                           "download: give exactly one of torrent or magnet");
     }
     if (!request.torrent.empty()) {
-        what = "torrent";
-        try {
-            lt::load_torrent_limits limits;
-            limits.max_buffer_size = 64 << 20;
-            params.ti = std::make_shared<lt::torrent_info>(
-                lt::span<const char>(request.torrent.data(),
-                                     static_cast<std::ptrdiff_t>(request.torrent.size())),
-                limits, lt::from_span);
-        } catch (const std::exception& e) {
-            return make_error(Errc::invalid_argument, std::string("torrent: ") + e.what());
-        }
+        auto ti = load_torrent(request.torrent, "torrent");
+        if (!ti) return std::move(ti).error();
+        params.ti = std::move(*ti);
         what = "torrent " + escape_control(params.ti->name());
         if (request.check_metadata) {
             const auto content = detail::content_files(params.ti->files());
@@ -307,16 +313,9 @@ Result<TorrentId> Engine::add_download(const AddDownload& request) {
 
 Result<TorrentId> Engine::add_seed(const AddSeed& request) {
     lt::add_torrent_params params;
-    try {
-        lt::load_torrent_limits limits;
-        limits.max_buffer_size = 64 << 20;
-        params.ti = std::make_shared<lt::torrent_info>(
-            lt::span<const char>(request.torrent.data(),
-                                 static_cast<std::ptrdiff_t>(request.torrent.size())),
-            limits, lt::from_span);
-    } catch (const std::exception& e) {
-        return make_error(Errc::invalid_argument, std::string("seed torrent: ") + e.what());
-    }
+    auto ti = load_torrent(request.torrent, "seed torrent");
+    if (!ti) return std::move(ti).error();
+    params.ti = std::move(*ti);
     const std::string what = "seed " + params.ti->name();
     if (!request.content_name.empty()) {
         if (auto ok = rename_single_file(params, request.content_name, what); !ok)
