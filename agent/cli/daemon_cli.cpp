@@ -17,9 +17,7 @@
 #include "common/file_read.hpp"
 #include "common/options.hpp"
 #include "common/units.hpp"
-#ifdef ACISWARM_HAVE_STORE_ENGINE
 #include "agent/daemon/store_engine_backend.hpp"
-#endif
 
 namespace aciswarm::agent {
 namespace {
@@ -81,7 +79,6 @@ int cmd_daemon(std::span<const std::string> args, CliContext& ctx) {
         return exit_usage;
     }
     if (config->verbose) ctx.log.set_level(LogLevel::debug);
-#ifdef ACISWARM_HAVE_STORE_ENGINE
     if (!config->ca_file.empty()) {
         if (auto ca =
                 open_regular_file(config->ca_file, Symlinks::follow, "ca-file " + config->ca_file);
@@ -106,10 +103,6 @@ int cmd_daemon(std::span<const std::string> args, CliContext& ctx) {
     Daemon daemon(
         *config, [flags]() { return load_daemon_config(flags); }, **backend, ctx.clock, ctx.log);
     return daemon.run();
-#else
-    ctx.err << "aciswarm daemon: this build has no store/engine\n";
-    return exit_failure;
-#endif
 }
 
 int cmd_status(std::span<const std::string> args, CliContext& ctx) {
