@@ -5,10 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <iomanip>
 #include <ostream>
-#include <sstream>
 
 #include "agent/cli/cli.hpp"
 #include "agent/daemon/client.hpp"
@@ -22,19 +20,20 @@
 namespace aciswarm::agent {
 namespace {
 
+// A daemon config is a few KiB of JSON.
+constexpr std::size_t max_config_file_bytes = 1 << 20;
+
 // Reads the config file (a missing default file is fine, a missing --config
 // file is not), then the flags over it.
 Result<DaemonConfig> load_daemon_config(const ParsedOptions& options) {
     const bool explicit_file = options.has("config");
     const std::string path = options.get_or("config", std::string(default_config_path));
     DaemonConfig config;
-    std::ifstream in(path, std::ios::binary);
-    if (in) {
-        std::stringstream buf;
-        buf << in.rdbuf();
-        if (Status s = apply_config_json(config, buf.str(), path); !s) return s.error();
-    } else if (explicit_file) {
-        return make_error(Errc::not_found, path + ": cannot open");
+    auto text = read_file_bounded(path, max_config_file_bytes);
+    if (text) {
+        if (Status s = apply_config_json(config, *text, path); !s) return s.error();
+    } else if (explicit_file || text.error().code != Errc::not_found) {
+        return std::move(text).error();
     }
     if (Status s = apply_config_flags(config, options); !s) return s.error();
     return config;

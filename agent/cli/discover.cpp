@@ -21,7 +21,7 @@ using namespace aciswarm::discovery;
 const OptionParser& parser() {
     static const OptionParser p(
         "aciswarm discover NAME[:VERSION][,LABEL=VALUE]... [OPTIONS]",
-        {
+        with_common_flags({
             {"insecure-options", OptionSpec::Kind::value,
              "comma list: http (retry over plain http), tls (skip certificate checks)", "LIST"},
             {"ca-file", OptionSpec::Kind::value, "PEM file of CAs to trust instead of the system's",
@@ -31,9 +31,7 @@ const OptionParser& parser() {
             {"timeout", OptionSpec::Kind::value, "total timeout per page (default 30s)",
              "DURATION"},
             {"json", OptionSpec::Kind::flag, "print JSON instead of a table", ""},
-            {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
-            {"help", OptionSpec::Kind::flag, "show this help", "", 'h'},
-        },
+        }),
         {"aciswarm discover example.com/app:1.0",
          "aciswarm discover example.com/app,os=linux,arch=arm64 --json",
          "aciswarm discover registry.local/app --ca-file=/etc/aciswarm/ca.pem"});
