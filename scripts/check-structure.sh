@@ -215,7 +215,10 @@ def check_function_lengths():
                               f"a `// long-function: REASON` comment)")
 
 
-check_includes(read_deps())
+objects = read_deps()
+if not objects:
+    violations.append(f"no dependency records in {build_dir}: build before checking")
+check_includes(objects)
 check_function_lengths()
 for v in violations:
     print("check-structure:", v)
