@@ -5,7 +5,7 @@
 #include <libtorrent/torrent_status.hpp>
 
 #include "agent/engine/engine_impl.hpp"
-#include "agent/engine/lt_convert.hpp"
+#include "torrent/lt_convert.hpp"
 #include "common/text.hpp"
 
 namespace aciswarm::engine {

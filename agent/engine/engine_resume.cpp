@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "agent/engine/engine_impl.hpp"
-#include "agent/engine/lt_convert.hpp"
+#include "torrent/lt_convert.hpp"
 
 namespace aciswarm::engine {
 

@@ -9,7 +9,7 @@
 #include <algorithm>
 
 #include "agent/engine/engine_impl.hpp"
-#include "agent/engine/lt_convert.hpp"
+#include "torrent/lt_convert.hpp"
 #include "common/duration.hpp"
 #include "common/text.hpp"
 
