@@ -171,7 +171,8 @@ def check_includes(objects):
                               f"depends on {header}")
         for dep in deps:
             header = project_path(dep)
-            if header is not None:
+            # A header gone since the object was built (a stale record) is skipped.
+            if header is not None and os.path.isfile(os.path.join(source_dir, header)):
                 headers.add(header)
                 add_edge(src, header)
     for header in sorted(headers):
