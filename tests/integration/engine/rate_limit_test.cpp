@@ -10,12 +10,12 @@
 #include <iostream>
 
 #include "agent/engine/engine.hpp"
-#include "agent/engine/torrent_file.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "tests/support/https_server.hpp"
 #include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::engine {
 namespace {

@@ -29,7 +29,6 @@
 #include <string>
 #include <vector>
 
-#include "agent/engine/torrent_file.hpp"
 #include "agent/store/aci.hpp"
 #include "tests/support/aci_builder.hpp"
 #include "tests/support/nginx.hpp"
@@ -37,6 +36,7 @@
 #include "tests/support/random_bytes.hpp"
 #include "tests/support/shared_world.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::test {
 namespace {

@@ -3,10 +3,10 @@
 
 #include <algorithm>
 
-#include "agent/engine/torrent_file.hpp"
 #include "common/digest.hpp"
 #include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::engine {
 namespace {
