@@ -18,8 +18,8 @@
 
 #include "appc/meta.hpp"
 #include "common/result.hpp"
-#include "discovery/fetcher.hpp"
 #include "discovery/image_ref.hpp"
+#include "discovery/page_fetcher.hpp"
 #include "discovery/render.hpp"
 
 namespace aciswarm::discovery {
