@@ -32,7 +32,7 @@ nlohmann::json record_json(const ImageRecord& r) {
     for (const auto& [k, v] : r.labels)
         j["labels"][k] = v;
     j["size"] = r.size;
-    j["compression"] = std::string(store::compression_name(r.compression));
+    j["compression"] = std::string(appc::compression_name(r.compression));
     j["blob_sha512"] = r.blob_sha512.hex();
     j["info_hash_v1"] = r.info_hashes.v1 ? nlohmann::json(r.info_hashes.v1->hex()) : nullptr;
     j["info_hash_v2"] = r.info_hashes.v2 ? nlohmann::json(r.info_hashes.v2->hex()) : nullptr;

@@ -805,7 +805,7 @@ Result<StoreSeed> StoreSeed::start(store::Store& store, engine::Engine& engine,
         return make_error(Errc::corrupt,
                           "image " + record.id.display() + ": its stored torrent describes " +
                               std::to_string(meta->total_size) + " bytes but the blob (" +
-                              std::string(store::compression_name(record.compression)) + ") has " +
+                              std::string(appc::compression_name(record.compression)) + ") has " +
                               std::to_string(blob_size) +
                               ": the torrent is for another copy of the image and cannot seed "
                               "it (remove the image and fetch it again)");
