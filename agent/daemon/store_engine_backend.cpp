@@ -414,8 +414,9 @@ Status StoreEngineBackend::remove_image(const ImageId& id) {
     return store_.remove(id);
 }
 
-Result<nlohmann::json> StoreEngineBackend::gc(std::chrono::seconds older_than, bool dry_run,
-                                              const std::set<ImageId>& pinned) {
+Result<std::vector<RemovedImage>> StoreEngineBackend::gc(std::chrono::seconds older_than,
+                                                         bool dry_run,
+                                                         const std::set<ImageId>& pinned) {
     store::GcOptions options;
     options.older_than = older_than;
     options.dry_run = dry_run;
@@ -424,10 +425,10 @@ Result<nlohmann::json> StoreEngineBackend::gc(std::chrono::seconds older_than, b
     };
     auto removed = store_.gc(options);
     if (!removed) return removed.error();
-    nlohmann::json ids = nlohmann::json::array();
+    std::vector<RemovedImage> images;
     for (const store::ImageRecord& r : *removed)
-        ids.push_back({{"id", r.id.full()}, {"name", display_name(r)}});
-    return nlohmann::json{{"removed", ids}};
+        images.push_back({r.id.full(), display_name(r)});
+    return images;
 }
 
 Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
