@@ -16,9 +16,7 @@
 #include "agent/daemon/daemon.hpp"
 #include "common/file_read.hpp"
 #include "common/options.hpp"
-#ifdef ACISWARM_HAVE_STORE_ENGINE
 #include "agent/daemon/store_engine_backend.hpp"
-#endif
 
 namespace aciswarm::agent {
 namespace {
@@ -92,7 +90,6 @@ int cmd_daemon(std::span<const std::string> args, CliContext& ctx) {
         return exit_usage;
     }
     if (config->verbose) ctx.log.set_level(LogLevel::debug);
-#ifdef ACISWARM_HAVE_STORE_ENGINE
     if (!config->ca_file.empty()) {
         if (auto ca =
                 open_regular_file(config->ca_file, Symlinks::follow, "ca-file " + config->ca_file);
@@ -117,10 +114,6 @@ int cmd_daemon(std::span<const std::string> args, CliContext& ctx) {
     Daemon daemon(
         *config, [flags]() { return load_daemon_config(flags); }, **backend, ctx.clock, ctx.log);
     return daemon.run();
-#else
-    ctx.err << "aciswarm daemon: this build has no store/engine\n";
-    return exit_failure;
-#endif
 }
 
 int cmd_status(std::span<const std::string> args, CliContext& ctx) {

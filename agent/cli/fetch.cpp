@@ -23,13 +23,13 @@
 #include "agent/cli/trust_options.hpp"
 #include "agent/daemon/client.hpp"
 #include "agent/engine/engine.hpp"
-#include "agent/engine/torrent_file.hpp"
 #include "agent/fetch/fetcher.hpp"
 #include "agent/store/store.hpp"
 #include "common/duration.hpp"
 #include "common/file_read.hpp"
 #include "common/options.hpp"
 #include "common/units.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::agent {
 namespace {

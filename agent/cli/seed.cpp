@@ -21,10 +21,10 @@
 
 #include "agent/cli/cli.hpp"
 #include "agent/engine/engine.hpp"
-#include "agent/engine/torrent_file.hpp"
 #include "common/duration.hpp"
 #include "common/options.hpp"
 #include "common/units.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::agent {
 namespace {

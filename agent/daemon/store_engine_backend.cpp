@@ -12,10 +12,10 @@
 #include <system_error>
 #include <thread>
 
-#include "agent/engine/torrent_file.hpp"
 #include "agent/fetch/fetcher.hpp"
 #include "agent/fetch/source.hpp"
 #include "common/file_read.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::agent {
 namespace {

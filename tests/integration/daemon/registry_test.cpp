@@ -6,11 +6,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include "agent/engine/torrent_file.hpp"
 #include "agent/store/store.hpp"
 #include "common/file_read.hpp"
 #include "tests/integration/daemon/daemon_process.hpp"
 #include "tests/integration/engine/https_server.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::test {
 namespace {

@@ -8,10 +8,10 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "agent/engine/torrent_file.hpp"
 #include "agent/store/store.hpp"
 #include "common/file_read.hpp"
 #include "tests/integration/daemon/daemon_process.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::test {
 namespace {

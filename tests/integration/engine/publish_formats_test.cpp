@@ -12,11 +12,11 @@
 
 #include <regex>
 
-#include "agent/engine/torrent_file.hpp"
 #include "tests/support/aci_builder.hpp"
 #include "tests/support/nginx.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::test {
 namespace {

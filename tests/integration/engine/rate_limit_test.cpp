@@ -11,11 +11,11 @@
 #include <random>
 
 #include "agent/engine/engine.hpp"
-#include "agent/engine/torrent_file.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "tests/integration/engine/https_server.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::engine {
 namespace {

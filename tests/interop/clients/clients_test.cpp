@@ -20,7 +20,6 @@
 #include <regex>
 #include <tuple>
 
-#include "agent/engine/torrent_file.hpp"
 #include "common/digest.hpp"
 #include "common/hex.hpp"
 #include "common/url.hpp"
@@ -29,6 +28,7 @@
 #include "tests/support/aci_builder.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::test {
 namespace {

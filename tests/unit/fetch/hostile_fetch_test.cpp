@@ -4,11 +4,11 @@
 // schemes says so, and the plain-download message names the real transport.
 #include <gtest/gtest.h>
 
-#include "agent/engine/torrent_file.hpp"
 #include "agent/fetch/fetcher.hpp"
 #include "agent/fetch/plan.hpp"
 #include "tests/support/aci_builder.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::agent::fetch {
 namespace {

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <random>
 
-#include "agent/engine/torrent_file.hpp"
 #include "common/digest.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::engine {
 namespace {
