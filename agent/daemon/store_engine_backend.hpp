@@ -88,6 +88,8 @@ class StoreEngineBackend final : public DaemonBackend {
                           const std::vector<PeerEndpoint>& endpoints, std::string torrent_bytes);
     void adopt_resumed(const std::vector<engine::TorrentId>& torrents);
     void finish_download(Download& d, const engine::TorrentStatus& st);
+    // Drops a finished or failed download's torrent and its files (logged when it fails).
+    void remove_download_torrent(const Download& d);
 
     store::Store store_;
     std::unique_ptr<engine::Engine> engine_;
