@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "agent/publish/registry_index.hpp"
-#include "agent/store/aci.hpp"
+#include "appc/aci_reader.hpp"
 #include "common/fd.hpp"
 #include "common/file_read.hpp"
 #include "trust/openpgp.hpp"
@@ -58,7 +58,7 @@ json hex_or_null(const std::optional<Hash>& hash) {
 
 // Where an image goes: {os}/{arch}/{name}-{version}, what the discovery
 // template renders. Each label must be a usable path component.
-Result<std::string> registry_path(const fs::path& image, const store::ManifestInfo& manifest) {
+Result<std::string> registry_path(const fs::path& image, const appc::ManifestInfo& manifest) {
     for (const char* key : {"version", "os", "arch"}) {
         auto it = manifest.labels.find(key);
         if (it == manifest.labels.end() || !safe_path_value(it->second)) {
@@ -83,7 +83,7 @@ Result<UniqueFd> lock_registry(const fs::path& out_dir) {
 
 Result<engine::CreatedTorrent> make_torrent(const fs::path& staged_aci,
                                             const PublishRequest& request,
-                                            const store::ManifestInfo& manifest,
+                                            const appc::ManifestInfo& manifest,
                                             const std::string& webseed, Logger& log) {
     engine::CreateTorrentOptions options;
     options.format = request.format;
@@ -181,7 +181,7 @@ Result<json> read_published(const fs::path& index_json) {
 }
 
 struct StagedImage {
-    const store::AciInfo& aci;
+    const appc::AciInfo& aci;
     const std::string& rel;
     const fs::path& staged_aci;
     const engine::CreatedTorrent& torrent;
@@ -257,7 +257,7 @@ Result<std::string> check_webseed_base(std::string base) {
 
 Result<PublishedImage> publish_image(const PublishRequest& request, Logger& log) {
     if (request.trackers.empty()) log.warn("no --tracker: peers find each other only by LSD/DHT");
-    auto aci = store::validate_aci(request.image, store::ImageExpectation{});
+    auto aci = appc::validate_aci(request.image, appc::ImageExpectation{});
     if (!aci) return std::move(aci).error();
     auto rel = registry_path(request.image, aci->manifest);
     if (!rel) return std::move(rel).error();
