@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <iomanip>
+#include <optional>
 #include <ostream>
 
 #include "agent/cli/cli.hpp"
@@ -37,6 +38,27 @@ Result<DaemonConfig> load_daemon_config(const ParsedOptions& options) {
     }
     if (Status s = apply_config_flags(config, options); !s) return s.error();
     return config;
+}
+
+// Sends `request` to the daemon at --socket: its reply when it says ok; else
+// prints "WHO: error" (with a hint when no daemon answers) and returns nullopt.
+std::optional<nlohmann::json> ask_daemon(const ParsedOptions& options, const ApiRequest& request,
+                                         std::string_view who, CliContext& ctx) {
+    auto client = ApiClient::connect(options.get_or("socket", std::string(default_socket_path)));
+    if (!client) {
+        ctx.err << who << ": " << client.error().message << " (is `aciswarm daemon` running?)\n";
+        return std::nullopt;
+    }
+    auto reply = client->request(request);
+    if (!reply) {
+        ctx.err << who << ": " << reply.error().message << "\n";
+        return std::nullopt;
+    }
+    if (Status s = reply_status(*reply); !s) {
+        ctx.err << who << ": " << s.error().message << "\n";
+        return std::nullopt;
+    }
+    return std::move(*reply);
 }
 
 OptionSpec socket_option() {
@@ -111,21 +133,8 @@ int cmd_status(std::span<const std::string> args, CliContext& ctx) {
     int code = exit_ok;
     auto options = parse_command(parser, args, ctx, code, "aciswarm status");
     if (!options) return code;
-    auto client = ApiClient::connect(options->get_or("socket", std::string(default_socket_path)));
-    if (!client) {
-        ctx.err << "aciswarm status: " << client.error().message
-                << " (is `aciswarm daemon` running?)\n";
-        return exit_failure;
-    }
-    auto reply = client->request(status_request());
-    if (!reply) {
-        ctx.err << "aciswarm status: " << reply.error().message << "\n";
-        return exit_failure;
-    }
-    if (Status s = reply_status(*reply); !s) {
-        ctx.err << "aciswarm status: " << s.error().message << "\n";
-        return exit_failure;
-    }
+    auto reply = ask_daemon(*options, status_request(), "aciswarm status", ctx);
+    if (!reply) return exit_failure;
     if (options->flag("json")) {
         ctx.out << reply->dump(2) << "\n";
         return exit_ok;
@@ -198,24 +207,11 @@ int cmd_image_seed(std::span<const std::string> args, CliContext& ctx) {
         ctx.err << "aciswarm image seed: " << p.error().message << "\n";
         return exit_usage;
     }
-    auto client = ApiClient::connect(options->get_or("socket", std::string(default_socket_path)));
-    if (!client) {
-        ctx.err << "aciswarm image seed: " << client.error().message
-                << " (is `aciswarm daemon` running?)\n";
-        return exit_failure;
-    }
     const std::string& image = options->positional().front();
     const ApiRequest request =
         chosen.front() == "none" ? unseed_request(image) : seed_request(image, chosen.front());
-    auto reply = client->request(request);
-    if (!reply) {
-        ctx.err << "aciswarm image seed: " << reply.error().message << "\n";
-        return exit_failure;
-    }
-    if (Status s = reply_status(*reply); !s) {
-        ctx.err << "aciswarm image seed: " << s.error().message << "\n";
-        return exit_failure;
-    }
+    auto reply = ask_daemon(*options, request, "aciswarm image seed", ctx);
+    if (!reply) return exit_failure;
     const auto& i = (*reply)["image"];
     ctx.out << i.value("display", std::string()) << ": " << i.value("state", std::string())
             << ", policy " << i.value("policy", std::string()) << "\n";
