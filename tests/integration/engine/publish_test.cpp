@@ -34,6 +34,15 @@ class PublishTest : public ::testing::Test {
         return out;
     }
 
+    // `out`: a gzip tar (tar(1), no checks of ours) of `entries` below `src`.
+    static void tar_czf(const fs::path& out, const fs::path& src,
+                        const std::vector<std::string>& entries) {
+        std::vector<std::string> argv{"tar", "-czf", out.string(), "-C", src.string()};
+        argv.insert(argv.end(), entries.begin(), entries.end());
+        const RunResult r = run(argv);
+        ASSERT_EQ(r.status.code, 0) << r.err;
+    }
+
     RunResult publish(const fs::path& image, const std::string& base = "https://127.0.0.1:8443/") {
         return run({bin("aciswarm"), "publish", image.string(),
                     "--tracker=http://127.0.0.1:1/announce", "--webseed-base=" + base,
@@ -199,10 +208,7 @@ TEST_F(PublishTest, PublishRefusesAnInvalidImageAndWritesNothing) {
 
     // A tar without a manifest.
     write_file(dir_ / "t" / "rootfs" / "x", "x");
-    ASSERT_EQ(run({"tar", "-czf", (dir_ / "nomanifest.aci").string(), "-C", (dir_ / "t").string(),
-                   "rootfs"})
-                  .status.code,
-              0);
+    ASSERT_NO_FATAL_FAILURE(tar_czf(dir_ / "nomanifest.aci", dir_ / "t", {"rootfs"}));
     auto r2 = publish(dir_ / "nomanifest.aci");
     EXPECT_EQ(r2.status.code, 1);
     EXPECT_NE(r2.err.find("no manifest"), std::string::npos) << r2.err;
@@ -238,10 +244,7 @@ TEST_F(PublishTest, PublishUsesTheStoreRulesAndPrintsTheImageId) {
                R"({"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/bad",)"
                R"("labels":[{"name":"version","value":"1.0"},{"name":"os","value":"linux"},)"
                R"({"name":"arch","value":"amd64"},{"name":"Not_An_AC_Name","value":"x"}]})");
-    ASSERT_EQ(run({"tar", "-czf", (dir_ / "badlabel.aci").string(), "-C", t.string(), "manifest",
-                   "rootfs"})
-                  .status.code,
-              0);
+    ASSERT_NO_FATAL_FAILURE(tar_czf(dir_ / "badlabel.aci", t, {"manifest", "rootfs"}));
     auto bad = publish(dir_ / "badlabel.aci");
     EXPECT_EQ(bad.status.code, 1);
     EXPECT_NE(bad.err.find("badlabel.aci"), std::string::npos) << bad.err;
