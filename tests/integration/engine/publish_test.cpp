@@ -219,8 +219,8 @@ TEST_F(PublishTest, PublishRefusesAnInvalidImageAndWritesNothing) {
     EXPECT_NE(r3.err.find("query"), std::string::npos) << r3.err;
 }
 
-// publish validates with the store's rules (store::validate_aci) and prints the
-// image ID every agent's import will compute.
+// publish validates with the import rules (appc::validate_aci, which the store uses too) and
+// prints the image ID every agent's import will compute.
 TEST_F(PublishTest, PublishUsesTheStoreRulesAndPrintsTheImageId) {
     const auto good = build_image("example.com/app", "1.0", 11);
     auto r = publish(good);
@@ -237,7 +237,7 @@ TEST_F(PublishTest, PublishUsesTheStoreRulesAndPrintsTheImageId) {
         << imported.out;
     EXPECT_EQ(published_id.substr(0, d[0].length()), d[0].str());
 
-    // A label name that is not an AC Name: the store refuses such an image, so publish does.
+    // A label name that is not an AC Identifier: import refuses such an image, so publish does.
     const auto t = dir_ / "badlabel";
     write_file(t / "rootfs" / "x", "x");
     write_file(t / "manifest",
