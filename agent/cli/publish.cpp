@@ -58,7 +58,7 @@ Result<publish::PublishRequest> publish_request(const ParsedOptions& opts) {
         request.piece_size = static_cast<int>(*n);
     }
     if (auto f = opts.get("torrent-format")) {
-        auto parsed = engine::parse_torrent_format(*f);
+        auto parsed = torrent::parse_torrent_format(*f);
         if (!parsed) return with_context("--torrent-format", std::move(parsed).error());
         request.format = *parsed;
     }
@@ -68,14 +68,14 @@ Result<publish::PublishRequest> publish_request(const ParsedOptions& opts) {
     return request;
 }
 
-void print_published(const publish::PublishedImage& image, engine::TorrentFormat format,
+void print_published(const publish::PublishedImage& image, torrent::TorrentFormat format,
                      CliContext& ctx) {
     ctx.log.info("published ", image.name, " ", image.version, " as ", image.rel, " (",
-                 engine::torrent_format_name(format), " torrent, info hash ",
+                 torrent::torrent_format_name(format), " torrent, info hash ",
                  image.info_hashes.best().hex(), ")");
     ctx.out << "torrent " << image.torrent_file.string() << "\n"
             << "magnet " << image.magnet << "\n"
-            << "torrent-format " << engine::torrent_format_name(format) << "\n";
+            << "torrent-format " << torrent::torrent_format_name(format) << "\n";
     // A v1 torrent has no v2 hash and a v2 torrent no v1 hash: print the ones it has.
     if (image.info_hashes.v1) ctx.out << "info-hash " << image.info_hashes.v1->hex() << "\n";
     if (image.info_hashes.v2) ctx.out << "info-hash-v2 " << image.info_hashes.v2->hex() << "\n";

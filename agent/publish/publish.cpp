@@ -81,27 +81,27 @@ Result<UniqueFd> lock_registry(const fs::path& out_dir) {
     return fd;
 }
 
-Result<engine::CreatedTorrent> make_torrent(const fs::path& staged_aci,
-                                            const PublishRequest& request,
-                                            const appc::ManifestInfo& manifest,
-                                            const std::string& webseed, Logger& log) {
-    engine::CreateTorrentOptions options;
+Result<torrent::CreatedTorrent> make_torrent(const fs::path& staged_aci,
+                                             const PublishRequest& request,
+                                             const appc::ManifestInfo& manifest,
+                                             const std::string& webseed, Logger& log) {
+    torrent::CreateTorrentOptions options;
     options.format = request.format;
     options.trackers = request.trackers;
     options.web_seeds = {webseed};
     options.piece_size = request.piece_size;
     options.comment = manifest.name + " " + manifest.labels.at("version");
-    auto torrent = engine::create_torrent(staged_aci, options);
-    if (!torrent || request.format == engine::TorrentFormat::v1) return torrent;
-    auto meta = engine::parse_torrent(torrent->bytes);
-    if (meta && engine::piece_count_trips_v2_hash_bug(meta->num_pieces)) {
+    auto created = torrent::create_torrent(staged_aci, options);
+    if (!created || request.format == torrent::TorrentFormat::v1) return created;
+    auto meta = torrent::parse_torrent(created->bytes);
+    if (meta && torrent::piece_count_trips_v2_hash_bug(meta->num_pieces)) {
         log.warn("--piece-size ", request.piece_size, " gives ", meta->num_pieces,
                  " pieces (512·n + 1): libtorrent 2.0.8 peers cannot fetch this ",
-                 engine::torrent_format_name(request.format),
+                 torrent::torrent_format_name(request.format),
                  " torrent by magnet without encryption (docs/interop.md); "
                  "another piece size avoids it");
     }
-    return torrent;
+    return created;
 }
 
 struct SignKey {
@@ -184,7 +184,7 @@ struct StagedImage {
     const appc::AciInfo& aci;
     const std::string& rel;
     const fs::path& staged_aci;
-    const engine::CreatedTorrent& torrent;
+    const torrent::CreatedTorrent& created;
     const std::string& pubkey_url;
 };
 
@@ -193,9 +193,9 @@ json published_entry(const PublishRequest& request, const StagedImage& image) {
                   {"labels", image.aci.manifest.labels},
                   {"path", image.rel},
                   {"size", fs::file_size(image.staged_aci)},
-                  {"torrent_format", engine::torrent_format_name(request.format)},
-                  {"info_hash_v1", hex_or_null(image.torrent.info_hashes.v1)},
-                  {"info_hash_v2", hex_or_null(image.torrent.info_hashes.v2)},
+                  {"torrent_format", torrent::torrent_format_name(request.format)},
+                  {"info_hash_v1", hex_or_null(image.created.info_hashes.v1)},
+                  {"info_hash_v2", hex_or_null(image.created.info_hashes.v2)},
                   {"webseed", request.webseed_base + image.rel + ".aci"}};
     if (!image.pubkey_url.empty()) entry["pubkey"] = image.pubkey_url;
     return entry;
@@ -271,22 +271,22 @@ Result<PublishedImage> publish_image(const PublishRequest& request, Logger& log)
     auto staged_aci = stage_image(request.image, staging.path, final_stem.filename().string());
     if (!staged_aci) return std::move(staged_aci).error();
     const std::string webseed = request.webseed_base + *rel + ".aci";
-    auto torrent = make_torrent(*staged_aci, request, aci->manifest, webseed, log);
-    if (!torrent) return std::move(torrent).error();
-    auto magnet = engine::make_magnet(torrent->bytes);
+    auto created = make_torrent(*staged_aci, request, aci->manifest, webseed, log);
+    if (!created) return std::move(created).error();
+    auto magnet = torrent::make_magnet(created->bytes);
     if (!magnet) return std::move(magnet).error();
     Moves moves{{*staged_aci, final_stem.string() + ".aci"}};
     auto pubkey_url =
         stage_signature(request, *staged_aci, final_stem.string() + ".aci.asc", moves);
     if (!pubkey_url) return std::move(pubkey_url).error();
     for (const auto& [ext, bytes] :
-         {std::pair<std::string, std::string>{".torrent", torrent->bytes},
+         {std::pair<std::string, std::string>{".torrent", created->bytes},
           {".magnet", *magnet + "\n"}}) {
         const fs::path staged = staged_aci->parent_path() / (final_stem.filename().string() + ext);
         if (auto ok = write_file(staged, bytes); !ok) return std::move(ok).error();
         moves.emplace_back(staged, final_stem.string() + ext);
     }
-    const StagedImage staged{*aci, *rel, *staged_aci, *torrent, *pubkey_url};
+    const StagedImage staged{*aci, *rel, *staged_aci, *created, *pubkey_url};
     if (auto ok = stage_index(request, staged, moves); !ok) return std::move(ok).error();
     if (auto ok = rename_all(moves); !ok) return std::move(ok).error();
     return PublishedImage{aci->manifest.name,
@@ -294,7 +294,7 @@ Result<PublishedImage> publish_image(const PublishRequest& request, Logger& log)
                           *rel,
                           final_stem.string() + ".torrent",
                           std::move(*magnet),
-                          torrent->info_hashes,
+                          created->info_hashes,
                           aci->id.full()};
 }
 

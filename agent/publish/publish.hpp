@@ -41,7 +41,7 @@ struct PublishRequest {
     std::string webseed_base;       // as check_webseed_base returns it
     std::vector<std::string> trackers;
     int piece_size = 0;  // 0: automatic
-    engine::TorrentFormat format = engine::TorrentFormat::v1;
+    torrent::TorrentFormat format = torrent::TorrentFormat::v1;
     std::string sign_key_file;    // OpenPGP secret key; empty: keep IMAGE.aci.asc if any
     std::string passphrase_file;  // the sign key's passphrase (first line); empty: none
 };
