@@ -13,12 +13,23 @@ namespace {
 
 constexpr std::string_view header_blanks = " \t\r\n";
 
+// Where one transfer's body and headers go (both callbacks get `transfer`).
+struct Receivers {
+    curl_write_callback on_body = nullptr;
+    curl_write_callback on_header = nullptr;
+    void* transfer = nullptr;
+};
+
 // The settings every request shares: the scheme policy (redirects included),
 // timeouts, the body cap, TLS and identity. Per-host credentials (issue 21)
 // belong here too: CURLOPT_UNRESTRICTED_AUTH must stay off so libcurl drops
 // Authorization when a redirect leaves the host.
 void configure_request(CURL* easy, const ClientOptions& options, const std::string& url,
-                       char* error_buffer) {
+                       char* error_buffer, const Receivers& receivers) {
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, receivers.on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, receivers.transfer);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, receivers.on_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, receivers.transfer);
     const char* protocols = options.allow_http ? "http,https" : "https";
     curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, protocols);
@@ -223,11 +234,7 @@ Result<Response> Client::get(const std::string& url) {
     PageTransfer t;
     t.max_body = options_.max_body;
     char error_buffer[CURL_ERROR_SIZE] = {};
-    configure_request(easy, options_, url, error_buffer);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_page_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_page_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
+    configure_request(easy, options_, url, error_buffer, {&on_page_body, &on_page_header, &t});
 
     const CURLcode code = curl_easy_perform(easy);
     if (code != CURLE_OK) {
@@ -391,11 +398,8 @@ Result<std::uint64_t> Client::download(const std::string& url, const SinkFn& sin
     t.easy = easy;
     t.stop = std::move(stop);
     char error_buffer[CURL_ERROR_SIZE] = {};
-    configure_request(easy, options_, url, error_buffer);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_download_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_download_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
+    configure_request(easy, options_, url, error_buffer,
+                      {&on_download_body, &on_download_header, &t});
     curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &on_download_progress);
     curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &t);
     curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
