@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "agent/store/aci.hpp"
+#include "appc/aci_reader.hpp"
 
 namespace aciswarm::agent::fetch {
 
@@ -15,9 +15,9 @@ Result<std::uint64_t> https_download(const std::string& url, store::StagingFile&
     http::DownloadCheck check;
     check.max_body_reason = limits.max_reason;
     if (limits.aci_magic) {
-        check.head_bytes = store::aci_magic_bytes;
+        check.head_bytes = appc::aci_magic_bytes;
         check.check_head = [](std::span<const std::uint8_t> head) {
-            return store::check_aci_magic(head);
+            return appc::check_aci_magic(head);
         };
     }
     http::Client client(std::move(capped));
