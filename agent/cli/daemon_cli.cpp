@@ -14,8 +14,8 @@
 #include "agent/daemon/config.hpp"
 #include "agent/daemon/daemon.hpp"
 #include "agent/daemon/store_engine_backend.hpp"
-#include "common/file_read.hpp"
 #include "common/options.hpp"
+#include "common/process_tls.hpp"
 #include "common/units.hpp"
 
 namespace aciswarm::agent {
@@ -95,17 +95,13 @@ int cmd_daemon(std::span<const std::string> args, CliContext& ctx) {
     }
     if (config->verbose) ctx.log.set_level(LogLevel::debug);
     if (!config->ca_file.empty()) {
-        if (auto ca =
-                open_regular_file(config->ca_file, Symlinks::follow, "ca-file " + config->ca_file);
-            !ca) {
+        // libtorrent 2.0.8 trusts a CA for HTTPS web seeds only through
+        // SSL_CERT_FILE, read when its session starts: set before any thread
+        // or session exists; discovery and HTTPS get the file explicitly.
+        if (auto ca = set_process_ca_file(config->ca_file, "ca-file " + config->ca_file); !ca) {
             ctx.err << "aciswarm daemon: " << ca.error().message << "\n";
             return exit_usage;
         }
-        // libtorrent 2.0.8 trusts a CA for HTTPS web seeds only through
-        // SSL_CERT_FILE, read when its session starts. Set here, from the
-        // configuration, before any thread or session exists (never from
-        // library code at run time); discovery and HTTPS get it explicitly.
-        ::setenv("SSL_CERT_FILE", config->ca_file.c_str(), 1);
     }
     // Before any thread starts (the engine's): signals arrive through the daemon's signalfd.
     block_daemon_signals();

@@ -10,8 +10,8 @@
 #include "common/duration.hpp"
 #include "common/options.hpp"
 #include "common/units.hpp"
-#include "discovery/curl_fetcher.hpp"
 #include "discovery/discover.hpp"
+#include "discovery/http_page_fetcher.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -126,7 +126,7 @@ int run_discover(std::span<const std::string> args, CliContext& ctx) {
         return exit_usage;
     }
 
-    TransportOptions transport;
+    http::ClientOptions transport = http::page_options();
     std::string list = parsed->get_or("insecure-options", "");
     while (!list.empty()) {
         const std::size_t comma = list.find(',');
@@ -157,7 +157,7 @@ int run_discover(std::span<const std::string> args, CliContext& ctx) {
         }
     }
 
-    CurlFetcher fetcher(transport);
+    HttpPageFetcher fetcher(transport);
     DiscoveryOptions options;
     options.allow_http = transport.allow_http;
     ctx.log.debug("discovering ", image->to_string());

@@ -28,6 +28,7 @@
 #include "common/duration.hpp"
 #include "common/file_read.hpp"
 #include "common/options.hpp"
+#include "common/process_tls.hpp"
 #include "common/units.hpp"
 #include "torrent/torrent_file.hpp"
 
@@ -513,6 +514,14 @@ int seed_after_fetch(const FetchCommand& cmd, store::Store& store, const EngineP
 // The fetch in this process: its own store and engine.
 int fetch_in_process(const ParsedOptions& parsed, FetchCommand& cmd, CliContext& ctx) {
     const std::string me = "aciswarm fetch: ";
+    if (const std::string ca_file = cmd.engine.ca_file.string(); !ca_file.empty()) {
+        // libtorrent reads a web seed's CA only from SSL_CERT_FILE, when its
+        // session starts: set before any thread exists (common/process_tls.hpp).
+        if (auto ca = set_process_ca_file(ca_file, "--ca-file " + ca_file); !ca) {
+            ctx.err << me << ca.error().message << "\n";
+            return exit_failure;
+        }
+    }
     auto st = open_store(parsed, ctx);  // store_cli.hpp: --store or the default root
     if (!st) {
         ctx.err << me << st.error().message << "\n";

@@ -15,8 +15,8 @@
 #include "agent/cli/store_cli.hpp"
 #include "agent/cli/trust_options.hpp"
 #include "common/file_read.hpp"
-#include "discovery/curl_fetcher.hpp"
 #include "discovery/discover.hpp"
+#include "discovery/http_page_fetcher.hpp"
 #include "discovery/image_ref.hpp"
 #include "trust/openpgp.hpp"
 #include "trust/printable.hpp"
@@ -32,8 +32,8 @@ std::vector<OptionSpec> common_trust_options(std::vector<OptionSpec> own) {
     return with_common_flags(std::move(own));
 }
 
-discovery::TransportOptions transport(bool allow_http, const std::string& ca_file) {
-    discovery::TransportOptions t;
+http::ClientOptions transport(bool allow_http, const std::string& ca_file) {
+    http::ClientOptions t = http::page_options();
     t.allow_http = allow_http;
     t.ca_file = ca_file;
     t.max_body = max_key_bytes;
@@ -48,7 +48,7 @@ Result<std::string> load_key(const std::string& where, bool allow_http,
             return make_error(Errc::permission,
                               "key " + where + ": refusing plain http (--insecure-options=http)");
         }
-        discovery::CurlFetcher fetcher(transport(allow_http, ca_file));
+        discovery::HttpPageFetcher fetcher(transport(allow_http, ca_file));
         auto r = fetcher.get(where);
         if (!r) return with_context("key " + where, std::move(r).error());
         if (r->status != 200) {
@@ -94,7 +94,7 @@ bool review(const std::string& prefix, const std::string& where, const trust::Ke
 Result<std::vector<std::string>> discover_key_urls(const discovery::ImageRef& ref,
                                                    const std::string& prefix, bool allow_http,
                                                    const std::string& ca_file) {
-    discovery::CurlFetcher pages(transport(allow_http, ca_file));
+    discovery::HttpPageFetcher pages(transport(allow_http, ca_file));
     discovery::DiscoveryOptions d;
     d.allow_http = allow_http;
     d.want_images = false;

@@ -8,6 +8,7 @@
 #include "agent/engine/engine.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
+#include "common/process_tls.hpp"
 #include "tests/support/https_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/random_bytes.hpp"
@@ -317,6 +318,7 @@ TEST_F(PublishTest, PublishedTorrentDownloadsFromTheHttpsWebSeedAlone) {
 
     engine::EngineConfig c;
     c.ca_file = ca->ca_cert;
+    ASSERT_TRUE(set_process_ca_file(c.ca_file.string(), "test CA"));  // the binary's start-up step
     auto leecher = start_engine(c);
     ASSERT_TRUE(leecher);
     // No peers, a tracker that refuses connections: only the torrent's url-list can deliver.
