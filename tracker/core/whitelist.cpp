@@ -9,9 +9,9 @@
 namespace aciswarm::tracker {
 
 Result<std::vector<InfoHash>> torrent_buffer_hashes(std::string_view bytes) {
-    auto meta = engine::parse_torrent(bytes);
+    auto meta = torrent::parse_torrent(bytes);
     if (!meta) return std::move(meta).error();
-    std::vector<InfoHash> hashes = engine::announce_hashes(meta->info_hashes);
+    std::vector<InfoHash> hashes = torrent::announce_hashes(meta->info_hashes);
     if (hashes.empty()) return make_error(Errc::invalid_argument, "torrent: no info hash");
     return hashes;
 }

@@ -34,6 +34,15 @@ class PublishTest : public ::testing::Test {
         return out;
     }
 
+    // `out`: a gzip tar (tar(1), no checks of ours) of `entries` below `src`.
+    static void tar_czf(const fs::path& out, const fs::path& src,
+                        const std::vector<std::string>& entries) {
+        std::vector<std::string> argv{"tar", "-czf", out.string(), "-C", src.string()};
+        argv.insert(argv.end(), entries.begin(), entries.end());
+        const RunResult r = run(argv);
+        ASSERT_EQ(r.status.code, 0) << r.err;
+    }
+
     RunResult publish(const fs::path& image, const std::string& base = "https://127.0.0.1:8443/") {
         return run({bin("aciswarm"), "publish", image.string(),
                     "--tracker=http://127.0.0.1:1/announce", "--webseed-base=" + base,
@@ -87,7 +96,7 @@ TEST_F(PublishTest, PublishWritesTorrentMagnetAndDiscoveryIndex) {
     ASSERT_EQ(r.status.code, 0) << r.err;
     const auto stem = reg_ / "linux" / "amd64" / "example.com" / "app-1.0";
     EXPECT_EQ(read_file(stem.string() + ".aci"), read_file(image));
-    auto meta = engine::parse_torrent(read_file(stem.string() + ".torrent"));
+    auto meta = torrent::parse_torrent(read_file(stem.string() + ".torrent"));
     ASSERT_TRUE(meta) << meta.error().message;
     EXPECT_EQ(meta->name, "app-1.0.aci");
     // The default format is v1: what every client in Debian 12 opens.
@@ -102,7 +111,7 @@ TEST_F(PublishTest, PublishWritesTorrentMagnetAndDiscoveryIndex) {
     std::string magnet_text = read_file(stem.string() + ".magnet");
     while (!magnet_text.empty() && magnet_text.back() == '\n')
         magnet_text.pop_back();
-    auto magnet = engine::parse_magnet(magnet_text);
+    auto magnet = torrent::parse_magnet(magnet_text);
     ASSERT_TRUE(magnet) << magnet.error().message;
     EXPECT_EQ(*magnet->info_hashes.v1, *meta->info_hashes.v1);
     EXPECT_FALSE(magnet->info_hashes.has_v2());
@@ -134,7 +143,7 @@ TEST_F(PublishTest, TorrentFormatChoosesTheInfoHashes) {
         auto r = run({bin("aciswarm"), "publish", image.string(), "--webseed-base=https://h/",
                       "--out=" + reg_.string(), "--torrent-format=" + format});
         ASSERT_EQ(r.status.code, 0) << r.err;
-        auto meta = engine::parse_torrent(read_file(stem.string() + ".torrent"));
+        auto meta = torrent::parse_torrent(read_file(stem.string() + ".torrent"));
         ASSERT_TRUE(meta) << meta.error().message;
         EXPECT_EQ(meta->info_hashes.has_v1(), format == "hybrid") << format;
         ASSERT_TRUE(meta->info_hashes.has_v2()) << format;
@@ -167,11 +176,11 @@ TEST_F(PublishTest, RepublishingAVersionReplacesItsFiles) {
     ASSERT_EQ(publish(build_image("example.com/app", "1.0", 3)).status.code, 0);
     ASSERT_EQ(publish(build_image("example.com/other", "2.0", 4)).status.code, 0);
     const auto stem = reg_ / "linux" / "amd64" / "example.com" / "app-1.0";
-    auto first = engine::parse_torrent(read_file(stem.string() + ".torrent"));
+    auto first = torrent::parse_torrent(read_file(stem.string() + ".torrent"));
     const auto newer = build_image("example.com/app", "1.0", 5);
     auto r = publish(newer);
     ASSERT_EQ(r.status.code, 0) << r.err;
-    auto second = engine::parse_torrent(read_file(stem.string() + ".torrent"));
+    auto second = torrent::parse_torrent(read_file(stem.string() + ".torrent"));
     ASSERT_TRUE(first && second);
     EXPECT_NE(*first->info_hashes.v1, *second->info_hashes.v1);
     EXPECT_EQ(read_file(stem.string() + ".aci"), read_file(newer));
@@ -199,10 +208,7 @@ TEST_F(PublishTest, PublishRefusesAnInvalidImageAndWritesNothing) {
 
     // A tar without a manifest.
     write_file(dir_ / "t" / "rootfs" / "x", "x");
-    ASSERT_EQ(run({"tar", "-czf", (dir_ / "nomanifest.aci").string(), "-C", (dir_ / "t").string(),
-                   "rootfs"})
-                  .status.code,
-              0);
+    ASSERT_NO_FATAL_FAILURE(tar_czf(dir_ / "nomanifest.aci", dir_ / "t", {"rootfs"}));
     auto r2 = publish(dir_ / "nomanifest.aci");
     EXPECT_EQ(r2.status.code, 1);
     EXPECT_NE(r2.err.find("no manifest"), std::string::npos) << r2.err;
@@ -213,8 +219,8 @@ TEST_F(PublishTest, PublishRefusesAnInvalidImageAndWritesNothing) {
     EXPECT_NE(r3.err.find("query"), std::string::npos) << r3.err;
 }
 
-// publish validates with the store's rules (store::validate_aci) and prints the
-// image ID every agent's import will compute.
+// publish validates with the import rules (appc::validate_aci, which the store uses too) and
+// prints the image ID every agent's import will compute.
 TEST_F(PublishTest, PublishUsesTheStoreRulesAndPrintsTheImageId) {
     const auto good = build_image("example.com/app", "1.0", 11);
     auto r = publish(good);
@@ -231,17 +237,14 @@ TEST_F(PublishTest, PublishUsesTheStoreRulesAndPrintsTheImageId) {
         << imported.out;
     EXPECT_EQ(published_id.substr(0, d[0].length()), d[0].str());
 
-    // A label name that is not an AC Name: the store refuses such an image, so publish does.
+    // A label name that is not an AC Identifier: import refuses such an image, so publish does.
     const auto t = dir_ / "badlabel";
     write_file(t / "rootfs" / "x", "x");
     write_file(t / "manifest",
                R"({"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/bad",)"
                R"("labels":[{"name":"version","value":"1.0"},{"name":"os","value":"linux"},)"
                R"({"name":"arch","value":"amd64"},{"name":"Not_An_AC_Name","value":"x"}]})");
-    ASSERT_EQ(run({"tar", "-czf", (dir_ / "badlabel.aci").string(), "-C", t.string(), "manifest",
-                   "rootfs"})
-                  .status.code,
-              0);
+    ASSERT_NO_FATAL_FAILURE(tar_czf(dir_ / "badlabel.aci", t, {"manifest", "rootfs"}));
     auto bad = publish(dir_ / "badlabel.aci");
     EXPECT_EQ(bad.status.code, 1);
     EXPECT_NE(bad.err.find("badlabel.aci"), std::string::npos) << bad.err;
