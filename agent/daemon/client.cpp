@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/system_error.hpp"
+
 namespace aciswarm::agent {
 
 Result<ApiClient> ApiClient::connect(const std::string& socket_path) {
@@ -19,46 +21,24 @@ Result<ApiClient> ApiClient::connect(const std::string& socket_path) {
         return make_error(Errc::invalid_argument, "socket " + socket_path + ": path too long");
     }
     std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return make_error(Errc::io, std::string("socket: ") + std::strerror(errno));
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) return errno_error("socket", "daemon socket " + socket_path, errno);
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
         const int err = errno;
-        ::close(fd);
-        const std::string why = "daemon socket " + socket_path + ": " + std::strerror(err);
-        if (err == EACCES || err == EPERM) return make_error(Errc::permission, why);
-        if (err == ENOENT || err == ECONNREFUSED) return make_error(Errc::not_found, why);
-        return make_error(Errc::io, why);
+        // Refused: a stale socket file with nobody behind it, as good as none.
+        return errno_error("", "daemon socket " + socket_path, err,
+                           err == ECONNREFUSED ? Errc::not_found : Errc::io);
     }
-    return ApiClient(fd, socket_path);
-}
-
-ApiClient::~ApiClient() {
-    if (fd_ >= 0) ::close(fd_);
-}
-
-ApiClient::ApiClient(ApiClient&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      path_(std::move(other.path_)),
-      buffer_(std::move(other.buffer_)) {}
-
-ApiClient& ApiClient::operator=(ApiClient&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = std::exchange(other.fd_, -1);
-        path_ = std::move(other.path_);
-        buffer_ = std::move(other.buffer_);
-    }
-    return *this;
+    return ApiClient(std::move(fd), socket_path);
 }
 
 Status ApiClient::send_raw(std::string_view bytes) {
     std::size_t off = 0;
     while (off < bytes.size()) {
-        const ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+        const ssize_t n = ::send(fd_.get(), bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return make_error(Errc::io,
-                              "daemon socket " + path_ + ": send: " + std::strerror(errno));
+            return errno_error("send", "daemon socket " + path_, errno);
         }
         off += static_cast<std::size_t>(n);
     }
@@ -84,10 +64,10 @@ Status ApiClient::send_with_files(std::string_view bytes, std::span<const int> f
     }
     ssize_t n = -1;
     do {
-        n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+        n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
-        return make_error(Errc::io, "daemon socket " + path_ + ": send: " + std::strerror(errno));
+        return errno_error("send", "daemon socket " + path_, errno);
     }
     return send_raw(bytes.substr(static_cast<std::size_t>(n)));  // the descriptors went with byte 0
 }
@@ -104,18 +84,17 @@ Result<std::string> ApiClient::read_line(std::chrono::milliseconds timeout) {
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0)
             return make_error(Errc::timeout, "daemon socket " + path_ + ": no reply");
-        pollfd p{fd_, POLLIN, 0};
+        pollfd p{fd_.get(), POLLIN, 0};
         const int r = ::poll(&p, 1, static_cast<int>(left.count()));
-        if (r < 0 && errno != EINTR)
-            return make_error(Errc::io, std::string("poll: ") + std::strerror(errno));
+        if (r < 0 && errno != EINTR) return errno_error("poll", "daemon socket " + path_, errno);
         if (r <= 0) continue;
         char buf[8192];
-        const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+        const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
         if (n == 0)
             return make_error(Errc::io, "daemon socket " + path_ + ": closed by the daemon");
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN) continue;
-            return make_error(Errc::io, "daemon socket " + path_ + ": " + std::strerror(errno));
+            return errno_error("recv", "daemon socket " + path_, errno);
         }
         buffer_.append(buf, static_cast<std::size_t>(n));
     }

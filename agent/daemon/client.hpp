@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/daemon/protocol.hpp"
+#include "common/fd.hpp"
 #include "common/result.hpp"
 
 namespace aciswarm::agent {
@@ -23,9 +24,9 @@ class ApiClient {
     // there (no socket file, or connection refused), Errc::permission when the
     // socket's mode keeps us out; the message names the path.
     static Result<ApiClient> connect(const std::string& socket_path);
-    ~ApiClient();
-    ApiClient(ApiClient&& other) noexcept;
-    ApiClient& operator=(ApiClient&& other) noexcept;
+    ~ApiClient() = default;
+    ApiClient(ApiClient&& other) noexcept = default;
+    ApiClient& operator=(ApiClient&& other) noexcept = default;
     ApiClient(const ApiClient&) = delete;
     ApiClient& operator=(const ApiClient&) = delete;
 
@@ -60,12 +61,13 @@ class ApiClient {
     Result<nlohmann::json> read_reply(std::chrono::milliseconds timeout);
 
   private:
-    explicit ApiClient(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+    explicit ApiClient(UniqueFd fd, std::string path)
+        : fd_(std::move(fd)), path_(std::move(path)) {}
     Result<std::string> read_line(std::chrono::milliseconds timeout);
     // Reads lines until the final reply, handing "event" lines to on_event.
     Result<nlohmann::json> await_reply(const EventFn& on_event, std::chrono::milliseconds timeout);
 
-    int fd_ = -1;
+    UniqueFd fd_;
     std::string path_;
     std::string buffer_;
 };

@@ -37,6 +37,7 @@ Status set_option(const ConfigOption& o, DaemonConfig& config, std::string_view 
 
 // Built on first use, not at static initialization: the engine table lives in
 // another library, whose initialization order is not ours to rely on.
+// long-function: one row per daemon option, read as a table (docs/daemon.md lists the same)
 std::span<const ConfigOption> options_table() {
     static const ConfigOption table[] = {
         {"trust-dir", "DIR",

@@ -24,7 +24,9 @@
 #include "agent/daemon/protocol.hpp"
 #include "agent/daemon/seeder.hpp"
 #include "common/duration.hpp"
+#include "common/fd.hpp"
 #include "common/file_read.hpp"
+#include "common/system_error.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -56,35 +58,8 @@ std::string escape_control(std::string_view text) {
     return out;
 }
 
-std::string errno_text(std::string_view what) {
-    return std::string(what) + ": " + std::strerror(errno);
-}
-
-class Fd {
-  public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() { reset(); }
-    Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    Fd& operator=(Fd&& o) noexcept {
-        if (this != &o) {
-            reset();
-            fd_ = std::exchange(o.fd_, -1);
-        }
-        return *this;
-    }
-    int get() const { return fd_; }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-  private:
-    int fd_ = -1;
-};
-
 struct ApiSocket {
-    Fd fd;
+    UniqueFd fd;
     bool activated = false;  // from systemd: systemd owns the path
     std::string path;
 };
@@ -103,7 +78,7 @@ Result<ApiSocket> open_api_socket(const DaemonConfig& config, Logger& log) {
             return make_error(Errc::invalid_argument,
                               "socket activation: fd 3 is not a listening Unix stream socket");
         }
-        s.fd = Fd(SD_LISTEN_FDS_START);
+        s.fd = UniqueFd(SD_LISTEN_FDS_START);
         ::fcntl(s.fd.get(), F_SETFD, FD_CLOEXEC);
         ::fcntl(s.fd.get(), F_SETFL, ::fcntl(s.fd.get(), F_GETFL) | O_NONBLOCK);
         s.activated = true;
@@ -122,8 +97,8 @@ Result<ApiSocket> open_api_socket(const DaemonConfig& config, Logger& log) {
         return make_error(Errc::invalid_argument, "socket " + config.socket + ": path too long");
     }
     std::memcpy(addr.sun_path, config.socket.c_str(), config.socket.size() + 1);
-    s.fd = Fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (s.fd.get() < 0) return make_error(Errc::io, errno_text("socket"));
+    s.fd = UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!s.fd) return errno_error("socket", "socket " + config.socket, errno);
     // A stale socket from a crashed daemon: replace it, unless someone answers on it.
     struct stat st {};
     if (::lstat(config.socket.c_str(), &st) == 0) {
@@ -131,7 +106,7 @@ Result<ApiSocket> open_api_socket(const DaemonConfig& config, Logger& log) {
             return make_error(Errc::already_exists,
                               "socket " + config.socket + ": exists and is not a socket");
         }
-        Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
         if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
             return make_error(Errc::already_exists,
                               "socket " + config.socket + ": another daemon is listening");
@@ -144,14 +119,14 @@ Result<ApiSocket> open_api_socket(const DaemonConfig& config, Logger& log) {
     const mode_t old_umask = ::umask(0177);
     const int rc = ::bind(s.fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
     ::umask(old_umask);
-    if (rc != 0) return make_error(Errc::io, errno_text("bind " + config.socket));
+    if (rc != 0) return errno_error("bind", "socket " + config.socket, errno);
     if (!config.socket_group.empty()) {
         if (const group* g = ::getgrnam(config.socket_group.c_str()); g != nullptr) {
             if (::chown(config.socket.c_str(), static_cast<uid_t>(-1), g->gr_gid) == 0) {
                 ::chmod(config.socket.c_str(), 0660);
             } else {
                 log.warn("socket ", config.socket, ": chown to group ", config.socket_group, ": ",
-                         std::strerror(errno), "; owner only");
+                         errno_text(errno), "; owner only");
             }
         } else {
             log.warn("socket ", config.socket, ": group ", config.socket_group,
@@ -159,7 +134,7 @@ Result<ApiSocket> open_api_socket(const DaemonConfig& config, Logger& log) {
         }
     }
     if (::listen(s.fd.get(), 64) != 0)
-        return make_error(Errc::io, errno_text("listen " + config.socket));
+        return errno_error("listen", "socket " + config.socket, errno);
     log.info("listening unix ", config.socket);
     return s;
 }
@@ -169,7 +144,7 @@ Status check_peer(int fd, const std::string& socket_group) {
     ucred cred{};
     socklen_t len = sizeof cred;
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
-        return make_error(Errc::permission, errno_text("SO_PEERCRED"));
+        return errno_error("getsockopt", "SO_PEERCRED", errno, Errc::permission);
     }
     if (cred.uid == 0 || cred.uid == ::geteuid()) return {};
     if (!socket_group.empty()) {
@@ -233,7 +208,7 @@ void block_daemon_signals() {
 
 struct Daemon::Impl {
     struct Client {
-        Fd fd;
+        UniqueFd fd;
         LineBuffer lines;
         std::deque<std::string> queued;  // requests waiting while a fetch runs
         std::string out;
@@ -270,7 +245,7 @@ struct Daemon::Impl {
     SystemdNotifier notifier;
     Seeder seeder;
     ApiSocket api;
-    Fd signals;
+    UniqueFd signals;
     std::map<int, Client> clients;
     bool stopping = false;
     // accept() failed with EMFILE/ENFILE: the listening socket stays readable,
@@ -279,7 +254,21 @@ struct Daemon::Impl {
     bool accept_exhausted = false;  // the last accept() ran out of descriptors (log once)
     Steady started{};
 
+    // When the loop next has something to do besides answering clients.
+    struct Timers {
+        std::optional<std::chrono::microseconds> watchdog;  // systemd's, when it watches
+        Steady next_watchdog;
+        Steady next_tick;
+        Steady next_resume;
+    };
+
     int run();
+    bool start();
+    int poll_timeout(const Timers& timers);
+    bool poll_once(int timeout);  // false: poll() failed, stop
+    void run_timers(Timers& timers, Steady after);
+    void flush_clients(Steady after);
+    int shut_down();
     void on_signal();
     void accept_clients();
     void read_client(Client& c);
@@ -335,109 +324,129 @@ std::string Daemon::Impl::status_line() {
 }
 
 int Daemon::Impl::run() {
+    if (!start()) return 1;
+    Timers timers{notifier.watchdog_interval(), clock.now(), clock.now() + config.tick,
+                  clock.now() + config.resume_interval};
+    while (!stopping) {
+        if (!poll_once(poll_timeout(timers))) break;
+        backend.poll();
+        const Steady after = clock.now();
+        run_timers(timers, after);
+        flush_clients(after);
+    }
+    return shut_down();
+}
+
+bool Daemon::Impl::start() {
     started = clock.now();
     const sigset_t set = daemon_signal_set();
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    signals = Fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
-    if (signals.get() < 0) {
-        log.error(errno_text("signalfd"));
-        return 1;
+    signals = UniqueFd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!signals) {
+        log.error(errno_error("", "signalfd", errno).message);
+        return false;
     }
     if (Status s = seeder.load(); !s) {
         log.error(s.error().message);
-        return 1;
+        return false;
     }
     auto sock = open_api_socket(config, log);
     if (!sock) {
         log.error(sock.error().message);
-        return 1;
+        return false;
     }
     api = std::move(*sock);
     seeder.tick();
     notifier.ready(status_line());
     log.info("ready: ", status_line());
+    return true;
+}
 
-    const auto watchdog = notifier.watchdog_interval();
-    Steady next_watchdog = clock.now();
-    Steady next_tick = clock.now() + config.tick;
-    Steady next_resume = clock.now() + config.resume_interval;
-
-    while (!stopping) {
-        const Steady now = clock.now();
-        Steady wake = std::min(next_tick, next_resume);
-        if (watchdog) wake = std::min(wake, next_watchdog);
-        if (accept_paused_until) {
-            if (now >= *accept_paused_until) {
-                accept_paused_until.reset();
-            } else {
-                wake = std::min(wake, *accept_paused_until);
-            }
-        }
-        const auto wait = std::chrono::duration_cast<milliseconds>(wake - now);
-        const int timeout = static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, 1000));
-
-        std::vector<pollfd> fds;
-        fds.push_back({signals.get(), POLLIN, 0});
-        fds.push_back({accept_paused_until ? -1 : api.fd.get(), POLLIN, 0});
-        for (auto& [fd, c] : clients) {
-            short events = POLLIN;
-            if (!c.out.empty()) events |= POLLOUT;
-            fds.push_back({fd, events, 0});
-        }
-        const int n = ::poll(fds.data(), fds.size(), timeout);
-        if (n < 0 && errno != EINTR) {
-            log.error(errno_text("poll"));
-            break;
-        }
-        if (n > 0) {
-            if (fds[0].revents & POLLIN) on_signal();
-            if (fds[1].revents & POLLIN) accept_clients();
-            for (std::size_t i = 2; i < fds.size(); ++i) {
-                auto it = clients.find(fds[i].fd);
-                if (it == clients.end()) continue;
-                if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_client(it->second);
-                if (fds[i].revents & POLLOUT) write_client(it->second);
-            }
-        }
-        backend.poll();
-        const Steady after = clock.now();
-        if (watchdog && after >= next_watchdog) {
-            notifier.watchdog();
-            next_watchdog = after + *watchdog;
-        }
-        if (after >= next_tick) {
-            seeder.tick();
-            progress_fetches();
-            notifier.status(status_line());
-            next_tick = after + config.tick;
-        }
-        if (after >= next_resume) {
-            backend.save_resume_data();
-            next_resume = after + config.resume_interval;
-        }
-        // Flush what handlers queued, drop finished clients.
-        for (auto it = clients.begin(); it != clients.end();) {
-            Client& c = it->second;
-            if (!c.out.empty()) write_client(c);
-            if (c.out.size() > config.max_client_output_bytes) {  // e.g. unread progress events
-                drop(c, "does not read its replies (" + std::to_string(c.out.size()) +
-                            " bytes pending, max-client-output " +
-                            std::to_string(config.max_client_output_bytes) + ")");
-            }
-            if (c.fd.get() >= 0 && c.close_after_flush && c.out.empty() && !c.draining) {
-                ::shutdown(c.fd.get(), SHUT_WR);
-                c.draining = true;
-                c.drain_deadline = after + std::chrono::seconds(2);
-            }
-            if (c.fd.get() < 0 || (c.draining && after >= c.drain_deadline)) {
-                it = clients.erase(it);
-                accept_paused_until.reset();  // a descriptor is free again
-            } else {
-                ++it;
-            }
+// Until the next timer is due (at most a second); resumes accepting clients
+// once a pause after EMFILE is over.
+int Daemon::Impl::poll_timeout(const Timers& timers) {
+    const Steady now = clock.now();
+    Steady wake = std::min(timers.next_tick, timers.next_resume);
+    if (timers.watchdog) wake = std::min(wake, timers.next_watchdog);
+    if (accept_paused_until) {
+        if (now >= *accept_paused_until) {
+            accept_paused_until.reset();
+        } else {
+            wake = std::min(wake, *accept_paused_until);
         }
     }
+    const auto wait = std::chrono::duration_cast<milliseconds>(wake - now);
+    return static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, 1000));
+}
 
+bool Daemon::Impl::poll_once(int timeout) {
+    std::vector<pollfd> fds;
+    fds.push_back({signals.get(), POLLIN, 0});
+    fds.push_back({accept_paused_until ? -1 : api.fd.get(), POLLIN, 0});
+    for (auto& [fd, c] : clients) {
+        short events = POLLIN;
+        if (!c.out.empty()) events |= POLLOUT;
+        fds.push_back({fd, events, 0});
+    }
+    const int n = ::poll(fds.data(), fds.size(), timeout);
+    if (n < 0 && errno != EINTR) {
+        log.error(errno_error("", "poll", errno).message);
+        return false;
+    }
+    if (n <= 0) return true;
+    if (fds[0].revents & POLLIN) on_signal();
+    if (fds[1].revents & POLLIN) accept_clients();
+    for (std::size_t i = 2; i < fds.size(); ++i) {
+        auto it = clients.find(fds[i].fd);
+        if (it == clients.end()) continue;
+        if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_client(it->second);
+        if (fds[i].revents & POLLOUT) write_client(it->second);
+    }
+    return true;
+}
+
+void Daemon::Impl::run_timers(Timers& timers, Steady after) {
+    if (timers.watchdog && after >= timers.next_watchdog) {
+        notifier.watchdog();
+        timers.next_watchdog = after + *timers.watchdog;
+    }
+    if (after >= timers.next_tick) {
+        seeder.tick();
+        progress_fetches();
+        notifier.status(status_line());
+        timers.next_tick = after + config.tick;
+    }
+    if (after >= timers.next_resume) {
+        backend.save_resume_data();
+        timers.next_resume = after + config.resume_interval;
+    }
+}
+
+// Flushes what handlers queued and drops finished clients.
+void Daemon::Impl::flush_clients(Steady after) {
+    for (auto it = clients.begin(); it != clients.end();) {
+        Client& c = it->second;
+        if (!c.out.empty()) write_client(c);
+        if (c.out.size() > config.max_client_output_bytes) {  // e.g. unread progress events
+            drop(c, "does not read its replies (" + std::to_string(c.out.size()) +
+                        " bytes pending, max-client-output " +
+                        std::to_string(config.max_client_output_bytes) + ")");
+        }
+        if (c.fd.get() >= 0 && c.close_after_flush && c.out.empty() && !c.draining) {
+            ::shutdown(c.fd.get(), SHUT_WR);
+            c.draining = true;
+            c.drain_deadline = after + std::chrono::seconds(2);
+        }
+        if (c.fd.get() < 0 || (c.draining && after >= c.drain_deadline)) {
+            it = clients.erase(it);
+            accept_paused_until.reset();  // a descriptor is free again
+        } else {
+            ++it;
+        }
+    }
+}
+
+int Daemon::Impl::shut_down() {
     notifier.stopping();
     log.info("stopping: saving resume data");
     const bool workers_stopped = backend.stop_workers(config.shutdown_timeout);
@@ -500,7 +509,7 @@ void Daemon::Impl::accept_clients() {
                 // Out of descriptors: the pending connection stays in the
                 // backlog and the socket stays readable. Wait, do not spin.
                 if (!accept_exhausted) {
-                    log.warn("api: accept: ", std::strerror(errno), "; pausing new clients for ",
+                    log.warn("api: accept: ", errno_text(errno), "; pausing new clients for ",
                              accept_backoff.count(), " ms at a time until a descriptor is free (",
                              clients.size(), " clients)");
                 } else {

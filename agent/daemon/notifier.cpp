@@ -2,7 +2,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#include <cstring>
+#include "common/system_error.hpp"
 
 namespace aciswarm::agent {
 
@@ -10,7 +10,7 @@ SystemdNotifier::SystemdNotifier(Logger& log) : log_(log) {}
 
 void SystemdNotifier::send(const std::string& message) {
     const int r = sd_notify(0, message.c_str());
-    if (r < 0) log_.warn("sd_notify: ", std::strerror(-r));
+    if (r < 0) log_.warn("sd_notify: ", errno_text(-r));
 }
 
 void SystemdNotifier::ready(std::string_view status) {

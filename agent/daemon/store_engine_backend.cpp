@@ -178,6 +178,44 @@ bool StoreEngineBackend::stop_workers(std::chrono::milliseconds deadline) {
     }
 }
 
+namespace {
+
+std::uint64_t non_negative(std::int64_t bytes) {
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, bytes));
+}
+
+FetchProgress failed_progress(std::string error, Errc code) {
+    FetchProgress p;
+    p.state = FetchProgress::State::failed;
+    p.error = std::move(error);
+    p.error_code = code;
+    return p;
+}
+
+// Errors name what the client asked for, not the descriptor's path.
+std::string name_source(std::string message, const std::string& fd_path, const std::string& shown) {
+    for (std::size_t at; !fd_path.empty() && (at = message.find(fd_path)) != std::string::npos;) {
+        message.replace(at, fd_path.size(), shown);
+    }
+    return message;
+}
+
+}  // namespace
+
+fetch::FetchOptions StoreEngineBackend::worker_options(
+    const FetchRequest& request, const std::vector<PeerEndpoint>& peers) const {
+    fetch::FetchOptions options;
+    options.peers = peers;
+    options.cwd = request.dir;
+    options.trackers = request.trackers;
+    options.use_store = !request.no_store;
+    options.verify = verify_;
+    options.https_fallback = !request.no_https_fallback;
+    options.https.ca_file = ca_file_;
+    if (request.swarm_timeout) options.swarm_timeout = *request.swarm_timeout;
+    return options;
+}
+
 Result<FetchId> StoreEngineBackend::start_worker(const FetchRequest& request,
                                                  const std::vector<PeerEndpoint>& peers) {
     auto classified = fetch::classify_source(request.source);
@@ -189,83 +227,62 @@ Result<FetchId> StoreEngineBackend::start_worker(const FetchRequest& request,
         fd_path = "/proc/self/fd/" + std::to_string(request.source_file->get());
         classified->text = fd_path;
     }
-    fetch::FetchOptions options;
-    options.peers = peers;
-    options.cwd = request.dir;
-    options.trackers = request.trackers;
-    options.use_store = !request.no_store;
-    options.verify = verify_;
-    options.https_fallback = !request.no_https_fallback;
-    options.https.ca_file = ca_file_;
-    if (request.swarm_timeout) options.swarm_timeout = *request.swarm_timeout;
     auto w = std::make_unique<Worker>();
     const FetchId fid = next_fetch_++;
     w->id = fid;
     Worker* raw = w.get();
-    engine::Engine* eng = engine_.get();
-    raw->thread = std::jthread([this, raw, eng, src = std::move(*classified), options,
-                                keep_open = request.source_file, fd_path,
-                                shown = request.source](std::stop_token stop) {
-        // Errors name what the client asked for, not the descriptor's path.
-        const auto named = [&](std::string message) {
-            for (std::size_t at;
-                 !fd_path.empty() && (at = message.find(fd_path)) != std::string::npos;) {
-                message.replace(at, fd_path.size(), shown);
+    raw->thread = std::jthread(
+        [this, raw, src = std::move(*classified), options = worker_options(request, peers),
+         keep_open = request.source_file, fd_path, shown = request.source](std::stop_token stop) {
+            FetchProgress p = run_worker_fetch(*raw, src, options, stop);
+            if (p.state == FetchProgress::State::failed) {
+                p.error = name_source(std::move(p.error), fd_path, shown);
+                log_.error("fetch ", shown, ": ", p.error);
             }
-            return message;
-        };
-        auto finish = [raw](FetchProgress p) {
             std::lock_guard lock(raw->mu);
             raw->progress = std::move(p);
             raw->finished = true;
-        };
-        auto st = store::Store::open(store_path_, clock_, log_);
-        if (!st) {
-            FetchProgress p;
-            p.state = FetchProgress::State::failed;
-            p.error = "store " + store_path_ + ": " + st.error().message;
-            p.error_code = st.error().code;
-            finish(std::move(p));
-            return;
-        }
-        fetch::Fetcher fetcher(
-            *st, [eng]() -> Result<engine::Engine*> { return eng; }, options, log_, clock_);
-        auto outcome = fetcher.fetch(
-            src,
-            [raw](const fetch::FetchProgress& fp) {
-                std::lock_guard lock(raw->mu);
-                FetchProgress& p = raw->progress;
-                p.done_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.done));
-                p.total_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.total));
-                p.download_rate = fp.rate;
-                p.peers = fp.peers;
-                p.from_peers = static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.from_peers));
-                p.from_web_seeds =
-                    static_cast<std::uint64_t>(std::max<std::int64_t>(0, fp.from_web_seeds));
-            },
-            stop);
-        FetchProgress p;
-        if (outcome) {
-            p.state = FetchProgress::State::done;
-            p.image = outcome->record.id;
-            p.done_bytes = p.total_bytes = outcome->record.size;
-            p.from_peers =
-                static_cast<std::uint64_t>(std::max<std::int64_t>(0, outcome->from_peers));
-            p.from_web_seeds =
-                static_cast<std::uint64_t>(std::max<std::int64_t>(0, outcome->from_web_seeds));
-            log_.info("fetched ", outcome->record.id.display(), " via ",
-                      fetch::fetch_via_name(outcome->via));
-        } else {
-            p.state = FetchProgress::State::failed;
-            p.error = named(outcome.error().message);
-            p.error_code = outcome.error().code;
-            log_.error("fetch ", shown, ": ", p.error);
-        }
-        finish(std::move(p));
-    });
+        });
     fetches_[fid] = {};
     workers_.push_back(std::move(w));
     return fid;
+}
+
+// On the worker's thread: one Fetcher over its own Store handle and the
+// shared Engine; running progress goes to w.progress under w.mu.
+FetchProgress StoreEngineBackend::run_worker_fetch(Worker& w, const fetch::Source& src,
+                                                   const fetch::FetchOptions& options,
+                                                   std::stop_token stop) {
+    auto st = store::Store::open(store_path_, clock_, log_);
+    if (!st) {
+        return failed_progress("store " + store_path_ + ": " + st.error().message, st.error().code);
+    }
+    engine::Engine* eng = engine_.get();
+    fetch::Fetcher fetcher(
+        *st, [eng]() -> Result<engine::Engine*> { return eng; }, options, log_, clock_);
+    auto outcome = fetcher.fetch(
+        src,
+        [&w](const fetch::FetchProgress& fp) {
+            std::lock_guard lock(w.mu);
+            FetchProgress& p = w.progress;
+            p.done_bytes = non_negative(fp.done);
+            p.total_bytes = non_negative(fp.total);
+            p.download_rate = fp.rate;
+            p.peers = fp.peers;
+            p.from_peers = non_negative(fp.from_peers);
+            p.from_web_seeds = non_negative(fp.from_web_seeds);
+        },
+        stop);
+    if (!outcome) return failed_progress(outcome.error().message, outcome.error().code);
+    FetchProgress p;
+    p.state = FetchProgress::State::done;
+    p.image = outcome->record.id;
+    p.done_bytes = p.total_bytes = outcome->record.size;
+    p.from_peers = non_negative(outcome->from_peers);
+    p.from_web_seeds = non_negative(outcome->from_web_seeds);
+    log_.info("fetched ", outcome->record.id.display(), " via ",
+              fetch::fetch_via_name(outcome->via));
+    return p;
 }
 
 void StoreEngineBackend::poll_workers() {

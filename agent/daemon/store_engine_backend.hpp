@@ -29,12 +29,15 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
 #include "agent/daemon/backend.hpp"
 #include "agent/daemon/config.hpp"
 #include "agent/engine/engine.hpp"
+#include "agent/fetch/fetcher.hpp"
+#include "agent/fetch/source.hpp"
 #include "agent/store/store.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
@@ -82,6 +85,10 @@ class StoreEngineBackend final : public DaemonBackend {
                        Logger& log);
     Result<FetchId> start_worker(const FetchRequest& request,
                                  const std::vector<PeerEndpoint>& peers);
+    fetch::FetchOptions worker_options(const FetchRequest& request,
+                                       const std::vector<PeerEndpoint>& peers) const;
+    FetchProgress run_worker_fetch(Worker& w, const fetch::Source& src,
+                                   const fetch::FetchOptions& options, std::stop_token stop);
     void poll_workers();
     void poll_readers();
     Status start_download(FetchId fid, const FetchRequest& request,

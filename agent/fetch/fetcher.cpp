@@ -16,7 +16,9 @@
 #include "agent/fetch/plan.hpp"
 #include "agent/fetch/stall.hpp"
 #include "common/duration.hpp"
+#include "common/fd.hpp"
 #include "common/file_read.hpp"
+#include "common/system_error.hpp"
 #include "common/text.hpp"
 #include "discovery/discover.hpp"
 #include "discovery/http_page_fetcher.hpp"
@@ -60,23 +62,20 @@ std::string_view fetch_via_name(FetchVia via) {
 
 namespace {
 
-Error errno_error(const std::string& what, int err) {
-    return make_error(Errc::io, what + ": " + std::strerror(err));
-}
-
 // A directory in the store's staging area, held (flock on DIR/.lock) so that
 // Store::open() in another process leaves it alone; removed on destruction.
 class LockedDir {
   public:
     static Result<LockedDir> create(const fs::path& parent, std::string_view hint) {
         std::string tmpl = (parent / (std::string(hint) + ".XXXXXX")).string();
-        if (::mkdtemp(tmpl.data()) == nullptr) return errno_error(parent.string(), errno);
+        if (::mkdtemp(tmpl.data()) == nullptr)
+            return errno_error("mkdtemp", parent.string(), errno);
         LockedDir d;
         d.path_ = tmpl;
-        d.fd_ = ::open((d.path_ / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (d.fd_ < 0 || ::flock(d.fd_, LOCK_EX) != 0) {
-            return errno_error((d.path_ / ".lock").string(), errno);
-        }
+        const fs::path lock = d.path_ / ".lock";
+        d.fd_ = UniqueFd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+        if (!d.fd_) return errno_error("open", lock.string(), errno);
+        if (::flock(d.fd_.get(), LOCK_EX) != 0) return errno_error("flock", lock.string(), errno);
         return d;
     }
     // The directory parent/name, made if missing, kept when it exists (a
@@ -85,16 +84,17 @@ class LockedDir {
     static Result<LockedDir> open_named(const fs::path& parent, const std::string& name) {
         LockedDir d;
         const fs::path path = parent / name;
+        const fs::path lock = path / ".lock";
         std::error_code ec;
         fs::create_directory(path, ec);
         if (ec) return make_error(Errc::io, path.string() + ": " + ec.message());
-        d.fd_ = ::open((path / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (d.fd_ < 0) return errno_error((path / ".lock").string(), errno);
-        if (::flock(d.fd_, LOCK_EX | LOCK_NB) != 0) {
+        d.fd_ = UniqueFd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+        if (!d.fd_) return errno_error("open", lock.string(), errno);
+        if (::flock(d.fd_.get(), LOCK_EX | LOCK_NB) != 0) {
             const int err = errno;
             return err == EWOULDBLOCK ? make_error(Errc::already_exists,
                                                    path.string() + ": in use by another fetch")
-                                      : errno_error((path / ".lock").string(), err);
+                                      : errno_error("flock", lock.string(), err);
         }
         d.path_ = path;
         return d;
@@ -106,10 +106,8 @@ class LockedDir {
         reset();
     }
     LockedDir() = default;
-    LockedDir(LockedDir&& o) noexcept : path_(std::move(o.path_)), fd_(o.fd_) {
-        o.fd_ = -1;
-        o.path_.clear();
-    }
+    LockedDir(LockedDir&& o) noexcept
+        : path_(std::exchange(o.path_, fs::path())), fd_(std::move(o.fd_)) {}
     LockedDir& operator=(LockedDir&&) = delete;
     ~LockedDir() { reset(); }
     void reset() {
@@ -118,20 +116,17 @@ class LockedDir {
             fs::remove_all(path_, ec);
             path_.clear();
         }
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
+        fd_.reset();
     }
     const fs::path& path() const { return path_; }
     int release_fd() {
-        const int fd = fd_;
-        fd_ = -1;
         path_.clear();
-        return fd;
+        return fd_.release();
     }
 
   private:
     fs::path path_;
-    int fd_ = -1;
+    UniqueFd fd_;
 };
 
 // A .torrent the user named: never a device, FIFO or directory, never past `max`
@@ -274,26 +269,65 @@ Result<std::string> Fetcher::get_small(const std::string& url, std::string_view 
     return std::move(r->body);
 }
 
+std::optional<FetchOutcome> Fetcher::fresh_store_hit(Job& job) {
+    const discovery::ImageRef& image = job.source.image;
+    if (!options_.use_store) return std::nullopt;
+    auto rec = store_.find_by_name(image.name, requested_labels(image));
+    if (!rec || !fresh_by_max_age(rec->max_age, rec->imported_at, clock_.wall_now()) ||
+        !acceptable_hit(*rec)) {
+        return std::nullopt;
+    }
+    log_.debug("fetch: ", image.to_string(),
+               " is in the store and its discovery page's "
+               "max-age (",
+               rec->max_age->count(), "s) holds");
+    touch_logged(*rec);
+    job.urls = rec->urls;
+    FetchOutcome out;
+    out.record = *rec;
+    out.via = FetchVia::store;
+    return out;
+}
+
+std::optional<Result<FetchOutcome>> Fetcher::fetch_discovered_swarm(
+    Job& job, const std::optional<std::string>& torrent_url,
+    const std::optional<std::string>& magnet_link, std::optional<Error>& swarm_error) {
+    if (torrent_url) {
+        job.urls.torrent = *torrent_url;
+        auto bytes = get_small(*torrent_url, "torrent");
+        if (bytes) {
+            auto r = fetch_torrent(job, *bytes, "");
+            if (r || !fallback_worthy(r.error())) return r;
+            swarm_error = std::move(r).error();
+        } else if (!magnet_link) {
+            swarm_error = std::move(bytes).error();
+        } else {
+            job.outcome.warnings.push_back(bytes.error().message + "; trying the magnet link");
+            log_.warn(bytes.error().message, "; trying the magnet link");
+        }
+    }
+    if (swarm_error || !magnet_link || !job.torrent_bytes.empty()) return std::nullopt;
+    std::string magnet = *magnet_link;
+    if (!discovery::is_magnet_uri(magnet)) {
+        discovery::HttpPageFetcher small(http::page_options(options_.https));
+        auto m = discovery::resolve_magnet(small, magnet);
+        if (!m) {
+            swarm_error = std::move(m).error();
+            return std::nullopt;
+        }
+        magnet = *m;
+    }
+    job.urls.magnet = magnet;
+    auto r = fetch_torrent(job, "", magnet);
+    if (r || !fallback_worthy(r.error())) return r;
+    swarm_error = std::move(r).error();
+    return std::nullopt;
+}
+
 Result<FetchOutcome> Fetcher::fetch_name(Job& job) {
     const discovery::ImageRef& image = job.source.image;
     job.expected = expectation_for(image);
-    if (options_.use_store) {
-        if (auto rec = store_.find_by_name(image.name, requested_labels(image))) {
-            if (fresh_by_max_age(rec->max_age, rec->imported_at, clock_.wall_now()) &&
-                acceptable_hit(*rec)) {
-                log_.debug("fetch: ", image.to_string(),
-                           " is in the store and its discovery page's "
-                           "max-age (",
-                           rec->max_age->count(), "s) holds");
-                touch_logged(*rec);
-                job.urls = rec->urls;
-                FetchOutcome out;
-                out.record = *rec;
-                out.via = FetchVia::store;
-                return out;
-            }
-        }
-    }
+    if (auto hit = fresh_store_hit(job)) return std::move(*hit);
     report(job, FetchProgress{});
     discovery::HttpPageFetcher pages(http::page_options(options_.https));
     discovery::DiscoveryOptions d;
@@ -315,38 +349,8 @@ Result<FetchOutcome> Fetcher::fetch_name(Job& job) {
     if (!plan.etag.empty()) job.etag = plan.etag;
 
     std::optional<Error> swarm_error;
-    if (plan.torrent_url) {
-        job.urls.torrent = *plan.torrent_url;
-        auto bytes = get_small(*plan.torrent_url, "torrent");
-        if (bytes) {
-            auto r = fetch_torrent(job, *bytes, "");
-            if (r || !fallback_worthy(r.error())) return r;
-            swarm_error = std::move(r).error();
-        } else if (!plan.magnet) {
-            swarm_error = std::move(bytes).error();
-        } else {
-            job.outcome.warnings.push_back(bytes.error().message + "; trying the magnet link");
-            log_.warn(bytes.error().message, "; trying the magnet link");
-        }
-    }
-    if (!swarm_error && plan.magnet && job.torrent_bytes.empty()) {
-        std::string magnet = *plan.magnet;
-        if (!discovery::is_magnet_uri(magnet)) {
-            discovery::HttpPageFetcher small(http::page_options(options_.https));
-            auto m = discovery::resolve_magnet(small, magnet);
-            if (!m) {
-                swarm_error = std::move(m).error();
-            } else {
-                magnet = *m;
-            }
-        }
-        if (!swarm_error) {
-            job.urls.magnet = magnet;
-            auto r = fetch_torrent(job, "", magnet);
-            if (r || !fallback_worthy(r.error())) return r;
-            swarm_error = std::move(r).error();
-        }
-    }
+    if (auto done = fetch_discovered_swarm(job, plan.torrent_url, plan.magnet, swarm_error))
+        return std::move(*done);
     if (!plan.aci_url) {
         if (swarm_error) return *swarm_error;
         return make_error(Errc::not_found,
@@ -370,65 +374,92 @@ Result<FetchOutcome> Fetcher::fetch_name(Job& job) {
     return fetch_https(job, *plan.aci_url);
 }
 
-Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent,
-                                            const std::string& magnet) {
-    InfoHashes hashes;
-    std::vector<std::string> listed_web_seeds;
-    std::string what;
-    const std::uint64_t max_size = store_.max_image_size();
+Result<Fetcher::TorrentInput> Fetcher::read_torrent_input(Job& job, const std::string& torrent,
+                                                          const std::string& magnet) {
+    TorrentInput in;
     if (!torrent.empty()) {
         auto meta = torrent::parse_torrent(torrent);
         if (!meta) {
             return with_context("torrent " + escape_control(job.source.text),
                                 std::move(meta).error());
         }
-        if (auto ok = check_image_torrent(meta->num_files, meta->total_size, max_size); !ok) {
+        if (auto ok =
+                check_image_torrent(meta->num_files, meta->total_size, store_.max_image_size());
+            !ok) {
             return with_context("torrent " + escape_control(job.source.text), ok.error());
         }
-        hashes = meta->info_hashes;
-        listed_web_seeds = meta->web_seeds;
+        in.hashes = meta->info_hashes;
+        in.web_seeds = meta->web_seeds;
         job.torrent_bytes = torrent;
-        what = "torrent " + escape_control(meta->name);
+        in.what = "torrent " + escape_control(meta->name);
     } else {
         auto m = torrent::parse_magnet(magnet);
         if (!m) return with_context("magnet link", std::move(m).error());
-        hashes = m->info_hashes;
-        listed_web_seeds = m->web_seeds;
-        what = "magnet " + hashes.best().hex();
+        in.hashes = m->info_hashes;
+        in.web_seeds = m->web_seeds;
+        in.what = "magnet " + in.hashes.best().hex();
     }
     // The same scheme policy for every web seed, whatever its origin.
-    for (const std::string& url : listed_web_seeds) {
+    for (const std::string& url : in.web_seeds) {
         if (!web_seed_allowed(url, options_.https.allow_http)) {
             const std::string w = "web seed " + escape_control(url) + " listed in the " +
                                   (torrent.empty() ? "magnet link" : "torrent") +
                                   " is not used: " + web_seed_refusal(url);
-            log_.warn(what, ": ", w);
+            log_.warn(in.what, ": ", w);
             job.outcome.warnings.push_back(w);
         }
     }
-    if (options_.use_store) {
-        if (auto rec = store_.find_by_info_hash(hashes.best()); rec && acceptable_hit(*rec)) {
-            log_.debug("fetch: info hash ", hashes.best().hex(), " is in the store as ",
-                       rec->id.display());
-            touch_logged(*rec);
-            FetchOutcome out;
-            out.record = *rec;
-            if (rec->torrent.empty() && !job.torrent_bytes.empty()) {
-                // Stored without its .torrent (fetched over HTTPS): keep this
-                // one so the image can be seeded, now and later.
-                if (Status s = store_.set_torrent(rec->id, job.torrent_bytes, hashes); !s) {
-                    const std::string w = "the store keeps no .torrent for " + rec->id.display() +
-                                          ", so it cannot be seeded: " + s.error().message;
-                    log_.warn(w);
-                    out.warnings.push_back(w);
-                } else {
-                    out.record.torrent = job.torrent_bytes;
-                }
-            }
-            out.via = FetchVia::store;
-            return out;
+    return in;
+}
+
+std::optional<FetchOutcome> Fetcher::torrent_store_hit(Job& job, const InfoHashes& hashes) {
+    if (!options_.use_store) return std::nullopt;
+    auto rec = store_.find_by_info_hash(hashes.best());
+    if (!rec || !acceptable_hit(*rec)) return std::nullopt;
+    log_.debug("fetch: info hash ", hashes.best().hex(), " is in the store as ", rec->id.display());
+    touch_logged(*rec);
+    FetchOutcome out;
+    out.record = *rec;
+    if (rec->torrent.empty() && !job.torrent_bytes.empty()) {
+        // Stored without its .torrent (fetched over HTTPS): keep this
+        // one so the image can be seeded, now and later.
+        if (Status s = store_.set_torrent(rec->id, job.torrent_bytes, hashes); !s) {
+            const std::string w = "the store keeps no .torrent for " + rec->id.display() +
+                                  ", so it cannot be seeded: " + s.error().message;
+            log_.warn(w);
+            out.warnings.push_back(w);
+        } else {
+            out.record.torrent = job.torrent_bytes;
         }
     }
+    out.via = FetchVia::store;
+    return out;
+}
+
+void Fetcher::report_download(Job& job, const engine::TorrentStatus& last) {
+    FetchProgress p;
+    p.phase = last.has_metadata ? FetchPhase::downloading : FetchPhase::metadata;
+    p.done = last.total_done;
+    p.total = last.has_metadata ? last.total_wanted : -1;
+    p.rate = last.download_rate;
+    p.peers = last.num_peers;
+    p.web_seeds = last.num_web_seeds;
+    p.from_peers = last.bytes_from_peers;
+    p.from_everseed = last.bytes_from_origin_peers;
+    p.from_web_seeds = last.bytes_from_web_seeds;
+    p.hash_failures = last.hash_failures;
+    report(job, p);
+}
+
+Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent,
+                                            const std::string& magnet) {
+    auto input = read_torrent_input(job, torrent, magnet);
+    if (!input) return std::move(input).error();
+    const InfoHashes hashes = input->hashes;
+    const std::vector<std::string>& listed_web_seeds = input->web_seeds;
+    const std::string what = input->what;
+    const std::uint64_t max_size = store_.max_image_size();
+    if (auto hit = torrent_store_hit(job, hashes)) return std::move(*hit);
     auto engine_ptr =
         engine_ ? engine_()
                 : Result<engine::Engine*>(make_error(Errc::internal, "no BitTorrent engine"));
@@ -512,18 +543,7 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         auto r = eng.wait_finished(*tid, std::chrono::milliseconds(250), job.stop);
         auto st = eng.status(*tid);
         if (st) last = *st;
-        FetchProgress p;
-        p.phase = last.has_metadata ? FetchPhase::downloading : FetchPhase::metadata;
-        p.done = last.total_done;
-        p.total = last.has_metadata ? last.total_wanted : -1;
-        p.rate = last.download_rate;
-        p.peers = last.num_peers;
-        p.web_seeds = last.num_web_seeds;
-        p.from_peers = last.bytes_from_peers;
-        p.from_everseed = last.bytes_from_origin_peers;
-        p.from_web_seeds = last.bytes_from_web_seeds;
-        p.hash_failures = last.hash_failures;
-        report(job, p);
+        report_download(job, last);
         if (last.hash_failures > hash_failures_logged) {
             hash_failures_logged = last.hash_failures;
             log_.warn(
@@ -840,7 +860,7 @@ Result<StoreSeed> StoreSeed::start(store::Store& store, engine::Engine& engine,
     seed.engine_ = &engine;
     seed.torrent_ = *tid;
     seed.dir_ = dir->path().string();
-    seed.lock_fd_ = dir->release_fd();
+    seed.lock_ = UniqueFd(dir->release_fd());
     return seed;
 }
 
@@ -848,10 +868,9 @@ StoreSeed::StoreSeed(StoreSeed&& other) noexcept
     : engine_(other.engine_),
       torrent_(other.torrent_),
       dir_(std::move(other.dir_)),
-      lock_fd_(other.lock_fd_) {
+      lock_(std::move(other.lock_)) {
     other.engine_ = nullptr;
     other.dir_.clear();
-    other.lock_fd_ = -1;
 }
 
 StoreSeed::~StoreSeed() {
@@ -863,7 +882,6 @@ StoreSeed::~StoreSeed() {
         std::error_code ec;
         fs::remove_all(dir_, ec);
     }
-    if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 }  // namespace aciswarm::agent::fetch

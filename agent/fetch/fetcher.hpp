@@ -36,6 +36,7 @@
 #include "agent/fetch/source.hpp"
 #include "agent/store/store.hpp"
 #include "common/clock.hpp"
+#include "common/fd.hpp"
 #include "common/log.hpp"
 #include "common/peer_endpoint.hpp"
 #include "common/result.hpp"
@@ -131,6 +132,25 @@ class Fetcher {
   private:
     struct Job;
     Result<FetchOutcome> fetch_name(Job& job);
+    // The image named, when the store has it and its discovery max-age holds.
+    std::optional<FetchOutcome> fresh_store_hit(Job& job);
+    // The discovered .torrent, else magnet: a value when that settles the fetch
+    // (done, or an error not worth the HTTPS fallback), else nullopt with
+    // `swarm_error` set when a swarm attempt failed.
+    std::optional<Result<FetchOutcome>> fetch_discovered_swarm(
+        Job& job, const std::optional<std::string>& torrent_url,
+        const std::optional<std::string>& magnet_link, std::optional<Error>& swarm_error);
+    // What a .torrent or magnet names, its web seeds checked against the scheme policy.
+    struct TorrentInput {
+        InfoHashes hashes;
+        std::vector<std::string> web_seeds;  // as listed
+        std::string what;                    // for messages: "torrent NAME", "magnet HASH"
+    };
+    Result<TorrentInput> read_torrent_input(Job& job, const std::string& torrent,
+                                            const std::string& magnet);
+    // The store's copy of these info hashes (keeping job's .torrent when it had none).
+    std::optional<FetchOutcome> torrent_store_hit(Job& job, const InfoHashes& hashes);
+    void report_download(Job& job, const engine::TorrentStatus& last);
     Result<FetchOutcome> fetch_torrent(Job& job, const std::string& torrent,
                                        const std::string& magnet);
     Result<FetchOutcome> fetch_https(Job& job, const std::string& url);
@@ -178,7 +198,7 @@ class StoreSeed {
     engine::Engine* engine_ = nullptr;
     engine::TorrentId torrent_{};
     std::string dir_;
-    int lock_fd_ = -1;
+    UniqueFd lock_;  // flock on dir_/.lock: Store::open() elsewhere leaves dir_ alone
 };
 
 }  // namespace aciswarm::agent::fetch
