@@ -1,6 +1,6 @@
 // Pure rendering of the tracker's web pages: snapshot structs -> HTML and JSON.
 // Every string that came from a .torrent, a peer or a request passes through
-// html_escape() (HTML) or the JSON encoder (JSON); the pages hold no inline script
+// html_escape() (common/text.hpp) or the JSON encoder (JSON); the pages hold no inline script
 // or style, so the Content-Security-Policy in web.hpp can forbid both.
 //
 // Thread-safety: stateless functions, callable from any thread.
@@ -13,9 +13,6 @@
 #include "tracker/web/snapshot.hpp"
 
 namespace aciswarm::tracker::web {
-
-// & < > " ' -> character references; safe in text and in quoted attributes.
-std::string html_escape(std::string_view text);
 
 std::string render_swarms_page(const Totals& totals, const std::vector<SwarmRow>& swarms);
 std::string render_swarm_page(const Totals& totals, const SwarmDetail& detail);

@@ -49,12 +49,6 @@ std::string get(std::string_view path, const WebOptions& options = {}) {
     return reply ? reply->body : "";
 }
 
-TEST(HtmlEscape, EscapesEveryMarkupCharacter) {
-    EXPECT_EQ(html_escape(R"(<a href="x" title='y'>&</a>)"),
-              "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
-    EXPECT_EQ(html_escape("plain ünïcode"), "plain ünïcode");
-}
-
 TEST(Web, SwarmsPageHasARowPerSwarmWithItsCounts) {
     const std::string html = get("/");
     const std::string hex = hash_of(0xab).hex();
