@@ -115,7 +115,7 @@ function makeSortable(table) {
 // Draws series [{values, color, label}] over the same x range into an <svg>.
 function drawChart(svg, series) {
   while (svg.firstChild) svg.firstChild.remove();
-  const width = 600, height = 150, pad = 20;
+  const width = 600, height = 150, pad = 20, legend = 34;  // the top band holds the labels
   const all = series.flatMap(s => s.values);
   const max = Math.max(1, ...all);
   const n = Math.max(2, ...series.map(s => s.values.length));
@@ -128,7 +128,7 @@ function drawChart(svg, series) {
   series.forEach((s, i) => {
     const points = s.values.map((v, j) =>
       (pad + j * (width - 2 * pad) / (n - 1)).toFixed(1) + ',' +
-      (height - pad - v * (height - 2 * pad) / max).toFixed(1)).join(' ');
+      (height - pad - v * (height - pad - legend) / max).toFixed(1)).join(' ');
     const line = document.createElementNS(SVG_NS, 'polyline');
     line.setAttribute('points', points);
     line.setAttribute('fill', 'none');
