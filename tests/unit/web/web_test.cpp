@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/temp_dir.hpp"
+#include "tracker/web/assets.hpp"
 #include "tracker/web/render.hpp"
 
 namespace aciswarm::tracker::web {
@@ -142,6 +144,13 @@ TEST(Web, AssetsAreEmbeddedAndServedWithTheirTypes) {
     EXPECT_EQ(css->content_type, "text/css; charset=utf-8");
     EXPECT_NE(css->body.find("#totals"), std::string::npos);
     EXPECT_EQ(handle("/web/nothing", source, {})->status, 404);
+}
+
+TEST(Web, EmbeddedAssetsAreTheSourceFilesByteForByte) {
+    const std::filesystem::path dir =
+        std::filesystem::path(ACISWARM_SOURCE_DIR) / "tracker/web/assets";
+    EXPECT_EQ(assets::app_js, test::read_file(dir / "app.js"));
+    EXPECT_EQ(assets::style_css, test::read_file(dir / "style.css"));
 }
 
 TEST(Web, SecurityHeadersForbidInlineAndForeignContent) {
