@@ -6,7 +6,8 @@
 #   make test    build + every ctest label (unit, integration, interop)
 #   make asan    ASan+UBSan build + unit and integration tests (build-asan/)
 #   make fuzz    libFuzzer targets, FUZZ_RUNS inputs each (build-fuzz/)
-#   make format  clang-format every C++ file in place
+#   make format  clang-format every C++ file in place (only *.cpp and *.hpp)
+#   make check-structure  folder include cycles, stray libtorrent, long functions (after build)
 
 JOBS      ?= $(shell nproc)
 # CI turns compiler warnings into errors.
@@ -21,7 +22,7 @@ CXX_SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: deps build demo test asan fuzz format check-format clean
+.PHONY: deps build demo test asan fuzz format check-format check-structure clean
 
 deps:
 	@scripts/install-deps.sh
@@ -57,6 +58,9 @@ format:
 
 check-format:
 	clang-format --dry-run -Werror $(CXX_SOURCES)
+
+check-structure: build
+	scripts/check-structure.sh build
 
 clean:
 	rm -rf build build-asan build-fuzz

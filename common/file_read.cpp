@@ -5,7 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+
+#include "common/system_error.hpp"
 
 namespace aciswarm {
 namespace {
@@ -23,21 +24,28 @@ const char* file_type_name(mode_t mode) {
     return "not a regular file";
 }
 
-Error errno_error(std::string_view name, int err) {
-    const Errc code = err == ENOENT || err == ENOTDIR ? Errc::not_found
-                      : err == EACCES || err == EPERM ? Errc::permission
-                      : err == ELOOP                  ? Errc::unsupported
-                                                      : Errc::io;
-    std::string why = err == ELOOP ? "a symbolic link (not followed)" : std::strerror(err);
-    return make_error(code, std::string(name) + ": " + why);
+// A failed open, fstat or pread of `name`: O_NOFOLLOW's ELOOP is a refused
+// symbolic link, not a loop.
+Error file_error(std::string_view name, int err) {
+    if (err == ELOOP) {
+        return make_error(Errc::unsupported,
+                          std::string(name) + ": a symbolic link (not followed)");
+    }
+    return errno_error("", name, err);
+}
+
+// fstat an open descriptor and refuse anything but a regular file.
+Result<struct stat> stat_regular_file(int fd, std::string_view name) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return file_error(name, errno);
+    if (!S_ISREG(st.st_mode)) {
+        return make_error(Errc::unsupported, std::string(name) + ": " + file_type_name(st.st_mode) +
+                                                 ", not a regular file");
+    }
+    return st;
 }
 
 }  // namespace
-
-void UniqueFd::reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-}
 
 Result<UniqueFd> open_regular_file(const std::string& path, Symlinks symlinks,
                                    std::string_view name) {
@@ -45,24 +53,15 @@ Result<UniqueFd> open_regular_file(const std::string& path, Symlinks symlinks,
     int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
     if (symlinks == Symlinks::refuse) flags |= O_NOFOLLOW;
     UniqueFd fd(::open(path.c_str(), flags));
-    if (!fd) return errno_error(who, errno);
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) return errno_error(who, errno);
-    if (!S_ISREG(st.st_mode)) {
-        return make_error(Errc::unsupported, std::string(who) + ": " + file_type_name(st.st_mode) +
-                                                 ", not a regular file");
-    }
+    if (!fd) return file_error(who, errno);
+    if (auto st = stat_regular_file(fd.get(), who); !st) return st.error();
     return fd;
 }
 
 Result<std::size_t> check_regular_file(int fd, std::string_view name, std::size_t max_bytes) {
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return errno_error(name, errno);
-    if (!S_ISREG(st.st_mode)) {
-        return make_error(Errc::unsupported, std::string(name) + ": " + file_type_name(st.st_mode) +
-                                                 ", not a regular file");
-    }
-    const auto size = static_cast<std::size_t>(st.st_size);
+    auto st = stat_regular_file(fd, name);
+    if (!st) return st.error();
+    const auto size = static_cast<std::size_t>(st->st_size);
     if (size > max_bytes) {
         return make_error(Errc::too_large, std::string(name) + ": " + std::to_string(size) +
                                                " bytes, more than the limit of " +
@@ -91,7 +90,7 @@ Result<std::string> read_regular_file(int fd, std::string_view name, std::size_t
                 out.resize(at);
                 continue;
             }
-            return errno_error(name, errno);
+            return file_error(name, errno);
         }
         out.resize(at + static_cast<std::size_t>(n));
         if (n == 0) return out;

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "discovery/fetcher.hpp"
+#include "discovery/page_fetcher.hpp"
 
 namespace aciswarm::discovery {
 

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "discovery/fetcher.hpp"
 #include "discovery/image_ref.hpp"
 #include "discovery/meta.hpp"
+#include "discovery/page_fetcher.hpp"
 #include "discovery/render.hpp"
 
 namespace aciswarm::discovery {

@@ -5,8 +5,8 @@
 set -euo pipefail
 
 packages=(
-  # build
-  build-essential cmake ninja-build pkg-config ccache clang clang-format clang-tidy libclang-rt-14-dev
+  # build (universal-ctags: scripts/check-structure.sh)
+  build-essential cmake ninja-build pkg-config ccache clang clang-format universal-ctags libclang-rt-14-dev
   # libraries
   libtorrent-rasterbar-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libgumbo-dev libsqlite3-dev libarchive-dev zlib1g-dev libssl-dev libsystemd-dev

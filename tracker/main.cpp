@@ -13,11 +13,11 @@
 
 #include "common/clock.hpp"
 #include "common/log.hpp"
-#include "tracker/core/config.hpp"
+#include "tracker/app/config.hpp"
+#include "tracker/app/tracker_swarm.hpp"
 #include "tracker/core/tracker.hpp"
 #include "tracker/core/whitelist.hpp"
 #include "tracker/livesync/livesync.hpp"
-#include "tracker/livesync/tracker_swarm.hpp"
 #include "tracker/server/server.hpp"
 
 namespace {
@@ -105,7 +105,7 @@ int run(const std::vector<std::string>& args) {
 
     // Livesync: after the signal mask (its thread inherits it), before the workers start.
     // --sync-* options are read at start only; SIGHUP does not change them.
-    livesync::TrackerSwarm sync_swarm(tracker);
+    TrackerSwarm sync_swarm(tracker);
     std::unique_ptr<livesync::LiveSync> sync;
     if (config->livesync) {
         auto started = livesync::LiveSync::start(*config->livesync, sync_swarm, clock, log);
@@ -115,7 +115,7 @@ int run(const std::vector<std::string>& args) {
         }
         sync = std::move(*started);
         tracker.set_peer_observer([s = sync.get()](const PeerChange& change) {
-            s->on_local_peer_change(livesync::TrackerSwarm::local_change(change));
+            s->on_local_peer_change(TrackerSwarm::local_change(change));
         });
         so.extra_metrics = [s = sync.get()] { return s->metrics(); };
     }

@@ -4,7 +4,6 @@
 #include <rnp/rnp_err.h>
 
 #include <fcntl.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <ctime>
 #include <memory>
 
+#include "common/fd.hpp"
 #include "trust/printable.hpp"
 
 namespace aciswarm::trust {
@@ -70,8 +70,10 @@ Result<Ffi> new_ffi() {
         return make_error(Errc::internal, "OpenPGP: cannot create an RNP context");
     }
     // RNP logs parse details of bad input to stderr; the caller reports one line instead.
-    const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (devnull >= 0 && rnp_ffi_set_log_fd(raw, devnull) != RNP_SUCCESS) ::close(devnull);
+    UniqueFd devnull(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    if (devnull && rnp_ffi_set_log_fd(raw, devnull.get()) == RNP_SUCCESS) {
+        devnull.release();  // the RNP context closes it when destroyed
+    }
     return Ffi(raw);
 }
 

@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <map>
 
+#include "common/fd.hpp"
+#include "common/file_read.hpp"
+#include "common/system_error.hpp"
 #include "trust/printable.hpp"
 
 namespace aciswarm::trust {
@@ -17,11 +17,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::uintmax_t max_key_file_bytes = 1024 * 1024;
-
-Error io_error(const fs::path& p, const std::string& what, int err) {
-    return make_error(err == EACCES || err == EPERM ? Errc::permission : Errc::io,
-                      p.string() + ": " + what + ": " + std::strerror(err));
-}
 
 bool is_name_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
@@ -31,16 +26,7 @@ bool is_name_char(char c) {
 }  // namespace
 
 Result<std::string> read_key_file(const fs::path& p) {
-    std::error_code ec;
-    const auto size = fs::file_size(p, ec);
-    if (ec) return make_error(Errc::io, p.string() + ": " + ec.message());
-    if (size > max_key_file_bytes) {
-        return make_error(Errc::too_large, p.string() + ": " + std::to_string(size) +
-                                               " bytes, a key file is at most 1 MiB");
-    }
-    std::ifstream f(p, std::ios::binary);
-    if (!f) return make_error(Errc::io, p.string() + ": cannot read");
-    return std::string(std::istreambuf_iterator<char>(f), {});
+    return read_file_bounded(p.string(), max_key_file_bytes);
 }
 
 namespace {
@@ -78,37 +64,22 @@ Status write_atomically(const fs::path& target, std::string_view bytes) {
                               " (as a user, choose another with --trust-dir=DIR)");
     }
     std::string tmp = (target.parent_path() / ".key.XXXXXX").string();
-    const int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
-    if (fd < 0) return io_error(target.parent_path(), "create", errno);
-    ::fchmod(fd, 0644);
-    std::size_t off = 0;
-    while (off < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int err = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            return io_error(tmp, "write", err);
-        }
-        off += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        const int err = errno;
+    UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));
+    if (!fd) return errno_error("create", target.parent_path().string(), errno);
+    auto fail = [&](std::string_view operation, const fs::path& subject, int err) -> Status {
         ::unlink(tmp.c_str());
-        return io_error(tmp, "sync", err);
-    }
-    if (::rename(tmp.c_str(), target.c_str()) != 0) {
-        const int err = errno;
+        return errno_error(operation, subject.string(), err);
+    };
+    if (::fchmod(fd.get(), 0644) != 0) return fail("chmod", tmp, errno);
+    if (auto written = write_all(fd.get(), bytes, tmp); !written) {
         ::unlink(tmp.c_str());
-        return io_error(target, "rename", err);
+        return written;
     }
-    const int dfd = ::open(target.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
-    return {};
+    if (::fsync(fd.get()) != 0) return fail("sync", tmp, errno);
+    if (const int err = fd.close_checked(); err != 0) return fail("sync", tmp, err);
+    if (::rename(tmp.c_str(), target.c_str()) != 0) return fail("rename", target, errno);
+    // The rename survives a power cut only once its directory is synced.
+    return fsync_directory(target.parent_path().string());
 }
 
 fs::path relative_path(std::string_view prefix, const Fingerprint& fp) {
@@ -203,7 +174,7 @@ Result<std::vector<TrustedKey>> TrustStore::remove(const Fingerprint& fingerprin
             const fs::path shadow = dirs_.admin / relative_path(k.prefix, k.fingerprint);
             if (auto ok = write_atomically(shadow, ""); !ok) return std::move(ok).error();
         } else if (::unlink(k.file.c_str()) != 0 && errno != ENOENT) {
-            return io_error(k.file, "remove", errno);
+            return errno_error("remove", k.file.string(), errno);
         }
         removed.push_back(k);
     }

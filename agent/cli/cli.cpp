@@ -98,6 +98,24 @@ bool asks_for_help(std::span<const std::string> args) {
 
 }  // namespace
 
+std::optional<ParsedOptions> parse_command(const OptionParser& parser,
+                                           std::span<const std::string> args, CliContext& ctx,
+                                           int& exit_code, std::string_view who) {
+    auto parsed = parser.parse(args);
+    if (!parsed) {
+        ctx.err << who << ": " << parsed.error().message << "\n";
+        exit_code = exit_usage;
+        return std::nullopt;
+    }
+    if (parsed->flag("help")) {
+        ctx.out << parser.help();
+        exit_code = exit_ok;
+        return std::nullopt;
+    }
+    if (parsed->flag("verbose")) ctx.log.set_level(LogLevel::debug);
+    return std::move(*parsed);
+}
+
 int run_cli(std::span<const std::string> args, CliContext& ctx) {
     std::size_t i = 0;
     // Global -v may come before the command; commands accept it too.

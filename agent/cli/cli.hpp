@@ -4,6 +4,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 
 #include "common/clock.hpp"
 #include "common/log.hpp"
+#include "common/options.hpp"
 
 namespace aciswarm::agent {
 
@@ -21,6 +23,14 @@ struct CliContext {
     const Clock& clock;
     bool stderr_is_terminal = false;
 };
+
+// Every command's preamble: parses args with the command's options; on --help
+// prints help and returns nullopt with exit_code = exit_ok, on a usage error
+// prints "WHO: message" and returns nullopt with exit_code = exit_usage; -v
+// turns on debug logging. `who` names the command in errors ("aciswarm fetch").
+std::optional<ParsedOptions> parse_command(const OptionParser& parser,
+                                           std::span<const std::string> args, CliContext& ctx,
+                                           int& exit_code, std::string_view who = "aciswarm");
 
 // args excludes the subcommand's own name. Returns the process exit code.
 using CommandFn = int (*)(std::span<const std::string> args, CliContext& ctx);

@@ -16,9 +16,8 @@
 #include "agent/daemon/daemon.hpp"
 #include "common/file_read.hpp"
 #include "common/options.hpp"
-#ifdef ACISWARM_HAVE_STORE_ENGINE
+#include "common/units.hpp"
 #include "agent/daemon/store_engine_backend.hpp"
-#endif
 
 namespace aciswarm::agent {
 namespace {
@@ -39,18 +38,6 @@ Result<DaemonConfig> load_daemon_config(const ParsedOptions& options) {
     }
     if (Status s = apply_config_flags(config, options); !s) return s.error();
     return config;
-}
-
-std::string human_bytes(double n) {
-    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int u = 0;
-    while (n >= 1024 && u < 4) {
-        n /= 1024;
-        ++u;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", n, units[u]);
-    return buf;
 }
 
 OptionSpec socket_option() {
@@ -92,7 +79,6 @@ int cmd_daemon(std::span<const std::string> args, CliContext& ctx) {
         return exit_usage;
     }
     if (config->verbose) ctx.log.set_level(LogLevel::debug);
-#ifdef ACISWARM_HAVE_STORE_ENGINE
     if (!config->ca_file.empty()) {
         if (auto ca =
                 open_regular_file(config->ca_file, Symlinks::follow, "ca-file " + config->ca_file);
@@ -117,10 +103,6 @@ int cmd_daemon(std::span<const std::string> args, CliContext& ctx) {
     Daemon daemon(
         *config, [flags]() { return load_daemon_config(flags); }, **backend, ctx.clock, ctx.log);
     return daemon.run();
-#else
-    ctx.err << "aciswarm daemon: this build has no store/engine\n";
-    return exit_failure;
-#endif
 }
 
 int cmd_status(std::span<const std::string> args, CliContext& ctx) {
@@ -183,9 +165,10 @@ int cmd_status(std::span<const std::string> args, CliContext& ctx) {
         ctx.out << std::left << std::setw(40) << i.value("display", std::string()) << std::setw(28)
                 << i.value("name", std::string()) << std::setw(12)
                 << i.value("state", std::string()) << std::setw(6) << i.value("peers", 0)
-                << std::setw(12) << human_bytes(i.value("download_rate", 0.0)) << std::setw(12)
-                << human_bytes(i.value("upload_rate", 0.0)) << std::setw(12)
-                << human_bytes(i.value("uploaded", 0.0)) << std::setw(7) << ratio << policy << "\n";
+                << std::setw(12) << format_size(i.value("download_rate", std::uint64_t{0}))
+                << std::setw(12) << format_size(i.value("upload_rate", std::uint64_t{0}))
+                << std::setw(12) << format_size(i.value("uploaded", std::uint64_t{0}))
+                << std::setw(7) << ratio << policy << "\n";
     }
     return exit_ok;
 }

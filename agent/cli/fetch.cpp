@@ -2,6 +2,7 @@
 // seed or plain HTTPS (agent/fetch, docs/fetch.md); prints the image ID.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -23,7 +24,7 @@
 #include "agent/cli/trust_options.hpp"
 #include "agent/daemon/client.hpp"
 #include "agent/engine/engine.hpp"
-#include "agent/engine/torrent_file.hpp"
+#include "agent/engine/engine_options.hpp"
 #include "agent/fetch/daemon_handoff.hpp"
 #include "agent/fetch/fetcher.hpp"
 #include "agent/store/store.hpp"
@@ -31,6 +32,7 @@
 #include "common/file_read.hpp"
 #include "common/options.hpp"
 #include "common/units.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -38,8 +40,30 @@ namespace {
 using namespace aciswarm::agent::fetch;
 
 constexpr std::string_view default_daemon_socket = "/run/aciswarm/agent.sock";
-// libtorrent keeps rate limits in an int.
-constexpr std::uint64_t max_engine_rate = std::numeric_limits<int>::max();
+
+// The engine options fetch takes (agent/engine/engine_options.hpp); each
+// means an in-process fetch, as the daemon's engine has its own settings.
+constexpr engine::EngineOptionUse fetch_engine_options[] = {
+    {"listen", "BitTorrent listen address (default 0.0.0.0:0 and [::]:0)"},
+    {"max-upload-rate"},
+    {"max-download-rate"},
+    {"max-connections"},
+    {"exempt-local-peers"},
+    {"encryption"},
+    {"dht"},
+    {"lsd"},
+    {"web-seeds"},
+    {"web-seed-request"},
+};
+
+// fetch's own options with the engine's after --tracker.
+std::vector<OptionSpec> with_engine_options(std::vector<OptionSpec> own) {
+    auto engine_specs = engine::engine_option_specs(fetch_engine_options);
+    auto at = std::find_if(own.begin(), own.end(),
+                           [](const OptionSpec& s) { return s.name == "ca-file"; });
+    own.insert(at, engine_specs.begin(), engine_specs.end());
+    return own;
+}
 
 const OptionParser& parser() {
     static const OptionParser p(
@@ -57,7 +81,7 @@ const OptionParser& parser() {
         "The image's signature (.aci.asc) must verify against a key trusted for its\n"
         "name (aciswarm trust) before it enters the store, else exit code 3;\n"
         "--insecure-options=image skips the check (docs/trust.md).",
-        {
+        with_engine_options({
             {"store", OptionSpec::Kind::value,
              "image store (default /var/lib/aciswarm as root, else ~/.local/share/aciswarm)",
              "DIR"},
@@ -82,16 +106,9 @@ const OptionParser& parser() {
              "this agent uploaded as much as it downloaded, at most this long (default 60s; "
              "0 = leave at once)",
              "DURATION"},
-            {"web-seeds", OptionSpec::Kind::value,
-             "when web seeds join a download: fallback (default: once no peer sent a byte for "
-             "2s, removed while a swarm with a seed delivers), always (from the start)",
-             "POLICY"},
             {"seed-policy", OptionSpec::Kind::value,
              "policy for --seed=background: forever, ratio=R, for=D, idle=D (default idle=24h)",
              "POLICY"},
-            {"web-seed-request", OptionSpec::Kind::value,
-             "longest byte range asked of a web seed at once (default 1M; libtorrent's own 16M)",
-             "SIZE"},
             {"socket",
              OptionSpec::Kind::value,
              "the daemon's API socket (default /run/aciswarm/agent.sock)",
@@ -100,27 +117,8 @@ const OptionParser& parser() {
              {"daemon-socket"}},
             {"no-daemon", OptionSpec::Kind::flag,
              "fetch in-process even when the daemon's socket answers", ""},
-            {"listen", OptionSpec::Kind::list,
-             "BitTorrent listen address (default 0.0.0.0:0 and [::]:0)", "ADDR:PORT"},
             {"peer", OptionSpec::Kind::list, "ask this peer directly", "ADDR:PORT"},
             {"tracker", OptionSpec::Kind::list, "announce to this tracker too", "URL"},
-            {"max-upload-rate", OptionSpec::Kind::value,
-             "bytes/s (4M = 4 MiB/s; k, M, G are 1024-based), 0 = unlimited", "RATE"},
-            {"max-download-rate", OptionSpec::Kind::value,
-             "bytes/s (4M = 4 MiB/s; k, M, G are 1024-based), 0 = unlimited", "RATE"},
-            {"max-connections",
-             OptionSpec::Kind::value,
-             "peer connections (default 200)",
-             "N",
-             0,
-             {"connections-limit"}},
-            {"exempt-local-peers", OptionSpec::Kind::flag,
-             "rate limits spare peers on local networks (default: limits hold for every peer)", ""},
-            {"encryption", OptionSpec::Kind::value,
-             "peer protocol encryption: prefer (default), require, disable", "POLICY"},
-            {"dht", OptionSpec::Kind::flag, "use the DHT (off by default: private clusters)", ""},
-            {"lsd", OptionSpec::Kind::flag, "local service discovery (default on; --lsd=false)",
-             ""},
             {"ca-file", OptionSpec::Kind::value,
              "PEM file of CAs to trust instead of the system's (discovery, web seeds, HTTPS)",
              "FILE"},
@@ -136,33 +134,17 @@ const OptionParser& parser() {
             {"no-progress", OptionSpec::Kind::flag, "no progress line on stderr", ""},
             {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
             {"help", OptionSpec::Kind::flag, "show this help", "", 'h'},
-        },
+        }),
         {"aciswarm fetch example.com/app:1.0",
          "aciswarm fetch https://registry.example.com/linux/amd64/app-1.0.torrent --seed-for=1h",
          "aciswarm fetch ./app-1.0.torrent --no-daemon --max-download-rate=10M"});
     return p;
 }
 
-// Options the daemon's fetch op does not take: any of them means in-process.
-constexpr std::string_view in_process_only[] = {"store",
-                                                "seed-for",
-                                                "listen",
-                                                "max-upload-rate",
-                                                "max-download-rate",
-                                                "max-connections",
-                                                "encryption",
-                                                "dht",
-                                                "lsd",
-                                                "ca-file",
-                                                "insecure-options",
-                                                "no-signature",
-                                                "max-image-size",
-                                                "linger",
-                                                "web-seeds",
-                                                "web-seed-request",
-                                                "exempt-local-peers",
-                                                "trust-dir",
-                                                "signature"};
+// Options of an in-process fetch only, besides the engine's: any of them means in-process.
+constexpr std::string_view in_process_only[] = {
+    "store",          "seed-for", "ca-file",   "insecure-options", "no-signature",
+    "max-image-size", "linger",   "trust-dir", "signature"};
 
 // How long an in-process fetch with no daemon and no --seed option stays in the
 // swarm after its download (docs/fetch.md, "Leaving the swarm").
@@ -300,188 +282,240 @@ DaemonResult fetch_via_daemon(const ParsedOptions& parsed, const std::string& so
     return DaemonResult::done;
 }
 
-}  // namespace
+enum class SeedMode { none, foreground, background };
 
-int run_fetch(std::span<const std::string> args, CliContext& ctx) {
-    const std::string me = "aciswarm fetch: ";
-    auto parsed = parser().parse(args);
-    if (!parsed) {
-        ctx.err << me << parsed.error().message << "\n";
-        return exit_usage;
-    }
-    if (parsed->flag("help")) {
-        ctx.out << parser().help();
-        return exit_ok;
-    }
-    if (parsed->flag("verbose")) ctx.log.set_level(LogLevel::debug);
-    if (parsed->positional().size() != 1) {
-        ctx.err << me << "want exactly one image (see --help)\n";
-        return exit_usage;
-    }
-    auto usage = [&](const std::string& msg) {
-        ctx.err << me << msg << "\n";
-        return exit_usage;
-    };
-    auto source = classify_source(parsed->positional()[0]);
-    if (!source) return usage(source.error().message);
-
+// What a fetch command line asks for, parsed and checked. A bad option is a
+// usage error (Errc::invalid_argument); an unreadable --signature is Errc::io.
+struct FetchCommand {
+    Source source;
     FetchOptions options;
-    options.use_store = !parsed->flag("no-store");
-    options.https_fallback = !parsed->flag("no-https-fallback");
-    options.fetch_signature = !parsed->flag("no-signature");
-    engine::EngineConfig engine_config;
-    std::string list = parsed->get_or("insecure-options", "");
+    engine::EngineConfig engine;
     bool insecure_image = false;
+    SeedMode seed_mode = SeedMode::none;
+    std::chrono::milliseconds seed_for{0};
+    // After a swarm download with no --seed option: give back what it took.
+    std::chrono::milliseconds linger = default_linger;
+    std::string seed_policy;
+    std::string daemon_socket;
+};
+
+Error usage_error(std::string message) {
+    return make_error(Errc::invalid_argument, std::move(message));
+}
+
+// --insecure-options=http,tls,image (or none).
+Status apply_insecure_options(const ParsedOptions& parsed, FetchCommand& cmd) {
+    std::string list = parsed.get_or("insecure-options", "");
     while (!list.empty()) {
         const std::size_t comma = list.find(',');
         const std::string item = list.substr(0, comma);
         list = comma == std::string::npos ? std::string() : list.substr(comma + 1);
         if (item == "http") {
-            options.https.allow_http = true;
+            cmd.options.https.allow_http = true;
         } else if (item == "tls") {
-            options.https.skip_tls_verify = true;
-            engine_config.insecure_tls = true;
+            cmd.options.https.skip_tls_verify = true;
+            cmd.engine.insecure_tls = true;
         } else if (item == "image") {
-            insecure_image = true;
+            cmd.insecure_image = true;
         } else if (item != "none" && !item.empty()) {
-            return usage("--insecure-options: '" + item + "' is not one of http, tls, image, none");
+            return usage_error("--insecure-options: '" + item +
+                               "' is not one of http, tls, image, none");
         }
     }
-    if (auto m = parsed->get("max-image-size")) {
-        if (auto size = parse_max_image_size(*m); !size) return usage(size.error().message);
+    return {};
+}
+
+// The options of agent/fetch's Fetcher and the engine's table.
+Status apply_fetch_options(const ParsedOptions& parsed, FetchCommand& cmd) {
+    FetchOptions& options = cmd.options;
+    options.use_store = !parsed.flag("no-store");
+    options.https_fallback = !parsed.flag("no-https-fallback");
+    options.fetch_signature = !parsed.flag("no-signature");
+    if (Status s = apply_insecure_options(parsed, cmd); !s) return s;
+    if (auto m = parsed.get("max-image-size")) {
+        if (auto size = parse_max_image_size(*m); !size) return usage_error(size.error().message);
     }
-    if (auto sig = parsed->get("signature")) {
+    if (auto sig = parsed.get("signature")) {
         std::ifstream f(*sig, std::ios::binary);
-        if (!f) {
-            ctx.err << me << "--signature " << *sig << ": cannot read\n";
-            return exit_failure;
-        }
+        if (!f) return make_error(Errc::io, "--signature " + *sig + ": cannot read");
         options.signature = std::string(std::istreambuf_iterator<char>(f), {});
     }
-    options.https.ca_file = parsed->get_or("ca-file", "");
-    engine_config.ca_file = options.https.ca_file;
-    if (auto t = parsed->get("swarm-timeout")) {
+    options.https.ca_file = parsed.get_or("ca-file", "");
+    cmd.engine.ca_file = options.https.ca_file;
+    if (auto t = parsed.get("swarm-timeout")) {
         auto d = parse_duration_option("--swarm-timeout", *t, std::chrono::milliseconds(1));
-        if (!d) return usage(d.error().message);
+        if (!d) return std::move(d).error();
         options.swarm_timeout = *d;
     }
-    for (const std::string& p : parsed->get_all("peer")) {
+    for (const std::string& p : parsed.get_all("peer")) {
         auto ep = PeerEndpoint::parse(p);
-        if (!ep) return usage("--peer: " + ep.error().message);
+        if (!ep) return usage_error("--peer: " + ep.error().message);
         options.peers.push_back(*ep);
     }
-    options.trackers = parsed->get_all("tracker");
-    if (auto l = parsed->get_all("listen"); !l.empty()) engine_config.listen_interfaces = l;
-    for (const auto& [name, target] : {std::pair<const char*, std::int64_t*>{
-                                           "max-upload-rate", &engine_config.upload_rate_limit},
-                                       {"max-download-rate", &engine_config.download_rate_limit}}) {
-        if (auto text = parsed->get(name)) {
-            auto r = parse_rate_option("--" + std::string(name), *text, 0, max_engine_rate);
-            if (!r) return usage(r.error().message);
-            *target = static_cast<std::int64_t>(*r);
-        }
-    }
-    if (auto c = parsed->get("max-connections")) {
-        auto n = parse_integer_option("--max-connections", *c, 1, 65535);
-        if (!n) return usage(n.error().message);
-        engine_config.connections_limit = static_cast<int>(*n);
-    }
-    if (auto e = parsed->get("encryption")) {
-        auto p = engine::parse_encryption_policy(*e);
-        if (!p) return usage("--encryption: " + p.error().message);
-        engine_config.encryption = *p;
-    } else if (source->kind == SourceKind::magnet) {
-        // libtorrent 2.0.8 drops peers of a hybrid magnet over plaintext
-        // ("invalid hashes"); encrypted connections use the v1 half (docs/interop.md).
-        auto magnet = engine::parse_magnet(source->text);
-        if (magnet && engine::magnet_needs_encryption(*magnet)) {
-            ctx.log.info(
-                "fetch: hybrid magnet: requiring encrypted peer connections "
-                "(a libtorrent 2.0.8 bug, docs/interop.md; --encryption overrides)");
-            engine_config.encryption = engine::EncryptionPolicy::require;
-        }
-    }
-    if (auto w = parsed->get("web-seeds")) {
-        auto p = engine::parse_web_seed_use(*w);
-        if (!p) return usage("--web-seeds: " + p.error().message);
-        engine_config.web_seed_use = *p;
-    }
-    if (auto w = parsed->get("web-seed-request")) {
-        auto r = parse_size_option("--web-seed-request", *w, 16 * 1024, 1 << 30);
-        if (!r) return usage(r.error().message);
-        engine_config.web_seed_request_bytes = static_cast<int>(*r);
-    }
-    engine_config.dht = parsed->flag("dht");
-    engine_config.exempt_local_peers = parsed->flag("exempt-local-peers");
-    engine_config.local_service_discovery = !parsed->has("lsd") || parsed->flag("lsd");
+    options.trackers = parsed.get_all("tracker");
+    return engine::apply_engine_options(cmd.engine, parsed, fetch_engine_options);
+}
 
-    enum class SeedMode { none, foreground, background } seed_mode = SeedMode::none;
-    std::chrono::milliseconds seed_for{0};
-    const std::string seed = parsed->get_or("seed", "none");
+// libtorrent 2.0.8 drops peers of a hybrid magnet over plaintext ("invalid
+// hashes"); encrypted connections use the v1 half (docs/interop.md).
+void require_encryption_for_hybrid_magnet(const ParsedOptions& parsed, FetchCommand& cmd,
+                                          CliContext& ctx) {
+    if (parsed.has("encryption") || cmd.source.kind != SourceKind::magnet) return;
+    auto magnet = engine::parse_magnet(cmd.source.text);
+    if (magnet && engine::magnet_needs_encryption(*magnet)) {
+        ctx.log.info(
+            "fetch: hybrid magnet: requiring encrypted peer connections "
+            "(a libtorrent 2.0.8 bug, docs/interop.md; --encryption overrides)");
+        cmd.engine.encryption = engine::EncryptionPolicy::require;
+    }
+}
+
+// --seed, --seed-for, --linger, --seed-policy, --socket.
+Status apply_seed_options(const ParsedOptions& parsed, FetchCommand& cmd) {
+    const std::string seed = parsed.get_or("seed", "none");
     if (seed == "background") {
-        seed_mode = SeedMode::background;
+        cmd.seed_mode = SeedMode::background;
     } else if (seed != "none") {
-        return usage("--seed: '" + seed + "' is not one of none, background");
+        return usage_error("--seed: '" + seed + "' is not one of none, background");
     }
-    if (auto f = parsed->get("seed-for")) {
-        if (seed_mode == SeedMode::background)
-            return usage("--seed-for and --seed=background exclude each other");
+    if (auto f = parsed.get("seed-for")) {
+        if (cmd.seed_mode == SeedMode::background)
+            return usage_error("--seed-for and --seed=background exclude each other");
         auto d = parse_duration_option("--seed-for", *f, std::chrono::milliseconds(1));
-        if (!d) return usage(d.error().message);
-        seed_mode = SeedMode::foreground;
-        seed_for = *d;
+        if (!d) return std::move(d).error();
+        cmd.seed_mode = SeedMode::foreground;
+        cmd.seed_for = *d;
     }
-    // No --seed option at all: linger after a swarm download (give back what it took).
-    std::chrono::milliseconds linger = default_linger;
-    if (auto l = parsed->get("linger")) {
+    if (auto l = parsed.get("linger")) {
         auto d = parse_duration_option("--linger", *l);
-        if (!d) return usage(d.error().message);
-        linger = *d;
+        if (!d) return std::move(d).error();
+        cmd.linger = *d;
     }
-    if (parsed->has("seed") || parsed->has("seed-for")) linger = std::chrono::milliseconds(0);
-    const std::string seed_policy = parsed->get_or("seed-policy", "idle=24h");
-    const std::string daemon_socket = parsed->get_or("socket", std::string(default_daemon_socket));
+    if (parsed.has("seed") || parsed.has("seed-for")) cmd.linger = std::chrono::milliseconds(0);
+    cmd.seed_policy = parsed.get_or("seed-policy", "idle=24h");
+    cmd.daemon_socket = parsed.get_or("socket", std::string(default_daemon_socket));
+    return {};
+}
 
-    bool use_daemon =
-        !parsed->flag("no-daemon") && !(parsed->has("seed") && seed_mode == SeedMode::none);
-    std::string in_process_option;
+Result<FetchCommand> parse_fetch_command(const ParsedOptions& parsed, CliContext& ctx) {
+    FetchCommand cmd;
+    auto source = classify_source(parsed.positional()[0]);
+    if (!source) return usage_error(source.error().message);
+    cmd.source = std::move(*source);
+    if (Status s = apply_fetch_options(parsed, cmd); !s) return s.error();
+    require_encryption_for_hybrid_magnet(parsed, cmd, ctx);
+    if (Status s = apply_seed_options(parsed, cmd); !s) return s.error();
+    return cmd;
+}
+
+// The first option given that only an in-process fetch takes, or "".
+std::string_view in_process_option(const ParsedOptions& parsed) {
+    for (const engine::EngineOptionUse& o : fetch_engine_options) {
+        if (parsed.has(o.name)) return o.name;
+    }
     for (std::string_view o : in_process_only) {
         // --insecure-options=image alone still goes to the daemon, which
         // applies its own trust policy (docs/trust.md); it counts if we fall back.
-        if (o == "insecure-options" && parsed->get_or("insecure-options", "") == "image") continue;
-        if (parsed->has(o) && in_process_option.empty()) in_process_option = o;
+        if (o == "insecure-options" && parsed.get_or("insecure-options", "") == "image") continue;
+        if (parsed.has(o)) return o;
     }
-    // An option the daemon's fetch cannot take, while a daemon answers: fetching
-    // in-process would put the image in another store that nobody seeds. Only
-    // an explicit choice (--store, --seed-for, --seed=none, --no-daemon) may do that.
-    if (use_daemon && !in_process_option.empty() && !parsed->has("store") &&
-        !parsed->has("seed-for")) {
-        if (auto probe = ApiClient::connect(daemon_socket); probe) {
-            ctx.err << me << "--" << in_process_option << ": the daemon on " << daemon_socket
-                    << " fetches into its own store and does not take this option per fetch; "
-                    << (in_process_option == "ca-file"
-                            ? "set ca-file in its configuration (/etc/aciswarm/agent.json) and "
-                              "fetch without --ca-file, "
-                            : "set it in the daemon's configuration, ")
-                    << "or fetch in-process into another store with --no-daemon\n";
-            return exit_usage;
-        }
-    }
-    use_daemon = use_daemon && in_process_option.empty();
-    if (use_daemon) {
-        ProgressLine line(ctx.err, ctx.stderr_is_terminal && !parsed->flag("no-progress"), ctx.log,
-                          ctx.clock, [] { return terminal_columns(STDERR_FILENO); });
-        switch (fetch_via_daemon(*parsed, daemon_socket, line, ctx)) {
-            case DaemonResult::done:
-                return exit_ok;
-            case DaemonResult::failed:
-                return exit_failure;
-            case DaemonResult::unreachable:
-                break;
-        }
-    }
+    return {};
+}
 
-    auto st = open_store(*parsed, ctx);  // store_cli.hpp: --store or the default root
+// An option the daemon's fetch cannot take, while a daemon answers: fetching
+// in-process would put the image in another store that nobody seeds. Only an
+// explicit choice (--store, --seed-for, --seed=none, --no-daemon) may do that.
+// Returns the usage error to print, if any.
+std::optional<std::string> refuse_in_process_option(const ParsedOptions& parsed,
+                                                    std::string_view option,
+                                                    const std::string& socket) {
+    if (option.empty() || parsed.has("store") || parsed.has("seed-for")) return std::nullopt;
+    if (!ApiClient::connect(socket)) return std::nullopt;
+    return "--" + std::string(option) + ": the daemon on " + socket +
+           " fetches into its own store and does not take this option per fetch; " +
+           (option == "ca-file" ? "set ca-file in its configuration (/etc/aciswarm/agent.json) and "
+                                  "fetch without --ca-file, "
+                                : "set it in the daemon's configuration, ") +
+           "or fetch in-process into another store with --no-daemon";
+}
+
+ProgressLine progress_line(const ParsedOptions& parsed, CliContext& ctx) {
+    return ProgressLine(ctx.err, ctx.stderr_is_terminal && !parsed.flag("no-progress"), ctx.log,
+                        ctx.clock, [] { return terminal_columns(STDERR_FILENO); });
+}
+
+// Stays in the swarm for --seed-for in the foreground (until Ctrl-C).
+int seed_in_foreground(store::Store& store, engine::Engine& eng, const store::ImageRecord& rec,
+                       std::chrono::milliseconds seed_for, const InterruptWatcher& interrupt,
+                       CliContext& ctx) {
+    auto seeding = StoreSeed::start(store, eng, rec);
+    if (!seeding) {
+        ctx.err << "aciswarm fetch: --seed-for: " << seeding.error().message << "\n";
+        return exit_failure;
+    }
+    ctx.log.info("seeding ", rec.id.display(), " for ", format_duration(seed_for), " on port ",
+                 eng.listen_port());
+    const auto until = ctx.clock.now() + seed_for;
+    std::int64_t uploaded = 0;
+    while (ctx.clock.now() < until && !interrupt.interrupted()) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - ctx.clock.now());
+        std::this_thread::sleep_for(
+            std::min<std::chrono::milliseconds>(left, std::chrono::seconds(1)));
+        if (auto s = eng.status(seeding->torrent())) uploaded = s->total_payload_upload;
+    }
+    ctx.log.info("seeded ", rec.id.display(), ": uploaded ", uploaded, " bytes");
+    return exit_ok;
+}
+
+void log_outcome(const FetchOutcome& outcome, CliContext& ctx) {
+    const store::ImageRecord& rec = outcome.record;
+    if (outcome.via == FetchVia::store) {
+        ctx.log.info("fetch: ", rec.id.display(), " is in the store (no download)");
+        return;
+    }
+    ctx.log.info("fetched ", rec.id.display(), " (", rec.size, " bytes) via ",
+                 fetch_via_name(outcome.via), ": ", outcome.from_peers, " bytes from peers, ",
+                 outcome.from_web_seeds, " from web seeds, ", outcome.from_https, " over HTTPS, ",
+                 outcome.hash_failures, " hash failures (from peers: ", outcome.from_everseed,
+                 " from the everseed, ", outcome.from_peers - outcome.from_everseed,
+                 " from other agents)");
+}
+
+// After the image is in the store: hand it to the daemon, seed it for
+// --seed-for, or linger in the swarm.
+int seed_after_fetch(const FetchCommand& cmd, store::Store& store, const EngineProvider& provider,
+                     const FetchOutcome& outcome, const InterruptWatcher& interrupt,
+                     CliContext& ctx) {
+    const store::ImageRecord& rec = outcome.record;
+    if (cmd.seed_mode == SeedMode::background) {
+        if (auto s = hand_to_daemon(cmd.daemon_socket, rec.id, cmd.seed_policy); !s) {
+            ctx.err << "aciswarm fetch: --seed=background: " << s.error().message
+                    << " (the image is in the store)\n";
+            return exit_failure;
+        }
+        ctx.log.info("fetch: the daemon seeds ", rec.id.display(), " (", cmd.seed_policy, ")");
+        return exit_ok;
+    }
+    const bool linger =
+        cmd.seed_mode == SeedMode::none && outcome.via == FetchVia::swarm && cmd.linger.count() > 0;
+    if (!linger && cmd.seed_mode != SeedMode::foreground) return exit_ok;
+    auto eng = provider();
+    if (!eng) {
+        ctx.err << "aciswarm fetch: " << eng.error().message << "\n";
+        return exit_failure;
+    }
+    if (linger) {
+        linger_in_swarm(store, **eng, outcome, cmd.linger, ctx);
+        return exit_ok;
+    }
+    return seed_in_foreground(store, **eng, rec, cmd.seed_for, interrupt, ctx);
+}
+
+// The fetch in this process: its own store and engine.
+int fetch_in_process(const ParsedOptions& parsed, FetchCommand& cmd, CliContext& ctx) {
+    const std::string me = "aciswarm fetch: ";
+    auto st = open_store(parsed, ctx);  // store_cli.hpp: --store or the default root
     if (!st) {
         ctx.err << me << st.error().message << "\n";
         return exit_failure;
@@ -492,78 +526,66 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
     std::unique_ptr<engine::Engine> engine;
     EngineProvider provider = [&]() -> Result<engine::Engine*> {
         if (!engine) {
-            auto e = engine::Engine::create(engine_config, ctx.log, ctx.clock);
+            auto e = engine::Engine::create(cmd.engine, ctx.log, ctx.clock);
             if (!e) return with_context("bittorrent engine", std::move(e).error());
             engine = std::move(*e);
         }
         return engine.get();
     };
-
-    options.verify = image_verifier(*parsed, insecure_image, ctx);
-    Fetcher fetcher(*st, provider, options, ctx.log, ctx.clock);
-    ProgressLine line(ctx.err, ctx.stderr_is_terminal && !parsed->flag("no-progress"), ctx.log,
-                      ctx.clock, [] { return terminal_columns(STDERR_FILENO); });
+    cmd.options.verify = image_verifier(parsed, cmd.insecure_image, ctx);
+    Fetcher fetcher(*st, provider, cmd.options, ctx.log, ctx.clock);
+    ProgressLine line = progress_line(parsed, ctx);
     auto outcome = fetcher.fetch(
-        *source, [&](const FetchProgress& p) { line.update(p); }, interrupt.token());
+        cmd.source, [&](const FetchProgress& p) { line.update(p); }, interrupt.token());
     line.finish();
     if (!outcome) {
         ctx.err << me << outcome.error().message << "\n";
         return outcome.error().code == Errc::cancelled ? exit_interrupted
                                                        : exit_code_for(outcome.error());
     }
+    log_outcome(*outcome, ctx);
     const store::ImageRecord& rec = outcome->record;
-    if (outcome->via == FetchVia::store) {
-        ctx.log.info("fetch: ", rec.id.display(), " is in the store (no download)");
-    } else {
-        ctx.log.info("fetched ", rec.id.display(), " (", rec.size, " bytes) via ",
-                     fetch_via_name(outcome->via), ": ", outcome->from_peers, " bytes from peers, ",
-                     outcome->from_web_seeds, " from web seeds, ", outcome->from_https,
-                     " over HTTPS, ", outcome->hash_failures,
-                     " hash failures (from peers: ", outcome->from_everseed, " from the everseed, ",
-                     outcome->from_peers - outcome->from_everseed, " from other agents)");
-    }
-    ctx.out << (parsed->flag("full") ? rec.id.full() : rec.id.display()) << "\n" << std::flush;
+    ctx.out << (parsed.flag("full") ? rec.id.full() : rec.id.display()) << "\n" << std::flush;
+    return seed_after_fetch(cmd, *st, provider, *outcome, interrupt, ctx);
+}
 
-    if (seed_mode == SeedMode::background) {
-        if (auto s = hand_to_daemon(daemon_socket, rec.id, seed_policy); !s) {
-            ctx.err << me << "--seed=background: " << s.error().message
-                    << " (the image is in the store)\n";
-            return exit_failure;
-        }
-        ctx.log.info("fetch: the daemon seeds ", rec.id.display(), " (", seed_policy, ")");
-    } else if (seed_mode == SeedMode::none && outcome->via == FetchVia::swarm &&
-               linger.count() > 0) {
-        auto eng = provider();
-        if (!eng) {
-            ctx.err << me << eng.error().message << "\n";
-            return exit_failure;
-        }
-        linger_in_swarm(*st, **eng, *outcome, linger, ctx);
-    } else if (seed_mode == SeedMode::foreground) {
-        auto eng = provider();
-        if (!eng) {
-            ctx.err << me << eng.error().message << "\n";
-            return exit_failure;
-        }
-        auto seeding = StoreSeed::start(*st, **eng, rec);
-        if (!seeding) {
-            ctx.err << me << "--seed-for: " << seeding.error().message << "\n";
-            return exit_failure;
-        }
-        ctx.log.info("seeding ", rec.id.display(), " for ", format_duration(seed_for), " on port ",
-                     (*eng)->listen_port());
-        const auto until = ctx.clock.now() + seed_for;
-        std::int64_t uploaded = 0;
-        while (ctx.clock.now() < until && !interrupt.interrupted()) {
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(until - ctx.clock.now());
-            std::this_thread::sleep_for(
-                std::min<std::chrono::milliseconds>(left, std::chrono::seconds(1)));
-            if (auto s = (*eng)->status(seeding->torrent())) uploaded = s->total_payload_upload;
-        }
-        ctx.log.info("seeded ", rec.id.display(), ": uploaded ", uploaded, " bytes");
+}  // namespace
+
+int run_fetch(std::span<const std::string> args, CliContext& ctx) {
+    const std::string me = "aciswarm fetch: ";
+    int code = exit_ok;
+    auto parsed = parse_command(parser(), args, ctx, code, "aciswarm fetch");
+    if (!parsed) return code;
+    if (parsed->positional().size() != 1) {
+        ctx.err << me << "want exactly one image (see --help)\n";
+        return exit_usage;
     }
-    return exit_ok;
+    auto cmd = parse_fetch_command(*parsed, ctx);
+    if (!cmd) {
+        ctx.err << me << cmd.error().message << "\n";
+        return cmd.error().code == Errc::io ? exit_failure : exit_usage;
+    }
+    const bool explicit_in_process =
+        parsed->flag("no-daemon") || (parsed->has("seed") && cmd->seed_mode == SeedMode::none);
+    const std::string_view option = in_process_option(*parsed);
+    if (!explicit_in_process) {
+        if (auto refusal = refuse_in_process_option(*parsed, option, cmd->daemon_socket)) {
+            ctx.err << me << *refusal << "\n";
+            return exit_usage;
+        }
+    }
+    if (!explicit_in_process && option.empty()) {
+        ProgressLine line = progress_line(*parsed, ctx);
+        switch (fetch_via_daemon(*parsed, cmd->daemon_socket, line, ctx)) {
+            case DaemonResult::done:
+                return exit_ok;
+            case DaemonResult::failed:
+                return exit_failure;
+            case DaemonResult::unreachable:
+                break;
+        }
+    }
+    return fetch_in_process(*parsed, *cmd, ctx);
 }
 
 }  // namespace aciswarm::agent

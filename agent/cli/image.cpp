@@ -129,7 +129,7 @@ int cmd_image_list(std::span<const std::string> args, CliContext& ctx) {
             flags.append(p);
         }
         if (flags.empty()) flags.push_back('-');
-        rows.push_back({show_id(r.id, full), r.name, labels_text(r.labels), human_bytes(r.size),
+        rows.push_back({show_id(r.id, full), r.name, labels_text(r.labels), format_size(r.size),
                         format_time(r.imported_at), format_time(r.last_used), flags,
                         // The key id (last 16 hex digits of the fingerprint), as gpg shows it.
                         r.verified_by.empty() ? std::string("-")
@@ -371,12 +371,12 @@ int cmd_image_du(std::span<const std::string> args, CliContext& ctx) {
         return exit_ok;
     }
     ctx.out << "images      " << du->images << "\n"
-            << "blobs       " << human_bytes(du->blob_bytes) << "\n"
-            << "signatures  " << human_bytes(du->signature_bytes) << "\n"
-            << "index       " << human_bytes(du->index_bytes) << "\n"
-            << "staging     " << human_bytes(du->staging_bytes) << "\n"
-            << "quarantine  " << human_bytes(du->quarantine_bytes) << "\n"
-            << "total       " << human_bytes(du->total()) << "\n";
+            << "blobs       " << format_size(du->blob_bytes) << "\n"
+            << "signatures  " << format_size(du->signature_bytes) << "\n"
+            << "index       " << format_size(du->index_bytes) << "\n"
+            << "staging     " << format_size(du->staging_bytes) << "\n"
+            << "quarantine  " << format_size(du->quarantine_bytes) << "\n"
+            << "total       " << format_size(du->total()) << "\n";
     return exit_ok;
 }
 

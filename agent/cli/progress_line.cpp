@@ -3,8 +3,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <vector>
+
+#include "common/units.hpp"
 
 namespace aciswarm::agent {
 
@@ -12,20 +13,7 @@ using fetch::FetchPhase;
 using fetch::FetchProgress;
 
 std::string progress_bytes(std::int64_t n) {
-    static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = static_cast<double>(n < 0 ? 0 : n);
-    std::size_t u = 0;
-    while (v >= 1024 && u + 1 < std::size(units)) {
-        v /= 1024;
-        ++u;
-    }
-    char buf[32];
-    if (u == 0) {
-        std::snprintf(buf, sizeof(buf), "%.0f B", v);
-    } else {
-        std::snprintf(buf, sizeof(buf), "%.1f %s", v, units[u]);
-    }
-    return buf;
+    return format_size(n < 0 ? 0 : static_cast<std::uint64_t>(n));
 }
 
 std::string render_progress(const FetchProgress& p, std::int64_t rate, std::size_t max_columns) {

@@ -28,7 +28,7 @@
 
 namespace aciswarm::agent {
 
-// "1.5 MiB"
+// "1.5 MiB" (common/units format_size; a negative count shows as 0 B)
 std::string progress_bytes(std::int64_t n);
 
 // The progress text for p at rate bytes/s, at most max_columns characters:

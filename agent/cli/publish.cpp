@@ -24,10 +24,10 @@
 #include <sstream>
 
 #include "agent/cli/cli.hpp"
-#include "agent/engine/torrent_file.hpp"
 #include "agent/store/aci.hpp"
 #include "common/options.hpp"
 #include "common/units.hpp"
+#include "torrent/torrent_file.hpp"
 #include "trust/openpgp.hpp"
 
 namespace aciswarm::agent {

@@ -13,7 +13,6 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <limits>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -21,10 +20,11 @@
 
 #include "agent/cli/cli.hpp"
 #include "agent/engine/engine.hpp"
-#include "agent/engine/torrent_file.hpp"
+#include "agent/engine/engine_options.hpp"
 #include "common/duration.hpp"
 #include "common/options.hpp"
 #include "common/units.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -88,7 +88,7 @@ class Everseed {
         for (auto k = known_.begin(); k != known_.end();) {
             if (!present.contains(k->first)) {
                 log_.info("unpublished ", k->first.string(), ": stopped seeding");
-                if (k->second.id) (void)engine_.remove(*k->second.id);
+                if (k->second.id) stop_seeding(*k->second.id, k->first);
                 k = known_.erase(k);
             } else {
                 ++k;
@@ -100,13 +100,21 @@ class Everseed {
     }
 
   private:
+    // The torrent leaves the engine; a failure is logged (the engine may
+    // already have dropped it) and the scan goes on.
+    void stop_seeding(engine::TorrentId id, const fs::path& torrent_path) {
+        if (Status s = engine_.remove(id); !s) {
+            log_.warn(torrent_path.string(), ": removing from the engine: ", s.error().message);
+        }
+    }
+
     void consider(const fs::path& torrent_path) {
         const FileStamp ts = stamp_of(torrent_path);
         auto found = known_.find(torrent_path);
         if (found != known_.end()) {
             const Seeded& s = found->second;
             if (s.torrent_stamp == ts && s.content_stamp == stamp_of(s.content)) return;
-            if (s.id) (void)engine_.remove(*s.id);
+            if (s.id) stop_seeding(*s.id, torrent_path);
             log_.info("changed ", torrent_path.string(), ": re-adding");
             known_.erase(found);
         }
@@ -158,7 +166,7 @@ class Everseed {
                            : std::to_string(st->total_done) + " of " +
                                  std::to_string(st->total_wanted) + " bytes verify",
                        " (not seeded until it changes)");
-            (void)engine_.remove(*s.id);
+            stop_seeding(*s.id, path);
             s.id.reset();
         }
     }
@@ -170,155 +178,132 @@ class Everseed {
     std::map<fs::path, Seeded> known_;
 };
 
-}  // namespace
+// The engine options the everseed takes (agent/engine/engine_options.hpp).
+constexpr engine::EngineOptionUse seed_engine_options[] = {
+    {"listen", "BitTorrent listen address (default 0.0.0.0:6881 and [::]:6881; port 0: any)"},
+    {"lsd"},
+    {"dht"},
+    {"max-upload-rate"},
+    {"max-connections"},
+    {"exempt-local-peers",
+     "the upload limit spares peers on local networks (default: it holds "
+     "for all)"},
+    {"encryption"},
+};
 
-int cmd_seed(std::span<const std::string> args, CliContext& ctx) {
-    const OptionParser parser(
-        "aciswarm seed --dir=DIR [--listen=ADDR:PORT]...",
-        {
-            {"dir", OptionSpec::Kind::value,
-             "published registry directory (aciswarm publish --out)", "DIR"},
-            {"listen", OptionSpec::Kind::list,
-             "BitTorrent listen address (default 0.0.0.0:6881 and [::]:6881; port 0: any)",
-             "ADDR:PORT"},
-            {"lsd", OptionSpec::Kind::flag, "local service discovery (default on; --lsd=false)"},
-            {"dht", OptionSpec::Kind::flag, "enable the DHT (off: private clusters)"},
-            {"max-upload-rate", OptionSpec::Kind::value,
-             "bytes/s (4M = 4 MiB/s; k, M, G are 1024-based), 0 = unlimited", "RATE"},
-            {"max-connections",
-             OptionSpec::Kind::value,
-             "peer connections (default 200)",
-             "N",
-             0,
-             {"connections-limit"}},
-            {"exempt-local-peers", OptionSpec::Kind::flag,
-             "the upload limit spares peers on local networks (default: it holds for all)"},
-            {"encryption", OptionSpec::Kind::value, "prefer | require | disable", "POLICY"},
-            {"scan-interval", OptionSpec::Kind::value, "how often DIR is scanned (default 1s)",
-             "DURATION"},
-            {"super-seed", OptionSpec::Kind::value,
-             "BEP 16 super-seeding: hand out each piece once before repeating (default false; "
-             "only with a web seed: a lone peer gets 2 pieces per 10 s)",
-             "BOOL"},
-            {"help", OptionSpec::Kind::flag, "show this help"},
-            {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
-        },
-        {"aciswarm seed --dir=/srv/registry",
-         "aciswarm seed --dir=/srv/registry --listen=10.0.0.1:6881 --max-upload-rate=50M",
-         "aciswarm seed --dir=/srv/registry --scan-interval=10s --encryption=require"});
-    auto opts = parser.parse(args);
-    if (!opts) {
-        ctx.err << "aciswarm seed: " << opts.error().message << "\n";
-        return exit_usage;
-    }
-    if (opts->flag("help")) {
-        ctx.out << parser.help();
-        return exit_ok;
-    }
-    if (opts->flag("verbose")) ctx.log.set_level(LogLevel::debug);
-    if (!opts->has("dir") || !opts->positional().empty()) {
-        ctx.err << "aciswarm seed: need --dir\n" << parser.help();
-        return exit_usage;
-    }
-    const fs::path dir = *opts->get("dir");
-    engine::EngineConfig config;
-    if (opts->has("listen"))
-        config.listen_interfaces = opts->get_all("listen");
-    else
-        config.listen_interfaces = {"0.0.0.0:6881", "[::]:6881"};
-    if (opts->has("lsd")) config.local_service_discovery = opts->flag("lsd");
-    config.dht = opts->flag("dht");
-    if (auto v = opts->get("max-upload-rate")) {
-        auto r = parse_rate_option("--max-upload-rate", *v, 0, std::numeric_limits<int>::max());
-        if (!r) {
-            ctx.err << "aciswarm seed: " << r.error().message << "\n";
-            return exit_usage;
-        }
-        config.upload_rate_limit = static_cast<std::int64_t>(*r);
-    }
+const OptionParser& parser() {
+    static const OptionParser p = [] {
+        std::vector<OptionSpec> specs{{"dir", OptionSpec::Kind::value,
+                                       "published registry directory (aciswarm publish --out)",
+                                       "DIR"}};
+        for (OptionSpec& s : engine::engine_option_specs(seed_engine_options))
+            specs.push_back(std::move(s));
+        specs.push_back({"scan-interval", OptionSpec::Kind::value,
+                         "how often DIR is scanned (default 1s)", "DURATION"});
+        specs.push_back({"super-seed", OptionSpec::Kind::value,
+                         "BEP 16 super-seeding: hand out each piece once before repeating "
+                         "(default false; only with a web seed: a lone peer gets 2 pieces per "
+                         "10 s)",
+                         "BOOL"});
+        specs.push_back({"help", OptionSpec::Kind::flag, "show this help"});
+        specs.push_back({"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'});
+        return OptionParser(
+            "aciswarm seed --dir=DIR [--listen=ADDR:PORT]...", std::move(specs),
+            {"aciswarm seed --dir=/srv/registry",
+             "aciswarm seed --dir=/srv/registry --listen=10.0.0.1:6881 --max-upload-rate=50M",
+             "aciswarm seed --dir=/srv/registry --scan-interval=10s --encryption=require"});
+    }();
+    return p;
+}
+
+struct SeedCommand {
+    fs::path dir;
+    engine::EngineConfig engine;
     // Off by default: libtorrent 2.0.8 gives a lone downloader two pieces per
     // ~10 s (docs/engine.md, "Web seeds"); registries with a web seed turn it on.
     bool super_seed = false;
-    if (auto v = opts->get("super-seed")) {
+    std::chrono::milliseconds scan_interval = std::chrono::seconds(1);
+};
+
+Result<SeedCommand> parse_seed_command(const ParsedOptions& opts) {
+    SeedCommand cmd;
+    cmd.dir = *opts.get("dir");
+    cmd.engine.listen_interfaces = {"0.0.0.0:6881", "[::]:6881"};
+    if (Status s = engine::apply_engine_options(cmd.engine, opts, seed_engine_options); !s)
+        return s.error();
+    if (auto v = opts.get("super-seed")) {
         auto b = parse_bool("super-seed", *v);
-        if (!b) {
-            ctx.err << "aciswarm seed: " << b.error().message << "\n";
-            return exit_usage;
-        }
-        super_seed = *b;
+        if (!b) return std::move(b).error();
+        cmd.super_seed = *b;
     }
-    config.exempt_local_peers = opts->flag("exempt-local-peers");
-    if (auto v = opts->get("max-connections")) {
-        auto n = parse_integer_option("--max-connections", *v, 1, 65535);
-        if (!n) {
-            ctx.err << "aciswarm seed: " << n.error().message << "\n";
-            return exit_usage;
-        }
-        config.connections_limit = static_cast<int>(*n);
-    }
-    if (auto v = opts->get("encryption")) {
-        auto p = engine::parse_encryption_policy(*v);
-        if (!p) {
-            ctx.err << "aciswarm seed: " << p.error().message << "\n";
-            return exit_usage;
-        }
-        config.encryption = *p;
-    }
-    std::chrono::milliseconds interval = std::chrono::seconds(1);
-    if (auto v = opts->get("scan-interval")) {
+    if (auto v = opts.get("scan-interval")) {
         auto d = parse_duration_option("--scan-interval", *v, std::chrono::milliseconds(1));
-        if (!d) {
-            ctx.err << "aciswarm seed: " << d.error().message << "\n";
-            return exit_usage;
-        }
-        interval = *d;
+        if (!d) return std::move(d).error();
+        cmd.scan_interval = *d;
     }
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) {
-        ctx.err << "aciswarm seed: " << dir.string() << ": not a directory\n";
+    return cmd;
+}
+
+// Scans every interval until SIGINT or SIGTERM, taken synchronously by this
+// thread (sigtimedwait): the caller blocked them before the engine started its
+// threads, so they inherit the mask.
+int scan_until_stopped(const SeedCommand& cmd, const sigset_t& stop_signals, CliContext& ctx) {
+    auto engine = engine::Engine::create(cmd.engine, ctx.log, ctx.clock);
+    if (!engine) {
+        ctx.err << "aciswarm seed: " << engine.error().message << "\n";
         return exit_failure;
     }
+    Everseed everseed(**engine, cmd.dir, cmd.super_seed, ctx.log);
+    const std::int64_t limit = cmd.engine.upload_rate_limit;
+    ctx.log.info(
+        "everseed on ", cmd.dir.string(), ", scanning every ", format_duration(cmd.scan_interval),
+        cmd.super_seed ? ", super-seeding" : "", ", upload limit ",
+        limit > 0 ? format_size(static_cast<std::uint64_t>(limit)) + "/s" : std::string("none"));
+    const auto interval = cmd.scan_interval;
+    while (true) {
+        everseed.scan();
+        timespec ts{};
+        ts.tv_sec = static_cast<time_t>(interval.count() / 1000);
+        ts.tv_nsec = static_cast<long>((interval.count() % 1000) * 1000000);
+        const int sig = sigtimedwait(&stop_signals, nullptr, &ts);
+        if (sig == SIGINT || sig == SIGTERM) {
+            ctx.log.info("stopping (signal ", sig, ")");
+            return exit_ok;
+        }
+        if (sig < 0 && errno != EAGAIN && errno != EINTR) {
+            ctx.log.error("sigtimedwait failed");
+            return exit_failure;
+        }
+    }
+}
 
-    // Signals are taken synchronously by this thread (sigtimedwait); block
-    // them before the engine starts its threads so they inherit the mask.
+}  // namespace
+
+int cmd_seed(std::span<const std::string> args, CliContext& ctx) {
+    int code = exit_ok;
+    auto opts = parse_command(parser(), args, ctx, code, "aciswarm seed");
+    if (!opts) return code;
+    if (!opts->has("dir") || !opts->positional().empty()) {
+        ctx.err << "aciswarm seed: need --dir\n" << parser().help();
+        return exit_usage;
+    }
+    auto cmd = parse_seed_command(*opts);
+    if (!cmd) {
+        ctx.err << "aciswarm seed: " << cmd.error().message << "\n";
+        return exit_usage;
+    }
+    std::error_code ec;
+    if (!fs::is_directory(cmd->dir, ec)) {
+        ctx.err << "aciswarm seed: " << cmd->dir.string() << ": not a directory\n";
+        return exit_failure;
+    }
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
     sigset_t old_mask;
     pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
-
-    int rc = exit_ok;
-    {
-        auto engine = engine::Engine::create(config, ctx.log, ctx.clock);
-        if (!engine) {
-            ctx.err << "aciswarm seed: " << engine.error().message << "\n";
-            pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
-            return exit_failure;
-        }
-        Everseed everseed(**engine, dir, super_seed, ctx.log);
-        ctx.log.info("everseed on ", dir.string(), ", scanning every ", format_duration(interval),
-                     super_seed ? ", super-seeding" : "", ", upload limit ",
-                     config.upload_rate_limit > 0
-                         ? format_size(static_cast<std::uint64_t>(config.upload_rate_limit)) + "/s"
-                         : std::string("none"));
-        while (true) {
-            everseed.scan();
-            timespec ts{};
-            ts.tv_sec = static_cast<time_t>(interval.count() / 1000);
-            ts.tv_nsec = static_cast<long>((interval.count() % 1000) * 1000000);
-            const int sig = sigtimedwait(&stop_signals, nullptr, &ts);
-            if (sig == SIGINT || sig == SIGTERM) {
-                ctx.log.info("stopping (signal ", sig, ")");
-                break;
-            }
-            if (sig < 0 && errno != EAGAIN && errno != EINTR) {
-                ctx.log.error("sigtimedwait failed");
-                rc = exit_failure;
-                break;
-            }
-        }
-    }
+    const int rc = scan_until_stopped(*cmd, stop_signals, ctx);
     pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
     return rc;
 }

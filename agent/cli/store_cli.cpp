@@ -3,7 +3,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <ostream>
@@ -20,24 +19,6 @@ std::vector<OptionSpec> store_command_options(std::vector<OptionSpec> own) {
     own.push_back({"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'});
     own.push_back({"help", OptionSpec::Kind::flag, "show this help", "", 'h'});
     return own;
-}
-
-std::optional<ParsedOptions> parse_command(const OptionParser& parser,
-                                           std::span<const std::string> args, CliContext& ctx,
-                                           int& exit_code) {
-    auto parsed = parser.parse(args);
-    if (!parsed) {
-        ctx.err << "aciswarm: " << parsed.error().message << "\n";
-        exit_code = exit_usage;
-        return std::nullopt;
-    }
-    if (parsed->flag("help")) {
-        ctx.out << parser.help();
-        exit_code = exit_ok;
-        return std::nullopt;
-    }
-    if (parsed->flag("verbose")) ctx.log.set_level(LogLevel::debug);
-    return std::move(*parsed);
 }
 
 namespace {
@@ -99,23 +80,6 @@ std::optional<store::ImageRecord> find_image(const store::Store& s, const std::s
         return std::nullopt;
     }
     return std::move(*r);
-}
-
-std::string human_bytes(std::uint64_t bytes) {
-    static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = static_cast<double>(bytes);
-    std::size_t u = 0;
-    while (v >= 1024 && u + 1 < std::size(units)) {
-        v /= 1024;
-        ++u;
-    }
-    char buf[32];
-    if (u == 0) {
-        std::snprintf(buf, sizeof(buf), "%llu B", static_cast<unsigned long long>(bytes));
-    } else {
-        std::snprintf(buf, sizeof(buf), "%.1f %s", v, units[u]);
-    }
-    return buf;
 }
 
 std::string format_time(Clock::WallTime t, bool rfc3339) {

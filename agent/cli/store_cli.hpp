@@ -16,12 +16,6 @@ namespace aciswarm::agent {
 // --store=DIR, -v and --help, to append to a command's own options.
 std::vector<OptionSpec> store_command_options(std::vector<OptionSpec> own);
 
-// Parses args with the command's options; on --help prints help and returns
-// nullopt with exit_code = 0, on a usage error prints it and sets exit_usage.
-std::optional<ParsedOptions> parse_command(const OptionParser& parser,
-                                           std::span<const std::string> args, CliContext& ctx,
-                                           int& exit_code);
-
 // Opens the store at --store or the default root. When the environment sets
 // ACISWARM_TEST_PAUSE_AT=POINT[,POINT...], the process prints
 // "aciswarm: paused at POINT" to stderr at that point of an import or removal
@@ -42,8 +36,6 @@ inline constexpr const char* max_image_size_help =
 std::optional<store::ImageRecord> find_image(const store::Store& s, const std::string& prefix,
                                              CliContext& ctx);
 
-// "1.5 MiB"
-std::string human_bytes(std::uint64_t bytes);
 // "2026-01-01 12:00:00Z"; RFC 3339 "2026-01-01T12:00:00Z" with rfc3339 = true.
 std::string format_time(Clock::WallTime t, bool rfc3339 = false);
 

@@ -1,6 +1,5 @@
 #include "agent/daemon/config.hpp"
 
-#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "common/peer_endpoint.hpp"
@@ -9,26 +8,13 @@
 namespace aciswarm::agent {
 namespace {
 
-constexpr std::int64_t max_rate = std::numeric_limits<int>::max();  // libtorrent's int
-
 Error bad(std::string_view name, std::string_view value, std::string_view why) {
     return make_error(Errc::invalid_argument,
                       std::string(name) + ": '" + std::string(value) + "': " + std::string(why));
 }
 
-Result<std::int64_t> to_int(std::string_view name, std::string_view value, std::int64_t lo,
-                            std::int64_t hi) {
-    return parse_integer_option(name, value, lo, hi);
-}
-
 Result<std::chrono::milliseconds> to_duration(std::string_view name, std::string_view value) {
     return parse_duration_option(name, value, std::chrono::milliseconds(1));
-}
-
-Result<std::int64_t> to_rate(std::string_view name, std::string_view value) {
-    auto r = parse_rate_option(name, value, 0, static_cast<std::uint64_t>(max_rate));
-    if (!r) return std::move(r).error();
-    return static_cast<std::int64_t>(*r);
 }
 
 Status set_path(std::string& field, std::string_view name, std::string_view value) {
@@ -37,176 +23,159 @@ Status set_path(std::string& field, std::string_view name, std::string_view valu
     return {};
 }
 
-const ConfigOption options_table[] = {
-    {"trust-dir", "DIR",
-     "trusted signing keys (default /etc/aciswarm/trustedkeys over /usr/lib/aciswarm/trustedkeys)",
-     false,
-     [](DaemonConfig& c, std::string_view v) { return set_path(c.trust_dir, "trust-dir", v); }},
-    {"insecure-options", "LIST", "image: fetch images without checking their signature", false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         if (v == "image") {
-             c.insecure_image = true;
-         } else if (v != "none" && !v.empty()) {
-             return bad("insecure-options", v, "not one of image, none");
-         }
-         return {};
-     }},
-    {"store", "DIR", "image store directory (default /var/lib/aciswarm)", false,
-     [](DaemonConfig& c, std::string_view v) { return set_path(c.store, "store", v); }},
-    {"cache-dir", "DIR", "downloads in progress (default /var/cache/aciswarm)", false,
-     [](DaemonConfig& c, std::string_view v) { return set_path(c.cache_dir, "cache-dir", v); }},
-    {"socket", "PATH", "local API socket (default /run/aciswarm/agent.sock)", false,
-     [](DaemonConfig& c, std::string_view v) { return set_path(c.socket, "socket", v); }},
-    {"socket-group", "GROUP",
-     "group that may use the API besides the owner and root; empty = owner only (default aciswarm)",
-     false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         c.socket_group = v;
-         return {};
-     }},
-    {"seed-policy", "POLICY",
-     "default seeding policy: forever, ratio=R, for=DURATION, idle=DURATION, none (default "
-     "idle=24h)",
-     false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto p = SeedPolicy::parse(v);
-         if (!p) return with_context("seed-policy", p.error());
-         c.seed_policy = *p;
-         return {};
-     }},
-    {"listen", "ADDR:PORT",
-     "BitTorrent listen address, port 0 = any free port (default 0.0.0.0:6881)", false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto ep = PeerEndpoint::parse(v);
-         if (!ep) return bad("listen", v, ep.error().message);
-         c.listen_address = ep->address_string();
-         c.listen_port = ep->port();
-         return {};
-     }},
-    {"listen-port", "PORT", "BitTorrent listen port (deprecated: use listen)", false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto n = to_int("listen-port", v, 0, 65535);
-         if (!n) return n.error();
-         c.listen_port = static_cast<int>(*n);
-         return {};
-     },
-     true},
-    {"listen-address", "ADDR", "BitTorrent listen address (deprecated: use listen)", false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         if (v.empty()) return bad("listen-address", v, "empty");
-         c.listen_address = v;
-         return {};
-     },
-     true},
-    {"max-upload-rate", "RATE", "upload limit in bytes/s (4M = 4 MiB/s), 0 = unlimited", false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto n = to_rate("max-upload-rate", v);
-         if (!n) return n.error();
-         c.max_upload_rate = *n;
-         return {};
-     }},
-    {"max-download-rate", "RATE", "download limit in bytes/s (4M = 4 MiB/s), 0 = unlimited", false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto n = to_rate("max-download-rate", v);
-         if (!n) return n.error();
-         c.max_download_rate = *n;
-         return {};
-     }},
-    {"exempt-local-peers", "BOOL",
-     "rate limits spare peers on local networks (default false: limits hold for every peer)", true,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto b = parse_bool("exempt-local-peers", v);
-         if (!b) return b.error();
-         c.exempt_local_peers = *b;
-         return {};
-     }},
-    {"max-connections", "N", "peer connection limit (default 200)", false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto n = to_int("max-connections", v, 1, 65535);
-         if (!n) return n.error();
-         c.max_connections = static_cast<int>(*n);
-         return {};
-     }},
-    {"lsd", "BOOL", "local service discovery (default true)", true,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto b = parse_bool("lsd", v);
-         if (!b) return b.error();
-         c.lsd = *b;
-         return {};
-     }},
-    {"dht", "BOOL", "DHT (default false: private clusters)", true,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto b = parse_bool("dht", v);
-         if (!b) return b.error();
-         c.dht = *b;
-         return {};
-     }},
-    {"resume-interval", "DURATION", "how often resume data is saved (default 5m)", false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto d = to_duration("resume-interval", v);
-         if (!d) return d.error();
-         c.resume_interval = *d;
-         return {};
-     }},
-    {"tick", "DURATION", "policy checks and progress events interval (default 1s)", false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto d = to_duration("tick", v);
-         if (!d) return d.error();
-         c.tick = *d;
-         return {};
-     }},
-    {"max-request-bytes", "SIZE", "largest API request line (default 64k)", false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto n = parse_size_option("max-request-bytes", v, 64, 16 * 1024 * 1024);
-         if (!n) return n.error();
-         c.max_request_bytes = static_cast<std::size_t>(*n);
-         return {};
-     }},
-    {"max-clients", "N",
-     "API clients at once; more get an error and are closed (default 128; keep it below "
-     "LimitNOFILE)",
-     false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto n = to_int("max-clients", v, 1, 65536);
-         if (!n) return n.error();
-         c.max_clients = static_cast<std::size_t>(*n);
-         return {};
-     }},
-    {"max-client-output", "BYTES",
-     "replies queued for one API client that does not read them before it is dropped (default "
-     "4194304)",
-     false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto n = to_int("max-client-output", v, 4096, 1LL << 30);
-         if (!n) return n.error();
-         c.max_client_output_bytes = static_cast<std::size_t>(*n);
-         return {};
-     }},
-    {"shutdown-timeout", "DURATION",
-     "on SIGTERM, how long fetches get to stop before the daemon exits without them (default "
-     "10s)",
-     false,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto d = to_duration("shutdown-timeout", v);
-         if (!d) return d.error();
-         c.shutdown_timeout = *d;
-         return {};
-     }},
-    {"ca-file", "FILE",
-     "PEM file of CAs to trust instead of the system's: discovery, HTTPS and web seeds (a "
-     "private registry); read at start",
-     false, [](DaemonConfig& c, std::string_view v) { return set_path(c.ca_file, "ca-file", v); }},
-    {"verbose", "BOOL", "debug logging (also -v)", true,
-     [](DaemonConfig& c, std::string_view v) -> Status {
-         auto b = parse_bool("verbose", v);
-         if (!b) return b.error();
-         c.verbose = *b;
-         return {};
-     }},
-};
+// A row of the engine option table (agent/engine/engine_options.hpp).
+ConfigOption engine_row(std::string_view name) {
+    const engine::EngineOption& o = engine::engine_option(name);
+    return {o.name, o.metavar, o.help, o.kind == OptionSpec::Kind::flag, nullptr, false, &o};
+}
+
+Status set_option(const ConfigOption& o, DaemonConfig& config, std::string_view value) {
+    if (o.engine == nullptr) return o.set(config, value);
+    const std::string text(value);
+    return o.engine->set(config.engine, o.name, std::span<const std::string>(&text, 1));
+}
+
+// Built on first use, not at static initialization: the engine table lives in
+// another library, whose initialization order is not ours to rely on.
+std::span<const ConfigOption> options_table() {
+    static const ConfigOption table[] = {
+        {"trust-dir", "DIR",
+         "trusted signing keys (default /etc/aciswarm/trustedkeys over "
+         "/usr/lib/aciswarm/trustedkeys)",
+         false,
+         [](DaemonConfig& c, std::string_view v) { return set_path(c.trust_dir, "trust-dir", v); }},
+        {"insecure-options", "LIST", "image: fetch images without checking their signature", false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             if (v == "image") {
+                 c.insecure_image = true;
+             } else if (v != "none" && !v.empty()) {
+                 return bad("insecure-options", v, "not one of image, none");
+             }
+             return {};
+         }},
+        {"store", "DIR", "image store directory (default /var/lib/aciswarm)", false,
+         [](DaemonConfig& c, std::string_view v) { return set_path(c.store, "store", v); }},
+        {"cache-dir", "DIR", "downloads in progress (default /var/cache/aciswarm)", false,
+         [](DaemonConfig& c, std::string_view v) { return set_path(c.cache_dir, "cache-dir", v); }},
+        {"socket", "PATH", "local API socket (default /run/aciswarm/agent.sock)", false,
+         [](DaemonConfig& c, std::string_view v) { return set_path(c.socket, "socket", v); }},
+        {"socket-group", "GROUP",
+         "group that may use the API besides the owner and root; empty = owner only (default "
+         "aciswarm)",
+         false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             c.socket_group = v;
+             return {};
+         }},
+        {"seed-policy", "POLICY",
+         "default seeding policy: forever, ratio=R, for=DURATION, idle=DURATION, none (default "
+         "idle=24h)",
+         false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto p = SeedPolicy::parse(v);
+             if (!p) return with_context("seed-policy", p.error());
+             c.seed_policy = *p;
+             return {};
+         }},
+        {"listen", "ADDR:PORT",
+         "BitTorrent listen address, port 0 = any free port (default 0.0.0.0:6881)", false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto ep = PeerEndpoint::parse(v);
+             if (!ep) return bad("listen", v, ep.error().message);
+             c.listen_address = ep->address_string();
+             c.listen_port = ep->port();
+             return {};
+         }},
+        {"listen-port", "PORT", "BitTorrent listen port (deprecated: use listen)", false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto n = parse_integer_option("listen-port", v, 0, 65535);
+             if (!n) return n.error();
+             c.listen_port = static_cast<int>(*n);
+             return {};
+         },
+         true},
+        {"listen-address", "ADDR", "BitTorrent listen address (deprecated: use listen)", false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             if (v.empty()) return bad("listen-address", v, "empty");
+             c.listen_address = v;
+             return {};
+         },
+         true},
+        engine_row("max-upload-rate"),
+        engine_row("max-download-rate"),
+        engine_row("exempt-local-peers"),
+        engine_row("max-connections"),
+        engine_row("lsd"),
+        engine_row("dht"),
+        {"resume-interval", "DURATION", "how often resume data is saved (default 5m)", false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto d = to_duration("resume-interval", v);
+             if (!d) return d.error();
+             c.resume_interval = *d;
+             return {};
+         }},
+        {"tick", "DURATION", "policy checks and progress events interval (default 1s)", false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto d = to_duration("tick", v);
+             if (!d) return d.error();
+             c.tick = *d;
+             return {};
+         }},
+        {"max-request-bytes", "SIZE", "largest API request line (default 64k)", false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto n = parse_size_option("max-request-bytes", v, 64, 16 * 1024 * 1024);
+             if (!n) return n.error();
+             c.max_request_bytes = static_cast<std::size_t>(*n);
+             return {};
+         }},
+        {"max-clients", "N",
+         "API clients at once; more get an error and are closed (default 128; keep it below "
+         "LimitNOFILE)",
+         false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto n = parse_integer_option("max-clients", v, 1, 65536);
+             if (!n) return n.error();
+             c.max_clients = static_cast<std::size_t>(*n);
+             return {};
+         }},
+        {"max-client-output", "BYTES",
+         "replies queued for one API client that does not read them before it is dropped (default "
+         "4194304)",
+         false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto n = parse_integer_option("max-client-output", v, 4096, 1LL << 30);
+             if (!n) return n.error();
+             c.max_client_output_bytes = static_cast<std::size_t>(*n);
+             return {};
+         }},
+        {"shutdown-timeout", "DURATION",
+         "on SIGTERM, how long fetches get to stop before the daemon exits without them (default "
+         "10s)",
+         false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto d = to_duration("shutdown-timeout", v);
+             if (!d) return d.error();
+             c.shutdown_timeout = *d;
+             return {};
+         }},
+        {"ca-file", "FILE",
+         "PEM file of CAs to trust instead of the system's: discovery, HTTPS and web seeds (a "
+         "private registry); read at start",
+         false,
+         [](DaemonConfig& c, std::string_view v) { return set_path(c.ca_file, "ca-file", v); }},
+        {"verbose", "BOOL", "debug logging (also -v)", true,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto b = parse_bool("verbose", v);
+             if (!b) return b.error();
+             c.verbose = *b;
+             return {};
+         }},
+    };
+    return table;
+}
 
 const ConfigOption* find_option(std::string_view name) {
-    for (const ConfigOption& o : options_table) {
+    for (const ConfigOption& o : options_table()) {
         if (o.name == name) return &o;
     }
     return nullptr;
@@ -215,7 +184,7 @@ const ConfigOption* find_option(std::string_view name) {
 }  // namespace
 
 std::span<const ConfigOption> config_options() {
-    return options_table;
+    return options_table();
 }
 
 std::vector<OptionSpec> config_option_specs() {
@@ -223,7 +192,7 @@ std::vector<OptionSpec> config_option_specs() {
     specs.push_back({"config", OptionSpec::Kind::value,
                      "configuration file (default /etc/aciswarm/agent.json; missing is fine)",
                      "FILE"});
-    for (const ConfigOption& o : options_table) {
+    for (const ConfigOption& o : options_table()) {
         OptionSpec s{std::string(o.name),
                      o.is_flag ? OptionSpec::Kind::flag : OptionSpec::Kind::value,
                      std::string(o.help), std::string(o.metavar)};
@@ -256,7 +225,7 @@ Status apply_config_json(DaemonConfig& config, std::string_view json_text,
             return make_error(Errc::invalid_argument,
                               where + ": key '" + key + "': wrong type " + value.type_name());
         }
-        if (Status s = o->set(next, text); !s) return with_context(where, s.error());
+        if (Status s = set_option(*o, next, text); !s) return with_context(where, s.error());
     }
     config = std::move(next);
     return {};
@@ -264,11 +233,11 @@ Status apply_config_json(DaemonConfig& config, std::string_view json_text,
 
 Status apply_config_flags(DaemonConfig& config, const ParsedOptions& options) {
     DaemonConfig next = config;
-    for (const ConfigOption& o : options_table) {
+    for (const ConfigOption& o : options_table()) {
         if (!options.has(o.name)) continue;
         const std::string value = o.is_flag ? (options.flag(o.name) ? "true" : "false")
                                             : options.get(o.name).value_or("");
-        if (Status s = o.set(next, value); !s) {
+        if (Status s = set_option(o, next, value); !s) {
             // The setters name the key ("max-upload-rate: '4Q' ..."); on the
             // command line it is the flag, named once.
             const std::string key = std::string(o.name) + ": ";

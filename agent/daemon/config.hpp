@@ -12,11 +12,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "agent/daemon/policy.hpp"
+#include "agent/engine/engine.hpp"
+#include "agent/engine/engine_options.hpp"
 #include "common/options.hpp"
 #include "common/result.hpp"
 
@@ -34,12 +37,10 @@ struct DaemonConfig {
     SeedPolicy seed_policy = SeedPolicy::idle(std::chrono::hours(24));  // default per image
     int listen_port = 6881;                                             // BitTorrent; 0 = any
     std::string listen_address = "0.0.0.0";
-    std::int64_t max_upload_rate = 0;  // bytes/s, 0 = unlimited
-    std::int64_t max_download_rate = 0;
-    bool exempt_local_peers = false;  // true: rate limits spare local-network peers
-    int max_connections = 200;
-    bool lsd = true;   // local service discovery
-    bool dht = false;  // off in private clusters
+    // The engine options the daemon takes (rates, max-connections, exempt-local-peers,
+    // lsd, dht: agent/engine/engine_options.hpp). Its listen interfaces and resume
+    // settings are not read: the backend sets them from the fields here.
+    engine::EngineConfig engine;
     std::chrono::milliseconds resume_interval = std::chrono::minutes(5);
     std::chrono::milliseconds tick = std::chrono::seconds(1);  // policy checks and progress events
     std::size_t max_request_bytes = 64 * 1024;                 // one API request line
@@ -65,10 +66,13 @@ struct ConfigOption {
     std::string_view metavar;
     std::string_view help;
     bool is_flag;  // boolean
+    // Sets the config from the value; null for an engine option (below).
     Status (*set)(DaemonConfig& config, std::string_view value);
     // A former spelling kept for old config files and units; not listed in
     // --help (docs/conventions.md names its replacement).
     bool deprecated = false;
+    // An option of the shared engine table: it sets `DaemonConfig::engine`.
+    const engine::EngineOption* engine = nullptr;
 };
 
 std::span<const ConfigOption> config_options();

@@ -12,10 +12,10 @@
 #include <system_error>
 #include <thread>
 
-#include "agent/engine/torrent_file.hpp"
 #include "agent/fetch/fetcher.hpp"
 #include "agent/fetch/source.hpp"
 #include "common/file_read.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -88,14 +88,8 @@ Result<std::unique_ptr<StoreEngineBackend>> StoreEngineBackend::create(const Dae
         fs::create_directories(cache / sub, ec);
         if (ec) return make_error(Errc::io, (cache / sub).string() + ": " + ec.message());
     }
-    engine::EngineConfig ec_config;
+    engine::EngineConfig ec_config = config.engine;
     ec_config.listen_interfaces = {listen_interface(config)};
-    ec_config.dht = config.dht;
-    ec_config.local_service_discovery = config.lsd;
-    ec_config.upload_rate_limit = config.max_upload_rate;
-    ec_config.download_rate_limit = config.max_download_rate;
-    ec_config.exempt_local_peers = config.exempt_local_peers;
-    ec_config.connections_limit = config.max_connections;
     ec_config.resume_dir = cache / "resume";
     ec_config.resume_save_interval =
         std::max(std::chrono::seconds(1),

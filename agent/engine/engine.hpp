@@ -118,6 +118,8 @@ struct EngineConfig {
     std::chrono::milliseconds listen_timeout{10000};
     // Peer id prefix / user agent shown to peers and web seeds.
     std::string user_agent = "aciswarm";
+
+    friend bool operator==(const EngineConfig&, const EngineConfig&) = default;
 };
 
 // The libtorrent settings an EngineConfig maps to, as name → value text

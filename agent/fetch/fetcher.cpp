@@ -12,7 +12,6 @@
 #include <optional>
 #include <sstream>
 
-#include "agent/engine/torrent_file.hpp"
 #include "agent/fetch/plan.hpp"
 #include "agent/fetch/stall.hpp"
 #include "common/duration.hpp"
@@ -20,6 +19,7 @@
 #include "common/text.hpp"
 #include "discovery/curl_fetcher.hpp"
 #include "discovery/discover.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::agent::fetch {
 

@@ -39,7 +39,7 @@
 #include "common/log.hpp"
 #include "common/peer_endpoint.hpp"
 #include "common/result.hpp"
-#include "discovery/fetcher.hpp"
+#include "discovery/page_fetcher.hpp"
 
 namespace aciswarm::agent::fetch {
 

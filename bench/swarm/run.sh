@@ -4,7 +4,8 @@
 # with tc HTB to RATE each way (uplink: the host's eth0 egress; downlink: its bridge
 # port's egress). The registry runs nginx (HTTPS on 443: discovery page, .aci with Range
 # for web seeds, .torrent), aciswarm-tracker and, in the modes that have one, the
-# everseed (aciswarm seed), as examples/private-registry does. N nodes start together.
+# everseed (aciswarm seed), set up by examples/private-registry/registry.sh as the demo
+# is. N nodes start together.
 #
 # Modes, run one after another on the same network (each starts its registry services
 # afresh and gives every node an empty store):
@@ -59,6 +60,9 @@ fetch_args_text=""
 seed_args_text=""
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
+# The registry's set-up, shared with the private registry example.
+# shellcheck source=../../examples/private-registry/registry.sh
+source "$repo/examples/private-registry/registry.sh"
 bin_dir="$repo/build/bin"
 for arg in "$@"; do
     case "$arg" in
@@ -136,11 +140,7 @@ cleanup() {
         for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$p" 2>/dev/null || true
     done
-    for ns in "${namespaces[@]}"; do
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-        ip netns del "$ns" 2>/dev/null || true
-        rm -rf "/etc/netns/$ns"
-    done
+    for ns in "${namespaces[@]}"; do delete_ns "$ns"; done
     wait 2>/dev/null || true
     if [[ $keep -eq 1 ]]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi
     exit "$rc"
@@ -154,27 +154,13 @@ die() {
     keep=1
     exit 1
 }
-now_ms() { date +%s%3N; }
-wait_for() { # wait_for SECONDS WHAT COMMAND...: polls a readiness check, bounded
-    local secs="$1" what="$2"
-    shift 2
-    local until=$(($(now_ms) + secs * 1000))
-    until "$@" >/dev/null 2>&1; do
-        (($(now_ms) < until)) || die "timed out after ${secs}s waiting for $what"
-        sleep 0.1
-    done
-}
-clean_env=(env -u SSL_CERT_FILE -u SSL_CERT_DIR -u CURL_CA_BUNDLE)
-log() { printf '%s\n' "$*" >&2; }
 
 # 1. Namespaces, bridge, veths, shaping.
 new_ns() {
-    ip netns add "$1"
     namespaces+=("$1")
-    ip -n "$1" link set lo up
-    mkdir -p "/etc/netns/$1"
-    printf '127.0.0.1 localhost\n%s %s\n' "$reg_ip" "$host" >"/etc/netns/$1/hosts"
-    printf 'nameserver 127.0.0.1\n' >"/etc/netns/$1/resolv.conf"
+    new_netns "$1" "127.0.0.1 localhost
+$reg_ip $host
+"
 }
 queue_bytes=$((rate_mbit * 1000000 / 8 / 20)) # 50 ms at the link rate
 ((queue_bytes >= 65536)) || queue_bytes=65536
@@ -203,37 +189,13 @@ for i in $(seq "$nodes"); do
 done
 
 # 2. The CA, the image, two publishes of it (with and without the web seed).
-mkdir -p "$work"/{tls,logs,rootfs/etc,registry,nows,nginx-tmp/{body,proxy,fastcgi,uwsgi,scgi}}
-cat >"$work/tls/ca.cnf" <<EOF
-[req]
-distinguished_name = dn
-prompt = no
-x509_extensions = v3_ca
-[dn]
-CN = aciswarm swarm bench CA
-[v3_ca]
-basicConstraints = critical,CA:true
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-EOF
-printf 'basicConstraints = CA:false\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:%s\n' \
-    "$host" >"$work/tls/server.ext"
-(
-    cd "$work/tls"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key \
-        -out ca.pem -days 2 -config ca.cnf
-    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key \
-        -out server.csr -subj "/CN=$host"
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-        -out server.pem -extfile server.ext
-) >"$work/logs/openssl.log" 2>&1 || die "openssl failed"
+mkdir -p "$work"/{logs,registry,nows}
+make_ca "$work/tls" "$host" "aciswarm swarm bench CA" >"$work/logs/openssl.log" 2>&1 ||
+    die "openssl failed"
 ca="$work/tls/ca.pem"
 
 new_bin="${builds[-1]#*=}"
-head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/rootfs/payload.bin"
-echo "hello from the swarm benchmark" >"$work/rootfs/etc/hello"
-"$new_bin/aciswarm" build-aci "$work/rootfs" --name="$image_name" --version=1.0 \
-    --out="$work/hello-1.0.aci" >/dev/null 2>"$work/logs/build-aci.log" || die "build-aci failed"
+make_image "$new_bin/aciswarm" "$work" "$size_mib" "$image_name" "hello from the swarm benchmark"
 "$new_bin/aciswarm" publish "$work/hello-1.0.aci" --tracker="http://$reg_ip:6969/announce" \
     --webseed-base="https://$host/" --out="$work/registry" >"$work/publish.out" \
     2>"$work/logs/publish.log" || die "publish failed"
@@ -267,47 +229,25 @@ sed -e "s|@WORK@|$work|g" -e "s|@REGISTRY@|$work/registry|g" -e "s|@NOWS@|$work/
 log "swarm bench: N=$nodes, links ${rate_mbit} Mbit/s each way, image $F bytes, T_min ${t_min} s, per-mode bound ${timeout_s} s, namespaces ${tag}*"
 
 tx_bytes() { ip netns exec "$1" cat /sys/class/net/eth0/statistics/tx_bytes; }
-in_reg() { ip netns exec "$reg_ns" "$@"; }
 
 # 3. One mode: start the registry's services, run every node, collect, stop.
 start_registry() { # start_registry BIN WITH_EVERSEED MODE
-    # Started with ip netns exec directly (not through a shell function), so $! is the
-    # server itself and stop_registry can stop it by pid.
     : >"$work/nginx-access.log"
-    ip netns exec "$reg_ns" nginx -c "$work/nginx.conf" -p "$work" -e "$work/nginx-error.log" \
-        >"$work/logs/nginx.log" 2>&1 &
-    reg_pids=($!)
-    pids+=($!)
-    wait_for 30 "nginx" in_reg "${clean_env[@]}" curl -sf --cacert "$ca" "https://$host/index.html"
-    ip netns exec "$reg_ns" "$1/aciswarm-tracker" --http="$reg_ip:6969" --udp="$reg_ip:6969" \
-        --dir="$work/registry" --workers=1 >"$work/logs/tracker.log" 2>&1 &
-    reg_pids+=($!)
-    pids+=($!)
-    wait_for 30 "the tracker" grep -q 'listening http' "$work/logs/tracker.log"
+    start_nginx "$reg_ns" "$work" 30 "$host" "$ca"
+    reg_pids=("$started_pid")
+    start_tracker "$reg_ns" "$1" "$reg_ip:6969" "$work/registry" "$work/logs/tracker.log" 30
+    reg_pids+=("$started_pid")
     if [[ "$2" == 1 ]]; then
         # The registry's everseed super-seeds where the build can (aciswarm seed --super-seed),
         # but only beside a web seed: libtorrent 2.0.8's super-seed can leave the last piece
         # unoffered, and without a web seed nothing else has it (seen: 2 of 4 nodes stuck
         # one piece short in the everseed-only mode).
         local super=()
-        [[ "$3" != everseed && "$("$1/aciswarm" seed --help 2>&1)" == *--super-seed* ]] &&
-            super=(--super-seed=true)
-        ip netns exec "$reg_ns" "${clean_env[@]}" "$1/aciswarm" seed --dir="$work/registry" \
-            --listen="$reg_ip:6881" "${super[@]}" "${seed_args[@]}" >"$work/logs/everseed.log" 2>&1 &
-        reg_pids+=($!)
-        pids+=($!)
-        wait_for 30 "the everseed" grep -q 'seeding ' "$work/logs/everseed.log"
-        wait_for 30 "the everseed in the tracker's swarm" \
-            sh -c "ip netns exec '$reg_ns' curl -sf http://$reg_ip:6969/stats | grep -q '\"seeders\": *[1-9]'"
+        [[ "$3" != everseed ]] && read -r -a super <<<"$(super_seed_option "$1")"
+        start_everseed "$reg_ns" "$1" "$work/registry" "$reg_ip:6881" "$reg_ip:6969" \
+            "$work/logs/everseed.log" 30 "${super[@]}" "${seed_args[@]}"
+        reg_pids+=("$started_pid")
     fi
-}
-stop_pids() {
-    for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
-    for p in "$@"; do
-        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null || true
-        wait "$p" 2>/dev/null || true
-    done
 }
 # Every process left in namespace NS (only this script starts processes there).
 empty_ns() {
@@ -445,8 +385,7 @@ run_mode() { # run_mode MODE LABEL BIN
     log "$row"
     # Per node detail for the logs: bytes by source as fetch reported them.
     for i in $(seq "$nodes"); do
-        grep -o 'via [a-z]*: [0-9]* bytes from peers, [0-9]* from web seeds, [0-9]* over HTTPS' \
-            "$d/node$i/log" 2>/dev/null | tail -n1 | sed "s/^/  node$i /" >>"$d/summary" || true
+        fetch_summary "$d/node$i/log" | sed "s/^/  node$i /" >>"$d/summary" || true
     done
 }
 

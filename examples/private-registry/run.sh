@@ -35,6 +35,8 @@ keep=0
 timeout_s=60
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
+# shellcheck source=registry.sh
+source "$here/registry.sh"
 bin_dir="$repo/build/bin"
 for arg in "$@"; do
     case "$arg" in
@@ -87,18 +89,9 @@ cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     # Every process this script started, by pid (they all run inside $ns) ...
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do
-        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null || true
-        wait "$p" 2>/dev/null || true
-    done
+    stop_pids "${pids[@]}"
     # ... and anything still inside the namespace (only this script put processes there).
-    if ip netns list 2>/dev/null | grep -qw "$ns"; then
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-        ip netns del "$ns" 2>/dev/null || true
-    fi
-    rm -rf "/etc/netns/$ns"
+    delete_ns "$ns"
     # The demo key's gpg-agent (started by gpg in step 3).
     [[ -d "$work/gnupg" ]] && GNUPGHOME="$work/gnupg" gpgconf --kill all 2>/dev/null || true
     if [[ $keep -eq 1 ]]; then
@@ -119,64 +112,22 @@ die() {
     done
     exit 1
 }
-now_ms() { date +%s%3N; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
-# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND (a readiness check) until it succeeds.
-wait_for() {
-    local secs="$1" what="$2"
-    shift 2
-    local until=$(($(now_ms) + secs * 1000))
-    until "$@" >/dev/null 2>&1; do
-        (($(now_ms) < until)) || die "timed out after ${secs}s waiting for $what"
-        sleep 0.1
-    done
-}
-in_ns() { ip netns exec "$ns" "$@"; }
-# Our own CA only: the machine's SSL_CERT_FILE must not replace it (libtorrent reads it).
-clean_env=(env -u SSL_CERT_FILE -u SSL_CERT_DIR -u CURL_CA_BUNDLE)
 
-mkdir -p "$work"/{tls,logs,rootfs/etc,registry,nginx-tmp}
-log() { printf '%s\n' "$*" >&2; }
+mkdir -p "$work"/{logs,registry}
 t0=$(now_ms)
 
 # 1. The CA and the registry's certificate.
-cat >"$work/tls/ca.cnf" <<EOF
-[req]
-distinguished_name = dn
-prompt = no
-x509_extensions = v3_ca
-[dn]
-CN = aciswarm demo CA
-[v3_ca]
-basicConstraints = critical,CA:true
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-EOF
-printf 'basicConstraints = CA:false\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:%s\n' \
-    "$host" >"$work/tls/server.ext"
-(
-    cd "$work/tls"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key \
-        -out ca.pem -days 2 -config ca.cnf
-    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key \
-        -out server.csr -subj "/CN=$host"
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-        -out server.pem -extfile server.ext
-) >"$work/logs/openssl.log" 2>&1 || die "openssl failed"
+make_ca "$work/tls" "$host" "aciswarm demo CA" >"$work/logs/openssl.log" 2>&1 || die "openssl failed"
 ca="$work/tls/ca.pem"
 
 # 2. The network namespace: loopback up, the registry's name on 127.0.0.1, no DNS out.
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-mkdir -p "/etc/netns/$ns"
-printf '127.0.0.1 localhost %s\n::1 localhost\n' "$host" >"/etc/netns/$ns/hosts"
-printf 'nameserver 127.0.0.1\n' >"/etc/netns/$ns/resolv.conf"
+new_netns "$ns" "127.0.0.1 localhost $host
+::1 localhost
+"
 
 # 3. The image: SIZE MiB of random bytes and a file, as an ACI; publish it.
-head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$work/rootfs/payload.bin"
-echo "hello from the private registry" >"$work/rootfs/etc/hello"
-"$aciswarm" build-aci "$work/rootfs" --name="$image_name" --version=1.0 \
-    --out="$work/hello-1.0.aci" >/dev/null 2>"$work/logs/build-aci.log" || die "build-aci failed"
+make_image "$aciswarm" "$work" "$size_mib" "$image_name" "hello from the private registry"
 # A throw-away demo signing key (GnuPG): publish signs the image with it and
 # publishes its public key (ac-discovery-pubkeys); the agents trust it as a
 # root key and refuse anything it did not sign (docs/trust.md).
@@ -204,32 +155,17 @@ fi
 # 4. nginx: HTTPS on 443 inside the namespace, serving the registry directory.
 sed -e "s|@WORK@|$work|g" -e "s|@REGISTRY@|$work/registry|g" -e "s|@WEBSEED_RATE@|$webseed_rate|g" \
     "$here/nginx.conf.in" >"$work/nginx.conf"
-mkdir -p "$work/nginx-tmp"/{body,proxy,fastcgi,uwsgi,scgi}
-in_ns nginx -c "$work/nginx.conf" -p "$work" -e "$work/nginx-error.log" \
-    >"$work/logs/nginx.log" 2>&1 &
-pids+=($!)
-wait_for "$timeout_s" "nginx on https://$host/" \
-    in_ns "${clean_env[@]}" curl -sf --cacert "$ca" "https://$host/index.html"
+start_nginx "$ns" "$work" "$timeout_s" "$host" "$ca"
 
 # 5. The tracker, locked to the torrents published in the registry directory (and its subfolders).
-in_ns "$tracker_bin" --http=127.0.0.1:6969 --udp=127.0.0.1:6969 --dir="$work/registry" \
-    --workers=1 >"$work/logs/tracker.log" 2>&1 &
-pids+=($!)
-wait_for "$timeout_s" "the tracker's whitelist" grep -q 'whitelist: [1-9]' "$work/logs/tracker.log"
-wait_for "$timeout_s" "the tracker's HTTP listener" grep -q 'listening http' "$work/logs/tracker.log"
+start_tracker "$ns" "$bin_dir" 127.0.0.1:6969 "$work/registry" "$work/logs/tracker.log" "$timeout_s"
 
-# 6. The everseed: every image in the registry, permanently.
+# 6. The everseed: every image in the registry, permanently, and in the tracker's swarm.
 # --super-seed: hand out each piece about once (the web seed covers a lone agent).
 # Its upload limit holds for every peer, local ones too (docs/engine.md).
-super=()
-[[ "$("$aciswarm" seed --help 2>&1)" == *--super-seed* ]] && super=(--super-seed=true)
-in_ns "${clean_env[@]}" "$aciswarm" seed --dir="$work/registry" --listen=127.0.0.1:6881 "${super[@]}" \
-    --max-upload-rate="$everseed_rate" >"$work/logs/everseed.log" 2>&1 &
-pids+=($!)
-wait_for "$timeout_s" "the everseed" grep -q '^.*seeding ' "$work/logs/everseed.log"
-# ... and its announce reaching the tracker (so every agent gets it as a peer).
-wait_for "$timeout_s" "the everseed in the tracker's swarm" \
-    sh -c "ip netns exec '$ns' curl -sf http://127.0.0.1:6969/stats | grep -q '\"seeders\": *[1-9]'"
+read -r -a super <<<"$(super_seed_option "$bin_dir")"
+start_everseed "$ns" "$bin_dir" "$work/registry" 127.0.0.1:6881 127.0.0.1:6969 \
+    "$work/logs/everseed.log" "$timeout_s" "${super[@]}" --max-upload-rate="$everseed_rate"
 t_ready=$(now_ms)
 
 log "registry ready in $(((t_ready - t0) / 1000)).$(((t_ready - t0) % 1000 / 100)) s: https://$host/ (nginx, web seed limit_rate $webseed_rate), tracker 127.0.0.1:6969, everseed 127.0.0.1:6881 (upload limit $(mib "$everseed_rate")/s)"
@@ -268,8 +204,7 @@ printf '\n%-7s %-4s %-7s %13s %13s %13s %11s  %s\n' agent rc time "from everseed
 for i in $(seq "$agents"); do
     read -r rc ms <"$work/agent$i/result"
     id=$(head -n1 "$work/agent$i/id" || true)
-    line=$(grep -o 'via [a-z]*: [0-9]* bytes from peers, [0-9]* from web seeds, [0-9]* over HTTPS' \
-        "$work/logs/agent$i.log" | tail -n1 || true)
+    line=$(fetch_summary "$work/logs/agent$i.log")
     peers=$(sed -n 's/.*: \([0-9]*\) bytes from peers.*/\1/p' <<<"$line")
     everseed=$(grep -o '[0-9]* from the everseed' "$work/logs/agent$i.log" | tail -n1 |
         cut -d' ' -f1 || true)

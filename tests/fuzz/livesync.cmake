@@ -1,4 +1,2 @@
 # Livesync packet parser (tracker/livesync/wire.hpp).
-if(TARGET aciswarm_livesync)
-  aciswarm_fuzz(fuzz_livesync_packet livesync_packet_fuzz.cpp aciswarm_livesync)
-endif()
+aciswarm_fuzz(fuzz_livesync_packet livesync_packet_fuzz.cpp aciswarm_livesync)

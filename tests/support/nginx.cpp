@@ -45,6 +45,15 @@ std::string make_test_ca(const fs::path& dir, const std::vector<std::string>& su
     return "";
 }
 
+std::string tls_server_block(const std::string& listen, const std::string& server_name,
+                             const TestCa& ca, const fs::path& root,
+                             const std::string& directives) {
+    return "  server {\n    listen " + listen + " ssl;\n" +
+           (server_name.empty() ? "" : "    server_name " + server_name + ";\n") +
+           "    ssl_certificate " + ca.server_cert.string() + ";\n    ssl_certificate_key " +
+           ca.server_key.string() + ";\n    root " + root.string() + ";\n" + directives + "  }\n";
+}
+
 NetNs::~NetNs() {
     if (created_) (void)run({"ip", "netns", "del", name_});
     if (etc_created_) {

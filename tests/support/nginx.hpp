@@ -47,6 +47,13 @@ class NetNs {
     bool etc_created_ = false;
 };
 
+// One `server { }` block for Nginx::start: TLS on `listen` ("127.0.0.1:443") with
+// the CA's server certificate, `server_name` (none when empty), files from `root`,
+// and `directives` (locations, headers: whole lines) inside.
+std::string tls_server_block(const std::string& listen, const std::string& server_name,
+                             const TestCa& ca, const std::filesystem::path& root,
+                             const std::string& directives = "");
+
 // nginx with a config of its own (pid file, temp paths, error log on stderr,
 // no access log) and `servers` as the body of the http block; runs inside
 // `netns` when one is given. start() returns once the listeners are bound.

@@ -280,6 +280,21 @@ RunResult run(const std::vector<std::string>& argv, const SpawnOptions& options,
     return RunResult{status.value_or(ExitStatus{}), p.stdout_text(), p.stderr_text()};
 }
 
+void exec_in_child(const std::vector<std::string>& argv) {
+    std::vector<char*> args;
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+}
+
+std::string line_value(const std::string& out, const std::string& key) {
+    std::smatch m;
+    if (!std::regex_search(out, m, std::regex("(^|\\n)" + key + " ([^\\n]+)"))) return "";
+    return m[2];
+}
+
 std::string bin(const std::string& name) {
     return std::string(ACISWARM_BIN_DIR) + "/" + name;
 }

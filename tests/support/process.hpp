@@ -107,6 +107,14 @@ struct RunResult {
 RunResult run(const std::vector<std::string>& argv, const SpawnOptions& options = {},
               std::chrono::milliseconds timeout = 60s);
 
+// In a child forked by the test (e.g. on a pseudo-terminal): replaces it with argv
+// (PATH searched), or exits with 127 when that fails. Never returns.
+[[noreturn]] void exec_in_child(const std::vector<std::string>& argv);
+
+// The rest of the first line of `out` that starts with KEY and a space, or "" when
+// no line does: the values a command prints, e.g. line_value(r.out, "image-id").
+std::string line_value(const std::string& out, const std::string& key);
+
 // Path of a built binary: bin("aciswarm").
 std::string bin(const std::string& name);
 

@@ -11,7 +11,7 @@
 #include <cstdint>
 
 #include "tracker/core/types.hpp"
-#include "tracker/store/peer_store.hpp"
+#include "tracker/peers/peer_store.hpp"
 
 namespace aciswarm::tracker {
 

@@ -40,7 +40,7 @@
 #include "common/clock.hpp"
 #include "tracker/core/modes.hpp"
 #include "tracker/core/types.hpp"
-#include "tracker/store/peer_store.hpp"
+#include "tracker/peers/peer_store.hpp"
 
 namespace aciswarm::tracker {
 

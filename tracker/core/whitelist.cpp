@@ -1,33 +1,19 @@
 #include "tracker/core/whitelist.hpp"
 
 #include <fstream>
-#include <libtorrent/load_torrent.hpp>
-#include <libtorrent/torrent_info.hpp>
 #include <set>
 #include <sstream>
+
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::tracker {
 
 Result<std::vector<InfoHash>> torrent_buffer_hashes(std::string_view bytes) {
-    lt::error_code ec;
-    lt::torrent_info ti(
-        lt::span<const char>(bytes.data(), static_cast<std::ptrdiff_t>(bytes.size())), ec,
-        lt::from_span);
-    if (ec) return make_error(Errc::invalid_argument, "torrent: " + ec.message());
-    const lt::info_hash_t ih = ti.info_hashes();
-    std::vector<InfoHash> out;
-    if (ih.has_v1()) {
-        InfoHash h;
-        std::copy(ih.v1.begin(), ih.v1.end(), h.data());
-        out.push_back(h);
-    }
-    if (ih.has_v2()) {
-        InfoHash h;
-        std::copy_n(ih.v2.begin(), InfoHash::size_bytes, h.data());  // BEP 52: truncated
-        out.push_back(h);
-    }
-    if (out.empty()) return make_error(Errc::invalid_argument, "torrent: no info hash");
-    return out;
+    auto meta = engine::parse_torrent(bytes);
+    if (!meta) return std::move(meta).error();
+    std::vector<InfoHash> hashes = engine::announce_hashes(meta->info_hashes);
+    if (hashes.empty()) return make_error(Errc::invalid_argument, "torrent: no info hash");
+    return hashes;
 }
 
 Result<std::vector<InfoHash>> torrent_file_hashes(const std::filesystem::path& path) {

@@ -1,5 +1,5 @@
-// The torrent directory (--dir): every *.torrent file in it or its subfolders is parsed with
-// libtorrent and contributes its v1 info hash and its v2 (BEP 52) info hash,
+// The torrent directory (--dir): every *.torrent file in it or its subfolders is parsed by
+// torrent/torrent_file.hpp and contributes its v1 info hash and its v2 (BEP 52) info hash,
 // truncated to 20 bytes as announced. rescan() notices added, changed and
 // removed files by (size, mtime) so unchanged files are not re-read.
 //

@@ -15,8 +15,10 @@
 #include <random>
 #include <sstream>
 
+#include "tracker/frontend/http/http_handler.hpp"
 #include "tracker/frontend/http/http_reply.hpp"
 #include "tracker/frontend/http/http_request.hpp"
+#include "tracker/frontend/udp/udp_handler.hpp"
 #include "tracker/frontend/udp/udp_packet.hpp"
 
 namespace aciswarm::tracker {
@@ -113,7 +115,7 @@ struct Server::Worker {
     std::array<char, kHttpOut> out{};
     // UDP batch buffers.
     std::array<std::array<std::uint8_t, udp::kMaxPacket>, kUdpBatch> udp_in{};
-    std::array<std::array<std::uint8_t, 20 + kMaxPeersLimit * 18>, kUdpBatch> udp_out{};
+    std::array<std::array<std::uint8_t, udp::kMaxReply>, kUdpBatch> udp_out{};
     std::array<sockaddr_storage, kUdpBatch> udp_from{};
     std::array<iovec, kUdpBatch> in_iov{};
     std::array<iovec, kUdpBatch> out_iov{};
@@ -378,89 +380,17 @@ struct Server::Worker {
     // Body area of the scratch buffer, leaving room in front for the response head.
     std::span<char> body_area() { return std::span(out.data() + 512, out.size() - 512); }
 
-    void failure(Conn& c, std::string_view reason, bool keep) {
-        counters.add(http_errors);
-        const std::size_t n = http::encode_failure(body_area(), reason);
-        respond(c, 200, "text/plain", std::string_view(body_area().data(), n), keep);
-    }
+    Logger* verbose_log() const { return server.verbose_ ? &server.log_ : nullptr; }
 
     void handle_request(Conn& c, const http::RequestHead& head) {
-        const bool keep = head.keep_alive;
         head_only = head.method == "HEAD";
-        if (head.path == "/announce") {
-            counters.add(http_announce);
-            auto params = http::parse_announce_query(head.query);
-            if (!params) {
-                if (server.verbose_)
-                    server.log_.debug("http announce from ", c.remote.to_string(), ": ",
-                                      params.error().message);
-                return failure(c, params.error().message, keep);
-            }
-            AnnounceRequest req;
-            req.info_hash = params->info_hash;
-            req.peer = c.remote;
-            req.peer.set_port(params->port);
-            req.event = params->event;
-            req.left = params->left;
-            req.numwant = params->numwant;
-            req.families = Families::both;
-            const AnnounceReply reply = server.tracker_.announce(req, peers, rng);
-            if (server.verbose_) {
-                server.log_.debug("http announce ", req.info_hash.hex(), " from ",
-                                  req.peer.to_string(), " left=", req.left, " -> ",
-                                  announce_status_message(reply.status),
-                                  " peers=", peers.n4 + peers.n6);
-            }
-            if (reply.status != AnnounceStatus::ok) {
-                return failure(c, announce_status_message(reply.status), keep);
-            }
-            const std::size_t n = http::encode_announce(body_area(), reply, peers, params->compact);
-            return respond(c, 200, "text/plain", std::string_view(body_area().data(), n), keep);
-        }
-        if (head.path == "/scrape") {
-            counters.add(http_scrape);
-            std::array<InfoHash, kMaxScrapeHashes> hashes;
-            auto count = http::parse_scrape_query(head.query, hashes);
-            if (!count) return failure(c, count.error().message, keep);
-            if (server.verbose_) {
-                server.log_.debug("http scrape of ", *count, " from ", c.remote.to_string());
-            }
-            if (*count == 0) {
-                if (!server.tracker_.settings().full_scrape) {
-                    return failure(c, "full scrape is disabled: name info_hash", keep);
-                }
-                return full_scrape(c, keep);
-            }
-            const std::size_t unique = http::sort_unique(std::span(hashes.data(), *count));
-            std::array<ScrapeEntry, kMaxScrapeHashes> entries;
-            for (std::size_t i = 0; i < unique; ++i)
-                entries[i] = server.tracker_.scrape(hashes[i]);
-            const std::size_t n =
-                http::encode_scrape(body_area(), std::span(entries.data(), unique));
-            return respond(c, 200, "text/plain", std::string_view(body_area().data(), n), keep);
-        }
-        counters.add(http_other);
-        if (head.path == "/stats") {
-            const std::string body = server.stats_json();
-            return respond(c, 200, "application/json", body, keep);
-        }
-        if (head.path == "/metrics") {
-            const std::string body = server.metrics_text();
-            return respond(c, 200, "text/plain; version=0.0.4", body, keep);
-        }
-        respond_text(c, 404, "not found: use /announce, /scrape, /stats or /metrics", keep);
-    }
-
-    void full_scrape(Conn& c, bool keep) {
-        std::vector<ScrapeEntry> all;
-        server.tracker_.scrape_all([&](const ScrapeEntry& e) { all.push_back(e); });
-        std::sort(all.begin(), all.end(), [](const ScrapeEntry& a, const ScrapeEntry& b) {
-            return a.info_hash < b.info_hash;
-        });
-        std::string body(32 + all.size() * 90, '\0');
-        const std::size_t n = http::encode_scrape(std::span(body.data(), body.size()), all);
-        body.resize(n);
-        respond(c, 200, "text/plain", body, keep);
+        http::Context context{server.tracker_, peers, rng, server.routes_, verbose_log()};
+        const http::Response response = http::handle_request(head, c.remote, body_area(), context);
+        static constexpr Counter kinds[] = {http_announce, http_scrape, http_other};
+        counters.add(kinds[static_cast<std::size_t>(response.kind)]);
+        if (response.failed) counters.add(http_errors);
+        respond(c, response.status, response.content_type, response.body(body_area()),
+                head.keep_alive);
     }
 
     // ---------------- UDP ----------------
@@ -509,85 +439,42 @@ struct Server::Worker {
         }
     }
 
-    // Before a valid connection id the source address may be forged: an error reply is
-    // cut to the request's size (the message is truncated; under 8 bytes nothing is sent),
-    // so the tracker never amplifies a reflection attack (BEP 15 connect replies are 16
-    // bytes, as their requests).
-    template <std::size_t N>
-    static std::span<std::uint8_t> pre_auth_area(std::array<std::uint8_t, N>& reply,
-                                                 std::span<const std::uint8_t> packet) {
-        return std::span(reply.data(), std::min(N, packet.size()));
-    }
-
     template <std::size_t N>
     std::size_t handle_datagram(std::span<const std::uint8_t> packet, const PeerEndpoint& from,
                                 bool v6, std::array<std::uint8_t, N>& reply) {
-        const udp::Parse parsed = udp::parse_request(packet);
-        const std::uint32_t txid = parsed.request.transaction_id;
-        if (parsed.state == udp::Parse::State::drop) {
-            counters.add(udp_errors);
-            return 0;
+        udp::Context context{server.tracker_, server.connection_ids_, peers, rng, verbose_log()};
+        const udp::Handled handled = udp::handle(packet, from, v6, reply, context);
+        switch (handled.kind) {
+            case udp::RequestKind::invalid:
+                break;
+            case udp::RequestKind::connect:
+                counters.add(udp_connect);
+                break;
+            case udp::RequestKind::announce:
+                counters.add(udp_announce);
+                break;
+            case udp::RequestKind::scrape:
+                counters.add(udp_scrape);
+                break;
         }
-        if (parsed.state == udp::Parse::State::error) {
-            counters.add(udp_errors);
-            if (server.verbose_) {
-                server.log_.debug("udp from ", from.to_string(), ": ", parsed.error_message());
-            }
-            return udp::encode_error(pre_auth_area(reply, packet), txid, parsed.error_message());
-        }
-        const udp::Request& r = parsed.request;
-        const std::uint32_t t = now();
-        if (r.action == udp::Action::connect) {
-            counters.add(udp_connect);
-            return udp::encode_connect(reply, txid, server.connection_ids_.issue(from, t));
-        }
-        if (!server.connection_ids_.valid(r.connection_id, from, t)) {
-            counters.add(udp_errors);
-            if (server.verbose_) {
-                server.log_.debug("udp from ", from.to_string(), ": bad connection id");
-            }
-            return udp::encode_error(pre_auth_area(reply, packet), txid,
-                                     "connection id is invalid or expired");
-        }
-        if (r.action == udp::Action::announce) {
-            counters.add(udp_announce);
-            AnnounceRequest req;
-            req.info_hash = r.info_hash;
-            req.peer = from;
-            req.peer.set_port(r.port);
-            req.event = r.event;
-            req.left = r.left;
-            req.numwant = r.numwant;
-            req.families = v6 ? Families::v6 : Families::v4;
-            const AnnounceReply a = server.tracker_.announce(req, peers, rng);
-            if (server.verbose_) {
-                server.log_.debug("udp announce ", req.info_hash.hex(), " from ",
-                                  req.peer.to_string(), " left=", req.left, " -> ",
-                                  announce_status_message(a.status),
-                                  " peers=", peers.n4 + peers.n6);
-            }
-            if (a.status != AnnounceStatus::ok) {
-                counters.add(udp_errors);
-                return udp::encode_error(reply, txid, announce_status_message(a.status));
-            }
-            return v6 ? udp::encode_announce(reply, txid, a, peers.v6, peers.n6 * 18)
-                      : udp::encode_announce(reply, txid, a, peers.v4, peers.n4 * 6);
-        }
-        counters.add(udp_scrape);
-        std::array<ScrapeEntry, kMaxScrapeHashes> entries;
-        const std::size_t count = r.scrape_count();
-        for (std::size_t i = 0; i < count; ++i) {
-            InfoHash h;
-            std::memcpy(h.data(), r.scrape_hashes.data() + i * 20, 20);
-            entries[i] = server.tracker_.scrape(h);
-        }
-        return udp::encode_scrape(reply, txid, std::span(entries.data(), count));
+        if (handled.failed) counters.add(udp_errors);
+        return handled.size;
     }
 };
 
 Server::Server(Tracker& tracker, Logger& log, ServerOptions options)
     : tracker_(tracker), log_(log), options_(std::move(options)) {
     verbose_ = options_.verbose;
+    routes_.push_back([this](const http::RequestHead& head,
+                             const PeerEndpoint&) -> std::optional<http::Response> {
+        if (head.path == "/stats")
+            return http::text_response(200, "application/json", stats_json());
+        if (head.path == "/metrics") {
+            return http::text_response(200, "text/plain; version=0.0.4", metrics_text());
+        }
+        return std::nullopt;
+    });
+    routes_.insert(routes_.end(), options_.routes.begin(), options_.routes.end());
     for (unsigned i = 0; i < std::max(1u, options_.workers); ++i) {
         counters_.push_back(std::make_unique<WorkerCounters>());
         workers_.push_back(std::make_unique<Worker>(*this, *counters_.back()));

@@ -10,6 +10,9 @@
 // nothing), --header-timeout (a client that never finishes its request is cut
 // off), --idle-timeout (idle keep-alive connections).
 //
+// The frontends (tracker/frontend/{http,udp}) map requests onto the core; the
+// server only moves bytes: sockets, epoll, buffers, framing, connection caps.
+//
 // Thread-safety: bind() and start()/stop() are called by the owning (main)
 // thread; each worker owns its sockets and connections; counters are atomics
 // read by any thread; sample_rates() is called by the main thread.
@@ -31,6 +34,7 @@
 #include "common/peer_endpoint.hpp"
 #include "common/result.hpp"
 #include "tracker/core/tracker.hpp"
+#include "tracker/frontend/http/http_handler.hpp"
 #include "tracker/frontend/udp/connection_id.hpp"
 
 namespace aciswarm::tracker {
@@ -48,6 +52,9 @@ struct ServerOptions {
     bool verbose = false;  // one log line per request
     // Appended to /metrics (livesync's counters); called on a worker thread.
     std::function<std::string()> extra_metrics;
+    // HTTP paths beyond /announce, /scrape, /stats and /metrics (e.g. a web
+    // interface), tried in order before the 404; called on worker threads.
+    std::vector<http::Route> routes;
 };
 
 // Request counters by protocol and kind.
@@ -100,6 +107,7 @@ class Server {
     Logger& log_;
     ServerOptions options_;
     udp::ConnectionIds connection_ids_;
+    std::vector<http::Route> routes_;  // /stats, /metrics, then options_.routes
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::thread> threads_;
     std::vector<std::unique_ptr<WorkerCounters>> counters_;

@@ -2,29 +2,16 @@
 // appc name rule in words (never a raw regex), and a file error (never a DNS
 // lookup) for anything that looks like a path.
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace aciswarm::test {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("aciswarm-names-" + std::to_string(::getpid()));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 TEST(FetchNames, BadNameSaysTheRuleInWords) {
     TempDir dir;
-    auto r = run({bin("aciswarm"), "fetch", "--no-daemon", "--store=" + dir.path.string(),
+    auto r = run({bin("aciswarm"), "fetch", "--no-daemon", "--store=" + dir.path().string(),
                   "Example.com/App:1.0"});
     EXPECT_EQ(r.status.code, 2) << r.err;
     EXPECT_EQ(r.err.find("^[a-z0-9]"), std::string::npos) << r.err;
@@ -41,8 +28,8 @@ TEST(FetchNames, MissingPathLikeSourceIsAFileErrorNotADnsLookup) {
     for (const std::string source :
          {"./missing.aci", "missing.aci", "../missing.aci", "/nonexistent/missing.aci",
           "./missing.torrent", "missing.torrent"}) {
-        auto r =
-            run({bin("aciswarm"), "fetch", "--no-daemon", "--store=" + dir.path.string(), source});
+        auto r = run(
+            {bin("aciswarm"), "fetch", "--no-daemon", "--store=" + dir.path().string(), source});
         EXPECT_EQ(r.status.code, 1) << source << ": " << r.err;
         EXPECT_NE(r.err.find(source + ": No such file"), std::string::npos)
             << source << ": " << r.err;

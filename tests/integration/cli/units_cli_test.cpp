@@ -4,28 +4,16 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <filesystem>
-
 #include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace aciswarm::test {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("aciswarm-units-" + std::to_string(::getpid()));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 TEST(UnitsCli, SeedMaxUploadRateFourMIsFourMebibytesPerSecond) {
     TempDir dir;
     // Before: std::stoll("4M") == 4, a 4 bytes/s limit.
-    auto seed = Process::spawn({bin("aciswarm"), "seed", "--dir=" + dir.path.string(),
+    auto seed = Process::spawn({bin("aciswarm"), "seed", "--dir=" + dir.path().string(),
                                 "--listen=127.0.0.1:0", "--lsd=false", "--max-upload-rate=4M"});
     auto line = seed.wait_for_stderr(std::regex("everseed on .*upload limit ([^\\n]*)"));
     ASSERT_TRUE(line) << seed.stderr_text();
@@ -38,7 +26,7 @@ TEST(UnitsCli, SeedMaxUploadRateFourMIsFourMebibytesPerSecond) {
 
 TEST(UnitsCli, BadValuesAreOneLineUsageErrorsNamingOptionAndValue) {
     TempDir dir;
-    const std::string d = "--dir=" + dir.path.string();
+    const std::string d = "--dir=" + dir.path().string();
     struct Case {
         std::vector<std::string> argv;
         std::string want;
@@ -55,10 +43,10 @@ TEST(UnitsCli, BadValuesAreOneLineUsageErrorsNamingOptionAndValue) {
          "--swarm-timeout: '-5s' is not a duration: negative"},
         {{"fetch", "--no-daemon", "--max-upload-rate=", "example.com/app"},
          "--max-upload-rate: '' is not a rate in bytes/s: empty"},
-        {{"publish", "x.aci", "--webseed-base=https://h/", "--out=" + dir.path.string(),
+        {{"publish", "x.aci", "--webseed-base=https://h/", "--out=" + dir.path().string(),
           "--piece-size=8k"},
          "--piece-size: '8k' is out of range"},
-        {{"image", "gc", "--store=" + dir.path.string(), "--older-than=soon"}, "--older-than: "},
+        {{"image", "gc", "--store=" + dir.path().string(), "--older-than=soon"}, "--older-than: "},
         {{"daemon", "--max-upload-rate=4Q"}, "max-upload-rate: '4Q' is not a rate"},
     };
     for (const Case& c : cases) {

@@ -1,12 +1,15 @@
 #include "tests/integration/daemon/daemon_process.hpp"
 
+#include "agent/store/store.hpp"
+#include "common/clock.hpp"
 #include "common/file_read.hpp"
+#include "common/log.hpp"
+#include "tests/support/random_bytes.hpp"
 
 #include <poll.h>
 
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <stdexcept>
 
 namespace aciswarm::test {
@@ -120,17 +123,20 @@ std::filesystem::path make_aci(const std::filesystem::path& dir, const std::stri
     write_file(src / "manifest",
                R"({"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/)" + name +
                    R"(","labels":[{"name":"version","value":"1.0"}]})");
-    std::string payload(payload_bytes, '\0');
-    std::mt19937_64 rng(payload_bytes ^ std::hash<std::string>{}(name));
-    for (std::size_t i = 0; i < payload.size(); i += 8) {
-        const std::uint64_t v = rng();
-        std::memcpy(payload.data() + i, &v, std::min<std::size_t>(8, payload.size() - i));
-    }
-    write_file(src / "rootfs" / "payload.bin", payload);
+    write_file(src / "rootfs" / "payload.bin",
+               random_bytes(payload_bytes, payload_bytes ^ std::hash<std::string>{}(name)));
     const std::filesystem::path aci = dir / (name + "-1.0.aci");
     const RunResult r = run({"tar", "-cf", aci.string(), "-C", src.string(), "manifest", "rootfs"});
     if (r.status.code != 0) throw std::runtime_error("tar: " + r.err);
     return aci;
+}
+
+std::size_t stored_count(const std::filesystem::path& store_dir) {
+    SystemClock clock;
+    auto store = agent::store::Store::open(store_dir, clock, Logger::null());
+    if (!store) return 999;
+    auto list = store->list();
+    return list ? list->size() : 999;
 }
 
 }  // namespace aciswarm::test

@@ -74,6 +74,10 @@ nlohmann::json api_call_with_file(const DaemonDirs& dirs, const nlohmann::json& 
                                   std::vector<nlohmann::json>* events = nullptr,
                                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+// How many images the store at `store_dir` holds; 999 (which no test expects)
+// when it cannot be opened or listed.
+std::size_t stored_count(const std::filesystem::path& store_dir);
+
 // Writes an ACI (uncompressed tar: manifest + rootfs/ with `payload_bytes`
 // random bytes) named NAME-1.0.aci into dir; returns its path.
 std::filesystem::path make_aci(const std::filesystem::path& dir, const std::string& name,

@@ -17,10 +17,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/engine/torrent_file.hpp"
 #include "agent/store/store.hpp"
 #include "common/file_read.hpp"
 #include "tests/integration/daemon/daemon_process.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::test {
 namespace {

@@ -6,25 +6,17 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include "agent/engine/torrent_file.hpp"
 #include "agent/store/store.hpp"
 #include "common/file_read.hpp"
 #include "tests/integration/daemon/daemon_process.hpp"
-#include "tests/integration/engine/https_server.hpp"
+#include "tests/support/https_server.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::test {
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-std::size_t stored_count(const fs::path& store_dir) {
-    SystemClock clock;
-    auto store = agent::store::Store::open(store_dir, clock, Logger::null());
-    if (!store) return 999;
-    auto list = store->list();
-    return list ? list->size() : 999;
-}
 
 class PrivateRegistry : public ::testing::Test {
   protected:

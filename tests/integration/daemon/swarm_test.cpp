@@ -8,10 +8,10 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "agent/engine/torrent_file.hpp"
 #include "agent/store/store.hpp"
 #include "common/file_read.hpp"
 #include "tests/integration/daemon/daemon_process.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::test {
 namespace {
@@ -50,19 +50,36 @@ Published publish(const fs::path& work, const fs::path& store_dir, std::size_t p
     return p;
 }
 
-std::size_t stored_count(const fs::path& store_dir) {
-    SystemClock clock;
-    auto store = agent::store::Store::open(store_dir, clock, Logger::null());
-    if (!store) return 999;
-    auto list = store->list();
-    return list ? list->size() : 999;
-}
-
 const nlohmann::json* find_image(const nlohmann::json& status, const std::string& id) {
     for (const auto& i : status["images"]) {
         if (i["id"] == id) return &i;
     }
     return nullptr;
+}
+
+// Stops daemon a (da), so that a third agent (c) can only get the image from b
+// (db, BitTorrent on port_b): b must go on seeding it, c must fetch it and b's
+// status must count bytes uploaded. `on_b` receives b's status entry for the image.
+void third_agent_fetches_from_b_alone(Process& da, Process& db, int port_b, const DaemonDirs& b,
+                                      const DaemonDirs& c, const Published& img,
+                                      nlohmann::json& on_b) {
+    da.signal(SIGTERM);
+    ASSERT_TRUE(da.wait(10s));
+    ASSERT_TRUE(saw_stderr(db, "seeding " + img.image_id.substr(0, 39), 10s)) << db.stderr_text();
+    Process dc = start_daemon(c);
+    ASSERT_GT(wait_daemon_ready(dc), 0) << dc.stderr_text();
+    const auto again = api_call(c,
+                                {{"op", "fetch"},
+                                 {"source", img.torrent.string()},
+                                 {"peers", {"127.0.0.1:" + std::to_string(port_b)}}},
+                                nullptr, 60s);
+    ASSERT_TRUE(again.value("ok", false)) << again.dump() << dc.stderr_text();
+    EXPECT_EQ(again["image"], img.image_id);
+    const auto b_status = api_call(b, {{"op", "status"}});
+    const auto* entry = find_image(b_status, img.image_id);
+    ASSERT_NE(entry, nullptr) << b_status.dump();
+    on_b = *entry;
+    EXPECT_GT(on_b["uploaded"].get<std::uint64_t>(), 0U) << b_status.dump();
 }
 
 class Swarm : public ::testing::Test {
@@ -98,25 +115,9 @@ TEST_F(Swarm, SecondAgentFetchesFromTheSeedingDaemonAndSeedsAfterTheClientLeaves
     EXPECT_EQ(fetched["image"], img.image_id);
     ASSERT_FALSE(events.empty());
     EXPECT_EQ(events.front()["event"], "progress");
-    // The fetch connection is closed now; b seeds on its own. Stop a, so a
-    // third agent can only get the image from b.
-    da.signal(SIGTERM);
-    ASSERT_TRUE(da.wait(10s));
-    ASSERT_TRUE(saw_stderr(db, "seeding " + img.image_id.substr(0, 39), 10s)) << db.stderr_text();
-
-    Process dc = start_daemon(c);
-    ASSERT_GT(wait_daemon_ready(dc), 0) << dc.stderr_text();
-    const auto again = api_call(c,
-                                {{"op", "fetch"},
-                                 {"source", img.torrent.string()},
-                                 {"peers", {"127.0.0.1:" + std::to_string(port_b)}}},
-                                nullptr, 60s);
-    ASSERT_TRUE(again.value("ok", false)) << again.dump() << dc.stderr_text();
-    EXPECT_EQ(again["image"], img.image_id);
-    const auto b_status = api_call(b, {{"op", "status"}});
-    const auto* on_b = find_image(b_status, img.image_id);
-    ASSERT_NE(on_b, nullptr) << b_status.dump();
-    EXPECT_GT((*on_b)["uploaded"].get<std::uint64_t>(), 0U) << b_status.dump();
+    // The fetch connection is closed now; b seeds on its own.
+    nlohmann::json on_b;
+    ASSERT_NO_FATAL_FAILURE(third_agent_fetches_from_b_alone(da, db, port_b, b, c, img, on_b));
 }
 
 TEST_F(Swarm, ImageSeedSetsPolicyAndRestartResumesSeeding) {
@@ -287,23 +288,9 @@ void cli_fetch_through_daemon_keeps_seeding(const TempDir& tmp, const DaemonDirs
     EXPECT_TRUE(saw_stderr(db, daemon_path_log, 1s)) << db.stderr_text();
 
     // The CLI is gone; so is a. b seeds under the policy the CLI asked for.
-    da.signal(SIGTERM);
-    ASSERT_TRUE(da.wait(10s));
-    ASSERT_TRUE(saw_stderr(db, "seeding " + img.image_id.substr(0, 39), 10s)) << db.stderr_text();
-    Process dc = start_daemon(c);
-    ASSERT_GT(wait_daemon_ready(dc), 0) << dc.stderr_text();
-    const auto again = api_call(c,
-                                {{"op", "fetch"},
-                                 {"source", img.torrent.string()},
-                                 {"peers", {"127.0.0.1:" + std::to_string(port_b)}}},
-                                nullptr, 60s);
-    ASSERT_TRUE(again.value("ok", false)) << again.dump() << dc.stderr_text();
-    EXPECT_EQ(again["image"], img.image_id);
-    const auto b_status = api_call(b, {{"op", "status"}});
-    const auto* on_b = find_image(b_status, img.image_id);
-    ASSERT_NE(on_b, nullptr) << b_status.dump();
-    EXPECT_GT((*on_b)["uploaded"].get<std::uint64_t>(), 0U) << b_status.dump();
-    EXPECT_EQ((*on_b)["policy"], "forever") << b_status.dump();
+    nlohmann::json on_b;
+    ASSERT_NO_FATAL_FAILURE(third_agent_fetches_from_b_alone(da, db, port_b, b, c, img, on_b));
+    EXPECT_EQ(on_b["policy"], "forever") << on_b.dump();
 }
 
 TEST_F(Swarm, CliFetchOfALocalTorrentThroughTheDaemonSeedsAfterTheCliExits) {

@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -21,6 +20,7 @@
 
 #include "tests/support/nginx.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/shared_world.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace aciswarm::test {
@@ -38,46 +38,27 @@ std::string page(const std::string& metas) {
            "</head><body><p>aciswarm test registry</p></body></html>\n";
 }
 
-// Owns every resource one test process creates; the destructor undoes them in reverse.
+// Owns every resource one test process creates; the members' destructors undo them
+// in reverse (nginx, then the namespace, then the directory).
 class World {
   public:
-    World() : ns_("acisd-" + std::to_string(::getpid())), netns_etc_("/etc/netns/" + ns_) {}
-    ~World() { teardown(); }
-    World(const World&) = delete;
-    World& operator=(const World&) = delete;
+    World() : ns_("acisd-" + std::to_string(::getpid())) {}
 
     // Returns "" or what failed.
     std::string setup() {
         if (::geteuid() != 0) return "needs root (ip netns)";
-        if (auto e = make_certs(); !e.empty()) return e;
+        if (auto e = make_test_ca(dir_.path(), {"DNS:example.test"}, ca_); !e.empty()) return e;
         write_site();
-
-        auto add = run({"ip", "netns", "add", ns_});
-        if (add.status.code != 0) return "ip netns add " + ns_ + ": " + add.err;
-        ns_created_ = true;
-        auto up = run({"ip", "-n", ns_, "link", "set", "lo", "up"});
-        if (up.status.code != 0) return "ip link set lo up: " + up.err;
-        fs::create_directories(netns_etc_);
-        etc_created_ = true;
-        write_file(netns_etc_ / "hosts",
-                   "127.0.0.1 localhost\n127.0.0.1 example.test\n127.0.0.2 plain.test\n");
         // Any name not in hosts is looked up on the namespace's own loopback: refused at once.
-        write_file(netns_etc_ / "resolv.conf", "nameserver 127.0.0.1\n");
-
-        write_nginx_conf();
-        nginx_ =
-            Process::spawn({"ip", "netns", "exec", ns_, "nginx", "-p", dir_.path().string() + "/",
-                            "-c", (dir_ / "nginx.conf").string(), "-e", "stderr"});
-        // nginx binds its listeners before it starts workers.
-        if (!nginx_->wait_for_stderr(std::regex("start worker process"), 10s)) {
-            return "nginx did not start: " + nginx_->stderr_text();
+        if (auto e = ns_.create("127.0.0.1 example.test\n127.0.0.2 plain.test\n"); !e.empty()) {
+            return e;
         }
-        return "";
+        return nginx_.start(dir_ / "nginx", servers(), &ns_);
     }
 
     RunResult discover(std::vector<std::string> args, bool with_ca = true) {
-        std::vector<std::string> argv{"ip", "netns", "exec", ns_, bin("aciswarm"), "discover"};
-        if (with_ca) argv.push_back("--ca-file=" + (dir_ / "ca.pem").string());
+        std::vector<std::string> argv = ns_.exec({bin("aciswarm"), "discover"});
+        if (with_ca) argv.push_back("--ca-file=" + ca_.ca_cert.string());
         argv.insert(argv.end(), args.begin(), args.end());
         SpawnOptions options;
         // Only what the test passes decides which CAs are trusted.
@@ -86,12 +67,6 @@ class World {
     }
 
   private:
-    // The CA and example.test's certificate, as ca.pem / server.pem / server.key in dir_.
-    std::string make_certs() {
-        TestCa ca;
-        return make_test_ca(dir_.path(), {"DNS:example.test"}, ca);
-    }
-
     void write_site() {
         const fs::path www = dir_ / "www";
         // Host level: public keys for everything, images only for example.test/hostonly.
@@ -131,92 +106,46 @@ class World {
                  meta("ac-discovery",
                       "example.test/downgrade "
                       "http://plain.test/store/{name}-{version}.{ext}")));
-        fs::create_directories(dir_ / "tmp");
     }
 
-    void write_nginx_conf() {
-        const std::string d = dir_.path().string();
-        std::string temp;
-        for (const char* kind : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
-            temp += std::string("  ") + kind + "_temp_path " + d + "/tmp/" + kind + ";\n";
-        }
-        write_file(
-            dir_ / "nginx.conf",
-            "daemon off;\nmaster_process on;\nworker_processes 1;\nuser root;\n"
-            "pid " +
-                d +
-                "/nginx.pid;\nerror_log stderr notice;\n"
-                "events { worker_connections 64; }\n"
-                "http {\n  access_log off;\n" +
-                temp +
-                "  default_type text/html;\n"
-                "  server {\n"
-                "    listen 127.0.0.1:443 ssl;\n    server_name example.test;\n"
-                "    ssl_certificate " +
-                d +
-                "/server.pem;\n"
-                "    ssl_certificate_key " +
-                d +
-                "/server.key;\n"
-                "    root " +
-                d +
-                "/www;\n"
-                "    add_header Cache-Control \"public, max-age=120\";\n"
-                "    location / { try_files $uri $uri/index.html =404; }\n"
-                "    location = /moved/app { return 302 "
-                "https://example.test/target/page.html$is_args$args; }\n"
-                "    location = /loop/app { return 302 https://example.test/loop/app$is_args$args; "
-                "}\n"
-                "    location = /downgrade/app { return 302 http://plain.test/app$is_args$args; }\n"
-                "  }\n"
-                "  server {\n"
-                "    listen 127.0.0.2:80;\n    server_name plain.test;\n"
-                "    root " +
-                d +
-                "/plain;\n"
-                "    location / { try_files $uri =404; }\n"
-                "  }\n"
-                "}\n");
-    }
-
-    void teardown() {
-        if (nginx_) {
-            if (nginx_->running()) {
-                nginx_->signal(SIGTERM);
-                nginx_->wait(10s);
-            }
-            nginx_.reset();  // kills the process group if it is still there
-        }
-        if (ns_created_) {
-            (void)run({"ip", "netns", "del", ns_});
-            ns_created_ = false;
-        }
-        if (etc_created_) {
-            std::error_code ec;
-            fs::remove_all(netns_etc_, ec);
-            etc_created_ = false;
-        }
+    std::string servers() const {
+        return "  default_type text/html;\n" +
+               tls_server_block("127.0.0.1:443", "example.test", ca_, dir_ / "www",
+                                "    add_header Cache-Control \"public, max-age=120\";\n"
+                                "    location / { try_files $uri $uri/index.html =404; }\n"
+                                "    location = /moved/app { return 302 "
+                                "https://example.test/target/page.html$is_args$args; }\n"
+                                "    location = /loop/app { return 302 "
+                                "https://example.test/loop/app$is_args$args; }\n"
+                                "    location = /downgrade/app { return 302 "
+                                "http://plain.test/app$is_args$args; }\n") +
+               "  server {\n"
+               "    listen 127.0.0.2:80;\n    server_name plain.test;\n"
+               "    root " +
+               (dir_ / "plain").string() +
+               ";\n"
+               "    location / { try_files $uri =404; }\n"
+               "  }\n";
     }
 
     TempDir dir_;
-    std::string ns_;
-    fs::path netns_etc_;
-    bool ns_created_ = false;
-    bool etc_created_ = false;
-    std::optional<Process> nginx_;
+    TestCa ca_;
+    NetNs ns_;
+    Nginx nginx_;
 };
 
-class DiscoverCli : public ::testing::Test {
+class DiscoverCli : public SharedWorldTest<World> {
   protected:
-    static void SetUpTestSuite() {
-        world_ = std::make_unique<World>();
-        setup_error_ = world_->setup();
-    }
-    static void TearDownTestSuite() { world_.reset(); }
-    void SetUp() override { ASSERT_EQ(setup_error_, "") << "test world setup failed"; }
-
     static RunResult discover(std::vector<std::string> args, bool with_ca = true) {
         return world_->discover(std::move(args), with_ca);
+    }
+    // `aciswarm discover ARGS` fails (exit 1) with `says` in its error output.
+    static RunResult discover_fails_saying(std::vector<std::string> args, const std::string& says,
+                                           bool with_ca = true) {
+        auto r = discover(std::move(args), with_ca);
+        EXPECT_EQ(r.status.code, 1) << r.err;
+        EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+        return r;
     }
     static json discover_json(std::vector<std::string> args) {
         args.push_back("--json");
@@ -226,13 +155,7 @@ class DiscoverCli : public ::testing::Test {
         EXPECT_FALSE(parsed.is_discarded()) << r.out;
         return parsed.is_discarded() ? json::object() : parsed;
     }
-
-    static std::unique_ptr<World> world_;
-    static std::string setup_error_;
 };
-
-std::unique_ptr<World> DiscoverCli::world_;
-std::string DiscoverCli::setup_error_;
 
 bool has_attempt(const json& result, const std::string& url, const std::string& outcome_prefix) {
     for (const auto& a : result["attempts"]) {
@@ -293,29 +216,21 @@ TEST_F(DiscoverCli, FollowsRedirects) {
 }
 
 TEST_F(DiscoverCli, RedirectLoopIsBounded) {
-    auto r = discover({"example.test/loop/app"});
-    EXPECT_EQ(r.status.code, 1);
-    EXPECT_NE(r.err.find("https://example.test/loop/app?ac-discovery=1: redirect"),
-              std::string::npos)
-        << r.err;
+    discover_fails_saying({"example.test/loop/app"},
+                          "https://example.test/loop/app?ac-discovery=1: redirect");
 }
 
 TEST_F(DiscoverCli, RedirectToHttpRefusedWithoutInsecureOption) {
-    auto r = discover({"example.test/downgrade/app"});
-    EXPECT_EQ(r.status.code, 1);
-    EXPECT_NE(r.err.find("https://example.test/downgrade/app?ac-discovery=1: scheme refused"),
-              std::string::npos)
-        << r.err;
+    discover_fails_saying({"example.test/downgrade/app"},
+                          "https://example.test/downgrade/app?ac-discovery=1: scheme refused");
     const json ok = discover_json({"example.test/downgrade/app:3", "--insecure-options=http"});
     ASSERT_EQ(ok["images"].size(), 1u) << ok.dump(2);
     EXPECT_EQ(ok["images"][0]["page"], "http://plain.test/app?ac-discovery=1");
 }
 
 TEST_F(DiscoverCli, InsecureHttpOnlyWithTheOption) {
-    auto refused = discover({"plain.test/app"});
-    EXPECT_EQ(refused.status.code, 1);
-    EXPECT_NE(refused.err.find("https://plain.test/app?ac-discovery=1: connect"), std::string::npos)
-        << refused.err;
+    auto refused =
+        discover_fails_saying({"plain.test/app"}, "https://plain.test/app?ac-discovery=1: connect");
     EXPECT_TRUE(refused.out.empty());
 
     const json r = discover_json({"plain.test/app:1.5", "--insecure-options=http"});
@@ -325,11 +240,8 @@ TEST_F(DiscoverCli, InsecureHttpOnlyWithTheOption) {
 }
 
 TEST_F(DiscoverCli, TlsVerifiedUnlessInsecureTls) {
-    auto untrusted = discover({"example.test/moved/app"}, /*with_ca=*/false);
-    EXPECT_EQ(untrusted.status.code, 1);
-    EXPECT_NE(untrusted.err.find("https://example.test/moved/app?ac-discovery=1: TLS"),
-              std::string::npos)
-        << untrusted.err;
+    discover_fails_saying({"example.test/moved/app"},
+                          "https://example.test/moved/app?ac-discovery=1: TLS", /*with_ca=*/false);
     auto skipped = discover({"example.test/moved/app", "--insecure-options=tls", "--json"},
                             /*with_ca=*/false);
     EXPECT_EQ(skipped.status.code, 0) << skipped.err;
@@ -339,17 +251,12 @@ TEST_F(DiscoverCli, TlsVerifiedUnlessInsecureTls) {
 }
 
 TEST_F(DiscoverCli, OversizedPageIsAnError) {
-    auto r = discover({"example.test/big/app"});
-    EXPECT_EQ(r.status.code, 1);
-    EXPECT_NE(r.err.find("https://example.test/big/app?ac-discovery=1: too large"),
-              std::string::npos)
-        << r.err;
+    discover_fails_saying({"example.test/big/app"},
+                          "https://example.test/big/app?ac-discovery=1: too large");
 }
 
 TEST_F(DiscoverCli, TemplatesNeedingAMissingLabel) {
-    auto r = discover({"example.test/needs/app"});
-    EXPECT_EQ(r.status.code, 1);
-    EXPECT_NE(r.err.find("no template matched"), std::string::npos) << r.err;
+    auto r = discover_fails_saying({"example.test/needs/app"}, "no template matched");
     EXPECT_NE(r.err.find("https://example.test/needs/app?ac-discovery=1: no template matched"),
               std::string::npos)
         << r.err;
@@ -367,10 +274,7 @@ TEST_F(DiscoverCli, TemplatesNeedingAMissingLabel) {
 }
 
 TEST_F(DiscoverCli, UnknownHostFailsToResolve) {
-    auto r = discover({"nowhere.test/app"});
-    EXPECT_EQ(r.status.code, 1);
-    EXPECT_NE(r.err.find("https://nowhere.test/app?ac-discovery=1: resolve"), std::string::npos)
-        << r.err;
+    discover_fails_saying({"nowhere.test/app"}, "https://nowhere.test/app?ac-discovery=1: resolve");
 }
 
 TEST_F(DiscoverCli, TablePrintsEveryKindWithItsPage) {

@@ -5,27 +5,21 @@
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
-#include <random>
 
 #include "agent/engine/engine.hpp"
-#include "agent/engine/torrent_file.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
-#include "tests/integration/engine/https_server.hpp"
+#include "tests/support/https_server.hpp"
+#include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::engine {
 namespace {
 
-using namespace std::chrono_literals;
+using test::random_bytes;
 
-std::string random_bytes(std::size_t n, std::uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::string out(n, '\0');
-    for (auto& c : out)
-        c = static_cast<char>(rng() & 0xff);
-    return out;
-}
+using namespace std::chrono_literals;
 
 EngineConfig loopback_config() {
     EngineConfig c;
@@ -66,7 +60,21 @@ class EngineTest : public ::testing::Test {
         return {std::move(seeder), PeerEndpoint::v4({127, 0, 0, 1}, seeder->listen_port())};
     }
 
+    // nginx serving dir_/root over HTTPS (web_seed_) with a certificate of a new CA,
+    // and a leecher's config that trusts that CA or, with `trusted` false, only
+    // another one (so certificate verification refuses the web seed).
+    EngineConfig start_web_seed(const std::string& root = "seed", bool trusted = true) {
+        auto ca = test::make_test_ca(dir_ / "ca");
+        auto leecher_ca = trusted ? ca : test::make_test_ca(dir_ / "other-ca");
+        if (ca && leecher_ca)
+            web_seed_ = test::HttpsServer::start(dir_ / root, *ca, dir_ / "nginx");
+        EngineConfig c = loopback_config();
+        if (leecher_ca) c.ca_file = leecher_ca->ca_cert;
+        return c;
+    }
+
     test::TempDir dir_;
+    std::optional<test::HttpsServer> web_seed_;
     Logger log_{"engine-test", std::getenv("ENGINE_TEST_DEBUG") ? LogLevel::debug : LogLevel::info};
     SystemClock clock_;
     std::string content_;
@@ -217,18 +225,14 @@ TEST_F(EngineTest, WaitTimesOutAndCancels) {
 }
 
 TEST_F(EngineTest, WebSeedOnlyOverHttpsWithTestCa) {
-    auto ca = test::make_test_ca(dir_ / "ca");
-    ASSERT_TRUE(ca);
-    auto server = test::HttpsServer::start(dir_ / "seed", *ca, dir_ / "nginx");
-    ASSERT_TRUE(server);
-    EngineConfig c = loopback_config();
-    c.ca_file = ca->ca_cert;
+    EngineConfig c = start_web_seed();
+    ASSERT_TRUE(web_seed_);
     auto leecher = start(c);
     ASSERT_TRUE(leecher);
-    ASSERT_STREQ(std::getenv("SSL_CERT_FILE"), ca->ca_cert.c_str());
+    ASSERT_STREQ(std::getenv("SSL_CERT_FILE"), c.ca_file.c_str());
     auto id = leecher->add_download({.torrent = torrent_,
                                      .save_path = dir_ / "leech",
-                                     .web_seeds = {server->url("app-1.0.aci")}});
+                                     .web_seeds = {web_seed_->url("app-1.0.aci")}});
     ASSERT_TRUE(id) << id.error().message;
     auto st = leecher->wait_finished(*id, 30s);
     ASSERT_TRUE(st) << st.error().message;
@@ -238,13 +242,8 @@ TEST_F(EngineTest, WebSeedOnlyOverHttpsWithTestCa) {
 }
 
 TEST_F(EngineTest, UntrustedWebSeedCertificateDeliversNothing) {
-    auto ca = test::make_test_ca(dir_ / "ca");
-    auto other = test::make_test_ca(dir_ / "other-ca");
-    ASSERT_TRUE(ca && other);
-    auto server = test::HttpsServer::start(dir_ / "seed", *ca, dir_ / "nginx");
-    ASSERT_TRUE(server);
-    EngineConfig c = loopback_config();
-    c.ca_file = other->ca_cert;  // trusts a different CA
+    EngineConfig c = start_web_seed("seed", /*trusted=*/false);  // trusts a different CA
+    ASSERT_TRUE(web_seed_);
     std::mutex mu;
     std::condition_variable cv;
     std::string web_seed_error;
@@ -261,7 +260,7 @@ TEST_F(EngineTest, UntrustedWebSeedCertificateDeliversNothing) {
     ASSERT_TRUE(leecher);
     auto id = (*leecher)->add_download({.torrent = torrent_,
                                         .save_path = dir_ / "leech",
-                                        .web_seeds = {server->url("app-1.0.aci")}});
+                                        .web_seeds = {web_seed_->url("app-1.0.aci")}});
     ASSERT_TRUE(id);
     {
         std::unique_lock lock(mu);
@@ -277,19 +276,14 @@ TEST_F(EngineTest, UntrustedWebSeedCertificateDeliversNothing) {
 }
 
 TEST_F(EngineTest, InsecureTlsAcceptsAnUntrustedWebSeed) {
-    auto ca = test::make_test_ca(dir_ / "ca");
-    auto other = test::make_test_ca(dir_ / "other-ca");
-    ASSERT_TRUE(ca && other);
-    auto server = test::HttpsServer::start(dir_ / "seed", *ca, dir_ / "nginx");
-    ASSERT_TRUE(server);
-    EngineConfig c = loopback_config();
-    c.ca_file = other->ca_cert;  // would refuse the server's certificate...
-    c.insecure_tls = true;       // ...but verification is off
+    EngineConfig c = start_web_seed("seed", /*trusted=*/false);  // would refuse the certificate...
+    ASSERT_TRUE(web_seed_);
+    c.insecure_tls = true;  // ...but verification is off
     auto leecher = start(c);
     ASSERT_TRUE(leecher);
     auto id = leecher->add_download({.torrent = torrent_,
                                      .save_path = dir_ / "leech",
-                                     .web_seeds = {server->url("app-1.0.aci")}});
+                                     .web_seeds = {web_seed_->url("app-1.0.aci")}});
     ASSERT_TRUE(id);
     auto st = leecher->wait_finished(*id, 30s);
     ASSERT_TRUE(st) << st.error().message;
@@ -304,15 +298,11 @@ TEST_F(EngineTest, CorruptWebSeedPlusGoodPeerGivesTheRightBytes) {
         corrupt[off] = static_cast<char>(corrupt[off] ^ 0xff);
     }
     test::write_file(dir_ / "www" / "app-1.0.aci", corrupt);
-    auto ca = test::make_test_ca(dir_ / "ca");
-    ASSERT_TRUE(ca);
-    auto server = test::HttpsServer::start(dir_ / "www", *ca, dir_ / "nginx");
-    ASSERT_TRUE(server);
+    EngineConfig c = start_web_seed("www");
+    ASSERT_TRUE(web_seed_);
     auto [seeder, seeder_ep] = start_seeder();
     ASSERT_TRUE(seeder);
 
-    EngineConfig c = loopback_config();
-    c.ca_file = ca->ca_cert;
     auto leecher = start(c);
     ASSERT_TRUE(leecher);
     std::mutex mu;
@@ -330,7 +320,7 @@ TEST_F(EngineTest, CorruptWebSeedPlusGoodPeerGivesTheRightBytes) {
     // good peer can get the good peer banned too: docs/engine.md.)
     auto id = leecher->add_download({.torrent = torrent_,
                                      .save_path = dir_ / "leech",
-                                     .web_seeds = {server->url("app-1.0.aci")}});
+                                     .web_seeds = {web_seed_->url("app-1.0.aci")}});
     ASSERT_TRUE(id);
     {
         std::unique_lock lock(mu);

@@ -12,35 +12,18 @@
 
 #include <regex>
 
-#include "agent/engine/torrent_file.hpp"
 #include "tests/support/aci_builder.hpp"
 #include "tests/support/nginx.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::test {
 namespace {
 
 namespace fs = std::filesystem;
 using engine::TorrentFormat;
-
-std::string noise(std::size_t n, std::uint64_t seed) {
-    std::string out(n, '\0');
-    std::uint64_t x = seed | 1;
-    for (char& c : out) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        c = static_cast<char>(x & 0xff);
-    }
-    return out;
-}
-
-std::string line_value(const std::string& out, const std::string& key) {
-    std::smatch m;
-    if (!std::regex_search(out, m, std::regex("(^|\\n)" + key + " ([^\\n]+)"))) return "";
-    return m[2];
-}
 
 class PublishFormats : public ::testing::Test {
   protected:
@@ -56,17 +39,11 @@ class PublishFormats : public ::testing::Test {
         tracker_port_ = tracker_->wait_for_listening("http", 20s);
         ASSERT_GT(tracker_port_, 0) << tracker_->stderr_text();
         const std::string servers =
-            "  default_type text/html;\n"
-            "  server {\n"
-            "    listen 127.0.0.1:443 ssl;\n    server_name registry.test;\n"
-            "    ssl_certificate " +
-            ca_.server_cert.string() + ";\n    ssl_certificate_key " + ca_.server_key.string() +
-            ";\n    root " + registry_.string() +
-            ";\n"
-            // No web seed, no HTTPS fallback: the .aci is never served.
-            "    location ~ \\.aci$ { return 404; }\n"
-            "    location / { try_files $uri $uri/index.html /index.html; }\n"
-            "  }\n";
+            "  default_type text/html;\n" +
+            tls_server_block("127.0.0.1:443", "registry.test", ca_, registry_,
+                             // No web seed, no HTTPS fallback: the .aci is never served.
+                             "    location ~ \\.aci$ { return 404; }\n"
+                             "    location / { try_files $uri $uri/index.html /index.html; }\n");
         ASSERT_EQ(nginx_.start(dir_ / "nginx", servers, &ns_), "");
     }
 
@@ -81,7 +58,8 @@ class PublishFormats : public ::testing::Test {
                       std::vector<std::string> extra = {}) {
         AciSpec spec = simple_aci("registry.test/" + name, name, AciCompression::none,
                                   {{"version", "1.0"}, {"os", "linux"}, {"arch", "amd64"}});
-        spec.files.push_back({"rootfs/data.bin", noise(payload, std::hash<std::string>{}(name))});
+        spec.files.push_back(
+            {"rootfs/data.bin", random_bytes(payload, std::hash<std::string>{}(name))});
         const fs::path aci = write_aci(dir_ / (name + ".aci"), spec);
         std::vector<std::string> argv{
             bin("aciswarm"),

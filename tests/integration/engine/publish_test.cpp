@@ -3,29 +3,21 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <random>
 #include <regex>
 
 #include "agent/engine/engine.hpp"
-#include "agent/engine/torrent_file.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
-#include "tests/integration/engine/https_server.hpp"
+#include "tests/support/https_server.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string random_bytes(std::size_t n, std::uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::string out(n, '\0');
-    for (auto& c : out)
-        c = static_cast<char>(rng() & 0xff);
-    return out;
-}
 
 class PublishTest : public ::testing::Test {
   protected:

@@ -8,14 +8,14 @@
 
 #include <chrono>
 #include <iostream>
-#include <random>
 
 #include "agent/engine/engine.hpp"
-#include "agent/engine/torrent_file.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
-#include "tests/integration/engine/https_server.hpp"
+#include "tests/support/https_server.hpp"
+#include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::engine {
 namespace {
@@ -35,10 +35,7 @@ EngineConfig loopback_config() {
 class RateLimitTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::mt19937 rng(7);
-        content_.resize(image_size);
-        for (auto& c : content_)
-            c = static_cast<char>(rng() & 0xff);
+        content_ = test::random_bytes(image_size, 7);
         test::write_file(dir_ / "seed" / "app-1.0.aci", content_);
         CreateTorrentOptions opts;
         opts.piece_size = 64 * 1024;

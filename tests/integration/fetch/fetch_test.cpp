@@ -29,12 +29,14 @@
 #include <string>
 #include <vector>
 
-#include "agent/engine/torrent_file.hpp"
 #include "agent/store/aci.hpp"
 #include "tests/support/aci_builder.hpp"
 #include "tests/support/nginx.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/random_bytes.hpp"
+#include "tests/support/shared_world.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::test {
 namespace {
@@ -46,15 +48,8 @@ constexpr int piece_size = 16 * 1024;
 // An image big enough for many pieces, with incompressible-looking content.
 AciSpec big_aci(const std::string& name, const std::string& salt) {
     AciSpec spec = simple_aci(name, salt, AciCompression::none, {{"version", "1.0"}});
-    std::string blob(320 * 1024, '\0');
-    std::uint64_t x = std::hash<std::string>{}(name + salt) | 1;
-    for (char& c : blob) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        c = static_cast<char>(x & 0xff);
-    }
-    spec.files.push_back({"rootfs/data.bin", blob});
+    spec.files.push_back(
+        {"rootfs/data.bin", random_bytes(320 * 1024, std::hash<std::string>{}(name + salt))});
     return spec;
 }
 
@@ -107,18 +102,11 @@ class World {
             c = static_cast<char>(c ^ 0x5a);
         write_file(www / "corrupt" / "example.test" / "corrupt-1.0.aci", bad);
 
-        const std::string d = dir_.path().string();
         const std::string servers =
-            "  default_type text/html;\n"
-            "  server {\n"
-            "    listen 127.0.0.1:443 ssl;\n    server_name example.test;\n"
-            "    ssl_certificate " +
-            ca_.server_cert.string() + ";\n    ssl_certificate_key " + ca_.server_key.string() +
-            ";\n    root " + d +
-            "/www;\n"
-            "    add_header Cache-Control \"public, max-age=120\";\n"
-            "    location / { try_files $uri $uri/index.html =404; }\n"
-            "  }\n";
+            "  default_type text/html;\n" +
+            tls_server_block("127.0.0.1:443", "example.test", ca_, www,
+                             "    add_header Cache-Control \"public, max-age=120\";\n"
+                             "    location / { try_files $uri $uri/index.html =404; }\n");
         return nginx_.start(dir_ / "nginx", servers, &ns_);
     }
 
@@ -242,21 +230,32 @@ class World {
     int stores_ = 0;
 };
 
-class FetchCli : public ::testing::Test {
+class FetchCli : public SharedWorldTest<World> {
   protected:
-    static void SetUpTestSuite() {
-        world_ = std::make_unique<World>();
-        setup_error_ = world_->setup();
+    // Writes a .torrent of img's .aci whose url-list is `web_seed` alone.
+    static void write_torrent_with_web_seed(const Image& img, const std::string& web_seed,
+                                            const fs::path& torrent) {
+        engine::CreateTorrentOptions o;
+        o.web_seeds = {web_seed};
+        o.piece_size = piece_size;
+        auto t = engine::create_torrent(img.aci, o);
+        ASSERT_TRUE(t) << t.error().message;
+        write_file(torrent, t->bytes);
     }
-    static void TearDownTestSuite() { world_.reset(); }
-    void SetUp() override { ASSERT_EQ(setup_error_, "") << "test world setup failed"; }
 
-    static std::unique_ptr<World> world_;
-    static std::string setup_error_;
+    // Waits until `seeder` (lt_seeder.py) listens and seeds; `port` gets its BitTorrent port.
+    static void wait_seeding(Process& seeder, int& port) {
+        port = seeder.wait_for_listening("bittorrent", 15s);
+        ASSERT_GT(port, 0) << seeder.stderr_text();
+        ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
+    }
+
+    // Fetches `torrent` into a new store with no HTTPS fallback and 3 s for the swarm.
+    static RunResult fetch_with_swarm_timeout(const fs::path& torrent) {
+        return world_->fetch(world_->new_store(),
+                             {torrent.string(), "--no-https-fallback", "--swarm-timeout=3s"});
+    }
 };
-
-std::unique_ptr<World> FetchCli::world_;
-std::string FetchCli::setup_error_;
 
 bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
@@ -329,9 +328,8 @@ TEST_F(FetchCli, LabelsTheImageLacksAreRefused) {
 TEST_F(FetchCli, PeerOnly) {
     const auto& img = world_->image("peer");
     Process seeder = world_->seeder("peer");
-    const int port = seeder.wait_for_listening("bittorrent", 15s);
-    ASSERT_GT(port, 0) << seeder.stderr_text();
-    ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
+    int port = 0;
+    ASSERT_NO_FATAL_FAILURE(wait_seeding(seeder, port));
     auto r = world_->fetch(world_->new_store(),
                            {img.torrent_path.string(), "--peer=127.0.0.1:" + std::to_string(port),
                             "--no-https-fallback", "--swarm-timeout=20s"});
@@ -345,9 +343,8 @@ TEST_F(FetchCli, PeerOnly) {
 TEST_F(FetchCli, MagnetWithMetadataFromPeer) {
     const auto& img = world_->image("peer");
     Process seeder = world_->seeder("peer");
-    const int port = seeder.wait_for_listening("bittorrent", 15s);
-    ASSERT_GT(port, 0) << seeder.stderr_text();
-    ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
+    int port = 0;
+    ASSERT_NO_FATAL_FAILURE(wait_seeding(seeder, port));
     auto r = world_->fetch(
         world_->new_store(),
         {"magnet:?xt=urn:btih:" + img.v1.hex() + "&dn=peer-1.0.aci",
@@ -485,9 +482,8 @@ TEST_F(FetchCli, InterruptAnnouncesStoppedAndTheNextFetchResumes) {
 
     // The next fetch, from a full seeder, fetches only what is missing.
     Process seeder = world_->seeder("resume");
-    const int port = seeder.wait_for_listening("bittorrent", 15s);
-    ASSERT_GT(port, 0) << seeder.stderr_text();
-    ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
+    int port = 0;
+    ASSERT_NO_FATAL_FAILURE(wait_seeding(seeder, port));
     auto again =
         world_->fetch(store, {img.torrent_path.string(), "--peer=127.0.0.1:" + std::to_string(port),
                               "--no-https-fallback", "--swarm-timeout=20s"});
@@ -522,12 +518,7 @@ std::string run_on_terminal(const std::vector<std::string>& argv, unsigned short
         ::close(master);
         ::close(slave);
         ::unsetenv("SSL_CERT_FILE");
-        std::vector<char*> args;
-        for (const auto& a : argv)
-            args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execvp(args[0], args.data());
-        ::_exit(127);
+        exec_in_child(argv);
     }
     ::close(slave);
     std::string out;
@@ -554,9 +545,8 @@ std::string run_on_terminal(const std::vector<std::string>& argv, unsigned short
 TEST_F(FetchCli, ProgressLineFitsTheTerminalAndRedrawsInPlace) {
     const auto& img = world_->image("peer");
     Process seeder = world_->seeder("peer");
-    const int port = seeder.wait_for_listening("bittorrent", 15s);
-    ASSERT_GT(port, 0) << seeder.stderr_text();
-    ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
+    int port = 0;
+    ASSERT_NO_FATAL_FAILURE(wait_seeding(seeder, port));
     constexpr unsigned short columns = 60;
     // 64 KiB/s (the limit holds on loopback): the ~330 KiB image takes ~5 s,
     // so the line is redrawn many times.
@@ -610,9 +600,8 @@ TEST_F(FetchCli, SkippedAnnouncesAreNotWarnedAbout) {
     const int tracker_port = tracker.wait_for_listening("http", 15s);
     ASSERT_GT(tracker_port, 0) << tracker.stderr_text();
     Process seeder = world_->seeder("peer");
-    const int port = seeder.wait_for_listening("bittorrent", 15s);
-    ASSERT_GT(port, 0) << seeder.stderr_text();
-    ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
+    int port = 0;
+    ASSERT_NO_FATAL_FAILURE(wait_seeding(seeder, port));
     auto r = world_->fetch(
         world_->new_store(),
         {img.torrent_path.string(), "--listen=[::1]:0", "--peer=127.0.0.1:" + std::to_string(port),
@@ -755,15 +744,9 @@ TEST_F(FetchCli, TorrentsPlainHttpWebSeedIsNotUsed) {
     const int port = server.wait_for_listening("http", 15s);
     ASSERT_GT(port, 0) << server.stderr_text();
     const std::string seed = "http://127.0.0.1:" + std::to_string(port) + "/web-1.0.aci";
-    engine::CreateTorrentOptions o;
-    o.web_seeds = {seed};
-    o.piece_size = piece_size;
-    auto t = engine::create_torrent(img.aci, o);
-    ASSERT_TRUE(t) << t.error().message;
     const fs::path torrent = world_->dir("plain-seed.torrent");
-    write_file(torrent, t->bytes);
-    auto r = world_->fetch(world_->new_store(),
-                           {torrent.string(), "--no-https-fallback", "--swarm-timeout=3s"});
+    ASSERT_NO_FATAL_FAILURE(write_torrent_with_web_seed(img, seed, torrent));
+    auto r = fetch_with_swarm_timeout(torrent);
     EXPECT_EQ(r.status.code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "web seed " + seed +
                                     " listed in the torrent is not used: plain http:// is refused "
@@ -782,15 +765,10 @@ TEST_F(FetchCli, TorrentsPlainHttpWebSeedIsNotUsed) {
 // Issue 13 messages: a web seed answering 404 was reported as "failed: Success".
 TEST_F(FetchCli, WebSeed404IsReportedAsSuch) {
     const auto& img = world_->image("web");
-    engine::CreateTorrentOptions o;
-    o.web_seeds = {"https://example.test/missing/web-1.0.aci"};
-    o.piece_size = piece_size;
-    auto t = engine::create_torrent(img.aci, o);
-    ASSERT_TRUE(t) << t.error().message;
     const fs::path torrent = world_->dir("missing-seed.torrent");
-    write_file(torrent, t->bytes);
-    auto r = world_->fetch(world_->new_store(),
-                           {torrent.string(), "--no-https-fallback", "--swarm-timeout=3s"});
+    ASSERT_NO_FATAL_FAILURE(
+        write_torrent_with_web_seed(img, "https://example.test/missing/web-1.0.aci", torrent));
+    auto r = fetch_with_swarm_timeout(torrent);
     EXPECT_EQ(r.status.code, 1) << r.err;
     EXPECT_TRUE(contains(r.err, "web seed https://example.test/missing/web-1.0.aci: ")) << r.err;
     EXPECT_TRUE(contains(r.err, "404")) << r.err;
@@ -819,9 +797,8 @@ TEST_F(FetchCli, MagnetOfAMultiFileTorrentIsRefusedAtMetadata) {
     ASSERT_EQ(made.status.code, 0) << made.err;
     const std::string hash = made.out.substr(0, 40);
     Process seeder = Process::spawn(world_->python_argv(torrent, dir));
-    const int port = seeder.wait_for_listening("bittorrent", 15s);
-    ASSERT_GT(port, 0) << seeder.stderr_text();
-    ASSERT_TRUE(seeder.wait_for_stderr(std::regex("^seeding"), 15s)) << seeder.stderr_text();
+    int port = 0;
+    ASSERT_NO_FATAL_FAILURE(wait_seeding(seeder, port));
     auto r = world_->fetch(world_->new_store(), {"magnet:?xt=urn:btih:" + hash,
                                                  "--peer=127.0.0.1:" + std::to_string(port),
                                                  "--no-https-fallback", "--swarm-timeout=20s"});

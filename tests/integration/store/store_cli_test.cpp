@@ -12,10 +12,10 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <ostream>
-#include <random>
 
 #include "tests/support/aci_builder.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace aciswarm::test {
@@ -31,15 +31,6 @@ std::size_t count_files(const fs::path& dir) {
     for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir, ec))
         ++n;
     return n;
-}
-
-// Bytes gzip cannot shrink, so an image spans many 64 KiB read chunks.
-std::string noise(std::size_t n, unsigned seed) {
-    std::mt19937 rng(seed);
-    std::string out(n, '\0');
-    for (auto& c : out)
-        c = static_cast<char>(rng() & 0xff);
-    return out;
 }
 
 class StoreCli : public ::testing::Test {
@@ -60,7 +51,7 @@ class StoreCli : public ::testing::Test {
     }
     fs::path make_big(const std::string& file, std::size_t bytes) {
         auto spec = simple_aci("example.com/big", file);
-        spec.files.push_back({"rootfs/noise", noise(bytes, 7)});
+        spec.files.push_back({"rootfs/noise", random_bytes(bytes, 7)});
         return write_aci(dir_ / file, spec);
     }
     std::string import_ok(const fs::path& p, std::vector<std::string> extra = {}) {

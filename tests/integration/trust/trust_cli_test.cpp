@@ -187,12 +187,7 @@ PtyRun run_on_pty(const std::vector<std::string>& argv, const std::string& promp
     int master = -1;
     const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
     if (pid == 0) {
-        std::vector<char*> args;
-        for (const auto& a : argv)
-            args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execvp(args[0], args.data());
-        ::_exit(127);
+        exec_in_child(argv);
     }
     PtyRun out;
     bool answered = false;
@@ -231,17 +226,8 @@ class TrustDiscovery : public TrustCli {
                          "content=\"keys.test/app https://keys.test/pubkey.asc\"></head>"
                          "<body></body></html>\n");
         const std::string servers =
-            "server { listen 127.0.0.1:443 ssl; server_name keys.test;\n"
-            "  ssl_certificate " +
-            ca.server_cert.string() +
-            ";\n"
-            "  ssl_certificate_key " +
-            ca.server_key.string() +
-            ";\n"
-            "  root " +
-            (dir / "site").string() +
-            ";\n"
-            "  location / { try_files $uri /index.html; } }\n";
+            tls_server_block("127.0.0.1:443", "keys.test", ca, dir / "site",
+                             "    location / { try_files $uri /index.html; }\n");
         ASSERT_EQ(nginx.start(dir / "nginx", servers, &ns), "");
     }
     std::vector<std::string> trust_argv(std::vector<std::string> extra) {

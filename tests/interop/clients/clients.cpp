@@ -258,12 +258,7 @@ class QBittorrent : public BitTorrentClient {
                          std::chrono::seconds deadline) override {
         fs::create_directories(dir);
         if (auto e = add(source, dir); !e.empty()) return e;
-        auto done = wait_state(
-            [](const nlohmann::json& t) {
-                return t.value("progress", 0.0) >= 1.0 && is_up_state(t.value("state", ""));
-            },
-            deadline);
-        if (!done)
+        if (!wait_complete(deadline))
             return "qbittorrent did not finish within " + std::to_string(deadline.count()) +
                    " s:\n" + torrents();
         return "";
@@ -272,12 +267,8 @@ class QBittorrent : public BitTorrentClient {
     std::string seed(const fs::path& torrent, const fs::path& content_dir,
                      std::chrono::seconds deadline) override {
         if (auto e = add(torrent.string(), content_dir); !e.empty()) return e;
-        auto done = wait_state(
-            [](const nlohmann::json& t) {
-                return t.value("progress", 0.0) >= 1.0 && is_up_state(t.value("state", ""));
-            },
-            deadline);
-        if (!done) return "qbittorrent did not verify the seed data:\n" + torrents();
+        if (!wait_complete(deadline))
+            return "qbittorrent did not verify the seed data:\n" + torrents();
         return "";
     }
 
@@ -291,6 +282,15 @@ class QBittorrent : public BitTorrentClient {
   private:
     static bool is_up_state(const std::string& s) {
         return s == "uploading" || s == "stalledUP" || s == "queuedUP" || s == "forcedUP";
+    }
+
+    // Whether the torrent gets all its data (downloaded or verified) and seeds before `deadline`.
+    bool wait_complete(std::chrono::seconds deadline) {
+        return wait_state(
+            [](const nlohmann::json& t) {
+                return t.value("progress", 0.0) >= 1.0 && is_up_state(t.value("state", ""));
+            },
+            deadline);
     }
 
     // form: curl arguments ("--form", "torrents=@FILE", "--form-string", "urls=…").

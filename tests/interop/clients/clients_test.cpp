@@ -20,7 +20,6 @@
 #include <regex>
 #include <tuple>
 
-#include "agent/engine/torrent_file.hpp"
 #include "common/digest.hpp"
 #include "common/hex.hpp"
 #include "common/url.hpp"
@@ -28,7 +27,9 @@
 #include "tests/interop/clients/net_lab.hpp"
 #include "tests/support/aci_builder.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::test {
 namespace {
@@ -61,25 +62,6 @@ std::string sha512_hex(const fs::path& file) {
     return to_hex(digest);
 }
 
-// A few MiB of bytes no compressor shrinks, so pieces really travel.
-std::string noise(std::size_t n, std::uint64_t seed) {
-    std::string out(n, '\0');
-    std::uint64_t x = seed | 1;
-    for (char& c : out) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        c = static_cast<char>(x & 0xff);
-    }
-    return out;
-}
-
-std::string line_value(const std::string& out, const std::string& key) {
-    std::smatch m;
-    if (!std::regex_search(out, m, std::regex("(^|\\n)" + key + " ([^\\n]+)"))) return "";
-    return m[2];
-}
-
 class ClientInterop : public ::testing::TestWithParam<Case> {
   protected:
     void SetUp() override {
@@ -108,7 +90,7 @@ class ClientInterop : public ::testing::TestWithParam<Case> {
     void publish(TorrentFormat format) {
         AciSpec spec = simple_aci("example.test/app", "interop", AciCompression::none,
                                   {{"version", "1.0"}, {"os", "linux"}, {"arch", "amd64"}});
-        spec.files.push_back({"rootfs/data.bin", noise(3 * 1024 * 1024, 0x1234)});
+        spec.files.push_back({"rootfs/data.bin", random_bytes(3 * 1024 * 1024, 0x1234)});
         const fs::path aci = write_aci(dir_ / "app.aci", spec);
         // The web seed is a closed port: every byte must come from a peer.
         auto r = run({bin("aciswarm"), "publish", aci.string(), "--tracker=" + announce_url(),

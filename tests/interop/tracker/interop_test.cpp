@@ -8,23 +8,15 @@
 #include <fstream>
 #include <libtorrent/bencode.hpp>
 #include <libtorrent/create_torrent.hpp>
-#include <random>
 #include <regex>
 
 #include "tests/support/process.hpp"
+#include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace aciswarm::test;
 
 namespace {
-
-std::string random_bytes(std::size_t n) {
-    std::mt19937_64 rng(7);
-    std::string s(n, '\0');
-    for (auto& c : s)
-        c = static_cast<char>(rng());
-    return s;
-}
 
 // A v1 torrent of seed_dir/name announcing to `announce`.
 std::string make_torrent(const std::filesystem::path& seed_dir, const std::string& name,
@@ -44,7 +36,7 @@ void transfer(const std::string& scheme) {
     const auto seed_dir = dir / "seed";
     const auto get_dir = dir / "get";
     std::filesystem::create_directories(get_dir);
-    const std::string payload = random_bytes(3 * 1024 * 1024 + 123);
+    const std::string payload = random_bytes(3 * 1024 * 1024 + 123, 7);
     write_file(seed_dir / "image.aci", payload);
 
     // A short interval: if the two clients' connection drops, the next announce

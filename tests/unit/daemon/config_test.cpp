@@ -17,9 +17,9 @@ TEST(DaemonConfig, JsonSetsEveryKindOfValue) {
     EXPECT_EQ(c.store, "/srv/images");
     EXPECT_EQ(c.seed_policy, SeedPolicy::for_(2h));
     EXPECT_EQ(c.listen_port, 7000);
-    EXPECT_FALSE(c.lsd);
-    EXPECT_TRUE(c.dht);
-    EXPECT_EQ(c.max_upload_rate, 1048576);
+    EXPECT_FALSE(c.engine.local_service_discovery);
+    EXPECT_TRUE(c.engine.dht);
+    EXPECT_EQ(c.engine.upload_rate_limit, 1048576);
     EXPECT_EQ(c.resume_interval, 30s);
     EXPECT_EQ(c.socket_group, "");
 }
@@ -79,7 +79,7 @@ TEST(DaemonConfig, EveryOptionIsAFlagAndFlagsWinOverTheFile) {
     ASSERT_TRUE(apply_config_flags(c, *parsed));
     EXPECT_EQ(c.listen_port, 7001);
     EXPECT_EQ(c.seed_policy, SeedPolicy::forever());  // from the file
-    EXPECT_FALSE(c.lsd);
+    EXPECT_FALSE(c.engine.local_service_discovery);
     EXPECT_TRUE(c.verbose);
 }
 
@@ -90,15 +90,15 @@ TEST(DaemonConfig, SizesAndRatesTakeUnitsAndListenTakesAddrPort) {
         R"({"max-upload-rate":"4M","max-download-rate":"512k","max-request-bytes":"1M",
             "listen":"[::1]:7002","tick":"250ms"})",
         "f"));
-    EXPECT_EQ(c.max_upload_rate, 4 << 20);  // was refused ("not an integer")
-    EXPECT_EQ(c.max_download_rate, 512 << 10);
+    EXPECT_EQ(c.engine.upload_rate_limit, 4 << 20);  // was refused ("not an integer")
+    EXPECT_EQ(c.engine.download_rate_limit, 512 << 10);
     EXPECT_EQ(c.max_request_bytes, 1u << 20);
     EXPECT_EQ(c.listen_address, "::1");
     EXPECT_EQ(c.listen_port, 7002);
     EXPECT_EQ(c.tick, std::chrono::milliseconds(250));
     // Plain numbers still mean bytes/s, as before.
     ASSERT_TRUE(apply_config_json(c, R"({"max-upload-rate":1000})", "f"));
-    EXPECT_EQ(c.max_upload_rate, 1000);
+    EXPECT_EQ(c.engine.upload_rate_limit, 1000);
     // The old spellings keep working in files and as flags.
     ASSERT_TRUE(apply_config_json(c, R"({"listen-address":"127.0.0.1","listen-port":0})", "f"));
     EXPECT_EQ(c.listen_address, "127.0.0.1");
@@ -110,7 +110,7 @@ TEST(DaemonConfig, SizesAndRatesTakeUnitsAndListenTakesAddrPort) {
     ASSERT_TRUE(apply_config_flags(c, *parsed));
     EXPECT_EQ(c.listen_address, "10.0.0.1");
     EXPECT_EQ(c.listen_port, 6999);
-    EXPECT_EQ(c.max_download_rate, 3 << 19);
+    EXPECT_EQ(c.engine.download_rate_limit, 3 << 19);
 }
 
 TEST(DaemonConfig, BadFlagNamesTheFlag) {

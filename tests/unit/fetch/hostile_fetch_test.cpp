@@ -4,11 +4,12 @@
 // schemes says so, and the plain-download message names the real transport.
 #include <gtest/gtest.h>
 
-#include "agent/engine/torrent_file.hpp"
 #include "agent/fetch/fetcher.hpp"
 #include "agent/fetch/plan.hpp"
 #include "tests/support/aci_builder.hpp"
+#include "tests/support/no_engine.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::agent::fetch {
 namespace {
@@ -70,13 +71,7 @@ class HostileFetch : public ::testing::Test {
         FetchOptions o;
         o.discovery_pages = &pages_;
         o.cwd = dir_.path().string();
-        return Fetcher(
-            *store_,
-            [this]() -> Result<engine::Engine*> {
-                ++engine_asked_;
-                return make_error(Errc::unsupported, "test: no engine");
-            },
-            o, Logger::null(), clock_);
+        return Fetcher(*store_, test::no_engine_provider(engine_asked_), o, Logger::null(), clock_);
     }
     test::TempDir dir_;
     ManualClock clock_;

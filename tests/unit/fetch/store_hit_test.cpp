@@ -8,6 +8,7 @@
 #include "agent/fetch/fetcher.hpp"
 #include "agent/fetch/plan.hpp"
 #include "tests/support/aci_builder.hpp"
+#include "tests/support/no_engine.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace aciswarm::agent::fetch {
@@ -59,13 +60,7 @@ class StoreHit : public ::testing::Test {
         FetchOptions o;
         o.use_store = use_store;
         o.discovery_pages = &pages_;
-        return Fetcher(
-            *store_,
-            [this]() -> Result<engine::Engine*> {
-                ++engine_asked_;
-                return make_error(Errc::unsupported, "test: no engine");
-            },
-            o, Logger::null(), clock_);
+        return Fetcher(*store_, test::no_engine_provider(engine_asked_), o, Logger::null(), clock_);
     }
 
     test::TempDir dir_;

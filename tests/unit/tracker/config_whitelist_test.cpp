@@ -8,7 +8,7 @@
 
 #include "common/log.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "tracker/core/config.hpp"
+#include "tracker/app/config.hpp"
 #include "tracker/core/whitelist.hpp"
 
 using namespace aciswarm;

@@ -38,6 +38,12 @@ inline constexpr std::size_t kConnectSize = 16;
 inline constexpr std::size_t kAnnounceSize = 98;
 inline constexpr std::size_t kScrapeHeaderSize = 16;
 inline constexpr std::size_t kMaxPacket = 2048;  // larger datagrams are dropped
+// announce reply: the peers start at offset 20, one compact entry each (6 or 18 bytes).
+inline constexpr std::size_t kAnnounceReplyHeaderSize = 20;
+inline constexpr std::size_t kCompactPeerV4 = PeerEndpoint::compact_v4_size;  // 6
+inline constexpr std::size_t kCompactPeerV6 = PeerEndpoint::compact_v6_size;  // 18
+// The largest reply: an IPv6 announce with kMaxPeersLimit peers.
+inline constexpr std::size_t kMaxReply = kAnnounceReplyHeaderSize + kMaxPeersLimit * kCompactPeerV6;
 
 enum class Action : std::uint32_t { connect = 0, announce = 1, scrape = 2, error = 3 };
 

@@ -1,4 +1,4 @@
-#include "agent/engine/lt_convert.hpp"
+#include "torrent/lt_convert.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "tracker/core/config.hpp"
+#include "tracker/app/config.hpp"
 
 #include <fstream>
 #include <thread>

@@ -1,23 +1,19 @@
-// Test helpers: a throw-away CA with a certificate for 127.0.0.1 (openssl
-// CLI), and nginx serving a directory over HTTPS on 127.0.0.1 with that
-// certificate (Range requests work: they are what web seeds send).
+// An HTTPS origin on loopback for tests that need no network namespace: a
+// throw-away CA whose server certificate names 127.0.0.1, ::1 and localhost, and
+// nginx serving a directory on https://127.0.0.1:PORT/ with it (Range requests
+// work: they are what web seeds send). Built on tests/support/nginx.hpp.
 // Thread-safety: one thread per object.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
-#include "tests/support/process.hpp"
+#include "tests/support/nginx.hpp"
 
 namespace aciswarm::test {
-
-struct TestCa {
-    std::filesystem::path ca_cert;  // PEM: trust this (SSL_CERT_FILE / --ca-file)
-    std::filesystem::path server_cert;
-    std::filesystem::path server_key;
-};
 
 // Makes a CA and a server certificate (SAN IP:127.0.0.1, IP:::1, DNS:localhost)
 // in dir. Fails the calling test (ADD_FAILURE) and returns nullopt on error.
@@ -30,7 +26,8 @@ std::uint16_t free_loopback_port();
 class HttpsServer {
   public:
     // Starts nginx serving root on https://127.0.0.1:PORT/; state lives in work_dir.
-    // Returns once nginx has bound its socket (it logs "start worker processes").
+    // Returns once nginx has bound its socket. Fails the calling test (ADD_FAILURE)
+    // and returns nullopt when nginx does not start.
     static std::optional<HttpsServer> start(const std::filesystem::path& root, const TestCa& ca,
                                             const std::filesystem::path& work_dir);
     std::uint16_t port() const { return port_; }
@@ -40,7 +37,7 @@ class HttpsServer {
 
   private:
     std::uint16_t port_ = 0;
-    std::optional<Process> nginx_;
+    std::unique_ptr<Nginx> nginx_;  // Nginx does not move; the server does
 };
 
 }  // namespace aciswarm::test

@@ -1,4 +1,5 @@
-// Conversions between libtorrent types and project types. Private to agent/engine/.
+// Conversions between libtorrent types and project types. For torrent/ and agent/engine/
+// only (the code allowed to include libtorrent).
 #pragma once
 
 #include <libtorrent/address.hpp>

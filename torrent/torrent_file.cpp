@@ -1,4 +1,4 @@
-#include "agent/engine/torrent_file.hpp"
+#include "torrent/torrent_file.hpp"
 
 #include <libtorrent/create_torrent.hpp>
 #include <libtorrent/error_code.hpp>
@@ -8,7 +8,7 @@
 
 #include <system_error>
 
-#include "agent/engine/lt_convert.hpp"
+#include "torrent/lt_convert.hpp"
 
 namespace aciswarm::engine {
 namespace {
@@ -120,6 +120,13 @@ Result<CreatedTorrent> create_torrent(const std::filesystem::path& file,
     } catch (const std::exception& e) {
         return make_error(Errc::internal, where + ": " + e.what());
     }
+}
+
+std::vector<InfoHash> announce_hashes(const InfoHashes& hashes) {
+    std::vector<InfoHash> out;
+    if (hashes.v1) out.push_back(*hashes.v1);
+    if (hashes.v2) out.push_back(hashes.v2->truncated());
+    return out;
 }
 
 Result<TorrentMeta> parse_torrent(std::string_view bytes) {

@@ -1,4 +1,4 @@
-#include "tracker/store/peer_store.hpp"
+#include "tracker/peers/peer_store.hpp"
 
 namespace aciswarm::tracker {
 

@@ -71,6 +71,10 @@ struct TorrentMeta {
     std::vector<std::string> web_seeds;  // url-list (BEP 19)
 };
 
+// The 20-byte hashes a torrent is announced under: v1 first, then the v2 hash
+// truncated as BEP 52 announces it (what a tracker's whitelist matches).
+std::vector<InfoHash> announce_hashes(const InfoHashes& hashes);
+
 // Parses bencoded .torrent bytes (at most 64 MiB).
 Result<TorrentMeta> parse_torrent(std::span<const std::uint8_t> bytes);
 Result<TorrentMeta> parse_torrent(std::string_view bytes);

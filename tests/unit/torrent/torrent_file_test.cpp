@@ -2,22 +2,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <random>
 
-#include "agent/engine/torrent_file.hpp"
 #include "common/digest.hpp"
+#include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::engine {
 namespace {
 
-std::string random_bytes(std::size_t n, std::uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::string out(n, '\0');
-    for (auto& c : out)
-        c = static_cast<char>(rng() & 0xff);
-    return out;
-}
+using test::random_bytes;
 
 TEST(CreateTorrent, HybridRoundTrip) {
     test::TempDir dir;

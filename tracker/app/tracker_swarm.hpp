@@ -1,5 +1,6 @@
 // The tracker core as livesync's SwarmView: a few lines mapping livesync's
-// records onto tracker::Tracker's livesync hooks (tracker/core/tracker.hpp).
+// records onto tracker::Tracker's livesync hooks (tracker/core/tracker.hpp). It lives in
+// tracker/app/ so that neither core nor livesync includes the other.
 // Thread-safety: Tracker's methods may be called from any thread.
 #pragma once
 
@@ -9,26 +10,26 @@
 #include "tracker/core/tracker.hpp"
 #include "tracker/livesync/swarm_view.hpp"
 
-namespace aciswarm::livesync {
+namespace aciswarm::tracker {
 
-class TrackerSwarm final : public SwarmView {
+class TrackerSwarm final : public livesync::SwarmView {
   public:
-    explicit TrackerSwarm(tracker::Tracker& tracker) : tracker_(tracker) {}
+    explicit TrackerSwarm(Tracker& tracker) : tracker_(tracker) {}
 
-    bool apply_remote_peer(const PeerRecord& r) override {
-        tracker::PeerChange c;
+    bool apply_remote_peer(const livesync::PeerRecord& r) override {
+        PeerChange c;
         c.info_hash = r.info_hash;
         c.peer = r.peer;
         c.seeding = r.seeding();
         c.completed_first_time = r.complete();
         c.stopped = r.stopped();
-        return tracker_.apply_remote_peer(c) == tracker::AnnounceStatus::ok;
+        return tracker_.apply_remote_peer(c) == AnnounceStatus::ok;
     }
     std::uint64_t torrent_count() const override { return tracker_.torrent_count(); }
     void for_each_downloaded(
-        const std::function<void(const TorrentDownloads&)>& fn) const override {
+        const std::function<void(const livesync::TorrentDownloads&)>& fn) const override {
         tracker_.for_each_downloaded([&](const InfoHash& h, std::uint32_t downloaded) {
-            fn(TorrentDownloads{h, downloaded, 0});
+            fn(livesync::TorrentDownloads{h, downloaded, 0});
         });
     }
     std::uint64_t merge_downloaded(const InfoHash& h, std::uint64_t count) override {
@@ -37,13 +38,13 @@ class TrackerSwarm final : public SwarmView {
         return tracker_.scrape(h).downloaded;
     }
 
-    static LocalPeerChange local_change(const tracker::PeerChange& c) {
-        return LocalPeerChange{c.info_hash, c.peer,       c.seeding, c.completed_first_time,
-                               c.stopped,   c.is_new_peer};
+    static livesync::LocalPeerChange local_change(const PeerChange& c) {
+        return livesync::LocalPeerChange{
+            c.info_hash, c.peer, c.seeding, c.completed_first_time, c.stopped, c.is_new_peer};
     }
 
   private:
-    tracker::Tracker& tracker_;
+    Tracker& tracker_;
 };
 
-}  // namespace aciswarm::livesync
+}  // namespace aciswarm::tracker

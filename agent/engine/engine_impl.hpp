@@ -1,0 +1,205 @@
+// Engine's private half, shared by the engine_<concern>.cpp files (engine.hpp
+// is the contract; nothing outside agent/engine/ includes this header):
+//   engine.cpp            create, shutdown, accessors
+//   engine_settings.cpp   EngineConfig -> libtorrent settings_pack, peer classes, policy names
+//   engine_alerts.cpp     the alert thread: one handler per alert kind
+//   engine_torrents.cpp   adding, finding, waiting for and removing torrents; stuck pieces
+//   engine_resume.cpp     resume data: saved on the alert thread, read when adding
+//   engine_web_seeds.cpp  per-source byte counters (a peer plugin) and the web seed gate
+//
+// Threads are engine.hpp's: Impl's fields are guarded by mu unless a comment
+// says the alert thread alone uses them; libtorrent calls that wait for its
+// network thread are made without holding mu.
+#pragma once
+
+#include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/alert.hpp>
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/settings_pack.hpp>
+#include <libtorrent/torrent_handle.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/engine/engine.hpp"
+#include "agent/engine/stuck_pieces.hpp"
+#include "agent/engine/web_seed_gate.hpp"
+
+namespace aciswarm::engine {
+
+// "ADDRESS:PORT", IPv6 in brackets.
+std::string endpoint_string(const lt::address& addr, int port);
+std::string join(const std::vector<std::string>& parts, char sep);
+
+// engine_settings.cpp
+lt::settings_pack make_settings(const EngineConfig& config);
+void apply_peer_class_filter(lt::session& session, const EngineConfig& config);
+
+// engine_resume.cpp
+Status write_file_atomically(const std::filesystem::path& path, const std::vector<char>& bytes);
+Result<std::string> read_whole_file(const std::filesystem::path& path);
+// Takes the pieces an interrupted download had verified from its resume
+// file, when the file is there and is for the same torrent. Anything wrong
+// with the file is logged and ignored: the download then starts over.
+void apply_resume_file(lt::add_torrent_params& params, const std::filesystem::path& path,
+                       Logger& log);
+
+// engine_web_seeds.cpp
+// Payload bytes received per source. Written by libtorrent's network thread
+// (the plugin), read by any thread.
+struct SourceCounters {
+    std::atomic<std::int64_t> from_peers{0};
+    std::atomic<std::int64_t> from_web_seeds{0};
+    std::atomic<int> web_seed_failures{0};
+    std::mutex mu;
+    std::string last_web_seed_error;  // guarded by mu
+    // Payload bytes per BitTorrent peer, whether it was a seed when it
+    // connected (its first message: HAVE_ALL or a full bitfield), and the
+    // addresses web seeds were reached at. A peer that was a seed from the
+    // start at a web seed's address is the registry's everseed, which runs
+    // beside its HTTPS server (docs/engine.md, "Where bytes came from").
+    // Guarded by mu.
+    struct PeerBytes {
+        std::int64_t bytes = 0;
+        bool seed_at_connect = false;
+    };
+    std::map<lt::tcp::endpoint, PeerBytes> peer_bytes;
+    std::set<lt::address> web_seed_addresses;
+
+    // Bytes from everseed-like peers. Caller holds mu.
+    std::int64_t from_origin_peers() const {
+        std::int64_t sum = 0;
+        for (const auto& [ep, peer] : peer_bytes) {
+            if (peer.seed_at_connect && web_seed_addresses.count(ep.address()) != 0)
+                sum += peer.bytes;
+        }
+        return sum;
+    }
+};
+
+// A torrent extension that counts payload per source into counters.
+std::shared_ptr<lt::torrent_plugin> make_counting_plugin(std::shared_ptr<SourceCounters> counters,
+                                                         Logger& log);
+
+struct Engine::Impl {
+    struct Entry {
+        TorrentId id;
+        lt::torrent_handle handle;
+        InfoHashes hashes;
+        std::shared_ptr<SourceCounters> counters;
+        bool checked = false;
+        bool finished = false;
+        // All pieces verified; waiting for libtorrent to write them out
+        // (flush_cache → cache_flushed_alert) before calling it finished, as
+        // a piece can pass its hash check while its blocks are still queued
+        // for writing.
+        bool flush_requested = false;
+        int hash_failures = 0;
+        std::string error;
+        std::filesystem::path resume_file;          // AddDownload::resume_file (empty: resume_dir)
+        std::set<std::string> skipped_trackers;     // announces skipped as unreachable
+        bool announced = false;                     // some tracker replied
+        std::shared_ptr<StuckPieceDetector> stuck;  // used by the alert thread only
+        MetadataCheck check_metadata;               // magnets: run when metadata arrives
+        // Web seeds the gate adds and removes (WebSeedUse::fallback).
+        std::vector<std::string> gated_web_seeds;
+        std::shared_ptr<WebSeedGate> web_seed_gate;  // used by the alert thread only
+    };
+
+    EngineConfig config;
+    Logger& log;
+    const Clock& clock;
+    std::unique_ptr<lt::session> session;
+
+    mutable std::mutex mu;
+    std::condition_variable_any cv;
+    std::map<std::uint64_t, Entry> entries;
+    std::uint64_t next_id = 1;
+    std::uint64_t generation = 0;  // bumped after each batch of alerts
+    EventCallback callback;
+    int resume_outstanding = 0;
+    std::vector<PeerEndpoint> listeners;
+    int listen_failures = 0;
+    bool stopping = false;
+    std::thread alert_thread;
+    Clock::SteadyTime last_resume_save;
+    Clock::SteadyTime last_stuck_check;
+    Clock::SteadyTime last_web_seed_check;
+
+    Impl(EngineConfig c, Logger& l, const Clock& k) : config(std::move(c)), log(l), clock(k) {}
+
+    Entry* find_by_handle(const lt::torrent_handle& h) {
+        for (auto& [_, e] : entries) {
+            if (e.handle == h) return &e;
+        }
+        return nullptr;
+    }
+
+    std::filesystem::path resume_path(const InfoHashes& hashes) const {
+        return config.resume_dir / (hashes.best().hex() + ".resume");
+    }
+    // Where an entry's resume data goes; empty: nowhere.
+    std::filesystem::path resume_path(const Entry& e) const {
+        if (!e.resume_file.empty()) return e.resume_file;
+        if (config.resume_dir.empty()) return {};
+        return resume_path(e.hashes);
+    }
+
+    void request_resume_save(const lt::torrent_handle& h, lt::resume_data_flags_t flags) {
+        // Caller holds mu.
+        ++resume_outstanding;
+        h.save_resume_data(flags | lt::torrent_handle::save_info_dict);
+    }
+
+    void event(std::vector<EngineEvent>& events, EngineEvent::Kind kind, const Entry& e,
+               std::string message = {}) {
+        events.push_back(EngineEvent{kind, e.id, e.hashes, std::move(message)});
+    }
+    // The entry of a torrent; not_found names it. Caller holds mu.
+    Result<Entry*> entry(TorrentId id);
+
+    // engine_alerts.cpp (the alert thread)
+    void run_alerts();
+    void handle_alert(lt::alert* a, std::vector<EngineEvent>& events);
+    void on_listen_succeeded(const lt::listen_succeeded_alert& a);
+    void on_listen_failed(const lt::listen_failed_alert& a);
+    void on_resume_data_saved(const lt::save_resume_data_alert& a);
+    void on_resume_data_failed(const lt::save_resume_data_failed_alert& a);
+    void on_tracker_error(const lt::tracker_error_alert& a);
+    void on_tracker_reply(const lt::tracker_reply_alert& a);
+    void on_web_seed_error(const lt::url_seed_alert& a, std::vector<EngineEvent>& events);
+    void on_file_error(const lt::file_error_alert& a, std::vector<EngineEvent>& events);
+    void on_torrent_alert(const lt::torrent_alert& a, std::vector<EngineEvent>& events);
+    void on_metadata_received(Entry& e, const lt::torrent_alert& a,
+                              std::vector<EngineEvent>& events);
+
+    // engine_resume.cpp
+    void maybe_save_resume();
+
+    // engine_torrents.cpp
+    void maybe_unstick();
+    Result<TorrentId> add(lt::add_torrent_params params, const std::vector<PeerEndpoint>& peers,
+                          const std::string& what, MetadataCheck check_metadata = {},
+                          std::filesystem::path resume_file = {});
+    Result<TorrentStatus> status_of(const Entry& e) const;
+    enum class Until { checked, finished };
+    Result<TorrentStatus> wait(TorrentId id, std::chrono::milliseconds timeout,
+                               std::stop_token stop, Until until);
+
+    // engine_web_seeds.cpp
+    void maybe_gate_web_seeds();
+    // WebSeedUse::fallback: takes params' url seeds (and the .torrent's BEP 19
+    // ones) out for the gate to add later; returns them.
+    std::vector<std::string> hold_back_web_seeds(lt::add_torrent_params& params) const;
+};
+
+}  // namespace aciswarm::engine

@@ -1,0 +1,174 @@
+// Where bytes came from (a peer plugin counting payload per source) and the
+// web seed gate (WebSeedUse::fallback: web seeds join only when peers fail).
+#include <libtorrent/bitfield.hpp>
+#include <libtorrent/extensions.hpp>
+#include <libtorrent/peer_connection_handle.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
+
+#include <algorithm>
+
+#include "agent/engine/engine_impl.hpp"
+
+namespace aciswarm::engine {
+namespace {
+
+// Disconnect reasons that are libtorrent's own decisions, not web seed failures.
+bool is_normal_disconnect(const lt::error_code& ec) {
+    return !ec || ec == boost::asio::error::operation_aborted ||
+           ec == lt::errors::torrent_finished || ec == lt::errors::torrent_removed ||
+           ec == lt::errors::torrent_paused || ec == lt::errors::stopping_torrent ||
+           ec == lt::errors::upload_upload_connection ||
+           ec == lt::errors::uninteresting_upload_peer || ec == lt::errors::too_many_connections;
+}
+
+// Runs on libtorrent's network thread: counts received payload per source
+// and records web seed connection failures (TLS, connect), which libtorrent
+// reports only as a peer disconnect.
+class CountingPeerPlugin final : public lt::peer_plugin {
+  public:
+    CountingPeerPlugin(std::shared_ptr<SourceCounters> counters, bool web_seed,
+                       lt::tcp::endpoint remote, Logger& log)
+        : counters_(std::move(counters)), web_seed_(web_seed), remote_(remote), log_(log) {}
+    bool on_piece(const lt::peer_request& piece, lt::span<const char>) override {
+        (web_seed_ ? counters_->from_web_seeds : counters_->from_peers) += piece.length;
+        if (!web_seed_) {
+            std::lock_guard lock(counters_->mu);
+            counters_->peer_bytes[remote_].bytes += piece.length;
+        }
+        return false;
+    }
+    bool on_have_all() override {
+        mark_seed_at_connect(true);
+        return false;
+    }
+    bool on_bitfield(const lt::bitfield& have) override {
+        mark_seed_at_connect(have.all_set());
+        return false;
+    }
+    void on_disconnect(const lt::error_code& ec) override {
+        if (!web_seed_ || is_normal_disconnect(ec)) return;
+        std::string message =
+            "web seed " + endpoint_string(remote_.address(), remote_.port()) + ": " + ec.message();
+        log_.warn(message);
+        ++counters_->web_seed_failures;
+        std::lock_guard lock(counters_->mu);
+        counters_->last_web_seed_error = std::move(message);
+    }
+
+  private:
+    // The first of HAVE_ALL / BITFIELD tells whether the peer came as a seed.
+    void mark_seed_at_connect(bool seed) {
+        if (web_seed_ || first_have_seen_) return;
+        first_have_seen_ = true;
+        std::lock_guard lock(counters_->mu);
+        counters_->peer_bytes[remote_].seed_at_connect = seed;
+    }
+
+    std::shared_ptr<SourceCounters> counters_;
+    bool web_seed_;
+    lt::tcp::endpoint remote_;
+    Logger& log_;
+    bool first_have_seen_ = false;
+};
+
+class CountingTorrentPlugin final : public lt::torrent_plugin {
+  public:
+    CountingTorrentPlugin(std::shared_ptr<SourceCounters> counters, Logger& log)
+        : counters_(std::move(counters)), log_(log) {}
+    std::shared_ptr<lt::peer_plugin> new_connection(const lt::peer_connection_handle& pc) override {
+        const bool web_seed = pc.type() != lt::connection_type::bittorrent;
+        if (web_seed) {
+            std::lock_guard lock(counters_->mu);
+            counters_->web_seed_addresses.insert(pc.remote().address());
+        }
+        return std::make_shared<CountingPeerPlugin>(counters_, web_seed, pc.remote(), log_);
+    }
+
+  private:
+    std::shared_ptr<SourceCounters> counters_;
+    Logger& log_;
+};
+
+}  // namespace
+
+std::shared_ptr<lt::torrent_plugin> make_counting_plugin(std::shared_ptr<SourceCounters> counters,
+                                                         Logger& log) {
+    return std::make_shared<CountingTorrentPlugin>(std::move(counters), log);
+}
+
+// Alert thread: adds a download's held-back web seeds when its gate opens,
+// and removes them when it closes (web_seed_gate.hpp).
+void Engine::Impl::maybe_gate_web_seeds() {
+    const auto now = clock.now();
+    if (now - last_web_seed_check < std::chrono::milliseconds(250)) return;
+    last_web_seed_check = now;
+    struct Work {
+        lt::torrent_handle handle;
+        std::shared_ptr<WebSeedGate> gate;
+        std::int64_t from_peers;
+        std::vector<std::string> urls;
+        std::string name;
+    };
+    std::vector<Work> work;
+    {
+        std::lock_guard lock(mu);
+        for (auto& [_, e] : entries) {
+            if (e.gated_web_seeds.empty() || e.finished || !e.error.empty()) continue;
+            if (!e.web_seed_gate) {
+                e.web_seed_gate = std::make_shared<WebSeedGate>(
+                    config.web_seed_delay, config.web_seed_min_open, config.web_seed_close_bytes);
+            }
+            work.push_back({e.handle, e.web_seed_gate, e.counters->from_peers.load(),
+                            e.gated_web_seeds, e.hashes.best().hex()});
+        }
+    }
+    // libtorrent calls outside mu: they wait for its network thread.
+    for (auto& w : work) {
+        if (!w.handle.is_valid()) continue;
+        const lt::torrent_status st = w.handle.status({});
+        if (st.state != lt::torrent_status::downloading) continue;
+        // Not num_seeds: libtorrent counts a connected web seed as a seed.
+        const bool has_seed = st.num_complete > 0 || st.list_seeds > 0;
+        switch (w.gate->observe(now, w.from_peers, has_seed)) {
+            case WebSeedGate::Action::none:
+                break;
+            case WebSeedGate::Action::add:
+                log.info(w.name, ": adding ", w.urls.size(), " web seed(s): ", w.gate->reason());
+                for (const auto& url : w.urls)
+                    w.handle.add_url_seed(url);
+                break;
+            case WebSeedGate::Action::remove:
+                log.info(w.name, ": removing ", w.urls.size(), " web seed(s): ", w.gate->reason());
+                for (const auto& url : w.urls)
+                    w.handle.remove_url_seed(url);
+                break;
+        }
+    }
+}
+
+std::vector<std::string> Engine::Impl::hold_back_web_seeds(lt::add_torrent_params& params) const {
+    std::vector<std::string> held_back = std::move(params.url_seeds);
+    params.url_seeds.clear();
+    if (params.ti) {
+        std::vector<lt::web_seed_entry> kept;  // BEP 17 http seeds: not gated
+        for (const auto& ws : params.ti->web_seeds()) {
+            if (ws.type != lt::web_seed_entry::url_seed) {
+                kept.push_back(ws);
+            } else if (std::find(held_back.begin(), held_back.end(), ws.url) == held_back.end()) {
+                held_back.push_back(ws.url);
+            }
+        }
+        params.ti->set_web_seeds(std::move(kept));
+    }
+    return held_back;
+}
+
+Status Engine::add_web_seed(TorrentId id, const std::string& url) {
+    std::lock_guard lock(impl_->mu);
+    auto entry = impl_->entry(id);
+    if (!entry) return std::move(entry).error();
+    (*entry)->handle.add_url_seed(url);
+    return {};
+}
+}  // namespace aciswarm::engine
