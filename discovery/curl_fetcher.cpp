@@ -1,9 +1,10 @@
 #include "discovery/curl_fetcher.hpp"
-#include "common/text.hpp"
 
 #include <curl/curl.h>
 
 #include <string_view>
+
+#include "common/text.hpp"
 
 namespace aciswarm::discovery {
 namespace {
@@ -27,28 +28,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     return n;
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() &&
-           (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() &&
-           (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
+constexpr std::string_view header_blanks = " \t\r\n";
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
     auto* t = static_cast<Transfer*>(user);
@@ -61,12 +41,12 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     }
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) return n;
-    const std::string_view key = trim(line.substr(0, colon));
-    const std::string_view value = trim(line.substr(colon + 1));
-    if (iequals(key, "cache-control")) {
+    const std::string key = ascii_lower(trim(line.substr(0, colon), header_blanks));
+    const std::string_view value = trim(line.substr(colon + 1), header_blanks);
+    if (key == "cache-control") {
         if (!t->cache_control.empty()) t->cache_control += ", ";
         t->cache_control.append(value);
-    } else if (iequals(key, "etag")) {
+    } else if (key == "etag") {
         t->etag.assign(value);
     }
     return n;

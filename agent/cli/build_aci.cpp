@@ -103,15 +103,9 @@ int cmd_build_aci(std::span<const std::string> args, CliContext& ctx) {
         {"aciswarm build-aci ./rootfs --name=example.com/app --version=1.0 --out=app.aci",
          "aciswarm build-aci ./rootfs --name=example.com/app --version=1.0 --label=arch=arm64 "
          "--out=app-arm64.aci"});
-    auto opts = parser.parse(args);
-    if (!opts) {
-        ctx.err << "aciswarm build-aci: " << opts.error().message << "\n";
-        return exit_usage;
-    }
-    if (opts->flag("help")) {
-        ctx.out << parser.help();
-        return exit_ok;
-    }
+    int code = exit_ok;
+    auto opts = parse_command(parser, args, ctx, code, "aciswarm build-aci");
+    if (!opts) return code;
     if (opts->positional().size() != 1 || !opts->has("name") || !opts->has("version") ||
         !opts->has("out")) {
         ctx.err << "aciswarm build-aci: need ROOTFS_DIR, --name, --version and --out\n"

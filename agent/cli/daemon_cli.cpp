@@ -14,10 +14,10 @@
 #include "agent/daemon/client.hpp"
 #include "agent/daemon/config.hpp"
 #include "agent/daemon/daemon.hpp"
+#include "agent/daemon/store_engine_backend.hpp"
 #include "common/file_read.hpp"
 #include "common/options.hpp"
 #include "common/units.hpp"
-#include "agent/daemon/store_engine_backend.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -59,15 +59,9 @@ int cmd_daemon(std::span<const std::string> args, CliContext& ctx) {
         {"aciswarm daemon                      # /etc/aciswarm/agent.json, then defaults",
          "aciswarm daemon --seed-policy=forever --max-upload-rate=20M",
          "aciswarm daemon --config=/etc/aciswarm/test.json --listen=0.0.0.0:6882"});
-    auto options = parser.parse(args);
-    if (!options) {
-        ctx.err << "aciswarm daemon: " << options.error().message << "\n";
-        return exit_usage;
-    }
-    if (options->flag("help")) {
-        ctx.out << parser.help();
-        return exit_ok;
-    }
+    int code = exit_ok;
+    auto options = parse_command(parser, args, ctx, code, "aciswarm daemon");
+    if (!options) return code;
     if (!options->positional().empty()) {
         ctx.err << "aciswarm daemon: unexpected argument '" << options->positional().front()
                 << "'\n";
@@ -115,16 +109,9 @@ int cmd_status(std::span<const std::string> args, CliContext& ctx) {
          {"help", OptionSpec::Kind::flag, "show this help"}},
         {"aciswarm status", "aciswarm status --json | jq '.images[].state'",
          "aciswarm status --socket=/run/aciswarm/test.sock"});
-    auto options = parser.parse(args);
-    if (!options) {
-        ctx.err << "aciswarm status: " << options.error().message << "\n";
-        return exit_usage;
-    }
-    if (options->flag("help")) {
-        ctx.out << parser.help();
-        return exit_ok;
-    }
-    if (options->flag("verbose")) ctx.log.set_level(LogLevel::debug);
+    int code = exit_ok;
+    auto options = parse_command(parser, args, ctx, code, "aciswarm status");
+    if (!options) return code;
     auto client = ApiClient::connect(options->get_or("socket", std::string(default_socket_path)));
     if (!client) {
         ctx.err << "aciswarm status: " << client.error().message
@@ -190,16 +177,9 @@ int cmd_image_seed(std::span<const std::string> args, CliContext& ctx) {
         {"aciswarm image seed sha512-0123456789ab --forever",
          "aciswarm image seed sha512-0123456789ab --for=6h",
          "aciswarm image seed sha512-0123456789ab --stop"});
-    auto options = parser.parse(args);
-    if (!options) {
-        ctx.err << "aciswarm image seed: " << options.error().message << "\n";
-        return exit_usage;
-    }
-    if (options->flag("help")) {
-        ctx.out << parser.help();
-        return exit_ok;
-    }
-    if (options->flag("verbose")) ctx.log.set_level(LogLevel::debug);
+    int code = exit_ok;
+    auto options = parse_command(parser, args, ctx, code, "aciswarm image seed");
+    if (!options) return code;
     if (options->positional().size() != 1) {
         ctx.err << "aciswarm image seed: want exactly one image ID\n";
         return exit_usage;

@@ -115,16 +115,9 @@ void print_table(std::ostream& out, const DiscoveryResult& r) {
 }  // namespace
 
 int run_discover(std::span<const std::string> args, CliContext& ctx) {
-    auto parsed = parser().parse(args);
-    if (!parsed) {
-        ctx.err << "aciswarm discover: " << parsed.error().message << "\n";
-        return exit_usage;
-    }
-    if (parsed->flag("help")) {
-        ctx.out << parser().help();
-        return exit_ok;
-    }
-    if (parsed->flag("verbose")) ctx.log.set_level(LogLevel::debug);
+    int code = exit_ok;
+    auto parsed = parse_command(parser(), args, ctx, code, "aciswarm discover");
+    if (!parsed) return code;
     if (parsed->positional().size() != 1) {
         ctx.err << "aciswarm discover: want exactly one image NAME (see --help)\n";
         return exit_usage;

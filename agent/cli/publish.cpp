@@ -208,15 +208,9 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
          "aciswarm publish app.aci --tracker=http://t1:6969/announce "
          "--tracker=udp://t2:6969 --webseed-base=https://r.example.com/ --out=/srv/registry "
          "--piece-size=1M"});
-    auto opts = parser.parse(args);
-    if (!opts) {
-        ctx.err << "aciswarm publish: " << opts.error().message << "\n";
-        return exit_usage;
-    }
-    if (opts->flag("help")) {
-        ctx.out << parser.help();
-        return exit_ok;
-    }
+    int code = exit_ok;
+    auto opts = parse_command(parser, args, ctx, code, "aciswarm publish");
+    if (!opts) return code;
     if (opts->positional().size() != 1 || !opts->has("webseed-base") || !opts->has("out")) {
         ctx.err << "aciswarm publish: need IMAGE.aci, --webseed-base and --out\n" << parser.help();
         return exit_usage;

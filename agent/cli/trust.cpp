@@ -35,23 +35,6 @@ std::vector<OptionSpec> common_trust_options(std::vector<OptionSpec> own) {
     return own;
 }
 
-std::optional<ParsedOptions> parse(const OptionParser& parser, std::span<const std::string> args,
-                                   CliContext& ctx, int& code) {
-    auto opts = parser.parse(args);
-    if (!opts) {
-        ctx.err << "aciswarm trust: " << opts.error().message << "\n";
-        code = exit_usage;
-        return std::nullopt;
-    }
-    if (opts->flag("help")) {
-        ctx.out << parser.help();
-        code = exit_ok;
-        return std::nullopt;
-    }
-    if (opts->flag("verbose")) ctx.log.set_level(LogLevel::debug);
-    return std::move(*opts);
-}
-
 discovery::TransportOptions transport(bool allow_http, const std::string& ca_file) {
     discovery::TransportOptions t;
     t.allow_http = allow_http;
@@ -222,7 +205,7 @@ int cmd_trust(std::span<const std::string> args, CliContext& ctx) {
          "aciswarm trust --root /etc/aciswarm/keys/cluster.gpg",
          "aciswarm trust --prefix=registry.example.com/app  # asks the name's pubkeys"});
     int code = exit_ok;
-    auto opts = parse(parser, args, ctx, code);
+    auto opts = parse_command(parser, args, ctx, code, "aciswarm trust");
     if (!opts) return code;
     return trust_add(*opts, ctx);
 }
@@ -232,7 +215,7 @@ int cmd_trust_list(std::span<const std::string> args, CliContext& ctx) {
                               common_trust_options({}),
                               {"aciswarm trust list", "aciswarm trust list --trust-dir=/tmp/keys"});
     int code = exit_ok;
-    auto opts = parse(parser, args, ctx, code);
+    auto opts = parse_command(parser, args, ctx, code, "aciswarm trust");
     if (!opts) return code;
     trust::TrustStore store(trust_dirs(*opts));
     auto all = store.list();
@@ -263,7 +246,7 @@ int cmd_trust_rm(std::span<const std::string> args, CliContext& ctx) {
         {"aciswarm trust rm 0123456789ABCDEF0123456789ABCDEF01234567",
          "aciswarm trust rm --trust-dir=/tmp/keys 0123456789ABCDEF0123456789ABCDEF01234567"});
     int code = exit_ok;
-    auto opts = parse(parser, args, ctx, code);
+    auto opts = parse_command(parser, args, ctx, code, "aciswarm trust");
     if (!opts) return code;
     if (opts->positional().empty()) {
         ctx.err << "aciswarm trust rm: want at least one FINGERPRINT\n";

@@ -126,6 +126,125 @@ Result<std::vector<std::string>> read_config_file(const std::string& path) {
     return args;
 }
 
+namespace {
+
+// The --config file's lines, then the command line (later values win). Repeatable
+// listen options from the command line replace the file's.
+Result<std::vector<std::string>> merged_args(const OptionParser& parser, const ParsedOptions& cli,
+                                             const std::vector<std::string>& args, Config& config) {
+    std::vector<std::string> merged;
+    if (auto file = cli.get("config")) {
+        auto lines = read_config_file(*file);
+        if (!lines) return std::move(lines).error();
+        config.config_file = *file;
+        auto from_file = parser.parse(*lines);
+        if (!from_file) return with_context(*file, std::move(from_file).error());
+        for (const auto& l : *lines) {
+            const bool is_listen = l.starts_with("--http") || l.starts_with("--udp");
+            if (is_listen && cli.has(l.starts_with("--http") ? "http" : "udp")) continue;
+            merged.push_back(l);
+        }
+    }
+    merged.insert(merged.end(), args.begin(), args.end());
+    return merged;
+}
+
+// Typed reads of optional values: the fallback when absent, errors name the option.
+struct OptionReader {
+    const ParsedOptions& o;
+
+    Result<bool> boolean(const char* name, bool fallback) const {
+        auto v = o.get(name);
+        if (!v) return fallback;
+        return parse_bool(name, *v);
+    }
+    Result<std::uint64_t> number(const char* name, std::uint64_t fallback, std::uint64_t min,
+                                 std::uint64_t max) const {
+        auto v = o.get(name);
+        if (!v) return fallback;
+        auto n = parse_integer_option("--" + std::string(name), *v, static_cast<std::int64_t>(min),
+                                      static_cast<std::int64_t>(max));
+        if (!n) return std::move(n).error();
+        return static_cast<std::uint64_t>(*n);
+    }
+    Result<std::uint64_t> seconds(const char* name, std::uint64_t fallback, std::uint64_t min,
+                                  std::uint64_t max) const {
+        auto v = o.get(name);
+        if (!v) return fallback;
+        return parse_seconds(name, *v, min, max);
+    }
+};
+
+#define ACISWARM_TRY(var, expr) \
+    auto var = (expr);          \
+    if (!var) return std::move(var).error();
+
+// The announce logic and the whitelist: mode, peers, --dir, intervals, scrape.
+Status read_tracking_options(const OptionReader& r, Config& c) {
+    if (auto m = r.o.get("mode")) {
+        auto mode = parse_mode(*m);
+        if (!mode) {
+            return make_error(Errc::invalid_argument,
+                              "--mode: '" + *m + "' is not small, large or surge");
+        }
+        c.settings.mode = *mode;
+    }
+    ACISWARM_TRY(maxpeers, r.number("maxpeers", 50, 0, kMaxPeersLimit));
+    c.settings.maxpeers = static_cast<std::uint32_t>(*maxpeers);
+    c.dir = r.o.get_or("dir", "");
+    ACISWARM_TRY(scan, r.boolean("scan", !c.dir.empty()));
+    c.scan = *scan && !c.dir.empty();
+    ACISWARM_TRY(scan_interval, r.seconds("scan-interval", 5, 1, 3600));
+    c.scan_interval = static_cast<std::uint32_t>(*scan_interval);
+    ACISWARM_TRY(locked, r.boolean("locked", true));
+    c.settings.locked = *locked;
+    ACISWARM_TRY(interval, r.seconds("interval", 900, 1, 86400));
+    c.settings.interval = static_cast<std::uint32_t>(*interval);
+    ACISWARM_TRY(min_interval,
+                 r.seconds("min-interval", std::min<std::uint64_t>(60, *interval), 1, 86400));
+    c.settings.min_interval = static_cast<std::uint32_t>(*min_interval);
+    ACISWARM_TRY(full_scrape, r.boolean("full-scrape", false));
+    c.settings.full_scrape = *full_scrape;
+    ACISWARM_TRY(max_torrents, r.number("max-torrents", 1'000'000, 1, 1ULL << 32));
+    c.settings.max_torrents = *max_torrents;
+    ACISWARM_TRY(max_peers, r.number("max-peers-per-torrent", 100'000, 1, 1ULL << 31));
+    c.settings.max_peers_per_torrent = static_cast<std::uint32_t>(*max_peers);
+    return {};
+}
+
+// The process and the network: daemon, pidfile, workers, connection caps, timeouts.
+Status read_process_options(const OptionReader& r, Config& c) {
+    ACISWARM_TRY(daemon, r.boolean("daemon", false));
+    c.daemon = *daemon;
+    c.pidfile = r.o.get_or("pidfile", "");
+    ACISWARM_TRY(workers, r.number("workers", 0, 0, 256));
+    c.workers = static_cast<unsigned>(*workers);
+    if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
+    ACISWARM_TRY(max_conn, r.number("max-connections", 4096, 1, 1'000'000));
+    c.max_connections = *max_conn;
+    ACISWARM_TRY(per_address, r.number("max-connections-per-address", 128, 1, 1'000'000));
+    c.max_connections_per_address = *per_address;
+    ACISWARM_TRY(reserved, r.number("reserved-connections",
+                                    std::min<std::uint64_t>(512, *max_conn / 8), 0, 1'000'000));
+    if (*reserved >= c.max_connections) {
+        return make_error(Errc::invalid_argument,
+                          "--reserved-connections=" + std::to_string(*reserved) +
+                              ": must be less than --max-connections (" +
+                              std::to_string(c.max_connections) + ")");
+    }
+    c.reserved_connections = *reserved;
+    ACISWARM_TRY(first_request_timeout, r.seconds("first-request-timeout", 3, 1, 3600));
+    c.first_request_timeout = static_cast<std::uint32_t>(*first_request_timeout);
+    ACISWARM_TRY(header_timeout, r.seconds("header-timeout", 10, 1, 3600));
+    c.header_timeout = static_cast<std::uint32_t>(*header_timeout);
+    ACISWARM_TRY(idle_timeout, r.seconds("idle-timeout", 30, 1, 3600));
+    c.idle_timeout = static_cast<std::uint32_t>(*idle_timeout);
+    return {};
+}
+#undef ACISWARM_TRY
+
+}  // namespace
+
 Result<Config> load_config(const std::vector<std::string>& args) {
     const OptionParser& parser = config_parser();
     auto cli = parser.parse(args);
@@ -134,24 +253,10 @@ Result<Config> load_config(const std::vector<std::string>& args) {
         return make_error(Errc::invalid_argument,
                           "unexpected argument '" + cli->positional().front() + "'");
     }
-    std::vector<std::string> merged;
     Config c;
-    if (auto file = cli->get("config")) {
-        auto lines = read_config_file(*file);
-        if (!lines) return std::move(lines).error();
-        c.config_file = *file;
-        // File first, command line after: later values win. Repeatable listen
-        // options from the command line replace the file's.
-        auto from_file = parser.parse(*lines);
-        if (!from_file) return with_context(*file, std::move(from_file).error());
-        for (const auto& l : *lines) {
-            const bool is_listen = l.starts_with("--http") || l.starts_with("--udp");
-            if (is_listen && cli->has(l.starts_with("--http") ? "http" : "udp")) continue;
-            merged.push_back(l);
-        }
-    }
-    merged.insert(merged.end(), args.begin(), args.end());
-    auto opts = parser.parse(merged);
+    auto merged = merged_args(parser, *cli, args, c);
+    if (!merged) return std::move(merged).error();
+    auto opts = parser.parse(*merged);
     if (!opts) return std::move(opts).error();
     const ParsedOptions& o = *opts;
 
@@ -164,84 +269,9 @@ Result<Config> load_config(const std::vector<std::string>& args) {
     if (!udp) return std::move(udp).error();
     c.udp = std::move(*udp);
 
-    auto boolean = [&](const char* name, bool fallback) -> Result<bool> {
-        auto v = o.get(name);
-        if (!v) return fallback;
-        return parse_bool(name, *v);
-    };
-    auto number = [&](const char* name, std::uint64_t fallback, std::uint64_t min,
-                      std::uint64_t max) -> Result<std::uint64_t> {
-        auto v = o.get(name);
-        if (!v) return fallback;
-        auto n = parse_integer_option("--" + std::string(name), *v, static_cast<std::int64_t>(min),
-                                      static_cast<std::int64_t>(max));
-        if (!n) return std::move(n).error();
-        return static_cast<std::uint64_t>(*n);
-    };
-    auto seconds = [&](const char* name, std::uint64_t fallback, std::uint64_t min,
-                       std::uint64_t max) -> Result<std::uint64_t> {
-        auto v = o.get(name);
-        if (!v) return fallback;
-        return parse_seconds(name, *v, min, max);
-    };
-#define ACISWARM_TRY(var, expr) \
-    auto var = (expr);          \
-    if (!var) return std::move(var).error();
-
-    if (auto m = o.get("mode")) {
-        auto mode = parse_mode(*m);
-        if (!mode) {
-            return make_error(Errc::invalid_argument,
-                              "--mode: '" + *m + "' is not small, large or surge");
-        }
-        c.settings.mode = *mode;
-    }
-    ACISWARM_TRY(maxpeers, number("maxpeers", 50, 0, kMaxPeersLimit));
-    c.settings.maxpeers = static_cast<std::uint32_t>(*maxpeers);
-    c.dir = o.get_or("dir", "");
-    ACISWARM_TRY(scan, boolean("scan", !c.dir.empty()));
-    c.scan = *scan && !c.dir.empty();
-    ACISWARM_TRY(scan_interval, seconds("scan-interval", 5, 1, 3600));
-    c.scan_interval = static_cast<std::uint32_t>(*scan_interval);
-    ACISWARM_TRY(locked, boolean("locked", true));
-    c.settings.locked = *locked;
-    ACISWARM_TRY(interval, seconds("interval", 900, 1, 86400));
-    c.settings.interval = static_cast<std::uint32_t>(*interval);
-    ACISWARM_TRY(min_interval,
-                 seconds("min-interval", std::min<std::uint64_t>(60, *interval), 1, 86400));
-    c.settings.min_interval = static_cast<std::uint32_t>(*min_interval);
-    ACISWARM_TRY(full_scrape, boolean("full-scrape", false));
-    c.settings.full_scrape = *full_scrape;
-    ACISWARM_TRY(daemon, boolean("daemon", false));
-    c.daemon = *daemon;
-    c.pidfile = o.get_or("pidfile", "");
-    ACISWARM_TRY(workers, number("workers", 0, 0, 256));
-    c.workers = static_cast<unsigned>(*workers);
-    if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
-    ACISWARM_TRY(max_torrents, number("max-torrents", 1'000'000, 1, 1ULL << 32));
-    c.settings.max_torrents = *max_torrents;
-    ACISWARM_TRY(max_peers, number("max-peers-per-torrent", 100'000, 1, 1ULL << 31));
-    c.settings.max_peers_per_torrent = static_cast<std::uint32_t>(*max_peers);
-    ACISWARM_TRY(max_conn, number("max-connections", 4096, 1, 1'000'000));
-    c.max_connections = *max_conn;
-    ACISWARM_TRY(per_address, number("max-connections-per-address", 128, 1, 1'000'000));
-    c.max_connections_per_address = *per_address;
-    ACISWARM_TRY(reserved, number("reserved-connections",
-                                  std::min<std::uint64_t>(512, *max_conn / 8), 0, 1'000'000));
-    if (*reserved >= c.max_connections) {
-        return make_error(Errc::invalid_argument,
-                          "--reserved-connections=" + std::to_string(*reserved) +
-                              ": must be less than --max-connections (" +
-                              std::to_string(c.max_connections) + ")");
-    }
-    c.reserved_connections = *reserved;
-    ACISWARM_TRY(first_request_timeout, seconds("first-request-timeout", 3, 1, 3600));
-    c.first_request_timeout = static_cast<std::uint32_t>(*first_request_timeout);
-    ACISWARM_TRY(header_timeout, seconds("header-timeout", 10, 1, 3600));
-    c.header_timeout = static_cast<std::uint32_t>(*header_timeout);
-    ACISWARM_TRY(idle_timeout, seconds("idle-timeout", 30, 1, 3600));
-    c.idle_timeout = static_cast<std::uint32_t>(*idle_timeout);
-#undef ACISWARM_TRY
+    const OptionReader reader{o};
+    if (auto ok = read_tracking_options(reader, c); !ok) return std::move(ok).error();
+    if (auto ok = read_process_options(reader, c); !ok) return std::move(ok).error();
     auto sync = livesync::config_from_options(o);
     if (!sync) return std::move(sync).error();
     c.livesync = std::move(*sync);

@@ -130,15 +130,8 @@ void LiveSync::answer_inquire() {
     });
     std::size_t packets = 0;
     std::optional<PacketBuilder> b;
-    for (const auto& rec : records) {
-        if (!b) b.emplace(PacketType::tell, config_.max_datagram, sealer_.tagged());
-        if (!b->add_tell(rec)) {
-            send(std::move(*b));
-            ++packets;
-            b.emplace(PacketType::tell, config_.max_datagram, sealer_.tagged());
-            (void)b->add_tell(rec);
-        }
-    }
+    for (const auto& rec : records)
+        packets += add_tell(b, rec);
     if (b && !b->empty()) {
         send(std::move(*b));
         ++packets;
@@ -147,20 +140,25 @@ void LiveSync::answer_inquire() {
               " tell packets");
 }
 
+// Appends `rec` to the TELL packet being built (started when there is none); a full
+// packet is sent first. Returns how many packets went out (0 or 1).
+std::size_t LiveSync::add_tell(std::optional<PacketBuilder>& packet, const TellRecord& rec) {
+    if (!packet) packet.emplace(PacketType::tell, config_.max_datagram, sealer_.tagged());
+    if (packet->add_tell(rec)) return 0;
+    send(std::move(*packet));
+    packet.emplace(PacketType::tell, config_.max_datagram, sealer_.tagged());
+    // --sync-max-packet is validated to hold at least one record of each kind.
+    if (!packet->add_tell(rec)) log_.warn("livesync: a TELL record does not fit an empty packet");
+    return 1;
+}
+
 void LiveSync::apply_tells(const std::vector<TellRecord>& tells) {
     std::optional<PacketBuilder> correction;
     for (const auto& t : tells) {
         const std::uint64_t ours = swarm_.merge_downloaded(t.info_hash, t.downloaded);
         counters_.tells_applied.fetch_add(1, std::memory_order_relaxed);
         if (ours > t.downloaded) {
-            if (!correction)
-                correction.emplace(PacketType::tell, config_.max_datagram, sealer_.tagged());
-            const TellRecord rec{t.info_hash, 0, ours};
-            if (!correction->add_tell(rec)) {
-                send(std::move(*correction));
-                correction.emplace(PacketType::tell, config_.max_datagram, sealer_.tagged());
-                (void)correction->add_tell(rec);
-            }
+            add_tell(correction, TellRecord{t.info_hash, 0, ours});
         }
     }
     if (correction && !correction->empty()) send(std::move(*correction));
@@ -253,8 +251,11 @@ void LiveSync::run() {
             const auto actions = scrape_.tick(swarm_.torrent_count());
             if (actions.beacon) {
                 PacketBuilder b(PacketType::beacon, config_.max_datagram, sealer_.tagged());
-                (void)b.set_beacon(*actions.beacon);
-                send(std::move(b));
+                if (b.set_beacon(*actions.beacon)) {
+                    send(std::move(b));
+                } else {
+                    log_.warn("livesync: a BEACON does not fit an empty packet");
+                }
             }
             if (actions.inquire) {
                 log_.info(actions.inquire->target == inquire_everyone
@@ -262,8 +263,11 @@ void LiveSync::run() {
                               : "livesync: inquiring instance with the most torrents for scrape "
                                 "counts");
                 PacketBuilder b(PacketType::inquire, config_.max_datagram, sealer_.tagged());
-                (void)b.set_inquire(*actions.inquire);
-                send(std::move(b));
+                if (b.set_inquire(*actions.inquire)) {
+                    send(std::move(b));
+                } else {
+                    log_.warn("livesync: an INQUIRE does not fit an empty packet");
+                }
             }
         }
     }

@@ -55,6 +55,7 @@ class LiveSync {
     void handle(std::span<const std::uint8_t> datagram, const PeerEndpoint& source);
     void answer_inquire();
     void apply_tells(const std::vector<TellRecord>& tells);
+    std::size_t add_tell(std::optional<PacketBuilder>& packet, const TellRecord& rec);
 
     LiveSyncConfig config_;
     SwarmView& swarm_;

@@ -4,6 +4,7 @@
 #include <array>
 #include <vector>
 
+#include "tracker/frontend/announce_log.hpp"
 #include "tracker/frontend/http/http_reply.hpp"
 
 namespace aciswarm::tracker::http {
@@ -42,10 +43,7 @@ Response announce(const RequestHead& head, const PeerEndpoint& source, std::span
     req.families = Families::both;
     const AnnounceReply reply = context.tracker.announce(req, context.peers, context.rng);
     if (context.verbose_log) {
-        context.verbose_log->debug("http announce ", req.info_hash.hex(), " from ",
-                                   req.peer.to_string(), " left=", req.left, " -> ",
-                                   announce_status_message(reply.status),
-                                   " peers=", context.peers.n4 + context.peers.n6);
+        log_announce(*context.verbose_log, "http", req, reply.status, context.peers);
     }
     if (reply.status != AnnounceStatus::ok) {
         return failure(RequestKind::announce, body_area, announce_status_message(reply.status));

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "tracker/frontend/announce_log.hpp"
 #include "tracker/frontend/udp/udp_packet.hpp"
 
 namespace aciswarm::tracker::udp {
@@ -30,12 +31,7 @@ Handled announce(const Request& r, const PeerEndpoint& from, bool v6, std::span<
     req.families = v6 ? Families::v6 : Families::v4;
     PeerListBuffer& peers = context.peers;
     const AnnounceReply a = context.tracker.announce(req, peers, context.rng);
-    if (context.verbose_log) {
-        context.verbose_log->debug("udp announce ", req.info_hash.hex(), " from ",
-                                   req.peer.to_string(), " left=", req.left, " -> ",
-                                   announce_status_message(a.status),
-                                   " peers=", peers.n4 + peers.n6);
-    }
+    if (context.verbose_log) log_announce(*context.verbose_log, "udp", req, a.status, peers);
     const std::uint32_t txid = r.transaction_id;
     if (a.status != AnnounceStatus::ok) {
         return {RequestKind::announce, true,

@@ -1,0 +1,114 @@
+// TrackerProcess driven without a real process: a ManualClock, scripted signals,
+// loopback listeners on port 0. Proves the control loop's reload and scan paths
+// that main() used to hide.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+
+#include "common/clock.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
+#include "tracker/app/tracker_process.hpp"
+
+using namespace aciswarm;
+using namespace aciswarm::tracker;
+
+namespace {
+
+class ScriptedSignals final : public SignalSource {
+  public:
+    explicit ScriptedSignals(std::deque<std::optional<int>> script) : script_(std::move(script)) {}
+    std::optional<int> wait(std::chrono::milliseconds) override {
+        if (script_.empty()) return SIGTERM;
+        const std::optional<int> sig = script_.front();
+        script_.pop_front();
+        return sig;
+    }
+
+  private:
+    std::deque<std::optional<int>> script_;
+};
+
+struct ProcessFixture {
+    aciswarm::test::TempDir tmp;
+    ManualClock clock;
+    Logger log{"tracker-process-test", LogLevel::warn};
+
+    std::filesystem::path torrents() const { return tmp.path() / "torrents"; }
+    std::vector<std::string> args(const std::string& extra) const {
+        return {"--http=127.0.0.1:0",
+                "--udp=127.0.0.1:0",
+                "--workers=1",
+                "--dir=" + torrents().string(),
+                "--pidfile=" + (tmp.path() / "pid").string(),
+                extra};
+    }
+    std::unique_ptr<TrackerProcess> make_process(const std::string& extra) {
+        const auto process_args = args(extra);
+        auto config = load_config(process_args);
+        if (!config) {
+            ADD_FAILURE() << config.error().message;
+            return nullptr;
+        }
+        return std::make_unique<TrackerProcess>(process_args, std::move(*config), clock, log);
+    }
+    // Publishes one torrent into --dir; returns the hash it is announced under.
+    InfoHash publish(const std::string& name) {
+        const auto file = tmp.path() / name;
+        std::ofstream(file) << "image bytes of " << name;
+        auto created = engine::create_torrent(file, {});
+        EXPECT_TRUE(created) << created.error().message;
+        std::ofstream(torrents() / (name + ".torrent"), std::ios::binary) << created->bytes;
+        return created->info_hashes.best();
+    }
+};
+
+}  // namespace
+
+TEST(TrackerProcess, SighupRereadsTheDirectoryAndSigtermStops) {
+    ProcessFixture f;
+    std::filesystem::create_directories(f.torrents());
+    auto process = f.make_process("--scan=false");
+    ASSERT_TRUE(process);
+    ASSERT_TRUE(process->start());
+    EXPECT_TRUE(std::filesystem::exists(f.tmp.path() / "pid"));
+
+    const InfoHash hash = f.publish("app");
+    EXPECT_FALSE(process->tracker().is_whitelisted(hash));
+    ScriptedSignals signals({std::nullopt, SIGHUP});  // a quiet second, then SIGHUP, then SIGTERM
+    process->run(signals);
+    EXPECT_TRUE(process->tracker().is_whitelisted(hash));
+
+    process->stop();
+    EXPECT_FALSE(std::filesystem::exists(f.tmp.path() / "pid"));
+}
+
+TEST(TrackerProcess, ScansTheDirectoryOnItsIntervalByTheInjectedClock) {
+    ProcessFixture f;
+    std::filesystem::create_directories(f.torrents());
+    auto process = f.make_process("--scan-interval=5s");
+    ASSERT_TRUE(process);
+    ASSERT_TRUE(process->start());
+
+    const InfoHash hash = f.publish("app");
+    f.clock.advance(std::chrono::seconds(4));
+    process->tick();
+    EXPECT_FALSE(process->tracker().is_whitelisted(hash));
+    f.clock.advance(std::chrono::seconds(1));
+    process->tick();
+    EXPECT_TRUE(process->tracker().is_whitelisted(hash));
+}
+
+TEST(TrackerProcess, AnUnreadableDirectoryFailsTheStartNamingTheOption) {
+    ProcessFixture f;  // torrents() is never created
+    auto process = f.make_process("--scan=false");
+    ASSERT_TRUE(process);
+    auto started = process->start();
+    ASSERT_FALSE(started);
+    EXPECT_EQ(started.error().message.rfind("--dir: ", 0), 0u) << started.error().message;
+    EXPECT_FALSE(std::filesystem::exists(f.tmp.path() / "pid"));
+}

@@ -1,0 +1,103 @@
+// The engine option table (agent/engine/engine_options.hpp): each row parses
+// into EngineConfig with its bounds, errors name the option as typed, former
+// names still work, and the daemon's config takes the same rows.
+#include "agent/engine/engine_options.hpp"
+
+#include <gtest/gtest.h>
+
+#include "agent/daemon/config.hpp"
+
+namespace aciswarm::engine {
+namespace {
+
+constexpr EngineOptionUse all_uses[] = {
+    {"listen"},
+    {"max-upload-rate"},
+    {"max-download-rate"},
+    {"max-connections"},
+    {"exempt-local-peers"},
+    {"encryption"},
+    {"dht"},
+    {"lsd"},
+    {"web-seeds"},
+    {"web-seed-request"},
+};
+
+Result<EngineConfig> apply(std::vector<std::string> args) {
+    const OptionParser parser("test", engine_option_specs(all_uses));
+    auto parsed = parser.parse(args);
+    if (!parsed) return std::move(parsed).error();
+    EngineConfig config;
+    if (Status s = apply_engine_options(config, *parsed, all_uses); !s) return s.error();
+    return config;
+}
+
+TEST(EngineOptions, EveryRowIsOfferedOnce) {
+    EXPECT_EQ(std::size(all_uses), engine_options().size());
+    EXPECT_EQ(engine_option_specs(all_uses).size(), engine_options().size());
+}
+
+TEST(EngineOptions, ValuesSetTheEngineConfig) {
+    auto c = apply({"--listen=127.0.0.1:0", "--listen=[::1]:0", "--max-upload-rate=4M",
+                    "--max-download-rate=512k", "--connections-limit=7", "--exempt-local-peers",
+                    "--encryption=require", "--dht", "--lsd=false", "--web-seeds=always",
+                    "--web-seed-request=64k"});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->listen_interfaces, (std::vector<std::string>{"127.0.0.1:0", "[::1]:0"}));
+    EXPECT_EQ(c->upload_rate_limit, 4 << 20);
+    EXPECT_EQ(c->download_rate_limit, 512 << 10);
+    EXPECT_EQ(c->connections_limit, 7);  // the former name lands on max-connections
+    EXPECT_TRUE(c->exempt_local_peers);
+    EXPECT_EQ(c->encryption, EncryptionPolicy::require);
+    EXPECT_TRUE(c->dht);
+    EXPECT_FALSE(c->local_service_discovery);
+    EXPECT_EQ(c->web_seed_use, WebSeedUse::always);
+    EXPECT_EQ(c->web_seed_request_bytes, 64 << 10);
+}
+
+TEST(EngineOptions, NothingGivenLeavesTheDefaults) {
+    auto c = apply({});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(*c, EngineConfig{});
+}
+
+TEST(EngineOptions, BadValuesNameTheFlag) {
+    const struct {
+        const char* arg;
+        const char* want;
+    } cases[] = {
+        {"--max-upload-rate=4X", "--max-upload-rate: '4X'"},
+        {"--max-upload-rate=4G", "--max-upload-rate: '4G' is out of range"},
+        {"--max-connections=0", "--max-connections: '0' is out of range"},
+        {"--encryption=maybe", "--encryption: "},
+        {"--web-seeds=never", "--web-seeds: "},
+        {"--web-seed-request=1k", "--web-seed-request: '1k' is out of range"},
+    };
+    for (const auto& k : cases) {
+        auto c = apply({k.arg});
+        ASSERT_FALSE(c) << k.arg;
+        EXPECT_TRUE(c.error().message.starts_with(k.want)) << c.error().message;
+    }
+}
+
+TEST(EngineOptions, TheDaemonConfigTakesTheSameRows) {
+    agent::DaemonConfig c;
+    ASSERT_TRUE(agent::apply_config_json(
+        c, R"({"max-upload-rate":"4M","max-connections":9,"dht":true,"lsd":false})", "f"));
+    EXPECT_EQ(c.engine.upload_rate_limit, 4 << 20);
+    EXPECT_EQ(c.engine.connections_limit, 9);
+    EXPECT_TRUE(c.engine.dht);
+    EXPECT_FALSE(c.engine.local_service_discovery);
+    auto bad = agent::apply_config_json(c, R"({"max-connections":0})", "f");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("max-connections: '0' is out of range"), std::string::npos)
+        << bad.error().message;
+    for (const agent::ConfigOption& o : agent::config_options()) {
+        if (o.engine != nullptr) {
+            EXPECT_EQ(o.help, o.engine->help) << o.name;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace aciswarm::engine

@@ -1,0 +1,203 @@
+#include "tracker/app/tracker_process.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace aciswarm::tracker {
+namespace {
+
+constexpr auto kExpireEvery = std::chrono::seconds(10);
+constexpr auto kRatesEvery = std::chrono::seconds(5);
+
+sigset_t control_signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    return signals;
+}
+
+std::string absolute_or_empty(const std::string& path) {
+    return path.empty() ? path : std::filesystem::absolute(path).string();
+}
+
+}  // namespace
+
+PosixSignals::PosixSignals() {
+    const sigset_t signals = control_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+}
+
+std::optional<int> PosixSignals::wait(std::chrono::milliseconds timeout) {
+    const sigset_t signals = control_signals();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+    timespec tick{static_cast<time_t>(seconds.count()),
+                  static_cast<long>(std::chrono::nanoseconds(timeout - seconds).count())};
+    const int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig < 0) return std::nullopt;
+    return sig;
+}
+
+TrackerProcess::TrackerProcess(std::vector<std::string> args, Config config, const Clock& clock,
+                               Logger& log)
+    : args_(std::move(args)),
+      config_(std::move(config)),
+      clock_(clock),
+      log_(log),
+      pidfile_(absolute_or_empty(config_.pidfile)),
+      tracker_(clock, config_.settings),
+      sync_swarm_(tracker_) {
+    config_.dir = absolute_or_empty(config_.dir);
+}
+
+TrackerProcess::~TrackerProcess() {
+    stop();
+}
+
+ServerOptions TrackerProcess::server_options() const {
+    ServerOptions so;
+    so.http = config_.http;
+    so.udp = config_.udp;
+    so.workers = config_.workers;
+    so.max_connections = config_.max_connections;
+    so.max_connections_per_address = config_.max_connections_per_address;
+    so.reserved_connections = config_.reserved_connections;
+    so.first_request_timeout = config_.first_request_timeout;
+    so.header_timeout = config_.header_timeout;
+    so.idle_timeout = config_.idle_timeout;
+    so.verbose = config_.verbose > 0;
+    return so;
+}
+
+// --sync-* options are read at start only; reload does not change them.
+Status TrackerProcess::start_livesync(ServerOptions& options) {
+    if (!config_.livesync) return {};
+    auto started = livesync::LiveSync::start(*config_.livesync, sync_swarm_, clock_, log_);
+    if (!started) return with_context("livesync", std::move(started).error());
+    sync_ = std::move(*started);
+    tracker_.set_peer_observer([s = sync_.get()](const PeerChange& change) {
+        s->on_local_peer_change(TrackerSwarm::local_change(change));
+    });
+    options.extra_metrics = [s = sync_.get()] { return s->metrics(); };
+    return {};
+}
+
+Status TrackerProcess::open_dir() {
+    dir_opened_ = true;
+    if (config_.settings.locked && config_.dir.empty()) {
+        log_.warn("--locked=true without --dir: every announce will be refused");
+    }
+    if (!config_.dir.empty()) {
+        whitelist_ = std::make_unique<TorrentDirectory>(config_.dir, log_);
+        if (auto ok = whitelist_->rescan(); !ok)
+            return with_context("--dir", std::move(ok).error());
+    }
+    refresh_whitelist(true);
+    return {};
+}
+
+Status TrackerProcess::start() {
+    if (!dir_opened_) {
+        if (auto ok = open_dir(); !ok) return ok;
+    }
+    ServerOptions options = server_options();
+    if (auto ok = start_livesync(options); !ok) return ok;
+    // Before binding, so it exists once the "listening" lines are out.
+    if (!pidfile_.empty()) std::ofstream(pidfile_) << ::getpid() << "\n";
+    server_ = std::make_unique<Server>(tracker_, log_, std::move(options));
+    if (auto ok = server_->bind(); !ok) {
+        stop();
+        return ok;
+    }
+    server_->start();
+    log_.info("tracking in ", mode_name(config_.settings.mode), " mode with ", config_.workers,
+              " workers");
+    last_scan_ = last_expire_ = last_rates_ = clock_.now();
+    server_->sample_rates(last_rates_);
+    return {};
+}
+
+void TrackerProcess::run(SignalSource& signals) {
+    for (;;) {
+        const auto sig = signals.wait(std::chrono::seconds(1));
+        if (sig == SIGTERM || sig == SIGINT) {
+            log_.info("stopping on signal ", *sig);
+            return;
+        }
+        if (sig == SIGHUP) reload();
+        tick();
+    }
+}
+
+void TrackerProcess::tick() {
+    const auto now = clock_.now();
+    if (config_.scan && now - last_scan_ >= std::chrono::seconds(config_.scan_interval)) {
+        refresh_whitelist(false);
+        last_scan_ = now;
+    }
+    if (now - last_expire_ >= kExpireEvery) {
+        if (const std::size_t dropped = tracker_.expire())
+            log_.debug("expired ", dropped, " peers");
+        last_expire_ = now;
+    }
+    if (server_ && now - last_rates_ >= kRatesEvery) {
+        server_->sample_rates(now);
+        last_rates_ = now;
+    }
+}
+
+void TrackerProcess::reload() {
+    auto next = load_config(args_);
+    if (!next) {
+        log_.error("reload: ", next.error().message, " (keeping the old configuration)");
+    } else {
+        next->dir = absolute_or_empty(next->dir);
+        tracker_.update_settings(next->settings);
+        if (server_) server_->set_verbose(next->verbose > 0);
+        log_.set_level(next->verbose ? LogLevel::debug : LogLevel::info);
+        if (next->dir != config_.dir) {
+            whitelist_ =
+                next->dir.empty() ? nullptr : std::make_unique<TorrentDirectory>(next->dir, log_);
+        }
+        config_ = std::move(*next);
+        log_.info("reloaded configuration: mode ", mode_name(config_.settings.mode), ", maxpeers ",
+                  config_.settings.maxpeers, ", locked ",
+                  config_.settings.locked ? "true" : "false");
+    }
+    refresh_whitelist(true);
+    last_scan_ = clock_.now();
+}
+
+// (Re)scans; logs a line when the set changed (tests wait for it).
+void TrackerProcess::refresh_whitelist(bool force_log) {
+    if (!whitelist_) {
+        if (force_log) tracker_.set_whitelist({});
+        return;
+    }
+    if (auto ok = whitelist_->rescan(); !ok) {
+        log_.warn("whitelist: ", ok.error().message);
+        return;
+    }
+    const WhitelistChange change = tracker_.set_torrents(whitelist_->torrents());
+    if (force_log || change.added || change.removed) {
+        log_.info("whitelist: ", change.total, " info hashes from ", whitelist_->file_count(),
+                  " torrents in ", whitelist_->path().string(), " (+", change.added, " -",
+                  change.removed, ")");
+    }
+}
+
+void TrackerProcess::stop() {
+    if (server_) server_->stop();
+    if (!pidfile_.empty()) {
+        std::error_code ec;
+        std::filesystem::remove(pidfile_, ec);
+        pidfile_.clear();
+    }
+}
+
+}  // namespace aciswarm::tracker

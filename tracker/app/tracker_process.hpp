@@ -1,0 +1,94 @@
+// The aciswarm-tracker process without main(): Tracker (core) + TorrentDirectory
+// (whitelist) + LiveSync + Server (network), and the control loop that reloads
+// the configuration on SIGHUP, rescans --dir, expires peers and samples request
+// rates. The clock and the signal source are injected, so a test drives the loop
+// with a ManualClock and scripted signals; main() passes SystemClock and
+// PosixSignals.
+//
+// Thread-safety: owned by the main thread (start, run, stop); the server's
+// workers and livesync's thread run inside it. What survives kill -9: the
+// pidfile (removed by stop() only); the tracker keeps no other state on disk.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "common/result.hpp"
+#include "tracker/app/config.hpp"
+#include "tracker/app/tracker_swarm.hpp"
+#include "tracker/core/tracker.hpp"
+#include "tracker/core/whitelist.hpp"
+#include "tracker/livesync/livesync.hpp"
+#include "tracker/server/server.hpp"
+
+namespace aciswarm::tracker {
+
+// Where the control loop learns of signals: SIGHUP reloads, SIGTERM and SIGINT stop.
+class SignalSource {
+  public:
+    virtual ~SignalSource() = default;
+    // Waits up to `timeout` for a signal number; nullopt when nothing arrived.
+    virtual std::optional<int> wait(std::chrono::milliseconds timeout) = 0;
+};
+
+// SIGHUP, SIGTERM and SIGINT through sigtimedwait. The constructor
+// blocks those signals in the calling thread (threads started later inherit the
+// mask, so only this thread takes them) and ignores SIGPIPE.
+class PosixSignals final : public SignalSource {
+  public:
+    PosixSignals();
+    std::optional<int> wait(std::chrono::milliseconds timeout) override;
+};
+
+class TrackerProcess {
+  public:
+    // `args`: the command line, re-read on reload (with its --config file).
+    TrackerProcess(std::vector<std::string> args, Config config, const Clock& clock, Logger& log);
+    ~TrackerProcess();
+    TrackerProcess(const TrackerProcess&) = delete;
+    TrackerProcess& operator=(const TrackerProcess&) = delete;
+
+    // Reads --dir (main calls it before --daemon detaches, so a bad --dir fails
+    // the command); start() calls it when main did not.
+    Status open_dir();
+    // Starts livesync, writes the pidfile, binds and starts the workers.
+    // Errors name the part that failed; nothing is left running after one.
+    Status start();
+    // The control loop: returns when `signals` says stop.
+    void run(SignalSource& signals);
+    // One pass of the loop's periodic work (scan, expiry, rates) at clock.now().
+    void tick();
+    // Re-reads the configuration; a bad one is logged and the old one kept.
+    void reload();
+    // Stops the workers and removes the pidfile (idempotent).
+    void stop();
+
+    Tracker& tracker() { return tracker_; }
+    Server& server() { return *server_; }
+    const Config& config() const { return config_; }
+
+  private:
+    void refresh_whitelist(bool force_log);
+    Status start_livesync(ServerOptions& options);
+    ServerOptions server_options() const;
+
+    std::vector<std::string> args_;
+    Config config_;
+    const Clock& clock_;
+    Logger& log_;
+    std::string pidfile_;  // absolute
+    Tracker tracker_;
+    std::unique_ptr<TorrentDirectory> whitelist_;
+    TrackerSwarm sync_swarm_;
+    std::unique_ptr<livesync::LiveSync> sync_;
+    std::unique_ptr<Server> server_;
+    bool dir_opened_ = false;
+    Clock::SteadyTime last_scan_{}, last_expire_{}, last_rates_{};
+};
+
+}  // namespace aciswarm::tracker
