@@ -34,6 +34,11 @@ struct Config {
     std::uint32_t first_request_timeout = 3;  // seconds a new connection may stay silent
     std::uint32_t header_timeout = 10;        // seconds to send a whole request
     std::uint32_t idle_timeout = 30;          // seconds a keep-alive connection may idle
+    // --state: the SQLite state file (completed counts, first/last seen); empty: none,
+    // counts live in memory only. Default: $STATE_DIRECTORY/tracker.state when systemd
+    // sets STATE_DIRECTORY (the unit's StateDirectory=), otherwise none.
+    std::string state_file;
+    bool state_reset = false;  // --state-reset: discard an unusable state file
     int verbose = 0;
     bool help = false;
     std::optional<livesync::LiveSyncConfig> livesync;  // --sync-*: off unless configured

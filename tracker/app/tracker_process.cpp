@@ -101,9 +101,44 @@ Status TrackerProcess::open_dir() {
     return {};
 }
 
+Status TrackerProcess::open_state() {
+    state_opened_ = true;
+    if (config_.state_file.empty()) {
+        log_.info("no --state: completed counts are kept in memory only");
+        return {};
+    }
+    const auto mode = config_.state_reset ? state::OpenMode::reset : state::OpenMode::keep;
+    auto file = state::StateFile::open(config_.state_file, mode);
+    if (!file) return std::move(file).error();
+    auto stored = file->load();
+    if (!stored) return std::move(stored).error();
+    for (const state::TorrentState& t : *stored)
+        tracker_.restore_downloaded(t.info_hash, t.completed);
+    log_.info("state: ", stored->size(), " torrents in ", file->path().string());
+    state_file_ = std::move(*file);
+    tracker_.set_state_journal(&journal_);
+    return {};
+}
+
+void TrackerProcess::flush_state() {
+    if (!state_file_) return;
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.wall_now().time_since_epoch())
+            .count();
+    tracker_.store().for_each([&](const InfoHash& hash, const Swarm& swarm) {
+        if (swarm.peer_count() > 0) journal_.seen(hash, now);
+    });
+    if (auto written = state::flush(journal_, *state_file_); !written) {
+        log_.warn(written.error().message, " (kept for the next flush)");
+    }
+}
+
 Status TrackerProcess::start() {
     if (!dir_opened_) {
         if (auto ok = open_dir(); !ok) return ok;
+    }
+    if (!state_opened_) {
+        if (auto ok = open_state(); !ok) return ok;
     }
     ServerOptions options = server_options();
     if (auto ok = start_livesync(options); !ok) return ok;
@@ -117,7 +152,7 @@ Status TrackerProcess::start() {
     server_->start();
     log_.info("tracking in ", mode_name(config_.settings.mode), " mode with ", config_.workers,
               " workers");
-    last_scan_ = last_expire_ = last_rates_ = clock_.now();
+    last_scan_ = last_expire_ = last_rates_ = last_flush_ = clock_.now();
     server_->sample_rates(last_rates_);
     return {};
 }
@@ -148,6 +183,10 @@ void TrackerProcess::tick() {
     if (server_ && now - last_rates_ >= kRatesEvery) {
         server_->sample_rates(now);
         last_rates_ = now;
+    }
+    if (now - last_flush_ >= kStateFlushEvery) {
+        flush_state();
+        last_flush_ = now;
     }
 }
 
@@ -193,6 +232,8 @@ void TrackerProcess::refresh_whitelist(bool force_log) {
 
 void TrackerProcess::stop() {
     if (server_) server_->stop();
+    // After the workers: no completion can arrive after this last batch.
+    flush_state();
     if (!pidfile_.empty()) {
         std::error_code ec;
         std::filesystem::remove(pidfile_, ec);

@@ -431,6 +431,14 @@ void Tracker::for_each_downloaded(
 }
 
 void Tracker::merge_downloaded(const InfoHash& hash, std::uint64_t count) {
+    if (auto grown = raise_downloaded(hash, count)) note_completed(*grown, count);
+}
+
+void Tracker::restore_downloaded(const InfoHash& hash, std::uint64_t count) {
+    raise_downloaded(hash, count);
+}
+
+std::optional<InfoHash> Tracker::raise_downloaded(const InfoHash& hash, std::uint64_t count) {
     InfoHash grown_key;
     const bool grew = with_swarm_shard(hash, [&](PeerStore::ShardData& d, const InfoHash& key) {
         AnnounceStatus status = AnnounceStatus::ok;
@@ -441,8 +449,8 @@ void Tracker::merge_downloaded(const InfoHash& hash, std::uint64_t count) {
         grown_key = key;
         return true;
     });
-    // A count merged from another instance reaches the state file like a local one.
-    if (grew) note_completed(grown_key, count);
+    if (!grew) return std::nullopt;
+    return grown_key;
 }
 
 }  // namespace aciswarm::tracker

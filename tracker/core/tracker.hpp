@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -121,6 +122,8 @@ class Tracker {
 
     // --- persistent state (see the header comment); null: none ---
     void set_state_journal(state::StateJournal* journal) { journal_ = journal; }
+    // merge_downloaded for a count read back from the state file: not noted again.
+    void restore_downloaded(const InfoHash& hash, std::uint64_t count);
 
     PeerStore& store() { return store_; }
 
@@ -141,6 +144,8 @@ class Tracker {
     AnnounceStatus apply(Swarm& swarm, const PeerEndpoint& peer, bool seeding, Event event,
                          bool surge, PeerChange& change);
 
+    // downloaded = max(downloaded, count); the swarm's key when it grew.
+    std::optional<InfoHash> raise_downloaded(const InfoHash& hash, std::uint64_t count);
     // A completion was counted: the swarm `key` now has `count`.
     void note_completed(const InfoHash& key, std::uint64_t count) const;
 

@@ -123,9 +123,9 @@ Result<std::unique_ptr<StateFile::Impl>> open_checked(const fs::path& path) {
 }  // namespace
 
 Result<StateFile> StateFile::open(const fs::path& path, OpenMode mode) {
-    auto impl = open_checked(path);
-    if (impl) return StateFile(std::move(*impl));
     if (mode == OpenMode::keep) {
+        auto impl = open_checked(path);
+        if (impl) return StateFile(std::move(*impl));
         return make_error(impl.error().code,
                           impl.error().message + " (start with --state-reset to discard it)");
     }

@@ -8,8 +8,8 @@
 //
 // open() refuses, with one line naming the file, a file that is not an SQLite
 // database, fails SQLite's quick_check, or has a newer schema than this program;
-// OpenMode::reset (--state-reset) deletes such a file (and its -wal/-shm) and
-// starts empty instead.
+// OpenMode::reset (--state-reset) deletes the file (and its -wal/-shm), whatever
+// it holds, and starts empty.
 //
 // Thread-safety: one owner thread (the tracker's control loop) calls every method.
 // Survives kill -9: every batch write() committed (WAL, synchronous=NORMAL: a
@@ -30,7 +30,7 @@ inline constexpr int kSchemaVersion = 1;
 
 enum class OpenMode {
     keep,   // refuse a corrupt or newer-schema file
-    reset,  // --state-reset: start over with an empty file
+    reset,  // --state-reset: discard the file, usable or not, and start empty
 };
 
 class StateFile {

@@ -178,5 +178,23 @@ TEST(StateFile, FailedFlushPutsTheBatchBack) {
     EXPECT_EQ(load(path)[0].completed, 9u);
 }
 
+// --state-reset means "start empty": a usable file is discarded as well.
+TEST(StateFile, ResetDiscardsAUsableFileToo) {
+    TempDir dir;
+    const auto path = dir / "tracker.state";
+    {
+        auto file = StateFile::open(path, OpenMode::keep);
+        ASSERT_TRUE(file) << file.error().message;
+        const std::vector<TorrentState> batch{{hash_of(1), 5, 100, 200}};
+        ASSERT_TRUE(file->write(batch));
+    }
+    auto kept = StateFile::open(path, OpenMode::keep);
+    ASSERT_TRUE(kept);
+    EXPECT_EQ(kept->load()->size(), 1u);
+    auto reset = StateFile::open(path, OpenMode::reset);
+    ASSERT_TRUE(reset) << reset.error().message;
+    EXPECT_TRUE(reset->load()->empty());
+}
+
 }  // namespace
 }  // namespace aciswarm::tracker::state
