@@ -98,6 +98,11 @@ const OptionParser& config_parser() {
              "FILE|off"},
             {"state-reset", K::flag,
              "start with an empty state file when the one in --state is corrupt or newer", ""},
+            {"web", K::value,
+             "web pages on their own listener, or off (default: on the --http listeners)",
+             "ADDR:PORT|off"},
+            {"web-show-peers", K::value, "list peer addresses on the web pages (default true)",
+             "BOOL"},
             {"verbose", K::flag, "log one line per request", "", 'v'},
             {"help", K::flag, "show this help", "", 'h'},
         }),
@@ -263,6 +268,26 @@ void read_state_options(const ParsedOptions& o, Config& c) {
     c.state_file = state == "off" ? "" : state;
     c.state_reset = o.flag("state-reset");
 }
+
+// --web, --web-show-peers.
+Status read_web_options(const OptionReader& r, Config& c) {
+    if (auto web = r.o.get("web")) {
+        if (*web == "off") {
+            c.web = Config::Web::off;
+        } else if (*web != "on") {
+            auto listen = PeerEndpoint::parse(*web);
+            if (!listen) {
+                return make_error(Errc::invalid_argument,
+                                  "--web=" + *web + ": " + listen.error().message);
+            }
+            c.web = Config::Web::own_listener;
+            c.web_listen = *listen;
+        }
+    }
+    ACISWARM_TRY(show_peers, r.boolean("web-show-peers", true));
+    c.web_show_peers = *show_peers;
+    return {};
+}
 #undef ACISWARM_TRY
 
 }  // namespace
@@ -295,6 +320,7 @@ Result<Config> load_config(const std::vector<std::string>& args) {
     if (auto ok = read_tracking_options(reader, c); !ok) return std::move(ok).error();
     if (auto ok = read_process_options(reader, c); !ok) return std::move(ok).error();
     read_state_options(o, c);
+    if (auto ok = read_web_options(reader, c); !ok) return std::move(ok).error();
     auto sync = livesync::config_from_options(o);
     if (!sync) return std::move(sync).error();
     c.livesync = std::move(*sync);

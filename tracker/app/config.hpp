@@ -38,7 +38,12 @@ struct Config {
     // counts live in memory only. Default: $STATE_DIRECTORY/tracker.state when systemd
     // sets STATE_DIRECTORY (the unit's StateDirectory=), otherwise none.
     std::string state_file;
-    bool state_reset = false;  // --state-reset: discard an unusable state file
+    bool state_reset = false;  // --state-reset: discard the state file, start empty
+    // --web: the read-only web pages (tracker/web). Default: on the --http listeners;
+    // ADDR:PORT: on a listener of their own (and not on --http); off: nowhere.
+    enum class Web { on_http, own_listener, off } web = Web::on_http;
+    std::optional<PeerEndpoint> web_listen;  // with Web::own_listener
+    bool web_show_peers = true;              // --web-show-peers
     int verbose = 0;
     bool help = false;
     std::optional<livesync::LiveSyncConfig> livesync;  // --sync-*: off unless configured

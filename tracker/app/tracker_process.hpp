@@ -5,6 +5,9 @@
 // with a ManualClock and scripted signals; main() passes SystemClock and
 // PosixSignals.
 //
+// Web pages (--web): served as a route of the --http listeners, or by a second
+// one-worker Server on --web=ADDR:PORT; tick() samples the rates chart every 5 s.
+//
 // Persistent state (--state=FILE): open_state() refuses an unusable file (one line
 // naming it) unless --state-reset, restores the stored completed counts into the
 // core, then lets the core note new completions in a StateJournal; tick() marks
@@ -28,6 +31,7 @@
 #include "common/result.hpp"
 #include "tracker/app/config.hpp"
 #include "tracker/app/tracker_swarm.hpp"
+#include "tracker/app/tracker_web_source.hpp"
 #include "tracker/core/tracker.hpp"
 #include "tracker/core/whitelist.hpp"
 #include "tracker/livesync/livesync.hpp"
@@ -91,6 +95,10 @@ class TrackerProcess {
   private:
     void refresh_whitelist(bool force_log);
     Status start_livesync(ServerOptions& options);
+    // The web pages as an HTTP route (tracker/web), with their security headers.
+    http::Route web_route() const;
+    // --web=ADDR:PORT: a one-worker HTTP listener of its own for the pages.
+    Status start_web_listener();
     ServerOptions server_options() const;
     // Marks swarms with peers as seen and writes the journal to the state file.
     void flush_state();
@@ -105,6 +113,8 @@ class TrackerProcess {
     TrackerSwarm sync_swarm_;
     std::unique_ptr<livesync::LiveSync> sync_;
     std::unique_ptr<Server> server_;
+    TrackerWebSource web_source_;
+    std::unique_ptr<Server> web_server_;  // --web=ADDR:PORT only
     state::StateJournal journal_;
     std::optional<state::StateFile> state_file_;
     bool dir_opened_ = false;

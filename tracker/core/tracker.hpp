@@ -126,6 +126,7 @@ class Tracker {
     void restore_downloaded(const InfoHash& hash, std::uint64_t count);
 
     PeerStore& store() { return store_; }
+    const PeerStore& store() const { return store_; }
 
   private:
     struct Applied {

@@ -134,11 +134,14 @@ const char* status_text(int status) {
 }
 
 std::size_t encode_response_head(std::span<char> out, int status, std::string_view content_type,
-                                 std::size_t content_length, bool keep_alive) {
+                                 std::size_t content_length, bool keep_alive,
+                                 std::string_view extra_headers) {
     Writer w(out);
     w.raw("HTTP/1.1 ").number(static_cast<std::uint64_t>(status)).raw(" ").raw(status_text(status));
     w.raw("\r\nContent-Type: ").raw(content_type);
     w.raw("\r\nContent-Length: ").number(content_length);
+    if (!extra_headers.empty())
+        w.raw("\r\n").raw(extra_headers.substr(0, extra_headers.size() - 2));
     w.raw(keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
     return w.size();
 }
