@@ -96,15 +96,15 @@ std::vector<std::string> discovery_urls(std::string_view name) {
     return urls;
 }
 
-PageEndpoints page_endpoints(const std::vector<MetaTag>& tags, const ImageRef& image) {
+PageEndpoints page_endpoints(const std::vector<appc::MetaTag>& tags, const ImageRef& image) {
     PageEndpoints out;
     std::vector<std::string> templates;
-    for (const MetaTag& tag : tags) {
+    for (const appc::MetaTag& tag : tags) {
         if (!image.name.starts_with(tag.prefix)) continue;  // a plain string prefix, as appc says
-        if (tag.name == meta_discovery) {
+        if (tag.name == appc::meta_discovery) {
             templates.push_back(tag.value);
             ++out.discovery_tags;
-        } else if (tag.name == meta_pubkeys) {
+        } else if (tag.name == appc::meta_pubkeys) {
             out.pubkeys.push_back(tag.value);
         }
     }
@@ -147,7 +147,7 @@ Result<DiscoveryResult> discover(const ImageRef& image, PageFetcher& fetcher,
             if (!page) return std::move(page).error();
             if (!*page) continue;
             const FetchResponse& response = **page;
-            auto tags = extract_meta(response.body);
+            auto tags = appc::extract_meta(response.body);
             if (!tags) return with_context(response.url, std::move(tags).error());
             const PageEndpoints endpoints = page_endpoints(*tags, result.image);
             if (endpoints.discovery_tags == 0) {
@@ -204,7 +204,7 @@ Result<DiscoveryResult> discover(const ImageRef& image, PageFetcher& fetcher,
             }
             if (!*page) continue;
             const FetchResponse& response = **page;
-            auto tags = extract_meta(response.body);
+            auto tags = appc::extract_meta(response.body);
             if (!tags) {
                 result.pubkeys_error = with_context(response.url, std::move(tags).error()).message;
                 break;

@@ -16,9 +16,9 @@
 #include <string_view>
 #include <vector>
 
+#include "appc/meta.hpp"
 #include "common/result.hpp"
 #include "discovery/image_ref.hpp"
-#include "discovery/meta.hpp"
 #include "discovery/page_fetcher.hpp"
 #include "discovery/render.hpp"
 
@@ -87,7 +87,8 @@ struct PageEndpoints {
     std::vector<std::string> pubkeys;        // ac-discovery-pubkeys URLs, as they are
     std::size_t discovery_tags = 0;          // ac-discovery tags whose prefix matched
 };
-PageEndpoints page_endpoints(const std::vector<MetaTag>& tags, const ImageRef& image_with_defaults);
+PageEndpoints page_endpoints(const std::vector<appc::MetaTag>& tags,
+                             const ImageRef& image_with_defaults);
 
 // A magnet endpoint as a magnet URI: returned as is when it already is one,
 // otherwise GETs the .magnet URL and returns its trimmed body, which must be a

@@ -1,15 +1,15 @@
 #include "discovery/image_ref.hpp"
 
+#include <sys/utsname.h>
+
 #include <algorithm>
 
+#include "appc/identifier.hpp"
+#include "appc/label.hpp"
 #include "common/text.hpp"
 
 namespace aciswarm::discovery {
 namespace {
-
-bool is_lower_alnum(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
 
 Error bad(std::string_view argument, std::string_view why) {
     return make_error(Errc::invalid_argument,
@@ -32,42 +32,6 @@ std::string ImageRef::to_string() const {
     return out;
 }
 
-bool is_ac_identifier(std::string_view text) {
-    // Runs of [a-z0-9]+ joined by single separators from "-._~/".
-    bool need_alnum = true;
-    for (char c : text) {
-        if (is_lower_alnum(c)) {
-            need_alnum = false;
-        } else if (c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
-            if (need_alnum) return false;
-            need_alnum = true;
-        } else {
-            return false;
-        }
-    }
-    return !need_alnum;
-}
-
-std::string ac_identifier_problem(std::string_view text) {
-    if (text.empty()) return "is empty";
-    auto is_separator = [](char c) {
-        return c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
-    };
-    auto quoted = [](char c) { return "'" + escape_control(std::string_view(&c, 1)) + "'"; };
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c >= 'A' && c <= 'Z') return "has an uppercase letter " + quoted(c);
-        if (c == ' ') return "has a space";
-        if (!is_lower_alnum(c) && !is_separator(c)) return "has " + quoted(c);
-        if (is_separator(c) && i > 0 && is_separator(text[i - 1])) {
-            return "has two separators in a row ('" + std::string(text.substr(i - 1, 2)) + "')";
-        }
-    }
-    if (is_separator(text.front())) return "starts with " + quoted(text.front());
-    if (is_separator(text.back())) return "ends with " + quoted(text.back());
-    return {};
-}
-
 Result<ImageRef> parse_image_ref(std::string_view argument) {
     if (argument.empty()) return bad(argument, "empty");
     const std::size_t comma = argument.find(',');
@@ -84,21 +48,21 @@ Result<ImageRef> parse_image_ref(std::string_view argument) {
         return bad(argument, "more than one ':'");
     }
     const std::string_view name = head.substr(0, colon);
-    if (!is_ac_identifier(name)) {
-        return bad(argument, "name '" + escape_control(name) + "' " + ac_identifier_problem(name) +
-                                 "; " + std::string(ac_identifier_rule));
+    if (!appc::is_ac_identifier(name)) {
+        return bad(argument, "name '" + escape_control(name) + "' " +
+                                 appc::ac_identifier_problem(name) + "; " +
+                                 std::string(appc::ac_identifier_rule));
     }
     ref.name = std::string(name);
 
     auto add = [&](std::string_view label_name, std::string_view value) -> Status {
-        if (!is_ac_identifier(label_name)) {
-            return bad(argument, "label name '" + escape_control(label_name) + "' " +
-                                     ac_identifier_problem(label_name) +
+        if (const std::string problem = appc::label_name_problem(label_name); !problem.empty()) {
+            return bad(argument, "label name '" + escape_control(label_name) + "' " + problem +
                                      " (label names follow the same rule as image names: " +
-                                     std::string(ac_identifier_rule) + ")");
+                                     std::string(appc::ac_identifier_rule) + ")");
         }
-        if (label_name == "name" || label_name == "ext") {
-            return bad(argument, "'" + std::string(label_name) + "' is not a label");
+        if (label_name == "ext") {  // discovery templates' {ext} is the file type
+            return bad(argument, "'ext' is not a label");
         }
         if (value.empty()) {
             return bad(argument, "label '" + std::string(label_name) + "' has an empty value");
@@ -153,15 +117,11 @@ std::string appc_arch_from_machine(std::string_view machine) {
 
 Platform host_platform() {
     Platform p;
-#if defined(__linux__)
-    p.os = "linux";
-#elif defined(__FreeBSD__)
-    p.os = "freebsd";
-#elif defined(__APPLE__)
-    p.os = "darwin";
-#else
-    p.os = "unknown";
-#endif
+    // The kernel's name lower-cased is appc's os spelling ("Linux" -> "linux",
+    // "FreeBSD" -> "freebsd", "Darwin" -> "darwin"); a binary runs only on the
+    // OS it was built for, so this is the build's OS as well.
+    struct utsname host {};
+    p.os = ::uname(&host) == 0 ? ascii_lower(host.sysname) : "unknown";
 #if defined(__x86_64__)
     p.arch = "amd64";
 #elif defined(__i386__)

@@ -35,22 +35,10 @@ struct ImageRef {
     bool operator==(const ImageRef&) const = default;
 };
 
-// appc's AC Identifier rule (image names, label names):
-// ^[a-z0-9]+([-._~/][a-z0-9]+)*$.
-bool is_ac_identifier(std::string_view text);
-
-// The rule in words, for messages.
-inline constexpr std::string_view ac_identifier_rule =
-    "an appc name has lowercase letters a-z, digits 0-9 and the separators - . _ ~ /, "
-    "starts and ends with a letter or digit, and has no two separators in a row";
-
-// What is wrong with `text` as an AC Identifier, in words ("has an uppercase
-// letter 'E'", "ends with '/'"), control characters escaped; "" when valid.
-std::string ac_identifier_problem(std::string_view text);
-
 // Parses name[:version][,label=value]*. At most one ':', and only before the
-// first ','. ":v" means version=v. Fails (naming the argument) on an invalid
-// name or label name, an empty value, a label given twice (":v" and
+// first ','. ":v" means version=v. Fails (naming the argument) on a name that
+// is not an AC Identifier, a label name that breaks appc's label rule
+// (appc/label.hpp) or is "ext", an empty value, a label given twice (":v" and
 // ",version=" count as the same label), or a value holding '{' or '}'.
 Result<ImageRef> parse_image_ref(std::string_view argument);
 

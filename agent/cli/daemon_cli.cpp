@@ -118,7 +118,7 @@ int cmd_status(std::span<const std::string> args, CliContext& ctx) {
                 << " (is `aciswarm daemon` running?)\n";
         return exit_failure;
     }
-    auto reply = client->call({{"op", "status"}});
+    auto reply = client->request(status_request());
     if (!reply) {
         ctx.err << "aciswarm status: " << reply.error().message << "\n";
         return exit_failure;
@@ -206,11 +206,9 @@ int cmd_image_seed(std::span<const std::string> args, CliContext& ctx) {
         return exit_failure;
     }
     const std::string& image = options->positional().front();
-    const nlohmann::json request =
-        chosen.front() == "none"
-            ? nlohmann::json{{"op", "unseed"}, {"image", image}}
-            : nlohmann::json{{"op", "seed"}, {"image", image}, {"policy", chosen.front()}};
-    auto reply = client->call(request);
+    const ApiRequest request =
+        chosen.front() == "none" ? unseed_request(image) : seed_request(image, chosen.front());
+    auto reply = client->request(request);
     if (!reply) {
         ctx.err << "aciswarm image seed: " << reply.error().message << "\n";
         return exit_failure;

@@ -25,7 +25,6 @@
 #include "agent/daemon/client.hpp"
 #include "agent/engine/engine.hpp"
 #include "agent/engine/engine_options.hpp"
-#include "agent/fetch/daemon_handoff.hpp"
 #include "agent/fetch/fetcher.hpp"
 #include "agent/store/store.hpp"
 #include "common/duration.hpp"
@@ -221,18 +220,20 @@ DaemonResult fetch_via_daemon(const ParsedOptions& parsed, const std::string& so
         }
         return DaemonResult::unreachable;
     }
-    nlohmann::json req{{"op", "fetch"}, {"source", parsed.positional()[0]}};
+    ApiRequest req;
+    req.op = ApiOp::fetch;
+    req.source = parsed.positional()[0];
     std::string cwd(4096, '\0');
     if (::getcwd(cwd.data(), cwd.size()) != nullptr) {
         cwd.resize(std::char_traits<char>::length(cwd.c_str()));
-        req["dir"] = cwd;
+        req.dir = cwd;
     }
-    if (auto peers = parsed.get_all("peer"); !peers.empty()) req["peers"] = peers;
-    if (auto policy = parsed.get("seed-policy")) req["policy"] = *policy;
-    if (auto trackers = parsed.get_all("tracker"); !trackers.empty()) req["trackers"] = trackers;
-    if (parsed.flag("no-store")) req["no_store"] = true;
-    if (parsed.flag("no-https-fallback")) req["no_https_fallback"] = true;
-    if (auto t = parsed.get("swarm-timeout")) req["swarm_timeout"] = *t;
+    req.peers = parsed.get_all("peer");
+    req.policy = parsed.get_or("seed-policy", std::string());
+    req.trackers = parsed.get_all("tracker");
+    req.no_store = parsed.flag("no-store");
+    req.no_https_fallback = parsed.flag("no-https-fallback");
+    req.swarm_timeout = parsed.get_or("swarm-timeout", std::string());
     // A local file: opened here, with this user's access, and passed as a
     // descriptor; the daemon never opens a path we name (docs/security.md).
     UniqueFd file;
@@ -244,7 +245,7 @@ DaemonResult fetch_via_daemon(const ParsedOptions& parsed, const std::string& so
             return DaemonResult::failed;
         }
         file = std::move(*opened);
-        req["source_fd"] = true;
+        req.source_fd = true;
     }
     ctx.log.info("fetch: through the daemon on ", socket);
     const auto on_progress = [&](const nlohmann::json& ev) {
@@ -261,8 +262,8 @@ DaemonResult fetch_via_daemon(const ParsedOptions& parsed, const std::string& so
         line.update(p);
     };
     const auto per_line = std::chrono::minutes(10);  // the daemon sends progress every tick
-    auto reply = file ? client->call_with_file(req, file.get(), on_progress, per_line)
-                      : client->call(req, on_progress, per_line);
+    auto reply = file ? client->request_with_file(req, file.get(), on_progress, per_line)
+                      : client->request(req, on_progress, per_line);
     line.finish();
     if (!reply) {
         ctx.err << me << "daemon: " << reply.error().message << "\n";
@@ -489,7 +490,8 @@ int seed_after_fetch(const FetchCommand& cmd, store::Store& store, const EngineP
                      CliContext& ctx) {
     const store::ImageRecord& rec = outcome.record;
     if (cmd.seed_mode == SeedMode::background) {
-        if (auto s = hand_to_daemon(cmd.daemon_socket, rec.id, cmd.seed_policy); !s) {
+        if (auto s = call_daemon(cmd.daemon_socket, seed_request(rec.id.full(), cmd.seed_policy));
+            !s) {
             ctx.err << "aciswarm fetch: --seed=background: " << s.error().message
                     << " (the image is in the store)\n";
             return exit_failure;

@@ -32,7 +32,7 @@ nlohmann::json record_json(const ImageRecord& r) {
     for (const auto& [k, v] : r.labels)
         j["labels"][k] = v;
     j["size"] = r.size;
-    j["compression"] = std::string(store::compression_name(r.compression));
+    j["compression"] = std::string(appc::compression_name(r.compression));
     j["blob_sha512"] = r.blob_sha512.hex();
     j["info_hash_v1"] = r.info_hashes.v1 ? nlohmann::json(r.info_hashes.v1->hex()) : nullptr;
     j["info_hash_v2"] = r.info_hashes.v2 ? nlohmann::json(r.info_hashes.v2->hex()) : nullptr;
@@ -181,7 +181,7 @@ static std::optional<ApiClient> daemon_on_store(const std::string& socket, const
                                                 CliContext& ctx) {
     auto client = ApiClient::connect(socket);
     if (!client) return std::nullopt;
-    auto reply = client->call({{"op", "status"}}, {}, std::chrono::seconds(10));
+    auto reply = client->request(status_request(), {}, std::chrono::seconds(10));
     if (!reply || !reply->value("ok", false)) return std::nullopt;
     const std::string daemon_store = (*reply)["daemon"].value("store", std::string());
     std::error_code ec;
@@ -224,10 +224,11 @@ int cmd_image_gc(std::span<const std::string> args, CliContext& ctx) {
     gc.dry_run = o->opts.flag("dry-run");
     const std::string socket = o->opts.get_or("socket", std::string(default_socket_path));
     if (auto daemon = daemon_on_store(socket, o->store, ctx)) {
-        auto reply = daemon->call({{"op", "gc"},
-                                   {"older_than", std::to_string(gc.older_than.count()) + "s"},
-                                   {"dry_run", gc.dry_run}},
-                                  {}, std::chrono::minutes(10));
+        ApiRequest request;
+        request.op = ApiOp::gc;
+        request.older_than = gc.older_than;
+        request.dry_run = gc.dry_run;
+        auto reply = daemon->request(request, {}, std::chrono::minutes(10));
         if (!reply) {
             ctx.err << "aciswarm: image gc through the daemon: " << reply.error().message << "\n";
             return exit_failure;

@@ -24,7 +24,7 @@
 #include <sstream>
 
 #include "agent/cli/cli.hpp"
-#include "agent/store/aci.hpp"
+#include "appc/aci_reader.hpp"
 #include "common/options.hpp"
 #include "common/units.hpp"
 #include "torrent/torrent_file.hpp"
@@ -253,7 +253,7 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
 
     // The store's rules (tar, one manifest, manifest schema, AC Identifier and
     // AC Names): what every agent's import checks after a fetch.
-    auto aci = store::validate_aci(image, store::ImageExpectation{});
+    auto aci = appc::validate_aci(image, appc::ImageExpectation{});
     if (!aci) {
         ctx.err << "aciswarm publish: " << aci.error().message << "\n";
         return exit_failure;

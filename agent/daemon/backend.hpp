@@ -12,8 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "agent/daemon/protocol.hpp"
 #include "common/file_read.hpp"
 #include "common/image_id.hpp"
 #include "common/result.hpp"
@@ -83,10 +82,10 @@ class DaemonBackend {
     virtual Status remove_image(const ImageId& id) = 0;
     // Removes images unused for `older_than` that are neither seeding nor in
     // `pinned` (policy forever), unreferenced
-    // blobs and staging leftovers (only lists them when dry_run); returns
-    // {"removed": [{"id", "name"}...]}.
-    virtual Result<nlohmann::json> gc(std::chrono::seconds older_than, bool dry_run,
-                                      const std::set<ImageId>& pinned) = 0;
+    // blobs and staging leftovers (only lists them when dry_run); returns the
+    // images removed (or that would be).
+    virtual Result<std::vector<RemovedImage>> gc(std::chrono::seconds older_than, bool dry_run,
+                                                 const std::set<ImageId>& pinned) = 0;
     // Starts a download (name, URL, magnet, or torrent path relative to `dir`),
     // also asking `peers` ("ADDR:PORT") directly. Once verified, the backend
     // imports the image into the store by itself (from poll()), whether or

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace aciswarm::agent {
@@ -131,9 +132,8 @@ Result<nlohmann::json> ApiClient::read_reply(std::chrono::milliseconds timeout) 
     return j;
 }
 
-Result<nlohmann::json> ApiClient::call(const nlohmann::json& request, const EventFn& on_event,
-                                       std::chrono::milliseconds timeout) {
-    if (Status s = send_raw(request.dump() + "\n"); !s) return s.error();
+Result<nlohmann::json> ApiClient::await_reply(const EventFn& on_event,
+                                              std::chrono::milliseconds timeout) {
     while (true) {
         auto reply = read_reply(timeout);
         if (!reply) return reply;
@@ -143,6 +143,12 @@ Result<nlohmann::json> ApiClient::call(const nlohmann::json& request, const Even
         }
         return reply;
     }
+}
+
+Result<nlohmann::json> ApiClient::call(const nlohmann::json& request, const EventFn& on_event,
+                                       std::chrono::milliseconds timeout) {
+    if (Status s = send_raw(request.dump() + "\n"); !s) return s.error();
+    return await_reply(on_event, timeout);
 }
 
 Result<nlohmann::json> ApiClient::call_with_file(const nlohmann::json& request, int file,
@@ -150,20 +156,35 @@ Result<nlohmann::json> ApiClient::call_with_file(const nlohmann::json& request, 
                                                  std::chrono::milliseconds timeout) {
     const int files[] = {file};
     if (Status s = send_with_files(request.dump() + "\n", files); !s) return s.error();
-    while (true) {
-        auto reply = read_reply(timeout);
-        if (!reply) return reply;
-        if (reply->contains("event")) {
-            if (on_event) on_event(*reply);
-            continue;
-        }
-        return reply;
-    }
+    return await_reply(on_event, timeout);
+}
+
+Result<nlohmann::json> ApiClient::request(const ApiRequest& request, const EventFn& on_event,
+                                          std::chrono::milliseconds timeout) {
+    return call(to_json(request), on_event, timeout);
+}
+
+Result<nlohmann::json> ApiClient::request_with_file(const ApiRequest& request, int file,
+                                                    const EventFn& on_event,
+                                                    std::chrono::milliseconds timeout) {
+    return call_with_file(to_json(request), file, on_event, timeout);
 }
 
 Status reply_status(const nlohmann::json& reply) {
     if (reply.value("ok", false)) return {};
     return make_error(Errc::internal, reply.value("error", std::string("daemon: request failed")));
+}
+
+Status call_daemon(const std::string& socket_path, const ApiRequest& request,
+                   std::chrono::milliseconds timeout) {
+    auto client = ApiClient::connect(socket_path);
+    if (!client) {
+        return make_error(client.error().code,
+                          client.error().message + " (is `aciswarm daemon` running?)");
+    }
+    auto reply = client->request(request, {}, timeout);
+    if (!reply) return reply.error();
+    return reply_status(*reply);
 }
 
 }  // namespace aciswarm::agent

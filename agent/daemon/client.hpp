@@ -1,6 +1,8 @@
-// The client side of the local API (docs/daemon.md), used by `aciswarm status`,
-// `aciswarm image seed` and `aciswarm fetch` (which hands downloads to the
-// daemon when its socket answers). Thread: one thread per ApiClient.
+// The one client of the local API (docs/daemon.md), used by `aciswarm status`,
+// `aciswarm image seed`, `aciswarm image gc` and `aciswarm fetch` (which hands
+// downloads to the daemon when its socket answers, and with --seed=background
+// hands it the fetched image to seed). Requests are protocol.hpp's ApiRequest,
+// encoded by its to_json. Thread: one thread per ApiClient.
 #pragma once
 
 #include <chrono>
@@ -10,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/daemon/protocol.hpp"
 #include "common/result.hpp"
 
 namespace aciswarm::agent {
@@ -28,8 +31,16 @@ class ApiClient {
 
     using EventFn = std::function<void(const nlohmann::json& event)>;
 
-    // Sends one request and returns the final reply (ok true or false; a false
-    // reply is returned as a value, not an error). Lines with "event" go to
+    // Sends one request (encoded by to_json) and returns the final reply, as call().
+    Result<nlohmann::json> request(const ApiRequest& request, const EventFn& on_event = {},
+                                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // As request(), sending `file` with it: a fetch with source_fd set.
+    Result<nlohmann::json> request_with_file(
+        const ApiRequest& request, int file, const EventFn& on_event = {},
+        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+    // Sends one JSON object (tests of the wire format) and returns the final reply (ok true or
+    // false; a false reply is returned as a value, not an error). Lines with "event" go to
     // on_event. Errors: I/O, the daemon closing early, a line that is not JSON,
     // or no reply within `timeout`.
     Result<nlohmann::json> call(const nlohmann::json& request, const EventFn& on_event = {},
@@ -51,6 +62,8 @@ class ApiClient {
   private:
     explicit ApiClient(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
     Result<std::string> read_line(std::chrono::milliseconds timeout);
+    // Reads lines until the final reply, handing "event" lines to on_event.
+    Result<nlohmann::json> await_reply(const EventFn& on_event, std::chrono::milliseconds timeout);
 
     int fd_ = -1;
     std::string path_;
@@ -59,5 +72,11 @@ class ApiClient {
 
 // Turns a reply with "ok": false into an Error (message from the daemon).
 Status reply_status(const nlohmann::json& reply);
+
+// Connects to `socket_path`, sends one request and turns a refusal into an
+// Error: `aciswarm fetch --seed=background` handing the image to the daemon.
+// Errc::not_found when nothing listens there; the message names the socket.
+Status call_daemon(const std::string& socket_path, const ApiRequest& request,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace aciswarm::agent

@@ -194,32 +194,39 @@ std::int64_t unix_seconds(Clock::WallTime t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-nlohmann::json image_json(const ImageSeedStatus& s) {
-    nlohmann::json j{{"id", s.image.id.full()},
-                     {"display", s.image.id.display()},
-                     {"name", s.image.name},
-                     {"size", s.image.size},
-                     {"state", s.state},
-                     {"peers", s.swarm.peers},
-                     {"download_rate", s.swarm.download_rate},
-                     {"upload_rate", s.swarm.upload_rate},
-                     {"uploaded", s.uploaded},
-                     {"ratio", s.ratio},
-                     {"policy", s.policy.to_string()},
-                     {"policy_source", s.policy_is_default ? "default" : "image"}};
-    if (!s.stop_reason.empty()) j["stop_reason"] = s.stop_reason;
-    if (s.expires_at) j["expires_at"] = unix_seconds(*s.expires_at);
-    return j;
+ImageSummary image_summary(const ImageSeedStatus& s) {
+    return {s.image.id.full(), s.image.id.display(), s.image.name, s.image.size,
+            s.state,           s.policy.to_string()};
 }
 
-}  // namespace
+ImageReport image_report(const ImageSeedStatus& s) {
+    ImageReport r;
+    r.summary = image_summary(s);
+    r.peers = s.swarm.peers;
+    r.download_rate = s.swarm.download_rate;
+    r.upload_rate = s.swarm.upload_rate;
+    r.uploaded = s.uploaded;
+    r.ratio = s.ratio;
+    r.policy_is_default = s.policy_is_default;
+    r.stop_reason = s.stop_reason;
+    if (s.expires_at) r.expires_at = unix_seconds(*s.expires_at);
+    return r;
+}
 
-void block_daemon_signals() {
+// The signals the daemon takes through its signalfd (blocked for normal delivery).
+sigset_t daemon_signal_set() {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    return set;
+}
+
+}  // namespace
+
+void block_daemon_signals() {
+    const sigset_t set = daemon_signal_set();
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 }
@@ -287,6 +294,19 @@ struct Daemon::Impl {
     void write_client(Client& c);
     void handle_line(Client& c, const std::string& line);
     void handle(Client& c, const ApiRequest& req);
+    void handle_list(Client& c, const ApiRequest& req);
+    void handle_status(Client& c, const ApiRequest& req);
+    void handle_seed(Client& c, const ApiRequest& req);
+    void handle_rm(Client& c, const ApiRequest& req);
+    void handle_gc(Client& c, const ApiRequest& req);
+    void handle_fetch(Client& c, const ApiRequest& req);
+    // Sends the error reply when `r` failed; true when it did.
+    template <class T>
+    bool refused(Client& c, const Result<T>& r, const nlohmann::json& id) {
+        if (r) return false;
+        send(c, api_error_reply(r.error(), id));
+        return true;
+    }
     void send(Client& c, const nlohmann::json& j);
     void drop(Client& c, std::string_view why);
     void progress_fetches();
@@ -316,11 +336,7 @@ std::string Daemon::Impl::status_line() {
 
 int Daemon::Impl::run() {
     started = clock.now();
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
+    const sigset_t set = daemon_signal_set();
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     signals = Fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
     if (signals.get() < 0) {
@@ -647,131 +663,105 @@ Result<ImageId> Daemon::Impl::resolve(const std::string& prefix) {
 void Daemon::Impl::handle(Client& c, const ApiRequest& req) {
     log.debug("api: ", api_op_name(req.op));
     switch (req.op) {
-        case ApiOp::list: {
-            nlohmann::json images = nlohmann::json::array();
-            for (const ImageSeedStatus& s : seeder.status()) {
-                images.push_back({{"id", s.image.id.full()},
-                                  {"display", s.image.id.display()},
-                                  {"name", s.image.name},
-                                  {"size", s.image.size},
-                                  {"state", s.state},
-                                  {"policy", s.policy.to_string()}});
-            }
-            send(c, api_ok_reply({{"images", images}}, req.id));
-            return;
-        }
-        case ApiOp::status: {
-            seeder.tick();
-            nlohmann::json images = nlohmann::json::array();
-            for (const ImageSeedStatus& s : seeder.status())
-                images.push_back(image_json(s));
-            const auto uptime =
-                std::chrono::duration_cast<std::chrono::seconds>(clock.now() - started);
-            nlohmann::json daemon{{"pid", ::getpid()},
-                                  {"uptime_seconds", uptime.count()},
-                                  {"listen_port", backend.listen_port()},
-                                  {"seed_policy", config.seed_policy.to_string()},
-                                  {"store", config.store},
-                                  {"images", images.size()},
-                                  {"seeding", seeder.seeding_count()}};
-            send(c, api_ok_reply({{"daemon", daemon}, {"images", images}}, req.id));
-            return;
-        }
+        case ApiOp::list:
+            return handle_list(c, req);
+        case ApiOp::status:
+            return handle_status(c, req);
         case ApiOp::seed:
-        case ApiOp::unseed: {
-            SeedPolicy policy = SeedPolicy::none();
-            if (req.op == ApiOp::seed) {
-                auto p = SeedPolicy::parse(req.policy);
-                if (!p) {
-                    send(c, api_error_reply(p.error(), req.id));
-                    return;
-                }
-                policy = *p;
-            }
-            auto id = resolve(req.image);
-            if (!id) {
-                send(c, api_error_reply(id.error(), req.id));
-                return;
-            }
-            if (Status s = seeder.set_policy(*id, policy); !s) {
-                send(c, api_error_reply(s.error(), req.id));
-                return;
-            }
-            for (const ImageSeedStatus& s : seeder.status()) {
-                if (s.image.id == *id) send(c, api_ok_reply({{"image", image_json(s)}}, req.id));
-            }
-            return;
-        }
-        case ApiOp::rm: {
-            auto id = resolve(req.image);
-            if (!id) {
-                send(c, api_error_reply(id.error(), req.id));
-                return;
-            }
-            seeder.forget(*id);
-            if (Status s = backend.remove_image(*id); !s) {
-                send(c, api_error_reply(s.error(), req.id));
-                return;
-            }
-            send(c, api_ok_reply({{"removed", id->full()}}, req.id));
-            return;
-        }
-        case ApiOp::gc: {
-            // What the daemon seeds stays (the backend's own veto); so does
-            // what a policy pins, seeding or not.
-            std::set<ImageId> pinned;
-            for (const ImageSeedStatus& s : seeder.status()) {
-                if (s.policy == SeedPolicy::forever()) pinned.insert(s.image.id);
-            }
-            auto r = backend.gc(req.older_than, req.dry_run, pinned);
-            if (!r) {
-                send(c, api_error_reply(r.error(), req.id));
-                return;
-            }
-            send(c, api_ok_reply({{"gc", *r}, {"store", config.store}}, req.id));
-            return;
-        }
-        case ApiOp::fetch: {
-            if (!req.policy.empty()) {
-                if (auto p = SeedPolicy::parse(req.policy); !p) {
-                    send(c, api_error_reply(p.error(), req.id));
-                    return;
-                }
-            }
-            FetchRequest fr;
-            fr.source = req.source;
-            fr.dir = req.dir;
-            fr.peers = req.peers;
-            fr.trackers = req.trackers;
-            fr.no_store = req.no_store;
-            fr.no_https_fallback = req.no_https_fallback;
-            if (req.source_fd) {
-                if (c.files.empty()) {
-                    send(c, api_error_reply(make_error(Errc::invalid_argument,
-                                                       "fetch: 'source_fd' is true but no "
-                                                       "descriptor came with the request"),
-                                            req.id));
-                    return;
-                }
-                fr.source_file = std::move(c.files.front());
-                c.files.pop_front();
-            }
-            if (!req.swarm_timeout.empty()) {
-                if (auto d = parse_duration(req.swarm_timeout)) fr.swarm_timeout = *d;
-            }
-            auto f = backend.start_fetch(fr);
-            if (!f) {
-                send(c, api_error_reply(f.error(), req.id));
-                return;
-            }
-            c.fetch = *f;
-            c.fetch_request_id = req.id;
-            c.fetch_policy = req.policy;
-            log.info("api: fetch ", escape_control(req.source));
-            progress_fetches();
-            return;
-        }
+        case ApiOp::unseed:
+            return handle_seed(c, req);
+        case ApiOp::rm:
+            return handle_rm(c, req);
+        case ApiOp::gc:
+            return handle_gc(c, req);
+        case ApiOp::fetch:
+            return handle_fetch(c, req);
     }
+}
+
+void Daemon::Impl::handle_list(Client& c, const ApiRequest& req) {
+    ListReply reply;
+    for (const ImageSeedStatus& s : seeder.status())
+        reply.images.push_back(image_summary(s));
+    send(c, api_ok_reply(to_json(reply), req.id));
+}
+
+void Daemon::Impl::handle_status(Client& c, const ApiRequest& req) {
+    seeder.tick();
+    StatusReply reply;
+    for (const ImageSeedStatus& s : seeder.status())
+        reply.images.push_back(image_report(s));
+    const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(clock.now() - started);
+    reply.daemon = {
+        ::getpid(),   uptime.count(),      backend.listen_port(), config.seed_policy.to_string(),
+        config.store, reply.images.size(), seeder.seeding_count()};
+    send(c, api_ok_reply(to_json(reply), req.id));
+}
+
+void Daemon::Impl::handle_seed(Client& c, const ApiRequest& req) {
+    Result<SeedPolicy> policy = SeedPolicy::none();
+    if (req.op == ApiOp::seed) policy = SeedPolicy::parse(req.policy);
+    if (refused(c, policy, req.id)) return;
+    auto id = resolve(req.image);
+    if (refused(c, id, req.id)) return;
+    if (Status s = seeder.set_policy(*id, *policy); refused(c, s, req.id)) return;
+    for (const ImageSeedStatus& s : seeder.status()) {
+        if (s.image.id == *id) send(c, api_ok_reply(to_json(SeedReply{image_report(s)}), req.id));
+    }
+}
+
+void Daemon::Impl::handle_rm(Client& c, const ApiRequest& req) {
+    auto id = resolve(req.image);
+    if (refused(c, id, req.id)) return;
+    seeder.forget(*id);
+    if (Status s = backend.remove_image(*id); refused(c, s, req.id)) return;
+    send(c, api_ok_reply(to_json(RemoveReply{id->full()}), req.id));
+}
+
+void Daemon::Impl::handle_gc(Client& c, const ApiRequest& req) {
+    // What the daemon seeds stays (the backend's own veto); so does
+    // what a policy pins, seeding or not.
+    std::set<ImageId> pinned;
+    for (const ImageSeedStatus& s : seeder.status()) {
+        if (s.policy == SeedPolicy::forever()) pinned.insert(s.image.id);
+    }
+    auto removed = backend.gc(req.older_than, req.dry_run, pinned);
+    if (refused(c, removed, req.id)) return;
+    send(c, api_ok_reply(to_json(GcReply{std::move(*removed), config.store}), req.id));
+}
+
+void Daemon::Impl::handle_fetch(Client& c, const ApiRequest& req) {
+    if (!req.policy.empty()) {
+        if (refused(c, SeedPolicy::parse(req.policy), req.id)) return;
+    }
+    FetchRequest fr;
+    fr.source = req.source;
+    fr.dir = req.dir;
+    fr.peers = req.peers;
+    fr.trackers = req.trackers;
+    fr.no_store = req.no_store;
+    fr.no_https_fallback = req.no_https_fallback;
+    if (req.source_fd) {
+        if (c.files.empty()) {
+            send(c, api_error_reply(make_error(Errc::invalid_argument,
+                                               "fetch: 'source_fd' is true but no "
+                                               "descriptor came with the request"),
+                                    req.id));
+            return;
+        }
+        fr.source_file = std::move(c.files.front());
+        c.files.pop_front();
+    }
+    if (!req.swarm_timeout.empty()) {
+        if (auto d = parse_duration(req.swarm_timeout)) fr.swarm_timeout = *d;
+    }
+    auto f = backend.start_fetch(fr);
+    if (refused(c, f, req.id)) return;
+    c.fetch = *f;
+    c.fetch_request_id = req.id;
+    c.fetch_policy = req.policy;
+    log.info("api: fetch ", escape_control(req.source));
+    progress_fetches();
 }
 
 void Daemon::Impl::progress_fetches() {
@@ -779,13 +769,8 @@ void Daemon::Impl::progress_fetches() {
         if (!c.fetch) continue;
         const FetchProgress p = backend.fetch_progress(*c.fetch);
         if (p.state == FetchProgress::State::running) {
-            nlohmann::json ev{{"event", "progress"},
-                              {"done", p.done_bytes},
-                              {"total", p.total_bytes},
-                              {"download_rate", p.download_rate},
-                              {"peers", p.peers},
-                              {"from_peers", p.from_peers},
-                              {"from_web_seeds", p.from_web_seeds}};
+            nlohmann::json ev = to_json(ProgressEvent{p.done_bytes, p.total_bytes, p.download_rate,
+                                                      p.peers, p.from_peers, p.from_web_seeds});
             if (!c.fetch_request_id.is_null()) ev["id"] = c.fetch_request_id;
             send(c, ev);
             continue;
@@ -802,7 +787,7 @@ void Daemon::Impl::progress_fetches() {
                     log.warn("fetch: ", s.error().message);
                 }
             }
-            send(c, api_ok_reply({{"image", p.image->full()}, {"display", p.image->display()}},
+            send(c, api_ok_reply(to_json(FetchReply{p.image->full(), p.image->display()}),
                                  c.fetch_request_id));
         }
         c.fetch.reset();

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -47,13 +48,156 @@ struct ApiRequest {
     // gc, as `aciswarm image gc`'s options: images unused this long go (default 24h).
     std::chrono::seconds older_than{std::chrono::hours(24)};
     bool dry_run = false;
+    bool operator==(const ApiRequest&) const = default;
 };
+
+// Every request and reply has a struct here with to_json (what goes on the
+// wire, without "ok" and "id": api_ok_reply adds them) and from_json (its
+// decoder: missing or mistyped fields are errors naming the field). The daemon
+// encodes replies and decodes requests with them; the client (client.hpp) the
+// other way round. from_json<ApiRequest> is the hostile-input parser: it also
+// refuses unknown fields.
+template <class Message>
+Result<Message> from_json(const nlohmann::json& j);
+
+// The request as it goes on the wire: only the fields its op takes, and of
+// those only the ones that differ from their defaults.
+nlohmann::json to_json(const ApiRequest& req);
+template <>
+Result<ApiRequest> from_json<ApiRequest>(const nlohmann::json& j);
 
 // Parses one request line (without the newline). Errors name what is wrong:
 // not JSON, not an object, unknown op, missing or mistyped field, unknown field.
 Result<ApiRequest> parse_api_request(std::string_view line);
 
-// {"ok":false,"error":"...","code":"invalid_argument"} (+ "id").
+// Requests built the one way the CLI and the fetch hand-off need them.
+ApiRequest seed_request(std::string image, std::string policy);
+ApiRequest unseed_request(std::string image);
+ApiRequest status_request();
+
+// One image in the "list" reply.
+struct ImageSummary {
+    std::string id;  // full image ID
+    std::string display;
+    std::string name;
+    std::uint64_t size = 0;
+    std::string state;
+    std::string policy;
+    bool operator==(const ImageSummary&) const = default;
+};
+
+// One image in the "status" reply and in the "seed" / "unseed" replies.
+struct ImageReport {
+    ImageSummary summary;
+    int peers = 0;
+    std::int64_t download_rate = 0;  // bytes/s
+    std::int64_t upload_rate = 0;
+    std::uint64_t uploaded = 0;
+    double ratio = 0;
+    bool policy_is_default = false;          // "policy_source": "default" (else "image")
+    std::string stop_reason;                 // "" = absent
+    std::optional<std::int64_t> expires_at;  // unix seconds
+    bool operator==(const ImageReport&) const = default;
+};
+
+struct DaemonReport {
+    std::int64_t pid = 0;
+    std::int64_t uptime_seconds = 0;
+    int listen_port = 0;
+    std::string seed_policy;
+    std::string store;
+    std::uint64_t images = 0;
+    std::uint64_t seeding = 0;
+    bool operator==(const DaemonReport&) const = default;
+};
+
+struct ListReply {
+    std::vector<ImageSummary> images;
+    bool operator==(const ListReply&) const = default;
+};
+
+struct StatusReply {
+    DaemonReport daemon;
+    std::vector<ImageReport> images;
+    bool operator==(const StatusReply&) const = default;
+};
+
+// "seed" and "unseed".
+struct SeedReply {
+    ImageReport image;
+    bool operator==(const SeedReply&) const = default;
+};
+
+struct RemoveReply {
+    std::string removed;  // full image ID
+    bool operator==(const RemoveReply&) const = default;
+};
+
+struct RemovedImage {
+    std::string id;  // full image ID
+    std::string name;
+    bool operator==(const RemovedImage&) const = default;
+};
+
+// {"gc": {"removed": [...]}, "store": PATH}
+struct GcReply {
+    std::vector<RemovedImage> removed;
+    std::string store;
+    bool operator==(const GcReply&) const = default;
+};
+
+struct FetchReply {
+    std::string image;  // full image ID
+    std::string display;
+    bool operator==(const FetchReply&) const = default;
+};
+
+// {"event": "progress", ...}: lines a fetch sends before its reply.
+struct ProgressEvent {
+    std::uint64_t done = 0;
+    std::uint64_t total = 0;
+    std::int64_t download_rate = 0;
+    int peers = 0;
+    std::uint64_t from_peers = 0;
+    std::uint64_t from_web_seeds = 0;
+    bool operator==(const ProgressEvent&) const = default;
+};
+
+nlohmann::json to_json(const ImageSummary& m);
+nlohmann::json to_json(const ImageReport& m);
+nlohmann::json to_json(const DaemonReport& m);
+nlohmann::json to_json(const ListReply& m);
+nlohmann::json to_json(const StatusReply& m);
+nlohmann::json to_json(const SeedReply& m);
+nlohmann::json to_json(const RemoveReply& m);
+nlohmann::json to_json(const RemovedImage& m);
+nlohmann::json to_json(const GcReply& m);
+nlohmann::json to_json(const FetchReply& m);
+nlohmann::json to_json(const ProgressEvent& m);
+template <>
+Result<ImageSummary> from_json<ImageSummary>(const nlohmann::json& j);
+template <>
+Result<ImageReport> from_json<ImageReport>(const nlohmann::json& j);
+template <>
+Result<DaemonReport> from_json<DaemonReport>(const nlohmann::json& j);
+template <>
+Result<ListReply> from_json<ListReply>(const nlohmann::json& j);
+template <>
+Result<StatusReply> from_json<StatusReply>(const nlohmann::json& j);
+template <>
+Result<SeedReply> from_json<SeedReply>(const nlohmann::json& j);
+template <>
+Result<RemoveReply> from_json<RemoveReply>(const nlohmann::json& j);
+template <>
+Result<RemovedImage> from_json<RemovedImage>(const nlohmann::json& j);
+template <>
+Result<GcReply> from_json<GcReply>(const nlohmann::json& j);
+template <>
+Result<FetchReply> from_json<FetchReply>(const nlohmann::json& j);
+template <>
+Result<ProgressEvent> from_json<ProgressEvent>(const nlohmann::json& j);
+
+// {"ok":false,"error":"...","code":"invalid_argument"} (+ "id"): Error's to_json.
 nlohmann::json api_error_reply(const Error& error, const nlohmann::json& id = nullptr);
 // {"ok":true} (+ "id") merged with `fields`.
 nlohmann::json api_ok_reply(nlohmann::json fields, const nlohmann::json& id = nullptr);

@@ -53,16 +53,6 @@ Status write_atomic(const fs::path& path, std::string_view bytes) {
     return {};
 }
 
-// A torrent's file name becomes a path component: refuse anything else.
-Status check_file_name(std::string_view name) {
-    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
-        name.find('\0') != std::string_view::npos) {
-        return make_error(Errc::invalid_argument,
-                          "torrent name '" + std::string(name) + "': not a plain file name");
-    }
-    return {};
-}
-
 std::string listen_interface(const DaemonConfig& c) {
     const bool v6 = c.listen_address.find(':') != std::string::npos;
     return (v6 ? "[" + c.listen_address + "]" : c.listen_address) + ":" +
@@ -308,7 +298,7 @@ void StoreEngineBackend::adopt_resumed(const std::vector<engine::TorrentId>& tor
         }
         const fs::path sidecar = cache_dir_ / "downloads" / (best.hex() + ".torrent");
         auto bytes = read_whole(sidecar);
-        if (bytes && check_file_name(st->name)) {
+        if (bytes && fetch::check_torrent_file_name(st->name)) {
             // Resume data is checked quickly (no re-hashing); wait so the log tells what was kept.
             if (auto checked = engine_->wait_checked(tid, std::chrono::seconds(10)))
                 st = std::move(checked);
@@ -321,7 +311,8 @@ void StoreEngineBackend::adopt_resumed(const std::vector<engine::TorrentId>& tor
         }
         log_.warn("resume: torrent ", best.hex(),
                   " is neither a stored image nor a known download; dropped");
-        (void)engine_->remove(tid, false);
+        if (Status s = engine_->remove(tid, false); !s)
+            log_.warn("resume: torrent ", best.hex(), ": ", s.error().message);
     }
 }
 
@@ -344,7 +335,7 @@ Status StoreEngineBackend::start_seeding(const ImageId& id) {
         return make_error(Errc::unsupported, "image " + id.display() + ": no torrent to seed");
     auto meta = engine::parse_torrent(rec->torrent);
     if (!meta) return with_context("image " + id.display(), meta.error());
-    if (Status s = check_file_name(meta->name); !s) return s;
+    if (Status s = fetch::check_torrent_file_name(meta->name); !s) return s;
     // A running download of the same swarm must finish (and be removed) first.
     if (auto existing = engine_->find(meta->info_hashes.best())) {
         return make_error(Errc::already_exists,
@@ -408,8 +399,9 @@ Status StoreEngineBackend::remove_image(const ImageId& id) {
     return store_.remove(id);
 }
 
-Result<nlohmann::json> StoreEngineBackend::gc(std::chrono::seconds older_than, bool dry_run,
-                                              const std::set<ImageId>& pinned) {
+Result<std::vector<RemovedImage>> StoreEngineBackend::gc(std::chrono::seconds older_than,
+                                                         bool dry_run,
+                                                         const std::set<ImageId>& pinned) {
     store::GcOptions options;
     options.older_than = older_than;
     options.dry_run = dry_run;
@@ -418,10 +410,10 @@ Result<nlohmann::json> StoreEngineBackend::gc(std::chrono::seconds older_than, b
     };
     auto removed = store_.gc(options);
     if (!removed) return removed.error();
-    nlohmann::json ids = nlohmann::json::array();
+    std::vector<RemovedImage> images;
     for (const store::ImageRecord& r : *removed)
-        ids.push_back({{"id", r.id.full()}, {"name", display_name(r)}});
-    return nlohmann::json{{"removed", ids}};
+        images.push_back({r.id.full(), display_name(r)});
+    return images;
 }
 
 Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
@@ -518,7 +510,7 @@ Status StoreEngineBackend::start_download(FetchId fid, const FetchRequest& reque
     auto bytes = std::optional<std::string>(std::move(torrent_bytes));
     auto meta = engine::parse_torrent(*bytes);
     if (!meta) return fail(Errc::invalid_argument, meta.error().message);
-    if (Status s = check_file_name(meta->name); !s)
+    if (Status s = fetch::check_torrent_file_name(meta->name); !s)
         return fail(Errc::invalid_argument, s.error().message);
     if (meta->num_files != 1)
         return fail(Errc::unsupported, "an image torrent has exactly one file");
@@ -536,8 +528,10 @@ Status StoreEngineBackend::start_download(FetchId fid, const FetchRequest& reque
             if (d.torrent.value != existing->value) continue;
             d.fetch = fid;  // a resumed or running download: this caller watches it now
             fetches_[fid] = {};
-            for (const PeerEndpoint& ep : endpoints)
-                (void)engine_->add_peer(d.torrent, ep);
+            for (const PeerEndpoint& ep : endpoints) {
+                if (Status s = engine_->add_peer(d.torrent, ep); !s)
+                    log_.warn("fetch ", source, ": peer ", ep.to_string(), ": ", s.error().message);
+            }
             return {};
         }
         return fail(Errc::already_exists, "its swarm is already in the engine");
@@ -573,6 +567,11 @@ FetchProgress StoreEngineBackend::fetch_progress(FetchId id) {
     return p;
 }
 
+void StoreEngineBackend::remove_download_torrent(const Download& d) {
+    if (Status s = engine_->remove(d.torrent, true); !s)
+        log_.warn("download ", d.file.filename().string(), ": ", s.error().message);
+}
+
 void StoreEngineBackend::finish_download(Download& d, const engine::TorrentStatus& st) {
     store::ImportRequest req;
     req.torrent = d.torrent_bytes;
@@ -600,7 +599,7 @@ void StoreEngineBackend::finish_download(Download& d, const engine::TorrentStatu
         p.error_code = rec.error().code;
         log_.error("import ", d.file.string(), ": ", rec.error().message);
     }
-    (void)engine_->remove(d.torrent, true);
+    remove_download_torrent(d);
     std::error_code ec;
     fs::remove(d.sidecar, ec);
     fs::remove_all(d.dir, ec);
@@ -624,7 +623,7 @@ void StoreEngineBackend::poll() {
                 p.error_code = st ? Errc::network : st.error().code;
                 fetches_[*d.fetch] = p;
             }
-            if (st) (void)engine_->remove(d.torrent, true);
+            if (st) remove_download_torrent(d);
             std::error_code ec;
             fs::remove(d.sidecar, ec);
             drop = true;

@@ -55,8 +55,8 @@ class StoreEngineBackend final : public DaemonBackend {
     void stop_seeding(const ImageId& id) override;
     std::optional<SwarmStats> swarm_stats(const ImageId& id) override;
     Status remove_image(const ImageId& id) override;
-    Result<nlohmann::json> gc(std::chrono::seconds older_than, bool dry_run,
-                              const std::set<ImageId>& pinned) override;
+    Result<std::vector<RemovedImage>> gc(std::chrono::seconds older_than, bool dry_run,
+                                         const std::set<ImageId>& pinned) override;
     Result<FetchId> start_fetch(const FetchRequest& request) override;
     FetchProgress fetch_progress(FetchId id) override;
     void save_resume_data() override;
@@ -88,6 +88,8 @@ class StoreEngineBackend final : public DaemonBackend {
                           const std::vector<PeerEndpoint>& endpoints, std::string torrent_bytes);
     void adopt_resumed(const std::vector<engine::TorrentId>& torrents);
     void finish_download(Download& d, const engine::TorrentStatus& st);
+    // Drops a finished or failed download's torrent and its files (logged when it fails).
+    void remove_download_torrent(const Download& d);
 
     store::Store store_;
     std::unique_ptr<engine::Engine> engine_;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -289,7 +290,7 @@ Result<FetchOutcome> Fetcher::fetch_name(Job& job) {
                            " is in the store and its discovery page's "
                            "max-age (",
                            rec->max_age->count(), "s) holds");
-                (void)store_.touch(rec->id);
+                touch_logged(*rec);
                 job.urls = rec->urls;
                 FetchOutcome out;
                 out.record = *rec;
@@ -420,12 +421,21 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         if (auto rec = store_.find_by_info_hash(hashes.best()); rec && acceptable_hit(*rec)) {
             log_.debug("fetch: info hash ", hashes.best().hex(), " is in the store as ",
                        rec->id.display());
-            (void)store_.touch(rec->id);
-            if (rec->torrent.empty() && !job.torrent_bytes.empty()) {
-                (void)store_.set_torrent(rec->id, job.torrent_bytes, hashes);
-            }
+            touch_logged(*rec);
             FetchOutcome out;
             out.record = *rec;
+            if (rec->torrent.empty() && !job.torrent_bytes.empty()) {
+                // Stored without its .torrent (fetched over HTTPS): keep this
+                // one so the image can be seeded, now and later.
+                if (Status s = store_.set_torrent(rec->id, job.torrent_bytes, hashes); !s) {
+                    const std::string w = "the store keeps no .torrent for " + rec->id.display() +
+                                          ", so it cannot be seeded: " + s.error().message;
+                    log_.warn(w);
+                    out.warnings.push_back(w);
+                } else {
+                    out.record.torrent = job.torrent_bytes;
+                }
+            }
             out.via = FetchVia::store;
             return out;
         }
@@ -484,7 +494,9 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
     const auto started = clock_.now();
     bool removed = false;
     auto drop = [&](bool delete_files) {
-        if (!removed) (void)eng.remove(*tid, delete_files);
+        if (removed) return;
+        if (Status s = eng.remove(*tid, delete_files); !s)
+            log_.warn(what, ": removing the torrent: ", s.error().message);
         removed = true;
     };
     // Keeps what arrived for the next fetch: resume data saved (bounded
@@ -620,10 +632,8 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
     req.seeding_policy = options_.seeding_policy;
     req.move = true;
     if (auto ok = prepare_trust(job, req); !ok) return std::move(ok).error();
-    if (last.name.empty() || last.name.find('/') != std::string::npos || last.name == "..") {
-        return make_error(Errc::unsupported,
-                          what + ": bad file name '" + escape_control(last.name) + "'");
-    }
+    if (Status s = check_torrent_file_name(last.name); !s)
+        return make_error(Errc::unsupported, what + ": " + s.error().message);
     auto rec = store_.import_file(file, req);
     if (!rec) return with_context(escape_control(job.source.text), std::move(rec).error());
     FetchOutcome out = std::move(job.outcome);
@@ -712,6 +722,12 @@ Result<FetchOutcome> Fetcher::import_file(Job& job, const std::string& path) {
     return out;
 }
 
+void Fetcher::touch_logged(const store::ImageRecord& rec) {
+    // Only gc's "unused for" clock depends on it: the hit itself stands.
+    if (Status s = store_.touch(rec.id); !s)
+        log_.warn("fetch: ", rec.id.display(), ": last-used time not updated: ", s.error().message);
+}
+
 bool Fetcher::acceptable_hit(const store::ImageRecord& rec) const {
     return !options_.verify || !rec.verified_by.empty();
 }
@@ -776,6 +792,15 @@ void Fetcher::attach_signature(Job& job, FetchOutcome& out) {
                " without checking it (--insecure-options=image)");
 }
 
+Status check_torrent_file_name(std::string_view name) {
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
+        name.find('\0') != std::string_view::npos) {
+        return make_error(Errc::invalid_argument, "torrent file name '" + escape_control(name) +
+                                                      "': not a plain file name");
+    }
+    return {};
+}
+
 Result<StoreSeed> StoreSeed::start(store::Store& store, engine::Engine& engine,
                                    const store::ImageRecord& record) {
     if (record.torrent.empty()) {
@@ -785,12 +810,9 @@ Result<StoreSeed> StoreSeed::start(store::Store& store, engine::Engine& engine,
     }
     auto meta = engine::parse_torrent(record.torrent);
     if (!meta) return with_context("image " + record.id.display(), std::move(meta).error());
-    if (meta->name.empty() || meta->name.find('/') != std::string::npos || meta->name == "." ||
-        meta->name == "..") {
-        return make_error(Errc::unsupported, "image " + record.id.display() +
-                                                 ": torrent file name '" +
-                                                 escape_control(meta->name) + "' cannot be served");
-    }
+    if (Status s = check_torrent_file_name(meta->name); !s)
+        return make_error(Errc::unsupported, "image " + record.id.display() + ": " +
+                                                 s.error().message + "; it cannot be served");
     // The torrent must describe the blob byte for byte, or seeding serves
     // nothing (libtorrent: oversized_file, or every piece failing).
     std::error_code size_ec;
@@ -805,7 +827,7 @@ Result<StoreSeed> StoreSeed::start(store::Store& store, engine::Engine& engine,
         return make_error(Errc::corrupt,
                           "image " + record.id.display() + ": its stored torrent describes " +
                               std::to_string(meta->total_size) + " bytes but the blob (" +
-                              std::string(store::compression_name(record.compression)) + ") has " +
+                              std::string(appc::compression_name(record.compression)) + ") has " +
                               std::to_string(blob_size) +
                               ": the torrent is for another copy of the image and cannot seed "
                               "it (remove the image and fetch it again)");
@@ -844,7 +866,10 @@ StoreSeed::StoreSeed(StoreSeed&& other) noexcept
 }
 
 StoreSeed::~StoreSeed() {
-    if (engine_ != nullptr) (void)engine_->remove(torrent_, false);
+    if (engine_ != nullptr) {
+        if (Status s = engine_->remove(torrent_, false); !s)
+            std::fprintf(stderr, "aciswarm: stop seeding: %s\n", s.error().message.c_str());
+    }
     if (!dir_.empty()) {
         std::error_code ec;
         fs::remove_all(dir_, ec);

@@ -140,6 +140,8 @@ class Fetcher {
     Status prepare_trust(Job& job, store::ImportRequest& req);
     // A stored image counts as a hit only if it was verified (when verifying).
     bool acceptable_hit(const store::ImageRecord& rec) const;
+    // Marks a store hit used (gc's clock); a failure is logged, not fatal.
+    void touch_logged(const store::ImageRecord& rec);
     void report(Job& job, const FetchProgress& p);
 
     store::Store& store_;
@@ -148,6 +150,12 @@ class Fetcher {
     Logger& log_;
     const Clock& clock_;
 };
+
+// A single-file torrent's file name becomes a path component when it is
+// downloaded or seeded: anything but a plain file name is refused (the error
+// names it, control bytes escaped). The one check for fetch, StoreSeed and the
+// daemon's downloads.
+Status check_torrent_file_name(std::string_view name);
 
 // Seeds a stored image (which must carry its .torrent) from its blob: a
 // directory in the store's staging area gets a hard link named like the

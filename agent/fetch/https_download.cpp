@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include "agent/store/aci.hpp"
+#include "appc/aci_reader.hpp"
 #include "common/text.hpp"
 
 namespace aciswarm::agent::fetch {
@@ -39,9 +39,9 @@ std::string over_limit(const DownloadLimits& limits) {
 // Checks the archive magic once enough bytes (or the whole body) arrived.
 bool check_head(Transfer& t, bool at_end) {
     if (t.magic_checked || !t.limits->aci_magic) return true;
-    if (t.head.size() < store::aci_magic_bytes && !at_end) return true;
+    if (t.head.size() < appc::aci_magic_bytes && !at_end) return true;
     t.magic_checked = true;
-    if (auto ok = store::check_aci_magic(t.head); !ok) {
+    if (auto ok = appc::check_aci_magic(t.head); !ok) {
         t.refused = std::move(ok).error();
         return false;
     }
@@ -65,7 +65,7 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
         return 0;  // aborts the transfer
     }
     if (!t->magic_checked && t->limits->aci_magic) {
-        const std::size_t take = std::min(n, store::aci_magic_bytes - t->head.size());
+        const std::size_t take = std::min(n, appc::aci_magic_bytes - t->head.size());
         t->head.insert(t->head.end(), data, data + take);
         if (!check_head(*t, false)) return 0;
     }

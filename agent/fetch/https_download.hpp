@@ -33,7 +33,7 @@ struct DownloadLimits {
     std::uint64_t max_bytes = 0;  // 0: unlimited
     // Why max_bytes, for the error: "the maximum image size, --max-image-size".
     std::string max_reason;
-    // The first bytes must be gzip, bzip2, xz, zstd or tar (store::check_aci_magic).
+    // The first bytes must be gzip, bzip2, xz, zstd or tar (appc::check_aci_magic).
     bool aci_magic = false;
 };
 

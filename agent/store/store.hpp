@@ -35,7 +35,9 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/store/aci.hpp"
+#include "appc/aci_reader.hpp"
+#include "appc/label.hpp"
+#include "appc/manifest.hpp"
 #include "common/clock.hpp"
 #include "common/image_id.hpp"
 #include "common/info_hash.hpp"
@@ -43,6 +45,17 @@
 #include "common/result.hpp"
 
 namespace aciswarm::agent::store {
+
+// The store indexes appc images and speaks appc's vocabulary: its records and
+// requests carry these types as they are.
+using appc::AciInfo;
+using appc::AciLimits;
+using appc::BlobSha512;
+using appc::ChunkReader;
+using appc::Compression;
+using appc::default_max_image_size;
+using appc::ImageExpectation;
+using appc::Labels;
 
 // Where an image came from (appc discovery's endpoints); empty = unknown.
 struct SourceUrls {

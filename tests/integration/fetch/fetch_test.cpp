@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/store/aci.hpp"
+#include "appc/aci_reader.hpp"
 #include "tests/support/aci_builder.hpp"
 #include "tests/support/nginx.hpp"
 #include "tests/support/process.hpp"
@@ -118,7 +118,7 @@ class World {
         img.short_name = short_name;
         img.aci = dir / (short_name + "-1.0.aci");
         write_aci(img.aci, big_aci("example.test/" + short_name, short_name));
-        auto info = agent::store::read_aci_file(img.aci);
+        auto info = appc::read_aci_file(img.aci);
         if (!info) return info.error().message;
         img.id = info->id.display();
         engine::CreateTorrentOptions o;

@@ -127,3 +127,113 @@ TEST(ApiRequest, FetchSourceFdAndGcOptions) {
 
 }  // namespace
 }  // namespace aciswarm::agent
+
+namespace aciswarm::agent {
+namespace {
+
+// Every message survives to_json -> the wire -> from_json unchanged.
+template <class Message>
+void expect_round_trip(const Message& m) {
+    const std::string wire = to_json(m).dump();
+    auto back = from_json<Message>(nlohmann::json::parse(wire));
+    ASSERT_TRUE(back) << wire << ": " << back.error().message;
+    EXPECT_TRUE(*back == m) << wire;
+}
+
+ImageReport sample_report() {
+    ImageReport r;
+    r.summary = {"sha512-" + std::string(128, 'a'),
+                 "sha512-aaaa",
+                 "example.com/app:1.0",
+                 4096,
+                 "seeding",
+                 "for=24h"};
+    r.peers = 3;
+    r.download_rate = 10;
+    r.upload_rate = 2000;
+    r.uploaded = 1ull << 40;
+    r.ratio = 1.5;
+    r.policy_is_default = true;
+    r.stop_reason = "expired";
+    r.expires_at = 1764500000;
+    return r;
+}
+
+TEST(ApiRoundTrip, EveryRequest) {
+    ApiRequest fetch;
+    fetch.op = ApiOp::fetch;
+    fetch.id = 7;
+    fetch.source = "./app.torrent";
+    fetch.policy = "forever";
+    fetch.dir = "/home/x";
+    fetch.peers = {"127.0.0.1:6881"};
+    fetch.trackers = {"http://127.0.0.1:1/announce"};
+    fetch.no_store = fetch.no_https_fallback = fetch.source_fd = true;
+    fetch.swarm_timeout = "20s";
+    ApiRequest gc;
+    gc.op = ApiOp::gc;
+    gc.id = "x";
+    gc.older_than = std::chrono::hours(7 * 24);
+    gc.dry_run = true;
+    ApiRequest rm;
+    rm.op = ApiOp::rm;
+    rm.image = "sha512-ab";
+    ApiRequest list;
+    list.op = ApiOp::list;
+    for (const ApiRequest& r : {fetch, gc, rm, list, status_request(),
+                                seed_request("ab", "idle=1h"), unseed_request("ab")}) {
+        expect_round_trip(r);
+    }
+    // The encoder sends only what the op takes: no stray fields for the daemon to refuse.
+    EXPECT_EQ(to_json(seed_request("ab", "forever")).dump(),
+              R"({"image":"ab","op":"seed","policy":"forever"})");
+    EXPECT_EQ(to_json(status_request()).dump(), R"({"op":"status"})");
+}
+
+TEST(ApiRoundTrip, EveryReply) {
+    ImageReport bare = sample_report();
+    bare.stop_reason.clear();
+    bare.expires_at.reset();
+    bare.policy_is_default = false;
+    expect_round_trip(sample_report());
+    expect_round_trip(bare);
+    expect_round_trip(ListReply{{sample_report().summary, bare.summary}});
+    expect_round_trip(ListReply{});
+    expect_round_trip(StatusReply{{1234, 60, 6881, "for=24h", "/var/lib/aciswarm", 2, 1},
+                                  {sample_report(), bare}});
+    expect_round_trip(SeedReply{bare});
+    expect_round_trip(RemoveReply{"sha512-ab"});
+    expect_round_trip(GcReply{{{"sha512-ab", "example.com/a:1"}, {"sha512-cd", ""}}, "/s"});
+    expect_round_trip(FetchReply{"sha512-ab", "sha512-ab"});
+    expect_round_trip(ProgressEvent{10, 100, 5, 2, 8, 2});
+}
+
+TEST(ApiRoundTrip, WireNamesStayAsDocumented) {
+    const auto j = to_json(sample_report());
+    EXPECT_EQ(j["policy_source"], "default");
+    EXPECT_EQ(j["expires_at"], 1764500000);
+    EXPECT_FALSE(to_json(ImageReport{}).contains("stop_reason"));
+    const auto gc = api_ok_reply(to_json(GcReply{{{"sha512-ab", "n"}}, "/s"}), 3);
+    EXPECT_EQ(
+        gc.dump(),
+        R"({"gc":{"removed":[{"id":"sha512-ab","name":"n"}]},"id":3,"ok":true,"store":"/s"})");
+    EXPECT_EQ(to_json(ProgressEvent{})["event"], "progress");
+}
+
+TEST(ApiRoundTrip, DecodersRefuseMistypedReplies) {
+    auto j = to_json(sample_report());
+    j["peers"] = "three";
+    auto r = from_json<ImageReport>(j);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("'peers'"), std::string::npos) << r.error().message;
+    EXPECT_FALSE(from_json<StatusReply>(nlohmann::json::array()));
+    EXPECT_FALSE(from_json<GcReply>(nlohmann::json{{"store", "/s"}}));
+    EXPECT_FALSE(from_json<RemoveReply>(nlohmann::json{{"removed", -1}}));
+    EXPECT_FALSE(from_json<ProgressEvent>(nlohmann::json{{"event", 5}}));
+    auto size = to_json(sample_report().summary);
+    size["size"] = -5;
+    EXPECT_FALSE(from_json<ImageSummary>(size));
+}
+
+}  // namespace
+}  // namespace aciswarm::agent

@@ -37,8 +37,9 @@ class ScriptedBackend final : public DaemonBackend {
         return stats[id];
     }
     Status remove_image(const ImageId&) override { return {}; }
-    Result<nlohmann::json> gc(std::chrono::seconds, bool, const std::set<ImageId>&) override {
-        return nlohmann::json::object();
+    Result<std::vector<RemovedImage>> gc(std::chrono::seconds, bool,
+                                         const std::set<ImageId>&) override {
+        return std::vector<RemovedImage>{};
     }
     Result<FetchId> start_fetch(const FetchRequest&) override {
         return make_error(Errc::unsupported, "no fetch here");

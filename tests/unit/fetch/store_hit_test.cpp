@@ -10,6 +10,7 @@
 #include "tests/support/aci_builder.hpp"
 #include "tests/support/no_engine.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::agent::fetch {
 namespace {
@@ -123,6 +124,36 @@ TEST_F(StoreHit, SameInfoHashMagnetIsAHitWithoutEngine) {
     ASSERT_FALSE(other);
     EXPECT_EQ(engine_asked_, 1);  // not in the store: the engine is needed
     EXPECT_NE(other.error().message.find("test: no engine"), std::string::npos);
+}
+
+// An image stored without its .torrent (e.g. fetched over HTTPS) and then
+// fetched by a .torrent of the same swarm: the store keeps that .torrent and
+// the returned record carries it, so the caller can seed it right away (it
+// used to come back without, and a failed set_torrent went unnoticed).
+TEST_F(StoreHit, TorrentHitKeepsTheTorrentForSeeding) {
+    const auto aci = test::write_aci(
+        dir_ / "other.aci", test::simple_aci("example.test/other", "two",
+                                             test::AciCompression::none, {{"version", "1.0"}}));
+    auto created = engine::create_torrent(aci, {});
+    ASSERT_TRUE(created) << created.error().message;
+    store::ImportRequest req;
+    req.info_hashes = created->info_hashes;
+    auto stored = store_->import_file(aci, req);
+    ASSERT_TRUE(stored) << stored.error().message;
+    ASSERT_TRUE(stored->torrent.empty());
+    const auto torrent = dir_ / "other.torrent";
+    test::write_file(torrent, created->bytes);
+
+    auto f = fetcher();
+    auto r = f.fetch(torrent.string());
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->via, FetchVia::store);
+    EXPECT_EQ(engine_asked_, 0);
+    EXPECT_EQ(r->record.torrent, created->bytes);
+    EXPECT_TRUE(r->warnings.empty());
+    auto again = store_->get(stored->id);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->torrent, created->bytes);
 }
 
 }  // namespace

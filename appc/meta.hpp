@@ -14,7 +14,7 @@
 
 #include "common/result.hpp"
 
-namespace aciswarm::discovery {
+namespace aciswarm::appc {
 
 struct MetaTag {
     std::string name;    // lower-cased, starts with "ac-"
@@ -39,4 +39,4 @@ inline constexpr std::size_t max_html_nesting = 1000;
 // Pure. Fails only (Errc::too_large) when the page nests deeper than max_html_nesting.
 Result<std::vector<MetaTag>> extract_meta(std::string_view html);
 
-}  // namespace aciswarm::discovery
+}  // namespace aciswarm::appc

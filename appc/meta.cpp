@@ -1,4 +1,4 @@
-#include "discovery/meta.hpp"
+#include "appc/meta.hpp"
 
 #include <gumbo.h>
 
@@ -7,7 +7,7 @@
 
 #include "common/text.hpp"
 
-namespace aciswarm::discovery {
+namespace aciswarm::appc {
 namespace {
 
 bool is_space(char c) {
@@ -130,4 +130,4 @@ Result<std::vector<MetaTag>> extract_meta(std::string_view html) {
     return tags;
 }
 
-}  // namespace aciswarm::discovery
+}  // namespace aciswarm::appc

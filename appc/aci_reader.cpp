@@ -1,4 +1,4 @@
-#include "agent/store/aci.hpp"
+#include "appc/aci_reader.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -12,74 +12,15 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "common/digest.hpp"
 #include "common/text.hpp"
 
-namespace aciswarm::agent::store {
+namespace aciswarm::appc {
 namespace {
 
 constexpr std::size_t chunk_size = 64 * 1024;
-// appc manifests are shallow; a deep nesting limit keeps the JSON parser's
-// recursion (value destruction) bounded on hostile input.
-constexpr int max_json_depth = 64;
-
-bool is_lower_alnum(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-// ^[a-z0-9]+([<separators>][a-z0-9]+)*$
-bool matches_ac_pattern(std::string_view s, std::string_view separators) {
-    if (s.empty() || !is_lower_alnum(s.front()) || !is_lower_alnum(s.back())) return false;
-    bool prev_sep = false;
-    for (char c : s) {
-        if (is_lower_alnum(c)) {
-            prev_sep = false;
-        } else if (separators.find(c) != std::string_view::npos) {
-            if (prev_sep) return false;
-            prev_sep = true;
-        } else {
-            return false;
-        }
-    }
-    return true;
-}
-
-Status check_json_depth(std::string_view json) {
-    int depth = 0;
-    bool in_string = false;
-    bool escaped = false;
-    for (char c : json) {
-        if (in_string) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                in_string = false;
-            }
-            continue;
-        }
-        if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > max_json_depth) {
-                return make_error(Errc::invalid_argument, "manifest: JSON nested deeper than " +
-                                                              std::to_string(max_json_depth) +
-                                                              " levels");
-            }
-        } else if (c == '}' || c == ']') {
-            --depth;
-        }
-    }
-    return {};
-}
-
-Error manifest_error(const std::string& why) {
-    return make_error(Errc::invalid_argument, "manifest: " + why);
-}
 
 std::string quote_for_error(std::string_view s) {
     // Bounded, so a huge hostile value does not flood an error line.
@@ -169,6 +110,12 @@ Compression sniff_compression(std::span<const std::uint8_t> b) {
     return Compression::none;
 }
 
+Error blob_limit_error(const AciLimits& limits) {
+    return make_error(Errc::too_large, "image is over the limit of " +
+                                           std::to_string(limits.max_blob_bytes) +
+                                           " bytes (the maximum image size, --max-image-size)");
+}
+
 la_ssize_t outer_read(archive*, void* client, const void** buffer) {
     auto* p = static_cast<Pass*>(client);
     auto got = (*p->source)(p->in_buf);
@@ -180,10 +127,7 @@ la_ssize_t outer_read(archive*, void* client, const void** buffer) {
     if (n == 0) p->source_eof = true;
     if (p->blob_size == 0) p->compression = sniff_compression({p->in_buf.data(), n});
     if (p->blob_size + n > p->limits.max_blob_bytes) {
-        p->limit_error =
-            make_error(Errc::too_large, "image is over the limit of " +
-                                            std::to_string(p->limits.max_blob_bytes) +
-                                            " bytes (the maximum image size, --max-image-size)");
+        p->limit_error = blob_limit_error(p->limits);
         return -1;
     }
     p->note_blob(p->in_buf.data(), n);
@@ -303,14 +247,6 @@ Status check_aci_magic(std::span<const std::uint8_t> head) {
                                                         "'; want gzip, bzip2, xz, zstd or tar)");
 }
 
-bool is_ac_identifier(std::string_view s) {
-    return matches_ac_pattern(s, "-._~/");
-}
-
-bool is_ac_name(std::string_view s) {
-    return matches_ac_pattern(s, "-");
-}
-
 std::string_view compression_name(Compression c) {
     switch (c) {
         case Compression::none:
@@ -327,180 +263,156 @@ std::string_view compression_name(Compression c) {
     return "?";
 }
 
-Result<ManifestInfo> parse_manifest(std::string_view json) {
-    if (json.size() > max_manifest_bytes) {
-        return make_error(Errc::too_large, "manifest: " + std::to_string(json.size()) +
-                                               " bytes, over the limit of " +
-                                               std::to_string(max_manifest_bytes));
-    }
-    if (auto depth = check_json_depth(json); !depth) return std::move(depth).error();
-    nlohmann::json doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded()) return manifest_error("not valid JSON");
-    if (!doc.is_object()) return manifest_error("not a JSON object");
+namespace {
 
-    const auto kind = doc.find("acKind");
-    if (kind == doc.end()) return manifest_error("no acKind");
-    if (!kind->is_string()) return manifest_error("acKind is not a string");
-    if (kind->get_ref<const std::string&>() != "ImageManifest") {
-        return manifest_error("acKind is " + quote_for_error(kind->get_ref<const std::string&>()) +
-                              ", want 'ImageManifest'");
-    }
-    ManifestInfo out;
-    const auto version = doc.find("acVersion");
-    if (version == doc.end()) return manifest_error("no acVersion");
-    if (!version->is_string() || version->get_ref<const std::string&>().empty()) {
-        return manifest_error("acVersion is not a non-empty string");
-    }
-    out.ac_version = version->get<std::string>();
-
-    const auto name = doc.find("name");
-    if (name == doc.end()) return manifest_error("no name");
-    if (!name->is_string()) return manifest_error("name is not a string");
-    out.name = name->get<std::string>();
-    if (!is_ac_identifier(out.name)) {
-        return manifest_error("name " + quote_for_error(out.name) +
-                              " is not a valid AC Identifier");
+// One read_aci_stream call: the two chained libarchive readers over a Pass,
+// and the error wording that names the input (`where`).
+class AciPass {
+  public:
+    AciPass(const ChunkReader& read, std::string_view what, const AciLimits& limits)
+        : where_(escape_control(what)) {
+        pass_.source = &read;
+        pass_.limits = limits;
     }
 
-    if (const auto labels = doc.find("labels"); labels != doc.end() && !labels->is_null()) {
-        if (!labels->is_array()) return manifest_error("labels is not an array");
-        for (const auto& label : *labels) {
-            if (!label.is_object()) return manifest_error("a label is not an object");
-            const auto ln = label.find("name");
-            const auto lv = label.find("value");
-            if (ln == label.end() || !ln->is_string()) {
-                return manifest_error("a label has no string name");
-            }
-            const std::string& label_name = ln->get_ref<const std::string&>();
-            if (lv == label.end() || !lv->is_string()) {
-                return manifest_error("label " + quote_for_error(label_name) +
-                                      " has no string value");
-            }
-            if (!is_ac_name(label_name)) {
-                return manifest_error("label name " + quote_for_error(label_name) +
-                                      " is not a valid AC Name");
-            }
-            if (!out.labels.emplace(label_name, lv->get<std::string>()).second) {
-                return manifest_error("label " + quote_for_error(label_name) + " appears twice");
-            }
-        }
+    Status open();
+    Result<ManifestInfo> find_manifest();
+    Status finish_digests();
+    Result<AciInfo> info(ManifestInfo manifest);
+
+  private:
+    Error fail(Errc code, const std::string& why) const {
+        return make_error(code, where_ + ": " + why);
     }
-    out.raw = std::string(json);
-    return out;
+    bool pass_failed() const {
+        return pass_.source_error || pass_.decompress_error || pass_.limit_error;
+    }
+    Error outer_failure(const char* stage) const;
+    bool blame_compression();
+    Error tar_failure(const std::string& message, bool first_entry);
+    Result<std::string> read_manifest_data(archive_entry* entry);
+
+    std::string where_;
+    Pass pass_;
+    ArchivePtr outer_{archive_read_new()};
+    ArchivePtr inner_{archive_read_new()};
+};
+
+Error AciPass::outer_failure(const char* stage) const {
+    if (pass_.source_error) return with_context(where_, *pass_.source_error);
+    if (pass_.limit_error) return with_context(where_, *pass_.limit_error);
+    const Compression c = pass_.compression;
+    const char* msg = archive_error_string(outer_.get());
+    // libarchive gives no text for some failures (a stream cut short):
+    // say what we know instead of the stage name.
+    const std::string detail = pass_.decompress_error ? *pass_.decompress_error
+                               : msg != nullptr       ? msg
+                               : pass_.source_eof
+                                   ? "truncated (the file ends inside the compressed data)"
+                                   : std::string("unreadable (") + stage + ")";
+    if (c == Compression::none) return fail(Errc::corrupt, "cannot read: " + detail);
+    return fail(Errc::corrupt, "corrupt " + std::string(compression_name(c)) + " data: " + detail);
 }
 
-Status check_expectation(const ManifestInfo& manifest, const ImageExpectation& expected) {
-    if (expected.name && *expected.name != manifest.name) {
-        return make_error(Errc::invalid_argument, "image name " + quote_for_error(manifest.name) +
-                                                      " does not match the requested " +
-                                                      quote_for_error(*expected.name));
+// A tar error in compressed data is most likely the compression's fault:
+// decompress the rest to see whether the compressed stream is damaged.
+bool AciPass::blame_compression() {
+    if (pass_.compression == Compression::none) return false;
+    for (;;) {
+        const la_ssize_t n = pull_decompressed(pass_);
+        if (n < 0) return true;
+        if (n == 0) return false;
     }
-    for (const auto& [name, value] : expected.labels) {
-        const auto it = manifest.labels.find(name);
-        if (it == manifest.labels.end()) {
-            return make_error(Errc::invalid_argument, "image has no label " +
-                                                          quote_for_error(name) + " (requested " +
-                                                          quote_for_error(value) + ")");
-        }
-        if (it->second != value) {
-            return make_error(Errc::invalid_argument, "image label " + quote_for_error(name) +
-                                                          " is " + quote_for_error(it->second) +
-                                                          ", requested " + quote_for_error(value));
-        }
+}
+
+// Opens the outer (decompressing) reader, reads its one raw entry, and opens
+// the inner tar reader over it.
+Status AciPass::open() {
+    if (!outer_ || !inner_) return fail(Errc::internal, "libarchive allocation failed");
+    archive* outer = outer_.get();
+    pass_.outer = outer;
+    archive_read_support_filter_gzip(outer);
+    archive_read_support_filter_bzip2(outer);
+    archive_read_support_filter_xz(outer);
+    archive_read_support_filter_zstd(outer);
+    archive_read_support_format_raw(outer);
+    archive_read_support_format_tar(inner_.get());
+
+    const int open_rc = archive_read_open(outer, &pass_, nullptr, outer_read, nullptr);
+    if (pass_.blob_size == 0 && !pass_.source_error && !pass_.limit_error) {
+        return fail(Errc::invalid_argument, "empty file, not a tar archive");
+    }
+    if (open_rc != ARCHIVE_OK) return outer_failure("open");
+    if (const Compression detected = compression_of(outer); detected != Compression::none) {
+        pass_.compression = detected;
+    }
+    archive_entry* raw_entry = nullptr;
+    const int raw_rc = archive_read_next_header(outer, &raw_entry);
+    if (raw_rc == ARCHIVE_EOF) return fail(Errc::invalid_argument, "empty file, not a tar archive");
+    if (raw_rc != ARCHIVE_OK) return outer_failure("header");
+    if (archive_read_open(inner_.get(), &pass_, nullptr, inner_read, nullptr) != ARCHIVE_OK) {
+        if (pass_failed()) return outer_failure("read");
+        return fail(Errc::invalid_argument, "not a tar archive");
     }
     return {};
 }
 
-Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what,
-                                const AciLimits& limits) {
-    const std::string where = escape_control(what);
-    auto fail = [&](Errc code, const std::string& why) -> Error {
-        return make_error(code, where + ": " + why);
-    };
-    Pass pass;
-    pass.source = &read;
-    pass.limits = limits;
-
-    ArchivePtr outer(archive_read_new());
-    ArchivePtr inner(archive_read_new());
-    if (!outer || !inner) return fail(Errc::internal, "libarchive allocation failed");
-    pass.outer = outer.get();
-    archive_read_support_filter_gzip(outer.get());
-    archive_read_support_filter_bzip2(outer.get());
-    archive_read_support_filter_xz(outer.get());
-    archive_read_support_filter_zstd(outer.get());
-    archive_read_support_format_raw(outer.get());
-    archive_read_support_format_tar(inner.get());
-
-    auto outer_failure = [&](const char* stage) -> Error {
-        if (pass.source_error) return with_context(where, *pass.source_error);
-        if (pass.limit_error) return with_context(where, *pass.limit_error);
-        const Compression c = pass.compression;
-        const char* msg = archive_error_string(outer.get());
-        // libarchive gives no text for some failures (a stream cut short):
-        // say what we know instead of the stage name.
-        const std::string detail = pass.decompress_error ? *pass.decompress_error
-                                   : msg != nullptr      ? msg
-                                   : pass.source_eof
-                                       ? "truncated (the file ends inside the compressed data)"
-                                       : std::string("unreadable (") + stage + ")";
-        if (c == Compression::none) return fail(Errc::corrupt, "cannot read: " + detail);
-        return fail(Errc::corrupt,
-                    "corrupt " + std::string(compression_name(c)) + " data: " + detail);
-    };
-
-    const int open_rc = archive_read_open(outer.get(), &pass, nullptr, outer_read, nullptr);
-    if (pass.blob_size == 0 && !pass.source_error && !pass.limit_error) {
-        return fail(Errc::invalid_argument, "empty file, not a tar archive");
+// A bad tar header: the decompressor's fault if it has one, else "not a tar"
+// at the first entry and "corrupt" after it.
+Error AciPass::tar_failure(const std::string& message, bool first_entry) {
+    if (pass_failed() || blame_compression()) return outer_failure("read");
+    if (first_entry) {
+        return fail(Errc::invalid_argument,
+                    "not a tar archive" + (message.empty() ? "" : " (" + message + ")"));
     }
-    if (open_rc != ARCHIVE_OK) return outer_failure("open");
-    if (const Compression detected = compression_of(outer.get()); detected != Compression::none) {
-        pass.compression = detected;
+    return fail(Errc::corrupt,
+                "corrupt tar archive: " + (message.empty() ? "bad header" : message));
+}
+
+// The manifest entry's bytes, at most max_manifest_bytes.
+Result<std::string> AciPass::read_manifest_data(archive_entry* entry) {
+    if (archive_entry_filetype(entry) != AE_IFREG) {
+        return fail(Errc::invalid_argument, "manifest is not a regular file");
     }
-    const Compression compression = pass.compression;
-    archive_entry* raw_entry = nullptr;
-    const int raw_rc = archive_read_next_header(outer.get(), &raw_entry);
-    if (raw_rc == ARCHIVE_EOF) return fail(Errc::invalid_argument, "empty file, not a tar archive");
-    if (raw_rc != ARCHIVE_OK) return outer_failure("header");
-    // A tar error in compressed data is most likely the compression's fault:
-    // decompress the rest to see whether the compressed stream is damaged.
-    auto blame_compression = [&]() {
-        if (compression == Compression::none) return false;
-        for (;;) {
-            const la_ssize_t n = pull_decompressed(pass);
-            if (n < 0) return true;
-            if (n == 0) return false;
+    if (archive_entry_size_is_set(entry) &&
+        archive_entry_size(entry) > static_cast<la_int64_t>(max_manifest_bytes)) {
+        return fail(Errc::too_large, "manifest is " + std::to_string(archive_entry_size(entry)) +
+                                         " bytes, over the limit of " +
+                                         std::to_string(max_manifest_bytes));
+    }
+    std::string text;
+    char buf[16 * 1024];
+    for (;;) {
+        const la_ssize_t n = archive_read_data(inner_.get(), buf, sizeof(buf));
+        if (n < 0) {
+            if (pass_failed()) return outer_failure("read");
+            const char* raw_msg = archive_error_string(inner_.get());
+            const std::string msg = raw_msg ? raw_msg : "data";
+            if (blame_compression()) return outer_failure("read");
+            return fail(Errc::corrupt, "corrupt tar archive: " + msg);
         }
-    };
-
-    if (archive_read_open(inner.get(), &pass, nullptr, inner_read, nullptr) != ARCHIVE_OK) {
-        if (pass.source_error || pass.decompress_error || pass.limit_error)
-            return outer_failure("read");
-        return fail(Errc::invalid_argument, "not a tar archive");
+        if (n == 0) return text;
+        text.append(buf, static_cast<std::size_t>(n));
+        if (text.size() > max_manifest_bytes) {
+            return fail(Errc::too_large, "manifest is over the limit of " +
+                                             std::to_string(max_manifest_bytes) + " bytes");
+        }
     }
+}
+
+// Reads every tar entry; exactly one may be the manifest (is_manifest_entry).
+Result<ManifestInfo> AciPass::find_manifest() {
     std::optional<ManifestInfo> manifest;
     std::optional<std::string> manifest_entry;  // its name as written in the tar
     bool first = true;
-    for (;;) {
+    for (;; first = false) {
         archive_entry* entry = nullptr;
-        const int rc = archive_read_next_header(inner.get(), &entry);
+        const int rc = archive_read_next_header(inner_.get(), &entry);
         if (rc == ARCHIVE_EOF) break;
         if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-            if (pass.source_error || pass.decompress_error || pass.limit_error)
-                return outer_failure("read");
-            const std::string msg_copy =
-                archive_error_string(inner.get()) ? archive_error_string(inner.get()) : "";
-            if (blame_compression()) return outer_failure("read");
-            const char* msg = msg_copy.empty() ? nullptr : msg_copy.c_str();
-            if (first) {
-                return fail(Errc::invalid_argument,
-                            std::string("not a tar archive") +
-                                (msg ? std::string(" (") + msg + ")" : std::string()));
-            }
-            return fail(Errc::corrupt,
-                        std::string("corrupt tar archive: ") + (msg ? msg : "bad header"));
+            const char* msg = archive_error_string(inner_.get());
+            return tar_failure(msg != nullptr ? msg : "", first);
         }
-        first = false;
         const char* path = archive_entry_pathname(entry);
         if (path == nullptr || !is_manifest_entry(path)) continue;
         if (manifest_entry) {
@@ -510,71 +422,64 @@ Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what,
                             "): readers that take the first and the last would disagree");
         }
         manifest_entry = path;
-        if (archive_entry_filetype(entry) != AE_IFREG) {
-            return fail(Errc::invalid_argument, "manifest is not a regular file");
-        }
-        if (archive_entry_size_is_set(entry) &&
-            archive_entry_size(entry) > static_cast<la_int64_t>(max_manifest_bytes)) {
-            return fail(Errc::too_large,
-                        "manifest is " + std::to_string(archive_entry_size(entry)) +
-                            " bytes, over the limit of " + std::to_string(max_manifest_bytes));
-        }
-        std::string text;
-        char buf[16 * 1024];
-        for (;;) {
-            const la_ssize_t n = archive_read_data(inner.get(), buf, sizeof(buf));
-            if (n < 0) {
-                if (pass.source_error || pass.decompress_error || pass.limit_error)
-                    return outer_failure("read");
-                const char* raw_msg = archive_error_string(inner.get());
-                const std::string msg = raw_msg ? raw_msg : "data";
-                if (blame_compression()) return outer_failure("read");
-                return fail(Errc::corrupt, "corrupt tar archive: " + msg);
-            }
-            if (n == 0) break;
-            text.append(buf, static_cast<std::size_t>(n));
-            if (text.size() > max_manifest_bytes) {
-                return fail(Errc::too_large, "manifest is over the limit of " +
-                                                 std::to_string(max_manifest_bytes) + " bytes");
-            }
-        }
-        auto parsed = parse_manifest(text);
-        if (!parsed) return with_context(where, std::move(parsed).error());
+        auto text = read_manifest_data(entry);
+        if (!text) return std::move(text).error();
+        auto parsed = parse_manifest(*text);
+        if (!parsed) return with_context(where_, std::move(parsed).error());
         manifest = std::move(*parsed);
     }
     if (first) return fail(Errc::invalid_argument, "not a tar archive (no entries)");
     // The image ID covers every decompressed byte, past the tar's end marker too.
     for (;;) {
-        const la_ssize_t n = pull_decompressed(pass);
+        const la_ssize_t n = pull_decompressed(pass_);
         if (n < 0) return outer_failure("read");
         if (n == 0) break;
     }
     if (!manifest) return fail(Errc::invalid_argument, "no manifest entry");
-    // The blob digest covers the whole file, even bytes after the compressed stream.
-    for (;;) {
-        auto got = read(pass.in_buf);
-        if (!got) return with_context(where, std::move(got).error());
-        if (*got == 0) break;
-        if (pass.blob_size + *got > limits.max_blob_bytes) {
-            return fail(Errc::too_large, "image is over the limit of " +
-                                             std::to_string(limits.max_blob_bytes) +
-                                             " bytes (the maximum image size, --max-image-size)");
-        }
-        pass.note_blob(pass.in_buf.data(), *got);
-    }
-    if (auto bad = check_gzip_trailer(pass))
-        return fail(Errc::corrupt, "corrupt gzip data: " + *bad);
+    return std::move(*manifest);
+}
 
+// The blob digest covers the whole file, even bytes after the compressed
+// stream; then the gzip trailer is checked against what was decompressed.
+Status AciPass::finish_digests() {
+    for (;;) {
+        auto got = (*pass_.source)(pass_.in_buf);
+        if (!got) return with_context(where_, std::move(got).error());
+        if (*got == 0) break;
+        if (pass_.blob_size + *got > pass_.limits.max_blob_bytes) {
+            return with_context(where_, blob_limit_error(pass_.limits));
+        }
+        pass_.note_blob(pass_.in_buf.data(), *got);
+    }
+    if (auto bad = check_gzip_trailer(pass_)) {
+        return fail(Errc::corrupt, "corrupt gzip data: " + *bad);
+    }
+    return {};
+}
+
+Result<AciInfo> AciPass::info(ManifestInfo manifest) {
     AciInfo info;
-    auto id = ImageId::from_bytes(pass.tar.finish());
-    auto blob = BlobSha512::from_bytes(pass.blob.finish());
+    auto id = ImageId::from_bytes(pass_.tar.finish());
+    auto blob = BlobSha512::from_bytes(pass_.blob.finish());
     if (!id || !blob) return fail(Errc::internal, "digest size");
     info.id = *id;
     info.blob_sha512 = *blob;
-    info.size = pass.blob_size;
-    info.compression = compression;
-    info.manifest = std::move(*manifest);
+    info.size = pass_.blob_size;
+    info.compression = pass_.compression;
+    info.manifest = std::move(manifest);
     return info;
+}
+
+}  // namespace
+
+Result<AciInfo> read_aci_stream(const ChunkReader& read, std::string_view what,
+                                const AciLimits& limits) {
+    AciPass pass(read, what, limits);
+    if (auto ok = pass.open(); !ok) return std::move(ok).error();
+    auto manifest = pass.find_manifest();
+    if (!manifest) return std::move(manifest).error();
+    if (auto ok = pass.finish_digests(); !ok) return std::move(ok).error();
+    return pass.info(std::move(*manifest));
 }
 
 Result<AciInfo> read_aci_bytes(std::span<const std::uint8_t> bytes, std::string_view what,
@@ -617,4 +522,4 @@ Result<AciInfo> validate_aci(const std::filesystem::path& path, const ImageExpec
     return info;
 }
 
-}  // namespace aciswarm::agent::store
+}  // namespace aciswarm::appc

@@ -2,9 +2,9 @@
 // misplaced tags, content splitting.
 #include <gtest/gtest.h>
 
-#include "discovery/meta.hpp"
+#include "appc/meta.hpp"
 
-namespace aciswarm::discovery {
+namespace aciswarm::appc {
 namespace {
 
 std::vector<MetaTag> extract_ok(std::string_view html) {
@@ -128,4 +128,4 @@ TEST(DiscoveryMeta, ManyFlatTagsAreFine) {
 }
 
 }  // namespace
-}  // namespace aciswarm::discovery
+}  // namespace aciswarm::appc

@@ -4,14 +4,14 @@
 // bad archive is a clear error naming the input.
 #include <gtest/gtest.h>
 
-#include "agent/store/aci.hpp"
+#include "appc/aci_reader.hpp"
 #include "common/digest.hpp"
 #include "common/hex.hpp"
 #include "tests/support/aci_builder.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
-namespace aciswarm::agent::store {
+namespace aciswarm::appc {
 namespace {
 
 using test::AciCompression;
@@ -217,4 +217,4 @@ TEST(AciRead, ValidateChecksNameAndLabels) {
 }
 
 }  // namespace
-}  // namespace aciswarm::agent::store
+}  // namespace aciswarm::appc

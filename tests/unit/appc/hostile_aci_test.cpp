@@ -8,12 +8,14 @@
 
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
-#include "agent/store/aci.hpp"
+#include "appc/aci_reader.hpp"
 #include "common/text.hpp"
 #include "tests/support/aci_builder.hpp"
 
-namespace aciswarm::agent::store {
+namespace aciswarm::appc {
 namespace {
 
 using test::AciCompression;
@@ -40,18 +42,22 @@ double cpu_seconds() {
 
 TEST(ManifestEntry, PathsCleanAsGoPathClean) {
     // Go: path.Clean, the function appc's ManifestFromImage applies.
-    EXPECT_EQ(clean_archive_path(""), ".");
-    EXPECT_EQ(clean_archive_path("manifest"), "manifest");
-    EXPECT_EQ(clean_archive_path("./manifest"), "manifest");
-    EXPECT_EQ(clean_archive_path(".//manifest"), "manifest");
-    EXPECT_EQ(clean_archive_path("rootfs/../manifest"), "manifest");
-    EXPECT_EQ(clean_archive_path("manifest/"), "manifest");
-    EXPECT_EQ(clean_archive_path("/manifest"), "/manifest");
-    EXPECT_EQ(clean_archive_path("/../manifest"), "/manifest");
-    EXPECT_EQ(clean_archive_path("../manifest"), "../manifest");
-    EXPECT_EQ(clean_archive_path("a/../.."), "..");
-    EXPECT_EQ(clean_archive_path("/"), "/");
-    EXPECT_EQ(clean_archive_path("rootfs/./x/../y"), "rootfs/y");
+    const std::pair<std::string_view, std::string_view> cases[] = {
+        {"", "."},
+        {"manifest", "manifest"},
+        {"./manifest", "manifest"},
+        {".//manifest", "manifest"},
+        {"rootfs/../manifest", "manifest"},
+        {"manifest/", "manifest"},
+        {"/manifest", "/manifest"},
+        {"/../manifest", "/manifest"},
+        {"../manifest", "../manifest"},
+        {"a/../..", ".."},
+        {"/", "/"},
+        {"rootfs/./x/../y", "rootfs/y"},
+    };
+    for (const auto& [path, clean] : cases)
+        EXPECT_EQ(clean_archive_path(path), clean) << path;
     EXPECT_TRUE(is_manifest_entry(".//manifest"));
     EXPECT_TRUE(is_manifest_entry("rootfs/../manifest"));
     EXPECT_FALSE(is_manifest_entry("../manifest"));
@@ -187,4 +193,4 @@ TEST(AciMessages, ControlCharactersInNamesAreEscaped) {
 }
 
 }  // namespace
-}  // namespace aciswarm::agent::store
+}  // namespace aciswarm::appc

@@ -6,11 +6,12 @@
 #include <cstdlib>
 #include <span>
 
-#include "agent/store/aci.hpp"
+#include "appc/aci_reader.hpp"
+#include "appc/identifier.hpp"
 #include "common/digest.hpp"
 
 using namespace aciswarm;
-using namespace aciswarm::agent::store;
+using namespace aciswarm::appc;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     auto info = read_aci_bytes(std::span<const std::uint8_t>(data, size), "fuzz.aci");

@@ -1,4 +1,5 @@
-// Reading an ACI (appc image archive) and its image manifest.
+// Reading an ACI (appc image archive): one pass that digests, decompresses and
+// finds the image manifest (appc/manifest.hpp), within size limits.
 //
 // An ACI is a tar, optionally compressed with gzip, bzip2, xz or zstd. Its image
 // ID is rkt's: "sha512-" + hex SHA-512 of the UNcompressed tar bytes (every byte
@@ -12,28 +13,22 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <map>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "appc/manifest.hpp"
 #include "common/fixed_bytes.hpp"
 #include "common/image_id.hpp"
 #include "common/result.hpp"
 
-namespace aciswarm::agent::store {
+namespace aciswarm::appc {
 
 // SHA-512 of a blob file exactly as stored (the bytes a torrent seeds).
 struct BlobSha512 : FixedBytes<64, BlobSha512> {
     static constexpr const char* type_name = "blob sha512";
     using FixedBytes::FixedBytes;
 };
-
-// appc labels: name -> value, names unique (AC Names).
-using Labels = std::map<std::string, std::string, std::less<>>;
-
-inline constexpr std::size_t max_manifest_bytes = 1024 * 1024;
 
 // The largest image (as stored, and uncompressed) the store accepts unless
 // told otherwise (--max-image-size, daemon key max-image-size).
@@ -62,30 +57,6 @@ bool is_manifest_entry(std::string_view entry_name);
 // header (appc's DetectFileType). The error says what the bytes start with.
 Status check_aci_magic(std::span<const std::uint8_t> head);
 inline constexpr std::size_t aci_magic_bytes = 262;
-
-// The parts of an appc image manifest the store indexes; `raw` is the
-// manifest exactly as found in the image (for `image cat-manifest`).
-struct ManifestInfo {
-    std::string ac_version;
-    std::string name;  // AC Identifier, e.g. "example.com/app"
-    Labels labels;
-    std::string raw;
-};
-
-// Parses an image manifest (JSON). Checks: at most max_manifest_bytes, valid
-// JSON object, acKind "ImageManifest", acVersion a non-empty string, name a
-// valid AC Identifier, labels (if present) an array of {name, value} strings
-// with AC Name names and no duplicates. Errors start with "manifest: ".
-Result<ManifestInfo> parse_manifest(std::string_view json);
-
-// What the requester of an image expects of it (rkt's rule): the manifest name
-// must equal `name` when given, and every label in `labels` must be present in
-// the manifest with the same value (the manifest may have more labels).
-struct ImageExpectation {
-    std::optional<std::string> name;
-    Labels labels;
-};
-Status check_expectation(const ManifestInfo& manifest, const ImageExpectation& expected);
 
 enum class Compression { none, gzip, bzip2, xz, zstd };
 std::string_view compression_name(Compression c);
@@ -120,10 +91,6 @@ Result<AciInfo> read_aci_file(const std::filesystem::path& path, const AciLimits
 // torrent, without importing anything.
 Result<AciInfo> validate_aci(const std::filesystem::path& path, const ImageExpectation& expected);
 
-// Valid appc AC Identifier ("example.com/app-1.0") / AC Name ("version").
-bool is_ac_identifier(std::string_view s);
-bool is_ac_name(std::string_view s);
+}  // namespace aciswarm::appc
 
-}  // namespace aciswarm::agent::store
-
-ACISWARM_FIXED_BYTES_HASH(aciswarm::agent::store::BlobSha512);
+ACISWARM_FIXED_BYTES_HASH(aciswarm::appc::BlobSha512);
