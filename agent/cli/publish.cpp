@@ -26,6 +26,7 @@
 #include "agent/cli/cli.hpp"
 #include "appc/aci_reader.hpp"
 #include "common/options.hpp"
+#include "common/text.hpp"
 #include "common/units.hpp"
 #include "torrent/torrent_file.hpp"
 #include "trust/openpgp.hpp"
@@ -38,29 +39,6 @@ namespace fs = std::filesystem;
 bool safe_path_value(std::string_view v) {
     return !v.empty() && v != "." && v != ".." && v.find('/') == std::string_view::npos &&
            v.find('\0') == std::string_view::npos;
-}
-
-std::string html_escape(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
 }
 
 Status write_file(const fs::path& path, std::string_view bytes) {

@@ -104,3 +104,41 @@ TEST(TrackerWebBrowser, SwarmsPageInHeadlessChromium) {
     tracker.signal(SIGTERM);
     EXPECT_TRUE(tracker.wait(10s));
 }
+
+// Without a browser: where the pages are served (--web) and the headers they carry.
+TEST(TrackerWeb, PagesOnTheHttpPortOnTheirOwnListenerOrOff) {
+    TempDir dir;
+    const auto head = [](const std::string& url) {
+        return run({"curl", "-s", "-i", "--max-time", "10", url}, {}, std::chrono::seconds(20)).out;
+    };
+    {
+        auto t = Process::spawn({bin("aciswarm-tracker"), "--http=127.0.0.1:0", "--udp=127.0.0.1:0",
+                                 "--workers=1", "--state=off"});
+        const std::string base = "http://127.0.0.1:" + std::to_string(t.wait_for_listening("http"));
+        const std::string page = head(base + "/");
+        EXPECT_NE(page.find("HTTP/1.1 200"), std::string::npos) << page;
+        EXPECT_NE(page.find("Content-Security-Policy: default-src 'none'"), std::string::npos);
+        EXPECT_NE(page.find("X-Content-Type-Options: nosniff"), std::string::npos);
+        EXPECT_NE(head(base + "/web/app.js").find("X-Content-Type-Options: nosniff"),
+                  std::string::npos);
+        EXPECT_NE(head(base + "/stats").find("\"torrents\""), std::string::npos);  // unchanged
+    }
+    {
+        auto t = Process::spawn({bin("aciswarm-tracker"), "--http=127.0.0.1:0", "--udp=127.0.0.1:0",
+                                 "--workers=1", "--state=off", "--web=127.0.0.2:0"});
+        auto http = t.wait_for_stderr(std::regex("listening http 127\\.0\\.0\\.1:([0-9]+)"));
+        auto web = t.wait_for_stderr(std::regex("listening http 127\\.0\\.0\\.2:([0-9]+)"));
+        ASSERT_TRUE(http && web) << t.stderr_text();
+        EXPECT_NE(head("http://127.0.0.2:" + (*web)[1] + "/").find("HTTP/1.1 200"),
+                  std::string::npos);
+        EXPECT_NE(head("http://127.0.0.1:" + (*http)[1] + "/").find("HTTP/1.1 404"),
+                  std::string::npos);
+    }
+    {
+        auto t = Process::spawn({bin("aciswarm-tracker"), "--http=127.0.0.1:0", "--udp=127.0.0.1:0",
+                                 "--workers=1", "--state=off", "--web=off"});
+        const std::string base = "http://127.0.0.1:" + std::to_string(t.wait_for_listening("http"));
+        EXPECT_NE(head(base + "/").find("HTTP/1.1 404"), std::string::npos);
+        EXPECT_NE(head(base + "/stats").find("HTTP/1.1 200"), std::string::npos);
+    }
+}
