@@ -92,20 +92,17 @@ Result<std::size_t> percent_decode_into(std::string_view text, std::span<std::ui
 
 Result<std::vector<QueryParam>> parse_query(std::string_view query) {
     std::vector<QueryParam> params;
-    while (!query.empty()) {
-        const std::size_t amp = query.find('&');
-        const std::string_view segment = query.substr(0, amp);
-        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-        if (segment.empty()) continue;
-        const std::size_t eq = segment.find('=');
-        auto key = percent_decode(segment.substr(0, eq), PlusIs::space);
-        if (!key) return with_context("query key", std::move(key).error());
-        std::string_view raw_value =
-            eq == std::string_view::npos ? std::string_view{} : segment.substr(eq + 1);
-        auto value = percent_decode(raw_value, PlusIs::space);
-        if (!value) return with_context("query value of '" + *key + "'", std::move(value).error());
-        params.push_back({std::move(*key), std::move(*value)});
-    }
+    auto ok = for_each_query_param(
+        query, [&](std::string_view raw_key, std::string_view raw_value) -> Status {
+            auto key = percent_decode(raw_key, PlusIs::space);
+            if (!key) return with_context("query key", std::move(key).error());
+            auto value = percent_decode(raw_value, PlusIs::space);
+            if (!value)
+                return with_context("query value of '" + *key + "'", std::move(value).error());
+            params.push_back({std::move(*key), std::move(*value)});
+            return {};
+        });
+    if (!ok) return std::move(ok).error();
     return params;
 }
 

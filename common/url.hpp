@@ -28,6 +28,24 @@ Result<std::string> percent_decode(std::string_view text, PlusIs plus = PlusIs::
 Result<std::size_t> percent_decode_into(std::string_view text, std::span<std::uint8_t> out,
                                         PlusIs plus = PlusIs::literal);
 
+// Calls f(key, value) -> Status for each "key=value" segment of a query, in order, still
+// percent-encoded and without allocating: empty segments are skipped, a segment without '='
+// has an empty value. Stops at the first error f returns.
+template <class F>
+Status for_each_query_param(std::string_view query, F&& f) {
+    while (!query.empty()) {
+        const std::size_t amp = query.find('&');
+        const std::string_view segment = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (segment.empty()) continue;
+        const std::size_t eq = segment.find('=');
+        const std::string_view value =
+            eq == std::string_view::npos ? std::string_view{} : segment.substr(eq + 1);
+        if (auto ok = f(segment.substr(0, eq), value); !ok) return ok;
+    }
+    return {};
+}
+
 struct QueryParam {
     std::string key;
     std::string value;

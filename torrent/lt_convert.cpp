@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace aciswarm::engine::detail {
+namespace aciswarm::torrent::detail {
 
 InfoHashes from_lt(const lt::info_hash_t& hashes) {
     InfoHashes out;
@@ -57,4 +57,4 @@ ContentFiles content_files(const lt::file_storage& files) {
     return out;
 }
 
-}  // namespace aciswarm::engine::detail
+}  // namespace aciswarm::torrent::detail

@@ -10,7 +10,7 @@
 #include "common/info_hash.hpp"
 #include "common/peer_endpoint.hpp"
 
-namespace aciswarm::engine::detail {
+namespace aciswarm::torrent::detail {
 
 InfoHashes from_lt(const lt::info_hash_t& hashes);
 lt::info_hash_t to_lt(const InfoHashes& hashes);
@@ -26,4 +26,4 @@ struct ContentFiles {
 };
 ContentFiles content_files(const lt::file_storage& files);
 
-}  // namespace aciswarm::engine::detail
+}  // namespace aciswarm::torrent::detail

@@ -10,7 +10,7 @@
 
 #include "torrent/lt_convert.hpp"
 
-namespace aciswarm::engine {
+namespace aciswarm::torrent {
 namespace {
 
 constexpr int max_torrent_bytes = 64 << 20;
@@ -193,4 +193,4 @@ Result<std::string> make_magnet(std::string_view torrent_bytes) {
     return uri;
 }
 
-}  // namespace aciswarm::engine
+}  // namespace aciswarm::torrent

@@ -16,7 +16,7 @@
 #include "common/peer_endpoint.hpp"
 #include "common/result.hpp"
 
-namespace aciswarm::engine {
+namespace aciswarm::torrent {
 
 // Which info dictionary a created torrent carries.
 enum class TorrentFormat {
@@ -108,4 +108,4 @@ bool piece_count_trips_v2_hash_bug(int num_pieces);
 // magnet:?xt=urn:btih:…&xt=urn:btmh:1220…&dn=NAME&tr=…&ws=… for a .torrent.
 Result<std::string> make_magnet(std::string_view torrent_bytes);
 
-}  // namespace aciswarm::engine
+}  // namespace aciswarm::torrent

@@ -362,8 +362,8 @@ Status apply_fetch_options(const ParsedOptions& parsed, FetchCommand& cmd) {
 void require_encryption_for_hybrid_magnet(const ParsedOptions& parsed, FetchCommand& cmd,
                                           CliContext& ctx) {
     if (parsed.has("encryption") || cmd.source.kind != SourceKind::magnet) return;
-    auto magnet = engine::parse_magnet(cmd.source.text);
-    if (magnet && engine::magnet_needs_encryption(*magnet)) {
+    auto magnet = torrent::parse_magnet(cmd.source.text);
+    if (magnet && torrent::magnet_needs_encryption(*magnet)) {
         ctx.log.info(
             "fetch: hybrid magnet: requiring encrypted peer connections "
             "(a libtorrent 2.0.8 bug, docs/interop.md; --encryption overrides)");

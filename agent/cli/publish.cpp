@@ -217,9 +217,9 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
         }
         piece_size = static_cast<int>(*n);
     }
-    engine::TorrentFormat format = engine::TorrentFormat::v1;
+    torrent::TorrentFormat format = torrent::TorrentFormat::v1;
     if (auto f = opts->get("torrent-format")) {
-        auto parsed = engine::parse_torrent_format(*f);
+        auto parsed = torrent::parse_torrent_format(*f);
         if (!parsed) {
             ctx.err << "aciswarm publish: --torrent-format: " << parsed.error().message << "\n";
             return exit_usage;
@@ -280,28 +280,28 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
         ctx.err << "aciswarm publish: copy " << image.string() << ": " << ec.message() << "\n";
         return exit_failure;
     }
-    engine::CreateTorrentOptions topts;
+    torrent::CreateTorrentOptions topts;
     topts.format = format;
     topts.trackers = trackers;
     topts.web_seeds = {base + rel + ".aci"};
     topts.piece_size = piece_size;
     topts.comment = manifest.name + " " + version;
-    auto torrent = engine::create_torrent(staged_aci, topts);
+    auto torrent = torrent::create_torrent(staged_aci, topts);
     if (!torrent) {
         ctx.err << "aciswarm publish: " << torrent.error().message << "\n";
         return exit_failure;
     }
-    if (format != engine::TorrentFormat::v1) {
-        auto meta = engine::parse_torrent(torrent->bytes);
-        if (meta && engine::piece_count_trips_v2_hash_bug(meta->num_pieces)) {
+    if (format != torrent::TorrentFormat::v1) {
+        auto meta = torrent::parse_torrent(torrent->bytes);
+        if (meta && torrent::piece_count_trips_v2_hash_bug(meta->num_pieces)) {
             ctx.log.warn("--piece-size ", piece_size, " gives ", meta->num_pieces,
                          " pieces (512·n + 1): libtorrent 2.0.8 peers cannot fetch this ",
-                         engine::torrent_format_name(format),
+                         torrent::torrent_format_name(format),
                          " torrent by magnet without encryption (docs/interop.md); "
                          "another piece size avoids it");
         }
     }
-    auto magnet = engine::make_magnet(torrent->bytes);
+    auto magnet = torrent::make_magnet(torrent->bytes);
     if (!magnet) {
         ctx.err << "aciswarm publish: " << magnet.error().message << "\n";
         return exit_failure;
@@ -362,7 +362,7 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
                             {"labels", manifest.labels},
                             {"path", rel},
                             {"size", fs::file_size(staged_aci)},
-                            {"torrent_format", engine::torrent_format_name(format)},
+                            {"torrent_format", torrent::torrent_format_name(format)},
                             {"info_hash_v1", hex_or_null(torrent->info_hashes.v1)},
                             {"info_hash_v2", hex_or_null(torrent->info_hashes.v2)},
                             {"webseed", base + rel + ".aci"}};
@@ -397,11 +397,11 @@ int cmd_publish(std::span<const std::string> args, CliContext& ctx) {
         }
     }
     ctx.log.info("published ", manifest.name, " ", version, " as ", rel, " (",
-                 engine::torrent_format_name(format), " torrent, info hash ",
+                 torrent::torrent_format_name(format), " torrent, info hash ",
                  torrent->info_hashes.best().hex(), ")");
     ctx.out << "torrent " << final_stem.string() << ".torrent\n"
             << "magnet " << *magnet << "\n"
-            << "torrent-format " << engine::torrent_format_name(format) << "\n";
+            << "torrent-format " << torrent::torrent_format_name(format) << "\n";
     // A v1 torrent has no v2 hash and a v2 torrent no v1 hash: print the ones it has.
     if (torrent->info_hashes.v1) ctx.out << "info-hash " << torrent->info_hashes.v1->hex() << "\n";
     if (torrent->info_hashes.v2)

@@ -122,7 +122,7 @@ class Everseed {
         s.torrent_stamp = ts;
         auto bytes = read_small_file(torrent_path);
         auto meta =
-            bytes ? engine::parse_torrent(*bytes) : Result<engine::TorrentMeta>(bytes.error());
+            bytes ? torrent::parse_torrent(*bytes) : Result<torrent::TorrentMeta>(bytes.error());
         if (!meta) {
             log_.error(torrent_path.string(), ": ", meta.error().message, " (not seeded)");
             known_[torrent_path] = s;

@@ -333,7 +333,7 @@ Status StoreEngineBackend::start_seeding(const ImageId& id) {
     if (!rec) return rec.error();
     if (rec->torrent.empty())
         return make_error(Errc::unsupported, "image " + id.display() + ": no torrent to seed");
-    auto meta = engine::parse_torrent(rec->torrent);
+    auto meta = torrent::parse_torrent(rec->torrent);
     if (!meta) return with_context("image " + id.display(), meta.error());
     if (Status s = fetch::check_torrent_file_name(meta->name); !s) return s;
     // A running download of the same swarm must finish (and be removed) first.
@@ -508,7 +508,7 @@ Status StoreEngineBackend::start_download(FetchId fid, const FetchRequest& reque
         return make_error(code, "fetch " + source + ": " + why);
     };
     auto bytes = std::optional<std::string>(std::move(torrent_bytes));
-    auto meta = engine::parse_torrent(*bytes);
+    auto meta = torrent::parse_torrent(*bytes);
     if (!meta) return fail(Errc::invalid_argument, meta.error().message);
     if (Status s = fetch::check_torrent_file_name(meta->name); !s)
         return fail(Errc::invalid_argument, s.error().message);

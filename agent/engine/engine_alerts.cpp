@@ -5,8 +5,8 @@
 #include <libtorrent/torrent_status.hpp>
 
 #include "agent/engine/engine_impl.hpp"
-#include "torrent/lt_convert.hpp"
 #include "common/text.hpp"
+#include "torrent/lt_convert.hpp"
 
 namespace aciswarm::engine {
 
@@ -81,7 +81,7 @@ void Engine::Impl::on_listen_succeeded(const lt::listen_succeeded_alert& a) {
     log.info("listening bittorrent ", endpoint_string(a.address, a.port));
     std::lock_guard lock(mu);
     listeners.push_back(
-        detail::from_lt(lt::tcp::endpoint(a.address, static_cast<std::uint16_t>(a.port))));
+        torrent::detail::from_lt(lt::tcp::endpoint(a.address, static_cast<std::uint16_t>(a.port))));
 }
 
 void Engine::Impl::on_listen_failed(const lt::listen_failed_alert& a) {
@@ -143,10 +143,10 @@ void Engine::Impl::on_file_error(const lt::file_error_alert& a, std::vector<Engi
 // A magnet's metadata arrived: check its shape before pieces are requested.
 void Engine::Impl::on_metadata_received(Entry& e, const lt::torrent_alert& a,
                                         std::vector<EngineEvent>& events) {
-    e.hashes = detail::from_lt(a.handle.info_hashes());
+    e.hashes = torrent::detail::from_lt(a.handle.info_hashes());
     if (e.check_metadata) {
         if (auto ti = a.handle.torrent_file()) {
-            const auto content = detail::content_files(ti->files());
+            const auto content = torrent::detail::content_files(ti->files());
             TorrentShape shape{ti->name(), content.count, content.bytes};
             if (auto ok = e.check_metadata(shape); !ok) {
                 // Stop before pieces are requested; the waiter sees the error.

@@ -85,7 +85,7 @@ void Engine::Impl::maybe_save_resume() {
 // erases the entry before deleting the file, so a late save can't bring a
 // removed torrent's resume file back.
 void Engine::Impl::on_resume_data_saved(const lt::save_resume_data_alert& a) {
-    const auto hashes = detail::from_lt(a.params.info_hashes);
+    const auto hashes = torrent::detail::from_lt(a.params.info_hashes);
     std::lock_guard lock(mu);
     --resume_outstanding;
     const Entry* owner = find_by_handle(a.handle);

@@ -9,9 +9,9 @@
 #include <algorithm>
 
 #include "agent/engine/engine_impl.hpp"
-#include "torrent/lt_convert.hpp"
 #include "common/duration.hpp"
 #include "common/text.hpp"
+#include "torrent/lt_convert.hpp"
 
 namespace aciswarm::engine {
 namespace {
@@ -21,7 +21,8 @@ Status rename_single_file(lt::add_torrent_params& params, const std::string& nam
                           const std::string& what) {
     // A v2 torrent's single file is followed by a tail pad file (not content).
     const lt::file_storage& files = params.ti->files();
-    if (detail::content_files(files).count != 1 || files.pad_file_at(lt::file_index_t{0})) {
+    if (torrent::detail::content_files(files).count != 1 ||
+        files.pad_file_at(lt::file_index_t{0})) {
         return make_error(Errc::invalid_argument,
                           what + ": content_name needs a single-file torrent");
     }
@@ -113,7 +114,7 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
                                     MetadataCheck check_metadata,
                                     std::filesystem::path resume_file) {
     for (const auto& p : peers)
-        params.peers.push_back(detail::to_lt(p));
+        params.peers.push_back(torrent::detail::to_lt(p));
     params.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed);
     params.flags |= lt::torrent_flags::duplicate_is_error;
     auto counters = std::make_shared<SourceCounters>();
@@ -148,7 +149,7 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
     Entry e;
     e.id = TorrentId{next_id++};
     e.handle = h;
-    e.hashes = detail::from_lt(h.info_hashes());
+    e.hashes = torrent::detail::from_lt(h.info_hashes());
     e.counters = counters;
     e.check_metadata = std::move(check_metadata);
     e.gated_web_seeds = std::move(held_back);
@@ -170,12 +171,13 @@ Result<TorrentStatus> Engine::Impl::status_of(const Entry& e) const {
         e.handle.status(lt::torrent_handle::query_name | lt::torrent_handle::query_save_path);
     TorrentStatus out;
     out.id = e.id;
-    out.info_hashes = detail::from_lt(st.info_hashes);
+    out.info_hashes = torrent::detail::from_lt(st.info_hashes);
     out.name = st.name;
     out.has_metadata = st.has_metadata;
     out.save_path = st.save_path;
     out.total_size = st.has_metadata ? st.total : -1;
-    if (auto ti = st.torrent_file.lock()) out.total_size = detail::content_files(ti->files()).bytes;
+    if (auto ti = st.torrent_file.lock())
+        out.total_size = torrent::detail::content_files(ti->files()).bytes;
     out.total_wanted = st.total_wanted;
     out.total_done = st.total_wanted_done;
     out.download_rate = st.download_payload_rate;
@@ -253,7 +255,7 @@ Result<TorrentId> Engine::add_download(const AddDownload& request) {
         params.ti = std::move(*ti);
         what = "torrent " + escape_control(params.ti->name());
         if (request.check_metadata) {
-            const auto content = detail::content_files(params.ti->files());
+            const auto content = torrent::detail::content_files(params.ti->files());
             TorrentShape shape{params.ti->name(), content.count, content.bytes};
             if (auto ok = request.check_metadata(shape); !ok) return std::move(ok).error();
         }
@@ -339,7 +341,7 @@ Status Engine::add_peer(TorrentId id, const PeerEndpoint& peer) {
     std::lock_guard lock(impl_->mu);
     auto entry = impl_->entry(id);
     if (!entry) return std::move(entry).error();
-    (*entry)->handle.connect_peer(detail::to_lt(peer));
+    (*entry)->handle.connect_peer(torrent::detail::to_lt(peer));
     return {};
 }
 

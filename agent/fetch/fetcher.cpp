@@ -388,7 +388,7 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
     std::string what;
     const std::uint64_t max_size = store_.max_image_size();
     if (!torrent.empty()) {
-        auto meta = engine::parse_torrent(torrent);
+        auto meta = torrent::parse_torrent(torrent);
         if (!meta) {
             return with_context("torrent " + escape_control(job.source.text),
                                 std::move(meta).error());
@@ -401,7 +401,7 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         job.torrent_bytes = torrent;
         what = "torrent " + escape_control(meta->name);
     } else {
-        auto m = engine::parse_magnet(magnet);
+        auto m = torrent::parse_magnet(magnet);
         if (!m) return with_context("magnet link", std::move(m).error());
         hashes = m->info_hashes;
         listed_web_seeds = m->web_seeds;
@@ -655,7 +655,7 @@ Result<FetchOutcome> Fetcher::fetch_https(Job& job, const std::string& url) {
     limits.max_bytes = store_.max_image_size();
     limits.max_reason = "the maximum image size, --max-image-size";
     if (!job.torrent_bytes.empty()) {
-        if (auto meta = engine::parse_torrent(job.torrent_bytes);
+        if (auto meta = torrent::parse_torrent(job.torrent_bytes);
             meta && meta->total_size >= 0 &&
             static_cast<std::uint64_t>(meta->total_size) + declared_size_margin <
                 limits.max_bytes) {
@@ -684,7 +684,7 @@ Result<FetchOutcome> Fetcher::fetch_https(Job& job, const std::string& url) {
     req.urls = job.urls;
     req.torrent = job.torrent_bytes;
     if (!req.torrent.empty()) {
-        if (auto meta = engine::parse_torrent(req.torrent)) req.info_hashes = meta->info_hashes;
+        if (auto meta = torrent::parse_torrent(req.torrent)) req.info_hashes = meta->info_hashes;
     }
     req.etag = job.etag;
     req.max_age = job.max_age;
@@ -808,7 +808,7 @@ Result<StoreSeed> StoreSeed::start(store::Store& store, engine::Engine& engine,
                                                  ": the store has no .torrent for it, so it "
                                                  "cannot be seeded (fetched by magnet or HTTPS)");
     }
-    auto meta = engine::parse_torrent(record.torrent);
+    auto meta = torrent::parse_torrent(record.torrent);
     if (!meta) return with_context("image " + record.id.display(), std::move(meta).error());
     if (Status s = check_torrent_file_name(meta->name); !s)
         return make_error(Errc::unsupported, "image " + record.id.display() + ": " +

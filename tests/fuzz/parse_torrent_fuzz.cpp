@@ -9,14 +9,14 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     if (text.starts_with("magnet:")) {
-        (void)aciswarm::engine::parse_magnet(text);
+        (void)aciswarm::torrent::parse_magnet(text);
         return 0;
     }
-    auto meta = aciswarm::engine::parse_torrent(text);
+    auto meta = aciswarm::torrent::parse_torrent(text);
     if (!meta) return 0;
-    auto magnet = aciswarm::engine::make_magnet(text);
+    auto magnet = aciswarm::torrent::make_magnet(text);
     if (!magnet) std::abort();
-    auto link = aciswarm::engine::parse_magnet(*magnet);
+    auto link = aciswarm::torrent::parse_magnet(*magnet);
     if (!link || link->info_hashes.v1 != meta->info_hashes.v1 ||
         link->info_hashes.v2 != meta->info_hashes.v2) {
         std::abort();

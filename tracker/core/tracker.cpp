@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <type_traits>
+#include <utility>
 
 namespace aciswarm::tracker {
 
@@ -103,12 +105,18 @@ Swarm* Tracker::find_or_create(PeerStore::Map& swarms, const InfoHash& hash,
     return &swarms.try_emplace(hash).first->second;
 }
 
-template <class F>
-auto Tracker::with_swarm_shard(const InfoHash& hash, F&& f) {
-    using R = std::invoke_result_t<F&, PeerStore::ShardData&, const InfoHash&>;
+namespace {
+
+// The one body of both with_swarm_shard overloads: Store is PeerStore or const PeerStore, and f
+// gets the shard data with the same constness (a template instead of a const_cast).
+template <class Store, class F>
+auto call_with_swarm_shard(Store& store, const InfoHash& hash, F&& f) {
+    using Data = std::conditional_t<std::is_const_v<Store>, const PeerStore::ShardData,
+                                    PeerStore::ShardData>;
+    using R = std::invoke_result_t<F&, Data&, const InfoHash&>;
     std::optional<R> result;
     InfoHash key = hash;
-    store_.with_shard(hash, [&](PeerStore::ShardData& d) {
+    store.with_shard(hash, [&](Data& d) {
         // Aliases are few (hybrid torrents in --dir): an empty map costs one branch.
         if (!d.aliases.empty()) {
             if (auto a = d.aliases.find(hash); a != d.aliases.end()) {
@@ -119,29 +127,21 @@ auto Tracker::with_swarm_shard(const InfoHash& hash, F&& f) {
         result.emplace(f(d, hash));
     });
     if (!result) {
-        store_.with_shard(key, [&](PeerStore::ShardData& d) { result.emplace(f(d, key)); });
+        store.with_shard(key, [&](Data& d) { result.emplace(f(d, key)); });
     }
     return std::move(*result);
 }
 
+}  // namespace
+
+template <class F>
+auto Tracker::with_swarm_shard(const InfoHash& hash, F&& f) {
+    return call_with_swarm_shard(store_, hash, std::forward<F>(f));
+}
+
 template <class F>
 auto Tracker::with_swarm_shard(const InfoHash& hash, F&& f) const {
-    using R = std::invoke_result_t<F&, const PeerStore::ShardData&, const InfoHash&>;
-    std::optional<R> result;
-    InfoHash key = hash;
-    store_.with_shard(hash, [&](const PeerStore::ShardData& d) {
-        if (!d.aliases.empty()) {
-            if (auto a = d.aliases.find(hash); a != d.aliases.end()) {
-                key = a->second;
-                return;
-            }
-        }
-        result.emplace(f(d, hash));
-    });
-    if (!result) {
-        store_.with_shard(key, [&](const PeerStore::ShardData& d) { result.emplace(f(d, key)); });
-    }
-    return std::move(*result);
+    return call_with_swarm_shard(store_, hash, std::forward<F>(f));
 }
 
 namespace {

@@ -17,9 +17,9 @@ struct ParsedTorrent {
 };
 
 Result<ParsedTorrent> parse_torrent_bytes(std::string_view bytes) {
-    auto meta = engine::parse_torrent(bytes);
+    auto meta = torrent::parse_torrent(bytes);
     if (!meta) return std::move(meta).error();
-    std::vector<InfoHash> hashes = engine::announce_hashes(meta->info_hashes);
+    std::vector<InfoHash> hashes = torrent::announce_hashes(meta->info_hashes);
     if (hashes.empty()) return make_error(Errc::invalid_argument, "torrent: no info hash");
     return ParsedTorrent{std::move(hashes), meta->name};
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <iterator>
 #include <sstream>
 
 namespace aciswarm::livesync {
@@ -78,24 +79,43 @@ std::string Counters::prometheus(std::string_view prefix) const {
     return out.str();
 }
 
-std::string_view verdict_name(Verdict verdict) {
-    switch (verdict) {
-        case Verdict::accepted:
-            return "accepted";
-        case Verdict::own:
-            return "own";
-        case Verdict::not_allowed:
-            return "not_allowed";
-        case Verdict::malformed:
-            return "malformed";
-        case Verdict::bad_tag:
-            return "bad_tag";
-        case Verdict::stale:
-            return "stale";
-        case Verdict::replay:
-            return "replay";
+namespace {
+
+// Per verdict, in enum order: its name in logs and the counter a rejection with it adds to.
+struct VerdictRow {
+    Verdict verdict;
+    std::string_view name;
+    std::atomic<std::uint64_t> Counters::*counter;
+};
+constexpr VerdictRow kVerdicts[] = {
+    {Verdict::accepted, "accepted", &Counters::accepted},
+    {Verdict::own, "own", &Counters::own},
+    {Verdict::not_allowed, "not_allowed", &Counters::rejected_not_allowed},
+    {Verdict::malformed, "malformed", &Counters::rejected_malformed},
+    {Verdict::bad_tag, "bad_tag", &Counters::rejected_bad_tag},
+    {Verdict::stale, "stale", &Counters::rejected_stale},
+    {Verdict::replay, "replay", &Counters::rejected_replay},
+};
+
+constexpr bool verdicts_in_enum_order() {
+    for (std::size_t i = 0; i < std::size(kVerdicts); ++i) {
+        if (static_cast<std::size_t>(kVerdicts[i].verdict) != i) return false;
     }
-    return "unknown";
+    return std::size(kVerdicts) == static_cast<std::size_t>(Verdict::replay) + 1;
+}
+static_assert(verdicts_in_enum_order(), "kVerdicts: one row per Verdict, in enum order");
+
+const VerdictRow* verdict_row(Verdict verdict) {
+    const auto i = static_cast<std::size_t>(verdict);
+    if (i >= std::size(kVerdicts)) return nullptr;
+    return &kVerdicts[i];
+}
+
+}  // namespace
+
+std::string_view verdict_name(Verdict verdict) {
+    const VerdictRow* row = verdict_row(verdict);
+    return row ? row->name : "unknown";
 }
 
 ReceiveFilter::ReceiveFilter(ReceiveConfig config, const Clock& clock, Counters& counters)
@@ -108,27 +128,9 @@ bool ReceiveFilter::allowed(const PeerEndpoint& source) const {
 }
 
 Received ReceiveFilter::reject(Verdict verdict, std::string reason) {
-    switch (verdict) {
-        case Verdict::own:
-            counters_.own.fetch_add(1, std::memory_order_relaxed);
-            break;
-        case Verdict::not_allowed:
-            counters_.rejected_not_allowed.fetch_add(1, std::memory_order_relaxed);
-            break;
-        case Verdict::malformed:
-            counters_.rejected_malformed.fetch_add(1, std::memory_order_relaxed);
-            break;
-        case Verdict::bad_tag:
-            counters_.rejected_bad_tag.fetch_add(1, std::memory_order_relaxed);
-            break;
-        case Verdict::stale:
-            counters_.rejected_stale.fetch_add(1, std::memory_order_relaxed);
-            break;
-        case Verdict::replay:
-            counters_.rejected_replay.fetch_add(1, std::memory_order_relaxed);
-            break;
-        case Verdict::accepted:
-            break;
+    // check() counts the accepted ones itself, once the packet is through.
+    if (const VerdictRow* row = verdict_row(verdict); row && verdict != Verdict::accepted) {
+        (counters_.*row->counter).fetch_add(1, std::memory_order_relaxed);
     }
     return Received{verdict, std::nullopt, std::move(reason)};
 }

@@ -39,9 +39,9 @@ TEST_F(PrivateRegistry, DaemonTrustsItsConfiguredCaForWebSeedsAndHttps) {
     const fs::path aci = make_aci(tmp / "www", "app", 512 * 1024);
     auto server = HttpsServer::start(tmp / "www", *ca, tmp / "nginx");
     ASSERT_TRUE(server);
-    engine::CreateTorrentOptions topts;
+    torrent::CreateTorrentOptions topts;
     topts.web_seeds = {server->url("app-1.0.aci")};
-    auto t = engine::create_torrent(aci, topts);
+    auto t = torrent::create_torrent(aci, topts);
     ASSERT_TRUE(t) << t.error().message;
     const fs::path torrent = tmp / "app-1.0.aci.torrent";
     write_file(torrent, t->bytes);
@@ -91,7 +91,7 @@ TEST_F(PrivateRegistry, DaemonTrustsItsConfiguredCaForWebSeedsAndHttps) {
 // when it does not. Before: gc removed the image the daemon was seeding.
 TEST_F(PrivateRegistry, ImageGcKeepsWhatTheDaemonSeeds) {
     const fs::path aci = make_aci(tmp.path(), "app", 256 * 1024);
-    auto t = engine::create_torrent(aci, {});
+    auto t = torrent::create_torrent(aci, {});
     ASSERT_TRUE(t) << t.error().message;
     std::string id;
     {

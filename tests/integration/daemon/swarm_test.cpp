@@ -31,9 +31,9 @@ Published publish(const fs::path& work, const fs::path& store_dir, std::size_t p
                   int piece_size = 0) {
     Published p;
     p.aci = make_aci(work, "app", payload);
-    engine::CreateTorrentOptions topts;
+    torrent::CreateTorrentOptions topts;
     topts.piece_size = piece_size;
-    auto t = engine::create_torrent(p.aci, topts);
+    auto t = torrent::create_torrent(p.aci, topts);
     if (!t) throw std::runtime_error(t.error().message);
     p.torrent = work / "app-1.0.aci.torrent";
     write_file(p.torrent, t->bytes);
@@ -305,7 +305,7 @@ TEST_F(Swarm, CliFetchOfALocalTorrentThroughTheDaemonSeedsAfterTheCliExits) {
 TEST_F(Swarm, CliFetchOfAMagnetRunsTheFetcherInTheDaemonAndSeedsAfterTheCliExits) {
     fs::create_directories(a.root);
     const Published img = publish(tmp.path(), a.store(), 2 * 1024 * 1024);
-    auto magnet = engine::make_magnet(read_file(img.torrent));
+    auto magnet = torrent::make_magnet(read_file(img.torrent));
     ASSERT_TRUE(magnet) << magnet.error().message;
     cli_fetch_through_daemon_keeps_seeding(
         tmp, a, b, c, img, *magnet, "fetched sha512-.* via swarm",
@@ -334,7 +334,7 @@ TEST_F(Swarm, CliFetchWithItsOwnStoreRunsInProcessWhileTheDaemonAnswers) {
 // one; SIGTERM cancels the worker and the daemon exits cleanly, nothing stored.
 TEST_F(Swarm, AFetcherWorkerLeavesTheApiResponsiveAndStopsWithTheDaemon) {
     const Published img = publish(tmp.path(), tmp / "unused-store", 256 * 1024);
-    auto magnet = engine::make_magnet(read_file(img.torrent));
+    auto magnet = torrent::make_magnet(read_file(img.torrent));
     ASSERT_TRUE(magnet) << magnet.error().message;
     Process db = start_daemon(b);
     ASSERT_GT(wait_daemon_ready(db), 0) << db.stderr_text();

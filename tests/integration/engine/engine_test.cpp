@@ -33,10 +33,10 @@ class EngineTest : public ::testing::Test {
     void SetUp() override {
         content_ = random_bytes(2 * 1024 * 1024 + 12345, 42);
         test::write_file(dir_ / "seed" / "app-1.0.aci", content_);
-        CreateTorrentOptions opts;
-        opts.format = TorrentFormat::hybrid;  // both hash paths (the default is v1)
+        torrent::CreateTorrentOptions opts;
+        opts.format = torrent::TorrentFormat::hybrid;  // both hash paths (the default is v1)
         opts.piece_size = 64 * 1024;
-        auto created = create_torrent(dir_ / "seed" / "app-1.0.aci", opts);
+        auto created = torrent::create_torrent(dir_ / "seed" / "app-1.0.aci", opts);
         ASSERT_TRUE(created) << created.error().message;
         torrent_ = created->bytes;
         hashes_ = created->info_hashes;
@@ -159,15 +159,16 @@ TEST_F(EngineTest, ContentNamesDifferFromTheTorrentName) {
     ASSERT_TRUE(leecher->wait_finished(*id, 30s));
     EXPECT_EQ(test::read_file(dir_ / "staging" / "download-1.part"), content_);
     EXPECT_FALSE(std::filesystem::exists(dir_ / "staging" / "app-1.0.aci"));
-    auto bad = leecher->add_download(
-        {.magnet_uri = *make_magnet(torrent_), .save_path = dir_ / "x", .content_name = "y"});
+    auto bad = leecher->add_download({.magnet_uri = *torrent::make_magnet(torrent_),
+                                      .save_path = dir_ / "x",
+                                      .content_name = "y"});
     EXPECT_FALSE(bad);
 }
 
 TEST_F(EngineTest, MagnetGetsMetadataFromThePeer) {
     auto [seeder, seeder_ep] = start_seeder();
     ASSERT_TRUE(seeder);
-    auto magnet = make_magnet(torrent_);
+    auto magnet = torrent::make_magnet(torrent_);
     ASSERT_TRUE(magnet);
     auto leecher = start();
     ASSERT_TRUE(leecher);
@@ -182,7 +183,7 @@ TEST_F(EngineTest, MagnetGetsMetadataFromThePeer) {
     // The .torrent rebuilt from the metadata has the same identity.
     auto rebuilt = leecher->torrent_file(*id);
     ASSERT_TRUE(rebuilt) << rebuilt.error().message;
-    auto meta = parse_torrent(*rebuilt);
+    auto meta = torrent::parse_torrent(*rebuilt);
     ASSERT_TRUE(meta) << meta.error().message;
     EXPECT_EQ(*meta->info_hashes.v1, *hashes_.v1);
     EXPECT_EQ(*meta->info_hashes.v2, *hashes_.v2);

@@ -23,7 +23,7 @@ namespace aciswarm::test {
 namespace {
 
 namespace fs = std::filesystem;
-using engine::TorrentFormat;
+using torrent::TorrentFormat;
 
 class PublishFormats : public ::testing::Test {
   protected:
@@ -68,11 +68,11 @@ class PublishFormats : public ::testing::Test {
             "--tracker=http://127.0.0.1:" + std::to_string(tracker_port_) + "/announce",
             "--webseed-base=https://registry.test/",
             "--out=" + registry_.string(),
-            "--torrent-format=" + std::string(engine::torrent_format_name(format))};
+            "--torrent-format=" + std::string(torrent::torrent_format_name(format))};
         argv.insert(argv.end(), extra.begin(), extra.end());
         auto r = run(argv, {}, 120s);
         EXPECT_EQ(r.status.code, 0) << r.err;
-        EXPECT_EQ(line_value(r.out, "torrent-format"), engine::torrent_format_name(format));
+        EXPECT_EQ(line_value(r.out, "torrent-format"), torrent::torrent_format_name(format));
         Published p;
         p.image_id = line_value(r.out, "image-id");
         const fs::path stem = registry_ / "linux" / "amd64" / "registry.test" / (name + "-1.0");
@@ -141,7 +141,7 @@ TEST_P(EachFormat, PublishSeedAndFetchByNameTorrentAndMagnet) {
     const TorrentFormat format = GetParam();
     auto p = publish("app", format, 1024 * 1024);
     ASSERT_TRUE(p.image_id.starts_with("sha512-")) << p.image_id;
-    auto meta = engine::parse_torrent(read_file(p.torrent));
+    auto meta = torrent::parse_torrent(read_file(p.torrent));
     ASSERT_TRUE(meta) << meta.error().message;
     EXPECT_EQ(meta->info_hashes.has_v1(), format != TorrentFormat::v2);
     EXPECT_EQ(meta->info_hashes.has_v2(), format != TorrentFormat::v1);
@@ -159,7 +159,7 @@ INSTANTIATE_TEST_SUITE_P(Formats, EachFormat,
                          ::testing::Values(TorrentFormat::v1, TorrentFormat::hybrid,
                                            TorrentFormat::v2),
                          [](const ::testing::TestParamInfo<TorrentFormat>& param_info) {
-                             return std::string(engine::torrent_format_name(param_info.param));
+                             return std::string(torrent::torrent_format_name(param_info.param));
                          });
 
 // A 64 MiB image: libtorrent's automatic piece size (128 KiB) would give 513
@@ -170,9 +170,9 @@ INSTANTIATE_TEST_SUITE_P(Formats, EachFormat,
 TEST_F(PublishFormats, HybridMagnetOf64MiBImage) {
     auto p = publish("big", TorrentFormat::hybrid, 64 * 1024 * 1024);
     ASSERT_TRUE(p.image_id.starts_with("sha512-")) << p.image_id;
-    auto meta = engine::parse_torrent(read_file(p.torrent));
+    auto meta = torrent::parse_torrent(read_file(p.torrent));
     ASSERT_TRUE(meta) << meta.error().message;
-    EXPECT_FALSE(engine::piece_count_trips_v2_hash_bug(meta->num_pieces)) << meta->num_pieces;
+    EXPECT_FALSE(torrent::piece_count_trips_v2_hash_bug(meta->num_pieces)) << meta->num_pieces;
     start_everseed("big");
     auto r = fetch(p.magnet);
     EXPECT_EQ(r.status.code, 0) << r.err << logs();

@@ -87,7 +87,7 @@ TEST_F(PublishTest, PublishWritesTorrentMagnetAndDiscoveryIndex) {
     ASSERT_EQ(r.status.code, 0) << r.err;
     const auto stem = reg_ / "linux" / "amd64" / "example.com" / "app-1.0";
     EXPECT_EQ(read_file(stem.string() + ".aci"), read_file(image));
-    auto meta = engine::parse_torrent(read_file(stem.string() + ".torrent"));
+    auto meta = torrent::parse_torrent(read_file(stem.string() + ".torrent"));
     ASSERT_TRUE(meta) << meta.error().message;
     EXPECT_EQ(meta->name, "app-1.0.aci");
     // The default format is v1: what every client in Debian 12 opens.
@@ -102,7 +102,7 @@ TEST_F(PublishTest, PublishWritesTorrentMagnetAndDiscoveryIndex) {
     std::string magnet_text = read_file(stem.string() + ".magnet");
     while (!magnet_text.empty() && magnet_text.back() == '\n')
         magnet_text.pop_back();
-    auto magnet = engine::parse_magnet(magnet_text);
+    auto magnet = torrent::parse_magnet(magnet_text);
     ASSERT_TRUE(magnet) << magnet.error().message;
     EXPECT_EQ(*magnet->info_hashes.v1, *meta->info_hashes.v1);
     EXPECT_FALSE(magnet->info_hashes.has_v2());
@@ -134,7 +134,7 @@ TEST_F(PublishTest, TorrentFormatChoosesTheInfoHashes) {
         auto r = run({bin("aciswarm"), "publish", image.string(), "--webseed-base=https://h/",
                       "--out=" + reg_.string(), "--torrent-format=" + format});
         ASSERT_EQ(r.status.code, 0) << r.err;
-        auto meta = engine::parse_torrent(read_file(stem.string() + ".torrent"));
+        auto meta = torrent::parse_torrent(read_file(stem.string() + ".torrent"));
         ASSERT_TRUE(meta) << meta.error().message;
         EXPECT_EQ(meta->info_hashes.has_v1(), format == "hybrid") << format;
         ASSERT_TRUE(meta->info_hashes.has_v2()) << format;
@@ -167,11 +167,11 @@ TEST_F(PublishTest, RepublishingAVersionReplacesItsFiles) {
     ASSERT_EQ(publish(build_image("example.com/app", "1.0", 3)).status.code, 0);
     ASSERT_EQ(publish(build_image("example.com/other", "2.0", 4)).status.code, 0);
     const auto stem = reg_ / "linux" / "amd64" / "example.com" / "app-1.0";
-    auto first = engine::parse_torrent(read_file(stem.string() + ".torrent"));
+    auto first = torrent::parse_torrent(read_file(stem.string() + ".torrent"));
     const auto newer = build_image("example.com/app", "1.0", 5);
     auto r = publish(newer);
     ASSERT_EQ(r.status.code, 0) << r.err;
-    auto second = engine::parse_torrent(read_file(stem.string() + ".torrent"));
+    auto second = torrent::parse_torrent(read_file(stem.string() + ".torrent"));
     ASSERT_TRUE(first && second);
     EXPECT_NE(*first->info_hashes.v1, *second->info_hashes.v1);
     EXPECT_EQ(read_file(stem.string() + ".aci"), read_file(newer));

@@ -37,9 +37,9 @@ class RateLimitTest : public ::testing::Test {
     void SetUp() override {
         content_ = test::random_bytes(image_size, 7);
         test::write_file(dir_ / "seed" / "app-1.0.aci", content_);
-        CreateTorrentOptions opts;
+        torrent::CreateTorrentOptions opts;
         opts.piece_size = 64 * 1024;
-        auto created = create_torrent(dir_ / "seed" / "app-1.0.aci", opts);
+        auto created = torrent::create_torrent(dir_ / "seed" / "app-1.0.aci", opts);
         ASSERT_TRUE(created) << created.error().message;
         torrent_ = created->bytes;
     }

@@ -121,11 +121,11 @@ class World {
         auto info = appc::read_aci_file(img.aci);
         if (!info) return info.error().message;
         img.id = info->id.display();
-        engine::CreateTorrentOptions o;
+        torrent::CreateTorrentOptions o;
         o.trackers = std::move(trackers);
         o.web_seeds = std::move(web_seeds);
         o.piece_size = piece_size;
-        auto t = engine::create_torrent(img.aci, o);
+        auto t = torrent::create_torrent(img.aci, o);
         if (!t) return t.error().message;
         if (!t->info_hashes.v1) return "no v1 info hash";
         img.torrent = t->bytes;
@@ -235,10 +235,10 @@ class FetchCli : public SharedWorldTest<World> {
     // Writes a .torrent of img's .aci whose url-list is `web_seed` alone.
     static void write_torrent_with_web_seed(const Image& img, const std::string& web_seed,
                                             const fs::path& torrent) {
-        engine::CreateTorrentOptions o;
+        torrent::CreateTorrentOptions o;
         o.web_seeds = {web_seed};
         o.piece_size = piece_size;
-        auto t = engine::create_torrent(img.aci, o);
+        auto t = torrent::create_torrent(img.aci, o);
         ASSERT_TRUE(t) << t.error().message;
         write_file(torrent, t->bytes);
     }

@@ -2,15 +2,12 @@
 // network namespace this test process creates (unshare), so multicast never
 // leaves the machine: lo is brought up with multicast routes on it.
 #include <gtest/gtest.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
 #include "common/log.hpp"
 #include "tests/integration/livesync/fake_swarm.hpp"
+#include "tests/integration/livesync/private_netns.hpp"
 #include "tests/support/process.hpp"
 #include "tracker/livesync/livesync.hpp"
 
@@ -19,32 +16,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::FakeSwarm;
-
-// Moves this test process into a fresh network namespace with lo up and IPv4
-// multicast routed to lo. IPv6 multicast is not looped back on lo, so a veth
-// pair (both ends in this namespace) carries fd00:4242::1 for the IPv6 group.
-// Each test case runs in its own process (ctest), so the namespace is per case.
-bool enter_private_netns(std::string& why) {
-    if (unshare(CLONE_NEWNET) != 0) {
-        why = std::string("unshare(CLONE_NEWNET): ") + std::strerror(errno);
-        return false;
-    }
-    for (std::vector<std::string> cmd :
-         {std::vector<std::string>{"ip", "link", "set", "lo", "up"},
-          {"ip", "link", "set", "lo", "multicast", "on"},
-          {"ip", "route", "add", "224.0.0.0/4", "dev", "lo"},
-          {"ip", "link", "add", "lsv0", "type", "veth", "peer", "name", "lsv1"},
-          {"ip", "link", "set", "lsv1", "up"},
-          {"ip", "link", "set", "lsv0", "multicast", "on", "up"},
-          {"ip", "addr", "add", "fd00:4242::1/64", "dev", "lsv0", "nodad"}}) {
-        auto r = aciswarm::test::run(cmd);
-        if (r.status.code != 0) {
-            why = cmd[0] + " " + cmd[1] + " ...: " + r.err;
-            return false;
-        }
-    }
-    return true;
-}
 
 InfoHash hash_of(std::uint8_t n) {
     InfoHash h;
@@ -62,15 +33,10 @@ struct Node {
     std::unique_ptr<LiveSync> sync;
 };
 
-class LivesyncSockets : public ::testing::Test {
+// IPv6 tests need the veth pair: lo does not loop IPv6 multicast back.
+class LivesyncSockets : public aciswarm::test::PrivateNetnsTest {
   protected:
-    void SetUp() override {
-        std::string why;
-        if (!enter_private_netns(why)) {
-            if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace: " << why;
-            FAIL() << why;
-        }
-    }
+    LivesyncSockets() : PrivateNetnsTest(/*ipv6_veth=*/true) {}
 
     LiveSyncConfig multicast_config(bool v6) {
         LiveSyncConfig c;

@@ -2,15 +2,13 @@
 // network namespace this test process creates (the children inherit it), so
 // multicast never leaves the machine.
 #include <gtest/gtest.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <cerrno>
-#include <cstring>
 #include <functional>
+#include <initializer_list>
 #include <libtorrent/bdecode.hpp>
 #include <optional>
 #include <regex>
@@ -20,6 +18,7 @@
 #include "tracker/livesync/auth.hpp"
 #include "tracker/livesync/wire.hpp"
 
+#include "tests/integration/livesync/private_netns.hpp"
 #include "tests/integration/tracker/tracker_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -28,23 +27,6 @@ using namespace aciswarm;
 using namespace aciswarm::test;
 
 namespace {
-
-bool enter_private_netns(std::string& why) {
-    if (unshare(CLONE_NEWNET) != 0) {
-        why = std::string("unshare(CLONE_NEWNET): ") + std::strerror(errno);
-        return false;
-    }
-    for (std::vector<std::string> cmd : {std::vector<std::string>{"ip", "link", "set", "lo", "up"},
-                                         {"ip", "link", "set", "lo", "multicast", "on"},
-                                         {"ip", "route", "add", "224.0.0.0/4", "dev", "lo"}}) {
-        auto r = run(cmd);
-        if (r.status.code != 0) {
-            why = "ip ...: " + r.err;
-            return false;
-        }
-    }
-    return true;
-}
 
 struct Instance {
     Process proc;
@@ -63,6 +45,12 @@ Instance start_tracker(const std::vector<std::string>& extra = {}) {
     auto m = t.proc.wait_for_stderr(std::regex("listening http 127\\.0\\.0\\.1:([0-9]+)"));
     t.http = m ? std::stoi((*m)[1]) : 0;
     return t;
+}
+
+// Fails (fatally) naming the first instance that did not report an HTTP port.
+void assert_listening(std::initializer_list<const Instance*> instances) {
+    for (const Instance* t : instances)
+        ASSERT_NE(t->http, 0) << t->proc.stderr_text();
 }
 
 InfoHash hash_of(std::uint8_t n) {
@@ -123,18 +111,14 @@ ScrapeCounts poll_scrape(HttpClient& http, const Instance& t, const InfoHash& h,
     }
 }
 
-TEST(LivesyncTracker, AnnounceOnAIsReturnedByBAndCAndStopPropagates) {
-    std::string why;
-    if (!enter_private_netns(why)) {
-        if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace: " << why;
-        FAIL() << why;
-    }
+// Each test runs in a network namespace of its own (its trackers inherit it).
+class LivesyncTracker : public PrivateNetnsTest {};
+
+TEST_F(LivesyncTracker, AnnounceOnAIsReturnedByBAndCAndStopPropagates) {
     Instance a = start_tracker();
     Instance b = start_tracker();
     Instance c = start_tracker();
-    ASSERT_NE(a.http, 0) << a.proc.stderr_text();
-    ASSERT_NE(b.http, 0) << b.proc.stderr_text();
-    ASSERT_NE(c.http, 0) << c.proc.stderr_text();
+    ASSERT_NO_FATAL_FAILURE(assert_listening({&a, &b, &c}));
 
     HttpClient http;
     const InfoHash h = hash_of(1);
@@ -171,18 +155,11 @@ TEST(LivesyncTracker, AnnounceOnAIsReturnedByBAndCAndStopPropagates) {
     EXPECT_TRUE(contains(metrics.body, "aciswarm_tracker_livesync_rejected_bad_tag_total 0"));
 }
 
-TEST(LivesyncTracker, CompletesPropagateOnce) {
-    std::string why;
-    if (!enter_private_netns(why)) {
-        if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace: " << why;
-        FAIL() << why;
-    }
+TEST_F(LivesyncTracker, CompletesPropagateOnce) {
     Instance a = start_tracker();
     Instance b = start_tracker();
     Instance c = start_tracker();
-    ASSERT_NE(a.http, 0) << a.proc.stderr_text();
-    ASSERT_NE(b.http, 0) << b.proc.stderr_text();
-    ASSERT_NE(c.http, 0) << c.proc.stderr_text();
+    ASSERT_NO_FATAL_FAILURE(assert_listening({&a, &b, &c}));
 
     HttpClient http;
     const InfoHash h = hash_of(3);
@@ -212,12 +189,7 @@ TEST(LivesyncTracker, CompletesPropagateOnce) {
             << other->proc.stderr_text();
 }
 
-TEST(LivesyncTracker, ScrapeCountsConvergeAfterALateStart) {
-    std::string why;
-    if (!enter_private_netns(why)) {
-        if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace: " << why;
-        FAIL() << why;
-    }
+TEST_F(LivesyncTracker, ScrapeCountsConvergeAfterALateStart) {
     const std::vector<std::string> fast{"--sync-beacon-after=50ms", "--sync-beacon-interval=100ms",
                                         "--sync-inquire-wait=150ms", "--sync-tell-backoff=500ms"};
     Instance a = start_tracker(fast);
@@ -270,12 +242,7 @@ TEST(LivesyncTracker, ScrapeCountsConvergeAfterALateStart) {
 
 // Issue 14: a member that starts (or restarts) asks every other member for its scrape
 // counts at once: with the default 30 min beacon delay it used to answer `downloaded 0`.
-TEST(LivesyncTracker, AStartingMemberAsksForScrapeCountsAtOnce) {
-    std::string why;
-    if (!enter_private_netns(why)) {
-        if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace: " << why;
-        FAIL() << why;
-    }
+TEST_F(LivesyncTracker, AStartingMemberAsksForScrapeCountsAtOnce) {
     Instance a = start_tracker();  // default scrape timings: first beacon after 30 min
     ASSERT_NE(a.http, 0) << a.proc.stderr_text();
     HttpClient http;
@@ -301,12 +268,7 @@ TEST(LivesyncTracker, AStartingMemberAsksForScrapeCountsAtOnce) {
 
 // Issue 13 item 16: a livesync sender could inject peers no announce could produce (port 0,
 // 0.0.0.0, broadcast, multicast, link-local), and peers_applied counted refused records.
-TEST(LivesyncTracker, SyncedPeersAreCheckedLikeAnnouncesAndOnlyAppliedOnesCounted) {
-    std::string why;
-    if (!enter_private_netns(why)) {
-        if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace: " << why;
-        FAIL() << why;
-    }
+TEST_F(LivesyncTracker, SyncedPeersAreCheckedLikeAnnouncesAndOnlyAppliedOnesCounted) {
     Instance a = start_tracker();
     ASSERT_NE(a.http, 0) << a.proc.stderr_text();
     const InfoHash h = hash_of(11);
@@ -359,12 +321,7 @@ TEST(LivesyncTracker, SyncedPeersAreCheckedLikeAnnouncesAndOnlyAppliedOnesCounte
     EXPECT_EQ(scrape(http, a, h)->incomplete, 2);  // the synced peer and the announcer
 }
 
-TEST(LivesyncTracker, UnicastWithKeySyncsIPv6PeersAndCountsForgedPackets) {
-    std::string why;
-    if (!enter_private_netns(why)) {
-        if (geteuid() != 0) GTEST_SKIP() << "needs root for a network namespace: " << why;
-        FAIL() << why;
-    }
+TEST_F(LivesyncTracker, UnicastWithKeySyncsIPv6PeersAndCountsForgedPackets) {
     TempDir dir;
     write_file(dir / "key", "a shared livesync test key\n");
     const auto spawn = [&](int self) {

@@ -16,6 +16,7 @@
 #include "common/url.hpp"
 
 #include "tests/support/process.hpp"
+#include "tracker_binary.hpp"
 #include "tracker_client.hpp"
 
 using namespace aciswarm;
@@ -23,30 +24,6 @@ using namespace aciswarm::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct Tracker {
-    Process proc;
-    int http4 = 0;
-    int http6 = 0;
-    int udp4 = 0;
-};
-
-int port_of(Process& p, const std::string& what) {
-    auto m = p.wait_for_stderr(std::regex("listening " + what + ":([0-9]+)"));
-    return m ? std::stoi((*m)[1]) : 0;
-}
-
-Tracker start(std::vector<std::string> extra) {
-    std::vector<std::string> argv = {bin("aciswarm-tracker"), "--http=127.0.0.1:0",
-                                     "--http=[::1]:0",        "--udp=127.0.0.1:0",
-                                     "--workers=2",           "--locked=false"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    Tracker t{Process::spawn(argv)};
-    t.http4 = port_of(t.proc, "http 127\\.0\\.0\\.1");
-    t.http6 = port_of(t.proc, "http \\[::1\\]");
-    t.udp4 = port_of(t.proc, "udp 127\\.0\\.0\\.1");
-    return t;
-}
 
 InfoHash numbered_hash(std::uint32_t i) {
     InfoHash h;
@@ -119,7 +96,7 @@ std::size_t populate(int udp_port, std::uint32_t count) {
     return acknowledged;
 }
 
-nlohmann::json stats_of(const Tracker& t) {
+nlohmann::json stats_of(const TrackerBinary& t) {
     auto r = http_get_from("127.0.0.1", "127.0.0.1", t.http4, "/stats", 10s);
     if (!r) return {};
     const auto body = r->find("\r\n\r\n");
@@ -135,7 +112,7 @@ bool announce_answered(const std::string& source, int port, std::uint16_t i) {
     return r && r->rfind("HTTP/1.1 200", 0) == 0 && r->find("5:peers") != std::string::npos;
 }
 
-bool udp_connect_answered(const Tracker& t) {
+bool udp_connect_answered(const TrackerBinary& t) {
     UdpClient u("127.0.0.1", t.udp4);
     std::vector<std::uint8_t> p;
     put_be(p, 0x41727101980ULL, 8);
@@ -161,7 +138,7 @@ std::size_t count_of(const std::string& haystack, const std::string& needle) {
 // and UDP connect and HTTP announce stay answered within 1 s while they run.
 TEST(TrackerAttack, StatsFloodWithManySwarmsCostsLittleAndAnnouncesStayAnswered) {
     constexpr std::uint32_t swarms = 200'000;
-    auto t = start({"--max-torrents=300000"});
+    auto t = start_tracker_binary({"--locked=false", "--max-torrents=300000"});
     ASSERT_GT(t.udp4, 0) << t.proc.stderr_text();
     ASSERT_EQ(populate(t.udp4, swarms), swarms);
     const auto j = stats_of(t);
@@ -246,7 +223,8 @@ TEST(TrackerAttack, IdleConnectionsFromOneAddressLeaveRoomForOthers) {
     constexpr int attackers = 2000;
     ASSERT_GT(want, static_cast<rlim_t>(attackers + 200)) << "nofile hard limit too low";
     // The tracker inherits the raised limit.
-    auto t = start({"--max-connections=1024"});  // --first-request-timeout: default 3 s
+    auto t = start_tracker_binary(
+        {"--locked=false", "--max-connections=1024"});  // --first-request-timeout: default 3 s
     ASSERT_GT(t.http4, 0) << t.proc.stderr_text();
     std::vector<int> idle;
     for (int i = 0; i < attackers; ++i) {

@@ -60,7 +60,7 @@ struct ProcessFixture {
     InfoHash publish(const std::string& name) {
         const auto file = tmp.path() / name;
         std::ofstream(file) << "image bytes of " << name;
-        auto created = engine::create_torrent(file, {});
+        auto created = torrent::create_torrent(file, {});
         EXPECT_TRUE(created) << created.error().message;
         std::ofstream(torrents() / (name + ".torrent"), std::ios::binary) << created->bytes;
         return created->info_hashes.best();

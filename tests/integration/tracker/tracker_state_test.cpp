@@ -31,7 +31,7 @@ struct StateFixture {
     StateFixture() {
         std::filesystem::create_directories(dir / "torrents");
         write_file(dir / "image.aci", std::string(40000, 'i'));
-        auto created = engine::create_torrent(dir / "image.aci", {});
+        auto created = torrent::create_torrent(dir / "image.aci", {});
         EXPECT_TRUE(created) << created.error().message;
         write_file(dir / "torrents" / "image.torrent", created->bytes);
         hash = created->info_hashes.best();

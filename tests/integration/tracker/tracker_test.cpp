@@ -16,40 +16,13 @@
 
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tracker_binary.hpp"
 #include "tracker_client.hpp"
 
 using namespace aciswarm;
 using namespace aciswarm::test;
 
 namespace {
-
-struct Tracker {
-    Process proc;
-    int http4 = 0;
-    int http6 = 0;
-    int udp4 = 0;
-    int udp6 = 0;
-    std::string base4() const { return "http://127.0.0.1:" + std::to_string(http4); }
-    std::string base6() const { return "http://[::1]:" + std::to_string(http6); }
-};
-
-int port_of(Process& p, const std::string& what) {
-    auto m = p.wait_for_stderr(std::regex("listening " + what + ":([0-9]+)"));
-    return m ? std::stoi((*m)[1]) : 0;
-}
-
-Tracker start(std::vector<std::string> extra) {
-    std::vector<std::string> argv = {bin("aciswarm-tracker"), "--http=127.0.0.1:0",
-                                     "--http=[::1]:0",        "--udp=127.0.0.1:0",
-                                     "--udp=[::1]:0",         "--workers=2"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    Tracker t{Process::spawn(argv)};
-    t.http4 = port_of(t.proc, "http 127\\.0\\.0\\.1");
-    t.http6 = port_of(t.proc, "http \\[::1\\]");
-    t.udp4 = port_of(t.proc, "udp 127\\.0\\.0\\.1");
-    t.udp6 = port_of(t.proc, "udp \\[::1\\]");
-    return t;
-}
 
 constexpr std::uint64_t udp_protocol_id = 0x41727101980ULL;
 
@@ -83,7 +56,7 @@ std::string make_torrent(const std::filesystem::path& dir) {
 }  // namespace
 
 TEST(TrackerHttp, Ipv4AndIpv6PeersShareOneSwarm) {
-    auto t = start({"--locked=false"});
+    auto t = start_tracker_binary({"--locked=false"});
     ASSERT_GT(t.http4, 0);
     ASSERT_GT(t.http6, 0);
     HttpClient c4;
@@ -119,7 +92,7 @@ TEST(TrackerHttp, Ipv4AndIpv6PeersShareOneSwarm) {
 }
 
 TEST(TrackerHttp, KeepAliveAndConnectionClose) {
-    auto t = start({"--locked=false"});
+    auto t = start_tracker_binary({"--locked=false"});
     HttpClient c;
     auto first = c.get(announce_url(t.base4(), hash_of(2), 7001, 1));
     ASSERT_EQ(first.status, 200);
@@ -140,7 +113,7 @@ TEST(TrackerHttp, KeepAliveAndConnectionClose) {
 }
 
 TEST(TrackerHttp, BadInputGetsClearReplies) {
-    auto t = start({"--locked=false", "--header-timeout=1"});
+    auto t = start_tracker_binary({"--locked=false", "--header-timeout=1"});
     HttpClient c;
     auto short_hash =
         c.get(t.base4() + "/announce?info_hash=abc&peer_id=" + std::string(20, 'x') + "&port=1");
@@ -174,7 +147,7 @@ TEST(TrackerHttp, BadInputGetsClearReplies) {
 }
 
 TEST(TrackerHttp, ConnectionCap) {
-    auto t = start({"--locked=false", "--max-connections=2"});
+    auto t = start_tracker_binary({"--locked=false", "--max-connections=2"});
     const int a = tcp_connect("127.0.0.1", t.http4);
     const int b = tcp_connect("127.0.0.1", t.http4);
     ASSERT_GE(a, 0);
@@ -196,7 +169,7 @@ TEST(TrackerHttp, ConnectionCap) {
 
 TEST(TrackerHttp, LockedRefusesUnknownInfoHash) {
     TempDir dir;
-    auto t = start({"--dir=" + dir.path().string()});
+    auto t = start_tracker_binary({"--dir=" + dir.path().string()});
     HttpClient c;
     auto r = c.get(announce_url(t.base4(), hash_of(4), 7001, 1));
     EXPECT_NE(r.body.find("failure reason"), std::string::npos);
@@ -204,7 +177,7 @@ TEST(TrackerHttp, LockedRefusesUnknownInfoHash) {
 }
 
 TEST(TrackerUdp, ConnectAnnounceScrapeV4AndV6) {
-    auto t = start({"--locked=false"});
+    auto t = start_tracker_binary({"--locked=false"});
     ASSERT_GT(t.udp4, 0);
     ASSERT_GT(t.udp6, 0);
     UdpClient u4("127.0.0.1", t.udp4);
@@ -243,7 +216,7 @@ TEST(TrackerUdp, ConnectAnnounceScrapeV4AndV6) {
 }
 
 TEST(TrackerUdp, BadPacketsGetErrorsOrSilence) {
-    auto t = start({"--locked=false"});
+    auto t = start_tracker_binary({"--locked=false"});
     UdpClient u("127.0.0.1", t.udp4);
     auto conn = u.connect();
     ASSERT_TRUE(conn);
@@ -285,7 +258,7 @@ TEST(TrackerUdp, BadPacketsGetErrorsOrSilence) {
 // Issue 13 item 15: before a valid connection id the source may be forged, so no reply
 // may be larger than its request (no reflection amplifier). Every pre-auth error path.
 TEST(TrackerUdp, PreAuthRepliesAreNoLargerThanTheRequest) {
-    auto t = start({"--locked=false"});
+    auto t = start_tracker_binary({"--locked=false"});
     UdpClient u("127.0.0.1", t.udp4);
     auto conn = u.connect();
     ASSERT_TRUE(conn);
@@ -329,7 +302,7 @@ TEST(TrackerUdp, PreAuthRepliesAreNoLargerThanTheRequest) {
 
 TEST(TrackerUdp, LockedGivesErrorPacket) {
     TempDir dir;
-    auto t = start({"--dir=" + dir.path().string()});
+    auto t = start_tracker_binary({"--dir=" + dir.path().string()});
     UdpClient u("127.0.0.1", t.udp4);
     auto conn = u.connect();
     ASSERT_TRUE(conn);
@@ -352,7 +325,7 @@ TEST(TrackerWhitelist, HybridTorrentIsOneSwarm) {
     std::copy(ti.info_hashes().v1.begin(), ti.info_hashes().v1.end(), v1.data());
     InfoHash v2;
     std::copy_n(ti.info_hashes().v2.begin(), 20, v2.data());
-    auto t = start({"--dir=" + dir.path().string()});
+    auto t = start_tracker_binary({"--dir=" + dir.path().string()});
     HttpClient c;
     // One peer completes under the v1 hash, another under the v2 hash; each finds the other.
     ASSERT_EQ(c.get(announce_url(t.base4(), v1, 7001, 0, "&event=completed&compact=1")).status,
@@ -377,7 +350,7 @@ TEST(TrackerWhitelist, HybridTorrentIsOneSwarm) {
 TEST(TrackerWhitelist, RescanAddsAndRemovesTorrents) {
     TempDir dir;
     TempDir data;
-    auto t = start({"--dir=" + dir.path().string(), "--scan-interval=1"});
+    auto t = start_tracker_binary({"--dir=" + dir.path().string(), "--scan-interval=1"});
     // Logged before the listeners (already read by start()).
     EXPECT_NE(t.proc.stderr_text().find("whitelist: 0 info hashes"), std::string::npos);
     const std::string torrent = make_torrent(data.path());
@@ -403,7 +376,7 @@ TEST(TrackerWhitelist, RescanAddsAndRemovesTorrents) {
 }
 
 TEST(TrackerObservability, StatsAndMetrics) {
-    auto t = start({"--locked=false"});
+    auto t = start_tracker_binary({"--locked=false"});
     HttpClient c;
     c.get(announce_url(t.base4(), hash_of(8), 7001, 0));
     c.get(announce_url(t.base4(), hash_of(8), 7002, 1));
@@ -429,8 +402,8 @@ TEST(TrackerProcess, SighupReloadsConfigAndSigtermExits) {
     TempDir dir;
     write_file(dir / "tracker.conf", "locked=false\nmode=small\ninterval=600\n");
     const auto pidfile = dir / "tracker.pid";
-    auto t =
-        start({"--config=" + (dir / "tracker.conf").string(), "--pidfile=" + pidfile.string()});
+    auto t = start_tracker_binary(
+        {"--config=" + (dir / "tracker.conf").string(), "--pidfile=" + pidfile.string()});
     ASSERT_GT(t.http4, 0);
     EXPECT_EQ(std::stoi(read_file(pidfile)), t.proc.pid());
     HttpClient c;
@@ -483,7 +456,7 @@ TEST(TrackerProcess, DaemonWritesPidfileAndStopsOnSigterm) {
 }
 
 TEST(TrackerHttp, HeadRequestHasNoBody) {
-    auto t = start({"--locked=false"});
+    auto t = start_tracker_binary({"--locked=false"});
     const int fd = tcp_connect("127.0.0.1", t.http4);
     const std::string req = "HEAD /stats HTTP/1.1\r\nConnection: close\r\n\r\n";
     ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);

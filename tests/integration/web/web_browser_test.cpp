@@ -59,7 +59,7 @@ TEST(TrackerWebBrowser, SwarmsPageInHeadlessChromium) {
     std::filesystem::create_directories(torrents / "linux" / "amd64");
     std::filesystem::create_directories(dir / "image");
     write_file(dir / "image" / "app.aci", std::string(300000, 'a'));
-    auto created = engine::create_torrent(dir / "image" / "app.aci", {});
+    auto created = torrent::create_torrent(dir / "image" / "app.aci", {});
     ASSERT_TRUE(created) << created.error().message;
     const auto torrent = torrents / "linux" / "amd64" / "example.com-app-1.2.0.aci.torrent";
     write_file(torrent, created->bytes);

@@ -35,7 +35,7 @@ namespace aciswarm::test {
 namespace {
 
 namespace fs = std::filesystem;
-using engine::TorrentFormat;
+using torrent::TorrentFormat;
 
 enum class Direction { downloads, seeds };
 enum class Via { torrent, magnet };
@@ -45,7 +45,7 @@ using Case = std::tuple<ClientKind, Direction, TorrentFormat, Via>;
 std::string case_name(const Case& c) {
     const auto& [client, direction, format, via] = c;
     return client_name(client) + "_" + (direction == Direction::downloads ? "downloads" : "seeds") +
-           "_" + std::string(engine::torrent_format_name(format)) + "_" +
+           "_" + std::string(torrent::torrent_format_name(format)) + "_" +
            (via == Via::torrent ? "torrent" : "magnet");
 }
 
@@ -68,7 +68,7 @@ class ClientInterop : public ::testing::TestWithParam<Case> {
         const auto& [client, direction, format, via] = GetParam();
         if (!expected_to_work(client, format) && std::getenv("ACISWARM_INTEROP_ALL") == nullptr) {
             GTEST_SKIP() << client_name(client) << " cannot use "
-                         << engine::torrent_format_name(format)
+                         << torrent::torrent_format_name(format)
                          << " torrents (docs/interop.md); ACISWARM_INTEROP_ALL=1 runs it anyway";
         }
         ASSERT_EQ(lab_.create(), "");
@@ -96,7 +96,7 @@ class ClientInterop : public ::testing::TestWithParam<Case> {
         auto r = run({bin("aciswarm"), "publish", aci.string(), "--tracker=" + announce_url(),
                       "--webseed-base=https://" + std::string(NetLab::server_ip) + ":9/",
                       "--out=" + registry_.string(),
-                      "--torrent-format=" + std::string(engine::torrent_format_name(format))});
+                      "--torrent-format=" + std::string(torrent::torrent_format_name(format))});
         ASSERT_EQ(r.status.code, 0) << r.err;
         image_id_ = line_value(r.out, "image-id");
         ASSERT_TRUE(image_id_.starts_with("sha512-")) << r.out;
@@ -106,7 +106,7 @@ class ClientInterop : public ::testing::TestWithParam<Case> {
         magnet_ = read_file(stem.string() + ".magnet");
         while (!magnet_.empty() && magnet_.back() == '\n')
             magnet_.pop_back();
-        auto meta = engine::parse_torrent(read_file(torrent_));
+        auto meta = torrent::parse_torrent(read_file(torrent_));
         ASSERT_TRUE(meta) << meta.error().message;
         announced_hash_ = meta->info_hashes.best();
     }

@@ -46,7 +46,7 @@ TEST(PythonLibtorrent, EngineDownloadsFromAPythonSeed) {
     TempDir dir;
     const std::string content = random_bytes(1200000, 12);
     write_file(dir / "seed" / "data.aci", content);
-    auto created = engine::create_torrent(dir / "seed" / "data.aci", {});
+    auto created = torrent::create_torrent(dir / "seed" / "data.aci", {});
     ASSERT_TRUE(created);
     write_file(dir / "data.torrent", created->bytes);
     auto py = Process::spawn({"/usr/bin/python3", LT_PEER_SCRIPT, "seed",

@@ -99,7 +99,7 @@ TEST_F(HostileFetch, TorrentOverTheMaximumIsRefusedBeforeAnyEngine) {
         spec.files.push_back({"rootfs/blob", std::string(200 * 1024, 'x')});
         return spec;
     }());
-    auto t = engine::create_torrent(aci, {});
+    auto t = torrent::create_torrent(aci, {});
     ASSERT_TRUE(t) << t.error().message;
     test::write_file(dir_ / "big.torrent", t->bytes);
     auto f = fetcher();
@@ -126,7 +126,7 @@ TEST_F(HostileFetch, SeedingATorrentThatDoesNotDescribeTheBlobIsAnError) {
     const auto gz = test::write_aci(dir_ / "gz" / "pair.aci", gz_spec);
     auto rec = store_->import_file(tar, {});
     ASSERT_TRUE(rec) << rec.error().message;
-    auto t = engine::create_torrent(gz, {});
+    auto t = torrent::create_torrent(gz, {});
     ASSERT_TRUE(t) << t.error().message;
     ASSERT_TRUE(store_->set_torrent(rec->id, t->bytes, t->info_hashes));
     auto stale = store_->get(rec->id);

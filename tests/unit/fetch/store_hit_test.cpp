@@ -134,7 +134,7 @@ TEST_F(StoreHit, TorrentHitKeepsTheTorrentForSeeding) {
     const auto aci = test::write_aci(
         dir_ / "other.aci", test::simple_aci("example.test/other", "two",
                                              test::AciCompression::none, {{"version", "1.0"}}));
-    auto created = engine::create_torrent(aci, {});
+    auto created = torrent::create_torrent(aci, {});
     ASSERT_TRUE(created) << created.error().message;
     store::ImportRequest req;
     req.info_hashes = created->info_hashes;

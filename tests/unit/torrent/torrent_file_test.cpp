@@ -8,7 +8,7 @@
 #include "tests/support/temp_dir.hpp"
 #include "torrent/torrent_file.hpp"
 
-namespace aciswarm::engine {
+namespace aciswarm::torrent {
 namespace {
 
 using test::random_bytes;
@@ -287,4 +287,4 @@ TEST(Magnet, RejectsBadLinksNamingThem) {
 }
 
 }  // namespace
-}  // namespace aciswarm::engine
+}  // namespace aciswarm::torrent

@@ -111,23 +111,6 @@ HeadParse parse_request_head(std::string_view buffer, std::size_t max_head) {
 
 namespace {
 
-// Iterates key=value segments of a query without allocating.
-template <class F>
-Status for_each_param(std::string_view query, F&& f) {
-    while (!query.empty()) {
-        const std::size_t amp = query.find('&');
-        const std::string_view segment = query.substr(0, amp);
-        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-        if (segment.empty()) continue;
-        const std::size_t eq = segment.find('=');
-        const std::string_view key = segment.substr(0, eq);
-        const std::string_view value =
-            eq == std::string_view::npos ? std::string_view{} : segment.substr(eq + 1);
-        if (auto ok = f(key, value); !ok) return ok;
-    }
-    return {};
-}
-
 template <class T>
 Status decode_fixed(std::string_view name, std::string_view raw, T& out) {
     std::uint8_t buf[T::size_bytes + 1];
@@ -159,101 +142,117 @@ Status parse_u64(std::string_view name, std::string_view raw, std::uint64_t& out
     return {};
 }
 
+Status parse_port(std::string_view raw, std::uint16_t& out) {
+    std::uint64_t port = 0;
+    if (auto ok = parse_u64("port", raw, port); !ok) return ok;
+    if (port == 0 || port > 65535) {
+        return make_error(Errc::invalid_argument,
+                          "port: " + std::to_string(port) + " is not in 1..65535");
+    }
+    out = static_cast<std::uint16_t>(port);
+    return {};
+}
+
+// Huge values mean "as many as you give"; negative ones mean "the default" (-1).
+Status parse_numwant(std::string_view raw, std::int64_t& out) {
+    std::int64_t n = 0;
+    const auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), n);
+    if (raw.empty() || ptr != raw.data() + raw.size() ||
+        (ec != std::errc{} && ec != std::errc::result_out_of_range)) {
+        return make_error(Errc::invalid_argument,
+                          "numwant: '" + std::string(raw.substr(0, 32)) + "' is not an integer");
+    }
+    if (ec == std::errc::result_out_of_range) n = raw.front() == '-' ? -1 : INT32_MAX;
+    out = n < 0 ? -1 : std::min<std::int64_t>(n, INT32_MAX);
+    return {};
+}
+
+Status parse_event(std::string_view raw, Event& out) {
+    if (raw == "started") {
+        out = Event::started;
+    } else if (raw == "completed") {
+        out = Event::completed;
+    } else if (raw == "stopped") {
+        out = Event::stopped;
+    } else if (raw.empty() || raw == "empty" || raw == "paused") {
+        out = Event::none;
+    } else {
+        return make_error(Errc::invalid_argument,
+                          "event: '" + std::string(raw.substr(0, 32)) +
+                              "' is not started, completed, stopped or empty");
+    }
+    return {};
+}
+
+// Opaque to us; keep up to 8 hex digits when given as hex, else 0.
+std::uint32_t parse_key(std::string_view raw) {
+    std::uint32_t k = 0;
+    std::from_chars(raw.data(), raw.data() + raw.size(), k, 16);
+    return k;
+}
+
+// Which of the required announce keys a query has given.
+struct RequiredKeys {
+    bool info_hash = false;
+    bool peer_id = false;
+    bool port = false;
+};
+
+// One key=value of an announce into p; unknown keys are ignored.
+Status apply_announce_param(std::string_view key, std::string_view value, AnnounceParams& p,
+                            RequiredKeys& seen) {
+    if (key == "info_hash") {
+        if (seen.info_hash) return make_error(Errc::invalid_argument, "info_hash: given twice");
+        seen.info_hash = true;
+        return decode_fixed("info_hash", value, p.info_hash);
+    }
+    if (key == "peer_id") {
+        seen.peer_id = true;
+        return decode_fixed("peer_id", value, p.peer_id);
+    }
+    if (key == "port") {
+        if (auto ok = parse_port(value, p.port); !ok) return ok;
+        seen.port = true;
+        return {};
+    }
+    if (key == "uploaded") return parse_u64("uploaded", value, p.uploaded);
+    if (key == "downloaded") return parse_u64("downloaded", value, p.downloaded);
+    if (key == "left") return parse_u64("left", value, p.left);
+    if (key == "numwant") return parse_numwant(value, p.numwant);
+    if (key == "event") return parse_event(value, p.event);
+    if (key == "compact") p.compact = value != "0";
+    if (key == "no_peer_id") p.no_peer_id = value != "0";
+    if (key == "key") p.key = parse_key(value);
+    return {};  // ip, trackerid, supportcrypto, ...: ignored (the source address counts)
+}
+
 }  // namespace
 
 Result<AnnounceParams> parse_announce_query(std::string_view query) {
     AnnounceParams p;
-    bool have_hash = false;
-    bool have_peer_id = false;
-    bool have_port = false;
-    auto st = for_each_param(query, [&](std::string_view key, std::string_view value) -> Status {
-        if (key == "info_hash") {
-            if (have_hash) return make_error(Errc::invalid_argument, "info_hash: given twice");
-            have_hash = true;
-            return decode_fixed("info_hash", value, p.info_hash);
-        }
-        if (key == "peer_id") {
-            have_peer_id = true;
-            return decode_fixed("peer_id", value, p.peer_id);
-        }
-        if (key == "port") {
-            std::uint64_t port = 0;
-            if (auto ok = parse_u64("port", value, port); !ok) return ok;
-            if (port == 0 || port > 65535) {
-                return make_error(Errc::invalid_argument,
-                                  "port: " + std::to_string(port) + " is not in 1..65535");
-            }
-            p.port = static_cast<std::uint16_t>(port);
-            have_port = true;
-            return {};
-        }
-        if (key == "uploaded") return parse_u64("uploaded", value, p.uploaded);
-        if (key == "downloaded") return parse_u64("downloaded", value, p.downloaded);
-        if (key == "left") return parse_u64("left", value, p.left);
-        if (key == "numwant") {
-            std::int64_t n = 0;
-            const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-            if (value.empty() || ptr != value.data() + value.size() ||
-                (ec != std::errc{} && ec != std::errc::result_out_of_range)) {
-                return make_error(
-                    Errc::invalid_argument,
-                    "numwant: '" + std::string(value.substr(0, 32)) + "' is not an integer");
-            }
-            // Huge values mean "as many as you give"; negative ones mean "the default".
-            if (ec == std::errc::result_out_of_range) n = value.front() == '-' ? -1 : INT32_MAX;
-            p.numwant = n < 0 ? -1 : std::min<std::int64_t>(n, INT32_MAX);
-            return {};
-        }
-        if (key == "compact") {
-            p.compact = value != "0";
-            return {};
-        }
-        if (key == "no_peer_id") {
-            p.no_peer_id = value != "0";
-            return {};
-        }
-        if (key == "key") {
-            // Opaque to us; keep up to 8 hex digits when given as hex, else ignore.
-            std::uint32_t k = 0;
-            std::from_chars(value.data(), value.data() + value.size(), k, 16);
-            p.key = k;
-            return {};
-        }
-        if (key == "event") {
-            if (value == "started") {
-                p.event = Event::started;
-            } else if (value == "completed") {
-                p.event = Event::completed;
-            } else if (value == "stopped") {
-                p.event = Event::stopped;
-            } else if (value.empty() || value == "empty" || value == "paused") {
-                p.event = Event::none;
-            } else {
-                return make_error(Errc::invalid_argument,
-                                  "event: '" + std::string(value.substr(0, 32)) +
-                                      "' is not started, completed, stopped or empty");
-            }
-            return {};
-        }
-        return {};  // ip, trackerid, supportcrypto, ...: ignored (the source address counts)
+    RequiredKeys seen;
+    auto st = for_each_query_param(query, [&](std::string_view key, std::string_view value) {
+        return apply_announce_param(key, value, p, seen);
     });
     if (!st) return std::move(st).error();
-    if (!have_hash) return make_error(Errc::invalid_argument, "info_hash: missing");
-    if (!have_peer_id) return make_error(Errc::invalid_argument, "peer_id: missing");
-    if (!have_port) return make_error(Errc::invalid_argument, "port: missing");
+    if (!seen.info_hash) return make_error(Errc::invalid_argument, "info_hash: missing");
+    if (!seen.peer_id) return make_error(Errc::invalid_argument, "peer_id: missing");
+    if (!seen.port) return make_error(Errc::invalid_argument, "port: missing");
     return p;
 }
 
 Result<std::size_t> parse_scrape_query(std::string_view query, std::span<InfoHash> out) {
     std::size_t n = 0;
-    auto st = for_each_param(query, [&](std::string_view key, std::string_view value) -> Status {
-        if (key != "info_hash") return {};
-        if (n == out.size()) {
-            return make_error(Errc::too_large, "info_hash: more than " +
-                                                   std::to_string(out.size()) + " in one scrape");
-        }
-        return decode_fixed("info_hash", value, out[n++]);
-    });
+    auto st =
+        for_each_query_param(query, [&](std::string_view key, std::string_view value) -> Status {
+            if (key != "info_hash") return {};
+            if (n == out.size()) {
+                return make_error(
+                    Errc::too_large,
+                    "info_hash: more than " + std::to_string(out.size()) + " in one scrape");
+            }
+            return decode_fixed("info_hash", value, out[n++]);
+        });
     if (!st) return std::move(st).error();
     return n;
 }
