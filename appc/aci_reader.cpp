@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "common/digest.hpp"
+#include "common/fd.hpp"
+#include "common/system_error.hpp"
 #include "common/text.hpp"
 
 namespace aciswarm::appc {
@@ -495,22 +497,18 @@ Result<AciInfo> read_aci_bytes(std::span<const std::uint8_t> bytes, std::string_
 }
 
 Result<AciInfo> read_aci_file(const std::filesystem::path& path, const AciLimits& limits) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return make_error(errno == ENOENT ? Errc::not_found : Errc::io,
-                          escape_control(path.string()) + ": " + std::strerror(errno));
-    }
+    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return errno_error("", escape_control(path.string()), errno);
     ChunkReader reader = [&](std::span<std::uint8_t> buf) -> Result<std::size_t> {
         for (;;) {
-            const ssize_t n = ::read(fd, buf.data(), buf.size());
+            const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
             if (n >= 0) return static_cast<std::size_t>(n);
             if (errno == EINTR) continue;
-            return make_error(Errc::io, std::string("read: ") + std::strerror(errno));
+            // read_aci_stream puts the path in front of this message.
+            return errno_error("", "read", errno);
         }
     };
-    auto out = read_aci_stream(reader, path.string(), limits);
-    ::close(fd);
-    return out;
+    return read_aci_stream(reader, path.string(), limits);
 }
 
 Result<AciInfo> validate_aci(const std::filesystem::path& path, const ImageExpectation& expected) {

@@ -112,116 +112,130 @@ PageEndpoints page_endpoints(const std::vector<appc::MetaTag>& tags, const Image
     return out;
 }
 
+namespace {
+
+// One level of a walk: the page (2xx), nullopt after recording why the level is
+// passed over (4xx), or an error (transport failure, any other status).
+Result<std::optional<FetchResponse>> fetch_level(Pages& pages, DiscoveryResult& result,
+                                                 const std::string& walk, const std::string& url) {
+    const Result<FetchResponse>& page = pages.get(url);
+    if (!page) return page.error();
+    if (is_4xx(page->status)) {
+        result.attempts.push_back(
+            Attempt{walk, url,
+                    "HTTP " + std::to_string(page->status) +
+                        (page->url != url ? " at " + page->url : std::string())});
+        return std::optional<FetchResponse>{};
+    }
+    if (!is_2xx(page->status)) {
+        return make_error(Errc::network, escape_control(url) + ": HTTP status " +
+                                             std::to_string(page->status) +
+                                             (page->url != url ? " at " + page->url : ""));
+    }
+    return std::optional<FetchResponse>{*page};
+}
+
+void add_endpoints(DiscoveryResult& result, const std::vector<RenderedEndpoint>& rendered,
+                   const std::string& page_url) {
+    for (const RenderedEndpoint& e : rendered) {
+        Endpoint endpoint{e.url, page_url};
+        switch (e.kind) {
+            case Kind::image:
+                result.images.push_back(endpoint);
+                break;
+            case Kind::signature:
+                result.signatures.push_back(endpoint);
+                break;
+            case Kind::torrent:
+                result.torrents.push_back(endpoint);
+                break;
+            case Kind::magnet:
+                result.magnets.push_back(endpoint);
+                break;
+        }
+    }
+}
+
+// The image walk: stops at the first level whose templates render. Fails with
+// Errc::not_found (listing every attempt) when no level does.
+Status walk_images(const ImageRef& image, const std::vector<std::string>& urls, Pages& pages,
+                   DiscoveryResult& result) {
+    for (const std::string& url : urls) {
+        auto page = fetch_level(pages, result, "image", url);
+        if (!page) return std::move(page).error();
+        if (!*page) continue;
+        const FetchResponse& response = **page;
+        auto tags = appc::extract_meta(response.body);
+        if (!tags) return with_context(response.url, std::move(tags).error());
+        const PageEndpoints endpoints = page_endpoints(*tags, result.image);
+        if (endpoints.discovery_tags == 0) {
+            result.attempts.push_back(
+                Attempt{"image", url, "no ac-discovery meta tags for " + image.name});
+            continue;
+        }
+        if (endpoints.rendered.empty()) {
+            result.attempts.push_back(
+                Attempt{"image", url,
+                        "no template matched: none of " + std::to_string(endpoints.discovery_tags) +
+                            " ac-discovery templates renders with name=" + image.name + "," +
+                            describe_labels(result.image)});
+            continue;
+        }
+        add_endpoints(result, endpoints.rendered, response.url);
+        add_page(result, response);
+        return {};
+    }
+    std::string message = escape_control(image.to_string()) + ": no template matched at any level";
+    for (const Attempt& a : result.attempts)
+        message += "; " + escape_control(a.url) + ": " + escape_control(a.outcome);
+    return make_error(Errc::not_found, std::move(message));
+}
+
+// The public-key walk: stops at the first level with ac-discovery-pubkeys tags.
+// A failure here keeps the image endpoints already found: it is reported in
+// pubkeys_error instead of failing the whole discovery.
+void walk_pubkeys(const ImageRef& image, const std::vector<std::string>& urls, Pages& pages,
+                  DiscoveryResult& result) {
+    for (const std::string& url : urls) {
+        auto page = fetch_level(pages, result, "pubkeys", url);
+        if (!page) {
+            result.pubkeys_error = page.error().message;
+            return;
+        }
+        if (!*page) continue;
+        const FetchResponse& response = **page;
+        auto tags = appc::extract_meta(response.body);
+        if (!tags) {
+            result.pubkeys_error = with_context(response.url, std::move(tags).error()).message;
+            return;
+        }
+        const PageEndpoints endpoints = page_endpoints(*tags, result.image);
+        if (endpoints.pubkeys.empty()) {
+            result.attempts.push_back(
+                Attempt{"pubkeys", url, "no ac-discovery-pubkeys meta tags for " + image.name});
+            continue;
+        }
+        for (const std::string& key : endpoints.pubkeys) {
+            result.pubkeys.push_back(Endpoint{key, response.url});
+        }
+        add_page(result, response);
+        return;
+    }
+}
+
+}  // namespace
+
 Result<DiscoveryResult> discover(const ImageRef& image, PageFetcher& fetcher,
                                  const DiscoveryOptions& options) {
     DiscoveryResult result;
     result.image = with_defaults(image, options.platform);
     Pages pages(fetcher, options.allow_http);
     const std::vector<std::string> urls = discovery_urls(image.name);
-
-    // Returns the page (2xx), nullopt after recording why the level is passed over (4xx),
-    // or an error (transport failure, any other status).
-    auto level = [&](const std::string& walk,
-                     const std::string& url) -> Result<std::optional<FetchResponse>> {
-        const Result<FetchResponse>& page = pages.get(url);
-        if (!page) return page.error();
-        if (is_4xx(page->status)) {
-            result.attempts.push_back(
-                Attempt{walk, url,
-                        "HTTP " + std::to_string(page->status) +
-                            (page->url != url ? " at " + page->url : std::string())});
-            return std::optional<FetchResponse>{};
-        }
-        if (!is_2xx(page->status)) {
-            return make_error(Errc::network, escape_control(url) + ": HTTP status " +
-                                                 std::to_string(page->status) +
-                                                 (page->url != url ? " at " + page->url : ""));
-        }
-        return std::optional<FetchResponse>{*page};
-    };
-
     if (options.want_images) {
-        bool found = false;
-        for (const std::string& url : urls) {
-            auto page = level("image", url);
-            if (!page) return std::move(page).error();
-            if (!*page) continue;
-            const FetchResponse& response = **page;
-            auto tags = appc::extract_meta(response.body);
-            if (!tags) return with_context(response.url, std::move(tags).error());
-            const PageEndpoints endpoints = page_endpoints(*tags, result.image);
-            if (endpoints.discovery_tags == 0) {
-                result.attempts.push_back(
-                    Attempt{"image", url, "no ac-discovery meta tags for " + image.name});
-                continue;
-            }
-            if (endpoints.rendered.empty()) {
-                result.attempts.push_back(Attempt{
-                    "image", url,
-                    "no template matched: none of " + std::to_string(endpoints.discovery_tags) +
-                        " ac-discovery templates renders with name=" + image.name + "," +
-                        describe_labels(result.image)});
-                continue;
-            }
-            for (const RenderedEndpoint& e : endpoints.rendered) {
-                Endpoint endpoint{e.url, response.url};
-                switch (e.kind) {
-                    case Kind::image:
-                        result.images.push_back(endpoint);
-                        break;
-                    case Kind::signature:
-                        result.signatures.push_back(endpoint);
-                        break;
-                    case Kind::torrent:
-                        result.torrents.push_back(endpoint);
-                        break;
-                    case Kind::magnet:
-                        result.magnets.push_back(endpoint);
-                        break;
-                }
-            }
-            add_page(result, response);
-            found = true;
-            break;
-        }
-        if (!found) {
-            std::string message =
-                escape_control(image.to_string()) + ": no template matched at any level";
-            for (const Attempt& a : result.attempts)
-                message += "; " + escape_control(a.url) + ": " + escape_control(a.outcome);
-            return make_error(Errc::not_found, std::move(message));
-        }
+        Status images = walk_images(image, urls, pages, result);
+        if (!images) return std::move(images).error();
     }
-
-    if (options.want_pubkeys) {
-        for (const std::string& url : urls) {
-            // A failure here keeps the image endpoints already found: it is reported in
-            // pubkeys_error instead of failing the whole discovery.
-            auto page = level("pubkeys", url);
-            if (!page) {
-                result.pubkeys_error = page.error().message;
-                break;
-            }
-            if (!*page) continue;
-            const FetchResponse& response = **page;
-            auto tags = appc::extract_meta(response.body);
-            if (!tags) {
-                result.pubkeys_error = with_context(response.url, std::move(tags).error()).message;
-                break;
-            }
-            const PageEndpoints endpoints = page_endpoints(*tags, result.image);
-            if (endpoints.pubkeys.empty()) {
-                result.attempts.push_back(
-                    Attempt{"pubkeys", url, "no ac-discovery-pubkeys meta tags for " + image.name});
-                continue;
-            }
-            for (const std::string& key : endpoints.pubkeys) {
-                result.pubkeys.push_back(Endpoint{key, response.url});
-            }
-            add_page(result, response);
-            break;
-        }
-    }
+    if (options.want_pubkeys) walk_pubkeys(image, urls, pages, result);
     return result;
 }
 

@@ -1,22 +1,19 @@
 // The transport seam of discovery: a PageFetcher GETs one URL. The walk
 // (discover.hpp) only talks to this interface, so unit tests use an in-memory
-// fake and the agent uses CurlFetcher (curl_fetcher.hpp).
+// fake and the agent uses HttpPageFetcher (http_page_fetcher.hpp).
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include "common/result.hpp"
+#include "http/client.hpp"
 
 namespace aciswarm::discovery {
 
-struct FetchResponse {
-    std::string url;  // the final URL, after redirects
-    long status = 0;  // HTTP status of the final response (any, including 4xx and 5xx)
-    std::string body;
-    std::string cache_control;  // the Cache-Control header of the final response, or ""
-    std::string etag;           // the ETag header of the final response, or ""
-};
+// The final URL after redirects, the HTTP status of the final response (any,
+// including 4xx and 5xx), its body, Cache-Control and ETag ("" when absent).
+using FetchResponse = http::Response;
 
 // Errors are transport failures only (resolve, connect, TLS, timeout, too large,
 // too many redirects, a refused scheme); an HTTP error status is a response.

@@ -17,35 +17,22 @@
 namespace aciswarm::trust {
 namespace {
 
-// RAII for the RNP handles used here.
-struct FfiDeleter {
-    void operator()(rnp_ffi_st* f) const { rnp_ffi_destroy(f); }
+// RAII for the RNP handles used here: each is freed by its rnp_*_destroy.
+template <auto destroy>
+struct RnpDeleter {
+    template <typename T>
+    void operator()(T* handle) const {
+        destroy(handle);
+    }
 };
-struct InputDeleter {
-    void operator()(rnp_input_st* i) const { rnp_input_destroy(i); }
-};
-struct OutputDeleter {
-    void operator()(rnp_output_st* o) const { rnp_output_destroy(o); }
-};
-struct KeyDeleter {
-    void operator()(rnp_key_handle_st* k) const { rnp_key_handle_destroy(k); }
-};
-struct VerifyDeleter {
-    void operator()(rnp_op_verify_st* o) const { rnp_op_verify_destroy(o); }
-};
-struct SignDeleter {
-    void operator()(rnp_op_sign_st* o) const { rnp_op_sign_destroy(o); }
-};
-struct SigDeleter {
-    void operator()(rnp_signature_handle_st* s) const { rnp_signature_handle_destroy(s); }
-};
-using Ffi = std::unique_ptr<rnp_ffi_st, FfiDeleter>;
-using Input = std::unique_ptr<rnp_input_st, InputDeleter>;
-using Output = std::unique_ptr<rnp_output_st, OutputDeleter>;
-using Key = std::unique_ptr<rnp_key_handle_st, KeyDeleter>;
-using VerifyOp = std::unique_ptr<rnp_op_verify_st, VerifyDeleter>;
-using SignOp = std::unique_ptr<rnp_op_sign_st, SignDeleter>;
-using SigHandle = std::unique_ptr<rnp_signature_handle_st, SigDeleter>;
+using Ffi = std::unique_ptr<rnp_ffi_st, RnpDeleter<rnp_ffi_destroy>>;
+using Input = std::unique_ptr<rnp_input_st, RnpDeleter<rnp_input_destroy>>;
+using Output = std::unique_ptr<rnp_output_st, RnpDeleter<rnp_output_destroy>>;
+using Key = std::unique_ptr<rnp_key_handle_st, RnpDeleter<rnp_key_handle_destroy>>;
+using VerifyOp = std::unique_ptr<rnp_op_verify_st, RnpDeleter<rnp_op_verify_destroy>>;
+using SignOp = std::unique_ptr<rnp_op_sign_st, RnpDeleter<rnp_op_sign_destroy>>;
+using SigHandle =
+    std::unique_ptr<rnp_signature_handle_st, RnpDeleter<rnp_signature_handle_destroy>>;
 
 // An RNP-allocated string, freed with rnp_buffer_destroy.
 std::string take(char* s) {
@@ -88,6 +75,20 @@ Result<Input> memory_input(std::span<const std::uint8_t> bytes) {
     return Input(raw);
 }
 
+Output memory_output() {
+    rnp_output_t raw = nullptr;
+    rnp_output_to_memory(&raw, 0);
+    return Output(raw);
+}
+
+// What a memory output holds so far.
+std::string output_text(rnp_output_t out) {
+    std::uint8_t* buf = nullptr;
+    std::size_t len = 0;
+    rnp_output_memory_get_buf(out, &buf, &len, false);
+    return std::string(reinterpret_cast<const char*>(buf), len);
+}
+
 // Imports keys (armoured or binary) into ffi. Errc::invalid_argument on junk.
 Status import_keys(rnp_ffi_t ffi, std::span<const std::uint8_t> bytes, bool secret,
                    std::string_view what) {
@@ -121,6 +122,30 @@ std::vector<Key> primary_keys(rnp_ffi_t ffi) {
     }
     rnp_identifier_iterator_destroy(it);
     return out;
+}
+
+// An RNP context holding the keys of one key file, and its only primary key.
+struct OneKey {
+    Ffi ffi;
+    Key primary;  // declared after ffi: released before it
+};
+
+// Loads `bytes` (secret keys too when `secret`); fails unless they hold
+// exactly one primary key (`wanted` names it in the error).
+Result<OneKey> load_one_key(std::span<const std::uint8_t> bytes, bool secret, std::string_view what,
+                            std::string_view wanted) {
+    auto ffi = new_ffi();
+    if (!ffi) return std::move(ffi).error();
+    if (auto ok = import_keys(ffi->get(), bytes, secret, what); !ok) return std::move(ok).error();
+    std::vector<Key> primaries = primary_keys(ffi->get());
+    if (primaries.size() != 1) {
+        return make_error(Errc::invalid_argument, std::string(what) + ": holds " +
+                                                      std::to_string(primaries.size()) +
+                                                      " primary keys, want " + std::string(wanted));
+    }
+    Key primary = std::move(primaries[0]);
+    primaries.clear();
+    return OneKey{std::move(*ffi), std::move(primary)};
 }
 
 std::string fingerprint_of(rnp_key_handle_t key) {
@@ -162,25 +187,77 @@ std::uint64_t unix_seconds(Clock::WallTime t) {
     return s < 0 ? 0 : static_cast<std::uint64_t>(s);
 }
 
+// When the key expires (unix seconds), or nullopt when it never does.
+std::optional<std::uint64_t> expiry_of(rnp_key_handle_t key) {
+    std::uint32_t created = 0;
+    std::uint32_t expiration = 0;  // seconds after creation, 0 = never
+    if (rnp_key_get_creation(key, &created) != RNP_SUCCESS ||
+        rnp_key_get_expiration(key, &expiration) != RNP_SUCCESS || expiration == 0) {
+        return std::nullopt;
+    }
+    return std::uint64_t{created} + expiration;
+}
+
 // Revoked or expired at `now`: the key, or nullopt when usable.
 std::optional<std::string> unusable(rnp_key_handle_t key, std::uint64_t now) {
     bool revoked = false;
     if (rnp_key_is_revoked(key, &revoked) == RNP_SUCCESS && revoked) {
         return "key " + Fingerprint{fingerprint_of(key)}.grouped() + " is revoked";
     }
-    std::uint32_t created = 0;
-    std::uint32_t expiration = 0;  // seconds after creation, 0 = never
-    if (rnp_key_get_creation(key, &created) == RNP_SUCCESS &&
-        rnp_key_get_expiration(key, &expiration) == RNP_SUCCESS && expiration != 0) {
-        const std::uint64_t until = std::uint64_t{created} + expiration;
-        if (now >= until) {
-            return "key " + Fingerprint{fingerprint_of(key)}.grouped() + " expired on " +
-                   utc_date(until);
-        }
+    if (const auto until = expiry_of(key); until && now >= *until) {
+        return "key " + Fingerprint{fingerprint_of(key)}.grouped() + " expired on " +
+               utc_date(*until);
     }
     return std::nullopt;
 }
 
+// Who made a signature, as it says (issuer fingerprint, else key id).
+std::string issuer_of(rnp_op_verify_signature_t sig) {
+    rnp_signature_handle_t h = nullptr;
+    if (rnp_op_verify_signature_get_handle(sig, &h) != RNP_SUCCESS) return "an unnamed key";
+    SigHandle handle(h);
+    char* fp = nullptr;
+    if (rnp_signature_get_key_fprint(h, &fp) == RNP_SUCCESS && fp != nullptr) {
+        return "key " + Fingerprint{lower(take(fp))}.grouped();
+    }
+    rnp_buffer_destroy(fp);
+    char* id = nullptr;
+    if (rnp_signature_get_keyid(h, &id) == RNP_SUCCESS && id != nullptr)
+        return "key id " + take(id);
+    rnp_buffer_destroy(id);
+    return "an unnamed key";
+}
+
+// One signature of a verification: its signer's fingerprints when it is valid
+// and made by a trusted, usable key; else why not.
+Result<SignatureCheck> check_signature(rnp_ffi_t ffi, rnp_op_verify_signature_t sig,
+                                       std::uint64_t now_s, std::string_view what) {
+    const std::string named = issuer_of(sig);
+    const rnp_result_t status = rnp_op_verify_signature_get_status(sig);
+    rnp_key_handle_t k = nullptr;
+    if (rnp_op_verify_signature_get_key(sig, &k) != RNP_SUCCESS || k == nullptr ||
+        status == RNP_ERROR_KEY_NOT_FOUND) {
+        if (k != nullptr) rnp_key_handle_destroy(k);
+        return untrusted(what, "signed by " + named + ", which is not trusted");
+    }
+    Key signer(k);
+    Key primary = primary_of(ffi, signer.get());
+    if (!primary) return untrusted(what, named + ": no primary key");
+    SignatureCheck check{Fingerprint{fingerprint_of(primary.get())},
+                         Fingerprint{fingerprint_of(signer.get())}};
+    std::optional<std::string> problem = unusable(primary.get(), now_s);
+    if (!problem && signer.get() != primary.get()) problem = unusable(signer.get(), now_s);
+    if (problem) return untrusted(what, *problem);
+    if (status == RNP_SUCCESS) return check;
+    const std::string reason =
+        status == RNP_ERROR_SIGNATURE_EXPIRED ? "expired signature"
+        : status == RNP_ERROR_SIGNATURE_INVALID
+            ? "bad signature (the image or its .asc was altered)"
+            : std::string("signature not valid (") + rnp_result_to_string(status) + ")";
+    return untrusted(what, reason + " by key " + check.primary.grouped());
+}
+
+// The first signature that checks, else the first signature's failure.
 Result<SignatureCheck> verify_with(Input data, std::span<const std::uint8_t> signature,
                                    std::span<const std::string> keys, Clock::WallTime now,
                                    std::string_view what) {
@@ -209,80 +286,95 @@ Result<SignatureCheck> verify_with(Input data, std::span<const std::uint8_t> sig
     for (std::size_t i = 0; i < count; ++i) {
         rnp_op_verify_signature_t sig = nullptr;
         if (rnp_op_verify_get_signature_at(op.get(), i, &sig) != RNP_SUCCESS) continue;
-        // Who signed, as the signature says (issuer fingerprint, else key id).
-        std::string named;
-        rnp_signature_handle_t h = nullptr;
-        if (rnp_op_verify_signature_get_handle(sig, &h) == RNP_SUCCESS) {
-            SigHandle handle(h);
-            char* fp = nullptr;
-            if (rnp_signature_get_key_fprint(h, &fp) == RNP_SUCCESS && fp != nullptr) {
-                named = "key " + Fingerprint{lower(take(fp))}.grouped();
-            } else {
-                rnp_buffer_destroy(fp);
-                char* id = nullptr;
-                if (rnp_signature_get_keyid(h, &id) == RNP_SUCCESS && id != nullptr) {
-                    named = "key id " + take(id);
-                } else {
-                    rnp_buffer_destroy(id);
-                }
-            }
-        }
-        if (named.empty()) named = "an unnamed key";
-        const rnp_result_t status = rnp_op_verify_signature_get_status(sig);
-        rnp_key_handle_t k = nullptr;
-        if (rnp_op_verify_signature_get_key(sig, &k) != RNP_SUCCESS || k == nullptr ||
-            status == RNP_ERROR_KEY_NOT_FOUND) {
-            if (k != nullptr) rnp_key_handle_destroy(k);
-            if (!first_failure) {
-                first_failure = untrusted(what, "signed by " + named + ", which is not trusted");
-            }
-            continue;
-        }
-        Key signer(k);
-        Key primary = primary_of(ffi->get(), signer.get());
-        if (!primary) {
-            if (!first_failure) first_failure = untrusted(what, named + ": no primary key");
-            continue;
-        }
-        SignatureCheck check{Fingerprint{fingerprint_of(primary.get())},
-                             Fingerprint{fingerprint_of(signer.get())}};
-        std::optional<std::string> problem = unusable(primary.get(), now_s);
-        if (!problem && signer.get() != primary.get()) problem = unusable(signer.get(), now_s);
-        if (problem) {
-            if (!first_failure) first_failure = untrusted(what, *problem);
-            continue;
-        }
-        if (status == RNP_SUCCESS) return check;
-        if (!first_failure) {
-            std::string reason =
-                status == RNP_ERROR_SIGNATURE_EXPIRED ? "expired signature"
-                : status == RNP_ERROR_SIGNATURE_INVALID
-                    ? "bad signature (the image or its .asc was altered)"
-                    : std::string("signature not valid (") + rnp_result_to_string(status) + ")";
-            first_failure = untrusted(what, reason + " by key " + check.primary.grouped());
-        }
+        auto check = check_signature(ffi->get(), sig, now_s, what);
+        if (check) return check;
+        if (!first_failure) first_failure = std::move(check).error();
     }
     return first_failure ? *first_failure : untrusted(what, "no valid signature");
+}
+
+// True when `key` may sign and its secret is present (and, when
+// `must_be_valid`, it is not revoked or expired).
+bool can_sign_with(rnp_key_handle_t key, bool must_be_valid) {
+    bool sign = false;
+    bool secret = false;
+    bool valid = !must_be_valid;
+    return rnp_key_allows_usage(key, "sign", &sign) == RNP_SUCCESS && sign &&
+           rnp_key_have_secret(key, &secret) == RNP_SUCCESS && secret &&
+           (!must_be_valid || (rnp_key_is_valid(key, &valid) == RNP_SUCCESS && valid));
+}
+
+// The newest signing-capable valid secret subkey, else the primary when it can
+// sign, else null. Subkey handles stay in `subkeys`.
+rnp_key_handle_t choose_signer(rnp_key_handle_t primary, std::vector<Key>& subkeys) {
+    rnp_key_handle_t signer = nullptr;
+    std::size_t subs = 0;
+    rnp_key_get_subkey_count(primary, &subs);
+    for (std::size_t i = 0; i < subs; ++i) {
+        rnp_key_handle_t s = nullptr;
+        if (rnp_key_get_subkey_at(primary, i, &s) != RNP_SUCCESS) continue;
+        subkeys.emplace_back(s);
+        if (can_sign_with(s, true)) signer = s;
+    }
+    if (signer == nullptr && can_sign_with(primary, false)) signer = primary;
+    return signer;
+}
+
+// Protected keys need the passphrase; an unprotected one unlocks with anything.
+Status unlock(rnp_key_handle_t signer, const std::string& passphrase, std::string_view what) {
+    bool locked = false;
+    if (rnp_key_is_locked(signer, &locked) != RNP_SUCCESS || !locked) return {};
+    bool is_protected = false;
+    rnp_key_is_protected(signer, &is_protected);
+    if (is_protected &&
+        rnp_key_unlock(signer, passphrase.empty() ? nullptr : passphrase.c_str()) != RNP_SUCCESS) {
+        return make_error(Errc::permission,
+                          std::string(what) + ": wrong passphrase for the secret key");
+    }
+    return {};
+}
+
+// An armoured detached SHA-256 signature of the file `data` by `signer`.
+Result<std::string> sign_file_with(rnp_ffi_t ffi, rnp_key_handle_t signer,
+                                   const std::filesystem::path& data, std::string_view what) {
+    rnp_input_t in_raw = nullptr;
+    if (rnp_input_from_path(&in_raw, data.c_str()) != RNP_SUCCESS) {
+        return make_error(Errc::io, "cannot read " + data.string());
+    }
+    Input in(in_raw);
+    Output out = memory_output();
+    rnp_op_sign_t op_raw = nullptr;
+    if (rnp_op_sign_detached_create(&op_raw, ffi, in.get(), out.get()) != RNP_SUCCESS) {
+        return make_error(Errc::internal, std::string(what) + ": cannot start signing");
+    }
+    SignOp op(op_raw);
+    rnp_op_sign_set_armor(op.get(), true);
+    rnp_op_sign_set_hash(op.get(), "SHA256");
+    if (rnp_op_sign_add_signature(op.get(), signer, nullptr) != RNP_SUCCESS) {
+        return make_error(Errc::internal, std::string(what) + ": cannot add the signer");
+    }
+    if (const rnp_result_t rc = rnp_op_sign_execute(op.get()); rc != RNP_SUCCESS) {
+        return make_error(Errc::internal,
+                          "sign " + data.string() + ": " + rnp_result_to_string(rc));
+    }
+    return output_text(out.get());
 }
 
 }  // namespace
 
 Result<Fingerprint> Fingerprint::parse(std::string_view text) {
-    std::string hex;
-    for (char c : text) {
-        if (c == ' ') continue;
-        if (!std::isxdigit(static_cast<unsigned char>(c)) || hex.size() >= 40) {
-            return make_error(Errc::invalid_argument,
-                              "fingerprint '" + printable(text) +
-                                  "': want 40 hex digits (a v4 OpenPGP fingerprint)");
-        }
-        hex.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    }
-    if (hex.size() != 40) {
+    const auto refused = [&] {
         return make_error(
             Errc::invalid_argument,
             "fingerprint '" + printable(text) + "': want 40 hex digits (a v4 OpenPGP fingerprint)");
+    };
+    std::string hex;
+    for (char c : text) {
+        if (c == ' ') continue;
+        if (!std::isxdigit(static_cast<unsigned char>(c)) || hex.size() >= 40) return refused();
+        hex.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     }
+    if (hex.size() != 40) return refused();
     return Fingerprint{hex};
 }
 
@@ -296,16 +388,9 @@ std::string Fingerprint::grouped() const {
 }
 
 Result<KeyInfo> read_public_key(std::span<const std::uint8_t> bytes, std::string_view what) {
-    auto ffi = new_ffi();
-    if (!ffi) return std::move(ffi).error();
-    if (auto ok = import_keys(ffi->get(), bytes, false, what); !ok) return std::move(ok).error();
-    std::vector<Key> primaries = primary_keys(ffi->get());
-    if (primaries.size() != 1) {
-        return make_error(Errc::invalid_argument, std::string(what) + ": holds " +
-                                                      std::to_string(primaries.size()) +
-                                                      " primary keys, want exactly one");
-    }
-    rnp_key_handle_t k = primaries[0].get();
+    auto loaded = load_one_key(bytes, false, what, "exactly one");
+    if (!loaded) return std::move(loaded).error();
+    rnp_key_handle_t k = loaded->primary.get();
     KeyInfo info;
     info.fingerprint = Fingerprint{fingerprint_of(k)};
     std::size_t uids = 0;
@@ -326,39 +411,23 @@ Result<KeyInfo> read_public_key(std::span<const std::uint8_t> bytes, std::string
         bool sign = false;
         if (rnp_key_allows_usage(s, "sign", &sign) == RNP_SUCCESS && sign) info.can_sign = true;
     }
-    std::uint32_t created = 0;
-    std::uint32_t expiration = 0;
-    if (rnp_key_get_creation(k, &created) == RNP_SUCCESS &&
-        rnp_key_get_expiration(k, &expiration) == RNP_SUCCESS && expiration != 0) {
-        info.expires = Clock::WallTime(std::chrono::seconds(std::uint64_t{created} + expiration));
+    if (const auto until = expiry_of(k)) {
+        info.expires = Clock::WallTime(std::chrono::seconds(*until));
     }
     return info;
 }
 
 Result<std::string> public_key_of_secret(std::span<const std::uint8_t> secret_key,
                                          std::string_view what) {
-    auto ffi = new_ffi();
-    if (!ffi) return std::move(ffi).error();
-    if (auto ok = import_keys(ffi->get(), secret_key, true, what); !ok)
-        return std::move(ok).error();
-    std::vector<Key> primaries = primary_keys(ffi->get());
-    if (primaries.size() != 1) {
-        return make_error(Errc::invalid_argument, std::string(what) + ": holds " +
-                                                      std::to_string(primaries.size()) +
-                                                      " primary keys, want exactly one");
-    }
-    rnp_output_t raw = nullptr;
-    rnp_output_to_memory(&raw, 0);
-    Output out(raw);
-    if (rnp_key_export(primaries[0].get(), out.get(),
+    auto loaded = load_one_key(secret_key, true, what, "exactly one");
+    if (!loaded) return std::move(loaded).error();
+    Output out = memory_output();
+    if (rnp_key_export(loaded->primary.get(), out.get(),
                        RNP_KEY_EXPORT_ARMORED | RNP_KEY_EXPORT_PUBLIC | RNP_KEY_EXPORT_SUBKEYS) !=
         RNP_SUCCESS) {
         return make_error(Errc::internal, std::string(what) + ": cannot export the public key");
     }
-    std::uint8_t* buf = nullptr;
-    std::size_t len = 0;
-    rnp_output_memory_get_buf(out.get(), &buf, &len, false);
-    return std::string(reinterpret_cast<const char*>(buf), len);
+    return output_text(out.get());
 }
 
 Result<SignatureCheck> verify_detached_file(const std::filesystem::path& data,
@@ -384,85 +453,18 @@ Result<SignatureCheck> verify_detached(std::span<const std::uint8_t> data,
 Result<std::string> sign_detached_file(const std::filesystem::path& data,
                                        std::span<const std::uint8_t> secret_key,
                                        const std::string& passphrase, std::string_view what) {
-    auto ffi = new_ffi();
-    if (!ffi) return std::move(ffi).error();
-    if (auto ok = import_keys(ffi->get(), secret_key, true, what); !ok)
-        return std::move(ok).error();
-    std::vector<Key> primaries = primary_keys(ffi->get());
-    if (primaries.size() != 1) {
-        return make_error(Errc::invalid_argument, std::string(what) + ": holds " +
-                                                      std::to_string(primaries.size()) +
-                                                      " primary keys, want exactly one secret key");
-    }
-    // The newest signing-capable secret (sub)key, else the primary.
-    rnp_key_handle_t primary = primaries[0].get();
+    auto loaded = load_one_key(secret_key, true, what, "exactly one secret key");
+    if (!loaded) return std::move(loaded).error();
     std::vector<Key> subkeys;
-    rnp_key_handle_t signer = nullptr;
-    std::size_t subs = 0;
-    rnp_key_get_subkey_count(primary, &subs);
-    for (std::size_t i = 0; i < subs; ++i) {
-        rnp_key_handle_t s = nullptr;
-        if (rnp_key_get_subkey_at(primary, i, &s) != RNP_SUCCESS) continue;
-        subkeys.emplace_back(s);
-        bool sign = false;
-        bool secret = false;
-        bool valid = false;
-        if (rnp_key_allows_usage(s, "sign", &sign) == RNP_SUCCESS && sign &&
-            rnp_key_have_secret(s, &secret) == RNP_SUCCESS && secret &&
-            rnp_key_is_valid(s, &valid) == RNP_SUCCESS && valid) {
-            signer = s;
-        }
-    }
-    if (signer == nullptr) {
-        bool sign = false;
-        bool secret = false;
-        if (rnp_key_allows_usage(primary, "sign", &sign) == RNP_SUCCESS && sign &&
-            rnp_key_have_secret(primary, &secret) == RNP_SUCCESS && secret) {
-            signer = primary;
-        }
-    }
+    rnp_key_handle_t signer = choose_signer(loaded->primary.get(), subkeys);
     if (signer == nullptr) {
         return make_error(Errc::invalid_argument,
                           std::string(what) + ": no secret key that can sign");
     }
-    bool locked = false;
-    if (rnp_key_is_locked(signer, &locked) == RNP_SUCCESS && locked) {
-        // Protected keys need the passphrase; an unprotected one unlocks with anything.
-        bool is_protected = false;
-        rnp_key_is_protected(signer, &is_protected);
-        if (is_protected &&
-            rnp_key_unlock(signer, passphrase.empty() ? nullptr : passphrase.c_str()) !=
-                RNP_SUCCESS) {
-            return make_error(Errc::permission,
-                              std::string(what) + ": wrong passphrase for the secret key");
-        }
+    if (auto unlocked = unlock(signer, passphrase, what); !unlocked) {
+        return std::move(unlocked).error();
     }
-    rnp_input_t in_raw = nullptr;
-    if (rnp_input_from_path(&in_raw, data.c_str()) != RNP_SUCCESS) {
-        return make_error(Errc::io, "cannot read " + data.string());
-    }
-    Input in(in_raw);
-    rnp_output_t out_raw = nullptr;
-    rnp_output_to_memory(&out_raw, 0);
-    Output out(out_raw);
-    rnp_op_sign_t op_raw = nullptr;
-    if (rnp_op_sign_detached_create(&op_raw, ffi->get(), in.get(), out.get()) != RNP_SUCCESS) {
-        return make_error(Errc::internal, std::string(what) + ": cannot start signing");
-    }
-    SignOp op(op_raw);
-    rnp_op_sign_set_armor(op.get(), true);
-    rnp_op_sign_set_hash(op.get(), "SHA256");
-    if (rnp_op_sign_add_signature(op.get(), signer, nullptr) != RNP_SUCCESS) {
-        return make_error(Errc::internal, std::string(what) + ": cannot add the signer");
-    }
-    if (const rnp_result_t rc = rnp_op_sign_execute(op.get()); rc != RNP_SUCCESS) {
-        return make_error(Errc::internal,
-                          "sign " + data.string() + ": " + rnp_result_to_string(rc));
-    }
-    std::uint8_t* buf = nullptr;
-    std::size_t len = 0;
-    rnp_output_memory_get_buf(out.get(), &buf, &len, false);
-    return std::string(reinterpret_cast<const char*>(buf), len);
+    return sign_file_with(loaded->ffi.get(), signer, data, what);
 }
 
 }  // namespace aciswarm::trust

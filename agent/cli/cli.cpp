@@ -98,6 +98,12 @@ bool asks_for_help(std::span<const std::string> args) {
 
 }  // namespace
 
+std::vector<OptionSpec> with_common_flags(std::vector<OptionSpec> own) {
+    own.push_back({"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'});
+    own.push_back({"help", OptionSpec::Kind::flag, "show this help", "", 'h'});
+    return own;
+}
+
 std::optional<ParsedOptions> parse_command(const OptionParser& parser,
                                            std::span<const std::string> args, CliContext& ctx,
                                            int& exit_code, std::string_view who) {

@@ -24,6 +24,10 @@ struct CliContext {
     bool stderr_is_terminal = false;
 };
 
+// `own` followed by -v/--verbose (debug logging, which parse_command turns on)
+// and -h/--help: the last two options of most commands.
+std::vector<OptionSpec> with_common_flags(std::vector<OptionSpec> own);
+
 // Every command's preamble: parses args with the command's options; on --help
 // prints help and returns nullopt with exit_code = exit_ok, on a usage error
 // prints "WHO: message" and returns nullopt with exit_code = exit_usage; -v

@@ -24,29 +24,14 @@ int cmd_version(std::span<const std::string> args, CliContext& ctx) {
 
 }  // namespace
 
-int run_discover(std::span<const std::string> args, CliContext& ctx);  // discover.cpp
-int run_fetch(std::span<const std::string> args, CliContext& ctx);     // fetch.cpp
-// import.cpp
-int cmd_import(std::span<const std::string> args, CliContext& ctx);
-// image.cpp
-int cmd_image_list(std::span<const std::string> args, CliContext& ctx);
-int cmd_image_rm(std::span<const std::string> args, CliContext& ctx);
-int cmd_image_gc(std::span<const std::string> args, CliContext& ctx);
-int cmd_image_export(std::span<const std::string> args, CliContext& ctx);
-int cmd_image_cat_manifest(std::span<const std::string> args, CliContext& ctx);
-int cmd_image_verify(std::span<const std::string> args, CliContext& ctx);
-int cmd_image_du(std::span<const std::string> args, CliContext& ctx);
-int cmd_build_aci(std::span<const std::string> args, CliContext& ctx);  // build_aci.cpp
-int cmd_publish(std::span<const std::string> args, CliContext& ctx);    // publish.cpp
-int cmd_seed(std::span<const std::string> args, CliContext& ctx);       // seed.cpp
-// daemon_cli.cpp
-int cmd_daemon(std::span<const std::string> args, CliContext& ctx);
-int cmd_status(std::span<const std::string> args, CliContext& ctx);
-int cmd_image_seed(std::span<const std::string> args, CliContext& ctx);
-// trust.cpp
-int cmd_trust(std::span<const std::string> args, CliContext& ctx);
-int cmd_trust_list(std::span<const std::string> args, CliContext& ctx);
-int cmd_trust_rm(std::span<const std::string> args, CliContext& ctx);
+// Each command's function, defined in its file under cli/ (CommandFn's signature).
+using CommandSignature = int(std::span<const std::string> args, CliContext& ctx);
+CommandSignature run_discover, run_fetch, cmd_import;  // discover.cpp, fetch.cpp, import.cpp
+CommandSignature cmd_image_list, cmd_image_rm, cmd_image_gc, cmd_image_export,
+    cmd_image_cat_manifest, cmd_image_verify, cmd_image_du;  // image.cpp
+CommandSignature cmd_build_aci, cmd_publish, cmd_seed;       // build_aci.cpp, publish.cpp, seed.cpp
+CommandSignature cmd_daemon, cmd_status, cmd_image_seed;     // daemon_cli.cpp
+CommandSignature cmd_trust, cmd_trust_list, cmd_trust_rm;    // trust.cpp
 
 std::span<const Command> commands() {
     static constexpr Command table[] = {

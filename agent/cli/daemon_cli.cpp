@@ -5,22 +5,24 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <iomanip>
+#include <optional>
 #include <ostream>
-#include <sstream>
 
 #include "agent/cli/cli.hpp"
 #include "agent/daemon/client.hpp"
 #include "agent/daemon/config.hpp"
 #include "agent/daemon/daemon.hpp"
 #include "agent/daemon/store_engine_backend.hpp"
-#include "common/file_read.hpp"
 #include "common/options.hpp"
+#include "common/process_tls.hpp"
 #include "common/units.hpp"
 
 namespace aciswarm::agent {
 namespace {
+
+// A daemon config is a few KiB of JSON.
+constexpr std::size_t max_config_file_bytes = 1 << 20;
 
 // Reads the config file (a missing default file is fine, a missing --config
 // file is not), then the flags over it.
@@ -28,16 +30,35 @@ Result<DaemonConfig> load_daemon_config(const ParsedOptions& options) {
     const bool explicit_file = options.has("config");
     const std::string path = options.get_or("config", std::string(default_config_path));
     DaemonConfig config;
-    std::ifstream in(path, std::ios::binary);
-    if (in) {
-        std::stringstream buf;
-        buf << in.rdbuf();
-        if (Status s = apply_config_json(config, buf.str(), path); !s) return s.error();
-    } else if (explicit_file) {
-        return make_error(Errc::not_found, path + ": cannot open");
+    auto text = read_file_bounded(path, max_config_file_bytes);
+    if (text) {
+        if (Status s = apply_config_json(config, *text, path); !s) return s.error();
+    } else if (explicit_file || text.error().code != Errc::not_found) {
+        return std::move(text).error();
     }
     if (Status s = apply_config_flags(config, options); !s) return s.error();
     return config;
+}
+
+// Sends `request` to the daemon at --socket: its reply when it says ok; else
+// prints "WHO: error" (with a hint when no daemon answers) and returns nullopt.
+std::optional<nlohmann::json> ask_daemon(const ParsedOptions& options, const ApiRequest& request,
+                                         std::string_view who, CliContext& ctx) {
+    auto client = ApiClient::connect(options.get_or("socket", std::string(default_socket_path)));
+    if (!client) {
+        ctx.err << who << ": " << client.error().message << " (is `aciswarm daemon` running?)\n";
+        return std::nullopt;
+    }
+    auto reply = client->request(request);
+    if (!reply) {
+        ctx.err << who << ": " << reply.error().message << "\n";
+        return std::nullopt;
+    }
+    if (Status s = reply_status(*reply); !s) {
+        ctx.err << who << ": " << s.error().message << "\n";
+        return std::nullopt;
+    }
+    return std::move(*reply);
 }
 
 OptionSpec socket_option() {
@@ -74,17 +95,13 @@ int cmd_daemon(std::span<const std::string> args, CliContext& ctx) {
     }
     if (config->verbose) ctx.log.set_level(LogLevel::debug);
     if (!config->ca_file.empty()) {
-        if (auto ca =
-                open_regular_file(config->ca_file, Symlinks::follow, "ca-file " + config->ca_file);
-            !ca) {
+        // libtorrent 2.0.8 trusts a CA for HTTPS web seeds only through
+        // SSL_CERT_FILE, read when its session starts: set before any thread
+        // or session exists; discovery and HTTPS get the file explicitly.
+        if (auto ca = set_process_ca_file(config->ca_file, "ca-file " + config->ca_file); !ca) {
             ctx.err << "aciswarm daemon: " << ca.error().message << "\n";
             return exit_usage;
         }
-        // libtorrent 2.0.8 trusts a CA for HTTPS web seeds only through
-        // SSL_CERT_FILE, read when its session starts. Set here, from the
-        // configuration, before any thread or session exists (never from
-        // library code at run time); discovery and HTTPS get it explicitly.
-        ::setenv("SSL_CERT_FILE", config->ca_file.c_str(), 1);
     }
     // Before any thread starts (the engine's): signals arrive through the daemon's signalfd.
     block_daemon_signals();
@@ -112,21 +129,8 @@ int cmd_status(std::span<const std::string> args, CliContext& ctx) {
     int code = exit_ok;
     auto options = parse_command(parser, args, ctx, code, "aciswarm status");
     if (!options) return code;
-    auto client = ApiClient::connect(options->get_or("socket", std::string(default_socket_path)));
-    if (!client) {
-        ctx.err << "aciswarm status: " << client.error().message
-                << " (is `aciswarm daemon` running?)\n";
-        return exit_failure;
-    }
-    auto reply = client->request(status_request());
-    if (!reply) {
-        ctx.err << "aciswarm status: " << reply.error().message << "\n";
-        return exit_failure;
-    }
-    if (Status s = reply_status(*reply); !s) {
-        ctx.err << "aciswarm status: " << s.error().message << "\n";
-        return exit_failure;
-    }
+    auto reply = ask_daemon(*options, status_request(), "aciswarm status", ctx);
+    if (!reply) return exit_failure;
     if (options->flag("json")) {
         ctx.out << reply->dump(2) << "\n";
         return exit_ok;
@@ -199,24 +203,11 @@ int cmd_image_seed(std::span<const std::string> args, CliContext& ctx) {
         ctx.err << "aciswarm image seed: " << p.error().message << "\n";
         return exit_usage;
     }
-    auto client = ApiClient::connect(options->get_or("socket", std::string(default_socket_path)));
-    if (!client) {
-        ctx.err << "aciswarm image seed: " << client.error().message
-                << " (is `aciswarm daemon` running?)\n";
-        return exit_failure;
-    }
     const std::string& image = options->positional().front();
     const ApiRequest request =
         chosen.front() == "none" ? unseed_request(image) : seed_request(image, chosen.front());
-    auto reply = client->request(request);
-    if (!reply) {
-        ctx.err << "aciswarm image seed: " << reply.error().message << "\n";
-        return exit_failure;
-    }
-    if (Status s = reply_status(*reply); !s) {
-        ctx.err << "aciswarm image seed: " << s.error().message << "\n";
-        return exit_failure;
-    }
+    auto reply = ask_daemon(*options, request, "aciswarm image seed", ctx);
+    if (!reply) return exit_failure;
     const auto& i = (*reply)["image"];
     ctx.out << i.value("display", std::string()) << ": " << i.value("state", std::string())
             << ", policy " << i.value("policy", std::string()) << "\n";

@@ -10,8 +10,8 @@
 #include "common/duration.hpp"
 #include "common/options.hpp"
 #include "common/units.hpp"
-#include "discovery/curl_fetcher.hpp"
 #include "discovery/discover.hpp"
+#include "discovery/http_page_fetcher.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -21,7 +21,7 @@ using namespace aciswarm::discovery;
 const OptionParser& parser() {
     static const OptionParser p(
         "aciswarm discover NAME[:VERSION][,LABEL=VALUE]... [OPTIONS]",
-        {
+        with_common_flags({
             {"insecure-options", OptionSpec::Kind::value,
              "comma list: http (retry over plain http), tls (skip certificate checks)", "LIST"},
             {"ca-file", OptionSpec::Kind::value, "PEM file of CAs to trust instead of the system's",
@@ -31,9 +31,7 @@ const OptionParser& parser() {
             {"timeout", OptionSpec::Kind::value, "total timeout per page (default 30s)",
              "DURATION"},
             {"json", OptionSpec::Kind::flag, "print JSON instead of a table", ""},
-            {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
-            {"help", OptionSpec::Kind::flag, "show this help", "", 'h'},
-        },
+        }),
         {"aciswarm discover example.com/app:1.0",
          "aciswarm discover example.com/app,os=linux,arch=arm64 --json",
          "aciswarm discover registry.local/app --ca-file=/etc/aciswarm/ca.pem"});
@@ -128,7 +126,7 @@ int run_discover(std::span<const std::string> args, CliContext& ctx) {
         return exit_usage;
     }
 
-    TransportOptions transport;
+    http::ClientOptions transport = http::page_options();
     std::string list = parsed->get_or("insecure-options", "");
     while (!list.empty()) {
         const std::size_t comma = list.find(',');
@@ -159,7 +157,7 @@ int run_discover(std::span<const std::string> args, CliContext& ctx) {
         }
     }
 
-    CurlFetcher fetcher(transport);
+    HttpPageFetcher fetcher(transport);
     DiscoveryOptions options;
     options.allow_http = transport.allow_http;
     ctx.log.debug("discovering ", image->to_string());

@@ -5,9 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <iomanip>
-#include <iterator>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -30,6 +28,7 @@
 #include "common/duration.hpp"
 #include "common/file_read.hpp"
 #include "common/options.hpp"
+#include "common/process_tls.hpp"
 #include "common/units.hpp"
 #include "torrent/torrent_file.hpp"
 
@@ -80,7 +79,7 @@ const OptionParser& parser() {
         "The image's signature (.aci.asc) must verify against a key trusted for its\n"
         "name (aciswarm trust) before it enters the store, else exit code 3;\n"
         "--insecure-options=image skips the check (docs/trust.md).",
-        with_engine_options({
+        with_engine_options(with_common_flags({
             {"store", OptionSpec::Kind::value,
              "image store (default /var/lib/aciswarm as root, else ~/.local/share/aciswarm)",
              "DIR"},
@@ -131,9 +130,7 @@ const OptionParser& parser() {
             {"no-signature", OptionSpec::Kind::flag, "don't fetch the .aci.asc signature", ""},
             {"max-image-size", OptionSpec::Kind::value, max_image_size_help, "SIZE"},
             {"no-progress", OptionSpec::Kind::flag, "no progress line on stderr", ""},
-            {"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'},
-            {"help", OptionSpec::Kind::flag, "show this help", "", 'h'},
-        }),
+        })),
         {"aciswarm fetch example.com/app:1.0",
          "aciswarm fetch https://registry.example.com/linux/amd64/app-1.0.torrent --seed-for=1h",
          "aciswarm fetch ./app-1.0.torrent --no-daemon --max-download-rate=10M"});
@@ -337,9 +334,9 @@ Status apply_fetch_options(const ParsedOptions& parsed, FetchCommand& cmd) {
         if (auto size = parse_max_image_size(*m); !size) return usage_error(size.error().message);
     }
     if (auto sig = parsed.get("signature")) {
-        std::ifstream f(*sig, std::ios::binary);
-        if (!f) return make_error(Errc::io, "--signature " + *sig + ": cannot read");
-        options.signature = std::string(std::istreambuf_iterator<char>(f), {});
+        auto bytes = read_signature_file(*sig, "--signature");
+        if (!bytes) return std::move(bytes).error();
+        options.signature = std::move(*bytes);
     }
     options.https.ca_file = parsed.get_or("ca-file", "");
     cmd.engine.ca_file = options.https.ca_file;
@@ -517,6 +514,14 @@ int seed_after_fetch(const FetchCommand& cmd, store::Store& store, const EngineP
 // The fetch in this process: its own store and engine.
 int fetch_in_process(const ParsedOptions& parsed, FetchCommand& cmd, CliContext& ctx) {
     const std::string me = "aciswarm fetch: ";
+    if (const std::string ca_file = cmd.engine.ca_file.string(); !ca_file.empty()) {
+        // libtorrent reads a web seed's CA only from SSL_CERT_FILE, when its
+        // session starts: set before any thread exists (common/process_tls.hpp).
+        if (auto ca = set_process_ca_file(ca_file, "--ca-file " + ca_file); !ca) {
+            ctx.err << me << ca.error().message << "\n";
+            return exit_failure;
+        }
+    }
     auto st = open_store(parsed, ctx);  // store_cli.hpp: --store or the default root
     if (!st) {
         ctx.err << me << st.error().message << "\n";

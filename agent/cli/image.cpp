@@ -89,36 +89,12 @@ std::optional<Opened> start(const OptionParser& parser, std::span<const std::str
     return Opened{std::move(*opts), std::move(*s)};
 }
 
-constexpr std::size_t many = static_cast<std::size_t>(-1);
-
-}  // namespace
-
-int cmd_image_list(std::span<const std::string> args, CliContext& ctx) {
-    const OptionParser parser(
-        "aciswarm image list [OPTIONS]",
-        store_command_options({{"json", OptionSpec::Kind::flag, "print JSON"},
-                               {"full", OptionSpec::Kind::flag, "print full image IDs"}}),
-        {"aciswarm image list", "aciswarm image list --json --store=/var/lib/aciswarm"});
-    int code = exit_ok;
-    auto o = start(parser, args, ctx, code, 0, 0, Access::read_only);
-    if (!o) return code;
-    auto all = o->store.list();
-    if (!all) {
-        ctx.err << "aciswarm: " << all.error().message << "\n";
-        return exit_failure;
-    }
-    if (o->opts.flag("json")) {
-        nlohmann::json arr = nlohmann::json::array();
-        for (const auto& r : *all)
-            arr.push_back(record_json(r));
-        ctx.out << arr.dump(2) << "\n";
-        return exit_ok;
-    }
-    const bool full = o->opts.flag("full");
+// `image list`'s table: one row per image, columns padded to the widest cell.
+void print_image_table(const std::vector<ImageRecord>& all, bool full, CliContext& ctx) {
     std::vector<std::vector<std::string>> rows;
     rows.push_back(
         {"ID", "NAME", "LABELS", "SIZE", "IMPORTED", "LAST USED", "FLAGS", "VERIFIED BY"});
-    for (const auto& r : *all) {
+    for (const auto& r : all) {
         std::vector<std::string> parts;
         if (r.pinned) parts.emplace_back("pinned");
         if (r.seeding()) parts.push_back(std::string("seeding=").append(r.seeding_policy));
@@ -148,7 +124,48 @@ int cmd_image_list(std::span<const std::string> args, CliContext& ctx) {
         }
         ctx.out << line << "\n";
     }
+}
+
+// A read-only query of the whole store (image list, image du): parses (no
+// positional arguments), opens the store read-only, runs `query` and prints
+// its error or hands its value to `print`.
+template <class Query, class Print>
+int run_store_query(const OptionParser& parser, std::span<const std::string> args, CliContext& ctx,
+                    Query query, Print print) {
+    int code = exit_ok;
+    auto o = start(parser, args, ctx, code, 0, 0, Access::read_only);
+    if (!o) return code;
+    auto result = query(o->store);
+    if (!result) {
+        ctx.err << "aciswarm: " << result.error().message << "\n";
+        return exit_failure;
+    }
+    print(*result, o->opts);
     return exit_ok;
+}
+
+constexpr std::size_t many = static_cast<std::size_t>(-1);
+
+}  // namespace
+
+int cmd_image_list(std::span<const std::string> args, CliContext& ctx) {
+    const OptionParser parser(
+        "aciswarm image list [OPTIONS]",
+        store_command_options({{"json", OptionSpec::Kind::flag, "print JSON"},
+                               {"full", OptionSpec::Kind::flag, "print full image IDs"}}),
+        {"aciswarm image list", "aciswarm image list --json --store=/var/lib/aciswarm"});
+    return run_store_query(
+        parser, args, ctx, [](const store::Store& s) { return s.list(); },
+        [&ctx](const std::vector<ImageRecord>& all, const ParsedOptions& opts) {
+            if (opts.flag("json")) {
+                nlohmann::json arr = nlohmann::json::array();
+                for (const auto& r : all)
+                    arr.push_back(record_json(r));
+                ctx.out << arr.dump(2) << "\n";
+            } else {
+                print_image_table(all, opts.flag("full"), ctx);
+            }
+        });
 }
 
 int cmd_image_rm(std::span<const std::string> args, CliContext& ctx) {
@@ -352,33 +369,28 @@ int cmd_image_du(std::span<const std::string> args, CliContext& ctx) {
         "aciswarm image du [OPTIONS]",
         store_command_options({{"json", OptionSpec::Kind::flag, "print JSON (bytes)"}}),
         {"aciswarm image du", "aciswarm image du --json"});
-    int code = exit_ok;
-    auto o = start(parser, args, ctx, code, 0, 0, Access::read_only);
-    if (!o) return code;
-    auto du = o->store.disk_usage();
-    if (!du) {
-        ctx.err << "aciswarm: " << du.error().message << "\n";
-        return exit_failure;
-    }
-    if (o->opts.flag("json")) {
-        nlohmann::json j = {{"images", du->images},
-                            {"blob_bytes", du->blob_bytes},
-                            {"signature_bytes", du->signature_bytes},
-                            {"index_bytes", du->index_bytes},
-                            {"staging_bytes", du->staging_bytes},
-                            {"quarantine_bytes", du->quarantine_bytes},
-                            {"total_bytes", du->total()}};
-        ctx.out << j.dump(2) << "\n";
-        return exit_ok;
-    }
-    ctx.out << "images      " << du->images << "\n"
-            << "blobs       " << format_size(du->blob_bytes) << "\n"
-            << "signatures  " << format_size(du->signature_bytes) << "\n"
-            << "index       " << format_size(du->index_bytes) << "\n"
-            << "staging     " << format_size(du->staging_bytes) << "\n"
-            << "quarantine  " << format_size(du->quarantine_bytes) << "\n"
-            << "total       " << format_size(du->total()) << "\n";
-    return exit_ok;
+    return run_store_query(
+        parser, args, ctx, [](const store::Store& s) { return s.disk_usage(); },
+        [&ctx](const store::DiskUsage& du, const ParsedOptions& opts) {
+            if (opts.flag("json")) {
+                nlohmann::json j = {{"images", du.images},
+                                    {"blob_bytes", du.blob_bytes},
+                                    {"signature_bytes", du.signature_bytes},
+                                    {"index_bytes", du.index_bytes},
+                                    {"staging_bytes", du.staging_bytes},
+                                    {"quarantine_bytes", du.quarantine_bytes},
+                                    {"total_bytes", du.total()}};
+                ctx.out << j.dump(2) << "\n";
+                return;
+            }
+            ctx.out << "images      " << du.images << "\n"
+                    << "blobs       " << format_size(du.blob_bytes) << "\n"
+                    << "signatures  " << format_size(du.signature_bytes) << "\n"
+                    << "index       " << format_size(du.index_bytes) << "\n"
+                    << "staging     " << format_size(du.staging_bytes) << "\n"
+                    << "quarantine  " << format_size(du.quarantine_bytes) << "\n"
+                    << "total       " << format_size(du.total()) << "\n";
+        });
 }
 
 }  // namespace aciswarm::agent

@@ -3,17 +3,16 @@
 // Each file's signature (--signature, else FILE.aci.asc beside it) must verify
 // against a key trusted for the image's name, as `rkt fetch` of a local file
 // (docs/trust.md); --insecure-options=image skips the check.
-#include <fstream>
-#include <iterator>
 #include <ostream>
 
 #include "agent/cli/store_cli.hpp"
 #include "agent/cli/trust_options.hpp"
 
 namespace aciswarm::agent {
+namespace {
 
-int cmd_import(std::span<const std::string> args, CliContext& ctx) {
-    const OptionParser parser(
+OptionParser import_parser() {
+    return OptionParser(
         "aciswarm import [OPTIONS] FILE.aci...",
         store_command_options({
             {"name", OptionSpec::Kind::value, "require this image name (rkt's rule)", "NAME"},
@@ -29,6 +28,84 @@ int cmd_import(std::span<const std::string> args, CliContext& ctx) {
         }),
         {"aciswarm import app.aci", "aciswarm import --pin --signature=app.aci.asc app.aci",
          "aciswarm import --name=example.com/app --label=version=1.0 app.aci"});
+}
+
+// An Error whose code says how the command exits.
+Error usage_error(std::string message) {
+    return make_error(Errc::invalid_argument, std::move(message));
+}
+
+// --insecure-options=LIST: true when it holds "image" ("none" and "" allowed).
+Result<bool> insecure_image(std::string list) {
+    bool image = false;
+    while (!list.empty()) {
+        const std::size_t comma = list.find(',');
+        const std::string item = list.substr(0, comma);
+        list = comma == std::string::npos ? std::string() : list.substr(comma + 1);
+        if (item == "image") {
+            image = true;
+        } else if (item != "none" && !item.empty()) {
+            return usage_error("--insecure-options: '" + item + "' is not one of image, none");
+        }
+    }
+    return image;
+}
+
+// The request every file shares: expected name and labels, --signature, --pin.
+// A bad --label is a usage error (Errc::invalid_argument), an unreadable
+// --signature a failure.
+Result<store::ImportRequest> import_request(const ParsedOptions& opts) {
+    store::ImportRequest req;
+    if (auto name = opts.get("name")) req.expected.name = *name;
+    for (const std::string& label : opts.get_all("label")) {
+        const std::size_t eq = label.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            return usage_error("--label '" + label + "': want NAME=VALUE");
+        }
+        req.expected.labels[label.substr(0, eq)] = label.substr(eq + 1);
+    }
+    if (auto sig = opts.get("signature")) {
+        auto bytes = read_signature_file(*sig, "--signature");
+        if (!bytes) return make_error(Errc::io, bytes.error().message);
+        req.signature = std::move(*bytes);
+    }
+    req.pinned = opts.flag("pin");
+    return req;
+}
+
+// Imports one file (its signature: the shared one, else FILE.asc beside it
+// when there is one), printing its image ID. Returns the exit code.
+int import_one(store::Store& store, const std::string& file, store::ImportRequest one,
+               const ImageVerifyFn& verify, const ParsedOptions& opts, CliContext& ctx) {
+    if (!one.signature) {
+        auto beside = read_signature_file(file + ".asc", "");
+        if (beside) {
+            one.signature = std::move(*beside);
+        } else if (beside.error().code != Errc::not_found) {
+            ctx.err << "aciswarm: import failed: " << beside.error().message << "\n";
+            return exit_failure;
+        }
+    }
+    if (verify) {
+        one.verify = [&verify, &one](const std::filesystem::path& blob, std::string_view name) {
+            return verify(blob, name, one.signature);
+        };
+    }
+    auto rec = store.import_file(file, one);
+    if (!rec) {
+        ctx.err << "aciswarm: import failed: "
+                << (rec.error().code == Errc::untrusted ? file + ": " : std::string())
+                << rec.error().message << "\n";
+        return exit_code_for(rec.error());
+    }
+    ctx.out << (opts.flag("full") ? rec->id.full() : rec->id.display()) << "\n";
+    return exit_ok;
+}
+
+}  // namespace
+
+int cmd_import(std::span<const std::string> args, CliContext& ctx) {
+    const OptionParser parser = import_parser();
     int code = exit_ok;
     auto opts = parse_command(parser, args, ctx, code);
     if (!opts) return code;
@@ -36,39 +113,14 @@ int cmd_import(std::span<const std::string> args, CliContext& ctx) {
         ctx.err << "aciswarm: import needs at least one FILE.aci\n" << parser.help();
         return exit_usage;
     }
-    store::ImportRequest req;
-    if (auto name = opts->get("name")) req.expected.name = *name;
-    for (const std::string& label : opts->get_all("label")) {
-        const std::size_t eq = label.find('=');
-        if (eq == std::string::npos || eq == 0) {
-            ctx.err << "aciswarm: --label '" << label << "': want NAME=VALUE\n";
-            return exit_usage;
-        }
-        req.expected.labels[label.substr(0, eq)] = label.substr(eq + 1);
+    auto req = import_request(*opts);
+    auto insecure =
+        req ? insecure_image(opts->get_or("insecure-options", "")) : Result<bool>(req.error());
+    if (!insecure) {
+        ctx.err << "aciswarm: " << insecure.error().message << "\n";
+        return insecure.error().code == Errc::invalid_argument ? exit_usage : exit_failure;
     }
-    if (auto sig = opts->get("signature")) {
-        std::ifstream f(*sig, std::ios::binary);
-        if (!f) {
-            ctx.err << "aciswarm: --signature " << *sig << ": cannot read\n";
-            return exit_failure;
-        }
-        req.signature = std::string(std::istreambuf_iterator<char>(f), {});
-    }
-    req.pinned = opts->flag("pin");
-    bool insecure_image = false;
-    for (std::string list = opts->get_or("insecure-options", ""); !list.empty();) {
-        const std::size_t comma = list.find(',');
-        const std::string item = list.substr(0, comma);
-        list = comma == std::string::npos ? std::string() : list.substr(comma + 1);
-        if (item == "image") {
-            insecure_image = true;
-        } else if (item != "none" && !item.empty()) {
-            ctx.err << "aciswarm: --insecure-options: '" << item << "' is not one of image, none\n";
-            return exit_usage;
-        }
-    }
-    const ImageVerifyFn verify = image_verifier(*opts, insecure_image, ctx);
-
+    const ImageVerifyFn verify = image_verifier(*opts, *insecure, ctx);
     auto store = open_store(*opts, ctx);
     if (!store) {
         ctx.err << "aciswarm: " << store.error().message << "\n";
@@ -76,25 +128,8 @@ int cmd_import(std::span<const std::string> args, CliContext& ctx) {
     }
     int rc = exit_ok;
     for (const std::string& file : opts->positional()) {
-        store::ImportRequest one = req;
-        if (!one.signature) {
-            std::ifstream beside(file + ".asc", std::ios::binary);
-            if (beside) one.signature = std::string(std::istreambuf_iterator<char>(beside), {});
-        }
-        if (verify) {
-            one.verify = [&verify, &one](const std::filesystem::path& blob, std::string_view name) {
-                return verify(blob, name, one.signature);
-            };
-        }
-        auto rec = store->import_file(file, one);
-        if (!rec) {
-            ctx.err << "aciswarm: import failed: "
-                    << (rec.error().code == Errc::untrusted ? file + ": " : std::string())
-                    << rec.error().message << "\n";
-            rc = rc == exit_ok ? exit_code_for(rec.error()) : rc;
-            continue;
-        }
-        ctx.out << (opts->flag("full") ? rec->id.full() : rec->id.display()) << "\n";
+        const int one = import_one(*store, file, *req, verify, *opts, ctx);
+        if (rc == exit_ok) rc = one;
     }
     return rc;
 }

@@ -12,16 +12,15 @@
 #include <cerrno>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <ostream>
-#include <sstream>
 
 #include "agent/cli/cli.hpp"
 #include "agent/engine/engine.hpp"
 #include "agent/engine/engine_options.hpp"
 #include "common/duration.hpp"
+#include "common/file_read.hpp"
 #include "common/options.hpp"
 #include "common/units.hpp"
 #include "torrent/torrent_file.hpp"
@@ -30,6 +29,9 @@ namespace aciswarm::agent {
 namespace {
 
 namespace fs = std::filesystem;
+
+// parse_torrent's own limit: a larger .torrent is refused unread.
+constexpr std::size_t max_torrent_file_bytes = 64 << 20;
 
 struct FileStamp {
     std::int64_t size = -1;
@@ -53,14 +55,6 @@ struct Seeded {
     std::optional<engine::TorrentId> id;  // empty: bad, waiting for a change
     bool announced = false;               // "seeding" logged
 };
-
-Result<std::string> read_small_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(Errc::io, path.string() + ": cannot open");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 class Everseed {
   public:
@@ -120,7 +114,7 @@ class Everseed {
         }
         Seeded s;
         s.torrent_stamp = ts;
-        auto bytes = read_small_file(torrent_path);
+        auto bytes = read_file_bounded(torrent_path.string(), max_torrent_file_bytes);
         auto meta =
             bytes ? torrent::parse_torrent(*bytes) : Result<torrent::TorrentMeta>(bytes.error());
         if (!meta) {

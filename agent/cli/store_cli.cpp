@@ -16,9 +16,7 @@ std::vector<OptionSpec> store_command_options(std::vector<OptionSpec> own) {
                    "image store root (default /var/lib/aciswarm for root, else "
                    "$XDG_DATA_HOME/aciswarm)",
                    "DIR"});
-    own.push_back({"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'});
-    own.push_back({"help", OptionSpec::Kind::flag, "show this help", "", 'h'});
-    return own;
+    return with_common_flags(std::move(own));
 }
 
 namespace {

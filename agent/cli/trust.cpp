@@ -7,17 +7,16 @@
 // --skip-fingerprint-review, as `rkt trust`.
 #include <unistd.h>
 
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <ostream>
 #include <string>
 
 #include "agent/cli/cli.hpp"
 #include "agent/cli/store_cli.hpp"
 #include "agent/cli/trust_options.hpp"
-#include "discovery/curl_fetcher.hpp"
+#include "common/file_read.hpp"
 #include "discovery/discover.hpp"
+#include "discovery/http_page_fetcher.hpp"
 #include "discovery/image_ref.hpp"
 #include "trust/openpgp.hpp"
 #include "trust/printable.hpp"
@@ -30,13 +29,11 @@ constexpr std::size_t max_key_bytes = 1024 * 1024;
 
 std::vector<OptionSpec> common_trust_options(std::vector<OptionSpec> own) {
     own.push_back({"trust-dir", OptionSpec::Kind::value, std::string(trust_dir_help), "DIR"});
-    own.push_back({"verbose", OptionSpec::Kind::flag, "debug logging", "", 'v'});
-    own.push_back({"help", OptionSpec::Kind::flag, "show this help", "", 'h'});
-    return own;
+    return with_common_flags(std::move(own));
 }
 
-discovery::TransportOptions transport(bool allow_http, const std::string& ca_file) {
-    discovery::TransportOptions t;
+http::ClientOptions transport(bool allow_http, const std::string& ca_file) {
+    http::ClientOptions t = http::page_options();
     t.allow_http = allow_http;
     t.ca_file = ca_file;
     t.max_body = max_key_bytes;
@@ -51,7 +48,7 @@ Result<std::string> load_key(const std::string& where, bool allow_http,
             return make_error(Errc::permission,
                               "key " + where + ": refusing plain http (--insecure-options=http)");
         }
-        discovery::CurlFetcher fetcher(transport(allow_http, ca_file));
+        discovery::HttpPageFetcher fetcher(transport(allow_http, ca_file));
         auto r = fetcher.get(where);
         if (!r) return with_context("key " + where, std::move(r).error());
         if (r->status != 200) {
@@ -60,12 +57,8 @@ Result<std::string> load_key(const std::string& where, bool allow_http,
         }
         return std::move(r->body);
     }
-    std::ifstream f(where, std::ios::binary);
-    if (!f) return make_error(Errc::io, "key file " + where + ": cannot read");
-    std::string bytes(std::istreambuf_iterator<char>(f), {});
-    if (bytes.size() > max_key_bytes) {
-        return make_error(Errc::too_large, "key file " + where + ": larger than 1 MiB");
-    }
+    auto bytes = read_file_bounded(where, max_key_bytes);
+    if (!bytes) return with_context("key file", std::move(bytes).error());
     return bytes;
 }
 
@@ -97,6 +90,67 @@ bool review(const std::string& prefix, const std::string& where, const trust::Ke
     return false;
 }
 
+// The key URLs in PREFIX's ac-discovery-pubkeys tags; the error is the line to print.
+Result<std::vector<std::string>> discover_key_urls(const discovery::ImageRef& ref,
+                                                   const std::string& prefix, bool allow_http,
+                                                   const std::string& ca_file) {
+    discovery::HttpPageFetcher pages(transport(allow_http, ca_file));
+    discovery::DiscoveryOptions d;
+    d.allow_http = allow_http;
+    d.want_images = false;
+    auto found = discovery::discover(ref, pages, d);
+    if (!found) {
+        return make_error(found.error().code, "key discovery for " + trust::printable(prefix) +
+                                                  ": " + found.error().message);
+    }
+    std::vector<std::string> urls;
+    for (const auto& k : found->pubkeys)
+        urls.push_back(k.url);
+    if (urls.empty()) {
+        return make_error(Errc::not_found,
+                          "no ac-discovery-pubkeys tag for " + trust::printable(prefix) +
+                              (found->pubkeys_error.empty() ? "" : ": " + found->pubkeys_error) +
+                              " (give the KEY file or URL)");
+    }
+    return urls;
+}
+
+struct KeyToAdd {
+    std::string prefix;  // "" for a root key
+    bool allow_http = false;
+    bool needs_review = false;  // discovered, and no --skip-fingerprint-review
+};
+
+// Loads, shows (and asks, when needs_review) and stores the key at `where`.
+// Returns the exit code.
+int add_key(trust::TrustStore& store, const std::string& where, const KeyToAdd& key,
+            const ParsedOptions& opts, CliContext& ctx) {
+    auto bytes = load_key(where, key.allow_http, opts.get_or("ca-file", ""));
+    if (!bytes) {
+        ctx.err << "aciswarm trust: " << bytes.error().message << "\n";
+        return exit_failure;
+    }
+    auto info = trust::read_public_key(trust::as_bytes(*bytes), "key " + where);
+    if (!info) {
+        ctx.err << "aciswarm trust: " << info.error().message << "\n";
+        return exit_failure;
+    }
+    if (!review(key.prefix, where, *info, !key.needs_review, ctx)) {
+        ctx.err << "aciswarm trust: not trusting " << info->fingerprint.grouped() << "\n";
+        return exit_failure;
+    }
+    auto added = store.add(key.prefix, trust::as_bytes(*bytes), "key " + where);
+    if (!added) {
+        ctx.err << "aciswarm trust: " << added.error().message << "\n";
+        return exit_failure;
+    }
+    ctx.err << "Added "
+            << (key.prefix.empty() ? "root key" : "key for prefix \"" + key.prefix + "\"")
+            << " at \"" << added->file.string() << "\"\n";
+    ctx.out << added->fingerprint.hex << "\n";
+    return exit_ok;
+}
+
 int trust_add(const ParsedOptions& opts, CliContext& ctx) {
     const bool root = opts.flag("root");
     const std::string prefix = opts.get_or("prefix", "");
@@ -123,58 +177,20 @@ int trust_add(const ParsedOptions& opts, CliContext& ctx) {
             ctx.err << "aciswarm trust: " << ref.error().message << "\n";
             return exit_usage;
         }
-        discovery::CurlFetcher pages(transport(allow_http, opts.get_or("ca-file", "")));
-        discovery::DiscoveryOptions d;
-        d.allow_http = allow_http;
-        d.want_images = false;
-        auto found = discovery::discover(*ref, pages, d);
-        if (!found) {
-            ctx.err << "aciswarm trust: key discovery for " << trust::printable(prefix) << ": "
-                    << found.error().message << "\n";
+        auto urls = discover_key_urls(*ref, prefix, allow_http, opts.get_or("ca-file", ""));
+        if (!urls) {
+            ctx.err << "aciswarm trust: " << urls.error().message << "\n";
             return exit_failure;
         }
-        for (const auto& k : found->pubkeys)
-            sources.push_back(k.url);
-        if (sources.empty()) {
-            ctx.err << "aciswarm trust: no ac-discovery-pubkeys tag for "
-                    << trust::printable(prefix)
-                    << (found->pubkeys_error.empty() ? "" : ": " + found->pubkeys_error)
-                    << " (give the KEY file or URL)\n";
-            return exit_failure;
-        }
+        sources = std::move(*urls);
     }
     trust::TrustStore store(trust_dirs(opts));
+    // A key named on the command line was chosen by the caller; a
+    // discovered one must be confirmed (rkt's rule).
+    const KeyToAdd key{prefix, allow_http, discovered && !opts.flag("skip-fingerprint-review")};
     int rc = exit_ok;
     for (const std::string& where : sources) {
-        auto bytes = load_key(where, allow_http, opts.get_or("ca-file", ""));
-        if (!bytes) {
-            ctx.err << "aciswarm trust: " << bytes.error().message << "\n";
-            rc = exit_failure;
-            continue;
-        }
-        auto info = trust::read_public_key(trust::as_bytes(*bytes), "key " + where);
-        if (!info) {
-            ctx.err << "aciswarm trust: " << info.error().message << "\n";
-            rc = exit_failure;
-            continue;
-        }
-        // A key named on the command line was chosen by the caller; a
-        // discovered one must be confirmed (rkt's rule).
-        if (!review(prefix, where, *info, !discovered || opts.flag("skip-fingerprint-review"),
-                    ctx)) {
-            ctx.err << "aciswarm trust: not trusting " << info->fingerprint.grouped() << "\n";
-            rc = exit_failure;
-            continue;
-        }
-        auto added = store.add(prefix, trust::as_bytes(*bytes), "key " + where);
-        if (!added) {
-            ctx.err << "aciswarm trust: " << added.error().message << "\n";
-            rc = exit_failure;
-            continue;
-        }
-        ctx.err << "Added " << (root ? "root key" : "key for prefix \"" + prefix + "\"") << " at \""
-                << added->file.string() << "\"\n";
-        ctx.out << added->fingerprint.hex << "\n";
+        if (add_key(store, where, key, opts, ctx) != exit_ok) rc = exit_failure;
     }
     return rc;
 }

@@ -3,6 +3,7 @@
 #include <memory>
 #include <ostream>
 
+#include "common/file_read.hpp"
 #include "trust/verifier.hpp"
 
 namespace aciswarm::agent {
@@ -28,6 +29,12 @@ ImageVerifyFn image_verifier(const ParsedOptions& options, bool insecure_image, 
 
 int exit_code_for(const Error& error) {
     return error.code == Errc::untrusted ? exit_untrusted : exit_failure;
+}
+
+Result<std::string> read_signature_file(const std::string& path, std::string_view option) {
+    auto bytes = read_file_bounded(path, max_signature_file_bytes);
+    if (!bytes && !option.empty()) return with_context(option, std::move(bytes).error());
+    return bytes;
 }
 
 }  // namespace aciswarm::agent

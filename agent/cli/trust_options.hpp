@@ -3,6 +3,7 @@
 // (trust/verifier.hpp) unless --insecure-options=image turned it off.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -37,5 +38,11 @@ ImageVerifyFn image_verifier(const ParsedOptions& options, bool insecure_image, 
 
 // exit_untrusted for Errc::untrusted, else exit_failure.
 int exit_code_for(const Error& error);
+
+// A detached signature (armoured or binary, a few KiB) from `path`, at most
+// max_signature_file_bytes (common/file_read.hpp's rules: a regular file only).
+// Errors name `option` (e.g. "--signature") and the path.
+inline constexpr std::size_t max_signature_file_bytes = 1 << 20;
+Result<std::string> read_signature_file(const std::string& path, std::string_view option);
 
 }  // namespace aciswarm::agent

@@ -30,10 +30,6 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineConfig config, Logger& log,
             return make_error(Errc::invalid_argument,
                               "ca file " + config.ca_file.string() + ": not a readable file");
         }
-        // libtorrent's HTTPS (web seeds, trackers) uses OpenSSL's default
-        // verify paths, which read SSL_CERT_FILE when the session's TLS
-        // context is created. Set before the session exists.
-        ::setenv("SSL_CERT_FILE", config.ca_file.c_str(), 1);
     }
     if (config.insecure_tls) {
         log.warn("TLS certificates of web seeds and trackers are NOT verified (insecure tls)");

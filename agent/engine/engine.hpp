@@ -80,9 +80,10 @@ struct EngineConfig {
     // Several agents behind one address (loopback tests, NAT) are distinct peers.
     bool allow_multiple_connections_per_ip = true;
     // CA bundle for HTTPS web seeds and trackers. libtorrent reads it only
-    // through SSL_CERT_FILE when the session starts, so Engine::create sets
-    // SSL_CERT_FILE (overriding any global value) before creating the session.
-    // It then replaces, not extends, the system trust store. Empty: unchanged.
+    // through SSL_CERT_FILE when the session starts, and setenv is not for a
+    // library at run time: the binary sets it at start-up, before any thread
+    // (set_process_ca_file, common/process_tls.hpp); Engine::create only
+    // checks the file. It replaces, not extends, the system trust store.
     std::filesystem::path ca_file;
     // Don't validate HTTPS certificates of web seeds and trackers
     // (--insecure-options=tls). Logged as a warning.
@@ -262,8 +263,8 @@ struct AddSeed {
 
 class Engine {
   public:
-    // Starts the session with config (sets SSL_CERT_FILE first when
-    // config.ca_file is set) and waits up to config.listen_timeout for every
+    // Starts the session with config (config.ca_file must be a file, already
+    // in SSL_CERT_FILE: see EngineConfig::ca_file) and waits up to config.listen_timeout for every
     // listen interface to bind, logging "listening bittorrent ADDR:PORT" for
     // each TCP listener. Fails when no requested listener could bind.
     static Result<std::unique_ptr<Engine>> create(EngineConfig config, Logger& log,

@@ -18,8 +18,8 @@
 #include "common/duration.hpp"
 #include "common/file_read.hpp"
 #include "common/text.hpp"
-#include "discovery/curl_fetcher.hpp"
 #include "discovery/discover.hpp"
+#include "discovery/http_page_fetcher.hpp"
 #include "torrent/torrent_file.hpp"
 
 namespace aciswarm::agent::fetch {
@@ -256,14 +256,9 @@ Result<FetchOutcome> Fetcher::fetch(const Source& source, const ProgressFn& prog
 }
 
 Result<std::string> Fetcher::get_small(const std::string& url, std::string_view what) {
-    discovery::TransportOptions t;
-    t.allow_http = options_.https.allow_http;
-    t.skip_tls_verify = options_.https.skip_tls_verify;
-    t.ca_file = options_.https.ca_file;
-    t.connect_timeout = options_.https.connect_timeout;
+    http::ClientOptions t = http::page_options(options_.https);
     t.max_body = options_.max_metadata_bytes;
-    t.user_agent = options_.https.user_agent;
-    discovery::CurlFetcher fetcher(t);
+    discovery::HttpPageFetcher fetcher(t);
     const std::string shown = escape_control(url);
     if (!url.starts_with("https://") && !(t.allow_http && url.starts_with("http://"))) {
         return make_error(Errc::permission, std::string(what) + " " + shown +
@@ -300,13 +295,7 @@ Result<FetchOutcome> Fetcher::fetch_name(Job& job) {
         }
     }
     report(job, FetchProgress{});
-    discovery::TransportOptions t;
-    t.allow_http = options_.https.allow_http;
-    t.skip_tls_verify = options_.https.skip_tls_verify;
-    t.ca_file = options_.https.ca_file;
-    t.connect_timeout = options_.https.connect_timeout;
-    t.user_agent = options_.https.user_agent;
-    discovery::CurlFetcher pages(t);
+    discovery::HttpPageFetcher pages(http::page_options(options_.https));
     discovery::DiscoveryOptions d;
     d.allow_http = options_.https.allow_http;
     d.want_pubkeys = false;
@@ -343,7 +332,7 @@ Result<FetchOutcome> Fetcher::fetch_name(Job& job) {
     if (!swarm_error && plan.magnet && job.torrent_bytes.empty()) {
         std::string magnet = *plan.magnet;
         if (!discovery::is_magnet_uri(magnet)) {
-            discovery::CurlFetcher small(t);
+            discovery::HttpPageFetcher small(http::page_options(options_.https));
             auto m = discovery::resolve_magnet(small, magnet);
             if (!m) {
                 swarm_error = std::move(m).error();

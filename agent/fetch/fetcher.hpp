@@ -52,7 +52,8 @@ struct FetchOptions {
     std::chrono::milliseconds swarm_timeout{std::chrono::seconds(30)};
     // Overall limit of a torrent download once bytes flow.
     std::chrono::milliseconds download_timeout{std::chrono::hours(6)};
-    HttpsOptions https;                 // discovery, .torrent / .asc GETs, fallback download
+    // Discovery, .torrent / .asc GETs (with page limits), fallback download.
+    http::ClientOptions https = http::download_options();
     std::vector<PeerEndpoint> peers;    // asked directly (tracker-less swarms, tests)
     std::vector<std::string> trackers;  // added to the torrent's own
     bool fetch_signature = true;

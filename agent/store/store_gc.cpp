@@ -25,14 +25,14 @@ Status Store::export_to(const ImageId& id, const fs::path& dest) const {
     if (!rec) return std::move(rec).error();
     const fs::path src_path = impl_->blob_path(id);
     const int src = ::open(src_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (src < 0) return errno_error(src_path.string(), errno);
+    if (src < 0) return errno_error("open", src_path.string(), errno);
     const fs::path dir = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
     std::string tmpl = (dir / ("." + dest.filename().string() + ".XXXXXX")).string();
     const int dst = ::mkostemp(tmpl.data(), O_CLOEXEC);
     if (dst < 0) {
         const int err = errno;
         ::close(src);
-        return errno_error(dest.string(), err);
+        return errno_error("create temporary file for", dest.string(), err);
     }
     auto cleanup = [&](Error e) -> Status {
         ::close(src);
@@ -46,11 +46,13 @@ Status Store::export_to(const ImageId& id, const fs::path& dest) const {
         const ssize_t n = ::read(src, buf.data(), buf.size());
         if (n < 0) {
             if (errno == EINTR) continue;
-            return cleanup(errno_error(src_path.string() + ": read", errno));
+            return cleanup(errno_error("read", src_path.string(), errno));
         }
         if (n == 0) break;
         digest.update(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
-        if (auto ok = write_all(dst, buf.data(), static_cast<std::size_t>(n), dest); !ok) {
+        const std::string_view chunk(reinterpret_cast<const char*>(buf.data()),
+                                     static_cast<std::size_t>(n));
+        if (auto ok = write_all(dst, chunk, dest.string()); !ok) {
             return cleanup(std::move(ok).error());
         }
     }
@@ -60,11 +62,10 @@ Status Store::export_to(const ImageId& id, const fs::path& dest) const {
                                                      ": blob does not match its recorded "
                                                      "digest (run `aciswarm image verify`)"));
     }
-    if (::fchmod(dst, 0644) != 0 || ::fsync(dst) != 0) {
-        return cleanup(errno_error(dest.string(), errno));
-    }
+    if (::fchmod(dst, 0644) != 0) return cleanup(errno_error("chmod", dest.string(), errno));
+    if (::fsync(dst) != 0) return cleanup(errno_error("fsync", dest.string(), errno));
     if (::rename(tmpl.c_str(), dest.c_str()) != 0) {
-        return cleanup(errno_error("rename to " + dest.string(), errno));
+        return cleanup(errno_error("rename to " + dest.string(), tmpl, errno));
     }
     ::close(src);
     ::close(dst);
@@ -84,7 +85,7 @@ Status Store::remove(const ImageId& id) {
     if (::unlink(impl_->blob_path(id).c_str()) != 0 && errno != ENOENT) {
         const int err = errno;
         impl_->rollback();
-        return errno_error("remove " + impl_->blob_path(id).string(), err);
+        return errno_error("remove", impl_->blob_path(id).string(), err);
     }
     if (auto ok = impl_->exec("COMMIT", "commit remove"); !ok) return ok;
     impl_->log->info("store: removed ", id.display());
@@ -149,7 +150,7 @@ Result<VerifyReport> Store::verify() {
             if (::rename(blob.c_str(), dest.c_str()) != 0) {
                 const int err = errno;
                 impl_->rollback();
-                return errno_error("quarantine " + blob.string(), err);
+                return errno_error("quarantine", blob.string(), err);
             }
             ::unlink(impl_->signature_path(r.id).c_str());
         }

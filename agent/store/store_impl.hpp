@@ -5,7 +5,7 @@
 //   store_import.cpp   import: one streaming pass, then the commit transaction
 //   store_records.cpp  the index's rows: lookups and metadata updates
 //   store_gc.cpp       remove, gc, verify (quarantine), disk usage, export
-//   store_files.cpp    errno and write/fsync helpers
+// (errno, write and fsync helpers: common/system_error.hpp, common/fd.hpp)
 //
 // Thread ownership and crash safety are store.hpp's: one Store (one SQLite
 // connection, one Impl) belongs to one thread.
@@ -22,17 +22,10 @@
 #include <vector>
 
 #include "agent/store/store.hpp"
+#include "common/fd.hpp"
+#include "common/system_error.hpp"
 
 namespace aciswarm::agent::store {
-
-// ---------------------------------------------------------------- files (store_files.cpp)
-
-// errno as an Error naming what failed: ENOENT not_found, EACCES/EPERM permission, else io.
-Error errno_error(const std::string& what, int err);
-Status write_all(int fd, const std::uint8_t* data, std::size_t size,
-                 const std::filesystem::path& path);
-Status fsync_fd(int fd, const std::filesystem::path& path);
-Status fsync_dir(const std::filesystem::path& dir);
 
 // ---------------------------------------------------------------- rows (store_records.cpp)
 

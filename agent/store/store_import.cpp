@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "agent/store/store_impl.hpp"
 
@@ -131,21 +130,22 @@ Result<bool> Store::Impl::place_files(StagingFile& staged, std::optional<Staging
     bool renamed = false;
     if (write_blob) {
         if (::rename(staged.path().c_str(), blob.c_str()) != 0) {
-            return errno_error("rename " + staged.path().string() + " to " + blob.string(), errno);
+            return errno_error("rename to " + blob.string(), staged.path().string(), errno);
         }
         staged.release();
         renamed = true;
     }
     if (sig) {
         if (::rename(sig->path().c_str(), signature_path(id).c_str()) != 0) {
-            const Error e = errno_error("rename signature into " + blobs.string(), errno);
+            const Error e =
+                errno_error("rename into " + blobs.string(), sig->path().string(), errno);
             if (renamed) ::unlink(blob.c_str());
             return e;
         }
         sig->release();
     }
     if (renamed || sig) {
-        if (auto ok = fsync_dir(blobs); !ok) {
+        if (auto ok = fsync_directory(blobs.string()); !ok) {
             if (renamed) ::unlink(blob.c_str());
             return std::move(ok).error();
         }
@@ -236,15 +236,16 @@ Result<ImageRecord> Store::Impl::finish_import(StagingFile staged, const AciInfo
 Result<ImageRecord> Store::Impl::import_staged(StagingFile staged, const ImportRequest& req,
                                                const std::string& what) {
     if (::lseek(staged.fd(), 0, SEEK_SET) < 0) {
-        return errno_error(staged.path().string() + ": seek", errno);
+        return errno_error("seek", staged.path().string(), errno);
     }
     const int fd = staged.fd();
-    ChunkReader reader = [fd](std::span<std::uint8_t> buf) -> Result<std::size_t> {
+    const std::string staged_path = staged.path().string();
+    ChunkReader reader = [fd, &staged_path](std::span<std::uint8_t> buf) -> Result<std::size_t> {
         for (;;) {
             const ssize_t n = ::read(fd, buf.data(), buf.size());
             if (n >= 0) return static_cast<std::size_t>(n);
             if (errno == EINTR) continue;
-            return make_error(Errc::io, std::string("read: ") + std::strerror(errno));
+            return errno_error("read", staged_path, errno);
         }
     };
     auto info = read_aci_stream(reader, what, limits());
@@ -258,11 +259,11 @@ Result<ImageRecord> Store::import_file(const fs::path& path, const ImportRequest
         // Lock first, then rename: the lock follows the inode into staging/,
         // so no cleaner can take the file away in between.
         const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0) return errno_error(what, errno);
+        if (fd < 0) return errno_error("", what, errno);
         if (::flock(fd, LOCK_EX) != 0) {
             const int err = errno;
             ::close(fd);
-            return errno_error(what + ": flock", err);
+            return errno_error("flock", what, err);
         }
         std::string target = (impl_->staging / "import.XXXXXX").string();
         const int placeholder = ::mkostemp(target.data(), O_CLOEXEC);
@@ -273,7 +274,7 @@ Result<ImageRecord> Store::import_file(const fs::path& path, const ImportRequest
         const int err = errno;
         if (placeholder >= 0) ::unlink(target.c_str());
         ::close(fd);
-        if (err != EXDEV) return errno_error("move " + what + " into " + target, err);
+        if (err != EXDEV) return errno_error("move into " + target, what, err);
         // Another file system: copy, then remove the original after success.
         ImportRequest copy = request;
         copy.move = false;
@@ -282,7 +283,7 @@ Result<ImageRecord> Store::import_file(const fs::path& path, const ImportRequest
         return r;
     }
     const int src = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (src < 0) return errno_error(what, errno);
+    if (src < 0) return errno_error("", what, errno);
     auto staged = impl_->create_staging_file("import");
     if (!staged) {
         ::close(src);
@@ -299,8 +300,11 @@ Result<ImageRecord> Store::import_file(const fs::path& path, const ImportRequest
         do {
             n = ::read(src, buf.data(), buf.size());
         } while (n < 0 && errno == EINTR);
-        if (n < 0) return make_error(Errc::io, std::string("read: ") + std::strerror(errno));
-        if (auto ok = write_all(dst, buf.data(), static_cast<std::size_t>(n), dst_path); !ok) {
+        // read_aci_stream puts `what` (the source) in front of this message.
+        if (n < 0) return errno_error("", "read", errno);
+        const std::string_view chunk(reinterpret_cast<const char*>(buf.data()),
+                                     static_cast<std::size_t>(n));
+        if (auto ok = write_all(dst, chunk, dst_path.string()); !ok) {
             return std::move(ok).error();
         }
         if (first_chunk && n > 0) {

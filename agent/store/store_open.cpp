@@ -131,14 +131,11 @@ Result<Store> Store::open(const fs::path& root, const Clock& clock, Logger& log,
     // needs an exclusive lock, and SQLite returns "database is locked" at once
     // (without its busy handler) when two processes open a new store together.
     const fs::path open_lock_path = root / "open.lock";
-    const int open_lock = ::open(open_lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (open_lock < 0) return errno_error(open_lock_path.string(), errno);
-    struct CloseOnExit {
-        int fd;
-        ~CloseOnExit() { ::close(fd); }  // also releases the flock
-    } open_lock_guard{open_lock};
-    if (::flock(open_lock, LOCK_EX) != 0)
-        return errno_error(open_lock_path.string() + ": flock", errno);
+    // Closing it (when this function returns) also releases the flock.
+    const UniqueFd open_lock(::open(open_lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!open_lock) return errno_error("open", open_lock_path.string(), errno);
+    if (::flock(open_lock.get(), LOCK_EX) != 0)
+        return errno_error("flock", open_lock_path.string(), errno);
     if (auto ok = impl->open_index((root / "index.db").string(),
                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         !ok) {

@@ -246,10 +246,10 @@ Status Store::attach_signature(const ImageId& id, std::string_view bytes) {
     if (::rename(sig->path().c_str(), signature_path(id).c_str()) != 0) {
         const int err = errno;
         impl_->rollback();
-        return errno_error("store signature of " + id.display(), err);
+        return errno_error("store signature", id.display(), err);
     }
     sig->release();
-    if (auto ok = fsync_dir(impl_->blobs); !ok) {
+    if (auto ok = fsync_directory(impl_->blobs.string()); !ok) {
         impl_->rollback();
         return ok;
     }

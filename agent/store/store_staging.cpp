@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <utility>
 
 #include "agent/store/store_impl.hpp"
@@ -61,15 +62,18 @@ StagingFile& StagingFile::operator=(StagingFile&& other) noexcept {
 }
 
 Status StagingFile::write(std::span<const std::uint8_t> bytes) {
-    return write_all(fd_, bytes.data(), bytes.size(), path_);
+    return write_all(fd_,
+                     std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                     path_.string());
 }
 
 Status StagingFile::write(std::string_view bytes) {
-    return write_all(fd_, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), path_);
+    return write_all(fd_, bytes, path_.string());
 }
 
 Status StagingFile::sync() {
-    return fsync_fd(fd_, path_);
+    if (::fsync(fd_) != 0) return errno_error("fsync", path_.string(), errno);
+    return {};
 }
 
 void StagingFile::release() {
@@ -112,11 +116,11 @@ Result<StagingFile> Store::Impl::create_staging_file(std::string_view hint) cons
     for (int attempt = 0; attempt < 8; ++attempt) {
         std::string tmpl = (staging / (safe + ".XXXXXX")).string();
         const int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
-        if (fd < 0) return errno_error(staging.string() + ": create staging file", errno);
+        if (fd < 0) return errno_error("create staging file", staging.string(), errno);
         if (::flock(fd, LOCK_EX) != 0) {
             const int err = errno;
             ::close(fd);
-            return errno_error(tmpl + ": flock", err);
+            return errno_error("flock", tmpl, err);
         }
         struct stat by_fd {};
         struct stat by_path {};

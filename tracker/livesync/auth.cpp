@@ -11,11 +11,17 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 
+#include "common/file_read.hpp"
+
 namespace aciswarm::livesync {
+namespace {
+
+// A key is a few dozen bytes; anything this large is the wrong file.
+constexpr std::size_t max_key_file_bytes = 64 * 1024;
+
+}  // namespace
 
 Result<SyncKey> SyncKey::from_bytes(std::span<const std::uint8_t> bytes) {
     if (bytes.size() < min_size) {
@@ -39,13 +45,12 @@ std::string key_file_exposure(const std::filesystem::path& file) {
 }
 
 Result<SyncKey> SyncKey::load(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        return make_error(Errc::io, "sync key file '" + file.string() +
-                                        "': cannot open: " + std::strerror(errno));
-    }
-    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                    std::istreambuf_iterator<char>());
+    const std::string name = "sync key file '" + file.string() + "'";
+    auto fd = open_regular_file(file.string(), Symlinks::follow, name);
+    if (!fd) return std::move(fd).error();
+    auto text = read_regular_file(fd->get(), name, max_key_file_bytes);
+    if (!text) return std::move(text).error();
+    std::vector<std::uint8_t> bytes(text->begin(), text->end());
     while (!bytes.empty() && (bytes.back() == '\n' || bytes.back() == '\r' || bytes.back() == ' ' ||
                               bytes.back() == '\t')) {
         bytes.pop_back();

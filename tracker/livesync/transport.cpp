@@ -13,12 +13,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/system_error.hpp"
+
 namespace aciswarm::livesync {
 namespace {
-
-Error sys_error(const std::string& what) {
-    return make_error(Errc::network, what + ": " + std::strerror(errno));
-}
 
 template <class T>
 bool set_opt(int fd, int level, int name, const T& value) {
@@ -28,7 +26,7 @@ bool set_opt(int fd, int level, int name, const T& value) {
 // Interface index of the interface that holds `address`.
 Result<unsigned> iface_index(const PeerEndpoint& address, const std::string& text) {
     ifaddrs* list = nullptr;
-    if (getifaddrs(&list) != 0) return sys_error("getifaddrs");
+    if (getifaddrs(&list) != 0) return errno_error("getifaddrs", "livesync", errno, Errc::network);
     unsigned index = 0;
     for (ifaddrs* it = list; it != nullptr && index == 0; it = it->ifa_next) {
         if (it->ifa_addr == nullptr) continue;
@@ -98,9 +96,10 @@ Result<int> open_multicast(const LiveSyncConfig& c, unsigned& ifindex_out) {
     if (!index) return std::move(index).error();
     const int fam = group.is_v6() ? AF_INET6 : AF_INET;
     const int fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return sys_error("livesync multicast socket");
+    if (fd < 0) return errno_error("socket", "livesync multicast", errno, Errc::network);
     const auto fail = [&](const std::string& what) {
-        Error e = sys_error("livesync multicast " + group.to_string() + ": " + what);
+        const int err = errno;
+        Error e = errno_error(what, "livesync multicast " + group.to_string(), err, Errc::network);
         ::close(fd);
         return e;
     };
@@ -183,7 +182,7 @@ Result<std::unique_ptr<Transport>> Transport::open(const LiveSyncConfig& config,
         t->unicast_v6_ = config.bind.is_v6();
         const int fd = socket(t->unicast_v6_ ? AF_INET6 : AF_INET,
                               SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) return sys_error("livesync unicast socket");
+        if (fd < 0) return errno_error("socket", "livesync unicast", errno, Errc::network);
         t->unicast_fd_ = fd;
         const int zero = 0;
         set_opt(fd, SOL_SOCKET, SO_RCVBUF, 4 << 20);
@@ -195,11 +194,12 @@ Result<std::unique_ptr<Transport>> Transport::open(const LiveSyncConfig& config,
         sockaddr_storage ss{};
         const std::size_t len = config.bind.to_sockaddr(ss);
         if (bind(fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0) {
-            return sys_error("livesync bind " + config.bind.to_string());
+            const int err = errno;
+            return errno_error("bind", "livesync " + config.bind.to_string(), err, Errc::network);
         }
         socklen_t sl = sizeof ss;
         if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &sl) != 0) {
-            return sys_error("livesync getsockname");
+            return errno_error("getsockname", "livesync unicast", errno, Errc::network);
         }
         auto local = PeerEndpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), sl);
         if (!local) return std::move(local).error();

@@ -57,6 +57,16 @@ const nlohmann::json* find_image(const nlohmann::json& status, const std::string
     return nullptr;
 }
 
+// Asks daemon `dirs` to fetch img's .torrent with 127.0.0.1:port as its only given peer.
+nlohmann::json fetch_from_peer(const DaemonDirs& dirs, const Published& img, int port,
+                               std::vector<nlohmann::json>* events = nullptr) {
+    return api_call(dirs,
+                    {{"op", "fetch"},
+                     {"source", img.torrent.string()},
+                     {"peers", {"127.0.0.1:" + std::to_string(port)}}},
+                    events, 60s);
+}
+
 // Stops daemon a (da), so that a third agent (c) can only get the image from b
 // (db, BitTorrent on port_b): b must go on seeding it, c must fetch it and b's
 // status must count bytes uploaded. `on_b` receives b's status entry for the image.
@@ -68,11 +78,7 @@ void third_agent_fetches_from_b_alone(Process& da, Process& db, int port_b, cons
     ASSERT_TRUE(saw_stderr(db, "seeding " + img.image_id.substr(0, 39), 10s)) << db.stderr_text();
     Process dc = start_daemon(c);
     ASSERT_GT(wait_daemon_ready(dc), 0) << dc.stderr_text();
-    const auto again = api_call(c,
-                                {{"op", "fetch"},
-                                 {"source", img.torrent.string()},
-                                 {"peers", {"127.0.0.1:" + std::to_string(port_b)}}},
-                                nullptr, 60s);
+    const auto again = fetch_from_peer(c, img, port_b);
     ASSERT_TRUE(again.value("ok", false)) << again.dump() << dc.stderr_text();
     EXPECT_EQ(again["image"], img.image_id);
     const auto b_status = api_call(b, {{"op", "status"}});
@@ -106,11 +112,7 @@ TEST_F(Swarm, SecondAgentFetchesFromTheSeedingDaemonAndSeedsAfterTheClientLeaves
     const int port_b = wait_daemon_ready(db);
     ASSERT_GT(port_b, 0) << db.stderr_text();
     std::vector<nlohmann::json> events;
-    const auto fetched = api_call(b,
-                                  {{"op", "fetch"},
-                                   {"source", img.torrent.string()},
-                                   {"peers", {"127.0.0.1:" + std::to_string(port_a)}}},
-                                  &events, 60s);
+    const auto fetched = fetch_from_peer(b, img, port_a, &events);
     ASSERT_TRUE(fetched.value("ok", false)) << fetched.dump() << db.stderr_text();
     EXPECT_EQ(fetched["image"], img.image_id);
     ASSERT_FALSE(events.empty());
@@ -159,6 +161,56 @@ TEST_F(Swarm, ImageSeedSetsPolicyAndRestartResumesSeeding) {
     EXPECT_EQ(stored_count(a.store()), 0U);
 }
 
+// Daemon b fetches img from the partial seeder alone (127.0.0.1:port_partial) until a third of
+// it is verified and its resume file has been written once more, then dies by kill -9.
+void fetch_a_third_then_kill_dash_nine(const DaemonDirs& b, const Published& img,
+                                       int port_partial) {
+    std::uint64_t verified_before_kill = 0;
+    Process db = start_daemon(b, {"--resume-interval=1s", "--tick=100ms"});
+    ASSERT_GT(wait_daemon_ready(db), 0) << db.stderr_text();
+    auto client = agent::ApiClient::connect(b.socket().string());
+    ASSERT_TRUE(client);
+    auto torrent = open_regular_file(img.torrent.string(), Symlinks::follow);
+    ASSERT_TRUE(torrent) << torrent.error().message;
+    const int files[] = {torrent->get()};
+    ASSERT_TRUE(client->send_with_files(
+        nlohmann::json{{"op", "fetch"},
+                       {"source", img.torrent.string()},
+                       {"source_fd", true},
+                       {"peers", {"127.0.0.1:" + std::to_string(port_partial)}}}
+                .dump() +
+            "\n",
+        files));
+    // Progress every 100 ms: wait (bounded) for a third of the image...
+    for (int i = 0; i < 300 && verified_before_kill < img.size / 3; ++i) {
+        auto ev = client->read_reply(10s);
+        ASSERT_TRUE(ev) << ev.error().message;
+        ASSERT_TRUE(ev->contains("event")) << ev->dump();
+        verified_before_kill = (*ev)["done"].get<std::uint64_t>();
+    }
+    ASSERT_GE(verified_before_kill, img.size / 3) << db.stderr_text();
+    ASSERT_LT(verified_before_kill, img.size);
+    // ...then for the next write of the resume file.
+    const auto resume_written = [&]() -> std::optional<fs::file_time_type> {
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(b.cache() / "resume", ec)) {
+            if (e.path().extension() == ".resume") return fs::last_write_time(e.path(), ec);
+        }
+        return std::nullopt;
+    };
+    const auto first = resume_written();
+    bool rewritten = false;
+    for (int i = 0; i < 100 && !rewritten; ++i) {
+        auto ev = client->read_reply(10s);
+        ASSERT_TRUE(ev && ev->contains("event"));
+        const auto now = resume_written();
+        rewritten = now && (!first || *now != *first);
+    }
+    ASSERT_TRUE(rewritten) << "no resume data written";
+    db.signal(SIGKILL);
+    ASSERT_TRUE(db.wait(5s));
+}
+
 TEST_F(Swarm, KillDashNineMidDownloadLeavesNoPartialImageAndTheRestartResumes) {
     fs::create_directories(a.root);
     // 8 MiB in 64 KiB pieces. The first peer (python3-libtorrent) has only the
@@ -173,52 +225,7 @@ TEST_F(Swarm, KillDashNineMidDownloadLeavesNoPartialImageAndTheRestartResumes) {
     const int port_partial = partial.wait_for_listening("tcp", 30s);
     ASSERT_GT(port_partial, 0) << partial.stderr_text();
 
-    std::uint64_t verified_before_kill = 0;
-    {
-        Process db = start_daemon(b, {"--resume-interval=1s", "--tick=100ms"});
-        ASSERT_GT(wait_daemon_ready(db), 0) << db.stderr_text();
-        auto client = agent::ApiClient::connect(b.socket().string());
-        ASSERT_TRUE(client);
-        auto torrent = open_regular_file(img.torrent.string(), Symlinks::follow);
-        ASSERT_TRUE(torrent) << torrent.error().message;
-        const int files[] = {torrent->get()};
-        ASSERT_TRUE(client->send_with_files(
-            nlohmann::json{{"op", "fetch"},
-                           {"source", img.torrent.string()},
-                           {"source_fd", true},
-                           {"peers", {"127.0.0.1:" + std::to_string(port_partial)}}}
-                    .dump() +
-                "\n",
-            files));
-        // Progress every 100 ms: wait (bounded) for a third of the image...
-        for (int i = 0; i < 300 && verified_before_kill < img.size / 3; ++i) {
-            auto ev = client->read_reply(10s);
-            ASSERT_TRUE(ev) << ev.error().message;
-            ASSERT_TRUE(ev->contains("event")) << ev->dump();
-            verified_before_kill = (*ev)["done"].get<std::uint64_t>();
-        }
-        ASSERT_GE(verified_before_kill, img.size / 3) << db.stderr_text();
-        ASSERT_LT(verified_before_kill, img.size);
-        // ...then for the next write of the resume file.
-        const auto resume_written = [&]() -> std::optional<fs::file_time_type> {
-            std::error_code ec;
-            for (const auto& e : fs::directory_iterator(b.cache() / "resume", ec)) {
-                if (e.path().extension() == ".resume") return fs::last_write_time(e.path(), ec);
-            }
-            return std::nullopt;
-        };
-        const auto first = resume_written();
-        bool rewritten = false;
-        for (int i = 0; i < 100 && !rewritten; ++i) {
-            auto ev = client->read_reply(10s);
-            ASSERT_TRUE(ev && ev->contains("event"));
-            const auto now = resume_written();
-            rewritten = now && (!first || *now != *first);
-        }
-        ASSERT_TRUE(rewritten) << "no resume data written";
-        db.signal(SIGKILL);
-        ASSERT_TRUE(db.wait(5s));
-    }
+    ASSERT_NO_FATAL_FAILURE(fetch_a_third_then_kill_dash_nine(b, img, port_partial));
     partial.signal(SIGKILL);
     EXPECT_EQ(stored_count(b.store()), 0U) << "no partial image in the store";
 
@@ -237,11 +244,7 @@ TEST_F(Swarm, KillDashNineMidDownloadLeavesNoPartialImageAndTheRestartResumes) {
         << log;
     const std::uint64_t kept = std::stoull(resumed[1].str());
     EXPECT_GE(kept, img.size / 3) << "verified pieces were kept";
-    const auto done = api_call(b,
-                               {{"op", "fetch"},
-                                {"source", img.torrent.string()},
-                                {"peers", {"127.0.0.1:" + std::to_string(port_a)}}},
-                               nullptr, 60s);
+    const auto done = fetch_from_peer(b, img, port_a);
     ASSERT_TRUE(done.value("ok", false)) << done.dump() << db.stderr_text();
     EXPECT_EQ(done["image"], img.image_id);
     EXPECT_EQ(stored_count(b.store()), 1U);

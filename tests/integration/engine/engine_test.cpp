@@ -3,12 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "agent/engine/engine.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
+#include "common/process_tls.hpp"
 #include "tests/support/https_server.hpp"
 #include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -69,7 +73,11 @@ class EngineTest : public ::testing::Test {
         if (ca && leecher_ca)
             web_seed_ = test::HttpsServer::start(dir_ / root, *ca, dir_ / "nginx");
         EngineConfig c = loopback_config();
-        if (leecher_ca) c.ca_file = leecher_ca->ca_cert;
+        if (leecher_ca) {
+            // What the aciswarm binary does at start-up (the engine never sets it).
+            c.ca_file = leecher_ca->ca_cert;
+            EXPECT_TRUE(set_process_ca_file(c.ca_file.string(), "test CA"));
+        }
         return c;
     }
 
@@ -225,12 +233,32 @@ TEST_F(EngineTest, WaitTimesOutAndCancels) {
     EXPECT_EQ(leecher->wait_finished(*id, 1s).error().code, Errc::not_found);
 }
 
+// SSL_CERT_FILE is the binary's start-up wiring (common/process_tls.hpp): a
+// library setting it at run time would race other threads' getenv.
+TEST_F(EngineTest, CreateLeavesSslCertFileAlone) {
+    const char* inherited = std::getenv("SSL_CERT_FILE");
+    const std::optional<std::string> saved =
+        inherited != nullptr ? std::optional<std::string>(inherited) : std::nullopt;
+    ::setenv("SSL_CERT_FILE", "/inherited/bundle.pem", 1);
+    test::write_file(dir_ / "ca.pem", "a CA bundle");
+    EngineConfig c = loopback_config();
+    c.ca_file = dir_ / "ca.pem";
+    auto engine = start(c);
+    const std::string after = std::getenv("SSL_CERT_FILE");
+    if (saved) {
+        ::setenv("SSL_CERT_FILE", saved->c_str(), 1);
+    } else {
+        ::unsetenv("SSL_CERT_FILE");
+    }
+    ASSERT_TRUE(engine);
+    EXPECT_EQ(after, "/inherited/bundle.pem");
+}
+
 TEST_F(EngineTest, WebSeedOnlyOverHttpsWithTestCa) {
     EngineConfig c = start_web_seed();
     ASSERT_TRUE(web_seed_);
     auto leecher = start(c);
     ASSERT_TRUE(leecher);
-    ASSERT_STREQ(std::getenv("SSL_CERT_FILE"), c.ca_file.c_str());
     auto id = leecher->add_download({.torrent = torrent_,
                                      .save_path = dir_ / "leech",
                                      .web_seeds = {web_seed_->url("app-1.0.aci")}});

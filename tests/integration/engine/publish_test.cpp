@@ -8,6 +8,7 @@
 #include "agent/engine/engine.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
+#include "common/process_tls.hpp"
 #include "tests/support/https_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/random_bytes.hpp"
@@ -32,6 +33,15 @@ class PublishTest : public ::testing::Test {
                       "--version=" + version, "--label=channel=stable", "--out=" + out.string()});
         EXPECT_EQ(r.status.code, 0) << r.err;
         return out;
+    }
+
+    // `out`: a gzip tar (tar(1), no checks of ours) of `entries` below `src`.
+    static void tar_czf(const fs::path& out, const fs::path& src,
+                        const std::vector<std::string>& entries) {
+        std::vector<std::string> argv{"tar", "-czf", out.string(), "-C", src.string()};
+        argv.insert(argv.end(), entries.begin(), entries.end());
+        const RunResult r = run(argv);
+        ASSERT_EQ(r.status.code, 0) << r.err;
     }
 
     RunResult publish(const fs::path& image, const std::string& base = "https://127.0.0.1:8443/") {
@@ -199,10 +209,7 @@ TEST_F(PublishTest, PublishRefusesAnInvalidImageAndWritesNothing) {
 
     // A tar without a manifest.
     write_file(dir_ / "t" / "rootfs" / "x", "x");
-    ASSERT_EQ(run({"tar", "-czf", (dir_ / "nomanifest.aci").string(), "-C", (dir_ / "t").string(),
-                   "rootfs"})
-                  .status.code,
-              0);
+    ASSERT_NO_FATAL_FAILURE(tar_czf(dir_ / "nomanifest.aci", dir_ / "t", {"rootfs"}));
     auto r2 = publish(dir_ / "nomanifest.aci");
     EXPECT_EQ(r2.status.code, 1);
     EXPECT_NE(r2.err.find("no manifest"), std::string::npos) << r2.err;
@@ -213,8 +220,8 @@ TEST_F(PublishTest, PublishRefusesAnInvalidImageAndWritesNothing) {
     EXPECT_NE(r3.err.find("query"), std::string::npos) << r3.err;
 }
 
-// publish validates with the store's rules (store::validate_aci) and prints the
-// image ID every agent's import will compute.
+// publish validates with the import rules (appc::validate_aci, which the store uses too) and
+// prints the image ID every agent's import will compute.
 TEST_F(PublishTest, PublishUsesTheStoreRulesAndPrintsTheImageId) {
     const auto good = build_image("example.com/app", "1.0", 11);
     auto r = publish(good);
@@ -231,17 +238,14 @@ TEST_F(PublishTest, PublishUsesTheStoreRulesAndPrintsTheImageId) {
         << imported.out;
     EXPECT_EQ(published_id.substr(0, d[0].length()), d[0].str());
 
-    // A label name that is not an AC Name: the store refuses such an image, so publish does.
+    // A label name that is not an AC Identifier: import refuses such an image, so publish does.
     const auto t = dir_ / "badlabel";
     write_file(t / "rootfs" / "x", "x");
     write_file(t / "manifest",
                R"({"acKind":"ImageManifest","acVersion":"0.8.11","name":"example.com/bad",)"
                R"("labels":[{"name":"version","value":"1.0"},{"name":"os","value":"linux"},)"
                R"({"name":"arch","value":"amd64"},{"name":"Not_An_AC_Name","value":"x"}]})");
-    ASSERT_EQ(run({"tar", "-czf", (dir_ / "badlabel.aci").string(), "-C", t.string(), "manifest",
-                   "rootfs"})
-                  .status.code,
-              0);
+    ASSERT_NO_FATAL_FAILURE(tar_czf(dir_ / "badlabel.aci", t, {"manifest", "rootfs"}));
     auto bad = publish(dir_ / "badlabel.aci");
     EXPECT_EQ(bad.status.code, 1);
     EXPECT_NE(bad.err.find("badlabel.aci"), std::string::npos) << bad.err;
@@ -314,6 +318,7 @@ TEST_F(PublishTest, PublishedTorrentDownloadsFromTheHttpsWebSeedAlone) {
 
     engine::EngineConfig c;
     c.ca_file = ca->ca_cert;
+    ASSERT_TRUE(set_process_ca_file(c.ca_file.string(), "test CA"));  // the binary's start-up step
     auto leecher = start_engine(c);
     ASSERT_TRUE(leecher);
     // No peers, a tracker that refuses connections: only the torrent's url-list can deliver.

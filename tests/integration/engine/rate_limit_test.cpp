@@ -12,6 +12,7 @@
 #include "agent/engine/engine.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
+#include "common/process_tls.hpp"
 #include "tests/support/https_server.hpp"
 #include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -125,6 +126,7 @@ TEST_F(RateLimitTest, DownloadLimitHoldsForALoopbackWebSeed) {
     ASSERT_TRUE(server);
     EngineConfig leech_config = loopback_config();
     leech_config.ca_file = ca->ca_cert;
+    ASSERT_TRUE(set_process_ca_file(leech_config.ca_file.string(), "test CA"));  // as at start-up
     leech_config.download_rate_limit = limit;
     auto leecher = start(leech_config);
     ASSERT_TRUE(leecher);
