@@ -13,6 +13,7 @@ packages=(
   librnp-dev  # OpenPGP for image trust (trust/)
   # servers and peers used by integration, interop tests and benchmarks
   nginx-light openssl curl aria2 transmission-cli transmission-daemon qbittorrent-nox python3 python3-libtorrent opentracker
+  chromium  # headless browser for the tracker web pages test (tests/integration/web)
   iproute2 systemd procps psmisc
   gnupg  # test keys and signatures (tests/*/trust, examples, bench/trust-verify.sh)
   # archive tools to make test images

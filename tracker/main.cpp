@@ -28,9 +28,12 @@ int run(const std::vector<std::string>& args) {
     const bool detach = config->daemon;
     SystemClock clock;
     TrackerProcess process(args, std::move(*config), clock, log);
-    if (auto ok = process.open_dir(); !ok) {
-        log.error(ok.error().message);
-        return 1;
+    // Before --daemon detaches, so a bad --dir or --state fails the command.
+    for (auto open : {&TrackerProcess::open_dir, &TrackerProcess::open_state}) {
+        if (auto ok = (process.*open)(); !ok) {
+            log.error(ok.error().message);
+            return 1;
+        }
     }
     if (detach && ::daemon(0, 1) != 0) {
         log.error("--daemon: cannot detach");

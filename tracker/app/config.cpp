@@ -1,5 +1,6 @@
 #include "tracker/app/config.hpp"
 
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -91,6 +92,17 @@ const OptionParser& config_parser() {
              "DURATION"},
             {"idle-timeout", K::value, "time a keep-alive connection may idle (default 30s)",
              "DURATION"},
+            {"state", K::value,
+             "keep completed counts in this SQLite file, or off (default "
+             "$STATE_DIRECTORY/tracker.state under systemd, else off)",
+             "FILE|off"},
+            {"state-reset", K::flag,
+             "start with an empty state file when the one in --state is corrupt or newer", ""},
+            {"web", K::value,
+             "web pages on their own listener, or off (default: on the --http listeners)",
+             "ADDR:PORT|off"},
+            {"web-show-peers", K::value, "list peer addresses on the web pages (default true)",
+             "BOOL"},
             {"verbose", K::flag, "log one line per request", "", 'v'},
             {"help", K::flag, "show this help", "", 'h'},
         }),
@@ -241,6 +253,41 @@ Status read_process_options(const OptionReader& r, Config& c) {
     c.idle_timeout = static_cast<std::uint32_t>(*idle_timeout);
     return {};
 }
+
+// --state, --state-reset. The default follows systemd's StateDirectory= (it exports
+// STATE_DIRECTORY); run by hand without --state, the tracker keeps no state file.
+void read_state_options(const ParsedOptions& o, Config& c) {
+    const char* state_directory = std::getenv("STATE_DIRECTORY");
+    std::string fallback;
+    if (state_directory != nullptr && *state_directory != '\0') {
+        // systemd may list several directories separated by ':'; the first is ours.
+        const std::string_view dirs(state_directory);
+        fallback = std::string(dirs.substr(0, dirs.find(':'))) + "/tracker.state";
+    }
+    const std::string state = o.get_or("state", fallback);
+    c.state_file = state == "off" ? "" : state;
+    c.state_reset = o.flag("state-reset");
+}
+
+// --web, --web-show-peers.
+Status read_web_options(const OptionReader& r, Config& c) {
+    if (auto web = r.o.get("web")) {
+        if (*web == "off") {
+            c.web = Config::Web::off;
+        } else if (*web != "on") {
+            auto listen = PeerEndpoint::parse(*web);
+            if (!listen) {
+                return make_error(Errc::invalid_argument,
+                                  "--web=" + *web + ": " + listen.error().message);
+            }
+            c.web = Config::Web::own_listener;
+            c.web_listen = *listen;
+        }
+    }
+    ACISWARM_TRY(show_peers, r.boolean("web-show-peers", true));
+    c.web_show_peers = *show_peers;
+    return {};
+}
 #undef ACISWARM_TRY
 
 }  // namespace
@@ -272,6 +319,8 @@ Result<Config> load_config(const std::vector<std::string>& args) {
     const OptionReader reader{o};
     if (auto ok = read_tracking_options(reader, c); !ok) return std::move(ok).error();
     if (auto ok = read_process_options(reader, c); !ok) return std::move(ok).error();
+    read_state_options(o, c);
+    if (auto ok = read_web_options(reader, c); !ok) return std::move(ok).error();
     auto sync = livesync::config_from_options(o);
     if (!sync) return std::move(sync).error();
     c.livesync = std::move(*sync);

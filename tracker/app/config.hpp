@@ -34,6 +34,16 @@ struct Config {
     std::uint32_t first_request_timeout = 3;  // seconds a new connection may stay silent
     std::uint32_t header_timeout = 10;        // seconds to send a whole request
     std::uint32_t idle_timeout = 30;          // seconds a keep-alive connection may idle
+    // --state: the SQLite state file (completed counts, first/last seen); empty: none,
+    // counts live in memory only. Default: $STATE_DIRECTORY/tracker.state when systemd
+    // sets STATE_DIRECTORY (the unit's StateDirectory=), otherwise none.
+    std::string state_file;
+    bool state_reset = false;  // --state-reset: discard the state file, start empty
+    // --web: the read-only web pages (tracker/web). Default: on the --http listeners;
+    // ADDR:PORT: on a listener of their own (and not on --http); off: nowhere.
+    enum class Web { on_http, own_listener, off } web = Web::on_http;
+    std::optional<PeerEndpoint> web_listen;  // with Web::own_listener
+    bool web_show_peers = true;              // --web-show-peers
     int verbose = 0;
     bool help = false;
     std::optional<livesync::LiveSyncConfig> livesync;  // --sync-*: off unless configured

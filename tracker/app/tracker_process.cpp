@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tracker/web/web.hpp"
+
 namespace aciswarm::tracker {
 namespace {
 
@@ -51,12 +53,41 @@ TrackerProcess::TrackerProcess(std::vector<std::string> args, Config config, con
       log_(log),
       pidfile_(absolute_or_empty(config_.pidfile)),
       tracker_(clock, config_.settings),
-      sync_swarm_(tracker_) {
+      sync_swarm_(tracker_),
+      web_source_(tracker_, clock) {
     config_.dir = absolute_or_empty(config_.dir);
 }
 
 TrackerProcess::~TrackerProcess() {
     stop();
+}
+
+http::Route TrackerProcess::web_route() const {
+    const web::WebOptions options{config_.web_show_peers};
+    return [this, options](const http::RequestHead& head,
+                           const PeerEndpoint&) -> std::optional<http::Response> {
+        auto page = web::handle(head.path, web_source_, options);
+        if (!page) return std::nullopt;
+        http::Response response =
+            http::text_response(page->status, page->content_type, std::move(page->body));
+        response.failed = false;  // a 404 page is an answer, not a protocol error
+        response.extra_headers = web::security_headers();
+        return response;
+    };
+}
+
+Status TrackerProcess::start_web_listener() {
+    if (config_.web != Config::Web::own_listener) return {};
+    ServerOptions options = server_options();
+    options.http = {*config_.web_listen};
+    options.udp.clear();
+    options.workers = 1;
+    options.routes = {web_route()};
+    log_.info("web pages on ", config_.web_listen->to_string());
+    web_server_ = std::make_unique<Server>(tracker_, log_, std::move(options));
+    if (auto ok = web_server_->bind(); !ok) return with_context("--web", std::move(ok).error());
+    web_server_->start();
+    return {};
 }
 
 ServerOptions TrackerProcess::server_options() const {
@@ -71,6 +102,7 @@ ServerOptions TrackerProcess::server_options() const {
     so.header_timeout = config_.header_timeout;
     so.idle_timeout = config_.idle_timeout;
     so.verbose = config_.verbose > 0;
+    if (config_.web == Config::Web::on_http) so.routes.push_back(web_route());
     return so;
 }
 
@@ -80,6 +112,7 @@ Status TrackerProcess::start_livesync(ServerOptions& options) {
     auto started = livesync::LiveSync::start(*config_.livesync, sync_swarm_, clock_, log_);
     if (!started) return with_context("livesync", std::move(started).error());
     sync_ = std::move(*started);
+    web_source_.attach_livesync(sync_.get());
     tracker_.set_peer_observer([s = sync_.get()](const PeerChange& change) {
         s->on_local_peer_change(TrackerSwarm::local_change(change));
     });
@@ -101,23 +134,63 @@ Status TrackerProcess::open_dir() {
     return {};
 }
 
+Status TrackerProcess::open_state() {
+    state_opened_ = true;
+    if (config_.state_file.empty()) {
+        log_.info("no --state: completed counts are kept in memory only");
+        return {};
+    }
+    const auto mode = config_.state_reset ? state::OpenMode::reset : state::OpenMode::keep;
+    auto file = state::StateFile::open(config_.state_file, mode);
+    if (!file) return std::move(file).error();
+    auto stored = file->load();
+    if (!stored) return std::move(stored).error();
+    for (const state::TorrentState& t : *stored)
+        tracker_.restore_downloaded(t.info_hash, t.completed);
+    log_.info("state: ", stored->size(), " torrents in ", file->path().string());
+    state_file_ = std::move(*file);
+    tracker_.set_state_journal(&journal_);
+    return {};
+}
+
+void TrackerProcess::flush_state() {
+    if (!state_file_) return;
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.wall_now().time_since_epoch())
+            .count();
+    tracker_.store().for_each([&](const InfoHash& hash, const Swarm& swarm) {
+        if (swarm.peer_count() > 0) journal_.seen(hash, now);
+    });
+    if (auto written = state::flush(journal_, *state_file_); !written) {
+        log_.warn(written.error().message, " (kept for the next flush)");
+    }
+}
+
 Status TrackerProcess::start() {
     if (!dir_opened_) {
         if (auto ok = open_dir(); !ok) return ok;
+    }
+    if (!state_opened_) {
+        if (auto ok = open_state(); !ok) return ok;
     }
     ServerOptions options = server_options();
     if (auto ok = start_livesync(options); !ok) return ok;
     // Before binding, so it exists once the "listening" lines are out.
     if (!pidfile_.empty()) std::ofstream(pidfile_) << ::getpid() << "\n";
     server_ = std::make_unique<Server>(tracker_, log_, std::move(options));
+    web_source_.attach_server(server_.get());
     if (auto ok = server_->bind(); !ok) {
         stop();
         return ok;
     }
     server_->start();
+    if (auto ok = start_web_listener(); !ok) {
+        stop();
+        return ok;
+    }
     log_.info("tracking in ", mode_name(config_.settings.mode), " mode with ", config_.workers,
               " workers");
-    last_scan_ = last_expire_ = last_rates_ = clock_.now();
+    last_scan_ = last_expire_ = last_rates_ = last_flush_ = clock_.now();
     server_->sample_rates(last_rates_);
     return {};
 }
@@ -147,7 +220,12 @@ void TrackerProcess::tick() {
     }
     if (server_ && now - last_rates_ >= kRatesEvery) {
         server_->sample_rates(now);
+        web_source_.sample();
         last_rates_ = now;
+    }
+    if (now - last_flush_ >= kStateFlushEvery) {
+        flush_state();
+        last_flush_ = now;
     }
 }
 
@@ -185,6 +263,7 @@ void TrackerProcess::refresh_whitelist(bool force_log) {
     }
     const WhitelistChange change = tracker_.set_torrents(whitelist_->torrents());
     if (force_log || change.added || change.removed) {
+        web_source_.set_labels(whitelist_->labelled_torrents());
         log_.info("whitelist: ", change.total, " info hashes from ", whitelist_->file_count(),
                   " torrents in ", whitelist_->path().string(), " (+", change.added, " -",
                   change.removed, ")");
@@ -192,7 +271,10 @@ void TrackerProcess::refresh_whitelist(bool force_log) {
 }
 
 void TrackerProcess::stop() {
+    if (web_server_) web_server_->stop();
     if (server_) server_->stop();
+    // After the workers: no completion can arrive after this last batch.
+    flush_state();
     if (!pidfile_.empty()) {
         std::error_code ec;
         std::filesystem::remove(pidfile_, ec);

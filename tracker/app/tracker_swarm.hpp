@@ -28,13 +28,12 @@ class TrackerSwarm final : public livesync::SwarmView {
     std::uint64_t torrent_count() const override { return tracker_.torrent_count(); }
     void for_each_downloaded(
         const std::function<void(const livesync::TorrentDownloads&)>& fn) const override {
-        tracker_.for_each_downloaded([&](const InfoHash& h, std::uint32_t downloaded) {
+        tracker_.for_each_downloaded([&](const InfoHash& h, std::uint64_t downloaded) {
             fn(livesync::TorrentDownloads{h, downloaded, 0});
         });
     }
     std::uint64_t merge_downloaded(const InfoHash& h, std::uint64_t count) override {
-        tracker_.merge_downloaded(h, static_cast<std::uint32_t>(std::min<std::uint64_t>(
-                                         count, std::numeric_limits<std::uint32_t>::max())));
+        tracker_.merge_downloaded(h, count);
         return tracker_.scrape(h).downloaded;
     }
 

@@ -45,7 +45,8 @@ std::uint32_t effective_interval(const TrackerSettings& s) {
     return s.interval;
 }
 
-Tracker::Tracker(const Clock& clock, const TrackerSettings& settings) : store_(clock) {
+Tracker::Tracker(const Clock& clock, const TrackerSettings& settings)
+    : clock_(clock), store_(clock) {
     update_settings(settings);
 }
 
@@ -255,6 +256,7 @@ AnnounceReply Tracker::announce(const AnnounceRequest& request, PeerListBuffer& 
             reply.downloaded = swarm->downloaded;
             return status;
         });
+    if (applied && change.completed_first_time) note_completed(change.info_hash, reply.downloaded);
     if (applied && observer_) observer_(change);
     return reply;
 }
@@ -393,17 +395,30 @@ AnnounceStatus Tracker::apply_remote_peer(const PeerChange& change) {
     } else if (change.completed_first_time) {
         event = Event::completed;
     }
-    return with_swarm_shard(change.info_hash, [&](PeerStore::ShardData& d, const InfoHash& key) {
-        AnnounceStatus status = AnnounceStatus::ok;
-        Swarm* swarm = find_or_create(d.swarms, key, status);
-        if (swarm == nullptr) return status;
-        PeerChange ignored;
-        const SwarmTotals before = SwarmTotals::of(*swarm);
-        status = apply(*swarm, change.peer.normalized(), change.seeding, event, surge, ignored);
-        d.totals += SwarmTotals::of(*swarm);
-        d.totals -= before;
-        return status;
-    });
+    PeerChange applied;
+    std::uint64_t downloaded = 0;
+    const AnnounceStatus result =
+        with_swarm_shard(change.info_hash, [&](PeerStore::ShardData& d, const InfoHash& key) {
+            AnnounceStatus status = AnnounceStatus::ok;
+            Swarm* swarm = find_or_create(d.swarms, key, status);
+            if (swarm == nullptr) return status;
+            applied.info_hash = key;
+            const SwarmTotals before = SwarmTotals::of(*swarm);
+            status = apply(*swarm, change.peer.normalized(), change.seeding, event, surge, applied);
+            d.totals += SwarmTotals::of(*swarm);
+            d.totals -= before;
+            downloaded = swarm->downloaded;
+            return status;
+        });
+    if (applied.completed_first_time) note_completed(applied.info_hash, downloaded);
+    return result;
+}
+
+void Tracker::note_completed(const InfoHash& key, std::uint64_t count) const {
+    if (journal_ == nullptr) return;
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.wall_now().time_since_epoch());
+    journal_->completed(key, count, now.count());
 }
 
 std::size_t Tracker::torrent_count() const {
@@ -411,20 +426,31 @@ std::size_t Tracker::torrent_count() const {
 }
 
 void Tracker::for_each_downloaded(
-    const std::function<void(const InfoHash&, std::uint32_t)>& f) const {
+    const std::function<void(const InfoHash&, std::uint64_t)>& f) const {
     store_.for_each([&](const InfoHash& h, const Swarm& sw) { f(h, sw.downloaded); });
 }
 
-void Tracker::merge_downloaded(const InfoHash& hash, std::uint32_t count) {
-    with_swarm_shard(hash, [&](PeerStore::ShardData& d, const InfoHash& key) {
+void Tracker::merge_downloaded(const InfoHash& hash, std::uint64_t count) {
+    if (auto grown = raise_downloaded(hash, count)) note_completed(*grown, count);
+}
+
+void Tracker::restore_downloaded(const InfoHash& hash, std::uint64_t count) {
+    raise_downloaded(hash, count);
+}
+
+std::optional<InfoHash> Tracker::raise_downloaded(const InfoHash& hash, std::uint64_t count) {
+    InfoHash grown_key;
+    const bool grew = with_swarm_shard(hash, [&](PeerStore::ShardData& d, const InfoHash& key) {
         AnnounceStatus status = AnnounceStatus::ok;
         Swarm* swarm = find_or_create(d.swarms, key, status);
-        if (swarm == nullptr) return false;
-        const std::uint32_t merged = std::max(swarm->downloaded, count);
-        d.totals.completed += merged - swarm->downloaded;
-        swarm->downloaded = merged;
+        if (swarm == nullptr || count <= swarm->downloaded) return false;
+        d.totals.completed += static_cast<std::int64_t>(count - swarm->downloaded);
+        swarm->downloaded = count;
+        grown_key = key;
         return true;
     });
+    if (!grew) return std::nullopt;
+    return grown_key;
 }
 
 }  // namespace aciswarm::tracker

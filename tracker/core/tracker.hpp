@@ -25,6 +25,12 @@
 // one swarm in totals(), scrape and /metrics, and peers announcing with either hash
 // find each other (both are 20-byte info hashes on the wire).
 //
+// Persistent state: set_state_journal(j) (before workers start) makes every counted
+// completion -- a local announce, a livesync peer record, a merged count -- note the
+// swarm's new count in j (tracker/state/journal.hpp: no SQLite), outside any shard
+// lock; the control loop writes j to the state file in batches. Once per peer per
+// torrent, so the announce path calls it rarely.
+//
 // totals() is O(number of shards): the counts are kept per shard as swarms change
 // (PeerStore::ShardData), never summed over every swarm per request.
 #pragma once
@@ -33,6 +39,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -41,6 +48,7 @@
 #include "tracker/core/modes.hpp"
 #include "tracker/core/types.hpp"
 #include "tracker/peers/peer_store.hpp"
+#include "tracker/state/journal.hpp"
 
 namespace aciswarm::tracker {
 
@@ -109,10 +117,16 @@ class Tracker {
     void set_peer_observer(PeerObserver observer);
     AnnounceStatus apply_remote_peer(const PeerChange& change);
     std::size_t torrent_count() const;
-    void for_each_downloaded(const std::function<void(const InfoHash&, std::uint32_t)>& f) const;
-    void merge_downloaded(const InfoHash& hash, std::uint32_t count);
+    void for_each_downloaded(const std::function<void(const InfoHash&, std::uint64_t)>& f) const;
+    void merge_downloaded(const InfoHash& hash, std::uint64_t count);
+
+    // --- persistent state (see the header comment); null: none ---
+    void set_state_journal(state::StateJournal* journal) { journal_ = journal; }
+    // merge_downloaded for a count read back from the state file: not noted again.
+    void restore_downloaded(const InfoHash& hash, std::uint64_t count);
 
     PeerStore& store() { return store_; }
+    const PeerStore& store() const { return store_; }
 
   private:
     struct Applied {
@@ -131,6 +145,12 @@ class Tracker {
     AnnounceStatus apply(Swarm& swarm, const PeerEndpoint& peer, bool seeding, Event event,
                          bool surge, PeerChange& change);
 
+    // downloaded = max(downloaded, count); the swarm's key when it grew.
+    std::optional<InfoHash> raise_downloaded(const InfoHash& hash, std::uint64_t count);
+    // A completion was counted: the swarm `key` now has `count`.
+    void note_completed(const InfoHash& key, std::uint64_t count) const;
+
+    const Clock& clock_;
     PeerStore store_;
     std::atomic<Mode> mode_;
     std::atomic<std::uint32_t> maxpeers_;
@@ -145,6 +165,7 @@ class Tracker {
     std::unordered_set<InfoHash> whitelist_;          // the hashes that name swarms
     std::unordered_map<InfoHash, InfoHash> aliases_;  // alias -> the hash naming its swarm
     PeerObserver observer_;
+    state::StateJournal* journal_ = nullptr;
 };
 
 }  // namespace aciswarm::tracker

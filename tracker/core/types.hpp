@@ -57,13 +57,13 @@ struct AnnounceReply {
     std::uint32_t min_interval = 0;
     std::uint32_t complete = 0;    // seeders
     std::uint32_t incomplete = 0;  // leechers
-    std::uint32_t downloaded = 0;  // completed events, once per peer
+    std::uint64_t downloaded = 0;  // completed events, once per peer (64-bit: see the frontends)
 };
 
 struct ScrapeEntry {
     InfoHash info_hash;
     std::uint32_t complete = 0;
-    std::uint32_t downloaded = 0;
+    std::uint64_t downloaded = 0;  // 64-bit; BEP 15's u32 field clamps it (udp_packet.cpp)
     std::uint32_t incomplete = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "tracker/core/whitelist.hpp"
 
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -8,22 +9,68 @@
 
 namespace aciswarm::tracker {
 
-Result<std::vector<InfoHash>> torrent_buffer_hashes(std::string_view bytes) {
+namespace {
+
+struct ParsedTorrent {
+    std::vector<InfoHash> hashes;
+    std::string name;
+};
+
+Result<ParsedTorrent> parse_torrent_bytes(std::string_view bytes) {
     auto meta = torrent::parse_torrent(bytes);
     if (!meta) return std::move(meta).error();
     std::vector<InfoHash> hashes = torrent::announce_hashes(meta->info_hashes);
     if (hashes.empty()) return make_error(Errc::invalid_argument, "torrent: no info hash");
-    return hashes;
+    return ParsedTorrent{std::move(hashes), meta->name};
 }
 
-Result<std::vector<InfoHash>> torrent_file_hashes(const std::filesystem::path& path) {
+Result<ParsedTorrent> parse_torrent_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return make_error(Errc::io, path.string() + ": cannot open");
     std::ostringstream buf;
     buf << in.rdbuf();
-    auto hashes = torrent_buffer_hashes(buf.str());
-    if (!hashes) return with_context(path.string(), std::move(hashes).error());
-    return hashes;
+    auto parsed = parse_torrent_bytes(buf.str());
+    if (!parsed) return with_context(path.string(), std::move(parsed).error());
+    return parsed;
+}
+
+}  // namespace
+
+TorrentLabel torrent_label(const std::filesystem::path& dir, const std::filesystem::path& file,
+                           const std::string& torrent_name) {
+    TorrentLabel label;
+    label.name = torrent_name;
+    std::string stem = file.filename().string();
+    for (std::string_view suffix : {".torrent", ".aci"}) {
+        if (stem.ends_with(suffix)) stem.resize(stem.size() - suffix.size());
+    }
+    const std::size_t dash = stem.rfind('-');
+    if (dash != std::string::npos && dash > 0 && dash + 1 < stem.size() &&
+        std::isdigit(static_cast<unsigned char>(stem[dash + 1]))) {
+        label.name = stem.substr(0, dash);
+        label.version = stem.substr(dash + 1);
+    }
+    const std::filesystem::path relative = file.lexically_relative(dir);
+    std::vector<std::string> parts;
+    for (const auto& part : relative)
+        parts.push_back(part.string());
+    if (parts.size() >= 3) {
+        label.os = parts[parts.size() - 3];
+        label.arch = parts[parts.size() - 2];
+    }
+    return label;
+}
+
+Result<std::vector<InfoHash>> torrent_buffer_hashes(std::string_view bytes) {
+    auto parsed = parse_torrent_bytes(bytes);
+    if (!parsed) return std::move(parsed).error();
+    return std::move(parsed->hashes);
+}
+
+Result<std::vector<InfoHash>> torrent_file_hashes(const std::filesystem::path& path) {
+    auto parsed = parse_torrent_file(path);
+    if (!parsed) return std::move(parsed).error();
+    return std::move(parsed->hashes);
 }
 
 Status TorrentDirectory::rescan() {
@@ -47,11 +94,12 @@ Status TorrentDirectory::rescan() {
         if (known != files_.end() && known->second.size == size && known->second.mtime == mtime) {
             continue;
         }
-        FileState state{size, mtime, {}};
-        if (auto hashes = torrent_file_hashes(entry.path()); hashes) {
-            state.hashes = std::move(*hashes);
+        FileState state{size, mtime, {}, {}};
+        if (auto parsed = parse_torrent_file(entry.path()); parsed) {
+            state.hashes = std::move(parsed->hashes);
+            state.label = torrent_label(dir_, entry.path(), parsed->name);
         } else {
-            log_.warn("skipping ", hashes.error().message);
+            log_.warn("skipping ", parsed.error().message);
         }
         files_[entry.path()] = std::move(state);
     }
@@ -65,6 +113,15 @@ std::vector<InfoHash> TorrentDirectory::hashes() const {
     std::vector<InfoHash> out;
     for (const auto& [path, state] : files_) {
         out.insert(out.end(), state.hashes.begin(), state.hashes.end());
+    }
+    return out;
+}
+
+std::vector<std::pair<std::vector<InfoHash>, TorrentLabel>> TorrentDirectory::labelled_torrents()
+    const {
+    std::vector<std::pair<std::vector<InfoHash>, TorrentLabel>> out;
+    for (const auto& [path, state] : files_) {
+        if (!state.hashes.empty()) out.emplace_back(state.hashes, state.label);
     }
     return out;
 }

@@ -195,7 +195,7 @@ struct Swarm {
     PeerList<PeerEndpoint::compact_v4_size> v4;
     PeerList<PeerEndpoint::compact_v6_size> v6;
     std::uint32_t seeders = 0;     // both families
-    std::uint32_t downloaded = 0;  // completions, once per peer
+    std::uint64_t downloaded = 0;  // completions, once per peer
     std::uint32_t cursor = 0;      // small mode: where the next peer list starts
     bool whitelisted = false;      // present in --dir
 
@@ -213,7 +213,7 @@ struct SwarmTotals {
 
     static SwarmTotals of(const Swarm& s) {
         return {s.seeders, static_cast<std::int64_t>(s.v4.size()),
-                static_cast<std::int64_t>(s.v6.size()), s.downloaded};
+                static_cast<std::int64_t>(s.v6.size()), static_cast<std::int64_t>(s.downloaded)};
     }
     SwarmTotals& operator+=(const SwarmTotals& o) {
         seeders += o.seeders;

@@ -353,9 +353,11 @@ struct Server::Worker {
         return true;
     }
 
-    void respond(Conn& c, int status, std::string_view type, std::string_view body, bool keep) {
-        char head[256];
-        const std::size_t hn = http::encode_response_head(head, status, type, body.size(), keep);
+    void respond(Conn& c, int status, std::string_view type, std::string_view body, bool keep,
+                 std::string_view extra_headers = {}) {
+        char head[1024];  // room for a route's extra headers (the web pages' CSP)
+        const std::size_t hn =
+            http::encode_response_head(head, status, type, body.size(), keep, extra_headers);
         if (head_only) {  // HEAD: the same head, no body
             if (!send_or_queue(c, head, hn)) c.close_after_write = true;
             return;
@@ -390,7 +392,7 @@ struct Server::Worker {
         counters.add(kinds[static_cast<std::size_t>(response.kind)]);
         if (response.failed) counters.add(http_errors);
         respond(c, response.status, response.content_type, response.body(body_area()),
-                head.keep_alive);
+                head.keep_alive, response.extra_headers);
     }
 
     // ---------------- UDP ----------------
@@ -571,14 +573,15 @@ void Server::sample_rates(Clock::SteadyTime now) {
     last_sample_ = now;
 }
 
+std::array<double, counter_count> Server::rates() const {
+    std::lock_guard lock(rates_mutex_);
+    return rates_;
+}
+
 std::string Server::stats_json() const {
     const TrackerTotals t = tracker_.totals();
     const auto c = counters();
-    std::array<double, counter_count> rates{};
-    {
-        std::lock_guard lock(rates_mutex_);
-        rates = rates_;
-    }
+    const std::array<double, counter_count> rates = this->rates();
     nlohmann::json j;
     j["torrents"] = t.torrents;
     j["seeders"] = t.seeders;

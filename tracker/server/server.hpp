@@ -94,6 +94,8 @@ class Server {
     std::array<std::uint64_t, counter_count> counters() const;
     // Recomputes requests/s from the counters since the previous call.
     void sample_rates(Clock::SteadyTime now);
+    // Requests/s per counter as of the last sample_rates().
+    std::array<double, counter_count> rates() const;
     std::string stats_json() const;
     std::string metrics_text() const;
     void set_verbose(bool v) { verbose_.store(v, std::memory_order_relaxed); }

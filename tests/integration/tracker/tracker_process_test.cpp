@@ -112,3 +112,45 @@ TEST(TrackerProcess, AnUnreadableDirectoryFailsTheStartNamingTheOption) {
     EXPECT_EQ(started.error().message.rfind("--dir: ", 0), 0u) << started.error().message;
     EXPECT_FALSE(std::filesystem::exists(f.tmp.path() / "pid"));
 }
+
+// The state flush follows the injected clock: a completion reaches --state only once
+// kStateFlushEvery has passed on the ManualClock (the kill -9 bound), and stop()
+// writes the rest.
+TEST(TrackerProcess, FlushesTheStateFileEveryFiveSecondsAndOnStop) {
+    ProcessFixture f;
+    std::filesystem::create_directories(f.torrents());
+    const InfoHash hash = f.publish("app");
+    const auto state_path = f.tmp.path() / "tracker.state";
+    auto process = f.make_process("--state=" + state_path.string());
+    ASSERT_TRUE(process);
+    ASSERT_TRUE(process->start());
+    const auto stored = [&]() -> std::uint64_t {
+        auto file = state::StateFile::open(state_path, state::OpenMode::keep);
+        if (!file) return 999;
+        auto rows = file->load();
+        if (!rows) return 998;
+        for (const auto& row : *rows)
+            if (row.info_hash == hash) return row.completed;
+        return 0;
+    };
+    PeerListBuffer peers;
+    FastRng rng(1);
+    const auto complete = [&](std::uint8_t n) {
+        AnnounceRequest r;
+        r.info_hash = hash;
+        r.peer = *PeerEndpoint::parse("10.0.0." + std::to_string(n) + ":6881");
+        r.event = Event::completed;
+        r.left = 0;
+        return process->tracker().announce(r, peers, rng);
+    };
+    EXPECT_EQ(complete(1).status, AnnounceStatus::ok);
+    f.clock.advance(kStateFlushEvery - std::chrono::seconds(1));
+    process->tick();
+    EXPECT_EQ(stored(), 0u);
+    f.clock.advance(std::chrono::seconds(1));
+    process->tick();
+    EXPECT_EQ(stored(), 1u);
+    EXPECT_EQ(complete(2).status, AnnounceStatus::ok);
+    process->stop();
+    EXPECT_EQ(stored(), 2u);
+}

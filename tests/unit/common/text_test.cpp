@@ -18,3 +18,9 @@ TEST(Text, TrimRemovesOnlyTheGivenBlanksAtBothEnds) {
     EXPECT_EQ(trim("", html_whitespace), "");
     EXPECT_EQ(trim("x", html_whitespace), "x");
 }
+
+TEST(Text, HtmlEscapeEscapesEveryMarkupCharacter) {
+    EXPECT_EQ(html_escape(R"(<a href="x" title='y'>&</a>)"),
+              "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
+    EXPECT_EQ(html_escape("plain ünïcode"), "plain ünïcode");
+}

@@ -140,3 +140,38 @@ TEST(TrackerWhitelist, V1AndV2HashesViaLibtorrent) {
     ASSERT_FALSE(missing);
     EXPECT_NE(missing.error().message.find("nope.torrent"), std::string::npos);
 }
+
+// The web pages' label: name and version from NAME-VERSION[.aci].torrent, os/arch from
+// the folders `aciswarm publish` writes; anything else keeps the torrent's own name.
+TEST(TrackerWhitelist, LabelsComeFromThePublishedLayout) {
+    const std::filesystem::path dir = "/srv/registry";
+    const auto published =
+        torrent_label(dir, dir / "linux" / "amd64" / "example.com-app-1.2.0.aci.torrent", "x");
+    EXPECT_EQ(published.name, "example.com-app");
+    EXPECT_EQ(published.version, "1.2.0");
+    EXPECT_EQ(published.os, "linux");
+    EXPECT_EQ(published.arch, "amd64");
+    const auto plain = torrent_label(dir, dir / "<b>.torrent", "inner-name");
+    EXPECT_EQ(plain.name, "inner-name");
+    EXPECT_EQ(plain.version, "");
+    EXPECT_EQ(plain.os, "");
+}
+
+TEST(TrackerConfig, StateAndWebOptions) {
+    auto c = load_config({"--state=/var/lib/x/tracker.state", "--state-reset",
+                          "--web=127.0.0.1:8080", "--web-show-peers=false"});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->state_file, "/var/lib/x/tracker.state");
+    EXPECT_TRUE(c->state_reset);
+    EXPECT_EQ(c->web, Config::Web::own_listener);
+    EXPECT_EQ(c->web_listen->to_string(), "127.0.0.1:8080");
+    EXPECT_FALSE(c->web_show_peers);
+    auto off = load_config({"--state=off", "--web=off"});
+    ASSERT_TRUE(off);
+    EXPECT_EQ(off->state_file, "");
+    EXPECT_EQ(off->web, Config::Web::off);
+    EXPECT_EQ(load_config({})->web, Config::Web::on_http);
+    auto bad = load_config({"--web=nowhere"});
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("--web=nowhere"), std::string::npos);
+}

@@ -350,13 +350,57 @@ TEST(TrackerLivesync, RemoteRespectsLockAndDownloadedMerges) {
     f.tracker.merge_downloaded(hash(1), 3);
     f.tracker.merge_downloaded(hash(2), 9);  // not tracked: ignored
     EXPECT_EQ(f.tracker.torrent_count(), 1u);
-    std::vector<std::pair<InfoHash, std::uint32_t>> all;
-    f.tracker.for_each_downloaded([&](const InfoHash& h, std::uint32_t n) {
+    std::vector<std::pair<InfoHash, std::uint64_t>> all;
+    f.tracker.for_each_downloaded([&](const InfoHash& h, std::uint64_t n) {
         all.push_back({h, n});
     });
     ASSERT_EQ(all.size(), 1u);
     EXPECT_EQ(all[0].first, hash(1));
     EXPECT_EQ(all[0].second, 7u);
+}
+
+// Counts are 64-bit: a count restored from the state file or merged from livesync
+// beyond 2^32 is kept whole (only BEP 15's u32 field clamps it, see udp_test).
+TEST(TrackerLivesync, DownloadedIs64Bit) {
+    TrackerSettings s;
+    s.locked = true;
+    Fixture f(s);
+    f.tracker.set_whitelist({hash(1)});
+    const std::uint64_t big = 5'000'000'000ULL;
+    f.tracker.merge_downloaded(hash(1), big);
+    EXPECT_EQ(f.tracker.scrape(hash(1)).downloaded, big);
+    EXPECT_EQ(f.tracker.totals().completed, big);
+    PeerChange remote;
+    remote.info_hash = hash(1);
+    remote.peer = v4(1);
+    remote.completed_first_time = true;
+    EXPECT_EQ(f.tracker.apply_remote_peer(remote), AnnounceStatus::ok);
+    EXPECT_EQ(f.announce(v4(2)).downloaded, big + 1);
+}
+
+// The core feeds the state journal where it counts a completion (local, livesync,
+// merged), once per peer, and not for plain announces.
+TEST(TrackerState, CompletionsReachTheJournal) {
+    Fixture f;
+    state::StateJournal journal;
+    f.tracker.set_state_journal(&journal);
+    f.announce(v4(1));
+    EXPECT_EQ(journal.pending(), 0u);
+    f.announce(v4(1), 0, Event::completed);
+    f.announce(v4(1), 0, Event::completed);  // counted once per peer
+    PeerChange remote;
+    remote.info_hash = hash(1);
+    remote.peer = v4(2);
+    remote.completed_first_time = true;
+    EXPECT_EQ(f.tracker.apply_remote_peer(remote), AnnounceStatus::ok);
+    f.tracker.merge_downloaded(hash(2), 40);
+    f.tracker.merge_downloaded(hash(2), 30);  // lower: nothing to note
+    auto batch = journal.take();
+    std::sort(batch.begin(), batch.end(),
+              [](const auto& a, const auto& b) { return a.info_hash < b.info_hash; });
+    ASSERT_EQ(batch.size(), 2u);
+    EXPECT_EQ(batch[0].completed + batch[1].completed, 2u + 40u);
+    EXPECT_GT(batch[0].last_seen, 0);
 }
 
 TEST(PeerStoreList, TailMergeKeepsLookupAndOrder) {

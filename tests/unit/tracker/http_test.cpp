@@ -193,7 +193,7 @@ TEST(HttpReply, FailureScrapeAndTooSmallBuffer) {
     hashes[2].data()[0] = 9;
     ASSERT_EQ(sort_unique(hashes), 2u);
     std::array<ScrapeEntry, 2> entries{ScrapeEntry{hashes[0], 1, 2, 3},
-                                       ScrapeEntry{hashes[1], 4, 5, 6}};
+                                       ScrapeEntry{hashes[1], 4, 5'000'000'000ULL, 6}};
     std::array<char, 512> out;
     const std::size_t m = encode_scrape(out, entries);
     lt::error_code ec;
@@ -203,7 +203,7 @@ TEST(HttpReply, FailureScrapeAndTooSmallBuffer) {
     ASSERT_EQ(files.dict_size(), 2);
     auto e = files.dict_find_dict(std::string(hashes[1].as_chars()));
     EXPECT_EQ(e.dict_find_int_value("complete"), 4);
-    EXPECT_EQ(e.dict_find_int_value("downloaded"), 5);
+    EXPECT_EQ(e.dict_find_int_value("downloaded"), 5'000'000'000LL);  // bencode: 64-bit
     EXPECT_EQ(e.dict_find_int_value("incomplete"), 6);
 }
 

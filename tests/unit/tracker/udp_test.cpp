@@ -129,6 +129,11 @@ TEST(UdpEncode, Replies) {
     EXPECT_EQ(out[11], 1);
     EXPECT_EQ(out[15], 2);
     EXPECT_EQ(out[19], 3);
+    // BEP 15's completed field is a u32: a larger count is sent as 2^32-1.
+    e[0].downloaded = 5'000'000'000ULL;
+    ASSERT_EQ(encode_scrape(out, 7, e), 20u);
+    EXPECT_EQ(out[12], 0xff);
+    EXPECT_EQ(out[15], 0xff);
     const std::size_t n = encode_error(out, 7, "bad");
     ASSERT_EQ(n, 11u);
     EXPECT_EQ(out[3], 3);

@@ -30,6 +30,9 @@ struct Response {
     std::string_view content_type = "text/plain";
     RequestKind kind = RequestKind::other;
     bool failed = false;  // a failure reply or an HTTP error
+    // Header lines ("Name: value\r\n" each) added to the response head; static
+    // text (e.g. the web pages' Content-Security-Policy).
+    std::string_view extra_headers;
     // The body: `area_size` bytes at the start of the caller's body area, or
     // `owned_body` when it may not fit there (full scrape, routes).
     bool in_area = false;

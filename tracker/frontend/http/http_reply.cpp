@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <limits>
 
 #include "common/peer_endpoint.hpp"
 
@@ -42,11 +43,20 @@ Writer& Writer::bint(std::int64_t v) {
     return raw("i").raw(std::string_view(buf, static_cast<std::size_t>(res.ptr - buf))).raw("e");
 }
 
+namespace {
+// Counts are 64-bit unsigned in the core; a bencoded integer has no bound, but the
+// writer takes int64: clamp (2^63 completions are not reachable in practice).
+std::int64_t bencode_count(std::uint64_t count) {
+    return static_cast<std::int64_t>(
+        std::min<std::uint64_t>(count, std::numeric_limits<std::int64_t>::max()));
+}
+}  // namespace
+
 std::size_t encode_announce(std::span<char> out, const AnnounceReply& reply,
                             const PeerListBuffer& peers, bool compact) {
     Writer w(out);
     w.raw("d8:complete").bint(reply.complete);
-    w.raw("10:downloaded").bint(reply.downloaded);
+    w.raw("10:downloaded").bint(bencode_count(reply.downloaded));
     w.raw("10:incomplete").bint(reply.incomplete);
     w.raw("8:interval").bint(reply.interval);
     w.raw("12:min interval").bint(reply.min_interval);
@@ -86,7 +96,7 @@ std::size_t encode_scrape(std::span<char> out, std::span<const ScrapeEntry> entr
     for (const ScrapeEntry& e : entries) {
         w.bstring(e.info_hash.data(), InfoHash::size_bytes);
         w.raw("d8:complete").bint(e.complete);
-        w.raw("10:downloaded").bint(e.downloaded);
+        w.raw("10:downloaded").bint(bencode_count(e.downloaded));
         w.raw("10:incomplete").bint(e.incomplete).raw("e");
     }
     w.raw("ee");
@@ -124,11 +134,14 @@ const char* status_text(int status) {
 }
 
 std::size_t encode_response_head(std::span<char> out, int status, std::string_view content_type,
-                                 std::size_t content_length, bool keep_alive) {
+                                 std::size_t content_length, bool keep_alive,
+                                 std::string_view extra_headers) {
     Writer w(out);
     w.raw("HTTP/1.1 ").number(static_cast<std::uint64_t>(status)).raw(" ").raw(status_text(status));
     w.raw("\r\nContent-Type: ").raw(content_type);
     w.raw("\r\nContent-Length: ").number(content_length);
+    if (!extra_headers.empty())
+        w.raw("\r\n").raw(extra_headers.substr(0, extra_headers.size() - 2));
     w.raw(keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
     return w.size();
 }

@@ -49,7 +49,8 @@ std::size_t sort_unique(std::span<InfoHash> hashes);
 
 // "HTTP/1.1 <status> <text>\r\nContent-Type: ..\r\nContent-Length: n\r\nConnection: ..\r\n\r\n"
 std::size_t encode_response_head(std::span<char> out, int status, std::string_view content_type,
-                                 std::size_t content_length, bool keep_alive);
+                                 std::size_t content_length, bool keep_alive,
+                                 std::string_view extra_headers = {});
 const char* status_text(int status);
 
 }  // namespace aciswarm::tracker::http

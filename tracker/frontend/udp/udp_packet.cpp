@@ -1,8 +1,10 @@
 #include "tracker/frontend/udp/udp_packet.hpp"
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 namespace aciswarm::tracker::udp {
 namespace {
@@ -130,7 +132,9 @@ std::size_t encode_scrape(std::span<std::uint8_t> out, std::uint32_t transaction
     std::uint8_t* p = out.data() + 8;
     for (const ScrapeEntry& e : entries) {
         put32(p, e.complete);
-        put32(p + 4, e.downloaded);
+        // BEP 15's "completed" is a u32: a 64-bit count beyond it is sent as 2^32-1.
+        put32(p + 4, static_cast<std::uint32_t>(std::min<std::uint64_t>(
+                         e.downloaded, std::numeric_limits<std::uint32_t>::max())));
         put32(p + 8, e.incomplete);
         p += 12;
     }

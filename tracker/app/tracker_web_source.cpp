@@ -1,0 +1,144 @@
+#include "tracker/app/tracker_web_source.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace aciswarm::tracker {
+namespace {
+
+std::int64_t unix_seconds(const Clock& clock) {
+    return std::chrono::duration_cast<std::chrono::seconds>(clock.wall_now().time_since_epoch())
+        .count();
+}
+
+template <class List>
+void add_peers(const List& list, std::uint32_t now, std::vector<web::PeerRow>& out) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const auto& rec = list[i];
+        auto peer = PeerEndpoint::from_compact(std::span(rec.key.data(), rec.key.size()));
+        if (!peer) continue;
+        out.push_back(web::PeerRow{peer->address_string(), peer->port(),
+                                   (rec.flags & peer_flag::seeder) != 0,
+                                   now >= rec.last_seen ? now - rec.last_seen : 0});
+    }
+}
+
+}  // namespace
+
+TrackerWebSource::TrackerWebSource(const Tracker& tracker, const Clock& clock)
+    : tracker_(tracker), clock_(clock), started_(clock.now()) {}
+
+void TrackerWebSource::set_labels(
+    const std::vector<std::pair<std::vector<InfoHash>, TorrentLabel>>& torrents) {
+    std::unordered_map<InfoHash, TorrentLabel> next;
+    for (const auto& [hashes, label] : torrents) {
+        for (const InfoHash& h : hashes)
+            next.emplace(h, label);
+    }
+    std::lock_guard lock(labels_mutex_);
+    labels_.swap(next);
+}
+
+void TrackerWebSource::sample() {
+    const web::Totals t = totals();
+    history_.add(web::RateSample{unix_seconds(clock_), t.announces_per_second, t.scrapes_per_second,
+                                 t.peers});
+}
+
+web::Totals TrackerWebSource::totals() const {
+    const TrackerTotals t = tracker_.totals();
+    web::Totals out;
+    out.torrents = t.torrents;
+    out.peers = t.peers_v4 + t.peers_v6;
+    if (server_ != nullptr) {
+        const auto rates = server_->rates();
+        out.announces_per_second = rates[http_announce] + rates[udp_announce];
+        out.scrapes_per_second = rates[http_scrape] + rates[udp_scrape];
+    }
+    out.uptime_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - started_).count();
+    out.mode = mode_name(tracker_.settings().mode);
+    return out;
+}
+
+web::SwarmRow TrackerWebSource::row(const InfoHash& hash, const Swarm& swarm) const {
+    web::SwarmRow r;
+    r.info_hash = hash;
+    r.seeders = swarm.seeders;
+    r.leechers = swarm.peer_count() - swarm.seeders;
+    r.completed = swarm.downloaded;
+    r.peers_v4 = swarm.v4.size();
+    r.peers_v6 = swarm.v6.size();
+    return r;
+}
+
+void TrackerWebSource::apply_label(web::SwarmRow& r) const {
+    auto it = labels_.find(r.info_hash);
+    if (it == labels_.end()) return;
+    r.name = it->second.name;
+    r.os = it->second.os;
+    r.arch = it->second.arch;
+    r.version = it->second.version;
+}
+
+std::vector<web::SwarmRow> TrackerWebSource::swarms() const {
+    std::vector<web::SwarmRow> rows;
+    tracker_.store().for_each(
+        [&](const InfoHash& hash, const Swarm& swarm) { rows.push_back(row(hash, swarm)); });
+    std::lock_guard lock(labels_mutex_);
+    for (web::SwarmRow& r : rows)
+        apply_label(r);
+    return rows;
+}
+
+std::optional<web::SwarmDetail> TrackerWebSource::swarm(const InfoHash& hash,
+                                                        bool with_peers) const {
+    std::optional<web::SwarmDetail> detail;
+    const std::uint32_t now = tracker_.store().now_seconds();
+    tracker_.store().with_shard(hash, [&](const PeerStore::ShardData& d) {
+        auto it = d.swarms.find(hash);
+        if (it == d.swarms.end()) return;
+        detail.emplace();
+        detail->swarm = row(hash, it->second);
+        if (!with_peers) return;
+        add_peers(it->second.v4, now, detail->peers);
+        add_peers(it->second.v6, now, detail->peers);
+    });
+    if (!detail) return detail;
+    std::lock_guard lock(labels_mutex_);
+    apply_label(detail->swarm);
+    return detail;
+}
+
+// livesync keeps totals, not a table of instances: the page shows this instance and
+// its counters (instances stays empty until livesync keeps one).
+web::ClusterView TrackerWebSource::cluster() const {
+    web::ClusterView view;
+    if (sync_ == nullptr) return view;
+    view.enabled = true;
+    char id[17];
+    std::snprintf(id, sizeof(id), "%016llx", static_cast<unsigned long long>(sync_->instance()));
+    view.local.emplace_back("instance", id);
+    if (auto unicast = sync_->unicast_endpoint())
+        view.local.emplace_back("unicast", unicast->to_string());
+    const livesync::Counters& c = sync_->counters();
+    const auto add = [&](const char* name, const std::atomic<std::uint64_t>& v) {
+        view.local.emplace_back(name, std::to_string(v.load(std::memory_order_relaxed)));
+    };
+    add("packets accepted", c.accepted);
+    add("packets sent", c.sent);
+    add("rejected: bad tag", c.rejected_bad_tag);
+    add("rejected: replay", c.rejected_replay);
+    add("rejected: stale", c.rejected_stale);
+    add("rejected: malformed", c.rejected_malformed);
+    add("rejected: not allowed", c.rejected_not_allowed);
+    add("peers applied", c.peers_applied);
+    add("tells applied", c.tells_applied);
+    return view;
+}
+
+std::vector<web::RateSample> TrackerWebSource::history() const {
+    return history_.samples();
+}
+
+}  // namespace aciswarm::tracker

@@ -1,0 +1,273 @@
+#include "tracker/web/render.hpp"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "common/text.hpp"
+
+namespace aciswarm::tracker::web {
+namespace {
+
+using Json = nlohmann::json;
+
+// Names in a .torrent need not be UTF-8: invalid bytes become U+FFFD, never an exception.
+std::string dump(const Json& j) {
+    return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string fixed1(double value) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", value);
+    return buf;
+}
+
+std::string duration_text(std::int64_t seconds) {
+    const std::int64_t d = seconds / 86400;
+    const std::int64_t h = seconds % 86400 / 3600;
+    const std::int64_t m = seconds % 3600 / 60;
+    std::string out;
+    if (d) out += std::to_string(d) + "d ";
+    if (d || h) out += std::to_string(h) + "h ";
+    return out + std::to_string(m) + "m " + std::to_string(seconds % 60) + "s";
+}
+
+// <td data-field="F">escaped text</td>
+std::string cell(std::string_view field, std::string_view text) {
+    return "<td data-field=\"" + std::string(field) + "\">" + html_escape(text) + "</td>";
+}
+std::string cell(std::string_view field, std::uint64_t value) {
+    return cell(field, std::to_string(value));
+}
+
+std::string totals_bar(const Totals& t) {
+    auto item = [](std::string_view key, std::string_view label, const std::string& value) {
+        return "<div><dt>" + std::string(label) + "</dt><dd data-total=\"" + std::string(key) +
+               "\">" + html_escape(value) + "</dd></div>";
+    };
+    return "<dl id=\"totals\">" + item("torrents", "torrents", std::to_string(t.torrents)) +
+           item("peers", "peers", std::to_string(t.peers)) +
+           item("announces_per_second", "announces/s", fixed1(t.announces_per_second)) +
+           item("scrapes_per_second", "scrapes/s", fixed1(t.scrapes_per_second)) +
+           item("uptime", "uptime", duration_text(t.uptime_seconds)) +
+           item("mode", "mode", t.mode) + "</dl>";
+}
+
+// The shared frame: header, navigation, totals; `page` names the page for app.js.
+std::string layout(std::string_view page, std::string_view title, const Totals& totals,
+                   const std::string& body) {
+    return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+           "<title>" +
+           html_escape(title) +
+           " - aciswarm tracker</title>"
+           "<link rel=\"stylesheet\" href=\"/web/style.css\">"
+           "<script src=\"/web/app.js\" defer></script></head>"
+           "<body data-page=\"" +
+           std::string(page) +
+           "\"><header><h1>aciswarm tracker</h1><nav><a href=\"/\">swarms</a> "
+           "<a href=\"/cluster\">cluster</a> <a href=\"/stats\">/stats</a> "
+           "<a href=\"/metrics\">/metrics</a></nav></header>" +
+           totals_bar(totals) + "<main>" + body + "</main></body></html>\n";
+}
+
+std::string os_arch(const SwarmRow& s) {
+    if (s.os.empty() && s.arch.empty()) return "";
+    return s.os + "/" + s.arch;
+}
+
+std::string swarm_row(const SwarmRow& s) {
+    const std::string hex = s.info_hash.hex();
+    const std::string name = s.name.empty() ? "(not in --dir)" : s.name;
+    return "<tr id=\"swarm-" + hex + "\" data-hash=\"" + hex + "\"><td data-field=\"name\">" +
+           "<a href=\"/torrent/" + hex + "\">" + html_escape(name) + "</a></td>" +
+           cell("os_arch", os_arch(s)) + cell("version", s.version) +
+           "<td data-field=\"info_hash\"><code>" + hex + "</code></td>" +
+           cell("seeders", s.seeders) + cell("leechers", s.leechers) +
+           cell("completed", s.completed) + cell("peers_v4", s.peers_v4) +
+           cell("peers_v6", s.peers_v6) + "</tr>";
+}
+
+std::string charts() {
+    return "<section class=\"charts\"><figure><figcaption>announces/s and scrapes/s, last "
+           "hour</figcaption><svg id=\"chart-rates\" viewBox=\"0 0 600 150\" "
+           "role=\"img\"></svg></figure><figure><figcaption>peers, last hour</figcaption>"
+           "<svg id=\"chart-peers\" viewBox=\"0 0 600 150\" role=\"img\"></svg></figure>"
+           "</section>";
+}
+
+Json swarm_to_json(const SwarmRow& s) {
+    return Json{{"info_hash", s.info_hash.hex()},
+                {"name", s.name},
+                {"os", s.os},
+                {"arch", s.arch},
+                {"version", s.version},
+                {"seeders", s.seeders},
+                {"leechers", s.leechers},
+                {"completed", s.completed},
+                {"peers_v4", s.peers_v4},
+                {"peers_v6", s.peers_v6}};
+}
+
+Json totals_to_json(const Totals& t) {
+    return Json{{"torrents", t.torrents},
+                {"peers", t.peers},
+                {"announces_per_second", t.announces_per_second},
+                {"scrapes_per_second", t.scrapes_per_second},
+                {"uptime_seconds", t.uptime_seconds},
+                {"mode", t.mode}};
+}
+
+Json counts_to_json(const Counts& counts) {
+    Json out = Json::object();
+    for (const auto& [kind, n] : counts)
+        out[kind] = n;
+    return out;
+}
+
+std::string counts_text(const Counts& counts) {
+    std::string out;
+    for (const auto& [kind, n] : counts) {
+        if (!out.empty()) out += ", ";
+        out += kind + " " + std::to_string(n);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string render_swarms_page(const Totals& totals, const std::vector<SwarmRow>& swarms) {
+    std::string rows;
+    for (const SwarmRow& s : swarms)
+        rows += swarm_row(s);
+    const std::string body =
+        charts() +
+        "<input id=\"search\" type=\"search\" placeholder=\"filter by image or info hash\" "
+        "aria-label=\"filter\"><table id=\"swarms\" class=\"sortable\"><thead><tr>"
+        "<th data-sort=\"text\">image</th><th data-sort=\"text\">os/arch</th>"
+        "<th data-sort=\"text\">version</th><th data-sort=\"text\">info hash</th>"
+        "<th data-sort=\"number\">seeders</th><th data-sort=\"number\">leechers</th>"
+        "<th data-sort=\"number\">completed</th><th data-sort=\"number\">IPv4 peers</th>"
+        "<th data-sort=\"number\">IPv6 peers</th></tr></thead><tbody>" +
+        rows + "</tbody></table>";
+    return layout("swarms", "swarms", totals, body);
+}
+
+std::string render_swarm_page(const Totals& totals, const SwarmDetail& detail) {
+    const SwarmRow& s = detail.swarm;
+    const std::string hex = s.info_hash.hex();
+    std::string peers;
+    if (!detail.peers_shown) {
+        peers = "<p id=\"peers-hidden\">Peer addresses are hidden (--web-show-peers=false).</p>";
+    } else {
+        std::string rows;
+        for (const PeerRow& p : detail.peers) {
+            rows += "<tr>" + cell("address", p.address) + cell("port", p.port) +
+                    cell("seeder", p.seeder ? "yes" : "no") +
+                    cell("age", std::to_string(p.last_announce_age) + " s") + "</tr>";
+        }
+        peers =
+            "<table id=\"peers\" class=\"sortable\"><thead><tr><th data-sort=\"text\">"
+            "address</th><th data-sort=\"number\">port</th><th data-sort=\"text\">seeder"
+            "</th><th data-sort=\"number\">last announce</th></tr></thead><tbody>" +
+            rows + "</tbody></table>";
+    }
+    const std::string body =
+        "<h2 id=\"swarm-name\">" + html_escape(s.name.empty() ? hex : s.name) + "</h2>" +
+        "<table id=\"swarm\" data-hash=\"" + hex +
+        "\"><thead><tr><th>os/arch</th><th>version</th><th>info hash</th><th>seeders</th>"
+        "<th>leechers</th><th>completed</th><th>IPv4 peers</th><th>IPv6 peers</th></tr>"
+        "</thead><tbody><tr>" +
+        cell("os_arch", os_arch(s)) + cell("version", s.version) +
+        "<td data-field=\"info_hash\"><code>" + hex + "</code></td>" + cell("seeders", s.seeders) +
+        cell("leechers", s.leechers) + cell("completed", s.completed) +
+        cell("peers_v4", s.peers_v4) + cell("peers_v6", s.peers_v6) +
+        "</tr></tbody></table><figure><figcaption>completed, since this page was opened"
+        "</figcaption><svg id=\"chart-completed\" viewBox=\"0 0 600 150\" role=\"img\"></svg>"
+        "</figure><h3>peers</h3>" +
+        peers;
+    return layout("torrent", s.name.empty() ? hex : s.name, totals, body);
+}
+
+std::string render_cluster_page(const Totals& totals, const ClusterView& cluster) {
+    if (!cluster.enabled) {
+        return layout("cluster", "cluster", totals,
+                      "<p id=\"livesync-off\">Livesync is off on this instance "
+                      "(no --sync-* options).</p>");
+    }
+    std::string options;
+    for (const auto& [name, value] : cluster.local)
+        options += "<tr>" + cell("option", name) + cell("value", value) + "</tr>";
+    std::string rows;
+    for (const ClusterInstance& i : cluster.instances) {
+        rows += "<tr>" + cell("instance_id", i.instance_id) + cell("address", i.address) +
+                cell("age", fixed1(i.last_packet_age) + " s") +
+                cell("accepted", counts_text(i.accepted)) +
+                cell("rejected", counts_text(i.rejected)) + "</tr>";
+    }
+    const std::string body =
+        "<h2>this instance</h2><table id=\"local\"><tbody>" + options +
+        "</tbody></table><h2>instances seen</h2><table id=\"instances\" class=\"sortable\">"
+        "<thead><tr><th data-sort=\"text\">instance</th><th data-sort=\"text\">address</th>"
+        "<th data-sort=\"number\">last packet</th><th>accepted</th><th>rejected</th></tr>"
+        "</thead><tbody>" +
+        rows + "</tbody></table>";
+    return layout("cluster", "cluster", totals, body);
+}
+
+std::string render_not_found_page(const Totals& totals, std::string_view what) {
+    return layout("not-found", "not found", totals,
+                  "<p id=\"not-found\">" + html_escape(what) + "</p>");
+}
+
+std::string totals_json(const Totals& totals) {
+    return dump(totals_to_json(totals));
+}
+
+std::string swarms_json(const Totals& totals, const std::vector<SwarmRow>& swarms) {
+    Json rows = Json::array();
+    for (const SwarmRow& s : swarms)
+        rows.push_back(swarm_to_json(s));
+    return dump(Json{{"totals", totals_to_json(totals)}, {"swarms", rows}});
+}
+
+std::string swarm_json(const SwarmDetail& detail) {
+    Json j = swarm_to_json(detail.swarm);
+    j["peers_shown"] = detail.peers_shown;
+    Json peers = Json::array();
+    for (const PeerRow& p : detail.peers) {
+        peers.push_back({{"address", p.address},
+                         {"port", p.port},
+                         {"seeder", p.seeder},
+                         {"last_announce_age", p.last_announce_age}});
+    }
+    j["peers"] = peers;
+    return dump(j);
+}
+
+std::string cluster_json(const ClusterView& cluster) {
+    Json local = Json::object();
+    for (const auto& [name, value] : cluster.local)
+        local[name] = value;
+    Json instances = Json::array();
+    for (const ClusterInstance& i : cluster.instances) {
+        instances.push_back({{"instance_id", i.instance_id},
+                             {"address", i.address},
+                             {"last_packet_age", i.last_packet_age},
+                             {"accepted", counts_to_json(i.accepted)},
+                             {"rejected", counts_to_json(i.rejected)}});
+    }
+    return dump(Json{{"enabled", cluster.enabled}, {"local", local}, {"instances", instances}});
+}
+
+std::string history_json(const std::vector<RateSample>& samples) {
+    Json out = Json::array();
+    for (const RateSample& s : samples) {
+        out.push_back({{"t", s.unix_time},
+                       {"announces", s.announces_per_second},
+                       {"scrapes", s.scrapes_per_second},
+                       {"peers", s.peers}});
+    }
+    return dump(Json{{"samples", out}});
+}
+
+}  // namespace aciswarm::tracker::web
