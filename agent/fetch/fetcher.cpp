@@ -451,45 +451,73 @@ void Fetcher::report_download(Job& job, const engine::TorrentStatus& last) {
     report(job, p);
 }
 
-Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent,
-                                            const std::string& magnet) {
-    auto input = read_torrent_input(job, torrent, magnet);
-    if (!input) return std::move(input).error();
-    const InfoHashes hashes = input->hashes;
-    const std::vector<std::string>& listed_web_seeds = input->web_seeds;
-    const std::string what = input->what;
-    const std::uint64_t max_size = store_.max_image_size();
-    if (auto hit = torrent_store_hit(job, hashes)) return std::move(*hit);
-    auto engine_ptr =
-        engine_ ? engine_()
-                : Result<engine::Engine*>(make_error(Errc::internal, "no BitTorrent engine"));
-    if (!engine_ptr) return std::move(engine_ptr).error();
-    engine::Engine& eng = **engine_ptr;
+// staging/partial-<info hash>: a download interrupted (Ctrl-C, a stall) leaves
+// its verified pieces and libtorrent's resume data there, and the next fetch of
+// the same torrent continues from them (docs/fetch.md). The torrent is removed
+// from the engine on every way out.
+struct Fetcher::Download {
+    Download(engine::Engine& engine, LockedDir directory, bool can_resume, std::string name,
+             Logger& logger)
+        : eng(engine),
+          dir(std::move(directory)),
+          resumable(can_resume),
+          what(std::move(name)),
+          log(logger) {}
+    Download(const Download&) = delete;
+    Download& operator=(const Download&) = delete;
+    ~Download() { drop(true); }
 
-    // staging/partial-<info hash>: a download interrupted (Ctrl-C, a stall)
-    // leaves its verified pieces and libtorrent's resume data there, and the
-    // next fetch of the same torrent continues from them (docs/fetch.md).
-    const std::string partial_name = std::string(partial_prefix) + hashes.best().hex();
-    auto named = LockedDir::open_named(store_.staging_dir(), partial_name);
-    const bool resumable = static_cast<bool>(named);
-    if (!resumable) {
-        log_.debug("fetch: ", named.error().message, "; downloading into a fresh directory");
+    void drop(bool delete_files) {
+        if (!tid || removed) return;
+        if (Status s = eng.remove(*tid, delete_files); !s)
+            log.warn(what, ": removing the torrent: ", s.error().message);
+        removed = true;
     }
-    auto dir = resumable ? std::move(named) : LockedDir::create(store_.staging_dir(), "torrent");
-    if (!dir) return std::move(dir).error();
+    // Keeps what arrived for the next fetch: resume data saved (bounded wait),
+    // torrent removed without its files, directory left in staging.
+    std::string keep_partial(fs::path& kept_at) {
+        if (!resumable || last.total_done <= 0) {
+            drop(true);
+            return {};
+        }
+        if (auto ok = eng.save_resume_data(*tid, std::chrono::seconds(5)); !ok) {
+            log.warn(what, ": ", ok.error().message);
+        }
+        drop(false);
+        kept_at = dir.path();
+        dir.keep();
+        return "; " + std::to_string(last.total_done) + " of " + std::to_string(last.total_wanted) +
+               " bytes kept, the next fetch resumes from them";
+    }
+
+    engine::Engine& eng;
+    LockedDir dir;
+    bool resumable;
+    std::string what;
+    Logger& log;
+    std::optional<engine::TorrentId> tid;
+    bool removed = false;
+    engine::TorrentStatus last;
+    // A magnet's metadata is checked the moment it arrives, before any piece;
+    // a refusal is kept here so the error carries the check's own words.
+    std::shared_ptr<std::optional<Error>> refused = std::make_shared<std::optional<Error>>();
+};
+
+engine::AddDownload Fetcher::download_params(const Job& job, const TorrentInput& input,
+                                             const std::string& torrent, const std::string& magnet,
+                                             const Download& dl) const {
     engine::AddDownload add;
     add.torrent = torrent;
     add.magnet_uri = torrent.empty() ? magnet : std::string();
-    add.save_path = dir->path();
+    add.save_path = dl.dir.path();
     std::vector<std::string> candidates;
     if (!job.urls.aci.empty()) candidates.push_back(job.urls.aci);
-    add.web_seeds = web_seeds_to_add(listed_web_seeds, candidates, options_.https.allow_http);
+    add.web_seeds = web_seeds_to_add(input.web_seeds, candidates, options_.https.allow_http);
     add.web_seed_allowed = [allow_http = options_.https.allow_http](const std::string& url) {
         return web_seed_allowed(url, allow_http);
     };
-    // A magnet's metadata is checked the moment it arrives, before any piece.
-    auto refused = std::make_shared<std::optional<Error>>();
-    add.check_metadata = [refused, max_size](const engine::TorrentShape& shape) -> Status {
+    add.check_metadata = [refused = dl.refused, max_size = store_.max_image_size()](
+                             const engine::TorrentShape& shape) -> Status {
         auto ok = check_image_torrent(shape.num_files, shape.total_size, max_size);
         if (!ok) *refused = ok.error();
         return ok;
@@ -504,45 +532,49 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
     }
     add.trackers = options_.trackers;
     add.peers = options_.peers;
-    if (resumable) add.resume_file = dir->path() / "resume";
-    auto tid = eng.add_download(add);
-    if (!tid) {
-        if (resumable) dir->keep();  // an earlier partial download stays resumable
-        return with_context(what, std::move(tid).error());
-    }
+    if (dl.resumable) add.resume_file = dl.dir.path() / "resume";
+    return add;
+}
 
+Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent,
+                                            const std::string& magnet) {
+    auto input = read_torrent_input(job, torrent, magnet);
+    if (!input) return std::move(input).error();
+    if (auto hit = torrent_store_hit(job, input->hashes)) return std::move(*hit);
+    auto engine_ptr =
+        engine_ ? engine_()
+                : Result<engine::Engine*>(make_error(Errc::internal, "no BitTorrent engine"));
+    if (!engine_ptr) return std::move(engine_ptr).error();
+
+    const std::string partial_name = std::string(partial_prefix) + input->hashes.best().hex();
+    auto named = LockedDir::open_named(store_.staging_dir(), partial_name);
+    const bool resumable = static_cast<bool>(named);
+    if (!resumable) {
+        log_.debug("fetch: ", named.error().message, "; downloading into a fresh directory");
+    }
+    auto dir = resumable ? std::move(named) : LockedDir::create(store_.staging_dir(), "torrent");
+    if (!dir) return std::move(dir).error();
+    Download dl(**engine_ptr, std::move(*dir), resumable, input->what, log_);
+    auto tid = dl.eng.add_download(download_params(job, *input, torrent, magnet, dl));
+    if (!tid) {
+        if (resumable) dl.dir.keep();  // an earlier partial download stays resumable
+        return with_context(dl.what, std::move(tid).error());
+    }
+    dl.tid = *tid;
+    if (Status s = wait_download(job, dl); !s) return std::move(s).error();
+    return import_download(job, dl, input->hashes);
+}
+
+Status Fetcher::wait_download(Job& job, Download& dl) {
     const auto started = clock_.now();
-    bool removed = false;
-    auto drop = [&](bool delete_files) {
-        if (removed) return;
-        if (Status s = eng.remove(*tid, delete_files); !s)
-            log_.warn(what, ": removing the torrent: ", s.error().message);
-        removed = true;
-    };
-    // Keeps what arrived for the next fetch: resume data saved (bounded
-    // wait), torrent removed without its files, directory left in staging.
-    engine::TorrentStatus last;
-    auto keep_partial = [&]() -> std::string {
-        if (!resumable || last.total_done <= 0) {
-            drop(true);
-            return {};
-        }
-        if (auto ok = eng.save_resume_data(*tid, std::chrono::seconds(5)); !ok) {
-            log_.warn(what, ": ", ok.error().message);
-        }
-        drop(false);
-        job.kept_partial = dir->path();
-        dir->keep();
-        return "; " + std::to_string(last.total_done) + " of " + std::to_string(last.total_wanted) +
-               " bytes kept, the next fetch resumes from them";
-    };
+    const std::string& what = dl.what;
+    engine::TorrentStatus& last = dl.last;
     int hash_failures_logged = 0;
     bool first_bytes_logged = false;
     StallWatch stall(options_.swarm_timeout, started);
     for (;;) {
-        auto r = eng.wait_finished(*tid, std::chrono::milliseconds(250), job.stop);
-        auto st = eng.status(*tid);
-        if (st) last = *st;
+        auto r = dl.eng.wait_finished(*dl.tid, std::chrono::milliseconds(250), job.stop);
+        if (auto st = dl.eng.status(*dl.tid)) last = *st;
         report_download(job, last);
         if (last.hash_failures > hash_failures_logged) {
             hash_failures_logged = last.hash_failures;
@@ -557,49 +589,58 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         }
         if (r) {
             last = *r;
-            break;
+            return {};
         }
         const Error& e = r.error();
         if (e.code == Errc::cancelled || job.stop.stop_requested()) {
-            const std::string kept = keep_partial();
+            const std::string kept = dl.keep_partial(job.kept_partial);
             return make_error(Errc::cancelled, what + ": cancelled" + kept);
         }
         if (e.code != Errc::timeout) {
-            drop(true);
+            dl.drop(true);
             // The metadata check's own words, as for a .torrent.
-            if (*refused) return with_context(what, **refused);
+            if (*dl.refused) return with_context(what, **dl.refused);
             return with_context(what, e);
         }
         const auto now = clock_.now();
-        const std::string connected =
-            std::to_string(last.num_peers) + " peers, " + std::to_string(last.num_web_seeds) +
-            " web seeds connected" +
-            (last.hash_failures > 0
-                 ? ", " + std::to_string(last.hash_failures) + " pieces failed their hash check"
-                 : std::string());
         // Any point of the download: no verified or received byte for swarm_timeout.
         if (stall.observe(now, {.verified = last.total_done,
                                 .received = last.bytes_from_peers + last.bytes_from_web_seeds})) {
-            if (last.total_done <= 0) {
-                drop(true);
-                return make_error(Errc::timeout, what + ": no piece from the swarm within " +
-                                                     human_duration(options_.swarm_timeout) + " (" +
-                                                     connected + ")");
-            }
-            const std::string progress = std::to_string(last.total_done) + " of " +
-                                         std::to_string(last.total_wanted) + " bytes";
-            const std::string kept = keep_partial();
-            return make_error(Errc::timeout, what + ": no progress from the swarm for " +
-                                                 human_duration(options_.swarm_timeout) +
-                                                 " after " + progress + " (" + connected + ")" +
-                                                 kept);
+            return stalled(job, dl);
         }
         if (now - started >= options_.download_timeout) {
-            const std::string kept = keep_partial();
+            const std::string kept = dl.keep_partial(job.kept_partial);
             return make_error(Errc::timeout, what + ": not finished within " +
                                                  human_duration(options_.download_timeout) + kept);
         }
     }
+}
+
+Error Fetcher::stalled(Job& job, Download& dl) {
+    const engine::TorrentStatus& last = dl.last;
+    const std::string connected =
+        std::to_string(last.num_peers) + " peers, " + std::to_string(last.num_web_seeds) +
+        " web seeds connected" +
+        (last.hash_failures > 0
+             ? ", " + std::to_string(last.hash_failures) + " pieces failed their hash check"
+             : std::string());
+    if (last.total_done <= 0) {
+        dl.drop(true);
+        return Error{Errc::timeout, dl.what + ": no piece from the swarm within " +
+                                        human_duration(options_.swarm_timeout) + " (" + connected +
+                                        ")"};
+    }
+    const std::string progress =
+        std::to_string(last.total_done) + " of " + std::to_string(last.total_wanted) + " bytes";
+    const std::string kept = dl.keep_partial(job.kept_partial);
+    return Error{Errc::timeout, dl.what + ": no progress from the swarm for " +
+                                    human_duration(options_.swarm_timeout) + " after " + progress +
+                                    " (" + connected + ")" + kept};
+}
+
+Result<FetchOutcome> Fetcher::import_download(Job& job, Download& dl, const InfoHashes& hashes) {
+    const engine::TorrentStatus& last = dl.last;
+    const std::string& what = dl.what;
     job.outcome.from_peers = last.bytes_from_peers;
     job.outcome.from_everseed = last.bytes_from_origin_peers;
     job.outcome.from_web_seeds = last.bytes_from_web_seeds;
@@ -611,16 +652,16 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         log_.warn(what, ": ", w);
         job.outcome.warnings.push_back(w);
     }
-    const fs::path file = dir->path() / last.name;
+    const fs::path file = dl.dir.path() / last.name;
     if (job.torrent_bytes.empty()) {
         // A magnet: keep the metadata the swarm sent, so the image can be seeded later.
-        if (auto t = eng.torrent_file(*tid)) {
+        if (auto t = dl.eng.torrent_file(*dl.tid)) {
             job.torrent_bytes = std::move(*t);
         } else {
             log_.warn(what, ": no .torrent kept (", t.error().message, "); it cannot be seeded");
         }
     }
-    drop(false);
+    dl.drop(false);
     FetchProgress verifying;
     verifying.phase = FetchPhase::verifying;
     verifying.done = verifying.total = last.total_wanted;

@@ -153,6 +153,18 @@ class Fetcher {
     void report_download(Job& job, const engine::TorrentStatus& last);
     Result<FetchOutcome> fetch_torrent(Job& job, const std::string& torrent,
                                        const std::string& magnet);
+    // One torrent in the engine for the length of a fetch (defined in fetcher.cpp).
+    struct Download;
+    engine::AddDownload download_params(const Job& job, const TorrentInput& input,
+                                        const std::string& torrent, const std::string& magnet,
+                                        const Download& dl) const;
+    // Waits until the engine has every piece; an error ends the fetch (what
+    // arrived is kept for resuming where it can be).
+    Status wait_download(Job& job, Download& dl);
+    // The swarm timeout's error, keeping what arrived when it can be resumed.
+    Error stalled(Job& job, Download& dl);
+    // The finished download into the store (trust checked before it is visible).
+    Result<FetchOutcome> import_download(Job& job, Download& dl, const InfoHashes& hashes);
     Result<FetchOutcome> fetch_https(Job& job, const std::string& url);
     Result<FetchOutcome> import_file(Job& job, const std::string& path);
     Result<std::string> get_small(const std::string& url, std::string_view what);

@@ -3,33 +3,12 @@
 #include <map>
 #include <vector>
 
+#include "common/text.hpp"
+
 namespace aciswarm::agent::publish {
 namespace {
 
 using nlohmann::json;
-
-std::string html_escape(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 // The hash a reader can paste into any client: v1 when the torrent has one.
 std::string shown_info_hash(const json& item) {
