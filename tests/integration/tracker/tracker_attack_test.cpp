@@ -242,7 +242,11 @@ TEST(TrackerAttack, IdleConnectionsFromOneAddressLeaveRoomForOthers) {
     EXPECT_EQ(ok, 25);
     const auto j = stats_of(t);
     ASSERT_TRUE(j.is_object());
-    EXPECT_LE(j["connections"].get<int>(), 128 + 1) << "one address holds at most 128";
+    // One address holds at most 128; the 25 legitimate clients have closed
+    // theirs, but a slow tracker (ASan, a loaded machine) may not have reaped
+    // every one yet, and the /stats request is open. The rejected count below
+    // is the exact per-address check.
+    EXPECT_LE(j["connections"].get<int>(), 128 + 25 + 1) << "one address holds at most 128";
     EXPECT_GE(j["connections_rejected"].get<int>(), attackers - 128 - 1);
     // Memory stays bounded while the attack runs.
     EXPECT_LT(status_kb(t.proc.pid(), "VmRSS"), 128u * 1024u);
