@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "tracker/core/tracker.hpp"
 #include "tracker/livesync/config.hpp"
 #include "tracker/server/server.hpp"
+#include "tracker/zones/zone_map.hpp"
 
 namespace aciswarm::tracker {
 
@@ -40,6 +42,10 @@ struct Config {
     enum class Web { on_http, own_listener, off } web = Web::on_http;
     std::optional<PeerEndpoint> web_listen;  // with Web::own_listener
     bool web_show_peers = true;              // --web-show-peers
+    // --zone=NAME=CIDR rows and the --zones=FILE rows (read again on SIGHUP), as one
+    // map (docs/zones.md); no rows: agents' zone= claims decide.
+    std::string zones_file;
+    std::shared_ptr<const zones::ZoneMap> zones = std::make_shared<const zones::ZoneMap>();
     int verbose = 0;
     bool help = false;
     std::optional<livesync::LiveSyncConfig> livesync;  // --sync-*: off unless configured
