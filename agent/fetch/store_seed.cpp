@@ -64,7 +64,10 @@ Result<StoreSeed> StoreSeed::start(store::Store& store, engine::Engine& engine,
     if (Status s = check_torrent_fits_blob(store, record, *meta); !s) return s.error();
     // A running download of the same swarm must finish (and be removed) first.
     if (engine.find(meta->info_hashes.best())) {
-        return make_error(Errc::already_exists, what + ": its torrent is still downloading");
+        return make_error(Errc::already_exists,
+                          what +
+                              ": its torrent is already in the engine (still downloading, or "
+                              "seeded already)");
     }
     auto dir = LockedDir::create(store.staging_dir(), "seed");
     if (!dir) return std::move(dir).error();
