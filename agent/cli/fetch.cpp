@@ -52,6 +52,10 @@ constexpr engine::EngineOptionUse fetch_engine_options[] = {
     {"lsd"},
     {"web-seeds"},
     {"web-seed-request"},
+    {"zone"},
+    {"leader-candidate"},
+    {"upload-capacity"},
+    {"download-capacity"},
 };
 
 // fetch's own options with the engine's after --tracker.

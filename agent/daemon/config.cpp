@@ -119,6 +119,10 @@ std::span<const ConfigOption> options_table() {
         engine_row("max-connections"),
         engine_row("lsd"),
         engine_row("dht"),
+        engine_row("zone"),
+        engine_row("leader-candidate"),
+        engine_row("upload-capacity"),
+        engine_row("download-capacity"),
         {"resume-interval", "DURATION", "how often resume data is saved (default 5m)", false,
          [](DaemonConfig& c, std::string_view v) -> Status {
              auto d = to_duration("resume-interval", v);

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/engine/zone_announce.hpp"
 #include "common/clock.hpp"
 #include "common/info_hash.hpp"
 #include "common/log.hpp"
@@ -115,6 +116,10 @@ struct EngineConfig {
     // urlseed_max_request_bytes; its default is 16 MiB). Short ranges let nodes
     // that all use the web seed take different pieces and trade them.
     int web_seed_request_bytes = 1 << 20;
+    // Zone-aware swarms (--zone, --leader-candidate, --upload-capacity,
+    // --download-capacity; docs/zones.md): keys added to every HTTP tracker URL of
+    // every torrent; a follower's torrents run without PEX, DHT and LSD.
+    ZoneSettings zone;
     // How long create() waits for the listeners to bind.
     std::chrono::milliseconds listen_timeout{10000};
     // Peer id prefix / user agent shown to peers and web seeds.

@@ -26,6 +26,14 @@ Status set_rate(std::int64_t& field, std::string_view option, Values values) {
     return {};
 }
 
+// An announced capacity (docs/zones.md): a rate, not a libtorrent limit, so 64-bit.
+Status set_capacity(std::uint64_t& field, std::string_view option, Values values) {
+    auto r = parse_rate_option(option, last(values), 0, std::numeric_limits<std::int64_t>::max());
+    if (!r) return std::move(r).error();
+    field = *r;
+    return {};
+}
+
 Status set_bool(bool& field, std::string_view option, Values values) {
     // parse_bool puts the dashes back: "--lsd: 'x' is not a boolean ...".
     option.remove_prefix(std::min(option.find_first_not_of('-'), option.size()));
@@ -99,6 +107,30 @@ const EngineOption table[] = {
          if (!r) return std::move(r).error();
          c.web_seed_request_bytes = static_cast<int>(*r);
          return {};
+     }},
+    {"zone", OptionSpec::Kind::value, "NAME",
+     "this node's zone, announced to the tracker (docs/zones.md); without "
+     "--leader-candidate a follower: no PEX, DHT or LSD",
+     "",
+     [](EngineConfig& c, std::string_view o, Values v) -> Status {
+         if (auto ok = check_zone_name(last(v), o); !ok) return ok;
+         c.zone.zone = last(v);
+         return {};
+     }},
+    {"leader-candidate", OptionSpec::Kind::flag, "BOOL",
+     "stand for election as a leader of the zone (default false)", "",
+     [](EngineConfig& c, std::string_view o, Values v) {
+         return set_bool(c.zone.leader_candidate, o, v);
+     }},
+    {"upload-capacity", OptionSpec::Kind::value, "RATE",
+     "upload capacity announced for the leader election, bytes/s (default: not announced)", "",
+     [](EngineConfig& c, std::string_view o, Values v) {
+         return set_capacity(c.zone.upload_capacity, o, v);
+     }},
+    {"download-capacity", OptionSpec::Kind::value, "RATE",
+     "download capacity announced for the leader election, bytes/s (default: not announced)", "",
+     [](EngineConfig& c, std::string_view o, Values v) {
+         return set_capacity(c.zone.download_capacity, o, v);
      }},
 };
 

@@ -109,6 +109,29 @@ void Engine::Impl::maybe_unstick() {
     }
 }
 
+namespace {
+
+// Zone-aware swarms (docs/zones.md, "Agent"): every HTTP tracker of the torrent (its
+// own and the request's) gets the zone keys; a follower takes peers from the tracker
+// alone (PEX, the DHT and LSD would bring in peers from outside its zone).
+void apply_zone(lt::add_torrent_params& params, const ZoneSettings& zone) {
+    if (!zone.aware()) return;
+    for (auto& url : params.trackers)
+        url = with_zone_keys(url, zone);
+    if (params.ti) {
+        for (const lt::announce_entry& tracker : params.ti->trackers())
+            params.trackers.push_back(with_zone_keys(tracker.url, zone));
+        params.ti->clear_trackers();
+    }
+    params.tracker_tiers.clear();
+    if (zone.follower()) {
+        params.flags |= lt::torrent_flags::disable_pex | lt::torrent_flags::disable_dht |
+                        lt::torrent_flags::disable_lsd;
+    }
+}
+
+}  // namespace
+
 Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
                                     const std::vector<PeerEndpoint>& peers, const std::string& what,
                                     MetadataCheck check_metadata,
@@ -117,6 +140,7 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
         params.peers.push_back(torrent::detail::to_lt(p));
     params.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed);
     params.flags |= lt::torrent_flags::duplicate_is_error;
+    apply_zone(params, config.zone);
     auto counters = std::make_shared<SourceCounters>();
     params.extensions.push_back(
         [counters, &log = log](const lt::torrent_handle&, lt::client_data_t) {

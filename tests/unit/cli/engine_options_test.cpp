@@ -21,6 +21,10 @@ constexpr EngineOptionUse all_uses[] = {
     {"lsd"},
     {"web-seeds"},
     {"web-seed-request"},
+    {"zone"},
+    {"leader-candidate"},
+    {"upload-capacity"},
+    {"download-capacity"},
 };
 
 Result<EngineConfig> apply(std::vector<std::string> args) {
@@ -97,6 +101,23 @@ TEST(EngineOptions, TheDaemonConfigTakesTheSameRows) {
             EXPECT_EQ(o.help, o.engine->help) << o.name;
         }
     }
+}
+
+TEST(EngineOptions, ZoneRowsReachFlagsAndTheDaemonConfig) {
+    auto flags = apply({"--zone=rack-a", "--leader-candidate", "--upload-capacity=20M"});
+    ASSERT_TRUE(flags) << flags.error().message;
+    EXPECT_EQ(flags->zone.zone, "rack-a");
+    EXPECT_TRUE(flags->zone.leader_candidate);
+    EXPECT_EQ(flags->zone.upload_capacity, 20u << 20);
+    agent::DaemonConfig c;
+    ASSERT_TRUE(agent::apply_config_json(
+        c, R"({"zone":"rack-b","leader-candidate":false,"download-capacity":"1M"})", "f"));
+    EXPECT_EQ(c.engine.zone.zone, "rack-b");
+    EXPECT_TRUE(c.engine.zone.follower());
+    EXPECT_EQ(c.engine.zone.download_capacity, 1u << 20);
+    auto bad = agent::apply_config_json(c, R"({"zone":"rack b"})", "f");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("zone: 'rack b'"), std::string::npos) << bad.error().message;
 }
 
 }  // namespace

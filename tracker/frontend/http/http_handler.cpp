@@ -44,7 +44,7 @@ Response announce(const RequestHead& head, const PeerEndpoint& source, std::span
     req.zone = params->zone;
     const AnnounceReply reply = context.tracker.announce(req, context.peers, context.rng);
     if (context.verbose_log) {
-        log_announce(*context.verbose_log, "http", req, reply.status, context.peers);
+        log_announce(*context.verbose_log, "http", req, reply.status, context.peers, &reply.zone);
     }
     if (reply.status != AnnounceStatus::ok) {
         return failure(RequestKind::announce, body_area, announce_status_message(reply.status));
