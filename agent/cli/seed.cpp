@@ -183,6 +183,7 @@ constexpr engine::EngineOptionUse seed_engine_options[] = {
      "the upload limit spares peers on local networks (default: it holds "
      "for all)"},
     {"encryption"},
+    {"tracker-key"},
 };
 
 const OptionParser& parser() {
