@@ -4,6 +4,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/file_read.hpp"
 #include "common/units.hpp"
 
 namespace aciswarm::tracker {
@@ -107,6 +108,13 @@ const OptionParser& config_parser() {
              "ADDR:PORT|off"},
             {"web-show-peers", K::value, "list peer addresses on the web pages (default true)",
              "BOOL"},
+            {"zone", K::list,
+             "peers with addresses in CIDR are in zone NAME; overrules the zone agents "
+             "announce",
+             "NAME=CIDR"},
+            {"zones", K::value, "read NAME=CIDR lines from FILE (again on SIGHUP)", "FILE"},
+            {"leaders-per-zone", K::value,
+             "leaders elected per torrent and zone (default 1, at most 16)", "N"},
             {"verbose", K::flag, "log one line per request", "", 'v'},
             {"help", K::flag, "show this help", "", 'h'},
         }),
@@ -235,27 +243,27 @@ Status read_process_options(const OptionReader& r, Config& c) {
     c.daemon = *daemon;
     c.pidfile = r.o.get_or("pidfile", "");
     ACISWARM_TRY(workers, r.number("workers", 0, 0, 256));
-    c.workers = static_cast<unsigned>(*workers);
-    if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
+    c.server.workers = static_cast<unsigned>(*workers);
+    if (c.server.workers == 0) c.server.workers = std::max(1u, std::thread::hardware_concurrency());
     ACISWARM_TRY(max_conn, r.number("max-connections", 4096, 1, 1'000'000));
-    c.max_connections = *max_conn;
+    c.server.max_connections = *max_conn;
     ACISWARM_TRY(per_address, r.number("max-connections-per-address", 128, 1, 1'000'000));
-    c.max_connections_per_address = *per_address;
+    c.server.max_connections_per_address = *per_address;
     ACISWARM_TRY(reserved, r.number("reserved-connections",
                                     std::min<std::uint64_t>(512, *max_conn / 8), 0, 1'000'000));
-    if (*reserved >= c.max_connections) {
+    if (*reserved >= c.server.max_connections) {
         return make_error(Errc::invalid_argument,
                           "--reserved-connections=" + std::to_string(*reserved) +
                               ": must be less than --max-connections (" +
-                              std::to_string(c.max_connections) + ")");
+                              std::to_string(c.server.max_connections) + ")");
     }
-    c.reserved_connections = *reserved;
+    c.server.reserved_connections = *reserved;
     ACISWARM_TRY(first_request_timeout, r.seconds("first-request-timeout", 3, 1, 3600));
-    c.first_request_timeout = static_cast<std::uint32_t>(*first_request_timeout);
+    c.server.first_request_timeout = static_cast<std::uint32_t>(*first_request_timeout);
     ACISWARM_TRY(header_timeout, r.seconds("header-timeout", 10, 1, 3600));
-    c.header_timeout = static_cast<std::uint32_t>(*header_timeout);
+    c.server.header_timeout = static_cast<std::uint32_t>(*header_timeout);
     ACISWARM_TRY(idle_timeout, r.seconds("idle-timeout", 30, 1, 3600));
-    c.idle_timeout = static_cast<std::uint32_t>(*idle_timeout);
+    c.server.idle_timeout = static_cast<std::uint32_t>(*idle_timeout);
     return {};
 }
 
@@ -293,6 +301,33 @@ Status read_web_options(const OptionReader& r, Config& c) {
     c.web_show_peers = *show_peers;
     return {};
 }
+// --zone rows, then the --zones file's; --leaders-per-zone.
+Status read_zone_options(const OptionReader& r, Config& c) {
+    constexpr std::size_t kMaxZonesFile = 4 << 20;
+    std::vector<zones::ZoneRow> rows;
+    for (const std::string& value : r.o.get_all("zone")) {
+        auto row = zones::parse_zone_row(value);
+        if (!row) return with_context("--zone=" + value, std::move(row).error());
+        rows.push_back(*row);
+    }
+    c.zones_file = r.o.get_or("zones", "");
+    if (!c.zones_file.empty()) {
+        const std::string name = "--zones=" + c.zones_file;
+        auto fd = open_regular_file(c.zones_file, Symlinks::follow, name);
+        if (!fd) return std::move(fd).error();
+        auto text = read_regular_file(fd->get(), name, kMaxZonesFile);
+        if (!text) return std::move(text).error();
+        auto file_rows = zones::parse_zones_file(*text, c.zones_file);
+        if (!file_rows) return std::move(file_rows).error();
+        rows.insert(rows.end(), file_rows->begin(), file_rows->end());
+    }
+    auto map = zones::ZoneMap::from_rows(std::move(rows));
+    if (!map) return std::move(map).error();
+    c.zones = std::make_shared<const zones::ZoneMap>(std::move(*map));
+    ACISWARM_TRY(leaders, r.number("leaders-per-zone", 1, 1, zones::kMaxLeadersPerZone));
+    c.settings.leaders_per_zone = *leaders;
+    return {};
+}
 #undef ACISWARM_TRY
 
 }  // namespace
@@ -314,18 +349,20 @@ Result<Config> load_config(const std::vector<std::string>& args) {
 
     c.help = o.flag("help");
     c.verbose = o.count("verbose");
+    c.server.verbose = c.verbose > 0;
     auto http = parse_listen("http", o.get_all("http"));
     if (!http) return std::move(http).error();
-    c.http = std::move(*http);
+    c.server.http = std::move(*http);
     auto udp = parse_listen("udp", o.get_all("udp"));
     if (!udp) return std::move(udp).error();
-    c.udp = std::move(*udp);
+    c.server.udp = std::move(*udp);
 
     const OptionReader reader{o};
     if (auto ok = read_tracking_options(reader, c); !ok) return std::move(ok).error();
     if (auto ok = read_process_options(reader, c); !ok) return std::move(ok).error();
     read_state_options(o, c);
     if (auto ok = read_web_options(reader, c); !ok) return std::move(ok).error();
+    if (auto ok = read_zone_options(reader, c); !ok) return std::move(ok).error();
     auto sync = livesync::config_from_options(o);
     if (!sync) return std::move(sync).error();
     c.livesync = std::move(*sync);

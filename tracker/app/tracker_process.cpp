@@ -58,6 +58,7 @@ TrackerProcess::TrackerProcess(std::vector<std::string> args, Config config, con
       web_source_(tracker_, clock) {
     config_.dir = absolute_or_empty(config_.dir);
     config_.keys_file = absolute_or_empty(config_.keys_file);
+    tracker_.set_zone_map(config_.zones);
 }
 
 TrackerProcess::~TrackerProcess() {
@@ -93,17 +94,7 @@ Status TrackerProcess::start_web_listener() {
 }
 
 ServerOptions TrackerProcess::server_options() const {
-    ServerOptions so;
-    so.http = config_.http;
-    so.udp = config_.udp;
-    so.workers = config_.workers;
-    so.max_connections = config_.max_connections;
-    so.max_connections_per_address = config_.max_connections_per_address;
-    so.reserved_connections = config_.reserved_connections;
-    so.first_request_timeout = config_.first_request_timeout;
-    so.header_timeout = config_.header_timeout;
-    so.idle_timeout = config_.idle_timeout;
-    so.verbose = config_.verbose > 0;
+    ServerOptions so = config_.server;
     if (config_.web == Config::Web::on_http) so.routes.push_back(web_route());
     return so;
 }
@@ -206,8 +197,8 @@ Status TrackerProcess::start() {
         stop();
         return ok;
     }
-    log_.info("tracking in ", mode_name(config_.settings.mode), " mode with ", config_.workers,
-              " workers");
+    log_.info("tracking in ", mode_name(config_.settings.mode), " mode with ",
+              config_.server.workers, " workers");
     last_scan_ = last_expire_ = last_rates_ = last_flush_ = clock_.now();
     server_->sample_rates(last_rates_);
     return {};
@@ -255,6 +246,7 @@ void TrackerProcess::reload() {
         next->dir = absolute_or_empty(next->dir);
         next->keys_file = absolute_or_empty(next->keys_file);
         tracker_.update_settings(next->settings);
+        tracker_.set_zone_map(next->zones);
         if (server_) server_->set_verbose(next->verbose > 0);
         log_.set_level(next->verbose ? LogLevel::debug : LogLevel::info);
         if (next->dir != config_.dir) {

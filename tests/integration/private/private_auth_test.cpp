@@ -11,10 +11,12 @@
 // arrives there, from libcurl or from libtorrent's web seed), and a grep of
 // every output, log and store file for the secrets.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -99,13 +101,37 @@ class World {
                       "--auth-dir=" + auth_dir(auth).string()}));
     }
 
+    // `aciswarm daemon` in the namespace, its auth-dir empty until the test fills it.
+    Process& start_daemon() {
+        const fs::path d = dir_ / "daemon";
+        fs::create_directories(auth_dir("daemon"));
+        write_file(d / "agent.json", "{}\n");
+        daemon_ = Process::spawn(ns_.exec(
+            {bin("aciswarm"), "daemon", "--config=" + (d / "agent.json").string(),
+             "--store=" + (d / "store").string(), "--cache-dir=" + (d / "cache").string(),
+             "--socket=" + daemon_socket().string(), "--socket-group=", "--listen=127.0.0.1:0",
+             "--lsd=false", "--insecure-options=image", "--ca-file=" + ca_.ca_cert.string(),
+             "--auth-dir=" + auth_dir("daemon").string(), "-v"}));
+        return *daemon_;
+    }
+    fs::path daemon_socket() const { return dir_ / "daemon" / "agent.sock"; }
+    RunResult fetch_via_daemon(const std::string& name) {
+        return run_logged(ns_.exec({bin("aciswarm"), "fetch", "--no-progress",
+                                    "--socket=" + daemon_socket().string(), name}));
+    }
+    std::string daemon_log() {
+        if (!daemon_) return "";
+        daemon_->running();
+        return daemon_->stderr_text();
+    }
+
     fs::path auth_dir(const std::string& name) const { return dir_ / "auth" / name; }
     std::string other_log() const { return read_file(dir_ / "other-access.log"); }
     const std::string& transcript() const { return transcript_; }
     const std::string& id(const std::string& image) const { return ids_.at(image); }
     // The stores the fetches wrote (nginx's config holds the token: an input).
     std::vector<fs::path> output_dirs() const {
-        std::vector<fs::path> out;
+        std::vector<fs::path> out{dir_ / "daemon" / "store", dir_ / "daemon" / "cache"};
         for (int i = 1; i <= stores_; ++i)
             out.push_back(dir_ / ("store-" + std::to_string(i)));
         return out;
@@ -215,6 +241,7 @@ class World {
     NetNs ns_;
     Nginx nginx_;
     std::map<std::string, std::string> ids_;
+    std::optional<Process> daemon_;
     std::string transcript_;
     int stores_ = 0;
 };
@@ -310,12 +337,33 @@ TEST_F(PrivateRegistry, RedirectsToAnotherHostCarryNoCredentials) {
     EXPECT_FALSE(contains(log, "Bearer")) << log;
 }
 
+// The daemon reads auth-dir at start (empty here) and again on SIGHUP.
+TEST_F(PrivateRegistry, TheDaemonRereadsItsCredentialsOnSighup) {
+    Process& daemon = world_->start_daemon();
+    ASSERT_GT(daemon.wait_for_listening("bittorrent", 20s), 0) << daemon.stderr_text();
+    ASSERT_TRUE(daemon.wait_for_stderr(std::regex("listening unix"), 20s)) << daemon.stderr_text();
+    auto before = world_->fetch_via_daemon("registry.test/plain:1.0");
+    EXPECT_EQ(before.status.code, 1) << before.err;
+    EXPECT_TRUE(contains(before.err, "no credentials are configured for registry.test"))
+        << before.err << world_->daemon_log();
+
+    fs::copy(world_->auth_dir("good"), world_->auth_dir("daemon"),
+             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    daemon.signal(SIGHUP);
+    ASSERT_TRUE(daemon.wait_for_stderr(std::regex("auth.d: credentials for 2 domain"), 10s))
+        << daemon.stderr_text();
+    auto after = world_->fetch_via_daemon("registry.test/plain:1.0");
+    ASSERT_EQ(after.status.code, 0) << after.err << world_->daemon_log();
+    EXPECT_EQ(after.out, world_->id("registry.test/plain") + "\n");
+}
+
 // Last: every command's output, nginx's logs and every file the fetches wrote
 // (stores, staging, resume data) are free of the secrets.
 TEST_F(PrivateRegistry, NoSecretInAnyOutputLogOrFile) {
     ASSERT_FALSE(world_->transcript().empty());
     for (const std::string& secret : {password, token, basic_b64}) {
         EXPECT_FALSE(contains(world_->transcript(), secret)) << secret;
+        EXPECT_FALSE(contains(world_->daemon_log(), secret)) << secret;
         for (const fs::path& dir : world_->output_dirs()) {
             if (!fs::exists(dir)) continue;
             for (const auto& e : fs::recursive_directory_iterator(dir)) {
