@@ -250,14 +250,6 @@ bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-// "... via swarm: 123 bytes from peers, 456 from web seeds, ..." -> {123, 456}
-std::pair<long, long> sources(const std::string& err) {
-    std::smatch m;
-    static const std::regex re(R"((\d+) bytes from peers, (\d+) from web seeds)");
-    if (!std::regex_search(err, m, re)) return {-1, -1};
-    return {std::stol(m[1]), std::stol(m[2])};
-}
-
 class PrivateRegistry : public SharedWorldTest<World> {};
 
 TEST_F(PrivateRegistry, BasicCredentialsReachTheWebSeed) {
@@ -266,7 +258,7 @@ TEST_F(PrivateRegistry, BasicCredentialsReachTheWebSeed) {
     EXPECT_EQ(r.out, world_->id("registry.test/app") + "\n");
     // Discovery, the .torrent and the .asc through libcurl; every piece from the
     // libtorrent web seed on the same host, the credentials in its URL.
-    auto [peers, web] = sources(r.err);
+    auto [peers, web] = fetch_byte_sources(r.err);
     EXPECT_EQ(peers, 0) << r.err;
     EXPECT_GT(web, 0) << r.err;
     EXPECT_TRUE(contains(r.err, "credentials configured for registry.test")) << r.err;
@@ -323,7 +315,7 @@ TEST_F(PrivateRegistry, RedirectsToAnotherHostCarryNoCredentials) {
     auto r = world_->fetch("good", {"registry.test/moved:1.0", "--no-https-fallback"});
     ASSERT_EQ(r.status.code, 0) << r.err;
     EXPECT_EQ(r.out, world_->id("registry.test/moved") + "\n");
-    EXPECT_GT(sources(r.err).second, 0) << r.err;
+    EXPECT_GT(fetch_byte_sources(r.err).second, 0) << r.err;
     // token.test/tmoved: the discovery page itself moved to other.test.
     auto t = world_->fetch("good", {"token.test/tmoved:1.0"});
     ASSERT_EQ(t.status.code, 0) << t.err;

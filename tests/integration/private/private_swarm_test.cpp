@@ -117,13 +117,6 @@ class PrivateSwarm : public ::testing::Test {
     std::string outputs_;
 };
 
-// "... via swarm: 123 bytes from peers, ..." -> 123
-long bytes_from_peers(const std::string& err) {
-    std::smatch m;
-    static const std::regex re(R"((\d+) bytes from peers)");
-    return std::regex_search(err, m, re) ? std::stol(m[1]) : -1;
-}
-
 TEST_F(PrivateSwarm, OnlyKeyedNodesGetPeersAndAKeyRemovedLocksItsNodeOut) {
     const fs::path torrent = publish();
     auto published = torrent::parse_torrent(read_file(torrent));
@@ -135,7 +128,7 @@ TEST_F(PrivateSwarm, OnlyKeyedNodesGetPeersAndAKeyRemovedLocksItsNodeOut) {
     auto none = fetch(torrent, dir_ / "store-none", {});
     EXPECT_NE(none.status.code, 0) << none.err;
     EXPECT_TRUE(std::regex_search(none.err, std::regex("admits only keyed nodes"))) << none.err;
-    EXPECT_LE(bytes_from_peers(none.err), 0) << none.err;
+    EXPECT_LE(fetch_byte_sources(none.err).first, 0) << none.err;
     EXPECT_FALSE(fs::exists(dir_ / "store-none" / "blobs") &&
                  !fs::is_empty(dir_ / "store-none" / "blobs"));
 
@@ -148,7 +141,7 @@ TEST_F(PrivateSwarm, OnlyKeyedNodesGetPeersAndAKeyRemovedLocksItsNodeOut) {
     auto keyed = fetch(torrent, store, {"--tracker-key=" + kNodeKey});
     ASSERT_EQ(keyed.status.code, 0) << keyed.err << all_logs();
     EXPECT_EQ(keyed.out, image_id_ + "\n");
-    EXPECT_GT(bytes_from_peers(keyed.err), 512 * 1024) << keyed.err;
+    EXPECT_GT(fetch_byte_sources(keyed.err).first, 512 * 1024) << keyed.err;
     // The private flag survived publish → fetch → the store's copy (what seeding uses).
     SystemClock clock;
     Logger quiet("test", LogLevel::error);
@@ -167,7 +160,7 @@ TEST_F(PrivateSwarm, OnlyKeyedNodesGetPeersAndAKeyRemovedLocksItsNodeOut) {
         << tracker_->stderr_text();
     auto removed = fetch(torrent, dir_ / "store-removed", {"--tracker-key=" + kNodeKey});
     EXPECT_NE(removed.status.code, 0) << removed.err;
-    EXPECT_LE(bytes_from_peers(removed.err), 0) << removed.err;
+    EXPECT_LE(fetch_byte_sources(removed.err).first, 0) << removed.err;
 
     // No key in any output or log, the tracker's verbose log included.
     const std::string logs = all_logs();
