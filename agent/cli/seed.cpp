@@ -187,6 +187,7 @@ constexpr engine::EngineOptionUse seed_engine_options[] = {
     {"leader-candidate"},
     {"upload-capacity"},
     {"download-capacity"},
+    {"tracker-key"},
 };
 
 const OptionParser& parser() {

@@ -105,6 +105,10 @@ class DaemonBackend {
     // decompression the store does not interrupt); the daemon then exits without
     // joining them, which the store survives (imports are kill -9 safe).
     virtual bool stop_workers(std::chrono::milliseconds /*deadline*/) { return true; }
+    // (Re)reads the registry credentials (auth.d: DIR alone, "" = the system
+    // directories) for the fetches started from now on; on an error the
+    // credentials in use stay. At start and on SIGHUP.
+    virtual Status reload_credentials(const std::string& /*auth_dir*/) { return {}; }
 };
 
 }  // namespace aciswarm::agent

@@ -59,6 +59,9 @@ struct DaemonConfig {
     // Trusted signing keys (trust/): "" = /etc/aciswarm/trustedkeys over
     // /usr/lib/aciswarm/trustedkeys.
     std::string trust_dir;
+    // Registry credentials (rkt's auth.d files, http/auth.hpp): "" =
+    // /etc/aciswarm/auth.d over /usr/lib/aciswarm/auth.d. Re-read on SIGHUP.
+    std::string auth_dir;
     bool insecure_image = false;  // --insecure-options=image: fetch unsigned images
 
     friend bool operator==(const DaemonConfig&, const DaemonConfig&) = default;

@@ -122,6 +122,9 @@ struct EngineConfig {
     ZoneSettings zone;
     // How long create() waits for the listeners to bind.
     std::chrono::milliseconds listen_timeout{10000};
+    // Private swarms: this node's key, appended as ?passkey=KEY to the tracker
+    // URLs of private torrents only (docs/private.md). "" = none.
+    std::string tracker_key;
     // Peer id prefix / user agent shown to peers and web seeds.
     std::string user_agent = "aciswarm";
 
@@ -211,6 +214,9 @@ struct TorrentShape {
 using MetadataCheck = std::function<Status(const TorrentShape&)>;
 // True for a web seed URL the caller allows (scheme and address policy).
 using WebSeedPolicy = std::function<bool(const std::string& url)>;
+// The URL libtorrent is given for a web seed URL (e.g. with the registry's
+// basic credentials as its userinfo, http/auth.hpp's web_seed_url).
+using WebSeedUrl = std::function<std::string(const std::string& url)>;
 
 struct AddDownload {
     // Exactly one of torrent (bencoded .torrent bytes) or magnet_uri.
@@ -231,6 +237,10 @@ struct AddDownload {
     // magnet's ws=, web_seeds above): a URL it refuses is never added. Unset:
     // all allowed.
     WebSeedPolicy web_seed_allowed{};
+    // Applied after web_seed_allowed to every web seed (the torrent's, a
+    // magnet's, web_seeds above, a resume file's). Resume files and log lines
+    // get the URL without its userinfo. Unset: URLs as they are.
+    WebSeedUrl web_seed_url{};
     // Run on the metadata: for a .torrent before adding it (the error is
     // add_download's), for a magnet on the alert thread as soon as the
     // metadata arrives; an error there pauses the torrent before any piece is

@@ -1,6 +1,7 @@
 #include "agent/engine/engine_options.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <stdexcept>
 
@@ -99,6 +100,24 @@ const EngineOption table[] = {
      "",
      [](EngineConfig& c, std::string_view o, Values v) {
          return set_named(c.web_seed_use, o, parse_web_seed_use(last(v)));
+     }},
+    {"tracker-key", OptionSpec::Kind::value, "KEY",
+     "private swarms: this node's key, sent to the trackers of private torrents as "
+     "?passkey=KEY (docs/private.md)",
+     "",
+     [](EngineConfig& c, std::string_view o, Values v) -> Status {
+         const std::string_view key = last(v);
+         const bool plain = std::all_of(key.begin(), key.end(), [](char ch) {
+             return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' ||
+                    ch == '_' || ch == '~';
+         });
+         if (key.size() < 16 || key.size() > 128 || !plain) {
+             return make_error(
+                 Errc::invalid_argument,
+                 std::string(o) + ": a key is 16 to 128 characters of A-Z a-z 0-9 - . _ ~");
+         }
+         c.tracker_key = key;
+         return {};
      }},
     {"web-seed-request", OptionSpec::Kind::value, "SIZE",
      "longest byte range asked of a web seed at once (default 1M; libtorrent's own 16M)", "",

@@ -25,6 +25,7 @@ constexpr EngineOptionUse all_uses[] = {
     {"leader-candidate"},
     {"upload-capacity"},
     {"download-capacity"},
+    {"tracker-key"},
 };
 
 Result<EngineConfig> apply(std::vector<std::string> args) {
@@ -57,6 +58,9 @@ TEST(EngineOptions, ValuesSetTheEngineConfig) {
     EXPECT_FALSE(c->local_service_discovery);
     EXPECT_EQ(c->web_seed_use, WebSeedUse::always);
     EXPECT_EQ(c->web_seed_request_bytes, 64 << 10);
+    auto keyed = apply({"--tracker-key=node-a-0123456789abcdef"});
+    ASSERT_TRUE(keyed) << keyed.error().message;
+    EXPECT_EQ(keyed->tracker_key, "node-a-0123456789abcdef");
 }
 
 TEST(EngineOptions, NothingGivenLeavesTheDefaults) {
@@ -76,6 +80,9 @@ TEST(EngineOptions, BadValuesNameTheFlag) {
         {"--encryption=maybe", "--encryption: "},
         {"--web-seeds=never", "--web-seeds: "},
         {"--web-seed-request=1k", "--web-seed-request: '1k' is out of range"},
+        // The error never repeats a key.
+        {"--tracker-key=short", "--tracker-key: a key is 16 to 128 characters"},
+        {"--tracker-key=has&amp;0123456789abc", "--tracker-key: a key is 16 to 128 characters"},
     };
     for (const auto& k : cases) {
         auto c = apply({k.arg});
