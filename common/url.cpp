@@ -1,5 +1,7 @@
 #include "common/url.hpp"
 
+#include <algorithm>
+
 #include "common/hex.hpp"
 
 namespace aciswarm {
@@ -116,24 +118,47 @@ std::string url_without_userinfo(std::string_view url) {
     return std::string(url.substr(0, authority)) + std::string(url.substr(authority + at + 1));
 }
 
-std::string with_passkey(std::string_view url, std::string_view key) {
-    const std::string param = std::string(passkey_param_name) + "=";
-    const std::size_t query = url.find('?');
-    if (query != std::string_view::npos) {
-        const std::string_view q = url.substr(query + 1);
-        if (q.starts_with(param) || q.find("&" + param) != std::string_view::npos) {
-            return std::string(url);
-        }
+namespace {
+
+bool query_has(std::string_view query, std::string_view name) {
+    bool found = false;
+    std::size_t begin = 0;
+    while (!found && begin <= query.size()) {
+        const std::size_t end = std::min(query.find('&', begin), query.size());
+        const std::string_view pair = query.substr(begin, end - begin);
+        found = pair.substr(0, pair.find('=')) == name;
+        begin = end + 1;
     }
+    return found;
+}
+
+}  // namespace
+
+std::string with_query_params(std::string_view url, std::span<const QueryParam> params) {
     const std::size_t fragment = url.find('#');
     const std::string_view base = url.substr(0, fragment);
-    const char joint = query == std::string_view::npos ? '?' : (base.ends_with('?') ? '\0' : '&');
+    const std::size_t query_start = base.find('?');
+    const std::string_view query =
+        query_start == std::string_view::npos ? std::string_view() : base.substr(query_start + 1);
     std::string out(base);
-    if (joint != '\0') out += joint;
-    out += param;
-    out += key;
+    for (const QueryParam& p : params) {
+        if (query_has(query, p.key)) continue;
+        if (out.find('?') == std::string::npos) {
+            out += '?';
+        } else if (!out.ends_with('?') && !out.ends_with('&')) {
+            out += '&';
+        }
+        out += p.key;
+        out += '=';
+        out += p.value;
+    }
     if (fragment != std::string_view::npos) out += url.substr(fragment);
     return out;
+}
+
+std::string with_passkey(std::string_view url, std::string_view key) {
+    const QueryParam passkey{std::string(passkey_param_name), std::string(key)};
+    return with_query_params(url, std::span(&passkey, 1));
 }
 
 namespace {

@@ -54,6 +54,18 @@ std::string url_without_userinfo(std::string_view url);
 // this query parameter.
 inline constexpr std::string_view passkey_param_name = "passkey";
 
+// One query parameter: parse_query's result, with_query_params's input (which
+// uses it as given: callers pass only characters that need no escaping).
+struct QueryParam {
+    std::string key;
+    std::string value;
+};
+
+// `url` with "name=value" added to its query for each parameter whose name the
+// query does not have yet, before any fragment ("http://t/a?x=1#f" + y=2 ->
+// "http://t/a?x=1&y=2#f"). The one way the agent adds keys to tracker URLs.
+std::string with_query_params(std::string_view url, std::span<const QueryParam> params);
+
 // `url` with "passkey=KEY" added to its query (kept as is when it has a
 // passkey already).
 std::string with_passkey(std::string_view url, std::string_view key);
@@ -62,11 +74,6 @@ std::string with_passkey(std::string_view url, std::string_view key);
 // userinfo of every URL in it removed: tracker and web seed URLs and
 // libtorrent's messages about them, for logs and errors.
 std::string redact_url_secrets(std::string_view text);
-
-struct QueryParam {
-    std::string key;
-    std::string value;
-};
 
 // Splits "a=1&b=%20&c" into decoded pairs, in order (keys may repeat; "c" has an
 // empty value). '+' is a space in both keys and values. Empty segments are skipped.

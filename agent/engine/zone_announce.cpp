@@ -1,8 +1,10 @@
 #include "agent/engine/zone_announce.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include "common/text.hpp"
+#include "common/url.hpp"
 
 namespace aciswarm::engine {
 
@@ -20,25 +22,15 @@ Status check_zone_name(std::string_view name, std::string_view option) {
 }
 
 std::string with_zone_keys(std::string_view tracker_url, const ZoneSettings& zone) {
-    std::string url(tracker_url);
-    const bool http = url.starts_with("http://") || url.starts_with("https://");
-    if (!zone.aware() || !http) return url;
-    // A fragment would swallow the keys; trackers' announce URLs have none, but be exact.
-    const std::size_t fragment = url.find('#');
-    const std::string tail = fragment == std::string::npos ? "" : url.substr(fragment);
-    url.resize(std::min(fragment, url.size()));
-    std::string keys;
-    if (!zone.zone.empty()) keys += "&zone=" + zone.zone;  // the name needs no escaping
-    keys += zone.leader_candidate ? "&leader=candidate" : "&leader=none";
-    if (zone.upload_capacity != 0) keys += "&up=" + std::to_string(zone.upload_capacity);
-    if (zone.download_capacity != 0) keys += "&down=" + std::to_string(zone.download_capacity);
-    const bool has_query = url.find('?') != std::string::npos;
-    if (!has_query) {
-        keys[0] = '?';
-    } else if (url.back() == '?' || url.back() == '&') {
-        keys.erase(0, 1);
-    }
-    return url + keys + tail;
+    const bool http = tracker_url.starts_with("http://") || tracker_url.starts_with("https://");
+    if (!zone.aware() || !http) return std::string(tracker_url);
+    std::vector<QueryParam> keys;
+    if (!zone.zone.empty()) keys.push_back({"zone", zone.zone});  // the name needs no escaping
+    keys.push_back({"leader", zone.leader_candidate ? "candidate" : "none"});
+    if (zone.upload_capacity != 0) keys.push_back({"up", std::to_string(zone.upload_capacity)});
+    if (zone.download_capacity != 0)
+        keys.push_back({"down", std::to_string(zone.download_capacity)});
+    return with_query_params(tracker_url, keys);
 }
 
 }  // namespace aciswarm::engine

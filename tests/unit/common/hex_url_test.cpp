@@ -114,6 +114,12 @@ TEST(UrlSecrets, PasskeyIsAddedOnceAfterAnyQuery) {
     EXPECT_EQ(with_passkey("udp://t:6969/announce?passkey=A", "K"),
               "udp://t:6969/announce?passkey=A");
     EXPECT_EQ(with_passkey("http://t/announce?", "K"), "http://t/announce?passkey=K");
+    // A parameter whose name only starts like passkey is another parameter.
+    EXPECT_EQ(with_passkey("http://t/announce?passkeyx=1", "K"),
+              "http://t/announce?passkeyx=1&passkey=K");
+    const QueryParam two[] = {{"a", "1"}, {"b", "2"}};
+    EXPECT_EQ(with_query_params("http://t/x?b=9#frag", two), "http://t/x?b=9&a=1#frag");
+    EXPECT_EQ(with_query_params("http://t/x?a=0&", two), "http://t/x?a=0&b=2");
 }
 
 TEST(UrlSecrets, LogsGetNeitherPasskeysNorUserinfo) {
