@@ -56,6 +56,9 @@ struct DaemonConfig {
     // /usr/lib/aciswarm/trustedkeys.
     std::string trust_dir;
     bool insecure_image = false;  // --insecure-options=image: fetch unsigned images
+    // --web: the read-only page and /metrics (agent/daemon/web_server.hpp) on this
+    // "ADDR:PORT"; "" = off (the default). A bare port binds the loopback address.
+    std::string web;
 
     friend bool operator==(const DaemonConfig&, const DaemonConfig&) = default;
 };

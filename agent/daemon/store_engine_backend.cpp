@@ -244,6 +244,7 @@ Result<FetchId> StoreEngineBackend::start_worker(const FetchRequest& request,
             raw->finished = true;
         });
     fetches_[fid] = {};
+    ledger_.started(fid, request.source, clock_.now());
     workers_.push_back(std::move(w));
     return fid;
 }
@@ -271,6 +272,8 @@ FetchProgress StoreEngineBackend::run_worker_fetch(Worker& w, const fetch::Sourc
             p.peers = fp.peers;
             p.from_peers = non_negative(fp.from_peers);
             p.from_web_seeds = non_negative(fp.from_web_seeds);
+            p.from_everseed = non_negative(fp.from_everseed);
+            p.hash_failures = non_negative(fp.hash_failures);
         },
         stop);
     if (!outcome) return failed_progress(outcome.error().message, outcome.error().code);
@@ -280,6 +283,10 @@ FetchProgress StoreEngineBackend::run_worker_fetch(Worker& w, const fetch::Sourc
     p.done_bytes = p.total_bytes = outcome->record.size;
     p.from_peers = non_negative(outcome->from_peers);
     p.from_web_seeds = non_negative(outcome->from_web_seeds);
+    p.from_everseed = non_negative(outcome->from_everseed);
+    p.from_https = non_negative(outcome->from_https);
+    p.uploaded = non_negative(outcome->uploaded);
+    p.hash_failures = non_negative(outcome->hash_failures);
     log_.info("fetched ", outcome->record.id.display(), " via ",
               fetch::fetch_via_name(outcome->via));
     return p;
@@ -293,6 +300,7 @@ void StoreEngineBackend::poll_workers() {
             std::lock_guard lock(w.mu);
             fetches_[w.id] = w.progress;
             finished = w.finished;
+            if (finished) ledger_.ended(w.id, w.progress, clock_.now());
         }
         if (finished) {
             w.thread.join();  // it has left fetch(): returns at once
@@ -339,7 +347,17 @@ Result<std::vector<StoredImage>> StoreEngineBackend::stored_images() {
     std::vector<StoredImage> out;
     out.reserve(list->size());
     for (const store::ImageRecord& r : *list) {
-        out.push_back({r.id, display_name(r), r.size, !r.torrent.empty()});
+        StoredImage image{r.id, display_name(r), r.size, !r.torrent.empty()};
+        image.manifest_name = r.name;
+        const auto label = [&r](const char* key) {
+            auto it = r.labels.find(key);
+            return it == r.labels.end() ? std::string() : it->second;
+        };
+        image.version = label("version");
+        image.os = label("os");
+        image.arch = label("arch");
+        image.verified_by = r.verified_by;
+        out.push_back(std::move(image));
     }
     return out;
 }
@@ -383,6 +401,7 @@ Status StoreEngineBackend::start_seeding(const ImageId& id) {
 void StoreEngineBackend::stop_seeding(const ImageId& id) {
     auto it = seeds_.find(id);
     if (it == seeds_.end()) return;
+    retire_uploads(it->second);
     if (Status s = engine_->remove(it->second, false); !s)
         log_.warn("stop seeding ", id.display(), ": ", s.error().message);
     seeds_.erase(it);
@@ -487,6 +506,7 @@ Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
     });
     readers_.push_back(std::move(reader));
     fetches_[fid] = {};
+    ledger_.started(fid, request.source, clock_.now());
     return fid;
 }
 
@@ -511,6 +531,7 @@ void StoreEngineBackend::poll_readers() {
             p.error = started.error().message;
             p.error_code = started.error().code;
             log_.error(p.error);
+            ledger_.ended(r.id, p, clock_.now());
             fetches_[r.id] = std::move(p);
         }
         it = readers_.erase(it);
@@ -538,6 +559,7 @@ Status StoreEngineBackend::start_download(FetchId fid, const FetchRequest& reque
         done.image = rec->id;
         done.total_bytes = done.done_bytes = rec->size;
         fetches_[fid] = done;
+        ledger_.ended(fid, done, clock_.now());
         return {};
     }
     if (const auto existing = engine_->find(best)) {
@@ -584,6 +606,22 @@ FetchProgress StoreEngineBackend::fetch_progress(FetchId id) {
     return p;
 }
 
+void StoreEngineBackend::retire_uploads(engine::TorrentId torrent) {
+    if (auto st = engine_->status(torrent))
+        retired_uploaded_ += non_negative(st->total_payload_upload);
+}
+
+web::FetchActivity StoreEngineBackend::fetch_activity() {
+    web::FetchActivity activity = ledger_.activity(fetches_, clock_.now());
+    std::uint64_t live = 0;
+    for (const auto& [id, torrent] : seeds_) {
+        if (auto st = engine_->status(torrent)) live += non_negative(st->total_payload_upload);
+    }
+    // Downloads' own uploads count once they end (FetchProgress::uploaded).
+    activity.totals.uploaded += retired_uploaded_ + live;
+    return activity;
+}
+
 void StoreEngineBackend::remove_download_torrent(const Download& d) {
     if (Status s = engine_->remove(d.torrent, true); !s)
         log_.warn("download ", d.file.filename().string(), ": ", s.error().message);
@@ -604,8 +642,11 @@ void StoreEngineBackend::finish_download(Download& d, const engine::TorrentStatu
     FetchProgress p;
     p.total_bytes = p.done_bytes =
         static_cast<std::uint64_t>(std::max<std::int64_t>(0, st.total_wanted));
-    p.from_peers = static_cast<std::uint64_t>(st.bytes_from_peers);
-    p.from_web_seeds = static_cast<std::uint64_t>(st.bytes_from_web_seeds);
+    p.from_peers = non_negative(st.bytes_from_peers);
+    p.from_web_seeds = non_negative(st.bytes_from_web_seeds);
+    p.from_everseed = non_negative(st.bytes_from_origin_peers);
+    p.uploaded = non_negative(st.total_payload_upload);
+    p.hash_failures = non_negative(st.hash_failures);
     if (rec) {
         p.state = FetchProgress::State::done;
         p.image = rec->id;
@@ -620,7 +661,10 @@ void StoreEngineBackend::finish_download(Download& d, const engine::TorrentStatu
     std::error_code ec;
     fs::remove(d.sidecar, ec);
     fs::remove_all(d.dir, ec);
-    if (d.fetch) fetches_[*d.fetch] = p;
+    if (d.fetch) {
+        fetches_[*d.fetch] = p;
+        ledger_.ended(*d.fetch, p, clock_.now());
+    }
 }
 
 void StoreEngineBackend::poll() {
@@ -638,7 +682,9 @@ void StoreEngineBackend::poll() {
                 p.state = FetchProgress::State::failed;
                 p.error = why;
                 p.error_code = st ? Errc::network : st.error().code;
+                if (st) p.uploaded = non_negative(st->total_payload_upload);
                 fetches_[*d.fetch] = p;
+                ledger_.ended(*d.fetch, p, clock_.now());
             }
             if (st) remove_download_torrent(d);
             std::error_code ec;

@@ -35,6 +35,7 @@
 
 #include "agent/daemon/backend.hpp"
 #include "agent/daemon/config.hpp"
+#include "agent/daemon/metrics.hpp"
 #include "agent/engine/engine.hpp"
 #include "agent/fetch/fetcher.hpp"
 #include "agent/fetch/source.hpp"
@@ -66,6 +67,7 @@ class StoreEngineBackend final : public DaemonBackend {
     void poll() override;
     int listen_port() override;
     bool stop_workers(std::chrono::milliseconds deadline) override;
+    web::FetchActivity fetch_activity() override;
 
   private:
     struct Download {
@@ -97,6 +99,8 @@ class StoreEngineBackend final : public DaemonBackend {
     void finish_download(Download& d, const engine::TorrentStatus& st);
     // Drops a finished or failed download's torrent and its files (logged when it fails).
     void remove_download_torrent(const Download& d);
+    // Payload bytes the engine sent for a torrent about to be removed, kept for the totals.
+    void retire_uploads(engine::TorrentId torrent);
 
     store::Store store_;
     std::unique_ptr<engine::Engine> engine_;
@@ -106,6 +110,8 @@ class StoreEngineBackend final : public DaemonBackend {
     std::vector<Download> downloads_;
     std::map<FetchId, FetchProgress> fetches_;
     FetchId next_fetch_ = 1;
+    FetchLedger ledger_;                  // running fetches and totals (web page, /metrics)
+    std::uint64_t retired_uploaded_ = 0;  // uploads of torrents no longer in the engine
     std::string store_path_;
     std::string ca_file_;  // for the Fetcher's discovery and HTTPS; web seeds: SSL_CERT_FILE
     const Clock& clock_;

@@ -7,6 +7,7 @@
 #include "tests/support/temp_dir.hpp"
 #include "tracker/web/assets.hpp"
 #include "tracker/web/render.hpp"
+#include "web/assets.hpp"
 
 namespace aciswarm::tracker::web {
 namespace {
@@ -143,6 +144,11 @@ TEST(Web, AssetsAreEmbeddedAndServedWithTheirTypes) {
     ASSERT_TRUE(css);
     EXPECT_EQ(css->content_type, "text/css; charset=utf-8");
     EXPECT_NE(css->body.find("#totals"), std::string::npos);
+    auto common = handle("/web/common.js", source, {});
+    ASSERT_TRUE(common);
+    EXPECT_EQ(common->content_type, "text/javascript; charset=utf-8");
+    EXPECT_NE(common->body.find("function drawChart"), std::string::npos);
+    EXPECT_EQ(common->body.find("innerHTML"), std::string::npos);
     EXPECT_EQ(handle("/web/nothing", source, {})->status, 404);
 }
 
@@ -150,7 +156,9 @@ TEST(Web, EmbeddedAssetsAreTheSourceFilesByteForByte) {
     const std::filesystem::path dir =
         std::filesystem::path(ACISWARM_SOURCE_DIR) / "tracker/web/assets";
     EXPECT_EQ(assets::app_js, test::read_file(dir / "app.js"));
-    EXPECT_EQ(assets::style_css, test::read_file(dir / "style.css"));
+    const std::filesystem::path common = std::filesystem::path(ACISWARM_SOURCE_DIR) / "web/assets";
+    EXPECT_EQ(aciswarm::web::assets::style_css, test::read_file(common / "style.css"));
+    EXPECT_EQ(aciswarm::web::assets::common_js, test::read_file(common / "common.js"));
 }
 
 TEST(Web, SecurityHeadersForbidInlineAndForeignContent) {
