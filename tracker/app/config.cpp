@@ -4,6 +4,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/file_read.hpp"
 #include "common/units.hpp"
 
 namespace aciswarm::tracker {
@@ -103,6 +104,13 @@ const OptionParser& config_parser() {
              "ADDR:PORT|off"},
             {"web-show-peers", K::value, "list peer addresses on the web pages (default true)",
              "BOOL"},
+            {"zone", K::list,
+             "peers with addresses in CIDR are in zone NAME (repeatable; overrules the zone "
+             "agents announce)",
+             "NAME=CIDR"},
+            {"zones", K::value, "read NAME=CIDR lines from FILE (again on SIGHUP)", "FILE"},
+            {"leaders-per-zone", K::value,
+             "leaders elected per torrent and zone (default 1, at most 16)", "N"},
             {"verbose", K::flag, "log one line per request", "", 'v'},
             {"help", K::flag, "show this help", "", 'h'},
         }),
@@ -288,6 +296,33 @@ Status read_web_options(const OptionReader& r, Config& c) {
     c.web_show_peers = *show_peers;
     return {};
 }
+// --zone rows, then the --zones file's; --leaders-per-zone.
+Status read_zone_options(const OptionReader& r, Config& c) {
+    constexpr std::size_t kMaxZonesFile = 4 << 20;
+    std::vector<zones::ZoneRow> rows;
+    for (const std::string& value : r.o.get_all("zone")) {
+        auto row = zones::parse_zone_row(value);
+        if (!row) return with_context("--zone=" + value, std::move(row).error());
+        rows.push_back(*row);
+    }
+    c.zones_file = r.o.get_or("zones", "");
+    if (!c.zones_file.empty()) {
+        const std::string name = "--zones=" + c.zones_file;
+        auto fd = open_regular_file(c.zones_file, Symlinks::follow, name);
+        if (!fd) return std::move(fd).error();
+        auto text = read_regular_file(fd->get(), name, kMaxZonesFile);
+        if (!text) return std::move(text).error();
+        auto file_rows = zones::parse_zones_file(*text, c.zones_file);
+        if (!file_rows) return std::move(file_rows).error();
+        rows.insert(rows.end(), file_rows->begin(), file_rows->end());
+    }
+    auto map = zones::ZoneMap::from_rows(std::move(rows));
+    if (!map) return std::move(map).error();
+    c.zones = std::make_shared<const zones::ZoneMap>(std::move(*map));
+    ACISWARM_TRY(leaders, r.number("leaders-per-zone", 1, 1, zones::kMaxLeadersPerZone));
+    c.settings.leaders_per_zone = *leaders;
+    return {};
+}
 #undef ACISWARM_TRY
 
 }  // namespace
@@ -321,6 +356,7 @@ Result<Config> load_config(const std::vector<std::string>& args) {
     if (auto ok = read_process_options(reader, c); !ok) return std::move(ok).error();
     read_state_options(o, c);
     if (auto ok = read_web_options(reader, c); !ok) return std::move(ok).error();
+    if (auto ok = read_zone_options(reader, c); !ok) return std::move(ok).error();
     auto sync = livesync::config_from_options(o);
     if (!sync) return std::move(sync).error();
     c.livesync = std::move(*sync);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "common/result.hpp"
 #include "tracker/core/tracker.hpp"
 #include "tracker/livesync/config.hpp"
+#include "tracker/zones/zone_map.hpp"
 
 namespace aciswarm::tracker {
 
@@ -44,6 +46,10 @@ struct Config {
     enum class Web { on_http, own_listener, off } web = Web::on_http;
     std::optional<PeerEndpoint> web_listen;  // with Web::own_listener
     bool web_show_peers = true;              // --web-show-peers
+    // --zone=NAME=CIDR rows and the --zones=FILE rows (read again on SIGHUP), as one
+    // map (docs/zones.md); no rows: agents' zone= claims decide.
+    std::string zones_file;
+    std::shared_ptr<const zones::ZoneMap> zones = std::make_shared<const zones::ZoneMap>();
     int verbose = 0;
     bool help = false;
     std::optional<livesync::LiveSyncConfig> livesync;  // --sync-*: off unless configured

@@ -56,6 +56,7 @@ TrackerProcess::TrackerProcess(std::vector<std::string> args, Config config, con
       sync_swarm_(tracker_),
       web_source_(tracker_, clock) {
     config_.dir = absolute_or_empty(config_.dir);
+    tracker_.set_zone_map(config_.zones);
 }
 
 TrackerProcess::~TrackerProcess() {
@@ -236,6 +237,7 @@ void TrackerProcess::reload() {
     } else {
         next->dir = absolute_or_empty(next->dir);
         tracker_.update_settings(next->settings);
+        tracker_.set_zone_map(next->zones);
         if (server_) server_->set_verbose(next->verbose > 0);
         log_.set_level(next->verbose ? LogLevel::debug : LogLevel::info);
         if (next->dir != config_.dir) {

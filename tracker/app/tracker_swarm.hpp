@@ -23,6 +23,8 @@ class TrackerSwarm final : public livesync::SwarmView {
         c.seeding = r.seeding();
         c.completed_first_time = r.complete();
         c.stopped = r.stopped();
+        c.zone_placed = r.zone.has_value();
+        if (r.zone) c.zone = *r.zone;
         return tracker_.apply_remote_peer(c) == AnnounceStatus::ok;
     }
     std::uint64_t torrent_count() const override { return tracker_.torrent_count(); }
@@ -38,8 +40,10 @@ class TrackerSwarm final : public livesync::SwarmView {
     }
 
     static livesync::LocalPeerChange local_change(const PeerChange& c) {
-        return livesync::LocalPeerChange{
-            c.info_hash, c.peer, c.seeding, c.completed_first_time, c.stopped, c.is_new_peer};
+        livesync::LocalPeerChange out{c.info_hash, c.peer,        c.seeding, c.completed_first_time,
+                                      c.stopped,   c.is_new_peer, {}};
+        if (c.zone_placed) out.zone = c.zone;
+        return out;
     }
 
   private:

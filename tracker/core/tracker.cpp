@@ -1,5 +1,7 @@
 #include "tracker/core/tracker.hpp"
 
+#include "tracker/core/zone_select.hpp"
+
 #include <algorithm>
 #include <optional>
 #include <type_traits>
@@ -57,6 +59,7 @@ void Tracker::update_settings(const TrackerSettings& s) {
     min_interval_ = std::min(s.min_interval, std::max<std::uint32_t>(1, s.interval));
     max_torrents_ = s.max_torrents;
     max_peers_per_torrent_ = s.max_peers_per_torrent;
+    leaders_per_zone_ = std::clamp<std::size_t>(s.leaders_per_zone, 1, zones::kMaxLeadersPerZone);
     full_scrape_ = s.full_scrape;
     const bool was_locked = locked_.exchange(s.locked);
     if (s.locked && !was_locked) {
@@ -80,6 +83,7 @@ TrackerSettings Tracker::settings() const {
     s.full_scrape = full_scrape_;
     s.max_torrents = max_torrents_;
     s.max_peers_per_torrent = max_peers_per_torrent_;
+    s.leaders_per_zone = leaders_per_zone_;
     return s;
 }
 
@@ -224,6 +228,7 @@ AnnounceReply Tracker::announce(const AnnounceRequest& request, PeerListBuffer& 
         want = static_cast<std::uint32_t>(request.numwant);
     }
     const bool seeding = request.left == 0;
+    const ZonePlacement placement = place_zone(request.peer, request.zone);
     PeerChange change;
     bool applied = false;
     reply.status =
@@ -239,9 +244,10 @@ AnnounceReply Tracker::announce(const AnnounceRequest& request, PeerListBuffer& 
             const SwarmTotals before = SwarmTotals::of(*swarm);
             status =
                 apply(*swarm, request.peer, seeding, request.event, mode == Mode::surge, change);
+            applied = status == AnnounceStatus::ok;
+            if (applied) apply_zone(*swarm, request.peer, placement, change.stopped);
             d.totals += SwarmTotals::of(*swarm);
             d.totals -= before;
-            applied = status == AnnounceStatus::ok;
             if (status == AnnounceStatus::ok && request.event != Event::stopped) {
                 SelectInput in;
                 in.mode = mode;
@@ -249,16 +255,95 @@ AnnounceReply Tracker::announce(const AnnounceRequest& request, PeerListBuffer& 
                 in.families = request.families;
                 in.requester_seeding = seeding;
                 in.requester = request.peer;
-                select_peers(*swarm, in, peers, rng);
+                if (!select_for_zone(*swarm, request, in, placement, peers, rng, reply.zone)) {
+                    select_peers(*swarm, in, peers, rng);
+                }
             }
             reply.complete = swarm->seeders;
             reply.incomplete = static_cast<std::uint32_t>(swarm->peer_count()) - swarm->seeders;
             reply.downloaded = swarm->downloaded;
             return status;
         });
+    change.zone_placed = placement.placed;
+    change.zone = placement.info;
     if (applied && change.completed_first_time) note_completed(change.info_hash, reply.downloaded);
     if (applied && observer_) observer_(change);
     return reply;
+}
+
+void Tracker::set_zone_map(std::shared_ptr<const zones::ZoneMap> map) {
+    if (!map) map = std::make_shared<const zones::ZoneMap>();
+    zone_cidrs_ = map->has_cidrs();
+    zone_map_.store(std::move(map));
+}
+
+Tracker::ZonePlacement Tracker::place_zone(const PeerEndpoint& peer, const ZoneAnnounce& announce) {
+    ZonePlacement placement;
+    if (!announce.aware && !zone_cidrs_.load(std::memory_order_relaxed)) return placement;
+    const zones::Resolution r = zone_map_.load()->resolve(peer, announce.claimed);
+    if (r.claim_ignored) zone_claims_ignored_.fetch_add(1, std::memory_order_relaxed);
+    placement.placed = true;
+    placement.info = {r.zone, announce.aware, announce.aware && announce.candidate,
+                      announce.capacity};
+    return placement;
+}
+
+void Tracker::apply_zone(Swarm& swarm, const PeerEndpoint& peer, const ZonePlacement& placement,
+                         bool stopped) {
+    if (stopped || !placement.placed || placement.info.zone.empty()) {
+        // Gone, or now without a zone: out of every zone it was in.
+        if (swarm.zones) {
+            store_.note_elections(swarm.zones->remove(peer));
+            if (swarm.zones->empty()) swarm.zones.reset();
+        }
+        return;
+    }
+    if (!swarm.zones) swarm.zones = std::make_unique<zones::SwarmZones>();
+    store_.note_elections(
+        swarm.zones->update(peer, placement.info, store_.now_seconds(), leaders_per_zone_.load()));
+}
+
+void Tracker::apply_remote_zone(Swarm& swarm, const PeerChange& change) {
+    const PeerEndpoint peer = change.peer.normalized();
+    if (change.zone_placed || change.stopped) {
+        apply_zone(swarm, peer, {change.zone_placed, change.zone}, change.stopped);
+        return;
+    }
+    // A record without zone data (an instance that predates zones): keep what this
+    // instance knows of the peer, or place it by the CIDRs as a zone-blind peer.
+    if (swarm.zones && swarm.zones->find(peer) != nullptr) {
+        swarm.zones->touch(peer, store_.now_seconds());
+        return;
+    }
+    if (zone_cidrs_.load(std::memory_order_relaxed)) {
+        apply_zone(swarm, peer, place_zone(peer, ZoneAnnounce{}), false);
+    }
+}
+
+bool Tracker::select_for_zone(Swarm& swarm, const AnnounceRequest& request, const SelectInput& in,
+                              const ZonePlacement& placement, PeerListBuffer& peers, FastRng& rng,
+                              ZoneReply& reply) {
+    if (!request.zone.aware) return false;
+    reply.present = true;
+    reply.zone = placement.info.zone;
+    if (!swarm.zones || placement.info.zone.empty()) return false;
+    reply.role = swarm.zones->role_of(request.peer);
+    for (const PeerEndpoint& leader : swarm.zones->leaders(placement.info.zone)) {
+        if (leader.is_v4()) {
+            leader.write_compact(reply.leaders_v4 + reply.n4++ * PeerEndpoint::compact_v4_size);
+        } else {
+            leader.write_compact(reply.leaders_v6 + reply.n6++ * PeerEndpoint::compact_v6_size);
+        }
+    }
+    if (reply.role == zones::Role::none) return false;
+    ZoneSelectInput zin;
+    zin.zone = placement.info.zone;
+    zin.role = reply.role;
+    zin.want = in.want;
+    zin.families = in.families;
+    zin.requester = in.requester;
+    select_zone_peers(swarm, zin, peers, rng);
+    return true;
 }
 
 ScrapeEntry Tracker::scrape(const InfoHash& hash) const {
@@ -380,6 +465,10 @@ TrackerTotals Tracker::totals() const {
     t.completed = count(sum.completed);
     t.peers_v4 = count(sum.peers_v4);
     t.peers_v6 = count(sum.peers_v6);
+    t.zones = count(sum.zones);
+    t.leaders = count(sum.leaders);
+    t.elections = store_.elections();
+    t.zone_claims_ignored = zone_claims_ignored_.load(std::memory_order_relaxed);
     return t;
 }
 
@@ -405,6 +494,7 @@ AnnounceStatus Tracker::apply_remote_peer(const PeerChange& change) {
             applied.info_hash = key;
             const SwarmTotals before = SwarmTotals::of(*swarm);
             status = apply(*swarm, change.peer.normalized(), change.seeding, event, surge, applied);
+            if (status == AnnounceStatus::ok) apply_remote_zone(*swarm, change);
             d.totals += SwarmTotals::of(*swarm);
             d.totals -= before;
             downloaded = swarm->downloaded;

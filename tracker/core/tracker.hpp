@@ -31,6 +31,14 @@
 // lock; the control loop writes j to the state file in batches. Once per peer per
 // torrent, so the announce path calls it rarely.
 //
+// Zones (docs/zones.md): set_zone_map() installs the --zone/--zones CIDRs (any thread;
+// announces use the old or the new map, never a mix); TrackerSettings::leaders_per_zone
+// is --leaders-per-zone. An announce with zone keys (ZoneAnnounce) or from a configured
+// CIDR places the peer in a zone of its swarm (Swarm::zones), elects that zone's leaders
+// and, for a zone-aware requester with a role, selects peers by zone
+// (tracker/core/zone_select.hpp) and fills AnnounceReply::zone. Everything else takes
+// the path it took before zones existed.
+//
 // totals() is O(number of shards): the counts are kept per shard as swarms change
 // (PeerStore::ShardData), never summed over every swarm per request.
 #pragma once
@@ -38,6 +46,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -62,6 +71,7 @@ struct TrackerSettings {
     bool full_scrape = false;         // /scrape without info_hash lists everything
     std::size_t max_torrents = 1'000'000;
     std::uint32_t max_peers_per_torrent = 100'000;
+    std::size_t leaders_per_zone = 1;  // 1..zones::kMaxLeadersPerZone
 };
 
 // Interval the tracker asks for: surge asks for half the interval (peers come and
@@ -75,6 +85,10 @@ struct TrackerTotals {
     std::uint64_t completed = 0;
     std::size_t peers_v4 = 0;
     std::size_t peers_v6 = 0;
+    std::size_t zones = 0;                  // (torrent, zone) pairs with members
+    std::size_t leaders = 0;                // leaders elected over them
+    std::uint64_t elections = 0;            // elections that changed a zone's leaders
+    std::uint64_t zone_claims_ignored = 0;  // zone= overruled by the configured CIDRs
 };
 
 struct WhitelistChange {
@@ -113,6 +127,10 @@ class Tracker {
 
     TrackerTotals totals() const;
 
+    // --- zones (see the header comment) ---
+    void set_zone_map(std::shared_ptr<const zones::ZoneMap> map);
+    std::shared_ptr<const zones::ZoneMap> zone_map() const { return zone_map_.load(); }
+
     // --- livesync (see the header comment) ---
     void set_peer_observer(PeerObserver observer);
     AnnounceStatus apply_remote_peer(const PeerChange& change);
@@ -145,6 +163,24 @@ class Tracker {
     AnnounceStatus apply(Swarm& swarm, const PeerEndpoint& peer, bool seeding, Event event,
                          bool surge, PeerChange& change);
 
+    // Where an announce puts its peer: placed is false when no zone work is needed
+    // (a zone-blind announce and no CIDR configured).
+    struct ZonePlacement {
+        bool placed = false;
+        zones::MemberInfo info;
+    };
+    ZonePlacement place_zone(const PeerEndpoint& peer, const ZoneAnnounce& announce);
+    // Records the placement in the swarm's zones (under the shard lock).
+    void apply_zone(Swarm& swarm, const PeerEndpoint& peer, const ZonePlacement& placement,
+                    bool stopped);
+    // A livesync record's zone (under the shard lock).
+    void apply_remote_zone(Swarm& swarm, const PeerChange& change);
+    // Fills reply.zone for a zone-aware request and selects its peers when it has a
+    // role; false: the caller selects as for any peer (under the shard lock).
+    bool select_for_zone(Swarm& swarm, const AnnounceRequest& request, const SelectInput& in,
+                         const ZonePlacement& placement, PeerListBuffer& peers, FastRng& rng,
+                         ZoneReply& reply);
+
     // downloaded = max(downloaded, count); the swarm's key when it grew.
     std::optional<InfoHash> raise_downloaded(const InfoHash& hash, std::uint64_t count);
     // A completion was counted: the swarm `key` now has `count`.
@@ -160,6 +196,11 @@ class Tracker {
     std::atomic<bool> full_scrape_;
     std::atomic<std::size_t> max_torrents_;
     std::atomic<std::uint32_t> max_peers_per_torrent_;
+    std::atomic<std::size_t> leaders_per_zone_{1};
+    std::atomic<std::shared_ptr<const zones::ZoneMap>> zone_map_{
+        std::make_shared<const zones::ZoneMap>()};
+    std::atomic<bool> zone_cidrs_{false};  // zone_map_ has CIDRs: every announce is placed
+    std::atomic<std::uint64_t> zone_claims_ignored_{0};
 
     mutable std::mutex whitelist_mutex_;
     std::unordered_set<InfoHash> whitelist_;          // the hashes that name swarms

@@ -1,7 +1,9 @@
 // Outgoing peer sync: decides which local peer changes are worth syncing and
-// batches them into PEER4/PEER6 packets. A change is queued when the peer is
-// new, completed for the first time, stopped, switched between seeding and
-// leeching, or was last synced longer than resync_interval ago (so receivers,
+// batches them into PEER4/PEER6 packets (PEER4Z/PEER6Z for zone-placed peers). A
+// change is queued when the peer is new, completed for the first time, stopped,
+// switched between seeding and leeching, changed its zone placement (zone, role
+// keys, capacity: other instances must elect from the same data), or was last
+// synced longer than resync_interval ago (so receivers,
 // which expire peers like any announce, keep it). A packet is ready when the
 // next record would not fit, or flush_delay after its first record.
 // Thread: not thread-safe; LiveSync guards it with a mutex.
@@ -54,6 +56,7 @@ class PeerBatcher {
     struct Synced {
         Clock::SteadyTime at;
         bool seeding = false;
+        std::optional<tracker::zones::MemberInfo> zone;
     };
     struct Pending {
         std::optional<PacketBuilder> builder;
@@ -66,8 +69,12 @@ class PeerBatcher {
     const Clock& clock_;
     std::unordered_map<Key, Synced, KeyHash> synced_;
     Clock::SteadyTime last_prune_;
+    Pending& pending_for(PacketType type);
+
     Pending v4_;
     Pending v6_;
+    Pending v4z_;
+    Pending v6z_;
     std::deque<PacketBuilder> full_;
 };
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "common/info_hash.hpp"
 #include "common/peer_endpoint.hpp"
@@ -21,6 +22,7 @@ struct LocalPeerChange {
     bool completed_first_time = false;  // this announce counted a download
     bool stopped = false;
     bool is_new_peer = false;
+    std::optional<tracker::zones::MemberInfo> zone;  // placed in a zone: sent as PEER4Z/6Z
 };
 
 struct TorrentDownloads {
@@ -33,9 +35,10 @@ class SwarmView {
   public:
     virtual ~SwarmView() = default;
     // Merge a peer another instance accepted: add/update it (seeding from the
-    // SEEDING flag), count a download when COMPLETE is set, remove it when
-    // STOPPED. Must not report the change back to livesync (no rebroadcast).
-    // Returns whether it was applied (false: refused, e.g. not tracked with --locked).
+    // SEEDING flag, its zone from a PEER4Z/PEER6Z record), count a download when
+    // COMPLETE is set, remove it when STOPPED. Must not report the change back to
+    // livesync (no rebroadcast). Returns whether it was applied (false: refused,
+    // e.g. not tracked with --locked).
     virtual bool apply_remote_peer(const PeerRecord& record) = 0;
     virtual std::uint64_t torrent_count() const = 0;
     // Calls fn for every torrent with its downloaded count.

@@ -36,23 +36,67 @@ InfoHash read_hash(std::span<const std::uint8_t> rec) {
     return h;
 }
 
+// The peer flags byte; in PEER4/PEER6 the byte after it is reserved (`reserved_next`).
 Result<std::uint8_t> read_peer_flags(std::span<const std::uint8_t> rec, std::size_t at,
-                                     std::size_t index) {
+                                     std::size_t index, bool reserved_next) {
     const std::uint8_t flags = rec[at];
     if ((flags & ~peer_flags::known) != 0) {
         return malformed("record " + std::to_string(index) + ": unknown peer flags 0x" +
                          to_hex(std::span(&rec[at], 1)));
     }
-    if (rec[at + 1] != 0) {
+    if (reserved_next && rec[at + 1] != 0) {
         return malformed("record " + std::to_string(index) + ": reserved byte not zero");
     }
     return flags;
 }
 
-Result<std::vector<PeerRecord>> parse_peers(std::span<const std::uint8_t> body, bool v6) {
-    const std::size_t rec_size = v6 ? peer6_record_size : peer4_record_size;
+// The zone part of a PEER4Z/PEER6Z record, `at` bytes into it (the zone flags byte).
+Result<tracker::zones::MemberInfo> read_zone(std::span<const std::uint8_t> rec, std::size_t at,
+                                             std::size_t index) {
+    const std::string where = "record " + std::to_string(index) + ": ";
+    const std::uint8_t zflags = rec[at];
+    if ((zflags & ~zone_flags::known) != 0) return malformed(where + "unknown zone flags");
+    tracker::zones::MemberInfo info;
+    info.aware = (zflags & zone_flags::aware) != 0;
+    info.candidate = (zflags & zone_flags::candidate) != 0;
+    info.capacity.up = read_be(rec, at + 1, 8);
+    info.capacity.down = read_be(rec, at + 9, 8);
+    const std::size_t length = rec[at + 17];
+    const auto name = rec.subspan(at + 18, tracker::zones::kMaxZoneName);
+    if (length > name.size()) return malformed(where + "zone name longer than 32 bytes");
+    const auto nonzero = [](std::uint8_t b) { return b != 0; };
+    if (std::any_of(name.begin() + static_cast<std::ptrdiff_t>(length), name.end(), nonzero) ||
+        std::any_of(rec.end() - 3, rec.end(), nonzero)) {
+        return malformed(where + "zone padding or reserved bytes not zero");
+    }
+    if (length != 0) {
+        auto zone = tracker::zones::ZoneName::parse(
+            std::string_view(reinterpret_cast<const char*>(name.data()), length), "zone name");
+        if (!zone) return malformed(where + zone.error().message);
+        info.zone = *zone;
+    }
+    return info;
+}
+
+std::size_t peer_record_size(PacketType type) {
+    switch (type) {
+        case PacketType::peer6:
+            return peer6_record_size;
+        case PacketType::peer4z:
+            return peer4z_record_size;
+        case PacketType::peer6z:
+            return peer6z_record_size;
+        default:
+            return peer4_record_size;
+    }
+}
+
+Result<std::vector<PeerRecord>> parse_peers(std::span<const std::uint8_t> body, PacketType type) {
+    const std::size_t rec_size = peer_record_size(type);
+    const bool v6 = type == PacketType::peer6 || type == PacketType::peer6z;
+    const bool zoned = type == PacketType::peer4z || type == PacketType::peer6z;
     if (body.empty() || body.size() % rec_size != 0) {
-        return malformed(std::string(v6 ? "PEER6" : "PEER4") + " body of " +
+        return malformed(std::string(packet_type_name(type)) + " body of " +
                          std::to_string(body.size()) + " bytes, want a multiple of " +
                          std::to_string(rec_size));
     }
@@ -71,9 +115,14 @@ Result<std::vector<PeerRecord>> parse_peers(std::span<const std::uint8_t> body, 
         } else {
             r.peer = PeerEndpoint::v4({rec[20], rec[21], rec[22], rec[23]}, port);
         }
-        auto flags = read_peer_flags(rec, 20 + addr_len + 2, i);
+        auto flags = read_peer_flags(rec, 20 + addr_len + 2, i, !zoned);
         if (!flags) return std::move(flags).error();
         r.flags = *flags;
+        if (zoned) {
+            auto zone = read_zone(rec, 20 + addr_len + 3, i);
+            if (!zone) return std::move(zone).error();
+            r.zone = *zone;
+        }
         out.push_back(r);
     }
     return out;
@@ -111,12 +160,26 @@ std::string_view packet_type_name(PacketType type) {
             return "INQUIRE";
         case PacketType::tell:
             return "TELL";
+        case PacketType::peer4z:
+            return "PEER4Z";
+        case PacketType::peer6z:
+            return "PEER6Z";
     }
     return "unknown";
 }
 
 PacketType peer_packet_type(const PeerEndpoint& peer) {
     return peer.is_v6() ? PacketType::peer6 : PacketType::peer4;
+}
+
+PacketType peer_packet_type(const PeerRecord& record) {
+    if (!record.zone) return peer_packet_type(record.peer);
+    return record.peer.is_v6() ? PacketType::peer6z : PacketType::peer4z;
+}
+
+bool is_peer_packet(PacketType type) {
+    return type == PacketType::peer4 || type == PacketType::peer6 || type == PacketType::peer4z ||
+           type == PacketType::peer6z;
 }
 
 Result<Packet> parse_packet(std::span<const std::uint8_t> datagram, std::size_t max_datagram) {
@@ -136,7 +199,7 @@ Result<Packet> parse_packet(std::span<const std::uint8_t> datagram, std::size_t 
                          std::to_string(wire_version));
     }
     const std::uint8_t type = datagram[5];
-    if (type < 1 || type > 5) return malformed("unknown packet type " + std::to_string(type));
+    if (type < 1 || type > 7) return malformed("unknown packet type " + std::to_string(type));
     const std::uint8_t hflags = datagram[6];
     if ((hflags & ~header_flag_tagged) != 0 || datagram[7] != 0) {
         return malformed("reserved header bits not zero");
@@ -158,8 +221,10 @@ Result<Packet> parse_packet(std::span<const std::uint8_t> datagram, std::size_t 
     const auto body = datagram.subspan(header_size, end - header_size);
     switch (p.header.type) {
         case PacketType::peer4:
-        case PacketType::peer6: {
-            auto peers = parse_peers(body, p.header.type == PacketType::peer6);
+        case PacketType::peer6:
+        case PacketType::peer4z:
+        case PacketType::peer6z: {
+            auto peers = parse_peers(body, p.header.type);
             if (!peers) return std::move(peers).error();
             p.body = std::move(*peers);
             break;
@@ -208,6 +273,10 @@ std::size_t PacketBuilder::record_size() const {
             return inquire_body_size;
         case PacketType::tell:
             return tell_record_size;
+        case PacketType::peer4z:
+            return peer4z_record_size;
+        case PacketType::peer6z:
+            return peer6z_record_size;
     }
     return max_max_datagram;
 }
@@ -218,13 +287,26 @@ bool PacketBuilder::has_room() const {
 }
 
 bool PacketBuilder::add_peer(const PeerRecord& record) {
-    if (peer_packet_type(record.peer) != type_ || !has_room()) return false;
+    if (peer_packet_type(record) != type_ || !has_room()) return false;
     buffer_.insert(buffer_.end(), record.info_hash.bytes().begin(), record.info_hash.bytes().end());
     const auto addr = record.peer.address();
     buffer_.insert(buffer_.end(), addr.begin(), addr.end());
     append_be(buffer_, record.peer.port(), 2);
     buffer_.push_back(record.flags & peer_flags::known);
-    buffer_.push_back(0);
+    if (!record.zone) {
+        buffer_.push_back(0);
+        ++records_;
+        return true;
+    }
+    const tracker::zones::MemberInfo& z = *record.zone;
+    buffer_.push_back(static_cast<std::uint8_t>((z.aware ? zone_flags::aware : 0) |
+                                                (z.candidate ? zone_flags::candidate : 0)));
+    append_be(buffer_, z.capacity.up, 8);
+    append_be(buffer_, z.capacity.down, 8);
+    const std::string_view name = z.zone.view();
+    buffer_.push_back(static_cast<std::uint8_t>(name.size()));
+    buffer_.insert(buffer_.end(), name.begin(), name.end());
+    buffer_.resize(buffer_.size() + tracker::zones::kMaxZoneName - name.size() + 3, 0);
     ++records_;
     return true;
 }

@@ -5,7 +5,8 @@
 // Header (32 bytes), every packet:
 //   0x00  4  magic "ASLS" (0x41 0x53 0x4c 0x53)
 //   0x04  1  version = 1
-//   0x05  1  packet type: 1 PEER4, 2 PEER6, 3 BEACON, 4 INQUIRE, 5 TELL
+//   0x05  1  packet type: 1 PEER4, 2 PEER6, 3 BEACON, 4 INQUIRE, 5 TELL,
+//                         6 PEER4Z, 7 PEER6Z
 //   0x06  1  header flags: 0x01 = a 16-byte tag follows the body; other bits 0
 //   0x07  1  reserved, 0
 //   0x08  8  sender instance id (64 bits from getrandom at start-up)
@@ -25,6 +26,20 @@
 //   TELL, records of 32 bytes (at least one):
 //     0x00 20 info hash   0x14 4 base offset (minutes since last announce)
 //     0x18  8 downloaded count
+//   PEER4Z, records of 80 bytes (at least one): a PEER4 record whose peer the sender
+//   placed in a zone (docs/zones.md), so that every instance elects the same leaders:
+//     0x00 20 info hash   0x14 4 IPv4 address   0x18 2 port   0x1a 1 peer flags
+//     0x1b  1 zone flags: AWARE 0x80 (announced zone keys), CANDIDATE 0x40; other bits 0
+//     0x1c  8 upload capacity, bytes/s          0x24 8 download capacity, bytes/s
+//     0x2c  1 zone name length, 0..32 (0: placed in no zone)
+//     0x2d 32 zone name ([A-Za-z0-9._-]), zero bytes after its length
+//     0x4d  3 reserved, 0
+//   PEER6Z, records of 92 bytes (at least one): as PEER4Z with the PEER6 address part:
+//     0x00 20 info hash   0x14 16 IPv6 address  0x24 2 port   0x26 1 peer flags
+//     0x27  1 zone flags  0x28  8 upload        0x30 8 download
+//     0x38  1 zone name length                  0x39 32 zone name   0x59 3 reserved, 0
+//   PEER4Z/PEER6Z are sent only for zone-placed peers, so a cluster without zones sends
+//   exactly the packets of instances that predate them; every instance reads PEER4/6.
 //
 // Tag (when header flag 0x01): the last 16 bytes of the datagram,
 //   HMAC-SHA256(key, header || body) truncated to its first 16 bytes.
@@ -37,6 +52,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <variant>
@@ -45,6 +61,7 @@
 #include "common/info_hash.hpp"
 #include "common/peer_endpoint.hpp"
 #include "common/result.hpp"
+#include "tracker/zones/swarm_zones.hpp"
 
 namespace aciswarm::livesync {
 
@@ -55,15 +72,25 @@ inline constexpr std::size_t tag_size = 16;
 inline constexpr std::size_t peer4_record_size = 28;
 inline constexpr std::size_t peer6_record_size = 40;
 inline constexpr std::size_t tell_record_size = 32;
+inline constexpr std::size_t peer4z_record_size = 80;
+inline constexpr std::size_t peer6z_record_size = 92;
 inline constexpr std::size_t beacon_body_size = 8;
 inline constexpr std::size_t inquire_body_size = 8;
 inline constexpr std::uint8_t header_flag_tagged = 0x01;
 inline constexpr std::size_t default_max_datagram = 1400;
 // The smallest maximum that still fits one record of every type plus a tag.
-inline constexpr std::size_t min_max_datagram = header_size + peer6_record_size + tag_size;
+inline constexpr std::size_t min_max_datagram = header_size + peer6z_record_size + tag_size;
 inline constexpr std::size_t max_max_datagram = 65507;  // largest IPv4 UDP payload
 
-enum class PacketType : std::uint8_t { peer4 = 1, peer6 = 2, beacon = 3, inquire = 4, tell = 5 };
+enum class PacketType : std::uint8_t {
+    peer4 = 1,
+    peer6 = 2,
+    beacon = 3,
+    inquire = 4,
+    tell = 5,
+    peer4z = 6,
+    peer6z = 7,
+};
 std::string_view packet_type_name(PacketType type);
 
 namespace peer_flags {
@@ -72,6 +99,12 @@ inline constexpr std::uint8_t complete = 0x40;
 inline constexpr std::uint8_t stopped = 0x20;
 inline constexpr std::uint8_t known = seeding | complete | stopped;
 }  // namespace peer_flags
+
+namespace zone_flags {
+inline constexpr std::uint8_t aware = 0x80;
+inline constexpr std::uint8_t candidate = 0x40;
+inline constexpr std::uint8_t known = aware | candidate;
+}  // namespace zone_flags
 
 using InstanceId = std::uint64_t;
 
@@ -85,11 +118,12 @@ struct Header {
     friend bool operator==(const Header&, const Header&) = default;
 };
 
-// One peer change. The peer's family decides PEER4 or PEER6.
+// One peer change. The peer's family decides PEER4 or PEER6, a zone PEER4Z or PEER6Z.
 struct PeerRecord {
     InfoHash info_hash;
     PeerEndpoint peer;
     std::uint8_t flags = 0;
+    std::optional<tracker::zones::MemberInfo> zone;  // the sender placed the peer
 
     bool seeding() const { return (flags & peer_flags::seeding) != 0; }
     bool complete() const { return (flags & peer_flags::complete) != 0; }
@@ -167,5 +201,7 @@ class PacketBuilder {
 };
 
 PacketType peer_packet_type(const PeerEndpoint& peer);
+PacketType peer_packet_type(const PeerRecord& record);
+bool is_peer_packet(PacketType type);
 
 }  // namespace aciswarm::livesync

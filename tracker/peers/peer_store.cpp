@@ -25,6 +25,10 @@ std::size_t PeerStore::expire(std::uint32_t timeout_seconds) {
             dropped += swarm.v4.erase_if(stale, seeders_removed);
             dropped += swarm.v6.erase_if(stale, seeders_removed);
             swarm.seeders -= static_cast<std::uint32_t>(seeders_removed);
+            if (swarm.zones) {
+                note_elections(swarm.zones->expire(cutoff));
+                if (swarm.zones->empty()) swarm.zones.reset();
+            }
             if (swarm.peer_count() == 0 && !swarm.whitelisted) {
                 it = swarms.erase(it);
                 note_torrent_removed();

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -29,6 +30,7 @@
 #include "common/clock.hpp"
 #include "common/info_hash.hpp"
 #include "common/peer_endpoint.hpp"
+#include "tracker/zones/swarm_zones.hpp"
 
 namespace aciswarm::tracker {
 
@@ -190,7 +192,8 @@ struct InfoHashKeyEqual {
     }
 };
 
-// One torrent's peers, both families in one swarm.
+// One torrent's peers, both families in one swarm. `zones`: the zones of its peers
+// and their leaders (tracker/zones/swarm_zones.hpp); null while no peer has a zone.
 struct Swarm {
     PeerList<PeerEndpoint::compact_v4_size> v4;
     PeerList<PeerEndpoint::compact_v6_size> v6;
@@ -198,6 +201,7 @@ struct Swarm {
     std::uint64_t downloaded = 0;  // completions, once per peer
     std::uint32_t cursor = 0;      // small mode: where the next peer list starts
     bool whitelisted = false;      // present in --dir
+    std::unique_ptr<zones::SwarmZones> zones;
 
     std::size_t peer_count() const { return v4.size() + v6.size(); }
 };
@@ -210,16 +214,26 @@ struct SwarmTotals {
     std::int64_t peers_v4 = 0;
     std::int64_t peers_v6 = 0;
     std::int64_t completed = 0;
+    std::int64_t zones = 0;    // (torrent, zone) pairs with members
+    std::int64_t leaders = 0;  // elected leaders over those
 
     static SwarmTotals of(const Swarm& s) {
-        return {s.seeders, static_cast<std::int64_t>(s.v4.size()),
-                static_cast<std::int64_t>(s.v6.size()), static_cast<std::int64_t>(s.downloaded)};
+        const auto zone_count = s.zones ? static_cast<std::int64_t>(s.zones->zone_count()) : 0;
+        const auto leader_count = s.zones ? static_cast<std::int64_t>(s.zones->leader_count()) : 0;
+        return {s.seeders,
+                static_cast<std::int64_t>(s.v4.size()),
+                static_cast<std::int64_t>(s.v6.size()),
+                static_cast<std::int64_t>(s.downloaded),
+                zone_count,
+                leader_count};
     }
     SwarmTotals& operator+=(const SwarmTotals& o) {
         seeders += o.seeders;
         peers_v4 += o.peers_v4;
         peers_v6 += o.peers_v6;
         completed += o.completed;
+        zones += o.zones;
+        leaders += o.leaders;
         return *this;
     }
     SwarmTotals& operator-=(const SwarmTotals& o) {
@@ -227,6 +241,8 @@ struct SwarmTotals {
         peers_v4 -= o.peers_v4;
         peers_v6 -= o.peers_v6;
         completed -= o.completed;
+        zones -= o.zones;
+        leaders -= o.leaders;
         return *this;
     }
 };
@@ -279,8 +295,9 @@ class PeerStore {
         }
     }
 
-    // Drops peers not seen for `timeout_seconds`, and swarms that are empty and not
-    // whitelisted. Returns the number of peers dropped.
+    // Drops peers not seen for `timeout_seconds` (from their zones too, re-electing
+    // where a leader went), and swarms that are empty and not whitelisted. Returns the
+    // number of peers dropped.
     std::size_t expire(std::uint32_t timeout_seconds);
 
     std::size_t torrent_count() const;
@@ -290,6 +307,9 @@ class PeerStore {
     std::size_t torrents_estimate() const { return torrents_.load(std::memory_order_relaxed); }
     void note_torrent_added() { torrents_.fetch_add(1, std::memory_order_relaxed); }
     void note_torrent_removed() { torrents_.fetch_sub(1, std::memory_order_relaxed); }
+    // Zone elections that changed a zone's leaders (docs/zones.md), since start.
+    void note_elections(std::uint32_t n) { elections_.fetch_add(n, std::memory_order_relaxed); }
+    std::uint64_t elections() const { return elections_.load(std::memory_order_relaxed); }
 
     // Erases one swarm; returns whether it existed.
     bool erase(const InfoHash& hash);
@@ -311,6 +331,7 @@ class PeerStore {
     Clock::SteadyTime epoch_;
     std::array<Shard, kShards> shards_;
     std::atomic<std::size_t> torrents_{0};
+    std::atomic<std::uint64_t> elections_{0};
 };
 
 }  // namespace aciswarm::tracker

@@ -588,6 +588,10 @@ std::string Server::stats_json() const {
     j["leechers"] = t.leechers;
     j["peers"] = {{"ipv4", t.peers_v4}, {"ipv6", t.peers_v6}};
     j["completed"] = t.completed;
+    j["zones"] = {{"zones", t.zones},
+                  {"leaders", t.leaders},
+                  {"elections", t.elections},
+                  {"claims_ignored", t.zone_claims_ignored}};
     j["mode"] = mode_name(tracker_.settings().mode);
     j["connections"] = open_connections_.load();
     auto kinds = [&](auto values) {
@@ -622,6 +626,18 @@ std::string Server::metrics_text() const {
       << "# HELP aciswarm_tracker_completed_total Completions counted.\n"
       << "# TYPE aciswarm_tracker_completed_total counter\n"
       << "aciswarm_tracker_completed_total " << t.completed << "\n"
+      << "# HELP aciswarm_tracker_zones Torrent and zone pairs with peers (docs/zones.md).\n"
+      << "# TYPE aciswarm_tracker_zones gauge\n"
+      << "aciswarm_tracker_zones " << t.zones << "\n"
+      << "# HELP aciswarm_tracker_zone_leaders Leaders elected over all zones.\n"
+      << "# TYPE aciswarm_tracker_zone_leaders gauge\n"
+      << "aciswarm_tracker_zone_leaders " << t.leaders << "\n"
+      << "# HELP aciswarm_tracker_zone_elections_total Elections that changed a zone's leaders.\n"
+      << "# TYPE aciswarm_tracker_zone_elections_total counter\n"
+      << "aciswarm_tracker_zone_elections_total " << t.elections << "\n"
+      << "# HELP aciswarm_tracker_zone_claims_ignored_total Announced zones the CIDRs overruled.\n"
+      << "# TYPE aciswarm_tracker_zone_claims_ignored_total counter\n"
+      << "aciswarm_tracker_zone_claims_ignored_total " << t.zone_claims_ignored << "\n"
       << "# HELP aciswarm_tracker_requests_total Requests by protocol and kind.\n"
       << "# TYPE aciswarm_tracker_requests_total counter\n";
     const std::pair<Counter, const char*> kinds[] = {

@@ -190,7 +190,7 @@ class RawSender {
 std::vector<std::uint8_t> peer_packet(Sealer& sealer, std::uint8_t torrent) {
     PacketBuilder b(PacketType::peer4, default_max_datagram, sealer.tagged());
     EXPECT_TRUE(
-        b.add_peer(PeerRecord{hash_of(torrent), PeerEndpoint::v4({10, 9, 9, torrent}, 1), 0}));
+        b.add_peer(PeerRecord{hash_of(torrent), PeerEndpoint::v4({10, 9, 9, torrent}, 1), 0, {}}));
     return sealer.seal(std::move(b));
 }
 

@@ -278,7 +278,7 @@ TEST_F(LivesyncTracker, SyncedPeersAreCheckedLikeAnnouncesAndOnlyAppliedOnesCoun
     const auto packet = [&](livesync::PacketType type, const std::vector<const char*>& peers) {
         livesync::PacketBuilder b(type, livesync::default_max_datagram, false);
         for (const char* p : peers) {
-            EXPECT_TRUE(b.add_peer(livesync::PeerRecord{h, *PeerEndpoint::parse(p), 0})) << p;
+            EXPECT_TRUE(b.add_peer(livesync::PeerRecord{h, *PeerEndpoint::parse(p), 0, {}})) << p;
         }
         return sealer.seal(std::move(b));
     };

@@ -130,5 +130,29 @@ TEST(LivesyncBatcher, ExpiredEntriesArePrunedAndTheTableIsBounded) {
     EXPECT_EQ(b.tracked_peers(), 1u);
 }
 
+TEST(LivesyncBatcher, ZonePlacedPeersGoInZonePacketsAndZoneChangesAreSynced) {
+    ManualClock clock;
+    PeerBatcher b({.flush_delay = 0ms}, clock);
+    LocalPeerChange c = change(1);
+    tracker::zones::MemberInfo info;
+    info.zone = *tracker::zones::ZoneName::parse("a");
+    info.aware = true;
+    c.zone = info;
+    ASSERT_TRUE(b.add(c));
+    ASSERT_TRUE(b.add(change(2)));  // zone-blind: a PEER4 packet of its own
+    auto ready = b.take_ready();
+    ASSERT_EQ(ready.size(), 2u);
+    EXPECT_EQ(ready[0].type(), PacketType::peer4);
+    EXPECT_EQ(ready[1].type(), PacketType::peer4z);
+    EXPECT_EQ(records_of(std::move(ready[1])).at(0).zone, info);
+    // The same announce again is redundant; becoming a candidate is not (the other
+    // instances must elect from the same data).
+    c.is_new_peer = false;
+    EXPECT_FALSE(b.add(c));
+    info.candidate = true;
+    c.zone = info;
+    EXPECT_TRUE(b.add(c));
+}
+
 }  // namespace
 }  // namespace aciswarm::livesync

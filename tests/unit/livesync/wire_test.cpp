@@ -14,12 +14,14 @@ InfoHash hash_of(std::uint8_t seed) {
 
 PeerRecord v4_record(std::uint8_t seed, std::uint8_t flags = 0) {
     return {hash_of(seed),
-            PeerEndpoint::v4({10, 0, 0, seed}, static_cast<std::uint16_t>(6881 + seed)), flags};
+            PeerEndpoint::v4({10, 0, 0, seed}, static_cast<std::uint16_t>(6881 + seed)),
+            flags,
+            {}};
 }
 
 PeerRecord v6_record(std::uint8_t seed, std::uint8_t flags = 0) {
     std::array<std::uint8_t, 16> a{0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, seed};
-    return {hash_of(seed), PeerEndpoint::v6(a, 51413), flags};
+    return {hash_of(seed), PeerEndpoint::v6(a, 51413), flags, {}};
 }
 
 TEST(LivesyncWire, Peer4ByteLayoutMatchesTheTable) {
@@ -102,7 +104,7 @@ TEST(LivesyncWire, RoundTripsEveryType) {
 
 TEST(LivesyncWire, BuilderNeverExceedsTheDatagramSize) {
     for (std::size_t max :
-         {min_max_datagram, std::size_t{100}, std::size_t{1400}, std::size_t{1500}}) {
+         {min_max_datagram, std::size_t{200}, std::size_t{1400}, std::size_t{1500}}) {
         for (bool tagged : {false, true}) {
             for (PacketType type : {PacketType::peer4, PacketType::peer6}) {
                 PacketBuilder b(type, max, tagged);
@@ -149,8 +151,8 @@ TEST(LivesyncWire, RejectsMalformedPacketsNamingTheField) {
     bad[4] = 2;
     expect_error(bad, "version 2");
     bad = good;
-    bad[5] = 6;
-    expect_error(bad, "packet type 6");
+    bad[5] = 8;
+    expect_error(bad, "packet type 8");
     bad = good;
     bad[6] = 0x02;
     expect_error(bad, "reserved header");
@@ -166,6 +168,86 @@ TEST(LivesyncWire, RejectsMalformedPacketsNamingTheField) {
     bad = good;
     bad[5] = static_cast<std::uint8_t>(PacketType::beacon);
     expect_error(bad, "BEACON body of 28");
+}
+
+PeerRecord zoned(PeerRecord r, std::string_view zone, bool candidate) {
+    tracker::zones::MemberInfo info;
+    if (!zone.empty()) info.zone = *tracker::zones::ZoneName::parse(zone);
+    info.aware = true;
+    info.candidate = candidate;
+    info.capacity = {0x0102030405060708ULL, 7};
+    r.zone = info;
+    return r;
+}
+
+TEST(LivesyncWire, Peer4zByteLayoutMatchesTheTable) {
+    PacketBuilder b(PacketType::peer4z, default_max_datagram, false);
+    ASSERT_FALSE(b.add_peer(v4_record(1)));  // a record without a zone is a PEER4 record
+    ASSERT_TRUE(b.add_peer(zoned(v4_record(1, peer_flags::seeding), "rack-a", true)));
+    const auto bytes = std::move(b).finish(1, 1, 1);
+    ASSERT_EQ(bytes.size(), header_size + peer4z_record_size);
+    const std::size_t r = header_size;
+    EXPECT_EQ(bytes[5], 6);            // PEER4Z
+    EXPECT_EQ(bytes[r + 0x14], 10);    // IPv4 as in PEER4
+    EXPECT_EQ(bytes[r + 0x1a], 0x80);  // SEEDING
+    EXPECT_EQ(bytes[r + 0x1b], 0xc0);  // AWARE|CANDIDATE
+    EXPECT_EQ(bytes[r + 0x1c], 0x01);  // upload, big-endian
+    EXPECT_EQ(bytes[r + 0x23], 0x08);
+    EXPECT_EQ(bytes[r + 0x2b], 7);  // download
+    EXPECT_EQ(bytes[r + 0x2c], 6);  // zone name length
+    EXPECT_EQ(bytes[r + 0x2d], 'r');
+    EXPECT_EQ(bytes[r + 0x32], 'a');
+    EXPECT_EQ(bytes[r + 0x33], 0);  // padding
+    EXPECT_EQ(bytes[r + 0x4f], 0);  // reserved
+}
+
+TEST(LivesyncWire, ZoneRecordsRoundTripAndOldPacketsStayReadable) {
+    for (const PeerRecord& rec : {zoned(v4_record(2), "a", false), zoned(v6_record(3), "", true),
+                                  zoned(v6_record(4), std::string(32, 'z'), true)}) {
+        PacketBuilder b(peer_packet_type(rec), default_max_datagram, false);
+        ASSERT_TRUE(b.add_peer(rec));
+        auto p = parse_packet(std::move(b).finish(1, 1, 1));
+        ASSERT_TRUE(p) << p.error().message;
+        EXPECT_EQ(std::get<std::vector<PeerRecord>>(p->body), std::vector<PeerRecord>{rec});
+    }
+    EXPECT_EQ(peer_packet_type(zoned(v6_record(3), "b", false)), PacketType::peer6z);
+    // A PEER4 packet (as instances without zones send it) parses without zone data.
+    PacketBuilder b(PacketType::peer4, default_max_datagram, false);
+    ASSERT_TRUE(b.add_peer(v4_record(5)));
+    auto p = parse_packet(std::move(b).finish(1, 1, 1));
+    ASSERT_TRUE(p);
+    EXPECT_FALSE(std::get<std::vector<PeerRecord>>(p->body)[0].zone);
+}
+
+TEST(LivesyncWire, RejectsMalformedZoneRecords) {
+    PacketBuilder b(PacketType::peer4z, default_max_datagram, false);
+    ASSERT_TRUE(b.add_peer(zoned(v4_record(1), "ab", true)));
+    const auto good = std::move(b).finish(1, 1, 1);
+    ASSERT_TRUE(parse_packet(good));
+    const std::size_t r = header_size;
+    const auto expect_error = [](std::vector<std::uint8_t> bytes, std::string_view needle) {
+        auto p = parse_packet(bytes);
+        ASSERT_FALSE(p) << needle;
+        EXPECT_NE(p.error().message.find(needle), std::string::npos) << p.error().message;
+    };
+    auto bad = good;
+    bad[r + 0x1b] = 0x01;
+    expect_error(bad, "unknown zone flags");
+    bad = good;
+    bad[r + 0x2c] = 33;
+    expect_error(bad, "longer than 32");
+    bad = good;
+    bad[r + 0x2c] = 1;  // "a" followed by a non-zero byte
+    expect_error(bad, "padding");
+    bad = good;
+    bad[r + 0x4f] = 1;
+    expect_error(bad, "reserved");
+    bad = good;
+    bad[r + 0x2d] = ' ';
+    expect_error(bad, "zone name");
+    bad = good;
+    bad.pop_back();
+    expect_error(bad, "multiple of 80");
 }
 
 TEST(LivesyncWire, TaggedPacketSplitsTagFromSignedBytes) {

@@ -41,6 +41,7 @@ Response announce(const RequestHead& head, const PeerEndpoint& source, std::span
     req.left = params->left;
     req.numwant = params->numwant;
     req.families = Families::both;
+    req.zone = params->zone;
     const AnnounceReply reply = context.tracker.announce(req, context.peers, context.rng);
     if (context.verbose_log) {
         log_announce(*context.verbose_log, "http", req, reply.status, context.peers);

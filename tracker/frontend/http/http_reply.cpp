@@ -80,6 +80,13 @@ std::size_t encode_announce(std::span<char> out, const AnnounceReply& reply,
         }
         w.raw("e");
     }
+    if (reply.zone.present) {
+        const ZoneReply& z = reply.zone;
+        w.raw("4:zoned7:leaders").bstring(z.leaders_v4, z.n4 * PeerEndpoint::compact_v4_size);
+        w.raw("8:leaders6").bstring(z.leaders_v6, z.n6 * PeerEndpoint::compact_v6_size);
+        w.raw("4:name").bstring(z.zone.view());
+        w.raw("4:role").bstring(zones::role_name(z.role)).raw("e");
+    }
     w.raw("e");
     return w.size();
 }

@@ -36,6 +36,11 @@ class Writer {
 // d8:completei..e10:downloadedi..e10:incompletei..e8:intervali..e12:min intervali..e
 //  5:peers<compact v4>6:peers6<compact v6>e ; with compact=false, "peers" is a list of
 // {ip, port} dictionaries for both families (peer ids are not stored, so never sent).
+// A zone-aware request (reply.zone.present) gets one more key, last in sorted order
+// (docs/zones.md, "Reply"):
+//   4:zoned7:leaders<compact v4>8:leaders6<compact v6>4:name<zone>4:role<role>e
+// leaders: its zone's leaders, best first (BEP 23 compact form); name: the zone the
+// tracker placed it in ("" : none); role: "leader", "follower" or "none".
 std::size_t encode_announce(std::span<char> out, const AnnounceReply& reply,
                             const PeerListBuffer& peers, bool compact);
 

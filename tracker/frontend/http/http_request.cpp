@@ -191,6 +191,30 @@ std::uint32_t parse_key(std::string_view raw) {
     return k;
 }
 
+Status parse_zone(std::string_view raw, ZoneAnnounce& out) {
+    std::uint8_t buf[zones::kMaxZoneName + 1];
+    auto n = percent_decode_into(raw, std::span(buf, sizeof(buf)));
+    if (!n) {
+        return make_error(Errc::invalid_argument,
+                          "zone: '" + std::string(raw.substr(0, 48)) + "' is not a zone name");
+    }
+    auto name = zones::ZoneName::parse(std::string_view(reinterpret_cast<const char*>(buf), *n));
+    if (!name) return std::move(name).error();
+    out.claimed = *name;
+    out.aware = true;
+    return {};
+}
+
+Status parse_leader(std::string_view raw, ZoneAnnounce& out) {
+    if (raw != "candidate" && raw != "none") {
+        return make_error(Errc::invalid_argument, "leader: '" + std::string(raw.substr(0, 32)) +
+                                                      "' is not candidate or none");
+    }
+    out.candidate = raw == "candidate";
+    out.aware = true;
+    return {};
+}
+
 // Which of the required announce keys a query has given.
 struct RequiredKeys {
     bool info_hash = false;
@@ -220,6 +244,10 @@ Status apply_announce_param(std::string_view key, std::string_view value, Announ
     if (key == "left") return parse_u64("left", value, p.left);
     if (key == "numwant") return parse_numwant(value, p.numwant);
     if (key == "event") return parse_event(value, p.event);
+    if (key == "zone") return parse_zone(value, p.zone);
+    if (key == "leader") return parse_leader(value, p.zone);
+    if (key == "up") return parse_u64("up", value, p.zone.capacity.up);
+    if (key == "down") return parse_u64("down", value, p.zone.capacity.down);
     if (key == "compact") p.compact = value != "0";
     if (key == "no_peer_id") p.no_peer_id = value != "0";
     if (key == "key") p.key = parse_key(value);

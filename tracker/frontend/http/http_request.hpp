@@ -56,10 +56,14 @@ struct AnnounceParams {
     bool compact = true;        // BEP 23; compact=0 asks for the dictionary form
     bool no_peer_id = false;
     std::uint32_t key = 0;
+    // zone=NAME, leader=candidate|none, up=, down= (docs/zones.md); aware when zone=
+    // or leader= is given.
+    ZoneAnnounce zone;
 };
 
 // Parses an announce query. Required: info_hash (20 bytes), peer_id (20 bytes), port.
-// Unknown keys are ignored; numwant is clamped to [-1, 2^31).
+// Unknown keys are ignored; numwant is clamped to [-1, 2^31). A bad zone= or leader=
+// fails the announce (the agent is misconfigured, better said than ignored).
 Result<AnnounceParams> parse_announce_query(std::string_view query);
 
 // Parses a scrape query: every info_hash value into out; returns how many (0: none given).
