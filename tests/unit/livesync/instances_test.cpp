@@ -21,7 +21,10 @@ std::vector<std::uint8_t> peers_from(Sealer& sealer, std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) {
         InfoHash h;
         h.data()[0] = static_cast<std::uint8_t>(i);
-        EXPECT_TRUE(b.add_peer(PeerRecord{h, PeerEndpoint::v4({127, 0, 0, 9}, 7000), 0}));
+        PeerRecord record;
+        record.info_hash = h;
+        record.peer = PeerEndpoint::v4({127, 0, 0, 9}, 7000);
+        EXPECT_TRUE(b.add_peer(record));
     }
     return sealer.seal(std::move(b));
 }

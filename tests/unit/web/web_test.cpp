@@ -40,7 +40,7 @@ class FakeSource : public WebSource {
     ClusterView cluster() const override {
         return {true,
                 {{"group", "239.1.2.3:9696"}, {"instance", kXss}},
-                {{"b7e1", "10.0.0.2:9696", 1.5, {{"peers", 40}}, {{"auth", 2}}}}};
+                {{"b7e1", "10.0.0.2:9696", 1.5, {{"peer", 40}}, {{"auth", 2}}, 41, 90, 2}}};
     }
     std::vector<RateSample> history() const override { return {{100, 1, 2, 3}, {105, 4, 5, 6}}; }
 };
@@ -90,6 +90,21 @@ TEST(Web, JsonCarriesTheRawNameForTextContent) {
     EXPECT_EQ(h["samples"][1]["peers"], 6);
     const auto c = nlohmann::json::parse(get("/web/cluster.json"));
     EXPECT_EQ(c["instances"][0]["rejected"]["auth"], 2);
+    EXPECT_EQ(c["instances"][0]["packets"], 41);
+    EXPECT_EQ(c["instances"][0]["peers_received"], 90);
+    EXPECT_EQ(c["instances"][0]["auth_failures"], 2);
+}
+
+TEST(Web, ClusterPageHasARowPerInstanceHeardFrom) {
+    const std::string html = get("/cluster");
+    const auto at = html.find("<td data-field=\"instance_id\">b7e1</td>");
+    ASSERT_NE(at, std::string::npos) << html;
+    const std::string row = html.substr(at, html.find("</tr>", at) - at);
+    for (const char* want : {">10.0.0.2:9696<", ">1.5 s<", "data-field=\"packets\">41<",
+                             "data-field=\"peers_received\">90<", "data-field=\"auth_failures\">2<",
+                             ">peer 40<", ">auth 2<"}) {
+        EXPECT_NE(row.find(want), std::string::npos) << want << " in " << row;
+    }
 }
 
 TEST(Web, InvalidUtf8InANameIsReplacedNotThrown) {
