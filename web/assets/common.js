@@ -33,23 +33,32 @@ function cell(field, text) {
   return td;
 }
 
+// Sorts the body rows by the header marked data-dir (none: leaves the order). A
+// page calls it again after it replaced the rows, so a chosen order survives a refresh.
+function sortRows(table) {
+  const th = table.querySelector('th[data-dir]');
+  if (!th) return;
+  const column = th.cellIndex, ascending = th.dataset.dir === 'asc';
+  const numeric = th.dataset.sort === 'number';
+  const key = row => {
+    const text = row.cells[column].textContent;
+    return numeric ? parseFloat(text) || 0 : text.toLowerCase();
+  };
+  const body = table.tBodies[0];
+  const rows = Array.from(body.rows).sort((a, b) => {
+    const x = key(a), y = key(b);
+    return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+  });
+  for (const row of rows) body.appendChild(row);
+}
+
 function makeSortable(table) {
-  table.querySelectorAll('th[data-sort]').forEach((th, column) => {
+  table.querySelectorAll('th[data-sort]').forEach(th => {
     th.addEventListener('click', () => {
       const ascending = th.dataset.dir !== 'asc';
       table.querySelectorAll('th').forEach(h => delete h.dataset.dir);
       th.dataset.dir = ascending ? 'asc' : 'desc';
-      const numeric = th.dataset.sort === 'number';
-      const key = row => {
-        const text = row.cells[column].textContent;
-        return numeric ? parseFloat(text) || 0 : text.toLowerCase();
-      };
-      const body = table.tBodies[0];
-      const rows = Array.from(body.rows).sort((a, b) => {
-        const x = key(a), y = key(b);
-        return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
-      });
-      for (const row of rows) body.appendChild(row);
+      sortRows(table);
     });
   });
 }

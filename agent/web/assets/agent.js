@@ -69,6 +69,7 @@ async function refreshNode() {
   const data = await getJson('/web/node.json');
   updateNodeTotals(data.totals);
   document.querySelector('#images tbody').replaceChildren(...data.images.map(imageRow));
+  sortRows(document.getElementById('images'));
   document.querySelector('#fetches tbody').replaceChildren(...data.fetches.map(fetchRow));
   applyImageFilter();
 }

@@ -93,7 +93,9 @@ double value_of(const std::string& text, const std::string& sample) {
 
 void check_page_in_chromium(const fs::path& work, const std::string& base, const Published& img) {
     auto dom = run({kChromium, "--headless", "--no-sandbox", "--disable-gpu",
-                    "--user-data-dir=" + (work / "chromium").string(), "--dump-dom", base + "/"},
+                    "--user-data-dir=" + (work / "chromium").string(),
+                    // Time for the page's own polls to run and redraw the rows.
+                    "--virtual-time-budget=3000", "--dump-dom", base + "/"},
                    {}, 120s);
     ASSERT_EQ(dom.status.code, 0) << dom.err;
     const std::regex row("<tr id=\"image-" + img.image_id +
@@ -107,6 +109,9 @@ void check_page_in_chromium(const fs::path& work, const std::string& base, const
          at = dom.out.find("<script", at + 1))
         ++scripts;
     EXPECT_EQ(imgs, 0u) << dom.out;
+    // The page's polls (agent.js) ran without an error (poll() marks the body).
+    EXPECT_EQ(dom.out.find("data-error"), std::string::npos) << dom.out;
+    EXPECT_NE(dom.out.find("<polyline"), std::string::npos) << "no chart drawn: " << dom.out;
     EXPECT_EQ(scripts, 2u) << dom.out;  // /web/common.js, /web/agent.js
 
     const fs::path shot = work / "web-agent.png";

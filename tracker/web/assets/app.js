@@ -96,6 +96,7 @@ async function refreshTorrent() {
     return tr;
   });
   peers.replaceChildren(...rows);
+  sortRows(document.getElementById('peers'));
 }
 
 async function refreshCluster() {
@@ -112,6 +113,7 @@ async function refreshCluster() {
               cell('accepted', counts(i.accepted)), cell('rejected', counts(i.rejected)));
     return tr;
   }));
+  sortRows(document.getElementById('instances'));
 }
 
 document.addEventListener('DOMContentLoaded', () => {
