@@ -86,7 +86,7 @@ void codec_bench(std::size_t records) {
             hash_of(static_cast<std::uint32_t>(i)),
             PeerEndpoint::v4(
                 {10, 0, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)}, 6881),
-            peer_flags::seeding};
+            peer_flags::seeding, std::nullopt};
         if (!b) b.emplace(PacketType::peer4, default_max_datagram, true);
         if (!b->add_peer(r)) {
             packets.push_back(sealer.seal(std::move(*b)));

@@ -105,8 +105,8 @@ const OptionParser& config_parser() {
             {"web-show-peers", K::value, "list peer addresses on the web pages (default true)",
              "BOOL"},
             {"zone", K::list,
-             "peers with addresses in CIDR are in zone NAME (repeatable; overrules the zone "
-             "agents announce)",
+             "peers with addresses in CIDR are in zone NAME; overrules the zone agents "
+             "announce",
              "NAME=CIDR"},
             {"zones", K::value, "read NAME=CIDR lines from FILE (again on SIGHUP)", "FILE"},
             {"leaders-per-zone", K::value,

@@ -128,8 +128,8 @@ TEST(TrackerHelp, OneUsageLineRepeatableOnceExamplesAndEightyColumns) {
         EXPECT_EQ(r.out.find("usage: usage:"), std::string::npos) << r.out;
         EXPECT_EQ(r.out.find("(repeatable; "), std::string::npos) << r.out;
         EXPECT_EQ(r.out.find("(repeatable) (repeatable)"), std::string::npos) << r.out;
-        // Each list option (--http, --udp, --sync-peer, --sync-allow) says it once.
-        EXPECT_EQ(count_of(r.out, "repeatable"), 4) << r.out;
+        // Each list option (--http, --udp, --sync-peer, --sync-allow, --zone) says it once.
+        EXPECT_EQ(count_of(r.out, "repeatable"), 5) << r.out;
         expect_good_help(r.out, std::string("aciswarm-tracker ") + flag);
     }
 }
