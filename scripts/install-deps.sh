@@ -16,6 +16,7 @@ packages=(
   nginx-light openssl curl aria2 transmission-cli transmission-daemon qbittorrent-nox python3 python3-libtorrent opentracker
   chromium  # headless browser for the web pages tests (tests/integration/web)
   python3-prometheus-client  # an independent parser of the agent's /metrics (tests/integration/web)
+  prometheus  # promtool check metrics: lints the agent's /metrics (tests/integration/web)
   iproute2 systemd procps psmisc
   gnupg  # test keys and signatures (tests/*/trust, examples, bench/trust-verify.sh)
   # archive tools to make test images

@@ -1,7 +1,8 @@
 // The agent daemon's web page and /metrics (--web), against real daemons on
 // loopback: daemon A seeds an image from its store; daemon B fetches it from A
 // alone (no tracker, no web seed).
-//  - /metrics of both, parsed by prometheus_client's parser (check_metrics.py):
+//  - /metrics of both, parsed by prometheus_client's parser (check_metrics.py) and
+//    linted by promtool:
 //    A counts the image, the torrent seeding and bytes uploaded; B counts one
 //    fetch done, its duration, and every byte as from peers;
 //  - the page in headless Chromium (--dump-dom): the image's row with its name,
@@ -82,6 +83,18 @@ std::string parsed_metrics(const std::string& base) {
                  {}, 30s);
     EXPECT_EQ(r.status.code, 0) << r.out << r.err;
     return r.out;
+}
+
+// Prometheus's own linter on `url` (names, types, help, units): no complaint.
+void promtool_accepts(const std::string& url) {
+    if (!fs::exists("/usr/bin/promtool")) {
+        ADD_FAILURE() << "/usr/bin/promtool is not installed (scripts/install-deps.sh installs it)";
+        return;
+    }
+    auto r =
+        run({"sh", "-c", "curl -sf --max-time 10 '" + url + "' | promtool check metrics"}, {}, 30s);
+    EXPECT_EQ(r.status.code, 0) << r.out << r.err;
+    EXPECT_EQ(r.out + r.err, "") << url;
 }
 
 // The value of sample `name{labels}` (as check_metrics.py prints it), or -1.
@@ -173,6 +186,8 @@ TEST(AgentWeb, PageAndMetricsOfASeedingAndAFetchingDaemon) {
     EXPECT_EQ(value_of(ma, "aciswarm_agent_images_seeding{}"), 1) << ma;
     EXPECT_GE(value_of(ma, "aciswarm_agent_uploaded_bytes_total{}"), size) << ma;
     EXPECT_GE(value_of(ma, ratio_a), 1.0) << ma;
+    promtool_accepts(base_a + "/metrics");
+    promtool_accepts(base_b + "/metrics");
 
     const std::string page = curl({base_a + "/"});
     EXPECT_NE(page.find("HTTP/1.1 200"), std::string::npos) << page;
