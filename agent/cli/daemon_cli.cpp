@@ -135,31 +135,32 @@ int cmd_status(std::span<const std::string> args, CliContext& ctx) {
         ctx.out << reply->dump(2) << "\n";
         return exit_ok;
     }
-    const auto& d = (*reply)["daemon"];
-    ctx.out << "daemon: pid " << d.value("pid", 0) << ", up " << d.value("uptime_seconds", 0)
-            << "s, bittorrent port " << d.value("listen_port", 0) << ", default policy "
-            << d.value("seed_policy", std::string()) << ", seeding " << d.value("seeding", 0)
-            << " of " << d.value("images", 0) << " images\n";
-    const auto& images = (*reply)["images"];
-    if (images.empty()) return exit_ok;
+    auto status = from_json<StatusReply>(*reply);
+    if (!status) {
+        ctx.err << "aciswarm status: daemon reply: " << status.error().message << "\n";
+        return exit_failure;
+    }
+    const DaemonReport& d = status->daemon;
+    ctx.out << "daemon: pid " << d.pid << ", up " << d.uptime_seconds << "s, bittorrent port "
+            << d.listen_port << ", default policy " << d.seed_policy << ", seeding " << d.seeding
+            << " of " << d.images << " images\n";
+    if (status->images.empty()) return exit_ok;
     ctx.out << std::left << std::setw(40) << "IMAGE" << std::setw(28) << "NAME" << std::setw(12)
             << "STATE" << std::setw(6) << "PEERS" << std::setw(12) << "DOWN/s" << std::setw(12)
             << "UP/s" << std::setw(12) << "UPLOADED" << std::setw(7) << "RATIO"
             << "POLICY\n";
-    for (const auto& i : images) {
+    for (const ImageReport& i : status->images) {
         char ratio[16];
-        std::snprintf(ratio, sizeof ratio, "%.2f", i.value("ratio", 0.0));
-        std::string policy = i.value("policy", std::string());
-        if (i.value("policy_source", std::string()) == "default") policy += " (default)";
-        if (i.contains("stop_reason"))
-            policy += "; stopped: " + i["stop_reason"].get<std::string>();
-        ctx.out << std::left << std::setw(40) << i.value("display", std::string()) << std::setw(28)
-                << i.value("name", std::string()) << std::setw(12)
-                << i.value("state", std::string()) << std::setw(6) << i.value("peers", 0)
-                << std::setw(12) << format_size(i.value("download_rate", std::uint64_t{0}))
-                << std::setw(12) << format_size(i.value("upload_rate", std::uint64_t{0}))
-                << std::setw(12) << format_size(i.value("uploaded", std::uint64_t{0}))
-                << std::setw(7) << ratio << policy << "\n";
+        std::snprintf(ratio, sizeof ratio, "%.2f", i.ratio);
+        std::string policy = i.summary.policy;
+        if (i.policy_is_default) policy += " (default)";
+        if (!i.stop_reason.empty()) policy += "; stopped: " + i.stop_reason;
+        ctx.out << std::left << std::setw(40) << i.summary.display << std::setw(28)
+                << i.summary.name << std::setw(12) << i.summary.state << std::setw(6) << i.peers
+                << std::setw(12) << format_size(static_cast<std::uint64_t>(i.download_rate))
+                << std::setw(12) << format_size(static_cast<std::uint64_t>(i.upload_rate))
+                << std::setw(12) << format_size(i.uploaded) << std::setw(7) << ratio << policy
+                << "\n";
     }
     return exit_ok;
 }
@@ -208,9 +209,13 @@ int cmd_image_seed(std::span<const std::string> args, CliContext& ctx) {
         chosen.front() == "none" ? unseed_request(image) : seed_request(image, chosen.front());
     auto reply = ask_daemon(*options, request, "aciswarm image seed", ctx);
     if (!reply) return exit_failure;
-    const auto& i = (*reply)["image"];
-    ctx.out << i.value("display", std::string()) << ": " << i.value("state", std::string())
-            << ", policy " << i.value("policy", std::string()) << "\n";
+    auto seeded = from_json<SeedReply>(*reply);
+    if (!seeded) {
+        ctx.err << "aciswarm image seed: daemon reply: " << seeded.error().message << "\n";
+        return exit_failure;
+    }
+    const ImageSummary& i = seeded->image.summary;
+    ctx.out << i.display << ": " << i.state << ", policy " << i.policy << "\n";
     return exit_ok;
 }
 

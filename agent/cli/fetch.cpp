@@ -139,8 +139,8 @@ const OptionParser& parser() {
 
 // Options of an in-process fetch only, besides the engine's: any of them means in-process.
 constexpr std::string_view in_process_only[] = {
-    "store",          "seed-for", "ca-file",   "insecure-options", "no-signature",
-    "max-image-size", "linger",   "trust-dir", "signature"};
+    "store",        "seed-for",       "ca-file", "insecure-options",
+    "no-signature", "max-image-size", "linger",  "trust-dir"};
 
 // How long an in-process fetch with no daemon and no --seed option stays in the
 // swarm after its download (docs/fetch.md, "Leaving the swarm").
@@ -150,7 +150,8 @@ constexpr std::chrono::milliseconds default_linger = std::chrono::seconds(60);
 // downloaded (counting its uploads during the download), or no peer fetched
 // from it for 3 s, or `bound` passed; says why it left.
 void linger_in_swarm(store::Store& store, engine::Engine& eng, const FetchOutcome& outcome,
-                     std::chrono::milliseconds bound, CliContext& ctx) {
+                     std::chrono::milliseconds bound, const SeedOptions& seed_options,
+                     CliContext& ctx) {
     const store::ImageRecord& rec = outcome.record;
     const std::int64_t downloaded = outcome.from_peers + outcome.from_web_seeds;
     if (outcome.uploaded >= downloaded) {
@@ -158,7 +159,7 @@ void linger_in_swarm(store::Store& store, engine::Engine& eng, const FetchOutcom
                      ": leaving the swarm");
         return;
     }
-    auto seeding = StoreSeed::start(store, eng, rec);
+    auto seeding = StoreSeed::start(store, eng, rec, seed_options);
     if (!seeding) {
         ctx.log.warn("fetch: not staying in the swarm: ", seeding.error().message);
         return;
@@ -200,23 +201,13 @@ void linger_in_swarm(store::Store& store, engine::Engine& eng, const FetchOutcom
                      ctx.clock.now() - start)));
 }
 
-enum class DaemonResult { unreachable, done, failed };
-
-// Asks the daemon to fetch (docs/daemon.md, op "fetch"); progress events go to
-// `line`. unreachable: nothing answers on the socket (the caller fetches
-// in-process).
-DaemonResult fetch_via_daemon(const ParsedOptions& parsed, const std::string& socket,
-                              ProgressLine& line, CliContext& ctx) {
-    const std::string me = "aciswarm fetch: ";
-    auto client = ApiClient::connect(socket);
-    if (!client) {
-        if (client.error().code == Errc::not_found) {
-            ctx.log.debug("fetch: no daemon on ", socket, "; fetching in-process");
-        } else {
-            ctx.log.warn("fetch: daemon socket: ", client.error().message, "; fetching in-process");
-        }
-        return DaemonResult::unreachable;
-    }
+// The daemon's fetch request for this command line. A local file is opened
+// here, with this user's access, and sent as `file`; its signature (--signature,
+// else a local .aci's FILE.asc) is read here too: the daemon never opens a path
+// we name (docs/security.md).
+Result<ApiRequest> daemon_fetch_request(const ParsedOptions& parsed,
+                                        const std::optional<std::string>& signature,
+                                        UniqueFd& file) {
     ApiRequest req;
     req.op = ApiOp::fetch;
     req.source = parsed.positional()[0];
@@ -231,53 +222,75 @@ DaemonResult fetch_via_daemon(const ParsedOptions& parsed, const std::string& so
     req.no_store = parsed.flag("no-store");
     req.no_https_fallback = parsed.flag("no-https-fallback");
     req.swarm_timeout = parsed.get_or("swarm-timeout", std::string());
-    // A local file: opened here, with this user's access, and passed as a
-    // descriptor; the daemon never opens a path we name (docs/security.md).
-    UniqueFd file;
-    if (auto kind = classify_source(parsed.positional()[0]);
-        kind && (kind->kind == SourceKind::torrent_file || kind->kind == SourceKind::aci_file)) {
-        auto opened = open_regular_file(parsed.positional()[0], Symlinks::follow);
-        if (!opened) {
-            ctx.err << me << opened.error().message << "\n";
-            return DaemonResult::failed;
-        }
+    auto kind = classify_source(req.source);
+    const bool aci_file = kind && kind->kind == SourceKind::aci_file;
+    if (aci_file || (kind && kind->kind == SourceKind::torrent_file)) {
+        auto opened = open_regular_file(req.source, Symlinks::follow);
+        if (!opened) return std::move(opened).error();
         file = std::move(*opened);
         req.source_fd = true;
     }
+    if (signature) {
+        req.signature = *signature;
+    } else if (aci_file) {
+        auto beside = read_signature_file(req.source + ".asc", "");
+        if (beside) {
+            req.signature = std::move(*beside);
+        } else if (beside.error().code != Errc::not_found) {
+            return std::move(beside).error();
+        }
+    }
+    return req;
+}
+
+// Asks the daemon to fetch (docs/daemon.md, op "fetch"); progress events go to
+// `line`. Returns the exit code, or nullopt when nothing answers on the socket
+// (the caller fetches in-process).
+std::optional<int> fetch_via_daemon(const ParsedOptions& parsed, const std::string& socket,
+                                    const std::optional<std::string>& signature, ProgressLine& line,
+                                    CliContext& ctx) {
+    const std::string me = "aciswarm fetch: ";
+    auto client = ApiClient::connect(socket);
+    if (!client) {
+        if (client.error().code == Errc::not_found) {
+            ctx.log.debug("fetch: no daemon on ", socket, "; fetching in-process");
+        } else {
+            ctx.log.warn("fetch: daemon socket: ", client.error().message, "; fetching in-process");
+        }
+        return std::nullopt;
+    }
+    UniqueFd file;
+    auto req = daemon_fetch_request(parsed, signature, file);
+    if (!req) {
+        ctx.err << me << req.error().message << "\n";
+        return exit_failure;
+    }
     ctx.log.info("fetch: through the daemon on ", socket);
     const auto on_progress = [&](const nlohmann::json& ev) {
-        FetchProgress p;
-        p.phase = FetchPhase::downloading;
-        p.done = ev.value("done", std::int64_t{0});
-        const std::int64_t total = ev.value("total", std::int64_t{0});
-        p.total = total > 0 ? total : -1;
-        p.rate = ev.value("download_rate", std::int64_t{0});
-        p.peers = ev.value("peers", 0);
-        p.from_peers = ev.value("from_peers", std::int64_t{0});
-        p.from_everseed = ev.value("from_everseed", std::int64_t{0});
-        p.from_web_seeds = ev.value("from_web_seeds", std::int64_t{0});
-        line.update(p);
+        if (auto p = from_json<FetchProgress>(ev)) {
+            line.update(*p);
+        } else {
+            ctx.log.debug("fetch: daemon event: ", p.error().message);
+        }
     };
     const auto per_line = std::chrono::minutes(10);  // the daemon sends progress every tick
-    auto reply = file ? client->request_with_file(req, file.get(), on_progress, per_line)
-                      : client->request(req, on_progress, per_line);
+    auto reply = decode_reply<FetchReply>(
+        file ? client->request_with_file(*req, file.get(), on_progress, per_line)
+             : client->request(*req, on_progress, per_line));
     line.finish();
     if (!reply) {
+        // The daemon's error kind decides the exit code, as in-process (a trust refusal: 3).
         ctx.err << me << "daemon: " << reply.error().message << "\n";
-        return DaemonResult::failed;
+        return exit_code_for(reply.error());
     }
-    if (!reply->value("ok", false) || !(*reply)["image"].is_string()) {
-        ctx.err << me << "daemon: " << reply->value("error", std::string("fetch failed")) << "\n";
-        return DaemonResult::failed;
-    }
-    auto id = ImageId::parse((*reply)["image"].get<std::string>());
+    auto id = ImageId::parse(reply->image);
     if (!id) {
         ctx.err << me << "daemon: " << id.error().message << "\n";
-        return DaemonResult::failed;
+        return exit_failure;
     }
     ctx.log.info("fetch: the daemon has ", id->display(), " and seeds it");
     ctx.out << (parsed.flag("full") ? id->full() : id->display()) << "\n" << std::flush;
-    return DaemonResult::done;
+    return exit_ok;
 }
 
 enum class SeedMode { none, foreground, background };
@@ -444,9 +457,9 @@ ProgressLine progress_line(const ParsedOptions& parsed, CliContext& ctx) {
 
 // Stays in the swarm for --seed-for in the foreground (until Ctrl-C).
 int seed_in_foreground(store::Store& store, engine::Engine& eng, const store::ImageRecord& rec,
-                       std::chrono::milliseconds seed_for, const InterruptWatcher& interrupt,
-                       CliContext& ctx) {
-    auto seeding = StoreSeed::start(store, eng, rec);
+                       std::chrono::milliseconds seed_for, const SeedOptions& seed_options,
+                       const InterruptWatcher& interrupt, CliContext& ctx) {
+    auto seeding = StoreSeed::start(store, eng, rec, seed_options);
     if (!seeding) {
         ctx.err << "aciswarm fetch: --seed-for: " << seeding.error().message << "\n";
         return exit_failure;
@@ -504,11 +517,13 @@ int seed_after_fetch(const FetchCommand& cmd, store::Store& store, const EngineP
         ctx.err << "aciswarm fetch: " << eng.error().message << "\n";
         return exit_failure;
     }
+    // Announced where the fetch looked for peers (--tracker, --peer).
+    const SeedOptions seed_options{cmd.options.trackers, cmd.options.peers};
     if (linger) {
-        linger_in_swarm(store, **eng, outcome, cmd.linger, ctx);
+        linger_in_swarm(store, **eng, outcome, cmd.linger, seed_options, ctx);
         return exit_ok;
     }
-    return seed_in_foreground(store, **eng, rec, cmd.seed_for, interrupt, ctx);
+    return seed_in_foreground(store, **eng, rec, cmd.seed_for, seed_options, interrupt, ctx);
 }
 
 // The fetch in this process: its own store and engine.
@@ -583,14 +598,9 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
     }
     if (!explicit_in_process && option.empty()) {
         ProgressLine line = progress_line(*parsed, ctx);
-        switch (fetch_via_daemon(*parsed, cmd->daemon_socket, line, ctx)) {
-            case DaemonResult::done:
-                return exit_ok;
-            case DaemonResult::failed:
-                return exit_failure;
-            case DaemonResult::unreachable:
-                break;
-        }
+        if (auto exit_code =
+                fetch_via_daemon(*parsed, cmd->daemon_socket, cmd->options.signature, line, ctx))
+            return *exit_code;
     }
     return fetch_in_process(*parsed, *cmd, ctx);
 }

@@ -198,9 +198,10 @@ static std::optional<ApiClient> daemon_on_store(const std::string& socket, const
                                                 CliContext& ctx) {
     auto client = ApiClient::connect(socket);
     if (!client) return std::nullopt;
-    auto reply = client->request(status_request(), {}, std::chrono::seconds(10));
-    if (!reply || !reply->value("ok", false)) return std::nullopt;
-    const std::string daemon_store = (*reply)["daemon"].value("store", std::string());
+    auto status =
+        decode_reply<StatusReply>(client->request(status_request(), {}, std::chrono::seconds(10)));
+    if (!status) return std::nullopt;
+    const std::string& daemon_store = status->daemon.store;
     std::error_code ec;
     if (daemon_store.empty() || !std::filesystem::equivalent(daemon_store, st.root(), ec))
         return std::nullopt;
@@ -245,20 +246,15 @@ int cmd_image_gc(std::span<const std::string> args, CliContext& ctx) {
         request.op = ApiOp::gc;
         request.older_than = gc.older_than;
         request.dry_run = gc.dry_run;
-        auto reply = daemon->request(request, {}, std::chrono::minutes(10));
+        auto reply = decode_reply<GcReply>(daemon->request(request, {}, std::chrono::minutes(10)));
         if (!reply) {
             ctx.err << "aciswarm: image gc through the daemon: " << reply.error().message << "\n";
             return exit_failure;
         }
-        if (Status s = reply_status(*reply); !s) {
-            ctx.err << "aciswarm: image gc through the daemon: " << s.error().message << "\n";
-            return exit_failure;
-        }
-        for (const auto& r : (*reply)["gc"].value("removed", nlohmann::json::array())) {
-            auto id = ImageId::parse(r.value("id", std::string()));
-            ctx.out << (gc.dry_run ? "would remove " : "removed ")
-                    << (id ? id->display() : r.value("id", std::string())) << " "
-                    << r.value("name", std::string()) << "\n";
+        for (const RemovedImage& r : reply->removed) {
+            auto id = ImageId::parse(r.id);
+            ctx.out << (gc.dry_run ? "would remove " : "removed ") << (id ? id->display() : r.id)
+                    << " " << r.name << "\n";
         }
         return exit_ok;
     }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agent/daemon/protocol.hpp"
+#include "agent/fetch/progress.hpp"
 #include "agent/web/snapshot.hpp"
 #include "common/file_read.hpp"
 #include "common/image_id.hpp"
@@ -46,19 +47,16 @@ struct SwarmStats {
     double progress = 0;      // 0..1
 };
 
-struct FetchProgress {
+// A daemon fetch as the API reports it: the fetch library's own progress
+// while it runs, then the image or the error.
+struct FetchState {
     enum class State { running, done, failed };
     State state = State::running;
-    std::uint64_t done_bytes = 0;
-    std::uint64_t total_bytes = 0;
-    std::int64_t download_rate = 0;
-    int peers = 0;
-    std::uint64_t from_peers = 0;  // of which from_everseed came from the registry's everseed
-    std::uint64_t from_web_seeds = 0;
-    std::uint64_t from_everseed = 0;
-    std::uint64_t from_https = 0;  // plain HTTPS download (no swarm)
-    std::uint64_t uploaded = 0;    // payload bytes sent to peers while fetching
-    std::uint64_t hash_failures = 0;
+    fetch::FetchProgress progress;
+    // When done, for the web page's totals (agent/web): bytes over plain HTTPS
+    // and payload bytes sent to peers while fetching.
+    std::uint64_t from_https = 0;
+    std::uint64_t uploaded = 0;
     std::optional<ImageId> image;     // when done
     std::string error;                // when failed
     Errc error_code = Errc::network;  // when failed: what kind (a file error is not "network")
@@ -75,6 +73,9 @@ struct FetchRequest {
     bool no_store = false;
     bool no_https_fallback = false;
     std::optional<std::chrono::milliseconds> swarm_timeout;
+    // The image's detached signature as the client sent it (else discovered,
+    // as the fetch library does; a local file's comes only this way).
+    std::optional<std::string> signature;
     // A local .torrent or .aci `source`: the descriptor the client opened and
     // sent (SCM_RIGHTS). The backend reads it, never the path. Shared so the
     // request stays copyable; the last owner closes it.
@@ -103,7 +104,8 @@ class DaemonBackend {
     // imports the image into the store by itself (from poll()), whether or
     // not anyone still watches the fetch.
     virtual Result<FetchId> start_fetch(const FetchRequest& request) = 0;
-    virtual FetchProgress fetch_progress(FetchId id) = 0;
+    // The fetch's state; once it is done or failed, the backend forgets it.
+    virtual FetchState fetch_state(FetchId id) = 0;
     // Asks the engine to write resume data for every torrent (and waits for it).
     virtual void save_resume_data() = 0;
     // Processes engine events; called every loop iteration.

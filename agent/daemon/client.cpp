@@ -151,7 +151,7 @@ Result<nlohmann::json> ApiClient::request_with_file(const ApiRequest& request, i
 
 Status reply_status(const nlohmann::json& reply) {
     if (reply.value("ok", false)) return {};
-    return make_error(Errc::internal, reply.value("error", std::string("daemon: request failed")));
+    return api_reply_error(reply);
 }
 
 Status call_daemon(const std::string& socket_path, const ApiRequest& request,

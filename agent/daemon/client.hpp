@@ -72,8 +72,18 @@ class ApiClient {
     std::string buffer_;
 };
 
-// Turns a reply with "ok": false into an Error (message from the daemon).
+// Turns a reply with "ok": false into its Error (protocol.hpp's
+// api_reply_error: the daemon's message and error kind).
 Status reply_status(const nlohmann::json& reply);
+
+// A reply decoded as `Reply` with protocol.hpp's from_json; a failed call or
+// a refusal is its Error.
+template <class Reply>
+Result<Reply> decode_reply(Result<nlohmann::json> reply) {
+    if (!reply) return std::move(reply).error();
+    if (Status s = reply_status(*reply); !s) return s.error();
+    return from_json<Reply>(*reply);
+}
 
 // Connects to `socket_path`, sends one request and turns a refusal into an
 // Error: `aciswarm fetch --seed=background` handing the image to the daemon.

@@ -69,8 +69,19 @@ std::span<const ConfigOption> options_table() {
          }},
         {"store", "DIR", "image store directory (default /var/lib/aciswarm)", false,
          [](DaemonConfig& c, std::string_view v) { return set_path(c.store, "store", v); }},
-        {"cache-dir", "DIR", "downloads in progress (default /var/cache/aciswarm)", false,
-         [](DaemonConfig& c, std::string_view v) { return set_path(c.cache_dir, "cache-dir", v); }},
+        // Downloads in progress live in the store's staging area now (agent/fetch);
+        // the key is still accepted so older configurations start.
+        {"cache-dir", "DIR", "unused (deprecated: downloads in progress live in the store)", false,
+         [](DaemonConfig& c, std::string_view v) { return set_path(c.cache_dir, "cache-dir", v); },
+         true},
+        {"max-image-size", "SIZE",
+         "largest image accepted, as stored and uncompressed (suffix k, M, G; default 8G)", false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto n = parse_size_option("max-image-size", v, 1);
+             if (!n) return n.error();
+             c.max_image_size = *n;
+             return {};
+         }},
         {"socket", "PATH", "local API socket (default /run/aciswarm/agent.sock)", false,
          [](DaemonConfig& c, std::string_view v) { return set_path(c.socket, "socket", v); }},
         {"socket-group", "GROUP",

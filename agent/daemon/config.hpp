@@ -20,6 +20,7 @@
 #include "agent/daemon/policy.hpp"
 #include "agent/engine/engine.hpp"
 #include "agent/engine/engine_options.hpp"
+#include "agent/store/store.hpp"
 #include "common/options.hpp"
 #include "common/result.hpp"
 
@@ -30,7 +31,10 @@ inline constexpr std::string_view default_socket_path = "/run/aciswarm/agent.soc
 
 struct DaemonConfig {
     std::string store = "/var/lib/aciswarm";        // the image store (state)
-    std::string cache_dir = "/var/cache/aciswarm";  // downloads in progress
+    std::string cache_dir = "/var/cache/aciswarm";  // unused (deprecated key, still accepted)
+    // The largest image its store accepts, as stored and uncompressed; fetches
+    // refuse a torrent declaring more at once (`aciswarm fetch --max-image-size`).
+    std::uint64_t max_image_size = agent::store::default_max_image_size;
     std::string socket = std::string(default_socket_path);
     // Group allowed to use the API besides the daemon's own user and root; "" = owner only.
     std::string socket_group = "aciswarm";

@@ -780,6 +780,7 @@ void Daemon::Impl::handle_fetch(Client& c, const ApiRequest& req) {
     fr.trackers = req.trackers;
     fr.no_store = req.no_store;
     fr.no_https_fallback = req.no_https_fallback;
+    if (!req.signature.empty()) fr.signature = req.signature;
     if (req.source_fd) {
         if (c.files.empty()) {
             send(c, api_error_reply(make_error(Errc::invalid_argument,
@@ -806,15 +807,14 @@ void Daemon::Impl::handle_fetch(Client& c, const ApiRequest& req) {
 void Daemon::Impl::progress_fetches() {
     for (auto& [fd, c] : clients) {
         if (!c.fetch) continue;
-        const FetchProgress p = backend.fetch_progress(*c.fetch);
-        if (p.state == FetchProgress::State::running) {
-            nlohmann::json ev = to_json(ProgressEvent{p.done_bytes, p.total_bytes, p.download_rate,
-                                                      p.peers, p.from_peers, p.from_web_seeds});
+        const FetchState p = backend.fetch_state(*c.fetch);
+        if (p.state == FetchState::State::running) {
+            nlohmann::json ev = to_json(p.progress);
             if (!c.fetch_request_id.is_null()) ev["id"] = c.fetch_request_id;
             send(c, ev);
             continue;
         }
-        if (p.state == FetchProgress::State::failed || !p.image) {
+        if (p.state == FetchState::State::failed || !p.image) {
             send(c, api_error_reply(
                         make_error(p.error_code, p.error.empty() ? "fetch failed" : p.error),
                         c.fetch_request_id));

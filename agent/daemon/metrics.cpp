@@ -6,6 +6,11 @@
 namespace aciswarm::agent {
 namespace {
 
+// Progress counts are signed (-1: unknown); the page shows 0 for those.
+std::uint64_t non_negative(std::int64_t n) {
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, n));
+}
+
 double seconds_between(Clock::SteadyTime from, Clock::SteadyTime to) {
     return std::chrono::duration<double>(to - from).count();
 }
@@ -16,19 +21,21 @@ void FetchLedger::started(FetchId id, std::string source, Clock::SteadyTime now)
     running_[id] = {std::move(source), now};
 }
 
-void FetchLedger::ended(FetchId id, const FetchProgress& p, Clock::SteadyTime now) {
+void FetchLedger::ended(FetchId id, const FetchState& state, Clock::SteadyTime now) {
     auto it = running_.find(id);
-    if (it == running_.end() || p.state == FetchProgress::State::running) return;
+    if (it == running_.end() || state.state == FetchState::State::running) return;
+    const fetch::FetchProgress& p = state.progress;
     web::TransferTotals& t = totals_;
     // Bytes count whether the fetch succeeded or not: they crossed the network.
-    const std::uint64_t everseed = std::min(p.from_everseed, p.from_peers);
-    t.from_agents += p.from_peers - everseed;
+    const std::uint64_t peers = non_negative(p.from_peers);
+    const std::uint64_t everseed = std::min(non_negative(p.from_everseed), peers);
+    t.from_agents += peers - everseed;
     t.from_everseed += everseed;
-    t.from_web_seeds += p.from_web_seeds;
-    t.from_https += p.from_https;
-    t.hash_failures += p.hash_failures;
-    t.uploaded += p.uploaded;
-    if (p.state == FetchProgress::State::done) {
+    t.from_web_seeds += non_negative(p.from_web_seeds);
+    t.from_https += state.from_https;
+    t.hash_failures += non_negative(p.hash_failures);
+    t.uploaded += state.uploaded;
+    if (state.state == FetchState::State::done) {
         ++t.fetches_done;
         t.fetch_seconds.observe(std::max(0.0, seconds_between(it->second.since, now)));
     } else {
@@ -37,7 +44,7 @@ void FetchLedger::ended(FetchId id, const FetchProgress& p, Clock::SteadyTime no
     running_.erase(it);
 }
 
-web::FetchActivity FetchLedger::activity(const std::map<FetchId, FetchProgress>& progress,
+web::FetchActivity FetchLedger::activity(const std::map<FetchId, FetchState>& states,
                                          Clock::SteadyTime now) const {
     web::FetchActivity out;
     out.totals = totals_;
@@ -46,15 +53,14 @@ web::FetchActivity FetchLedger::activity(const std::map<FetchId, FetchProgress>&
         row.id = id;
         row.source = r.source;
         row.age_seconds = std::max(0.0, seconds_between(r.since, now));
-        if (auto it = progress.find(id); it != progress.end()) {
-            const FetchProgress& p = it->second;
-            row.done_bytes = p.done_bytes;
-            row.total_bytes = p.total_bytes;
-            row.download_rate =
-                static_cast<std::uint64_t>(std::max<std::int64_t>(0, p.download_rate));
-            row.peers = static_cast<std::uint64_t>(std::max(0, p.peers));
-            row.from_peers = p.from_peers;
-            row.from_web_seeds = p.from_web_seeds;
+        if (auto it = states.find(id); it != states.end()) {
+            const fetch::FetchProgress& p = it->second.progress;
+            row.done_bytes = non_negative(p.done);
+            row.total_bytes = non_negative(p.total);
+            row.download_rate = non_negative(p.rate);
+            row.peers = non_negative(p.peers);
+            row.from_peers = non_negative(p.from_peers);
+            row.from_web_seeds = non_negative(p.from_web_seeds);
         }
         out.running.push_back(std::move(row));
     }

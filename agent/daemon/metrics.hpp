@@ -1,8 +1,7 @@
 // The fetch bookkeeping behind the agent's web page and /metrics: which fetches
 // run (what they fetch, since when) and the totals of those that ended (bytes
 // by source, hash failures, uploads, durations). The backend tells it when a
-// fetch starts and when it ends; ended() counts each fetch once, whichever of
-// the backend's paths (worker, local .torrent, store hit) ended it.
+// fetch starts and when its worker ends; ended() counts each fetch once.
 // Thread: owned by the daemon's loop thread (as the backend). Nothing survives
 // a restart: the counters start at zero, as Prometheus counters may.
 #pragma once
@@ -21,9 +20,9 @@ class FetchLedger {
     void started(FetchId id, std::string source, Clock::SteadyTime now);
     // A fetch that reached a final state (done or failed); later calls for the
     // same id, and ids never started, change nothing.
-    void ended(FetchId id, const FetchProgress& progress, Clock::SteadyTime now);
-    // The running fetches (progress from `progress`, by id) and the totals.
-    web::FetchActivity activity(const std::map<FetchId, FetchProgress>& progress,
+    void ended(FetchId id, const FetchState& state, Clock::SteadyTime now);
+    // The running fetches (progress from `states`, by id) and the totals.
+    web::FetchActivity activity(const std::map<FetchId, FetchState>& states,
                                 Clock::SteadyTime now) const;
 
   private:

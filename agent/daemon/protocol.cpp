@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/duration.hpp"
+#include "common/hex.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -46,7 +47,7 @@ OpFields fields_of(ApiOp op) {
     switch (op) {
         case ApiOp::fetch:
             return {{"source", "policy", "dir", "peers", "trackers", "no_store",
-                     "no_https_fallback", "swarm_timeout", "source_fd"},
+                     "no_https_fallback", "swarm_timeout", "source_fd", "signature"},
                     {"source"}};
         case ApiOp::seed:
             return {{"image", "policy"}, {"image", "policy"}};
@@ -92,6 +93,12 @@ Status read_text_field(const std::string& op, const std::string& key, std::strin
         auto d = parse_duration(text);
         if (!d) return invalid(op + ": 'older_than' '" + text + "' is not a duration");
         req.older_than = std::chrono::duration_cast<std::chrono::seconds>(*d);
+        return {};
+    }
+    if (key == "signature") {
+        auto bytes = hex_decode(text);
+        if (!bytes) return invalid(op + ": 'signature': " + bytes.error().message);
+        req.signature.assign(bytes->begin(), bytes->end());
         return {};
     }
     if (key == "swarm_timeout") {
@@ -181,6 +188,11 @@ nlohmann::json to_json(const ApiRequest& req) {
             put_flag("no_https_fallback", req.no_https_fallback);
             put_text("swarm_timeout", req.swarm_timeout);
             put_flag("source_fd", req.source_fd);
+            if (!req.signature.empty()) {
+                j["signature"] =
+                    to_hex(std::span(reinterpret_cast<const std::uint8_t*>(req.signature.data()),
+                                     req.signature.size()));
+            }
             break;
         case ApiOp::seed:
             put_text("image", req.image);
@@ -460,29 +472,40 @@ Result<FetchReply> from_json<FetchReply>(const nlohmann::json& j) {
     return m;
 }
 
-nlohmann::json to_json(const ProgressEvent& m) {
+nlohmann::json to_json(const fetch::FetchProgress& m) {
     return {{"event", "progress"},
+            {"phase", fetch::fetch_phase_name(m.phase)},
             {"done", m.done},
             {"total", m.total},
-            {"download_rate", m.download_rate},
+            {"download_rate", m.rate},
             {"peers", m.peers},
+            {"web_seeds", m.web_seeds},
             {"from_peers", m.from_peers},
-            {"from_web_seeds", m.from_web_seeds}};
+            {"from_everseed", m.from_everseed},
+            {"from_web_seeds", m.from_web_seeds},
+            {"hash_failures", m.hash_failures}};
 }
 
 template <>
-Result<ProgressEvent> from_json<ProgressEvent>(const nlohmann::json& j) {
-    ProgressEvent m;
+Result<fetch::FetchProgress> from_json<fetch::FetchProgress>(const nlohmann::json& j) {
+    fetch::FetchProgress m;
     if (Status s = must_be_object(j); !s) return s.error();
     if (const auto event = j.find("event"); event == j.end() || *event != "progress")
         return make_error(Errc::protocol, "event: not a progress event");
+    std::string phase;
     if (Status s =
-            first_error({read_field(j, "done", m.done), read_field(j, "total", m.total),
-                         read_field(j, "download_rate", m.download_rate),
-                         read_field(j, "peers", m.peers), read_field(j, "from_peers", m.from_peers),
-                         read_field(j, "from_web_seeds", m.from_web_seeds)});
+            first_error({read_field(j, "phase", phase), read_field(j, "done", m.done),
+                         read_field(j, "total", m.total), read_field(j, "download_rate", m.rate),
+                         read_field(j, "peers", m.peers), read_field(j, "web_seeds", m.web_seeds),
+                         read_field(j, "from_peers", m.from_peers),
+                         read_field(j, "from_everseed", m.from_everseed),
+                         read_field(j, "from_web_seeds", m.from_web_seeds),
+                         read_field(j, "hash_failures", m.hash_failures)});
         !s)
         return s.error();
+    auto known = fetch::parse_fetch_phase(phase);
+    if (!known) return make_error(Errc::protocol, "event: unknown phase '" + phase + "'");
+    m.phase = *known;
     return m;
 }
 
@@ -490,6 +513,19 @@ nlohmann::json api_error_reply(const Error& error, const nlohmann::json& id) {
     nlohmann::json reply{{"ok", false}, {"error", error.message}, {"code", errc_name(error.code)}};
     if (!id.is_null()) reply["id"] = id;
     return reply;
+}
+
+Error api_reply_error(const nlohmann::json& reply) {
+    Error e{Errc::internal, "daemon: request failed"};
+    if (!reply.is_object()) return e;
+    if (const auto m = reply.find("error"); m != reply.end() && m->is_string())
+        e.message = m->get<std::string>();
+    const auto code = reply.find("code");
+    if (code == reply.end() || !code->is_string()) return e;
+    for (int c = 0; c <= static_cast<int>(Errc::untrusted); ++c) {  // untrusted: the last
+        if (*code == errc_name(static_cast<Errc>(c))) e.code = static_cast<Errc>(c);
+    }
+    return e;
 }
 
 nlohmann::json api_ok_reply(nlohmann::json fields, const nlohmann::json& id) {

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/fetch/progress.hpp"
 #include "common/result.hpp"
 
 namespace aciswarm::agent {
@@ -45,6 +46,10 @@ struct ApiRequest {
     // SCM_RIGHTS descriptor. The daemon never opens a path a client names
     // (docs/security.md): a local-file source without a descriptor is refused.
     bool source_fd = false;
+    // "signature": the image's detached signature (.aci.asc, armoured or binary),
+    // hex on the wire: what `aciswarm fetch --signature` names or the .asc
+    // beside a local .aci, read by the client like the file itself.
+    std::string signature;
     // gc, as `aciswarm image gc`'s options: images unused this long go (default 24h).
     std::chrono::seconds older_than{std::chrono::hours(24)};
     bool dry_run = false;
@@ -152,17 +157,6 @@ struct FetchReply {
     bool operator==(const FetchReply&) const = default;
 };
 
-// {"event": "progress", ...}: lines a fetch sends before its reply.
-struct ProgressEvent {
-    std::uint64_t done = 0;
-    std::uint64_t total = 0;
-    std::int64_t download_rate = 0;
-    int peers = 0;
-    std::uint64_t from_peers = 0;
-    std::uint64_t from_web_seeds = 0;
-    bool operator==(const ProgressEvent&) const = default;
-};
-
 nlohmann::json to_json(const ImageSummary& m);
 nlohmann::json to_json(const ImageReport& m);
 nlohmann::json to_json(const DaemonReport& m);
@@ -173,7 +167,9 @@ nlohmann::json to_json(const RemoveReply& m);
 nlohmann::json to_json(const RemovedImage& m);
 nlohmann::json to_json(const GcReply& m);
 nlohmann::json to_json(const FetchReply& m);
-nlohmann::json to_json(const ProgressEvent& m);
+// {"event": "progress", ...}: the lines a fetch sends before its reply, the
+// fetch library's own progress type.
+nlohmann::json to_json(const fetch::FetchProgress& m);
 template <>
 Result<ImageSummary> from_json<ImageSummary>(const nlohmann::json& j);
 template <>
@@ -195,10 +191,14 @@ Result<GcReply> from_json<GcReply>(const nlohmann::json& j);
 template <>
 Result<FetchReply> from_json<FetchReply>(const nlohmann::json& j);
 template <>
-Result<ProgressEvent> from_json<ProgressEvent>(const nlohmann::json& j);
+Result<fetch::FetchProgress> from_json<fetch::FetchProgress>(const nlohmann::json& j);
 
-// {"ok":false,"error":"...","code":"invalid_argument"} (+ "id"): Error's to_json.
+// {"ok":false,"error":"...","code":"invalid argument"} (+ "id"): Error's to_json.
 nlohmann::json api_error_reply(const Error& error, const nlohmann::json& id = nullptr);
+// The Error a refusal reply carries: its message, and its "code" read back
+// (errc_name's spelling), so the kind survives the socket (a trust refusal
+// stays Errc::untrusted). A reply without a known code is Errc::internal.
+Error api_reply_error(const nlohmann::json& reply);
 // {"ok":true} (+ "id") merged with `fields`.
 nlohmann::json api_ok_reply(nlohmann::json fields, const nlohmann::json& id = nullptr);
 

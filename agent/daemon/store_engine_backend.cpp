@@ -2,12 +2,8 @@
 
 #include "trust/verifier.hpp"
 
-#include <sys/stat.h>
-
-#include <fstream>
 #include <limits>
 #include <mutex>
-#include <sstream>
 #include <stop_token>
 #include <system_error>
 #include <thread>
@@ -15,7 +11,6 @@
 #include "agent/fetch/fetcher.hpp"
 #include "agent/fetch/source.hpp"
 #include "common/file_read.hpp"
-#include "torrent/torrent_file.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -30,28 +25,6 @@ constexpr std::size_t max_torrent_bytes = 64 << 20;
 const std::string local_file_without_descriptor =
     "a local file must be opened by the client and sent as a descriptor (\"source_fd\": true, "
     "SCM_RIGHTS; aciswarm fetch does this); the daemon does not open paths a client names";
-
-Result<std::string> read_whole(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(Errc::not_found, path.string() + ": cannot open");
-    std::stringstream buf;
-    buf << in.rdbuf();
-    return buf.str();
-}
-
-Status write_atomic(const fs::path& path, std::string_view bytes) {
-    const fs::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        out.flush();
-        if (!out) return make_error(Errc::io, tmp.string() + ": write failed");
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) return make_error(Errc::io, path.string() + ": " + ec.message());
-    return {};
-}
 
 std::string listen_interface(const DaemonConfig& c) {
     const bool v6 = c.listen_address.find(':') != std::string::npos;
@@ -70,25 +43,23 @@ std::string display_name(const store::ImageRecord& r) {
 Result<std::unique_ptr<StoreEngineBackend>> StoreEngineBackend::create(const DaemonConfig& config,
                                                                        const Clock& clock,
                                                                        Logger& log) {
-    auto st = store::Store::open(config.store, clock, log);
+    store::StoreOptions store_options;
+    store_options.max_image_size = config.max_image_size;
+    auto st = store::Store::open(config.store, clock, log, store_options);
     if (!st) return with_context("store " + config.store, st.error());
-    const fs::path cache = config.cache_dir;
-    std::error_code ec;
-    for (const char* sub : {"resume", "seed", "downloads"}) {
-        fs::create_directories(cache / sub, ec);
-        if (ec) return make_error(Errc::io, (cache / sub).string() + ": " + ec.message());
-    }
     engine::EngineConfig ec_config = config.engine;
     ec_config.listen_interfaces = {listen_interface(config)};
-    ec_config.resume_dir = cache / "resume";
+    // No resume_dir: seeds start again from the store; a download keeps its
+    // resume data beside its data in staging/partial-<info hash> (agent/fetch).
     ec_config.resume_save_interval =
         std::max(std::chrono::seconds(1),
                  std::chrono::duration_cast<std::chrono::seconds>(config.resume_interval));
     auto eng = engine::Engine::create(ec_config, log, clock);
     if (!eng) return with_context("engine", eng.error());
     std::unique_ptr<StoreEngineBackend> backend(
-        new StoreEngineBackend(std::move(*st), std::move(*eng), cache, config.store, clock, log));
+        new StoreEngineBackend(std::move(*st), std::move(*eng), config.store, clock, log));
     backend->ca_file_ = config.ca_file;
+    backend->store_options_ = store_options;
     if (config.insecure_image) {
         log.warn("insecure-options=image: fetched images' signatures are not checked");
     } else {
@@ -104,55 +75,36 @@ Result<std::unique_ptr<StoreEngineBackend>> StoreEngineBackend::create(const Dae
             return check->primary.hex;
         };
     }
-    backend->adopt_resumed(backend->engine_->add_from_resume_dir());
     return backend;
 }
 
 StoreEngineBackend::StoreEngineBackend(store::Store store, std::unique_ptr<engine::Engine> engine,
-                                       fs::path cache_dir, std::string store_path,
-                                       const Clock& clock, Logger& log)
+                                       std::string store_path, const Clock& clock, Logger& log)
     : store_(std::move(store)),
       engine_(std::move(engine)),
-      cache_dir_(std::move(cache_dir)),
       log_(log),
       store_path_(std::move(store_path)),
       clock_(clock) {}
 
-// One Fetcher run. The worker thread writes `progress` and `finished` under
+// One Fetcher run. The worker thread writes `state` and `finished` under
 // `mu`; the loop thread reads them in poll_workers().
 struct StoreEngineBackend::Worker {
     FetchId id = 0;
     std::mutex mu;
-    FetchProgress progress;  // guarded by mu
-    bool finished = false;   // guarded by mu
-    std::jthread thread;     // last member: stopped and joined first
-};
-
-// Reading a client's .torrent descriptor off the loop thread; poll() starts
-// the download once `bytes` is there.
-struct StoreEngineBackend::Reader {
-    FetchId id = 0;
-    FetchRequest request;
-    std::vector<PeerEndpoint> peers;
-    std::mutex mu;
-    std::optional<Result<std::string>> bytes;  // guarded by mu; set once, when done
-    std::jthread thread;                       // last member: stopped and joined first
+    FetchState state;       // guarded by mu
+    bool finished = false;  // guarded by mu
+    std::jthread thread;    // last member: stopped and joined first
 };
 
 StoreEngineBackend::~StoreEngineBackend() {
     for (auto& w : workers_)
         w->thread.request_stop();
-    for (auto& r : readers_)
-        r->thread.request_stop();
-    readers_.clear();
     workers_.clear();  // joins; the engine is still alive
 }
 
 bool StoreEngineBackend::stop_workers(std::chrono::milliseconds deadline) {
     for (auto& w : workers_)
         w->thread.request_stop();
-    for (auto& r : readers_)
-        r->thread.request_stop();
     const auto until = std::chrono::steady_clock::now() + deadline;
     for (;;) {
         std::size_t running = 0;
@@ -160,12 +112,7 @@ bool StoreEngineBackend::stop_workers(std::chrono::milliseconds deadline) {
             std::lock_guard lock(w->mu);
             running += w->finished ? 0 : 1;
         }
-        for (auto& r : readers_) {
-            std::lock_guard lock(r->mu);
-            running += r->bytes ? 0 : 1;
-        }
         if (running == 0) {
-            readers_.clear();
             workers_.clear();
             return true;
         }
@@ -184,9 +131,9 @@ std::uint64_t non_negative(std::int64_t bytes) {
     return static_cast<std::uint64_t>(std::max<std::int64_t>(0, bytes));
 }
 
-FetchProgress failed_progress(std::string error, Errc code) {
-    FetchProgress p;
-    p.state = FetchProgress::State::failed;
+FetchState failed_fetch(std::string error, Errc code) {
+    FetchState p;
+    p.state = FetchState::State::failed;
     p.error = std::move(error);
     p.error_code = code;
     return p;
@@ -213,6 +160,7 @@ fetch::FetchOptions StoreEngineBackend::worker_options(
     options.https_fallback = !request.no_https_fallback;
     options.https.ca_file = ca_file_;
     if (request.swarm_timeout) options.swarm_timeout = *request.swarm_timeout;
+    options.signature = request.signature;
     return options;
 }
 
@@ -234,13 +182,15 @@ Result<FetchId> StoreEngineBackend::start_worker(const FetchRequest& request,
     raw->thread = std::jthread(
         [this, raw, src = std::move(*classified), options = worker_options(request, peers),
          keep_open = request.source_file, fd_path, shown = request.source](std::stop_token stop) {
-            FetchProgress p = run_worker_fetch(*raw, src, options, stop);
-            if (p.state == FetchProgress::State::failed) {
+            FetchState p = run_worker_fetch(*raw, src, options, stop);
+            if (p.state == FetchState::State::failed) {
                 p.error = name_source(std::move(p.error), fd_path, shown);
                 log_.error("fetch ", shown, ": ", p.error);
             }
             std::lock_guard lock(raw->mu);
-            raw->progress = std::move(p);
+            // A failed fetch keeps its last progress: its bytes count in the totals.
+            if (p.state == FetchState::State::failed) p.progress = raw->state.progress;
+            raw->state = std::move(p);
             raw->finished = true;
         });
     fetches_[fid] = {};
@@ -250,13 +200,13 @@ Result<FetchId> StoreEngineBackend::start_worker(const FetchRequest& request,
 }
 
 // On the worker's thread: one Fetcher over its own Store handle and the
-// shared Engine; running progress goes to w.progress under w.mu.
-FetchProgress StoreEngineBackend::run_worker_fetch(Worker& w, const fetch::Source& src,
-                                                   const fetch::FetchOptions& options,
-                                                   std::stop_token stop) {
-    auto st = store::Store::open(store_path_, clock_, log_);
+// shared Engine; running progress goes to w.state under w.mu.
+FetchState StoreEngineBackend::run_worker_fetch(Worker& w, const fetch::Source& src,
+                                                const fetch::FetchOptions& options,
+                                                std::stop_token stop) {
+    auto st = store::Store::open(store_path_, clock_, log_, store_options_);
     if (!st) {
-        return failed_progress("store " + store_path_ + ": " + st.error().message, st.error().code);
+        return failed_fetch("store " + store_path_ + ": " + st.error().message, st.error().code);
     }
     engine::Engine* eng = engine_.get();
     fetch::Fetcher fetcher(
@@ -265,28 +215,20 @@ FetchProgress StoreEngineBackend::run_worker_fetch(Worker& w, const fetch::Sourc
         src,
         [&w](const fetch::FetchProgress& fp) {
             std::lock_guard lock(w.mu);
-            FetchProgress& p = w.progress;
-            p.done_bytes = non_negative(fp.done);
-            p.total_bytes = non_negative(fp.total);
-            p.download_rate = fp.rate;
-            p.peers = fp.peers;
-            p.from_peers = non_negative(fp.from_peers);
-            p.from_web_seeds = non_negative(fp.from_web_seeds);
-            p.from_everseed = non_negative(fp.from_everseed);
-            p.hash_failures = non_negative(fp.hash_failures);
+            w.state.progress = fp;
         },
         stop);
-    if (!outcome) return failed_progress(outcome.error().message, outcome.error().code);
-    FetchProgress p;
-    p.state = FetchProgress::State::done;
+    if (!outcome) return failed_fetch(outcome.error().message, outcome.error().code);
+    FetchState p;
+    p.state = FetchState::State::done;
     p.image = outcome->record.id;
-    p.done_bytes = p.total_bytes = outcome->record.size;
-    p.from_peers = non_negative(outcome->from_peers);
-    p.from_web_seeds = non_negative(outcome->from_web_seeds);
-    p.from_everseed = non_negative(outcome->from_everseed);
+    p.progress.done = p.progress.total = static_cast<std::int64_t>(outcome->record.size);
+    p.progress.from_peers = outcome->from_peers;
+    p.progress.from_everseed = outcome->from_everseed;
+    p.progress.from_web_seeds = outcome->from_web_seeds;
+    p.progress.hash_failures = outcome->hash_failures;
     p.from_https = non_negative(outcome->from_https);
     p.uploaded = non_negative(outcome->uploaded);
-    p.hash_failures = non_negative(outcome->hash_failures);
     log_.info("fetched ", outcome->record.id.display(), " via ",
               fetch::fetch_via_name(outcome->via));
     return p;
@@ -298,9 +240,9 @@ void StoreEngineBackend::poll_workers() {
         bool finished = false;
         {
             std::lock_guard lock(w.mu);
-            fetches_[w.id] = w.progress;
+            fetches_[w.id] = w.state;
             finished = w.finished;
-            if (finished) ledger_.ended(w.id, w.progress, clock_.now());
+            if (finished) ledger_.ended(w.id, w.state, clock_.now());
         }
         if (finished) {
             w.thread.join();  // it has left fetch(): returns at once
@@ -308,36 +250,6 @@ void StoreEngineBackend::poll_workers() {
         } else {
             ++it;
         }
-    }
-}
-
-void StoreEngineBackend::adopt_resumed(const std::vector<engine::TorrentId>& torrents) {
-    for (const engine::TorrentId tid : torrents) {
-        auto st = engine_->status(tid);
-        if (!st) continue;
-        const InfoHash best = st->info_hashes.best();
-        if (auto rec = store_.find_by_info_hash(best)) {
-            seeds_[rec->id] = tid;
-            log_.info("resumed seeding ", rec->id.display());
-            continue;
-        }
-        const fs::path sidecar = cache_dir_ / "downloads" / (best.hex() + ".torrent");
-        auto bytes = read_whole(sidecar);
-        if (bytes && fetch::check_torrent_file_name(st->name)) {
-            // Resume data is checked quickly (no re-hashing); wait so the log tells what was kept.
-            if (auto checked = engine_->wait_checked(tid, std::chrono::seconds(10)))
-                st = std::move(checked);
-            const fs::path dir = cache_dir_ / "downloads" / best.hex();
-            downloads_.push_back(
-                {tid, std::move(*bytes), dir, dir / st->name, sidecar, std::nullopt});
-            log_.info("resumed download ", st->name, " (", st->total_done, " of ", st->total_wanted,
-                      " bytes verified)");
-            continue;
-        }
-        log_.warn("resume: torrent ", best.hex(),
-                  " is neither a stored image nor a known download; dropped");
-        if (Status s = engine_->remove(tid, false); !s)
-            log_.warn("resume: torrent ", best.hex(), ": ", s.error().message);
     }
 }
 
@@ -366,53 +278,25 @@ Status StoreEngineBackend::start_seeding(const ImageId& id) {
     if (seeds_.contains(id)) return {};
     auto rec = store_.get(id);
     if (!rec) return rec.error();
-    if (rec->torrent.empty())
-        return make_error(Errc::unsupported, "image " + id.display() + ": no torrent to seed");
-    auto meta = torrent::parse_torrent(rec->torrent);
-    if (!meta) return with_context("image " + id.display(), meta.error());
-    if (Status s = fetch::check_torrent_file_name(meta->name); !s) return s;
-    // A running download of the same swarm must finish (and be removed) first.
-    if (auto existing = engine_->find(meta->info_hashes.best())) {
-        return make_error(Errc::already_exists,
-                          "image " + id.display() + ": its torrent is still downloading");
-    }
-    const fs::path dir = cache_dir_ / "seed" / id.key();
-    const fs::path link = dir / meta->name;
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (!fs::exists(fs::symlink_status(link))) {
-        fs::create_hard_link(store_.blob_path(id), link, ec);
-        if (ec) {
-            ec.clear();
-            fs::create_symlink(store_.blob_path(id), link, ec);  // cache on another file system
-        }
-        if (ec) return make_error(Errc::io, link.string() + ": " + ec.message());
-    }
-    engine::AddSeed seed;
-    seed.torrent = rec->torrent;
-    seed.save_path = dir;
-    seed.verify = false;
-    auto tid = engine_->add_seed(seed);
-    if (!tid) return with_context("image " + id.display(), tid.error());
-    seeds_[id] = *tid;
+    auto seed = fetch::StoreSeed::start(store_, *engine_, *rec);
+    if (!seed) return std::move(seed).error();
+    seeds_.emplace(id, std::move(*seed));
     return {};
 }
 
 void StoreEngineBackend::stop_seeding(const ImageId& id) {
     auto it = seeds_.find(id);
     if (it == seeds_.end()) return;
-    retire_uploads(it->second);
-    if (Status s = engine_->remove(it->second, false); !s)
+    retire_uploads(it->second.torrent());
+    if (Status s = it->second.stop(); !s)
         log_.warn("stop seeding ", id.display(), ": ", s.error().message);
     seeds_.erase(it);
-    std::error_code ec;
-    fs::remove_all(cache_dir_ / "seed" / id.key(), ec);
 }
 
 std::optional<SwarmStats> StoreEngineBackend::swarm_stats(const ImageId& id) {
     auto it = seeds_.find(id);
     if (it == seeds_.end()) return std::nullopt;
-    auto st = engine_->status(it->second);
+    auto st = engine_->status(it->second.torrent());
     if (!st) return std::nullopt;
     SwarmStats s;
     s.state = std::string(engine::torrent_state_name(st->state));
@@ -466,8 +350,6 @@ Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
     }
     auto classified = fetch::classify_source(source);
     if (!classified) return fail(Errc::invalid_argument, classified.error().message);
-    const bool fetch_options = !request.trackers.empty() || request.no_store ||
-                               request.no_https_fallback || request.swarm_timeout.has_value();
     const bool local_file = classified->kind == fetch::SourceKind::torrent_file ||
                             classified->kind == fetch::SourceKind::aci_file;
     if (local_file && !request.source_file)
@@ -482,127 +364,20 @@ Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
         if (auto size = check_regular_file(request.source_file->get(), source, max); !size)
             return size.error();
     }
-    if (classified->kind != fetch::SourceKind::torrent_file || fetch_options) {
-        // Names, URLs, magnets, .aci files, and any source with fetch options:
-        // the fetch library on a worker thread.
-        auto fid = start_worker(request, endpoints);
-        if (!fid) return fail(fid.error().code, fid.error().message);
-        log_.info("fetch ", source, ": started (", fetch::source_kind_name(classified->kind), ")");
-        return fid;
-    }
-    // A local .torrent: read from the client's descriptor on a reader thread,
-    // then downloaded here, resumable across restarts (see header).
-    auto reader = std::make_unique<Reader>();
-    const FetchId fid = next_fetch_++;
-    reader->id = fid;
-    reader->request = request;
-    reader->peers = endpoints;
-    Reader* raw = reader.get();
-    raw->thread = std::jthread([raw](std::stop_token stop) {
-        auto bytes = read_regular_file(raw->request.source_file->get(), raw->request.source,
-                                       max_torrent_bytes, stop);
-        std::lock_guard lock(raw->mu);
-        raw->bytes = std::move(bytes);
-    });
-    readers_.push_back(std::move(reader));
-    fetches_[fid] = {};
-    ledger_.started(fid, request.source, clock_.now());
+    // Every source runs the fetch library on a worker thread.
+    auto fid = start_worker(request, endpoints);
+    if (!fid) return fail(fid.error().code, fid.error().message);
+    log_.info("fetch ", source, ": started (", fetch::source_kind_name(classified->kind), ")");
     return fid;
 }
 
-void StoreEngineBackend::poll_readers() {
-    for (auto it = readers_.begin(); it != readers_.end();) {
-        Reader& r = **it;
-        std::optional<Result<std::string>> bytes;
-        {
-            std::lock_guard lock(r.mu);
-            if (r.bytes) bytes = std::move(r.bytes);
-        }
-        if (!bytes) {
-            ++it;
-            continue;
-        }
-        r.thread.join();  // it has stored its result: returns at once
-        Status started = *bytes ? start_download(r.id, r.request, r.peers, std::move(**bytes))
-                                : Status(bytes->error());
-        if (!started) {
-            FetchProgress p;
-            p.state = FetchProgress::State::failed;
-            p.error = started.error().message;
-            p.error_code = started.error().code;
-            log_.error(p.error);
-            ledger_.ended(r.id, p, clock_.now());
-            fetches_[r.id] = std::move(p);
-        }
-        it = readers_.erase(it);
-    }
-}
-
-Status StoreEngineBackend::start_download(FetchId fid, const FetchRequest& request,
-                                          const std::vector<PeerEndpoint>& endpoints,
-                                          std::string torrent_bytes) {
-    const std::string& source = request.source;
-    const auto fail = [&](Errc code, const std::string& why) {
-        return make_error(code, "fetch " + source + ": " + why);
-    };
-    auto bytes = std::optional<std::string>(std::move(torrent_bytes));
-    auto meta = torrent::parse_torrent(*bytes);
-    if (!meta) return fail(Errc::invalid_argument, meta.error().message);
-    if (Status s = fetch::check_torrent_file_name(meta->name); !s)
-        return fail(Errc::invalid_argument, s.error().message);
-    if (meta->num_files != 1)
-        return fail(Errc::unsupported, "an image torrent has exactly one file");
-    const InfoHash best = meta->info_hashes.best();
-    if (auto rec = store_.find_by_info_hash(best)) {
-        FetchProgress done;
-        done.state = FetchProgress::State::done;
-        done.image = rec->id;
-        done.total_bytes = done.done_bytes = rec->size;
-        fetches_[fid] = done;
-        ledger_.ended(fid, done, clock_.now());
-        return {};
-    }
-    if (const auto existing = engine_->find(best)) {
-        for (Download& d : downloads_) {
-            if (d.torrent.value != existing->value) continue;
-            d.fetch = fid;  // a resumed or running download: this caller watches it now
-            fetches_[fid] = {};
-            for (const PeerEndpoint& ep : endpoints) {
-                if (Status s = engine_->add_peer(d.torrent, ep); !s)
-                    log_.warn("fetch ", source, ": peer ", ep.to_string(), ": ", s.error().message);
-            }
-            return {};
-        }
-        return fail(Errc::already_exists, "its swarm is already in the engine");
-    }
-    const fs::path save = cache_dir_ / "downloads" / best.hex();
-    const fs::path sidecar = cache_dir_ / "downloads" / (best.hex() + ".torrent");
-    if (Status s = write_atomic(sidecar, *bytes); !s) return fail(Errc::io, s.error().message);
-    engine::AddDownload add;
-    add.torrent = *bytes;
-    add.save_path = save;
-    add.peers = endpoints;
-    auto tid = engine_->add_download(add);
-    if (!tid) {
-        std::error_code ec;
-        fs::remove(sidecar, ec);
-        return fail(tid.error().code, tid.error().message);
-    }
-    downloads_.push_back({*tid, std::move(*bytes), save, save / meta->name, sidecar, fid});
-    fetches_[fid] = {};
-    return {};
-}
-
-FetchProgress StoreEngineBackend::fetch_progress(FetchId id) {
+FetchState StoreEngineBackend::fetch_state(FetchId id) {
     auto it = fetches_.find(id);
     if (it == fetches_.end()) {
-        FetchProgress gone;
-        gone.state = FetchProgress::State::failed;
-        gone.error = "fetch " + std::to_string(id) + ": unknown";
-        return gone;
+        return failed_fetch("fetch " + std::to_string(id) + ": unknown", Errc::network);
     }
-    FetchProgress p = it->second;
-    if (p.state != FetchProgress::State::running) fetches_.erase(it);
+    FetchState p = it->second;
+    if (p.state != FetchState::State::running) fetches_.erase(it);
     return p;
 }
 
@@ -614,97 +389,17 @@ void StoreEngineBackend::retire_uploads(engine::TorrentId torrent) {
 web::FetchActivity StoreEngineBackend::fetch_activity() {
     web::FetchActivity activity = ledger_.activity(fetches_, clock_.now());
     std::uint64_t live = 0;
-    for (const auto& [id, torrent] : seeds_) {
-        if (auto st = engine_->status(torrent)) live += non_negative(st->total_payload_upload);
+    for (const auto& [id, seed] : seeds_) {
+        if (auto st = engine_->status(seed.torrent()))
+            live += non_negative(st->total_payload_upload);
     }
-    // Downloads' own uploads count once they end (FetchProgress::uploaded).
+    // Fetches' own uploads count once they end (FetchState::uploaded).
     activity.totals.uploaded += retired_uploaded_ + live;
     return activity;
 }
 
-void StoreEngineBackend::remove_download_torrent(const Download& d) {
-    if (Status s = engine_->remove(d.torrent, true); !s)
-        log_.warn("download ", d.file.filename().string(), ": ", s.error().message);
-}
-
-void StoreEngineBackend::finish_download(Download& d, const engine::TorrentStatus& st) {
-    store::ImportRequest req;
-    req.torrent = d.torrent_bytes;
-    req.info_hashes = st.info_hashes;
-    if (verify_) {
-        // A local .torrent names no signature: the daemon refuses it unless
-        // insecure-options=image (docs/trust.md); the download stays cached.
-        req.verify = [this](const fs::path& blob, std::string_view name) {
-            return verify_(blob, name, std::nullopt);
-        };
-    }
-    auto rec = store_.import_file(d.file, req);
-    FetchProgress p;
-    p.total_bytes = p.done_bytes =
-        static_cast<std::uint64_t>(std::max<std::int64_t>(0, st.total_wanted));
-    p.from_peers = non_negative(st.bytes_from_peers);
-    p.from_web_seeds = non_negative(st.bytes_from_web_seeds);
-    p.from_everseed = non_negative(st.bytes_from_origin_peers);
-    p.uploaded = non_negative(st.total_payload_upload);
-    p.hash_failures = non_negative(st.hash_failures);
-    if (rec) {
-        p.state = FetchProgress::State::done;
-        p.image = rec->id;
-        log_.info("fetched ", rec->id.display(), " (", rec->size, " bytes) into the store");
-    } else {
-        p.state = FetchProgress::State::failed;
-        p.error = rec.error().message;
-        p.error_code = rec.error().code;
-        log_.error("import ", d.file.string(), ": ", rec.error().message);
-    }
-    remove_download_torrent(d);
-    std::error_code ec;
-    fs::remove(d.sidecar, ec);
-    fs::remove_all(d.dir, ec);
-    if (d.fetch) {
-        fetches_[*d.fetch] = p;
-        ledger_.ended(*d.fetch, p, clock_.now());
-    }
-}
-
 void StoreEngineBackend::poll() {
     poll_workers();
-    poll_readers();
-    for (auto it = downloads_.begin(); it != downloads_.end();) {
-        Download& d = *it;
-        auto st = engine_->status(d.torrent);
-        bool drop = false;
-        if (!st || st->state == engine::TorrentState::error) {
-            const std::string why = st ? st->error : st.error().message;
-            log_.error("download ", d.file.filename().string(), ": ", why);
-            if (d.fetch) {
-                FetchProgress p;
-                p.state = FetchProgress::State::failed;
-                p.error = why;
-                p.error_code = st ? Errc::network : st.error().code;
-                if (st) p.uploaded = non_negative(st->total_payload_upload);
-                fetches_[*d.fetch] = p;
-                ledger_.ended(*d.fetch, p, clock_.now());
-            }
-            if (st) remove_download_torrent(d);
-            std::error_code ec;
-            fs::remove(d.sidecar, ec);
-            drop = true;
-        } else if (st->state == engine::TorrentState::finished ||
-                   st->state == engine::TorrentState::seeding) {
-            finish_download(d, *st);
-            drop = true;
-        } else if (d.fetch) {
-            FetchProgress& p = fetches_[*d.fetch];
-            p.done_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, st->total_done));
-            p.total_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, st->total_wanted));
-            p.download_rate = st->download_rate;
-            p.peers = st->num_peers;
-            p.from_peers = static_cast<std::uint64_t>(st->bytes_from_peers);
-            p.from_web_seeds = static_cast<std::uint64_t>(st->bytes_from_web_seeds);
-        }
-        it = drop ? downloads_.erase(it) : it + 1;
-    }
 }
 
 void StoreEngineBackend::save_resume_data() {

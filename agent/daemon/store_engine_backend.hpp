@@ -1,25 +1,23 @@
 // The daemon's real backend: one agent/store Store and one agent/engine Engine.
 //
-// Seeding: a stored image with a .torrent is seeded from its blob. libtorrent
-// wants the file under the torrent's own name, so each seed gets a directory
-// CACHE/seed/<image key>/ holding a hard link (or, across file systems, a
-// symlink) named like the torrent's file. Seeds start in seed mode: the store
-// already verified the blob, and libtorrent checks each piece when first sent.
+// Seeding: a stored image with a .torrent is seeded through agent/fetch's
+// StoreSeed, the one seeding path `aciswarm fetch` uses too (a hard link to the
+// blob in the store's staging area, served in seed mode).
 //
-// Fetching a name, an https .torrent or .aci URL, a magnet link, a local .aci,
-// or anything with Fetcher options (trackers, no_store, no_https_fallback,
-// swarm_timeout): agent/fetch's Fetcher runs on a worker thread (one per fetch) with the
-// daemon's Engine and its own Store handle on the same store; poll() copies its
-// progress for the API. The loop thread never waits for it; ~StoreEngineBackend
-// asks each worker to stop and joins it before the engine goes away.
+// Fetching (a name, a URL, a magnet link, a local .torrent or .aci sent as a
+// descriptor): agent/fetch's Fetcher runs on a worker thread (one per fetch)
+// with the daemon's Engine and its own Store handle on the same store; poll()
+// copies its progress for the API. The loop thread never waits for it;
+// ~StoreEngineBackend asks each worker to stop and joins it before the engine
+// goes away.
 //
-// Fetching a .torrent file (path) without such options: downloaded into CACHE/downloads/<info
-// hash>/ with its bytes saved beside it (<info hash>.torrent), so after a restart the engine's
-// resume data continues the download and the backend still knows what to import. When every piece
-// is verified, poll() imports the file into the store (which checks the image ID and manifest) and
-// drops the download; the store never sees a partial image.
+// Restart and kill -9: the store never shows a partial image. A swarm download
+// keeps its verified pieces and libtorrent's resume data in the store's
+// staging/partial-<info hash> (saved every resume_interval, and when the worker
+// is stopped), so the next fetch of the same torrent resumes it (the fetch's
+// own resume, docs/fetch.md). Seeds keep no resume data: after a restart the
+// Seeder starts them again from the store.
 //
-// Resume data: the engine keeps it in CACHE/resume/; save_resume_data() flushes it.
 // Thread: owned by the daemon's loop thread (the Engine has its own threads;
 // Fetcher workers touch only their Worker, under its mutex, and the Engine).
 #pragma once
@@ -48,8 +46,7 @@ namespace aciswarm::agent {
 
 class StoreEngineBackend final : public DaemonBackend {
   public:
-    // Opens the store, starts the engine (logging "listening bittorrent ...")
-    // and re-adds every torrent from the resume directory.
+    // Opens the store and starts the engine (logging "listening bittorrent ...").
     static Result<std::unique_ptr<StoreEngineBackend>> create(const DaemonConfig& config,
                                                               const Clock& clock, Logger& log);
     ~StoreEngineBackend() override;
@@ -62,7 +59,7 @@ class StoreEngineBackend final : public DaemonBackend {
     Result<std::vector<RemovedImage>> gc(std::chrono::seconds older_than, bool dry_run,
                                          const std::set<ImageId>& pinned) override;
     Result<FetchId> start_fetch(const FetchRequest& request) override;
-    FetchProgress fetch_progress(FetchId id) override;
+    FetchState fetch_state(FetchId id) override;
     void save_resume_data() override;
     void poll() override;
     int listen_port() override;
@@ -70,49 +67,30 @@ class StoreEngineBackend final : public DaemonBackend {
     web::FetchActivity fetch_activity() override;
 
   private:
-    struct Download {
-        engine::TorrentId torrent;
-        std::string torrent_bytes;
-        std::filesystem::path dir;   // save path
-        std::filesystem::path file;  // dir / torrent name
-        std::filesystem::path sidecar;
-        std::optional<FetchId> fetch;  // nullopt: resumed after a restart
-    };
-
     struct Worker;  // a Fetcher on its own thread
-    struct Reader;  // reads a client's .torrent descriptor on its own thread
 
     StoreEngineBackend(store::Store store, std::unique_ptr<engine::Engine> engine,
-                       std::filesystem::path cache_dir, std::string store_path, const Clock& clock,
-                       Logger& log);
+                       std::string store_path, const Clock& clock, Logger& log);
     Result<FetchId> start_worker(const FetchRequest& request,
                                  const std::vector<PeerEndpoint>& peers);
     fetch::FetchOptions worker_options(const FetchRequest& request,
                                        const std::vector<PeerEndpoint>& peers) const;
-    FetchProgress run_worker_fetch(Worker& w, const fetch::Source& src,
-                                   const fetch::FetchOptions& options, std::stop_token stop);
+    FetchState run_worker_fetch(Worker& w, const fetch::Source& src,
+                                const fetch::FetchOptions& options, std::stop_token stop);
     void poll_workers();
-    void poll_readers();
-    Status start_download(FetchId fid, const FetchRequest& request,
-                          const std::vector<PeerEndpoint>& endpoints, std::string torrent_bytes);
-    void adopt_resumed(const std::vector<engine::TorrentId>& torrents);
-    void finish_download(Download& d, const engine::TorrentStatus& st);
-    // Drops a finished or failed download's torrent and its files (logged when it fails).
-    void remove_download_torrent(const Download& d);
     // Payload bytes the engine sent for a torrent about to be removed, kept for the totals.
     void retire_uploads(engine::TorrentId torrent);
 
     store::Store store_;
     std::unique_ptr<engine::Engine> engine_;
-    std::filesystem::path cache_dir_;
     Logger& log_;
-    std::map<ImageId, engine::TorrentId> seeds_;
-    std::vector<Download> downloads_;
-    std::map<FetchId, FetchProgress> fetches_;
+    std::map<ImageId, fetch::StoreSeed> seeds_;  // after engine_: removed from it first
+    std::map<FetchId, FetchState> fetches_;
     FetchId next_fetch_ = 1;
     FetchLedger ledger_;                  // running fetches and totals (web page, /metrics)
     std::uint64_t retired_uploaded_ = 0;  // uploads of torrents no longer in the engine
     std::string store_path_;
+    store::StoreOptions store_options_;  // each worker's Store handle opens with these
     std::string ca_file_;  // for the Fetcher's discovery and HTTPS; web seeds: SSL_CERT_FILE
     const Clock& clock_;
     // Signature check for every image fetched (trust/); empty with insecure-options=image.
@@ -121,7 +99,6 @@ class StoreEngineBackend final : public DaemonBackend {
         verify_;
     // Declared after engine_: destroyed (stopped and joined) before it.
     std::vector<std::unique_ptr<Worker>> workers_;
-    std::vector<std::unique_ptr<Reader>> readers_;
 };
 
 }  // namespace aciswarm::agent

@@ -1,24 +1,14 @@
 #include "agent/fetch/fetcher.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 
+#include "agent/fetch/locked_dir.hpp"
 #include "agent/fetch/plan.hpp"
 #include "agent/fetch/stall.hpp"
 #include "common/duration.hpp"
-#include "common/fd.hpp"
 #include "common/file_read.hpp"
-#include "common/system_error.hpp"
 #include "common/text.hpp"
 #include "discovery/discover.hpp"
 #include "discovery/http_page_fetcher.hpp"
@@ -27,24 +17,6 @@
 namespace aciswarm::agent::fetch {
 
 namespace fs = std::filesystem;
-
-std::string_view fetch_phase_name(FetchPhase phase) {
-    switch (phase) {
-        case FetchPhase::discovering:
-            return "discovering";
-        case FetchPhase::metadata:
-            return "metadata";
-        case FetchPhase::downloading:
-            return "downloading";
-        case FetchPhase::https:
-            return "https";
-        case FetchPhase::verifying:
-            return "verifying";
-        case FetchPhase::done:
-            return "done";
-    }
-    return "?";
-}
 
 std::string_view fetch_via_name(FetchVia via) {
     switch (via) {
@@ -61,73 +33,6 @@ std::string_view fetch_via_name(FetchVia via) {
 }
 
 namespace {
-
-// A directory in the store's staging area, held (flock on DIR/.lock) so that
-// Store::open() in another process leaves it alone; removed on destruction.
-class LockedDir {
-  public:
-    static Result<LockedDir> create(const fs::path& parent, std::string_view hint) {
-        std::string tmpl = (parent / (std::string(hint) + ".XXXXXX")).string();
-        if (::mkdtemp(tmpl.data()) == nullptr)
-            return errno_error("mkdtemp", parent.string(), errno);
-        LockedDir d;
-        d.path_ = tmpl;
-        const fs::path lock = d.path_ / ".lock";
-        d.fd_ = UniqueFd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-        if (!d.fd_) return errno_error("open", lock.string(), errno);
-        if (::flock(d.fd_.get(), LOCK_EX) != 0) return errno_error("flock", lock.string(), errno);
-        return d;
-    }
-    // The directory parent/name, made if missing, kept when it exists (a
-    // partial download to resume). Errc::already_exists when another process
-    // holds it (a fetch of the same torrent is running).
-    static Result<LockedDir> open_named(const fs::path& parent, const std::string& name) {
-        LockedDir d;
-        const fs::path path = parent / name;
-        const fs::path lock = path / ".lock";
-        std::error_code ec;
-        fs::create_directory(path, ec);
-        if (ec) return make_error(Errc::io, path.string() + ": " + ec.message());
-        d.fd_ = UniqueFd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-        if (!d.fd_) return errno_error("open", lock.string(), errno);
-        if (::flock(d.fd_.get(), LOCK_EX | LOCK_NB) != 0) {
-            const int err = errno;
-            return err == EWOULDBLOCK ? make_error(Errc::already_exists,
-                                                   path.string() + ": in use by another fetch")
-                                      : errno_error("flock", lock.string(), err);
-        }
-        d.path_ = path;
-        return d;
-    }
-    // Leaves the directory in place (a partial download kept for resuming)
-    // and lets go of its lock.
-    void keep() {
-        path_.clear();
-        reset();
-    }
-    LockedDir() = default;
-    LockedDir(LockedDir&& o) noexcept
-        : path_(std::exchange(o.path_, fs::path())), fd_(std::move(o.fd_)) {}
-    LockedDir& operator=(LockedDir&&) = delete;
-    ~LockedDir() { reset(); }
-    void reset() {
-        if (!path_.empty()) {
-            std::error_code ec;
-            fs::remove_all(path_, ec);
-            path_.clear();
-        }
-        fd_.reset();
-    }
-    const fs::path& path() const { return path_; }
-    int release_fd() {
-        path_.clear();
-        return fd_.release();
-    }
-
-  private:
-    fs::path path_;
-    UniqueFd fd_;
-};
 
 // A .torrent the user named: never a device, FIFO or directory, never past `max`
 // (common/file_read.hpp).
@@ -554,6 +459,8 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
     }
     auto dir = resumable ? std::move(named) : LockedDir::create(store_.staging_dir(), "torrent");
     if (!dir) return std::move(dir).error();
+    std::error_code ec;
+    const bool had_partial = resumable && fs::exists(dir->path() / "resume", ec);
     Download dl(**engine_ptr, std::move(*dir), resumable, input->what, log_);
     auto tid = dl.eng.add_download(download_params(job, *input, torrent, magnet, dl));
     if (!tid) {
@@ -561,6 +468,13 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
         return with_context(dl.what, std::move(tid).error());
     }
     dl.tid = *tid;
+    if (had_partial) {
+        // Resume data is checked quickly (no re-hashing): say what was kept.
+        if (auto st = dl.eng.wait_checked(*dl.tid, std::chrono::seconds(5), job.stop)) {
+            log_.info("fetch: ", dl.what, ": resuming a partial download (", st->total_done, " of ",
+                      st->total_wanted, " bytes verified)");
+        }
+    }
     if (Status s = wait_download(job, dl); !s) return std::move(s).error();
     return import_download(job, dl, input->hashes);
 }
@@ -840,89 +754,6 @@ void Fetcher::attach_signature(Job& job, FetchOutcome& out) {
     // Only reached when the import ran without the signature (verification off).
     log_.debug("fetch: stored signature ", escape_control(job.urls.asc),
                " without checking it (--insecure-options=image)");
-}
-
-Status check_torrent_file_name(std::string_view name) {
-    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos ||
-        name.find('\0') != std::string_view::npos) {
-        return make_error(Errc::invalid_argument, "torrent file name '" + escape_control(name) +
-                                                      "': not a plain file name");
-    }
-    return {};
-}
-
-Result<StoreSeed> StoreSeed::start(store::Store& store, engine::Engine& engine,
-                                   const store::ImageRecord& record) {
-    if (record.torrent.empty()) {
-        return make_error(Errc::unsupported, "image " + record.id.display() +
-                                                 ": the store has no .torrent for it, so it "
-                                                 "cannot be seeded (fetched by magnet or HTTPS)");
-    }
-    auto meta = torrent::parse_torrent(record.torrent);
-    if (!meta) return with_context("image " + record.id.display(), std::move(meta).error());
-    if (Status s = check_torrent_file_name(meta->name); !s)
-        return make_error(Errc::unsupported, "image " + record.id.display() + ": " +
-                                                 s.error().message + "; it cannot be served");
-    // The torrent must describe the blob byte for byte, or seeding serves
-    // nothing (libtorrent: oversized_file, or every piece failing).
-    std::error_code size_ec;
-    const auto blob_size = fs::file_size(store.blob_path(record.id), size_ec);
-    if (size_ec) {
-        return make_error(Errc::io, "image " + record.id.display() + ": blob " +
-                                        store.blob_path(record.id).string() + ": " +
-                                        size_ec.message());
-    }
-    if (meta->num_files != 1 || meta->total_size < 0 ||
-        static_cast<std::uint64_t>(meta->total_size) != blob_size) {
-        return make_error(Errc::corrupt,
-                          "image " + record.id.display() + ": its stored torrent describes " +
-                              std::to_string(meta->total_size) + " bytes but the blob (" +
-                              std::string(appc::compression_name(record.compression)) + ") has " +
-                              std::to_string(blob_size) +
-                              ": the torrent is for another copy of the image and cannot seed "
-                              "it (remove the image and fetch it again)");
-    }
-    auto dir = LockedDir::create(store.staging_dir(), "seed");
-    if (!dir) return std::move(dir).error();
-    const fs::path link = dir->path() / meta->name;
-    std::error_code ec;
-    fs::create_hard_link(store.blob_path(record.id), link, ec);
-    if (ec) {
-        return make_error(Errc::io, "link " + store.blob_path(record.id).string() + " to " +
-                                        link.string() + ": " + ec.message());
-    }
-    engine::AddSeed add;
-    add.torrent = record.torrent;
-    add.save_path = dir->path();
-    add.verify = false;
-    auto tid = engine.add_seed(add);
-    if (!tid) return with_context("seed " + record.id.display(), std::move(tid).error());
-    StoreSeed seed;
-    seed.engine_ = &engine;
-    seed.torrent_ = *tid;
-    seed.dir_ = dir->path().string();
-    seed.lock_ = UniqueFd(dir->release_fd());
-    return seed;
-}
-
-StoreSeed::StoreSeed(StoreSeed&& other) noexcept
-    : engine_(other.engine_),
-      torrent_(other.torrent_),
-      dir_(std::move(other.dir_)),
-      lock_(std::move(other.lock_)) {
-    other.engine_ = nullptr;
-    other.dir_.clear();
-}
-
-StoreSeed::~StoreSeed() {
-    if (engine_ != nullptr) {
-        if (Status s = engine_->remove(torrent_, false); !s)
-            std::fprintf(stderr, "aciswarm: stop seeding: %s\n", s.error().message.c_str());
-    }
-    if (!dir_.empty()) {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
 }
 
 }  // namespace aciswarm::agent::fetch

@@ -33,10 +33,11 @@
 
 #include "agent/engine/engine.hpp"
 #include "agent/fetch/https_download.hpp"
+#include "agent/fetch/progress.hpp"
 #include "agent/fetch/source.hpp"
+#include "agent/fetch/store_seed.hpp"
 #include "agent/store/store.hpp"
 #include "common/clock.hpp"
-#include "common/fd.hpp"
 #include "common/log.hpp"
 #include "common/peer_endpoint.hpp"
 #include "common/result.hpp"
@@ -79,23 +80,6 @@ struct FetchOptions {
 // Staging directories "partial-<info hash hex>" hold interrupted swarm
 // downloads (data + libtorrent resume data) until the image is stored.
 inline constexpr std::string_view partial_prefix = "partial-";
-
-enum class FetchPhase { discovering, metadata, downloading, https, verifying, done };
-std::string_view fetch_phase_name(FetchPhase phase);
-
-struct FetchProgress {
-    FetchPhase phase = FetchPhase::discovering;
-    std::int64_t done = 0;    // verified bytes (torrent) or received bytes (HTTPS)
-    std::int64_t total = -1;  // -1 while unknown
-    std::int64_t rate = 0;    // bytes/s
-    int peers = 0;
-    int web_seeds = 0;
-    std::int64_t from_peers = 0;      // payload bytes received from BitTorrent peers
-    std::int64_t from_everseed = 0;   // ... of which from the registry's everseed
-    std::int64_t from_web_seeds = 0;  // ... from BEP 19 web seeds
-    int hash_failures = 0;
-};
-using ProgressFn = std::function<void(const FetchProgress&)>;
 
 enum class FetchVia { store, swarm, https, file };
 std::string_view fetch_via_name(FetchVia via);
@@ -182,35 +166,6 @@ class Fetcher {
     FetchOptions options_;
     Logger& log_;
     const Clock& clock_;
-};
-
-// A single-file torrent's file name becomes a path component when it is
-// downloaded or seeded: anything but a plain file name is refused (the error
-// names it, control bytes escaped). The one check for fetch, StoreSeed and the
-// daemon's downloads.
-Status check_torrent_file_name(std::string_view name);
-
-// Seeds a stored image (which must carry its .torrent) from its blob: a
-// directory in the store's staging area gets a hard link named like the
-// torrent's file, and the engine serves it (seed mode: the store already
-// verified the bytes). The returned object holds that directory; destroying it
-// removes the torrent from the engine and the directory.
-class StoreSeed {
-  public:
-    static Result<StoreSeed> start(store::Store& store, engine::Engine& engine,
-                                   const store::ImageRecord& record);
-    ~StoreSeed();
-    StoreSeed(StoreSeed&& other) noexcept;
-    StoreSeed& operator=(StoreSeed&& other) = delete;
-    StoreSeed(const StoreSeed&) = delete;
-    engine::TorrentId torrent() const { return torrent_; }
-
-  private:
-    StoreSeed() = default;
-    engine::Engine* engine_ = nullptr;
-    engine::TorrentId torrent_{};
-    std::string dir_;
-    UniqueFd lock_;  // flock on dir_/.lock: Store::open() elsewhere leaves dir_ alone
 };
 
 }  // namespace aciswarm::agent::fetch

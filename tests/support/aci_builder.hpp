@@ -2,6 +2,17 @@
 // entry and some rootfs files, optionally compressed. Deterministic: the same
 // spec gives the same bytes (fixed mtimes, owners, modes), so tests can build
 // an image twice and expect one image ID.
+//
+// Why this is not appc/aci_writer (issue 15 asked): that writer turns a
+// directory tree on disk into a gzip file, as an image build should. Tests
+// need what no directory tree can hold and no build should write: entries
+// named "../x", "/etc/x" or "rootfs/a/../../b", an archive without (or with
+// a broken) manifest, any of five compressions (the store's decompression
+// and bomb limits), the same bytes in memory for hashing without touching
+// disk, and a tar without end padding. Doing that through appc's writer would
+// need raw-tar helpers that are most of this file, so the two stay apart; the
+// manifest JSON for valid images still comes from one place per side
+// (appc::render_manifest for images we ship, make_manifest here).
 #pragma once
 
 #include <filesystem>

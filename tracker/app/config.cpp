@@ -238,27 +238,27 @@ Status read_process_options(const OptionReader& r, Config& c) {
     c.daemon = *daemon;
     c.pidfile = r.o.get_or("pidfile", "");
     ACISWARM_TRY(workers, r.number("workers", 0, 0, 256));
-    c.workers = static_cast<unsigned>(*workers);
-    if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
+    c.server.workers = static_cast<unsigned>(*workers);
+    if (c.server.workers == 0) c.server.workers = std::max(1u, std::thread::hardware_concurrency());
     ACISWARM_TRY(max_conn, r.number("max-connections", 4096, 1, 1'000'000));
-    c.max_connections = *max_conn;
+    c.server.max_connections = *max_conn;
     ACISWARM_TRY(per_address, r.number("max-connections-per-address", 128, 1, 1'000'000));
-    c.max_connections_per_address = *per_address;
+    c.server.max_connections_per_address = *per_address;
     ACISWARM_TRY(reserved, r.number("reserved-connections",
                                     std::min<std::uint64_t>(512, *max_conn / 8), 0, 1'000'000));
-    if (*reserved >= c.max_connections) {
+    if (*reserved >= c.server.max_connections) {
         return make_error(Errc::invalid_argument,
                           "--reserved-connections=" + std::to_string(*reserved) +
                               ": must be less than --max-connections (" +
-                              std::to_string(c.max_connections) + ")");
+                              std::to_string(c.server.max_connections) + ")");
     }
-    c.reserved_connections = *reserved;
+    c.server.reserved_connections = *reserved;
     ACISWARM_TRY(first_request_timeout, r.seconds("first-request-timeout", 3, 1, 3600));
-    c.first_request_timeout = static_cast<std::uint32_t>(*first_request_timeout);
+    c.server.first_request_timeout = static_cast<std::uint32_t>(*first_request_timeout);
     ACISWARM_TRY(header_timeout, r.seconds("header-timeout", 10, 1, 3600));
-    c.header_timeout = static_cast<std::uint32_t>(*header_timeout);
+    c.server.header_timeout = static_cast<std::uint32_t>(*header_timeout);
     ACISWARM_TRY(idle_timeout, r.seconds("idle-timeout", 30, 1, 3600));
-    c.idle_timeout = static_cast<std::uint32_t>(*idle_timeout);
+    c.server.idle_timeout = static_cast<std::uint32_t>(*idle_timeout);
     return {};
 }
 
@@ -344,12 +344,13 @@ Result<Config> load_config(const std::vector<std::string>& args) {
 
     c.help = o.flag("help");
     c.verbose = o.count("verbose");
+    c.server.verbose = c.verbose > 0;
     auto http = parse_listen("http", o.get_all("http"));
     if (!http) return std::move(http).error();
-    c.http = std::move(*http);
+    c.server.http = std::move(*http);
     auto udp = parse_listen("udp", o.get_all("udp"));
     if (!udp) return std::move(udp).error();
-    c.udp = std::move(*udp);
+    c.server.udp = std::move(*udp);
 
     const OptionReader reader{o};
     if (auto ok = read_tracking_options(reader, c); !ok) return std::move(ok).error();

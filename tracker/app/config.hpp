@@ -15,13 +15,16 @@
 #include "common/result.hpp"
 #include "tracker/core/tracker.hpp"
 #include "tracker/livesync/config.hpp"
+#include "tracker/server/server.hpp"
 #include "tracker/zones/zone_map.hpp"
 
 namespace aciswarm::tracker {
 
 struct Config {
-    std::vector<PeerEndpoint> http;  // listen addresses
-    std::vector<PeerEndpoint> udp;
+    // The network: listen addresses (--http, --udp), workers (resolved: never 0),
+    // connection caps, timeouts and per-request logging, held as the server's own
+    // options and handed to it as they are (TrackerProcess adds the routes).
+    ServerOptions server;
     TrackerSettings settings;
     std::string dir;  // empty: no whitelist directory
     bool scan = false;
@@ -29,13 +32,6 @@ struct Config {
     bool daemon = false;
     std::string pidfile;
     std::string config_file;
-    unsigned workers = 0;  // 0: one per CPU
-    std::size_t max_connections = 4096;
-    std::size_t max_connections_per_address = 128;
-    std::size_t reserved_connections = 512;   // for addresses with no open connection
-    std::uint32_t first_request_timeout = 3;  // seconds a new connection may stay silent
-    std::uint32_t header_timeout = 10;        // seconds to send a whole request
-    std::uint32_t idle_timeout = 30;          // seconds a keep-alive connection may idle
     // --state: the SQLite state file (completed counts, first/last seen); empty: none,
     // counts live in memory only. Default: $STATE_DIRECTORY/tracker.state when systemd
     // sets STATE_DIRECTORY (the unit's StateDirectory=), otherwise none.

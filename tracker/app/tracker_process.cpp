@@ -92,17 +92,7 @@ Status TrackerProcess::start_web_listener() {
 }
 
 ServerOptions TrackerProcess::server_options() const {
-    ServerOptions so;
-    so.http = config_.http;
-    so.udp = config_.udp;
-    so.workers = config_.workers;
-    so.max_connections = config_.max_connections;
-    so.max_connections_per_address = config_.max_connections_per_address;
-    so.reserved_connections = config_.reserved_connections;
-    so.first_request_timeout = config_.first_request_timeout;
-    so.header_timeout = config_.header_timeout;
-    so.idle_timeout = config_.idle_timeout;
-    so.verbose = config_.verbose > 0;
+    ServerOptions so = config_.server;
     if (config_.web == Config::Web::on_http) so.routes.push_back(web_route());
     return so;
 }
@@ -189,8 +179,8 @@ Status TrackerProcess::start() {
         stop();
         return ok;
     }
-    log_.info("tracking in ", mode_name(config_.settings.mode), " mode with ", config_.workers,
-              " workers");
+    log_.info("tracking in ", mode_name(config_.settings.mode), " mode with ",
+              config_.server.workers, " workers");
     last_scan_ = last_expire_ = last_rates_ = last_flush_ = clock_.now();
     server_->sample_rates(last_rates_);
     return {};

@@ -103,6 +103,30 @@ class Hostile : public ::testing::Test {
     }
 };
 
+// Issues 13/14: the daemon's max-image-size key, and a local .torrent fetched through the
+// daemon passes the same declared-length check as a direct fetch: a torrent declaring more
+// than the maximum is refused at once, before any download starts. Before: the key did not
+// exist, and the daemon's own .torrent path added the download unchecked.
+TEST_F(Hostile, ATorrentDeclaringMoreThanTheMaxImageSizeIsRefusedAtOnce) {
+    const fs::path aci = make_aci(tmp.path(), "big", 256 * 1024);
+    auto t = torrent::create_torrent(aci, {});
+    ASSERT_TRUE(t) << t.error().message;
+    const fs::path torrent = tmp / "big.torrent";
+    write_file(torrent, t->bytes);
+    Process daemon = start_daemon(dirs, {"--max-image-size=64k"});
+    ASSERT_GT(wait_daemon_ready(daemon), 0) << daemon.stderr_text();
+    for (const fs::path& source : {torrent, aci}) {
+        const auto reply =
+            api_call(dirs, {{"op", "fetch"}, {"source", source.string()}}, nullptr, 10s);
+        EXPECT_FALSE(reply.value("ok", true)) << reply.dump();
+        EXPECT_EQ(reply.value("code", ""), "too large") << reply.dump();
+        EXPECT_NE(reply.value("error", std::string()).find("65536"), std::string::npos)
+            << reply.dump();
+    }
+    EXPECT_EQ(stored_count(dirs.store()), 0U);
+    EXPECT_TRUE(stops_on_sigterm(daemon, 10s));
+}
+
 // Issue 13, daemon item 1 (and the "network error" message): a .torrent or
 // .aci that is /dev/zero, a FIFO, a directory or too large is refused with
 // an error naming it and a file error code; the daemon's memory stays bounded,

@@ -321,6 +321,70 @@ TEST_F(LivesyncTracker, SyncedPeersAreCheckedLikeAnnouncesAndOnlyAppliedOnesCoun
     EXPECT_EQ(scrape(http, a, h)->incomplete, 2);  // the synced peer and the announcer
 }
 
+// Zones (docs/zones.md): `count` instances with the same zones, each candidate announced to
+// a different instance; every instance must name the same leader to its own followers, and
+// the same successor once that leader stops.
+void expect_instances_elect_the_same_leaders(std::size_t count) {
+    std::vector<Instance> instances;
+    for (std::size_t i = 0; i < count; ++i)
+        instances.push_back(start_tracker({"--zone=a=127.0.1.0/24", "--zone=b=127.0.2.0/24"}));
+    for (const Instance& t : instances)
+        ASSERT_NE(t.http, 0) << t.proc.stderr_text();
+    const InfoHash h = hash_of(21);
+    const auto announce = [&](std::size_t instance, const std::string& source, std::uint16_t port,
+                              const std::string& extra) {
+        return announce_from(source, instances[instance % count].http,
+                             announce_url("", h, port, 100, extra));
+    };
+    ASSERT_TRUE(announce(0, "127.0.1.1", 7001, "&leader=candidate&up=1000000"));
+    ASSERT_TRUE(announce(1, "127.0.1.2", 7002, "&leader=candidate&up=4000000"));
+    ASSERT_TRUE(announce(2, "127.0.1.3", 7003, "&leader=candidate&up=2000000"));
+    ASSERT_TRUE(announce(1, "127.0.2.1", 7011, "&leader=candidate&up=100"));
+    // Each instance's own follower in a (and in b) sees the zone's leader.
+    const auto leaders_seen = [&](std::size_t i, const std::string& source,
+                                  const PeerEndpoint& expected) {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+        std::vector<PeerEndpoint> last;
+        for (;;) {
+            const auto port = static_cast<std::uint16_t>(7200 + i);
+            if (auto body = announce(i, source, port, "&leader=none")) {
+                if (auto reply = parse_zone_reply(*body)) last = reply->leaders;
+            }
+            if (last == std::vector<PeerEndpoint>{expected}) return last;
+            if (std::chrono::steady_clock::now() >= until) return last;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval
+        }
+    };
+    const auto a_leader = *PeerEndpoint::parse("127.0.1.2:7002");
+    const auto b_leader = *PeerEndpoint::parse("127.0.2.1:7011");
+    for (std::size_t i = 0; i < count; ++i) {
+        EXPECT_EQ(leaders_seen(i, "127.0.1." + std::to_string(10 + i), a_leader),
+                  std::vector<PeerEndpoint>{a_leader})
+            << "instance " << i << "\n"
+            << instances[i].proc.stderr_text();
+        EXPECT_EQ(leaders_seen(i, "127.0.2." + std::to_string(10 + i), b_leader),
+                  std::vector<PeerEndpoint>{b_leader})
+            << "instance " << i;
+    }
+    // a's leader stops (on the instance it announced to): every instance re-elects 7003.
+    ASSERT_TRUE(announce(1, "127.0.1.2", 7002, "&leader=candidate&up=4000000&event=stopped"));
+    const auto successor = *PeerEndpoint::parse("127.0.1.3:7003");
+    for (std::size_t i = 0; i < count; ++i) {
+        EXPECT_EQ(leaders_seen(i, "127.0.1." + std::to_string(10 + i), successor),
+                  std::vector<PeerEndpoint>{successor})
+            << "instance " << i << "\n"
+            << instances[i].proc.stderr_text();
+    }
+}
+
+TEST_F(LivesyncTracker, TwoInstancesElectTheSameLeaders) {
+    expect_instances_elect_the_same_leaders(2);
+}
+
+TEST_F(LivesyncTracker, ThreeInstancesElectTheSameLeaders) {
+    expect_instances_elect_the_same_leaders(3);
+}
+
 TEST_F(LivesyncTracker, UnicastWithKeySyncsIPv6PeersAndCountsForgedPackets) {
     TempDir dir;
     write_file(dir / "key", "a shared livesync test key\n");

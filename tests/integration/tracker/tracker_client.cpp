@@ -12,6 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <libtorrent/bdecode.hpp>
+
 #include "common/url.hpp"
 
 namespace aciswarm::test {
@@ -98,6 +100,47 @@ std::optional<std::string> http_get_from(const std::string& source, const std::s
     ::close(fd);
     if (reply && reply->empty()) return std::nullopt;  // closed without an answer
     return reply;
+}
+
+namespace {
+
+std::vector<PeerEndpoint> compact_peers(lt::string_view bytes, std::size_t size) {
+    std::vector<PeerEndpoint> out;
+    for (std::size_t at = 0; at + size <= bytes.size(); at += size) {
+        const auto* p = reinterpret_cast<const std::uint8_t*>(bytes.data() + at);
+        if (auto ep = PeerEndpoint::from_compact(std::span(p, size))) out.push_back(*ep);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<ZoneAnnounceReply> parse_zone_reply(const std::string& body) {
+    lt::error_code ec;
+    const lt::bdecode_node root =
+        lt::bdecode(lt::span<const char>(body.data(), static_cast<int>(body.size())), ec);
+    if (ec || root.type() != lt::bdecode_node::dict_t) return std::nullopt;
+    ZoneAnnounceReply r;
+    r.peers = compact_peers(root.dict_find_string_value("peers"), 6);
+    const auto six = compact_peers(root.dict_find_string_value("peers6"), 18);
+    r.peers.insert(r.peers.end(), six.begin(), six.end());
+    const lt::bdecode_node zone = root.dict_find_dict("zone");
+    if (!zone) return r;
+    r.role = std::string(zone.dict_find_string_value("role"));
+    r.zone = std::string(zone.dict_find_string_value("name"));
+    r.leaders = compact_peers(zone.dict_find_string_value("leaders"), 6);
+    const auto leaders6 = compact_peers(zone.dict_find_string_value("leaders6"), 18);
+    r.leaders.insert(r.leaders.end(), leaders6.begin(), leaders6.end());
+    return r;
+}
+
+std::optional<std::string> announce_from(const std::string& source, int port,
+                                         const std::string& target) {
+    auto reply = http_get_from(source, "127.0.0.1", port, target, std::chrono::seconds(5));
+    if (!reply) return std::nullopt;
+    const auto end = reply->find("\r\n\r\n");
+    if (end == std::string::npos || reply->rfind("HTTP/1.1 200", 0) != 0) return std::nullopt;
+    return reply->substr(end + 4);
 }
 
 std::uint64_t cpu_ticks(int pid) {

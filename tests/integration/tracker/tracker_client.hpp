@@ -47,6 +47,20 @@ std::optional<std::string> http_get_from(const std::string& source, const std::s
                                          int port, const std::string& target,
                                          std::chrono::milliseconds timeout);
 
+// An announce reply as a zone-aware agent reads it (docs/zones.md, "Reply").
+struct ZoneAnnounceReply {
+    std::string role;  // "": the reply had no zone key
+    std::string zone;
+    std::vector<PeerEndpoint> leaders;  // best first
+    std::vector<PeerEndpoint> peers;    // peers and peers6
+};
+// Parses a bencoded announce reply (the body only); nullopt when it is not one.
+std::optional<ZoneAnnounceReply> parse_zone_reply(const std::string& body);
+// One announce GET from `source` (a loopback address: 127.0.1.1 is a different host to
+// the tracker) to the tracker on 127.0.0.1:port; the reply's body, or nullopt.
+std::optional<std::string> announce_from(const std::string& source, int port,
+                                         const std::string& target);
+
 // /proc/PID/stat utime + stime, in clock ticks (sysconf(_SC_CLK_TCK) per second).
 std::uint64_t cpu_ticks(int pid);
 // A "VmRSS"-style line of /proc/PID/status, in kB (0 when missing).

@@ -169,9 +169,46 @@ TEST_F(TrustCli, DaemonRefusesAnUnsignedImage) {
     EXPECT_NE(refused.dump().find("no signature"), std::string::npos) << refused.dump();
 
     EXPECT_EQ(refused.value("code", ""), "untrusted") << refused.dump();
+    // `aciswarm fetch` through the daemon exits as the in-process fetch does on a
+    // trust refusal: 3, not 1 (docs/trust.md).
+    auto cli =
+        aciswarm({"fetch", "--no-progress", "--socket=" + d.socket().string(), image.string()});
+    EXPECT_EQ(cli.status.code, 3) << cli.err;
+    EXPECT_NE(cli.err.find("through the daemon"), std::string::npos) << cli.err;
+    EXPECT_NE(cli.err.find("no signature"), std::string::npos) << cli.err;
     // Nothing entered the daemon's store.
     const auto status = api_call(d, {{"op", "status"}});
     EXPECT_EQ(status["daemon"]["images"], 0) << status.dump();
+}
+
+// Issue 18: a local .aci fetched through the daemon carries its signature (the
+// .asc beside it, or --signature), read by the client as `aciswarm import` does.
+TEST_F(TrustCli, DaemonFetchOfALocalAciCarriesItsSignature) {
+    ASSERT_EQ(
+        aciswarm({"trust", trust_dir(), "--prefix=example.com/app", (dir / "pub.asc").string()})
+            .status.code,
+        0);
+    DaemonDirs d{dir / "daemon"};
+    fs::create_directories(d.root);
+    Process daemon =
+        start_daemon(d, {"--insecure-options=none", "--trust-dir=" + (dir / "trusted").string()});
+    ASSERT_GT(wait_daemon_ready(daemon), 0) << daemon.stderr_text();
+    const std::string socket = "--socket=" + d.socket().string();
+
+    test::write_file(image.string() + ".asc", gpg.sign(image, fpr));
+    auto beside = aciswarm({"fetch", "--no-progress", socket, image.string()});
+    EXPECT_EQ(beside.status.code, 0) << beside.err << daemon.stderr_text();
+    EXPECT_NE(beside.err.find("through the daemon"), std::string::npos) << beside.err;
+
+    const fs::path other = write_aci(dir / "app-2.0.aci", simple_aci("example.com/app", "2"));
+    test::write_file(dir / "elsewhere.asc", gpg.sign(other, fpr));
+    auto given = aciswarm({"fetch", "--no-progress", socket,
+                           "--signature=" + (dir / "elsewhere.asc").string(), other.string()});
+    EXPECT_EQ(given.status.code, 0) << given.err << daemon.stderr_text();
+    EXPECT_NE(given.err.find("through the daemon"), std::string::npos) << given.err;
+
+    const auto status = api_call(d, {{"op", "status"}});
+    EXPECT_EQ(status["daemon"]["images"], 2) << status.dump();
 }
 
 // --- key discovery over HTTPS, answered through a pseudo-terminal

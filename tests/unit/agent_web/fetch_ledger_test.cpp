@@ -8,16 +8,16 @@ namespace {
 
 using std::chrono::seconds;
 
-FetchProgress ended(FetchProgress::State state, std::uint64_t peers, std::uint64_t everseed,
-                    std::uint64_t web_seeds) {
-    FetchProgress p;
-    p.state = state;
-    p.from_peers = peers;
-    p.from_everseed = everseed;
-    p.from_web_seeds = web_seeds;
-    p.hash_failures = 1;
-    p.uploaded = 10;
-    return p;
+FetchState ended(FetchState::State state, std::int64_t peers, std::int64_t everseed,
+                 std::int64_t web_seeds) {
+    FetchState f;
+    f.state = state;
+    f.progress.from_peers = peers;
+    f.progress.from_everseed = everseed;
+    f.progress.from_web_seeds = web_seeds;
+    f.progress.hash_failures = 1;
+    f.uploaded = 10;
+    return f;
 }
 
 TEST(FetchLedger, CountsEachEndedFetchOnceWithItsDurationAndSources) {
@@ -26,7 +26,7 @@ TEST(FetchLedger, CountsEachEndedFetchOnceWithItsDurationAndSources) {
     ledger.started(1, "example.com/app", clock.now());
     ledger.started(2, "https://x/y.aci", clock.now());
     clock.advance(seconds(4));
-    const auto done = ended(FetchProgress::State::done, 1000, 300, 50);
+    const auto done = ended(FetchState::State::done, 1000, 300, 50);
     ledger.ended(1, done, clock.now());
     ledger.ended(1, done, clock.now());  // the same fetch seen again: no change
     ledger.ended(9, done, clock.now());  // never started: no change
@@ -46,7 +46,7 @@ TEST(FetchLedger, CountsEachEndedFetchOnceWithItsDurationAndSources) {
 
     // A failed fetch: its bytes count, its duration does not.
     clock.advance(seconds(6));
-    ledger.ended(2, ended(FetchProgress::State::failed, 0, 0, 20), clock.now());
+    ledger.ended(2, ended(FetchState::State::failed, 0, 0, 20), clock.now());
     a = ledger.activity({}, clock.now());
     EXPECT_EQ(a.totals.fetches_failed, 1u);
     EXPECT_EQ(a.totals.from_web_seeds, 70u);
@@ -58,11 +58,11 @@ TEST(FetchLedger, RunningFetchesShowTheirProgress) {
     ManualClock clock;
     FetchLedger ledger;
     ledger.started(3, "example.com/app", clock.now());
-    FetchProgress p;  // running
-    p.done_bytes = 5;
-    p.total_bytes = 10;
-    p.download_rate = -1;  // never shown negative
-    p.peers = 2;
+    FetchState p;  // running
+    p.progress.done = 5;
+    p.progress.total = 10;
+    p.progress.rate = -1;  // never shown negative
+    p.progress.peers = 2;
     ledger.ended(3, p, clock.now());  // not an end: still running
     const auto a = ledger.activity({{3, p}}, clock.now());
     ASSERT_EQ(a.running.size(), 1u);

@@ -11,7 +11,8 @@ TEST(DaemonConfig, JsonSetsEveryKindOfValue) {
     DaemonConfig c;
     const auto s =
         apply_config_json(c, R"({"store":"/srv/images","seed-policy":"for=2h","listen-port":7000,
-        "lsd":false,"dht":true,"max-upload-rate":1048576,"resume-interval":"30s","socket-group":""})",
+        "lsd":false,"dht":true,"max-upload-rate":1048576,"resume-interval":"30s","socket-group":"",
+        "max-image-size":"64k"})",
                           "agent.json");
     ASSERT_TRUE(s) << s.error().message;
     EXPECT_EQ(c.store, "/srv/images");
@@ -22,6 +23,7 @@ TEST(DaemonConfig, JsonSetsEveryKindOfValue) {
     EXPECT_EQ(c.engine.upload_rate_limit, 1048576);
     EXPECT_EQ(c.resume_interval, 30s);
     EXPECT_EQ(c.socket_group, "");
+    EXPECT_EQ(c.max_image_size, 65536U);
 }
 
 TEST(DaemonConfig, UnknownKeyIsAnErrorNamingTheKeyAndFile) {
@@ -51,6 +53,7 @@ TEST(DaemonConfig, BadValuesNameKeyAndValue) {
              Case{R"({"lsd":1})", "key 'lsd': wrong type"},
              Case{R"({"listen-port":true})", "key 'listen-port': wrong type"},
              Case{R"({"resume-interval":"0s"})", "resume-interval: '0s' is out of range"},
+             Case{R"({"max-image-size":"0"})", "max-image-size: '0' is out of range"},
              Case{R"([1,2])", "not a JSON object"},
              Case{R"({"store": )", "not valid JSON"},
          }) {

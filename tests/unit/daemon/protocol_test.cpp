@@ -170,6 +170,8 @@ TEST(ApiRoundTrip, EveryRequest) {
     fetch.trackers = {"http://127.0.0.1:1/announce"};
     fetch.no_store = fetch.no_https_fallback = fetch.source_fd = true;
     fetch.swarm_timeout = "20s";
+    // A binary signature (not UTF-8) survives: hex on the wire.
+    fetch.signature = std::string("\x89\x01\x00\xff-----BEGIN PGP", 18);
     ApiRequest gc;
     gc.op = ApiOp::gc;
     gc.id = "x";
@@ -188,6 +190,11 @@ TEST(ApiRoundTrip, EveryRequest) {
     EXPECT_EQ(to_json(seed_request("ab", "forever")).dump(),
               R"({"image":"ab","op":"seed","policy":"forever"})");
     EXPECT_EQ(to_json(status_request()).dump(), R"({"op":"status"})");
+    EXPECT_EQ(to_json(fetch)["signature"].get<std::string>().substr(0, 8), "890100ff");
+    auto bad = parse_api_request(R"({"op":"fetch","source":"x","signature":"zz"})");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("fetch: 'signature'"), std::string::npos)
+        << bad.error().message;
 }
 
 TEST(ApiRoundTrip, EveryReply) {
@@ -205,7 +212,9 @@ TEST(ApiRoundTrip, EveryReply) {
     expect_round_trip(RemoveReply{"sha512-ab"});
     expect_round_trip(GcReply{{{"sha512-ab", "example.com/a:1"}, {"sha512-cd", ""}}, "/s"});
     expect_round_trip(FetchReply{"sha512-ab", "sha512-ab"});
-    expect_round_trip(ProgressEvent{10, 100, 5, 2, 8, 2});
+    expect_round_trip(
+        fetch::FetchProgress{fetch::FetchPhase::downloading, 10, 100, 5, 2, 1, 8, 3, 2, 1});
+    expect_round_trip(fetch::FetchProgress{});  // phase discovering, total unknown (-1)
 }
 
 TEST(ApiRoundTrip, WireNamesStayAsDocumented) {
@@ -217,7 +226,20 @@ TEST(ApiRoundTrip, WireNamesStayAsDocumented) {
     EXPECT_EQ(
         gc.dump(),
         R"({"gc":{"removed":[{"id":"sha512-ab","name":"n"}]},"id":3,"ok":true,"store":"/s"})");
-    EXPECT_EQ(to_json(ProgressEvent{})["event"], "progress");
+    EXPECT_EQ(to_json(fetch::FetchProgress{})["event"], "progress");
+    EXPECT_EQ(to_json(fetch::FetchProgress{fetch::FetchPhase::https})["phase"], "https");
+}
+
+TEST(ApiRoundTrip, ARefusalKeepsItsErrorKind) {
+    for (int c = 0; c <= static_cast<int>(Errc::untrusted); ++c) {
+        const Error sent = make_error(static_cast<Errc>(c), "fetch x: refused");
+        const Error back = api_reply_error(nlohmann::json::parse(api_error_reply(sent, 4).dump()));
+        EXPECT_EQ(back.code, sent.code) << errc_name(sent.code);
+        EXPECT_EQ(back.message, sent.message);
+    }
+    const Error unknown = api_reply_error(nlohmann::json{{"ok", false}, {"code", "frobbed"}});
+    EXPECT_EQ(unknown.code, Errc::internal);
+    EXPECT_FALSE(unknown.message.empty());
 }
 
 TEST(ApiRoundTrip, DecodersRefuseMistypedReplies) {
@@ -229,7 +251,12 @@ TEST(ApiRoundTrip, DecodersRefuseMistypedReplies) {
     EXPECT_FALSE(from_json<StatusReply>(nlohmann::json::array()));
     EXPECT_FALSE(from_json<GcReply>(nlohmann::json{{"store", "/s"}}));
     EXPECT_FALSE(from_json<RemoveReply>(nlohmann::json{{"removed", -1}}));
-    EXPECT_FALSE(from_json<ProgressEvent>(nlohmann::json{{"event", 5}}));
+    EXPECT_FALSE(from_json<fetch::FetchProgress>(nlohmann::json{{"event", 5}}));
+    auto phase = to_json(fetch::FetchProgress{});
+    phase["phase"] = "teleporting";
+    auto unknown = from_json<fetch::FetchProgress>(phase);
+    ASSERT_FALSE(unknown);
+    EXPECT_NE(unknown.error().message.find("'teleporting'"), std::string::npos);
     auto size = to_json(sample_report().summary);
     size["size"] = -5;
     EXPECT_FALSE(from_json<ImageSummary>(size));

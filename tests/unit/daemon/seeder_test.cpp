@@ -44,7 +44,7 @@ class ScriptedBackend final : public DaemonBackend {
     Result<FetchId> start_fetch(const FetchRequest&) override {
         return make_error(Errc::unsupported, "no fetch here");
     }
-    FetchProgress fetch_progress(FetchId) override { return {}; }
+    FetchState fetch_state(FetchId) override { return {}; }
     void save_resume_data() override {}
     void poll() override {}
     int listen_port() override { return 0; }

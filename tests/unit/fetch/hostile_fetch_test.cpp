@@ -147,5 +147,52 @@ TEST_F(HostileFetch, SeedingATorrentThatDoesNotDescribeTheBlobIsAnError) {
     EXPECT_TRUE((*eng)->status_all().empty());
 }
 
+// The one seeding path (issue 15): a seed holds a locked directory in staging with a
+// link to the blob, refuses a swarm the engine already has, and leaves nothing behind.
+TEST_F(HostileFetch, StoreSeedHoldsOneLinkAndRefusesASwarmAlreadyInTheEngine) {
+    open(store::default_max_image_size);
+    const auto aci = test::write_aci(dir_ / "app.aci", test::simple_aci("example.test/app"));
+    auto t = torrent::create_torrent(aci, {});
+    ASSERT_TRUE(t) << t.error().message;
+    store::ImportRequest req;
+    req.torrent = t->bytes;
+    req.info_hashes = t->info_hashes;
+    auto rec = store_->import_file(aci, req);
+    ASSERT_TRUE(rec) << rec.error().message;
+    engine::EngineConfig config;
+    config.listen_interfaces = {};  // no sockets: nothing is served in this test
+    config.local_service_discovery = false;
+    auto eng = engine::Engine::create(config, Logger::null(), clock_);
+    ASSERT_TRUE(eng) << eng.error().message;
+    const auto seed_dirs = [&] {
+        std::vector<std::filesystem::path> found;
+        for (const auto& e : std::filesystem::directory_iterator(store_->staging_dir())) {
+            if (e.path().filename().string().starts_with("seed.")) found.push_back(e.path());
+        }
+        return found;
+    };
+    {
+        auto seed = StoreSeed::start(*store_, **eng, *rec);
+        ASSERT_TRUE(seed) << seed.error().message;
+        const auto dirs = seed_dirs();
+        ASSERT_EQ(dirs.size(), 1U);
+        EXPECT_EQ(std::filesystem::hard_link_count(dirs.front() / "app.aci"), 2U)
+            << "a hard link to the blob, named like the torrent's file";
+        auto again = StoreSeed::start(*store_, **eng, *rec);
+        ASSERT_FALSE(again);
+        EXPECT_EQ(again.error().code, Errc::already_exists);
+        EXPECT_EQ(seed_dirs().size(), 1U) << "a refused seed leaves no directory";
+        // Another handle's staging cleaner (Store::open) leaves a held seed alone.
+        auto other = store::Store::open(dir_ / "store", clock_, Logger::null());
+        ASSERT_TRUE(other) << other.error().message;
+        EXPECT_EQ(seed_dirs().size(), 1U);
+        EXPECT_EQ((*eng)->status_all().size(), 1U);
+    }
+    EXPECT_TRUE(seed_dirs().empty()) << "stopping removes the directory";
+    EXPECT_TRUE((*eng)->status_all().empty()) << "and the torrent";
+    auto after = StoreSeed::start(*store_, **eng, *rec);
+    EXPECT_TRUE(after) << after.error().message;
+}
+
 }  // namespace
 }  // namespace aciswarm::agent::fetch

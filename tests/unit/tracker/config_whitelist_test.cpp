@@ -37,10 +37,10 @@ TEST(TrackerConfig, Defaults) {
     EXPECT_EQ(c->settings.maxpeers, 50u);
     EXPECT_TRUE(c->settings.locked);
     EXPECT_FALSE(c->scan);
-    ASSERT_EQ(c->http.size(), 2u);
-    EXPECT_EQ(c->http[0].to_string(), "0.0.0.0:6969");
-    EXPECT_EQ(c->http[1].to_string(), "[::]:6969");
-    EXPECT_EQ(c->udp.size(), 2u);
+    ASSERT_EQ(c->server.http.size(), 2u);
+    EXPECT_EQ(c->server.http[0].to_string(), "0.0.0.0:6969");
+    EXPECT_EQ(c->server.http[1].to_string(), "[::]:6969");
+    EXPECT_EQ(c->server.udp.size(), 2u);
 }
 
 TEST(TrackerConfig, OptionsAndErrors) {
@@ -51,7 +51,7 @@ TEST(TrackerConfig, OptionsAndErrors) {
     EXPECT_EQ(c->settings.maxpeers, 10u);
     EXPECT_TRUE(c->scan);  // default with --dir
     EXPECT_FALSE(c->settings.locked);
-    EXPECT_EQ(c->http.size(), 2u);
+    EXPECT_EQ(c->server.http.size(), 2u);
     EXPECT_EQ(c->settings.interval, 120u);
     EXPECT_EQ(load_config({"--mode=medium"}).error().message,
               "--mode: 'medium' is not small, large or surge");
@@ -68,8 +68,8 @@ TEST(TrackerConfig, DurationsTakeUnitsAndBareNumbersStaySeconds) {
     EXPECT_EQ(c->settings.interval, 900u);
     EXPECT_EQ(c->settings.min_interval, 90u);
     EXPECT_EQ(c->scan_interval, 2u);
-    EXPECT_EQ(c->header_timeout, 60u);
-    EXPECT_EQ(c->idle_timeout, 45u);
+    EXPECT_EQ(c->server.header_timeout, 60u);
+    EXPECT_EQ(c->server.idle_timeout, 45u);
     EXPECT_EQ(load_config({"--interval=1500ms"}).error().message,
               "--interval: '1500ms' is not a whole number of seconds");
     EXPECT_EQ(load_config({"--interval=2d"})
@@ -93,8 +93,8 @@ TEST(TrackerConfig, FileThenCommandLine) {
     EXPECT_EQ(c->settings.mode, Mode::large);
     EXPECT_EQ(c->settings.maxpeers, 30u);
     EXPECT_TRUE(c->settings.full_scrape);
-    ASSERT_EQ(c->udp.size(), 1u);
-    EXPECT_EQ(c->udp[0].port(), 7000);
+    ASSERT_EQ(c->server.udp.size(), 1u);
+    EXPECT_EQ(c->server.udp[0].port(), 7000);
     test::write_file(dir / "bad.conf", "mode=nope\n");
     EXPECT_FALSE(load_config({"--config=" + (dir / "bad.conf").string()}));
     auto missing = load_config({"--config=" + (dir / "none.conf").string()});
