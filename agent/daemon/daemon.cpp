@@ -506,11 +506,10 @@ void Daemon::Impl::on_signal() {
                 log.error("reload: ", next.error().message, "; keeping the running configuration");
             } else {
                 if (next->socket != config.socket || next->store != config.store ||
-                    next->listen_port != config.listen_port ||
-                    next->cache_dir != config.cache_dir || next->web != config.web) {
+                    next->listen_port != config.listen_port || next->web != config.web) {
                     log.warn(
-                        "reload: store, cache-dir, socket, listen-port and web changes take "
-                        "effect after a restart");
+                        "reload: store, socket, listen-port and web changes take effect after "
+                        "a restart");
                 }
                 config.seed_policy = next->seed_policy;
                 config.tick = next->tick;

@@ -1,20 +1,43 @@
 // The one progress type of a fetch: what the Fetcher reports while it runs,
 // what the daemon's API sends as progress events (agent/daemon/protocol.hpp
-// serialises it) and what the CLI's progress line draws. Plain data; any
-// thread.
+// serialises it) and what the CLI's progress line draws. Plain data, header
+// only (the protocol library uses it without the fetch library); any thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 namespace aciswarm::agent::fetch {
 
 enum class FetchPhase { discovering, metadata, downloading, https, verifying, done };
-std::string_view fetch_phase_name(FetchPhase phase);
+
+inline constexpr std::array<std::pair<FetchPhase, std::string_view>, 6> fetch_phase_names{{
+    {FetchPhase::discovering, "discovering"},
+    {FetchPhase::metadata, "metadata"},
+    {FetchPhase::downloading, "downloading"},
+    {FetchPhase::https, "https"},
+    {FetchPhase::verifying, "verifying"},
+    {FetchPhase::done, "done"},
+}};
+
+constexpr std::string_view fetch_phase_name(FetchPhase phase) {
+    for (const auto& [p, name] : fetch_phase_names) {
+        if (p == phase) return name;
+    }
+    return "?";
+}
+
 // The phase a name from fetch_phase_name stands for; nullopt for any other text.
-std::optional<FetchPhase> parse_fetch_phase(std::string_view name);
+constexpr std::optional<FetchPhase> parse_fetch_phase(std::string_view name) {
+    for (const auto& [p, n] : fetch_phase_names) {
+        if (n == name) return p;
+    }
+    return std::nullopt;
+}
 
 struct FetchProgress {
     FetchPhase phase = FetchPhase::discovering;

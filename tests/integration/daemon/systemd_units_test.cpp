@@ -100,12 +100,11 @@ TEST_F(SystemdUnits, VerifyReportsAnUnknownKey) {
 
 TEST_F(SystemdUnits, AgentServiceIsNotifyWithWatchdogAndHardening) {
     const std::string text = read_file(configured_dir / "aciswarm-agent.service");
-    for (const char* line :
-         {"Type=notify\n", "WatchdogSec=", "StateDirectory=aciswarm\n",
-          "RuntimeDirectory=aciswarm\n", "CacheDirectory=aciswarm\n", "ProtectSystem=strict\n",
-          "ProtectHome=yes\n", "PrivateTmp=yes\n", "NoNewPrivileges=yes\n",
-          "RestrictAddressFamilies=", "CapabilityBoundingSet=\n", "User=aciswarm\n",
-          "ExecReload=", "LimitNOFILE=65536\n"}) {
+    for (const char* line : {"Type=notify\n", "WatchdogSec=", "StateDirectory=aciswarm\n",
+                             "RuntimeDirectory=aciswarm\n", "ProtectSystem=strict\n",
+                             "ProtectHome=yes\n", "PrivateTmp=yes\n", "NoNewPrivileges=yes\n",
+                             "RestrictAddressFamilies=", "CapabilityBoundingSet=\n",
+                             "User=aciswarm\n", "ExecReload=", "LimitNOFILE=65536\n"}) {
         EXPECT_NE(text.find(line), std::string::npos) << "missing " << line;
     }
     const std::string socket = read_file(configured_dir / "aciswarm-agent.socket");
@@ -154,7 +153,6 @@ TEST(SystemdFiles, SysusersAndTmpfilesCreateOwnedDirectoriesInScratchRoot) {
     EXPECT_EQ(dirs.out + dirs.err, "");
     for (const auto& [dir, uid] :
          {std::pair{"run/aciswarm", agent_uid}, std::pair{"var/lib/aciswarm", agent_uid},
-          std::pair{"var/cache/aciswarm", agent_uid},
           std::pair{"var/lib/aciswarm-tracker", tracker_uid}}) {
         struct stat st {};
         ASSERT_EQ(::stat((root / dir).c_str(), &st), 0) << dir;
