@@ -106,4 +106,71 @@ Result<std::vector<QueryParam>> parse_query(std::string_view query) {
     return params;
 }
 
+std::string url_without_userinfo(std::string_view url) {
+    const std::size_t scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return std::string(url);
+    const std::size_t authority = scheme_end + 3;
+    const std::size_t authority_end = url.find_first_of("/?#", authority);
+    const std::size_t at = url.substr(authority, authority_end - authority).rfind('@');
+    if (at == std::string_view::npos) return std::string(url);
+    return std::string(url.substr(0, authority)) + std::string(url.substr(authority + at + 1));
+}
+
+std::string with_passkey(std::string_view url, std::string_view key) {
+    const std::string param = std::string(passkey_param_name) + "=";
+    const std::size_t query = url.find('?');
+    if (query != std::string_view::npos) {
+        const std::string_view q = url.substr(query + 1);
+        if (q.starts_with(param) || q.find("&" + param) != std::string_view::npos) {
+            return std::string(url);
+        }
+    }
+    const std::size_t fragment = url.find('#');
+    const std::string_view base = url.substr(0, fragment);
+    const char joint = query == std::string_view::npos ? '?' : (base.ends_with('?') ? '\0' : '&');
+    std::string out(base);
+    if (joint != '\0') out += joint;
+    out += param;
+    out += key;
+    if (fragment != std::string_view::npos) out += url.substr(fragment);
+    return out;
+}
+
+namespace {
+
+std::string redact_passkeys(std::string_view text) {
+    const std::string param = std::string(passkey_param_name) + "=";
+    std::string out;
+    for (;;) {
+        const std::size_t at = text.find(param);
+        if (at == std::string_view::npos) break;
+        out += text.substr(0, at + param.size());
+        out += "REDACTED";
+        text = text.substr(at + param.size());
+        const std::size_t end = text.find_first_of("& \t\r\n\"'#)");
+        text = end == std::string_view::npos ? std::string_view{} : text.substr(end);
+    }
+    out += text;
+    return out;
+}
+
+}  // namespace
+
+std::string redact_url_secrets(std::string_view text) {
+    std::string out;
+    for (;;) {
+        const std::size_t scheme = text.find("://");
+        if (scheme == std::string_view::npos) break;
+        const std::size_t authority = scheme + 3;
+        const std::size_t end = text.find_first_of("/?# \t\r\n\"')", authority);
+        const std::size_t at =
+            text.substr(authority, end == std::string_view::npos ? end : end - authority)
+                .rfind('@');
+        out += text.substr(0, authority);
+        text = text.substr(at == std::string_view::npos ? authority : authority + at + 1);
+    }
+    out += text;
+    return redact_passkeys(out);
+}
+
 }  // namespace aciswarm

@@ -46,6 +46,23 @@ Status for_each_query_param(std::string_view query, F&& f) {
     return {};
 }
 
+// `url` without its userinfo ("https://u:p@h/x" -> "https://h/x"), for the
+// messages and files that must never carry a registry's credentials.
+std::string url_without_userinfo(std::string_view url);
+
+// Private swarms (docs/private.md): a node's key rides in its tracker URLs as
+// this query parameter.
+inline constexpr std::string_view passkey_param_name = "passkey";
+
+// `url` with "passkey=KEY" added to its query (kept as is when it has a
+// passkey already).
+std::string with_passkey(std::string_view url, std::string_view key);
+
+// `text` with the value of every "passkey=" replaced by "REDACTED" and the
+// userinfo of every URL in it removed: tracker and web seed URLs and
+// libtorrent's messages about them, for logs and errors.
+std::string redact_url_secrets(std::string_view text);
+
 struct QueryParam {
     std::string key;
     std::string value;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/text.hpp"
+#include "common/url.hpp"
 
 namespace aciswarm::http {
 namespace {
@@ -20,10 +21,25 @@ struct Receivers {
     void* transfer = nullptr;
 };
 
+// The credentials configured for the URL's host, if any. Sent to that host
+// only: CURLOPT_UNRESTRICTED_AUTH stays off, so libcurl drops Authorization
+// when a redirect leaves the host (another host, port or scheme).
+void apply_credentials(CURL* easy, const Credentials& credentials, const std::string& url) {
+    const HostCredentials* c = credentials.for_url(url);
+    if (c == nullptr) return;
+    curl_easy_setopt(easy, CURLOPT_UNRESTRICTED_AUTH, 0L);
+    if (c->type == AuthType::basic) {
+        curl_easy_setopt(easy, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+        curl_easy_setopt(easy, CURLOPT_USERNAME, c->user.c_str());
+        curl_easy_setopt(easy, CURLOPT_PASSWORD, c->password.reveal().c_str());
+    } else {
+        curl_easy_setopt(easy, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BEARER));
+        curl_easy_setopt(easy, CURLOPT_XOAUTH2_BEARER, c->token.reveal().c_str());
+    }
+}
+
 // The settings every request shares: the scheme policy (redirects included),
-// timeouts, the body cap, TLS and identity. Per-host credentials (issue 21)
-// belong here too: CURLOPT_UNRESTRICTED_AUTH must stay off so libcurl drops
-// Authorization when a redirect leaves the host.
+// timeouts, the body cap, TLS, identity and the host's credentials.
 void configure_request(CURL* easy, const ClientOptions& options, const std::string& url,
                        char* error_buffer, const Receivers& receivers) {
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, receivers.on_body);
@@ -63,6 +79,36 @@ void configure_request(CURL* easy, const ClientOptions& options, const std::stri
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
     }
+    apply_credentials(easy, options.credentials, url);
+}
+
+std::string effective_url(CURL* easy, const std::string& url) {
+    char* effective = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective);
+    return effective != nullptr ? effective : url;
+}
+
+// HTTP 401 for `url` (answered at `final_url`): names the host and says
+// whether credentials are configured for it. Never a credential's value.
+Error unauthorized(const ClientOptions& options, const std::string& url,
+                   const std::string& final_url) {
+    auto asked = url_authority(url);
+    auto answered = url_authority(final_url);
+    if (!answered) return make_error(Errc::permission, escape_control(url) + ": HTTP 401");
+    const std::string host = answered->host_port.empty() ? answered->host : answered->host_port;
+    const HostCredentials* c = options.credentials.for_authority(*answered);
+    std::string why;
+    if (c == nullptr) {
+        why = "no credentials are configured for " + host + " (auth.d: docs/private.md)";
+    } else if (!asked || asked->host != answered->host || asked->host_port != answered->host_port) {
+        why = "a redirect led to " + host +
+              ", and credentials are never sent after a redirect to another host";
+    } else {
+        why = "the " + std::string(auth_type_name(c->type)) + " credentials configured for " +
+              host + " (" + c->source + ") were refused";
+    }
+    return make_error(Errc::permission, escape_control(url_without_userinfo(url)) +
+                                            ": HTTP 401 from " + host + ": " + why);
 }
 
 long response_status(CURL* easy) {
@@ -92,6 +138,7 @@ ClientOptions page_options(const ClientOptions& base) {
     options.connect_timeout = base.connect_timeout;
     options.max_redirects = base.max_redirects;
     options.user_agent = base.user_agent;
+    options.credentials = base.credentials;
     return options;
 }
 
@@ -241,10 +288,9 @@ Result<Response> Client::get(const std::string& url) {
         return make_error(page_errc(code, t), shown + ": " + page_cause(code, t, error_buffer));
     }
     Response response;
-    char* effective = nullptr;
-    curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective);
-    response.url = effective != nullptr ? effective : url;
+    response.url = effective_url(easy, url);
     response.status = response_status(easy);
+    if (response.status == 401) return unauthorized(options_, url, response.url);
     response.body = std::move(t.body);
     response.cache_control = std::move(t.cache_control);
     response.etag = std::move(t.etag);
@@ -350,7 +396,8 @@ Errc status_errc(long status) {
 
 // Why a finished download failed, or nullopt when it succeeded.
 std::optional<Error> download_failure(CURLcode rc, DownloadTransfer& t, const char* detail,
-                                      const std::string& shown) {
+                                      const std::string& url, const ClientOptions& options) {
+    const std::string shown = escape_control(url);
     if (!t.sink_error) return with_context(shown, std::move(t.sink_error).error());
     if (t.refused) return with_context(shown, *t.refused);
     if (rc == CURLE_ABORTED_BY_CALLBACK) return make_error(Errc::cancelled, shown + ": cancelled");
@@ -361,6 +408,9 @@ std::optional<Error> download_failure(CURLcode rc, DownloadTransfer& t, const ch
                               t.check->max_body_reason + ")");
     }
     const long status = response_status(t.easy);
+    if (status == 401 && (rc == CURLE_OK || t.discarded > 0)) {
+        return unauthorized(options, url, effective_url(t.easy, url));
+    }
     if (rc == CURLE_WRITE_ERROR && t.discarded > 0) {
         // An endless error page, cut at the cap: the status is the error.
         return make_error(status_errc(status), shown + ": HTTP " + std::to_string(status));
@@ -406,7 +456,8 @@ Result<std::uint64_t> Client::download(const std::string& url, const SinkFn& sin
     curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 512L * 1024L);
 
     const CURLcode rc = curl_easy_perform(easy);
-    if (auto failure = download_failure(rc, t, error_buffer, shown)) return std::move(*failure);
+    if (auto failure = download_failure(rc, t, error_buffer, url, options_))
+        return std::move(*failure);
     if (progress) {
         const auto done = static_cast<std::int64_t>(t.written);
         progress(done, done, t.rate(done));

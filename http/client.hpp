@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
+#include "http/auth.hpp"
 
 namespace aciswarm::http {
 
@@ -36,14 +37,16 @@ struct ClientOptions {
     std::uint64_t max_body = 0;  // bytes per response body; 0 = unlimited
     long max_redirects = 10;
     std::string user_agent = "aciswarm";
-    // Issue 21 adds per-host credentials here; configure_request (client.cpp)
-    // is the one place that applies them, and it must send Authorization only
-    // to the host it belongs to, never after a redirect to another host.
+    // Per-host credentials (auth.d, http/auth.hpp). configure_request
+    // (client.cpp) is the one place that applies them: to the request URL's
+    // host only, never after a redirect to another host (libcurl's
+    // CURLOPT_UNRESTRICTED_AUTH stays off).
+    Credentials credentials;
 };
 
 // Defaults for a page GET: small and quick (5 s to connect, 30 s in all, 1 MiB).
 ClientOptions page_options();
-// `base`'s scheme, TLS, identity and connect settings with a page GET's limits:
+// `base`'s scheme, TLS, identity, credentials and connect settings with a page GET's limits:
 // what a download configuration uses for its discovery pages and metadata.
 ClientOptions page_options(const ClientOptions& base);
 // Defaults for an image download: slow links are fine while bytes flow
@@ -84,12 +87,14 @@ class Client {
 
     const ClientOptions& options() const { return options_; }
 
-    // Errors are transport failures only (resolve, connect, TLS, timeout, too
+    // Errors are transport failures (resolve, connect, TLS, timeout, too
     // large, too many redirects, a refused scheme), each naming the URL and the
-    // cause; an HTTP error status is a response.
+    // cause, and HTTP 401 (Errc::permission: the host, and that no or wrong
+    // credentials are configured for it); any other HTTP status is a response.
     Result<Response> get(const std::string& url);
 
-    // GETs url into sink. Fails on a non-2xx status (Errc::not_found for 404),
+    // GETs url into sink. Fails on a non-2xx status (Errc::not_found for 404,
+    // Errc::permission for 401, as get() says it),
     // transport errors, a refused scheme (http:// without allow_http, or a
     // redirect from https to http), stop requested (Errc::cancelled), a body
     // over options.max_body (also refused from its Content-Length before any

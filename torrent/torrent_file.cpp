@@ -107,6 +107,7 @@ Result<CreatedTorrent> create_torrent(const std::filesystem::path& file,
             ct.add_url_seed(seed);
         if (!options.creator.empty()) ct.set_creator(options.creator.c_str());
         if (!options.comment.empty()) ct.set_comment(options.comment.c_str());
+        ct.set_priv(options.private_torrent);
         lt::error_code ec;
         lt::set_piece_hashes(ct, file.parent_path().string(), ec);
         if (ec) return make_error(Errc::io, where + ": hashing: " + ec.message());
@@ -143,6 +144,7 @@ Result<TorrentMeta> parse_torrent(std::string_view bytes) {
     meta.piece_size = ti.piece_length();
     meta.num_pieces = ti.num_pieces();
     meta.num_files = content.count;
+    meta.private_torrent = ti.priv();
     for (const auto& tracker : ti.trackers())
         meta.trackers.push_back(tracker.url);
     for (const auto& seed : ti.web_seeds()) {

@@ -47,6 +47,9 @@ struct CreateTorrentOptions {
     int piece_size = 0;
     std::string creator = "aciswarm";
     std::string comment;
+    // BEP 27 "private": clients take peers from the tracker only (no DHT, PEX,
+    // LSD), so the tracker's --keys decide who joins (docs/private.md).
+    bool private_torrent = false;
 };
 
 struct CreatedTorrent {
@@ -69,6 +72,7 @@ struct TorrentMeta {
     int num_files = 0;                   // content files; pad files (BEP 47) are not counted
     std::vector<std::string> trackers;   // all tiers, in tier order (shuffled within a tier)
     std::vector<std::string> web_seeds;  // url-list (BEP 19)
+    bool private_torrent = false;        // BEP 27
 };
 
 // The 20-byte hashes a torrent is announced under: v1 first, then the v2 hash

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/cli/auth_options.hpp"
 #include "agent/cli/cli.hpp"
 #include "common/duration.hpp"
 #include "common/options.hpp"
@@ -26,6 +27,7 @@ const OptionParser& parser() {
              "comma list: http (retry over plain http), tls (skip certificate checks)", "LIST"},
             {"ca-file", OptionSpec::Kind::value, "PEM file of CAs to trust instead of the system's",
              "FILE"},
+            {"auth-dir", OptionSpec::Kind::value, std::string(auth_dir_help), "DIR"},
             {"connect-timeout", OptionSpec::Kind::value, "connect timeout per page (default 5s)",
              "DURATION"},
             {"timeout", OptionSpec::Kind::value, "total timeout per page (default 30s)",
@@ -143,6 +145,12 @@ int run_discover(std::span<const std::string> args, CliContext& ctx) {
         }
     }
     transport.ca_file = parsed->get_or("ca-file", "");
+    auto credentials = load_auth_options(*parsed, ctx.log);
+    if (!credentials) {
+        ctx.err << "aciswarm discover: " << credentials.error().message << "\n";
+        return exit_failure;
+    }
+    transport.credentials = std::move(*credentials);
     for (const auto& [name, target] : {std::pair<const char*, std::chrono::milliseconds*>{
                                            "connect-timeout", &transport.connect_timeout},
                                        {"timeout", &transport.total_timeout}}) {

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "agent/cli/auth_options.hpp"
 #include "agent/cli/cli.hpp"
 #include "agent/cli/interrupt.hpp"
 #include "agent/cli/progress_line.hpp"
@@ -52,6 +53,11 @@ constexpr engine::EngineOptionUse fetch_engine_options[] = {
     {"lsd"},
     {"web-seeds"},
     {"web-seed-request"},
+    {"zone"},
+    {"leader-candidate"},
+    {"upload-capacity"},
+    {"download-capacity"},
+    {"tracker-key"},
 };
 
 // fetch's own options with the engine's after --tracker.
@@ -125,6 +131,7 @@ const OptionParser& parser() {
              "the signature check)",
              "LIST"},
             {"trust-dir", OptionSpec::Kind::value, std::string(trust_dir_help), "DIR"},
+            {"auth-dir", OptionSpec::Kind::value, std::string(auth_dir_help), "DIR"},
             {"signature", OptionSpec::Kind::value,
              "the image's .aci.asc (for a magnet link or .torrent without discovery)", "FILE"},
             {"no-signature", OptionSpec::Kind::flag, "don't fetch the .aci.asc signature", ""},
@@ -140,7 +147,7 @@ const OptionParser& parser() {
 // Options of an in-process fetch only, besides the engine's: any of them means in-process.
 constexpr std::string_view in_process_only[] = {
     "store",        "seed-for",       "ca-file", "insecure-options",
-    "no-signature", "max-image-size", "linger",  "trust-dir"};
+    "no-signature", "max-image-size", "linger",  "trust-dir",        "auth-dir"};
 
 // How long an in-process fetch with no daemon and no --seed option stays in the
 // swarm after its download (docs/fetch.md, "Leaving the swarm").
@@ -414,6 +421,9 @@ Result<FetchCommand> parse_fetch_command(const ParsedOptions& parsed, CliContext
     if (!source) return usage_error(source.error().message);
     cmd.source = std::move(*source);
     if (Status s = apply_fetch_options(parsed, cmd); !s) return s.error();
+    auto credentials = load_auth_options(parsed, ctx.log);
+    if (!credentials) return std::move(credentials).error();
+    cmd.options.https.credentials = std::move(*credentials);
     require_encryption_for_hybrid_magnet(parsed, cmd, ctx);
     if (Status s = apply_seed_options(parsed, cmd); !s) return s.error();
     return cmd;

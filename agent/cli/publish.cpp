@@ -27,6 +27,10 @@ OptionParser publish_parser() {
              "torrent piece size, a power of two >= 16k (default: automatic)", "SIZE"},
             {"torrent-format", OptionSpec::Kind::value,
              "v1 (default: every client opens it), hybrid (v1+v2) or v2", "FORMAT"},
+            {"private", OptionSpec::Kind::flag,
+             "mark the torrent private (BEP 27): peers only from its trackers, whose --keys "
+             "decide who joins; agents add their --tracker-key (docs/private.md)",
+             ""},
             {"sign-key", OptionSpec::Kind::value,
              "sign the image with this OpenPGP secret key (armoured or binary): writes "
              "NAME-VERSION.aci.asc and an ac-discovery-pubkeys tag (docs/trust.md)",
@@ -63,6 +67,7 @@ Result<publish::PublishRequest> publish_request(const ParsedOptions& opts) {
         request.format = *parsed;
     }
     request.trackers = opts.get_all("tracker");
+    request.private_torrent = opts.flag("private");
     request.sign_key_file = opts.get_or("sign-key", "");
     request.passphrase_file = opts.get_or("passphrase-file", "");
     return request;

@@ -183,6 +183,11 @@ constexpr engine::EngineOptionUse seed_engine_options[] = {
      "the upload limit spares peers on local networks (default: it holds "
      "for all)"},
     {"encryption"},
+    {"zone"},
+    {"leader-candidate"},
+    {"upload-capacity"},
+    {"download-capacity"},
+    {"tracker-key"},
 };
 
 const OptionParser& parser() {

@@ -11,6 +11,7 @@
 #include <ostream>
 #include <string>
 
+#include "agent/cli/auth_options.hpp"
 #include "agent/cli/cli.hpp"
 #include "agent/cli/store_cli.hpp"
 #include "agent/cli/trust_options.hpp"
@@ -41,14 +42,13 @@ http::ClientOptions transport(bool allow_http, const std::string& ca_file) {
 }
 
 // A key from a file or an http(s) URL.
-Result<std::string> load_key(const std::string& where, bool allow_http,
-                             const std::string& ca_file) {
+Result<std::string> load_key(const std::string& where, const http::ClientOptions& transport) {
     if (where.starts_with("https://") || where.starts_with("http://")) {
-        if (where.starts_with("http://") && !allow_http) {
+        if (where.starts_with("http://") && !transport.allow_http) {
             return make_error(Errc::permission,
                               "key " + where + ": refusing plain http (--insecure-options=http)");
         }
-        discovery::HttpPageFetcher fetcher(transport(allow_http, ca_file));
+        discovery::HttpPageFetcher fetcher(transport);
         auto r = fetcher.get(where);
         if (!r) return with_context("key " + where, std::move(r).error());
         if (r->status != 200) {
@@ -92,11 +92,11 @@ bool review(const std::string& prefix, const std::string& where, const trust::Ke
 
 // The key URLs in PREFIX's ac-discovery-pubkeys tags; the error is the line to print.
 Result<std::vector<std::string>> discover_key_urls(const discovery::ImageRef& ref,
-                                                   const std::string& prefix, bool allow_http,
-                                                   const std::string& ca_file) {
-    discovery::HttpPageFetcher pages(transport(allow_http, ca_file));
+                                                   const std::string& prefix,
+                                                   const http::ClientOptions& transport) {
+    discovery::HttpPageFetcher pages(transport);
     discovery::DiscoveryOptions d;
-    d.allow_http = allow_http;
+    d.allow_http = transport.allow_http;
     d.want_images = false;
     auto found = discovery::discover(ref, pages, d);
     if (!found) {
@@ -116,16 +116,16 @@ Result<std::vector<std::string>> discover_key_urls(const discovery::ImageRef& re
 }
 
 struct KeyToAdd {
-    std::string prefix;  // "" for a root key
-    bool allow_http = false;
-    bool needs_review = false;  // discovered, and no --skip-fingerprint-review
+    std::string prefix;             // "" for a root key
+    http::ClientOptions transport;  // for a key URL
+    bool needs_review = false;      // discovered, and no --skip-fingerprint-review
 };
 
 // Loads, shows (and asks, when needs_review) and stores the key at `where`.
 // Returns the exit code.
 int add_key(trust::TrustStore& store, const std::string& where, const KeyToAdd& key,
-            const ParsedOptions& opts, CliContext& ctx) {
-    auto bytes = load_key(where, key.allow_http, opts.get_or("ca-file", ""));
+            CliContext& ctx) {
+    auto bytes = load_key(where, key.transport);
     if (!bytes) {
         ctx.err << "aciswarm trust: " << bytes.error().message << "\n";
         return exit_failure;
@@ -165,6 +165,13 @@ int trust_add(const ParsedOptions& opts, CliContext& ctx) {
             return exit_usage;
         }
     }
+    http::ClientOptions key_transport = transport(allow_http, opts.get_or("ca-file", ""));
+    auto credentials = load_auth_options(opts, ctx.log);
+    if (!credentials) {
+        ctx.err << "aciswarm trust: " << credentials.error().message << "\n";
+        return exit_failure;
+    }
+    key_transport.credentials = std::move(*credentials);
     std::vector<std::string> sources = opts.positional();
     const bool discovered = sources.empty();
     if (discovered) {
@@ -177,7 +184,7 @@ int trust_add(const ParsedOptions& opts, CliContext& ctx) {
             ctx.err << "aciswarm trust: " << ref.error().message << "\n";
             return exit_usage;
         }
-        auto urls = discover_key_urls(*ref, prefix, allow_http, opts.get_or("ca-file", ""));
+        auto urls = discover_key_urls(*ref, prefix, key_transport);
         if (!urls) {
             ctx.err << "aciswarm trust: " << urls.error().message << "\n";
             return exit_failure;
@@ -187,10 +194,10 @@ int trust_add(const ParsedOptions& opts, CliContext& ctx) {
     trust::TrustStore store(trust_dirs(opts));
     // A key named on the command line was chosen by the caller; a
     // discovered one must be confirmed (rkt's rule).
-    const KeyToAdd key{prefix, allow_http, discovered && !opts.flag("skip-fingerprint-review")};
+    const KeyToAdd key{prefix, key_transport, discovered && !opts.flag("skip-fingerprint-review")};
     int rc = exit_ok;
     for (const std::string& where : sources) {
-        if (add_key(store, where, key, opts, ctx) != exit_ok) rc = exit_failure;
+        if (add_key(store, where, key, ctx) != exit_ok) rc = exit_failure;
     }
     return rc;
 }
@@ -216,6 +223,7 @@ int cmd_trust(std::span<const std::string> args, CliContext& ctx) {
              "http: allow plain http for key discovery and download", "LIST"},
             {"ca-file", OptionSpec::Kind::value,
              "PEM file of CAs to trust instead of the system's (discovery, key download)", "FILE"},
+            {"auth-dir", OptionSpec::Kind::value, std::string(auth_dir_help), "DIR"},
         }),
         {"aciswarm trust --prefix=registry.example.com/app ./app-signing-key.asc",
          "aciswarm trust --root /etc/aciswarm/keys/cluster.gpg",

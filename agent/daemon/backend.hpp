@@ -120,6 +120,10 @@ class DaemonBackend {
     // For the web page and /metrics (agent/web): the fetches running now, and
     // totals (bytes by source, durations, uploads) since the backend started.
     virtual web::FetchActivity fetch_activity() { return {}; }
+    // (Re)reads the registry credentials (auth.d: DIR alone, "" = the system
+    // directories) for the fetches started from now on; on an error the
+    // credentials in use stay. At start and on SIGHUP.
+    virtual Status reload_credentials(const std::string& /*auth_dir*/) { return {}; }
 };
 
 }  // namespace aciswarm::agent

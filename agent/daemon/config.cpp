@@ -58,6 +58,11 @@ std::span<const ConfigOption> options_table() {
          "/usr/lib/aciswarm/trustedkeys)",
          false,
          [](DaemonConfig& c, std::string_view v) { return set_path(c.trust_dir, "trust-dir", v); }},
+        {"auth-dir", "DIR",
+         "registry credentials, rkt's auth.d JSON files (default /etc/aciswarm/auth.d over "
+         "/usr/lib/aciswarm/auth.d); re-read on SIGHUP",
+         false,
+         [](DaemonConfig& c, std::string_view v) { return set_path(c.auth_dir, "auth-dir", v); }},
         {"insecure-options", "LIST", "image: fetch images without checking their signature", false,
          [](DaemonConfig& c, std::string_view v) -> Status {
              if (v == "image") {
@@ -142,6 +147,11 @@ std::span<const ConfigOption> options_table() {
         engine_row("max-connections"),
         engine_row("lsd"),
         engine_row("dht"),
+        engine_row("zone"),
+        engine_row("leader-candidate"),
+        engine_row("upload-capacity"),
+        engine_row("download-capacity"),
+        engine_row("tracker-key"),
         {"resume-interval", "DURATION", "how often resume data is saved (default 5m)", false,
          [](DaemonConfig& c, std::string_view v) -> Status {
              auto d = to_duration("resume-interval", v);

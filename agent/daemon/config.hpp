@@ -59,6 +59,9 @@ struct DaemonConfig {
     // Trusted signing keys (trust/): "" = /etc/aciswarm/trustedkeys over
     // /usr/lib/aciswarm/trustedkeys.
     std::string trust_dir;
+    // Registry credentials (rkt's auth.d files, http/auth.hpp): "" =
+    // /etc/aciswarm/auth.d over /usr/lib/aciswarm/auth.d. Re-read on SIGHUP.
+    std::string auth_dir;
     bool insecure_image = false;  // --insecure-options=image: fetch unsigned images
     // --web: the read-only page and /metrics (agent/daemon/web_server.hpp) on this
     // "ADDR:PORT"; "" = off (the default). A bare port binds the loopback address.

@@ -519,6 +519,11 @@ void Daemon::Impl::on_signal() {
                 config.verbose = next->verbose;
                 log.set_level(config.verbose ? LogLevel::debug : LogLevel::info);
                 seeder.set_default_policy(config.seed_policy);
+                if (Status s = backend.reload_credentials(next->auth_dir); !s) {
+                    log.error("reload: ", s.error().message, "; keeping the credentials in use");
+                } else {
+                    config.auth_dir = next->auth_dir;
+                }
                 seeder.tick();
                 log.info("reloaded configuration: seed-policy ", config.seed_policy.to_string());
             }

@@ -60,6 +60,7 @@ Result<std::unique_ptr<StoreEngineBackend>> StoreEngineBackend::create(const Dae
         new StoreEngineBackend(std::move(*st), std::move(*eng), config.store, clock, log));
     backend->ca_file_ = config.ca_file;
     backend->store_options_ = store_options;
+    if (Status s = backend->reload_credentials(config.auth_dir); !s) return s.error();
     if (config.insecure_image) {
         log.warn("insecure-options=image: fetched images' signatures are not checked");
     } else {
@@ -149,6 +150,19 @@ std::string name_source(std::string message, const std::string& fd_path, const s
 
 }  // namespace
 
+Status StoreEngineBackend::reload_credentials(const std::string& auth_dir) {
+    auto loaded = http::load_credentials(auth_dir.empty() ? http::AuthDirs::system_default()
+                                                          : http::AuthDirs::only(auth_dir));
+    if (!loaded) return with_context("auth.d", std::move(loaded).error());
+    for (const std::string& skipped : loaded->skipped)
+        log_.warn("auth.d: passing over ", skipped);
+    credentials_ = std::move(loaded->credentials);
+    log_.info("auth.d: credentials for ", credentials_.domains().size(), " domain(s)");
+    for (const std::string& domain : credentials_.domains())
+        log_.debug("auth.d: credentials configured for ", domain);
+    return {};
+}
+
 fetch::FetchOptions StoreEngineBackend::worker_options(
     const FetchRequest& request, const std::vector<PeerEndpoint>& peers) const {
     fetch::FetchOptions options;
@@ -159,6 +173,7 @@ fetch::FetchOptions StoreEngineBackend::worker_options(
     options.verify = verify_;
     options.https_fallback = !request.no_https_fallback;
     options.https.ca_file = ca_file_;
+    options.https.credentials = credentials_;
     if (request.swarm_timeout) options.swarm_timeout = *request.swarm_timeout;
     options.signature = request.signature;
     return options;

@@ -41,6 +41,7 @@
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/peer_endpoint.hpp"
+#include "http/auth.hpp"
 
 namespace aciswarm::agent {
 
@@ -56,6 +57,7 @@ class StoreEngineBackend final : public DaemonBackend {
     void stop_seeding(const ImageId& id) override;
     std::optional<SwarmStats> swarm_stats(const ImageId& id) override;
     Status remove_image(const ImageId& id) override;
+    Status reload_credentials(const std::string& auth_dir) override;
     Result<std::vector<RemovedImage>> gc(std::chrono::seconds older_than, bool dry_run,
                                          const std::set<ImageId>& pinned) override;
     Result<FetchId> start_fetch(const FetchRequest& request) override;
@@ -92,6 +94,7 @@ class StoreEngineBackend final : public DaemonBackend {
     std::string store_path_;
     store::StoreOptions store_options_;  // each worker's Store handle opens with these
     std::string ca_file_;  // for the Fetcher's discovery and HTTPS; web seeds: SSL_CERT_FILE
+    http::Credentials credentials_;  // auth.d: every fetch's HTTPS and web seeds
     const Clock& clock_;
     // Signature check for every image fetched (trust/); empty with insecure-options=image.
     std::function<Result<std::string>(const std::filesystem::path&, std::string_view,

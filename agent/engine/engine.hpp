@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/engine/zone_announce.hpp"
 #include "common/clock.hpp"
 #include "common/info_hash.hpp"
 #include "common/log.hpp"
@@ -115,8 +116,15 @@ struct EngineConfig {
     // urlseed_max_request_bytes; its default is 16 MiB). Short ranges let nodes
     // that all use the web seed take different pieces and trade them.
     int web_seed_request_bytes = 1 << 20;
+    // Zone-aware swarms (--zone, --leader-candidate, --upload-capacity,
+    // --download-capacity; docs/zones.md): keys added to every HTTP tracker URL of
+    // every torrent; a follower's torrents run without PEX, DHT and LSD.
+    ZoneSettings zone;
     // How long create() waits for the listeners to bind.
     std::chrono::milliseconds listen_timeout{10000};
+    // Private swarms: this node's key, appended as ?passkey=KEY to the tracker
+    // URLs of private torrents only (docs/private.md). "" = none.
+    std::string tracker_key;
     // Peer id prefix / user agent shown to peers and web seeds.
     std::string user_agent = "aciswarm";
 
@@ -206,6 +214,9 @@ struct TorrentShape {
 using MetadataCheck = std::function<Status(const TorrentShape&)>;
 // True for a web seed URL the caller allows (scheme and address policy).
 using WebSeedPolicy = std::function<bool(const std::string& url)>;
+// The URL libtorrent is given for a web seed URL (e.g. with the registry's
+// basic credentials as its userinfo, http/auth.hpp's web_seed_url).
+using WebSeedUrl = std::function<std::string(const std::string& url)>;
 
 struct AddDownload {
     // Exactly one of torrent (bencoded .torrent bytes) or magnet_uri.
@@ -226,6 +237,10 @@ struct AddDownload {
     // magnet's ws=, web_seeds above): a URL it refuses is never added. Unset:
     // all allowed.
     WebSeedPolicy web_seed_allowed{};
+    // Applied after web_seed_allowed to every web seed (the torrent's, a
+    // magnet's, web_seeds above, a resume file's). Resume files and log lines
+    // get the URL without its userinfo. Unset: URLs as they are.
+    WebSeedUrl web_seed_url{};
     // Run on the metadata: for a .torrent before adding it (the error is
     // add_download's), for a magnet on the alert thread as soon as the
     // metadata arrives; an error there pauses the torrent before any piece is

@@ -6,6 +6,7 @@
 
 #include "agent/engine/engine_impl.hpp"
 #include "common/text.hpp"
+#include "common/url.hpp"
 #include "torrent/lt_convert.hpp"
 
 namespace aciswarm::engine {
@@ -48,7 +49,7 @@ void Engine::Impl::run_alerts() {
 
 // One handler per alert kind; any other torrent alert updates its entry.
 void Engine::Impl::handle_alert(lt::alert* a, std::vector<EngineEvent>& events) {
-    log.debug("alert ", a->what(), ": ", a->message());
+    log.debug("alert ", a->what(), ": ", redact_url_secrets(a->message()));
     switch (a->type()) {
         case lt::listen_succeeded_alert::alert_type:
             return on_listen_succeeded(*lt::alert_cast<lt::listen_succeeded_alert>(a));
@@ -73,7 +74,8 @@ void Engine::Impl::handle_alert(lt::alert* a, std::vector<EngineEvent>& events) 
             break;
     }
     if (auto* ta = dynamic_cast<lt::torrent_alert*>(a)) return on_torrent_alert(*ta, events);
-    if (a->category() & lt::alert_category::error) log.debug("libtorrent: ", a->message());
+    if (a->category() & lt::alert_category::error)
+        log.debug("libtorrent: ", redact_url_secrets(a->message()));
 }
 
 void Engine::Impl::on_listen_succeeded(const lt::listen_succeeded_alert& a) {
@@ -93,7 +95,7 @@ void Engine::Impl::on_listen_failed(const lt::listen_failed_alert& a) {
 
 void Engine::Impl::on_tracker_error(const lt::tracker_error_alert& a) {
     if (a.error != lt::errors::announce_skipped) {
-        log.warn("tracker: ", a.message());
+        log.warn("tracker: ", redact_url_secrets(a.message()));
         return;
     }
     // libtorrent skips announcing from a listen address that cannot reach the
@@ -103,7 +105,7 @@ void Engine::Impl::on_tracker_error(const lt::tracker_error_alert& a) {
     std::lock_guard lock(mu);
     Entry* e = find_by_handle(a.handle);
     if (e != nullptr && e->skipped_trackers.insert(a.tracker_url()).second) {
-        log.debug("tracker ", a.tracker_url(), ": not announcing from ",
+        log.debug("tracker ", redact_url_secrets(a.tracker_url()), ": not announcing from ",
                   endpoint_string(a.local_endpoint.address(), a.local_endpoint.port()),
                   " (unreachable from there)");
     }
@@ -120,7 +122,8 @@ void Engine::Impl::on_web_seed_error(const lt::url_seed_alert& a,
     // when the failure is only text (an HTTP status): use the text.
     const std::string why =
         a.error_message()[0] != '\0' ? std::string(a.error_message()) : a.error.message();
-    const std::string message = "web seed " + escape_control(a.server_url()) + ": " + why;
+    const std::string message =
+        "web seed " + escape_control(url_without_userinfo(a.server_url())) + ": " + why;
     log.warn(message);
     std::lock_guard lock(mu);
     if (Entry* e = find_by_handle(a.handle)) {

@@ -1,6 +1,7 @@
 #include "agent/engine/engine_options.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <stdexcept>
 
@@ -23,6 +24,14 @@ Status set_rate(std::int64_t& field, std::string_view option, Values values) {
     auto r = parse_rate_option(option, last(values), 0, max_engine_rate);
     if (!r) return std::move(r).error();
     field = static_cast<std::int64_t>(*r);
+    return {};
+}
+
+// An announced capacity (docs/zones.md): a rate, not a libtorrent limit, so 64-bit.
+Status set_capacity(std::uint64_t& field, std::string_view option, Values values) {
+    auto r = parse_rate_option(option, last(values), 0, std::numeric_limits<std::int64_t>::max());
+    if (!r) return std::move(r).error();
+    field = *r;
     return {};
 }
 
@@ -92,6 +101,24 @@ const EngineOption table[] = {
      [](EngineConfig& c, std::string_view o, Values v) {
          return set_named(c.web_seed_use, o, parse_web_seed_use(last(v)));
      }},
+    {"tracker-key", OptionSpec::Kind::value, "KEY",
+     "private swarms: this node's key, sent to the trackers of private torrents as "
+     "?passkey=KEY (docs/private.md)",
+     "",
+     [](EngineConfig& c, std::string_view o, Values v) -> Status {
+         const std::string_view key = last(v);
+         const bool plain = std::all_of(key.begin(), key.end(), [](char ch) {
+             return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' ||
+                    ch == '_' || ch == '~';
+         });
+         if (key.size() < 16 || key.size() > 128 || !plain) {
+             return make_error(
+                 Errc::invalid_argument,
+                 std::string(o) + ": a key is 16 to 128 characters of A-Z a-z 0-9 - . _ ~");
+         }
+         c.tracker_key = key;
+         return {};
+     }},
     {"web-seed-request", OptionSpec::Kind::value, "SIZE",
      "longest byte range asked of a web seed at once (default 1M; libtorrent's own 16M)", "",
      [](EngineConfig& c, std::string_view o, Values v) -> Status {
@@ -99,6 +126,30 @@ const EngineOption table[] = {
          if (!r) return std::move(r).error();
          c.web_seed_request_bytes = static_cast<int>(*r);
          return {};
+     }},
+    {"zone", OptionSpec::Kind::value, "NAME",
+     "this node's zone, announced to the tracker (docs/zones.md); without "
+     "--leader-candidate a follower: no PEX, DHT or LSD",
+     "",
+     [](EngineConfig& c, std::string_view o, Values v) -> Status {
+         if (auto ok = check_zone_name(last(v), o); !ok) return ok;
+         c.zone.zone = last(v);
+         return {};
+     }},
+    {"leader-candidate", OptionSpec::Kind::flag, "BOOL",
+     "stand for election as a leader of the zone (default false)", "",
+     [](EngineConfig& c, std::string_view o, Values v) {
+         return set_bool(c.zone.leader_candidate, o, v);
+     }},
+    {"upload-capacity", OptionSpec::Kind::value, "RATE",
+     "upload capacity announced for the leader election, bytes/s (default: not announced)", "",
+     [](EngineConfig& c, std::string_view o, Values v) {
+         return set_capacity(c.zone.upload_capacity, o, v);
+     }},
+    {"download-capacity", OptionSpec::Kind::value, "RATE",
+     "download capacity announced for the leader election, bytes/s (default: not announced)", "",
+     [](EngineConfig& c, std::string_view o, Values v) {
+         return set_capacity(c.zone.download_capacity, o, v);
      }},
 };
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "agent/engine/engine_impl.hpp"
+#include "common/url.hpp"
 #include "torrent/lt_convert.hpp"
 
 namespace aciswarm::engine {
@@ -93,12 +94,17 @@ void Engine::Impl::on_resume_data_saved(const lt::save_resume_data_alert& a) {
     const std::filesystem::path path = resume_path(*owner);
     if (path.empty()) return;
     // Web seeds the gate holds back (or removed) are kept in the
-    // resume data, so a resumed download still has its origin.
+    // resume data, so a resumed download still has its origin; never with
+    // a registry's credentials (AddDownload::web_seed_url puts them back).
     lt::add_torrent_params params = a.params;
-    for (const auto& url : owner->gated_web_seeds) {
-        if (std::find(params.url_seeds.begin(), params.url_seeds.end(), url) ==
+    std::vector<std::string> seeds = std::move(params.url_seeds);
+    seeds.insert(seeds.end(), owner->gated_web_seeds.begin(), owner->gated_web_seeds.end());
+    params.url_seeds.clear();
+    for (const auto& url : seeds) {
+        std::string kept = url_without_userinfo(url);
+        if (std::find(params.url_seeds.begin(), params.url_seeds.end(), kept) ==
             params.url_seeds.end())
-            params.url_seeds.push_back(url);
+            params.url_seeds.push_back(std::move(kept));
     }
     std::vector<char> buf = lt::write_resume_data_buf(params);
     if (auto ok = write_file_atomically(path, buf); !ok) {

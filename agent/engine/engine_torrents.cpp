@@ -11,6 +11,7 @@
 #include "agent/engine/engine_impl.hpp"
 #include "common/duration.hpp"
 #include "common/text.hpp"
+#include "common/url.hpp"
 #include "torrent/lt_convert.hpp"
 
 namespace aciswarm::engine {
@@ -46,6 +47,38 @@ Result<std::shared_ptr<lt::torrent_info>> load_torrent(const std::string& bytes,
     } catch (const std::exception& e) {
         return make_error(Errc::invalid_argument, what + ": " + e.what());
     }
+}
+
+// Every BEP 19 web seed as `rewrite` gives it (AddDownload::web_seed_url),
+// duplicates dropped; a resume file's URLs lost their userinfo when written.
+void rewrite_web_seeds(lt::add_torrent_params& params, const WebSeedUrl& rewrite) {
+    if (!rewrite) return;
+    std::vector<std::string> seeds;
+    for (const std::string& url : params.url_seeds) {
+        std::string given = rewrite(url);
+        if (std::find(seeds.begin(), seeds.end(), given) == seeds.end())
+            seeds.push_back(std::move(given));
+    }
+    params.url_seeds = std::move(seeds);
+    if (!params.ti) return;
+    std::vector<lt::web_seed_entry> entries = params.ti->web_seeds();
+    for (lt::web_seed_entry& w : entries) {
+        if (w.type == lt::web_seed_entry::url_seed) w.url = rewrite(w.url);
+    }
+    params.ti->set_web_seeds(std::move(entries));
+}
+
+// A private torrent (BEP 27) announces with this node's key, appended to each
+// of its tracker URLs (EngineConfig::tracker_key, docs/private.md). Other
+// torrents never carry it: their trackers are not the cluster's.
+void add_tracker_key(lt::add_torrent_params& params, const std::string& key) {
+    if (key.empty() || !params.ti || !params.ti->priv()) return;
+    for (std::string& url : params.trackers)
+        url = with_passkey(url, key);
+    const std::vector<lt::announce_entry> entries = params.ti->trackers();
+    params.ti->clear_trackers();
+    for (const lt::announce_entry& e : entries)
+        params.ti->add_tracker(with_passkey(e.url, key), e.tier);
 }
 
 TorrentState torrent_state_of(lt::torrent_status::state_t state) {
@@ -109,14 +142,39 @@ void Engine::Impl::maybe_unstick() {
     }
 }
 
+namespace {
+
+// Zone-aware swarms (docs/zones.md, "Agent"): every HTTP tracker of the torrent (its
+// own and the request's) gets the zone keys; a follower takes peers from the tracker
+// alone (PEX, the DHT and LSD would bring in peers from outside its zone).
+void apply_zone(lt::add_torrent_params& params, const ZoneSettings& zone) {
+    if (!zone.aware()) return;
+    for (auto& url : params.trackers)
+        url = with_zone_keys(url, zone);
+    if (params.ti) {
+        for (const lt::announce_entry& tracker : params.ti->trackers())
+            params.trackers.push_back(with_zone_keys(tracker.url, zone));
+        params.ti->clear_trackers();
+    }
+    params.tracker_tiers.clear();
+    if (zone.follower()) {
+        params.flags |= lt::torrent_flags::disable_pex | lt::torrent_flags::disable_dht |
+                        lt::torrent_flags::disable_lsd;
+    }
+}
+
+}  // namespace
+
 Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
                                     const std::vector<PeerEndpoint>& peers, const std::string& what,
                                     MetadataCheck check_metadata,
                                     std::filesystem::path resume_file) {
     for (const auto& p : peers)
         params.peers.push_back(torrent::detail::to_lt(p));
+    add_tracker_key(params, config.tracker_key);
     params.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed);
     params.flags |= lt::torrent_flags::duplicate_is_error;
+    apply_zone(params, config.zone);
     auto counters = std::make_shared<SourceCounters>();
     params.extensions.push_back(
         [counters, &log = log](const lt::torrent_handle&, lt::client_data_t) {
@@ -301,6 +359,7 @@ Result<TorrentId> Engine::add_download(const AddDownload& request) {
         params.trackers.push_back(tr);
     const bool had_metadata = static_cast<bool>(params.ti);
     if (!request.resume_file.empty()) apply_resume_file(params, request.resume_file, impl_->log);
+    rewrite_web_seeds(params, request.web_seed_url);
     if (!had_metadata && params.ti && request.check_metadata) {
         // A magnet whose metadata came from its resume file: check it now.
         const TorrentShape shape{params.ti->name(), params.ti->num_files(),
@@ -426,7 +485,7 @@ Status Engine::remove(TorrentId id, bool delete_files) {
     if (!e.announced && !e.skipped_trackers.empty()) {
         std::string urls;
         for (const auto& u : e.skipped_trackers)
-            urls += (urls.empty() ? "" : ", ") + u;
+            urls += (urls.empty() ? "" : ", ") + redact_url_secrets(u);
         impl_->log.warn("tracker ", urls,
                         ": no announce got through: every listen address was "
                         "skipped as unable to reach it");

@@ -421,6 +421,12 @@ engine::AddDownload Fetcher::download_params(const Job& job, const TorrentInput&
     add.web_seed_allowed = [allow_http = options_.https.allow_http](const std::string& url) {
         return web_seed_allowed(url, allow_http);
     };
+    if (!options_.https.credentials.empty()) {
+        // Basic credentials ride in the URL, for the matching host only (http/auth.hpp).
+        add.web_seed_url = [credentials = options_.https.credentials](const std::string& url) {
+            return http::web_seed_url(credentials, url);
+        };
+    }
     add.check_metadata = [refused = dl.refused, max_size = store_.max_image_size()](
                              const engine::TorrentShape& shape) -> Status {
         auto ok = check_image_torrent(shape.num_files, shape.total_size, max_size);

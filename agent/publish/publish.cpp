@@ -90,6 +90,7 @@ Result<torrent::CreatedTorrent> make_torrent(const fs::path& staged_aci,
     options.trackers = request.trackers;
     options.web_seeds = {webseed};
     options.piece_size = request.piece_size;
+    options.private_torrent = request.private_torrent;
     options.comment = manifest.name + " " + manifest.labels.at("version");
     auto created = torrent::create_torrent(staged_aci, options);
     if (!created || request.format == torrent::TorrentFormat::v1) return created;
@@ -256,6 +257,11 @@ Result<std::string> check_webseed_base(std::string base) {
 }
 
 Result<PublishedImage> publish_image(const PublishRequest& request, Logger& log) {
+    if (request.private_torrent && request.trackers.empty()) {
+        return make_error(Errc::invalid_argument,
+                          "--private needs a --tracker: a private torrent's peers come only "
+                          "from its trackers");
+    }
     if (request.trackers.empty()) log.warn("no --tracker: peers find each other only by LSD/DHT");
     auto aci = appc::validate_aci(request.image, appc::ImageExpectation{});
     if (!aci) return std::move(aci).error();

@@ -42,8 +42,9 @@ struct PublishRequest {
     std::vector<std::string> trackers;
     int piece_size = 0;  // 0: automatic
     torrent::TorrentFormat format = torrent::TorrentFormat::v1;
-    std::string sign_key_file;    // OpenPGP secret key; empty: keep IMAGE.aci.asc if any
-    std::string passphrase_file;  // the sign key's passphrase (first line); empty: none
+    bool private_torrent = false;  // --private: BEP 27 (docs/private.md)
+    std::string sign_key_file;     // OpenPGP secret key; empty: keep IMAGE.aci.asc if any
+    std::string passphrase_file;   // the sign key's passphrase (first line); empty: none
 };
 
 struct PublishedImage {

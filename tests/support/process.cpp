@@ -289,6 +289,13 @@ void exec_in_child(const std::vector<std::string>& argv) {
     ::_exit(127);
 }
 
+std::pair<long, long> fetch_byte_sources(const std::string& err) {
+    std::smatch m;
+    static const std::regex re(R"((\d+) bytes from peers, (\d+) from web seeds)");
+    if (!std::regex_search(err, m, re)) return {-1, -1};
+    return {std::stol(m[1]), std::stol(m[2])};
+}
+
 std::string line_value(const std::string& out, const std::string& key) {
     std::smatch m;
     if (!std::regex_search(out, m, std::regex("(^|\\n)" + key + " ([^\\n]+)"))) return "";

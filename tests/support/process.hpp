@@ -115,6 +115,10 @@ RunResult run(const std::vector<std::string>& argv, const SpawnOptions& options 
 // no line does: the values a command prints, e.g. line_value(r.out, "image-id").
 std::string line_value(const std::string& out, const std::string& key);
 
+// Where an `aciswarm fetch` got its bytes, from its summary line "... N bytes
+// from peers, M from web seeds ...": {N, M}, or {-1, -1} without one.
+std::pair<long, long> fetch_byte_sources(const std::string& err);
+
 // Path of a built binary: bin("aciswarm").
 std::string bin(const std::string& name);
 

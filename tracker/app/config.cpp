@@ -67,6 +67,10 @@ const OptionParser& config_parser() {
             {"mode", K::value, "peer-list mode: small (default), large or surge", "MODE"},
             {"maxpeers", K::value, "most peers in one reply (default 50, at most 512)", "N"},
             {"dir", K::value, "directory of .torrent files to track", "PATH"},
+            {"keys", K::value,
+             "private swarms: answer only announces and scrapes whose URL carries one of the "
+             "keys in FILE as ?passkey=KEY (one per line; re-read on SIGHUP; docs/private.md)",
+             "FILE"},
             {"scan", K::value, "rescan --dir for changes (default true with --dir)", "BOOL"},
             {"scan-interval", K::value, "time between scans of --dir (default 5s)", "DURATION"},
             {"locked", K::value, "only track info hashes from --dir (default true)", "BOOL"},
@@ -212,6 +216,7 @@ Status read_tracking_options(const OptionReader& r, Config& c) {
     ACISWARM_TRY(maxpeers, r.number("maxpeers", 50, 0, kMaxPeersLimit));
     c.settings.maxpeers = static_cast<std::uint32_t>(*maxpeers);
     c.dir = r.o.get_or("dir", "");
+    c.keys_file = r.o.get_or("keys", "");
     ACISWARM_TRY(scan, r.boolean("scan", !c.dir.empty()));
     c.scan = *scan && !c.dir.empty();
     ACISWARM_TRY(scan_interval, r.seconds("scan-interval", 5, 1, 3600));

@@ -27,6 +27,8 @@ struct Config {
     ServerOptions server;
     TrackerSettings settings;
     std::string dir;  // empty: no whitelist directory
+    // --keys: private swarms (tracker/core/keys.hpp); empty: every node admitted.
+    std::string keys_file;
     bool scan = false;
     std::uint32_t scan_interval = 5;  // seconds between directory scans
     bool daemon = false;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/file_read.hpp"
 #include "tracker/web/web.hpp"
 
 namespace aciswarm::tracker {
@@ -56,6 +57,7 @@ TrackerProcess::TrackerProcess(std::vector<std::string> args, Config config, con
       sync_swarm_(tracker_),
       web_source_(tracker_, clock) {
     config_.dir = absolute_or_empty(config_.dir);
+    config_.keys_file = absolute_or_empty(config_.keys_file);
     tracker_.set_zone_map(config_.zones);
 }
 
@@ -122,6 +124,22 @@ Status TrackerProcess::open_dir() {
             return with_context("--dir", std::move(ok).error());
     }
     refresh_whitelist(true);
+    return load_keys();
+}
+
+Status TrackerProcess::load_keys() {
+    if (config_.keys_file.empty()) {
+        if (tracker_.keys().enabled())
+            log_.warn("--keys removed: keys stay checked until a restart");
+        return {};
+    }
+    auto text = read_file_bounded(config_.keys_file, kMaxKeysFileBytes);
+    if (!text) return with_context("--keys", std::move(text).error());
+    auto keys = parse_keys_file(*text, config_.keys_file);
+    if (!keys) return with_context("--keys", std::move(keys).error());
+    tracker_.keys().replace(*keys);
+    log_.info("keys: ", keys->size(), " key(s) from ", config_.keys_file,
+              "; announces and scrapes without one are refused");
     return {};
 }
 
@@ -226,6 +244,7 @@ void TrackerProcess::reload() {
         log_.error("reload: ", next.error().message, " (keeping the old configuration)");
     } else {
         next->dir = absolute_or_empty(next->dir);
+        next->keys_file = absolute_or_empty(next->keys_file);
         tracker_.update_settings(next->settings);
         tracker_.set_zone_map(next->zones);
         if (server_) server_->set_verbose(next->verbose > 0);
@@ -235,6 +254,9 @@ void TrackerProcess::reload() {
                 next->dir.empty() ? nullptr : std::make_unique<TorrentDirectory>(next->dir, log_);
         }
         config_ = std::move(*next);
+        if (auto ok = load_keys(); !ok) {
+            log_.error("reload: ", ok.error().message, " (keeping the keys in use)");
+        }
         log_.info("reloaded configuration: mode ", mode_name(config_.settings.mode), ", maxpeers ",
                   config_.settings.maxpeers, ", locked ",
                   config_.settings.locked ? "true" : "false");

@@ -94,6 +94,9 @@ class TrackerProcess {
 
   private:
     void refresh_whitelist(bool force_log);
+    // --keys: (re)reads the keys file into the tracker's KeyRing. An error
+    // leaves the keys in use (none at start: the caller fails).
+    Status load_keys();
     Status start_livesync(ServerOptions& options);
     // The web pages as an HTTP route (tracker/web), with their security headers.
     http::Route web_route() const;

@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "tracker/core/keys.hpp"
 #include "tracker/core/modes.hpp"
 #include "tracker/core/types.hpp"
 #include "tracker/peers/peer_store.hpp"
@@ -144,6 +145,10 @@ class Tracker {
     void restore_downloaded(const InfoHash& hash, std::uint64_t count);
 
     PeerStore& store() { return store_; }
+    // --keys (private swarms, keys.hpp): both frontends check a request with it
+    // before announce() or scrape(); refused requests never reach the store.
+    KeyRing& keys() { return keys_; }
+    const KeyRing& keys() const { return keys_; }
     const PeerStore& store() const { return store_; }
 
   private:
@@ -188,6 +193,7 @@ class Tracker {
 
     const Clock& clock_;
     PeerStore store_;
+    KeyRing keys_;
     std::atomic<Mode> mode_;
     std::atomic<std::uint32_t> maxpeers_;
     std::atomic<std::uint32_t> interval_;

@@ -9,11 +9,16 @@
 
 namespace aciswarm::tracker {
 
+// A zone-aware announce (docs/zones.md) also says where the tracker placed the peer.
 inline void log_announce(Logger& log, std::string_view protocol, const AnnounceRequest& request,
-                         AnnounceStatus status, const PeerListBuffer& peers) {
+                         AnnounceStatus status, const PeerListBuffer& peers,
+                         const ZoneReply* zone = nullptr) {
+    const bool zoned = zone != nullptr && zone->present;
     log.debug(protocol, " announce ", request.info_hash.hex(), " from ", request.peer.to_string(),
               " left=", request.left, " -> ", announce_status_message(status),
-              " peers=", peers.n4 + peers.n6);
+              " peers=", peers.n4 + peers.n6, zoned ? " zone '" : "",
+              zoned ? zone->zone.view() : "", zoned ? "' role " : "",
+              zoned ? zones::role_name(zone->role) : "");
 }
 
 }  // namespace aciswarm::tracker

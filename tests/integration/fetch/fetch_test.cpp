@@ -261,14 +261,6 @@ bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-// "... via swarm: 123 bytes from peers, 456 from web seeds, ..." -> {123, 456}
-std::pair<long, long> sources(const std::string& err) {
-    std::smatch m;
-    static const std::regex re(R"((\d+) bytes from peers, (\d+) from web seeds)");
-    if (!std::regex_search(err, m, re)) return {-1, -1};
-    return {std::stol(m[1]), std::stol(m[2])};
-}
-
 TEST_F(FetchCli, WebSeedOnlyByNameThenFromStore) {
     const auto& img = world_->image("web");
     const fs::path store = world_->new_store();
@@ -279,7 +271,7 @@ TEST_F(FetchCli, WebSeedOnlyByNameThenFromStore) {
     EXPECT_TRUE(
         contains(r.err, "adding web seed https://example.test/store/example.test/web-1.0.aci"))
         << r.err;
-    auto [peers, web] = sources(r.err);
+    auto [peers, web] = fetch_byte_sources(r.err);
     EXPECT_EQ(peers, 0) << r.err;
     EXPECT_GT(web, 0) << r.err;
     // The signature is stored beside the blob.
@@ -308,7 +300,7 @@ TEST_F(FetchCli, WebSeedOnlyByNameThenFromStore) {
     ASSERT_EQ(forced.status.code, 0) << forced.err;
     EXPECT_EQ(forced.out, img.id + "\n");
     EXPECT_FALSE(contains(forced.err, "no download")) << forced.err;
-    EXPECT_GT(sources(forced.err).second, 0) << forced.err;
+    EXPECT_GT(fetch_byte_sources(forced.err).second, 0) << forced.err;
 }
 
 TEST_F(FetchCli, LabelsTheImageLacksAreRefused) {
@@ -335,7 +327,7 @@ TEST_F(FetchCli, PeerOnly) {
                             "--no-https-fallback", "--swarm-timeout=20s"});
     ASSERT_EQ(r.status.code, 0) << r.err;
     EXPECT_EQ(r.out, img.id + "\n");
-    auto [peers, web] = sources(r.err);
+    auto [peers, web] = fetch_byte_sources(r.err);
     EXPECT_GT(peers, 0) << r.err;
     EXPECT_EQ(web, 0) << r.err;
 }
@@ -351,7 +343,7 @@ TEST_F(FetchCli, MagnetWithMetadataFromPeer) {
          "--peer=127.0.0.1:" + std::to_string(port), "--no-https-fallback", "--swarm-timeout=20s"});
     ASSERT_EQ(r.status.code, 0) << r.err;
     EXPECT_EQ(r.out, img.id + "\n");
-    EXPECT_GT(sources(r.err).first, 0) << r.err;
+    EXPECT_GT(fetch_byte_sources(r.err).first, 0) << r.err;
 }
 
 TEST_F(FetchCli, CorruptWebSeedAndGoodPeer) {
@@ -376,7 +368,7 @@ TEST_F(FetchCli, CorruptWebSeedAndGoodPeer) {
     const std::string err = fetch.stderr_text();
     ASSERT_TRUE(std::regex_search(err, m, std::regex(R"((\d+) hash failures)"))) << err;
     EXPECT_GT(std::stoi(m[1]), 0) << err;
-    EXPECT_GT(sources(err).first, 0) << err;
+    EXPECT_GT(fetch_byte_sources(err).first, 0) << err;
 }
 
 TEST_F(FetchCli, HttpsFallbackWhenTrackerIsDown) {
@@ -410,7 +402,7 @@ TEST_F(FetchCli, SeedForLetsASecondAgentFetchFromTheFirst) {
                                  "--no-https-fallback", "--swarm-timeout=20s"});
     ASSERT_EQ(second.status.code, 0) << second.err << "\n--- first:\n" << first.stderr_text();
     EXPECT_EQ(second.out, img.id + "\n");
-    auto [peers, web] = sources(second.err);
+    auto [peers, web] = fetch_byte_sources(second.err);
     EXPECT_EQ(peers, static_cast<long>(fs::file_size(img.aci))) << second.err;
     EXPECT_EQ(web, 0) << second.err;
     first.signal(SIGTERM);
@@ -490,7 +482,7 @@ TEST_F(FetchCli, InterruptAnnouncesStoppedAndTheNextFetchResumes) {
     ASSERT_EQ(again.status.code, 0) << again.err;
     EXPECT_EQ(again.out, img.id + "\n");
     EXPECT_TRUE(contains(again.err, "resuming")) << again.err;
-    const auto [peers, web] = sources(again.err);
+    const auto [peers, web] = fetch_byte_sources(again.err);
     EXPECT_GT(peers, 0) << again.err;
     EXPECT_LT(peers, static_cast<long>(fs::file_size(img.aci))) << again.err;
     std::cerr << "resume: second fetch downloaded " << peers << " of " << fs::file_size(img.aci)

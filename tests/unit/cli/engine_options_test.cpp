@@ -21,6 +21,11 @@ constexpr EngineOptionUse all_uses[] = {
     {"lsd"},
     {"web-seeds"},
     {"web-seed-request"},
+    {"zone"},
+    {"leader-candidate"},
+    {"upload-capacity"},
+    {"download-capacity"},
+    {"tracker-key"},
 };
 
 Result<EngineConfig> apply(std::vector<std::string> args) {
@@ -53,6 +58,9 @@ TEST(EngineOptions, ValuesSetTheEngineConfig) {
     EXPECT_FALSE(c->local_service_discovery);
     EXPECT_EQ(c->web_seed_use, WebSeedUse::always);
     EXPECT_EQ(c->web_seed_request_bytes, 64 << 10);
+    auto keyed = apply({"--tracker-key=node-a-0123456789abcdef"});
+    ASSERT_TRUE(keyed) << keyed.error().message;
+    EXPECT_EQ(keyed->tracker_key, "node-a-0123456789abcdef");
 }
 
 TEST(EngineOptions, NothingGivenLeavesTheDefaults) {
@@ -72,6 +80,9 @@ TEST(EngineOptions, BadValuesNameTheFlag) {
         {"--encryption=maybe", "--encryption: "},
         {"--web-seeds=never", "--web-seeds: "},
         {"--web-seed-request=1k", "--web-seed-request: '1k' is out of range"},
+        // The error never repeats a key.
+        {"--tracker-key=short", "--tracker-key: a key is 16 to 128 characters"},
+        {"--tracker-key=has&amp;0123456789abc", "--tracker-key: a key is 16 to 128 characters"},
     };
     for (const auto& k : cases) {
         auto c = apply({k.arg});
@@ -97,6 +108,23 @@ TEST(EngineOptions, TheDaemonConfigTakesTheSameRows) {
             EXPECT_EQ(o.help, o.engine->help) << o.name;
         }
     }
+}
+
+TEST(EngineOptions, ZoneRowsReachFlagsAndTheDaemonConfig) {
+    auto flags = apply({"--zone=rack-a", "--leader-candidate", "--upload-capacity=20M"});
+    ASSERT_TRUE(flags) << flags.error().message;
+    EXPECT_EQ(flags->zone.zone, "rack-a");
+    EXPECT_TRUE(flags->zone.leader_candidate);
+    EXPECT_EQ(flags->zone.upload_capacity, 20u << 20);
+    agent::DaemonConfig c;
+    ASSERT_TRUE(agent::apply_config_json(
+        c, R"({"zone":"rack-b","leader-candidate":false,"download-capacity":"1M"})", "f"));
+    EXPECT_EQ(c.engine.zone.zone, "rack-b");
+    EXPECT_TRUE(c.engine.zone.follower());
+    EXPECT_EQ(c.engine.zone.download_capacity, 1u << 20);
+    auto bad = agent::apply_config_json(c, R"({"zone":"rack b"})", "f");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("zone: 'rack b'"), std::string::npos) << bad.error().message;
 }
 
 }  // namespace

@@ -106,5 +106,24 @@ TEST(Url, ParseQueryNamesTheBadKey) {
     EXPECT_NE(q.error().message.find("'port'"), std::string::npos) << q.error().message;
 }
 
+// Private registries and swarms (docs/private.md): the key in tracker URLs,
+// and what logs and resume files get instead of credentials.
+TEST(UrlSecrets, PasskeyIsAddedOnceAfterAnyQuery) {
+    EXPECT_EQ(with_passkey("http://t:6969/announce", "K"), "http://t:6969/announce?passkey=K");
+    EXPECT_EQ(with_passkey("http://t/announce?x=1", "K"), "http://t/announce?x=1&passkey=K");
+    EXPECT_EQ(with_passkey("udp://t:6969/announce?passkey=A", "K"),
+              "udp://t:6969/announce?passkey=A");
+    EXPECT_EQ(with_passkey("http://t/announce?", "K"), "http://t/announce?passkey=K");
+}
+
+TEST(UrlSecrets, LogsGetNeitherPasskeysNorUserinfo) {
+    EXPECT_EQ(redact_url_secrets("app (http://t/announce?passkey=SECRETKEY&x=1)[1.2.3.4] v1"),
+              "app (http://t/announce?passkey=REDACTED&x=1)[1.2.3.4] v1");
+    EXPECT_EQ(redact_url_secrets("seed https://ci:SECRETPW@r.test/a.aci and https://r.test/b@c"),
+              "seed https://r.test/a.aci and https://r.test/b@c");
+    EXPECT_EQ(redact_url_secrets("no url here"), "no url here");
+    EXPECT_EQ(url_without_userinfo("https://u:p@h:8443/x"), "https://h:8443/x");
+}
+
 }  // namespace
 }  // namespace aciswarm

@@ -184,3 +184,40 @@ TEST(HttpHandler, OtherPathsGoToTheRoutesInOrderThen404) {
     EXPECT_EQ(missing.status, 404);
     EXPECT_NE(missing.body(f.body).find("/announce"), std::string_view::npos);
 }
+
+// --keys (private swarms, tracker/core/keys.hpp): both frontends refuse a
+// request without an accepted key before the core sees it, so no peer is
+// added, counted or handed out; the reply names no key.
+TEST(PrivateSwarm, RequestsWithoutAnAcceptedKeyNeverReachTheCore) {
+    Frontends f;
+    const std::string key = "node-a-0123456789abcdef";
+    f.tracker.keys().replace({key});
+    const http::Response none = f.get_path("/announce", announce_query(6881), kAlice);
+    EXPECT_TRUE(none.failed);
+    EXPECT_NE(none.body(f.body).find("passkey=KEY missing or not accepted"), std::string::npos);
+    const http::Response wrong =
+        f.get_path("/announce", announce_query(6881) + "&passkey=" + key + "x", kAlice);
+    EXPECT_TRUE(wrong.failed);
+    EXPECT_EQ(wrong.body(f.body).find(key), std::string::npos);
+    EXPECT_TRUE(f.get_path("/scrape", "passkey=wrong-0123456789abc", kAlice).failed);
+    const auto udp_none = f.datagram(udp_announce(f.connection_id(kBob), 3), kBob);
+    EXPECT_TRUE(udp_none.failed);
+    EXPECT_EQ(get(f.reply, 0, 4), 3u);  // action error
+    EXPECT_EQ(f.tracker.totals().torrents, 0u);
+
+    const http::Response keyed =
+        f.get_path("/announce", announce_query(6881) + "&passkey=" + key, kAlice);
+    EXPECT_FALSE(keyed.failed) << keyed.body(f.body);
+    auto datagram = udp_announce(f.connection_id(kBob), 4);
+    const std::string url_data = "/announce?passkey=" + key;
+    const std::string option =
+        std::string(1, '\x02') + static_cast<char>(url_data.size()) + url_data;
+    for (char c : option)
+        datagram.push_back(static_cast<std::uint8_t>(c));
+    const auto udp_keyed = f.datagram(datagram, kBob);
+    EXPECT_FALSE(udp_keyed.failed);
+    // Bob got Alice, the keyed peer before him.
+    ASSERT_EQ(udp_keyed.size, udp::kAnnounceReplyHeaderSize + udp::kCompactPeerV4);
+    EXPECT_EQ(get(f.reply, 20, 4), 0x0a000001u);
+    EXPECT_EQ(f.tracker.totals().leechers, 2u);
+}

@@ -44,7 +44,7 @@ Response announce(const RequestHead& head, const PeerEndpoint& source, std::span
     req.zone = params->zone;
     const AnnounceReply reply = context.tracker.announce(req, context.peers, context.rng);
     if (context.verbose_log) {
-        log_announce(*context.verbose_log, "http", req, reply.status, context.peers);
+        log_announce(*context.verbose_log, "http", req, reply.status, context.peers, &reply.zone);
     }
     if (reply.status != AnnounceStatus::ok) {
         return failure(RequestKind::announce, body_area, announce_status_message(reply.status));
@@ -100,6 +100,11 @@ Response text_response(int status, std::string_view content_type, std::string bo
 
 Response handle_request(const RequestHead& head, const PeerEndpoint& source,
                         std::span<char> body_area, Context& context) {
+    if ((head.path == "/announce" || head.path == "/scrape") &&
+        !context.tracker.keys().admits_query(head.query)) {
+        return failure(head.path == "/announce" ? RequestKind::announce : RequestKind::scrape,
+                       body_area, kKeyRefusal);
+    }
     if (head.path == "/announce") return announce(head, source, body_area, context);
     if (head.path == "/scrape") return scrape(head, source, body_area, context);
     for (const Route& route : context.routes) {

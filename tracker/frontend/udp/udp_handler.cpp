@@ -84,6 +84,15 @@ Handled handle(std::span<const std::uint8_t> datagram, const PeerEndpoint& from,
                 encode_error(pre_auth_area(reply, datagram), txid,
                              "connection id is invalid or expired")};
     }
+    // --keys: an announce's key comes in BEP 41 URL data; a scrape carries none.
+    const auto options = r.action == Action::announce && datagram.size() > kAnnounceSize
+                             ? datagram.subspan(kAnnounceSize)
+                             : std::span<const std::uint8_t>{};
+    if (context.tracker.keys().enabled() && !context.tracker.keys().admits_udp_options(options)) {
+        const auto kind =
+            r.action == Action::announce ? RequestKind::announce : RequestKind::scrape;
+        return {kind, true, encode_error(reply, txid, kKeyRefusal)};
+    }
     if (r.action == Action::announce) return announce(r, from, v6, reply, context);
     return scrape(r, reply, context);
 }
