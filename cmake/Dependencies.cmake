@@ -8,6 +8,8 @@ find_package(LibArchive REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 pkg_check_modules(GUMBO REQUIRED IMPORTED_TARGET gumbo)
 pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+# The agent daemon's web page and /metrics (agent/daemon/web_server.*).
+pkg_check_modules(MICROHTTPD REQUIRED IMPORTED_TARGET libmicrohttpd)
 find_package(LibtorrentRasterbar 2.0 CONFIG REQUIRED)
 if(ACISWARM_TESTS OR ACISWARM_FUZZ)
   find_package(GTest REQUIRED)

@@ -11,9 +11,12 @@ packages=(
   libtorrent-rasterbar-dev libboost-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libgumbo-dev libsqlite3-dev libarchive-dev zlib1g-dev libssl-dev libsystemd-dev
   librnp-dev  # OpenPGP for image trust (trust/)
+  libmicrohttpd-dev  # the agent daemon's web page and /metrics (agent/daemon/web_server.*)
   # servers and peers used by integration, interop tests and benchmarks
   nginx-light openssl curl aria2 transmission-cli transmission-daemon qbittorrent-nox python3 python3-libtorrent opentracker
-  chromium  # headless browser for the tracker web pages test (tests/integration/web)
+  chromium  # headless browser for the web pages tests (tests/integration/web)
+  python3-prometheus-client  # an independent parser of the agent's /metrics (tests/integration/web)
+  prometheus  # promtool check metrics: lints the agent's /metrics (tests/integration/web)
   iproute2 systemd procps psmisc
   gnupg  # test keys and signatures (tests/*/trust, examples, bench/trust-verify.sh)
   # archive tools to make test images

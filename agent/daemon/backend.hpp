@@ -14,6 +14,7 @@
 
 #include "agent/daemon/protocol.hpp"
 #include "agent/fetch/progress.hpp"
+#include "agent/web/snapshot.hpp"
 #include "common/file_read.hpp"
 #include "common/image_id.hpp"
 #include "common/result.hpp"
@@ -25,6 +26,13 @@ struct StoredImage {
     std::string name;        // "example.com/app:1.0" or "" when unknown
     std::uint64_t size = 0;  // bytes of the image file
     bool seedable = true;    // the store has the torrent (info) needed to seed it
+    // For the web page (agent/web): the manifest's name and labels, and the
+    // fingerprint of the trusted key that verified the image ("" = not verified).
+    std::string manifest_name = {};
+    std::string version = {};
+    std::string os = {};
+    std::string arch = {};
+    std::string verified_by = {};
 };
 
 // The engine's view of one image's torrent.
@@ -45,6 +53,10 @@ struct FetchState {
     enum class State { running, done, failed };
     State state = State::running;
     fetch::FetchProgress progress;
+    // When done, for the web page's totals (agent/web): bytes over plain HTTPS
+    // and payload bytes sent to peers while fetching.
+    std::uint64_t from_https = 0;
+    std::uint64_t uploaded = 0;
     std::optional<ImageId> image;     // when done
     std::string error;                // when failed
     Errc error_code = Errc::network;  // when failed: what kind (a file error is not "network")
@@ -105,6 +117,9 @@ class DaemonBackend {
     // decompression the store does not interrupt); the daemon then exits without
     // joining them, which the store survives (imports are kill -9 safe).
     virtual bool stop_workers(std::chrono::milliseconds /*deadline*/) { return true; }
+    // For the web page and /metrics (agent/web): the fetches running now, and
+    // totals (bytes by source, durations, uploads) since the backend started.
+    virtual web::FetchActivity fetch_activity() { return {}; }
     // (Re)reads the registry credentials (auth.d: DIR alone, "" = the system
     // directories) for the fetches started from now on; on an error the
     // credentials in use stay. At start and on SIGHUP.

@@ -23,6 +23,19 @@ Status set_path(std::string& field, std::string_view name, std::string_view valu
     return {};
 }
 
+// --web: "off" -> "", "PORT" -> "127.0.0.1:PORT", "ADDR:PORT" as given (normalized).
+Result<std::string> parse_web_address(std::string_view value) {
+    if (value == "off") return std::string();
+    if (value.find(':') == std::string_view::npos) {
+        auto port = parse_integer_option("web", value, 0, 65535);
+        if (!port) return port.error();
+        return "127.0.0.1:" + std::to_string(*port);
+    }
+    auto ep = PeerEndpoint::parse(value);
+    if (!ep) return bad("web", value, ep.error().message);
+    return ep->to_string();
+}
+
 // A row of the engine option table (agent/engine/engine_options.hpp).
 ConfigOption engine_row(std::string_view name) {
     const engine::EngineOption& o = engine::engine_option(name);
@@ -118,6 +131,16 @@ std::span<const ConfigOption> options_table() {
              return {};
          },
          true},
+        {"web", "ADDR:PORT|PORT|off",
+         "serve the read-only node page and Prometheus /metrics there; a bare PORT binds "
+         "127.0.0.1 (default off)",
+         false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto web = parse_web_address(v);
+             if (!web) return web.error();
+             c.web = *web;
+             return {};
+         }},
         engine_row("max-upload-rate"),
         engine_row("max-download-rate"),
         engine_row("exempt-local-peers"),

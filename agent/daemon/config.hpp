@@ -63,6 +63,9 @@ struct DaemonConfig {
     // /etc/aciswarm/auth.d over /usr/lib/aciswarm/auth.d. Re-read on SIGHUP.
     std::string auth_dir;
     bool insecure_image = false;  // --insecure-options=image: fetch unsigned images
+    // --web: the read-only page and /metrics (agent/daemon/web_server.hpp) on this
+    // "ADDR:PORT"; "" = off (the default). A bare port binds the loopback address.
+    std::string web;
 
     friend bool operator==(const DaemonConfig&, const DaemonConfig&) = default;
 };

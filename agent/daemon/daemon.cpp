@@ -23,6 +23,9 @@
 #include "agent/daemon/notifier.hpp"
 #include "agent/daemon/protocol.hpp"
 #include "agent/daemon/seeder.hpp"
+#include "agent/daemon/web_server.hpp"
+#include "agent/daemon/web_source.hpp"
+#include "agent/web/web.hpp"
 #include "common/duration.hpp"
 #include "common/fd.hpp"
 #include "common/file_read.hpp"
@@ -245,6 +248,9 @@ struct Daemon::Impl {
     SystemdNotifier notifier;
     Seeder seeder;
     ApiSocket api;
+    // --web: the page reads the seeder and the backend on this thread.
+    DaemonWebSource web_source{seeder, backend, config, clock};
+    std::unique_ptr<WebServer> web;
     UniqueFd signals;
     std::map<int, Client> clients;
     bool stopping = false;
@@ -264,6 +270,7 @@ struct Daemon::Impl {
 
     int run();
     bool start();
+    bool start_web();
     int poll_timeout(const Timers& timers);
     bool poll_once(int timeout);  // false: poll() failed, stop
     void run_timers(Timers& timers, Steady after);
@@ -330,6 +337,7 @@ int Daemon::Impl::run() {
     while (!stopping) {
         if (!poll_once(poll_timeout(timers))) break;
         backend.poll();
+        if (web) web->run();
         const Steady after = clock.now();
         run_timers(timers, after);
         flush_clients(after);
@@ -356,9 +364,29 @@ bool Daemon::Impl::start() {
         return false;
     }
     api = std::move(*sock);
+    if (!start_web()) return false;
     seeder.tick();
     notifier.ready(status_line());
     log.info("ready: ", status_line());
+    return true;
+}
+
+// --web: the page and /metrics on their own TCP listener, answered from the loop.
+bool Daemon::Impl::start_web() {
+    if (config.web.empty()) return true;
+    auto address = PeerEndpoint::parse(config.web);
+    if (!address) {
+        log.error("web ", config.web, ": ", address.error().message);
+        return false;
+    }
+    auto server = WebServer::start(
+        *address, [this](std::string_view path) { return web::handle(path, web_source); });
+    if (!server) {
+        log.error(server.error().message);
+        return false;
+    }
+    web = std::move(*server);
+    log.info("listening web http://", web->endpoint().to_string(), "/ (page and /metrics)");
     return true;
 }
 
@@ -388,6 +416,7 @@ bool Daemon::Impl::poll_once(int timeout) {
         if (!c.out.empty()) events |= POLLOUT;
         fds.push_back({fd, events, 0});
     }
+    if (web) fds.push_back({web->fd(), POLLIN, 0});  // run() after every wake-up
     const int n = ::poll(fds.data(), fds.size(), timeout);
     if (n < 0 && errno != EINTR) {
         log.error(errno_error("", "poll", errno).message);
@@ -413,6 +442,7 @@ void Daemon::Impl::run_timers(Timers& timers, Steady after) {
     if (after >= timers.next_tick) {
         seeder.tick();
         progress_fetches();
+        web_source.sample();
         notifier.status(status_line());
         timers.next_tick = after + config.tick;
     }
@@ -476,10 +506,10 @@ void Daemon::Impl::on_signal() {
                 log.error("reload: ", next.error().message, "; keeping the running configuration");
             } else {
                 if (next->socket != config.socket || next->store != config.store ||
-                    next->listen_port != config.listen_port) {
+                    next->listen_port != config.listen_port || next->web != config.web) {
                     log.warn(
-                        "reload: store, socket and listen-port changes take effect after a "
-                        "restart");
+                        "reload: store, socket, listen-port and web changes take effect after "
+                        "a restart");
                 }
                 config.seed_policy = next->seed_policy;
                 config.tick = next->tick;

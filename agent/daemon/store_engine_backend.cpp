@@ -128,6 +128,10 @@ bool StoreEngineBackend::stop_workers(std::chrono::milliseconds deadline) {
 
 namespace {
 
+std::uint64_t non_negative(std::int64_t bytes) {
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, bytes));
+}
+
 FetchState failed_fetch(std::string error, Errc code) {
     FetchState p;
     p.state = FetchState::State::failed;
@@ -199,10 +203,13 @@ Result<FetchId> StoreEngineBackend::start_worker(const FetchRequest& request,
                 log_.error("fetch ", shown, ": ", p.error);
             }
             std::lock_guard lock(raw->mu);
+            // A failed fetch keeps its last progress: its bytes count in the totals.
+            if (p.state == FetchState::State::failed) p.progress = raw->state.progress;
             raw->state = std::move(p);
             raw->finished = true;
         });
     fetches_[fid] = {};
+    ledger_.started(fid, request.source, clock_.now());
     workers_.push_back(std::move(w));
     return fid;
 }
@@ -230,6 +237,13 @@ FetchState StoreEngineBackend::run_worker_fetch(Worker& w, const fetch::Source& 
     FetchState p;
     p.state = FetchState::State::done;
     p.image = outcome->record.id;
+    p.progress.done = p.progress.total = static_cast<std::int64_t>(outcome->record.size);
+    p.progress.from_peers = outcome->from_peers;
+    p.progress.from_everseed = outcome->from_everseed;
+    p.progress.from_web_seeds = outcome->from_web_seeds;
+    p.progress.hash_failures = outcome->hash_failures;
+    p.from_https = non_negative(outcome->from_https);
+    p.uploaded = non_negative(outcome->uploaded);
     log_.info("fetched ", outcome->record.id.display(), " via ",
               fetch::fetch_via_name(outcome->via));
     return p;
@@ -243,6 +257,7 @@ void StoreEngineBackend::poll_workers() {
             std::lock_guard lock(w.mu);
             fetches_[w.id] = w.state;
             finished = w.finished;
+            if (finished) ledger_.ended(w.id, w.state, clock_.now());
         }
         if (finished) {
             w.thread.join();  // it has left fetch(): returns at once
@@ -259,7 +274,17 @@ Result<std::vector<StoredImage>> StoreEngineBackend::stored_images() {
     std::vector<StoredImage> out;
     out.reserve(list->size());
     for (const store::ImageRecord& r : *list) {
-        out.push_back({r.id, display_name(r), r.size, !r.torrent.empty()});
+        StoredImage image{r.id, display_name(r), r.size, !r.torrent.empty()};
+        image.manifest_name = r.name;
+        const auto label = [&r](const char* key) {
+            auto it = r.labels.find(key);
+            return it == r.labels.end() ? std::string() : it->second;
+        };
+        image.version = label("version");
+        image.os = label("os");
+        image.arch = label("arch");
+        image.verified_by = r.verified_by;
+        out.push_back(std::move(image));
     }
     return out;
 }
@@ -277,6 +302,7 @@ Status StoreEngineBackend::start_seeding(const ImageId& id) {
 void StoreEngineBackend::stop_seeding(const ImageId& id) {
     auto it = seeds_.find(id);
     if (it == seeds_.end()) return;
+    retire_uploads(it->second.torrent());
     if (Status s = it->second.stop(); !s)
         log_.warn("stop seeding ", id.display(), ": ", s.error().message);
     seeds_.erase(it);
@@ -368,6 +394,23 @@ FetchState StoreEngineBackend::fetch_state(FetchId id) {
     FetchState p = it->second;
     if (p.state != FetchState::State::running) fetches_.erase(it);
     return p;
+}
+
+void StoreEngineBackend::retire_uploads(engine::TorrentId torrent) {
+    if (auto st = engine_->status(torrent))
+        retired_uploaded_ += non_negative(st->total_payload_upload);
+}
+
+web::FetchActivity StoreEngineBackend::fetch_activity() {
+    web::FetchActivity activity = ledger_.activity(fetches_, clock_.now());
+    std::uint64_t live = 0;
+    for (const auto& [id, seed] : seeds_) {
+        if (auto st = engine_->status(seed.torrent()))
+            live += non_negative(st->total_payload_upload);
+    }
+    // Fetches' own uploads count once they end (FetchState::uploaded).
+    activity.totals.uploaded += retired_uploaded_ + live;
+    return activity;
 }
 
 void StoreEngineBackend::poll() {

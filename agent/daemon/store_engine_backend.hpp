@@ -33,6 +33,7 @@
 
 #include "agent/daemon/backend.hpp"
 #include "agent/daemon/config.hpp"
+#include "agent/daemon/metrics.hpp"
 #include "agent/engine/engine.hpp"
 #include "agent/fetch/fetcher.hpp"
 #include "agent/fetch/source.hpp"
@@ -65,6 +66,7 @@ class StoreEngineBackend final : public DaemonBackend {
     void poll() override;
     int listen_port() override;
     bool stop_workers(std::chrono::milliseconds deadline) override;
+    web::FetchActivity fetch_activity() override;
 
   private:
     struct Worker;  // a Fetcher on its own thread
@@ -78,6 +80,8 @@ class StoreEngineBackend final : public DaemonBackend {
     FetchState run_worker_fetch(Worker& w, const fetch::Source& src,
                                 const fetch::FetchOptions& options, std::stop_token stop);
     void poll_workers();
+    // Payload bytes the engine sent for a torrent about to be removed, kept for the totals.
+    void retire_uploads(engine::TorrentId torrent);
 
     store::Store store_;
     std::unique_ptr<engine::Engine> engine_;
@@ -85,6 +89,8 @@ class StoreEngineBackend final : public DaemonBackend {
     std::map<ImageId, fetch::StoreSeed> seeds_;  // after engine_: removed from it first
     std::map<FetchId, FetchState> fetches_;
     FetchId next_fetch_ = 1;
+    FetchLedger ledger_;                  // running fetches and totals (web page, /metrics)
+    std::uint64_t retired_uploaded_ = 0;  // uploads of torrents no longer in the engine
     std::string store_path_;
     store::StoreOptions store_options_;  // each worker's Store handle opens with these
     std::string ca_file_;  // for the Fetcher's discovery and HTTPS; web seeds: SSL_CERT_FILE

@@ -112,6 +112,34 @@ std::optional<web::SwarmDetail> TrackerWebSource::swarm(const InfoHash& hash,
 
 // livesync keeps totals, not a table of instances: the page shows this instance and
 // its counters (instances stays empty until livesync keeps one).
+namespace {
+
+// livesync's table of instances heard from, as the /cluster page shows it.
+std::vector<web::ClusterInstance> cluster_instances(const std::vector<livesync::InstanceRow>& rows,
+                                                    Clock::SteadyTime now) {
+    std::vector<web::ClusterInstance> out;
+    for (const livesync::InstanceRow& r : rows) {
+        char id[17];
+        std::snprintf(id, sizeof(id), "%016llx", static_cast<unsigned long long>(r.instance));
+        web::ClusterInstance i;
+        i.instance_id = id;
+        i.address = r.address.to_string();
+        i.last_packet_age = std::chrono::duration<double>(now - r.last_packet).count();
+        i.packets = r.packets;
+        i.peers_received = r.peers_received;
+        i.auth_failures = r.auth_failures;
+        i.accepted = {{"peer", r.peer_packets},
+                      {"beacon", r.beacons},
+                      {"inquire", r.inquires},
+                      {"tell", r.tells}};
+        i.rejected = {{"auth", r.auth_failures}, {"stale", r.stale}, {"replay", r.replayed}};
+        out.push_back(std::move(i));
+    }
+    return out;
+}
+
+}  // namespace
+
 web::ClusterView TrackerWebSource::cluster() const {
     web::ClusterView view;
     if (sync_ == nullptr) return view;
@@ -134,6 +162,7 @@ web::ClusterView TrackerWebSource::cluster() const {
     add("rejected: not allowed", c.rejected_not_allowed);
     add("peers applied", c.peers_applied);
     add("tells applied", c.tells_applied);
+    view.instances = cluster_instances(sync_->instances(), clock_.now());
     return view;
 }
 

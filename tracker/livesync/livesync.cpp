@@ -166,6 +166,7 @@ void LiveSync::apply_tells(const std::vector<TellRecord>& tells) {
 
 void LiveSync::handle(std::span<const std::uint8_t> datagram, const PeerEndpoint& source) {
     Received r = filter_.check(datagram, source, config_.max_datagram);
+    instances_.note(r, datagram, source);
     if (r.verdict != Verdict::accepted) {
         if (r.verdict != Verdict::own) {
             log_.debug("livesync: dropped packet from ", source.to_string(), ": ",

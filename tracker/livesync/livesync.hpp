@@ -4,7 +4,8 @@
 // filters and applies what other instances send (into SwarmView, never
 // rebroadcast), and runs scrape sync. See docs/livesync.md.
 // Thread: start() spawns the livesync thread; the destructor stops it after
-// sending what is still batched. counters()/metrics() may be read from any thread.
+// sending what is still batched. counters()/metrics()/instances() may be read from
+// any thread.
 #pragma once
 
 #include <atomic>
@@ -19,6 +20,7 @@
 #include "tracker/livesync/auth.hpp"
 #include "tracker/livesync/batcher.hpp"
 #include "tracker/livesync/config.hpp"
+#include "tracker/livesync/instances.hpp"
 #include "tracker/livesync/receiver.hpp"
 #include "tracker/livesync/scrape_sync.hpp"
 #include "tracker/livesync/swarm_view.hpp"
@@ -42,6 +44,8 @@ class LiveSync {
     InstanceId instance() const { return instance_; }
     std::optional<PeerEndpoint> unicast_endpoint() const { return transport_->unicast_endpoint(); }
     const Counters& counters() const { return counters_; }
+    // The instances heard from (for /cluster); any thread.
+    std::vector<InstanceRow> instances() const { return instances_.rows(); }
     // Prometheus lines "aciswarm_tracker_livesync_*".
     std::string metrics() const;
 
@@ -63,6 +67,7 @@ class LiveSync {
     Logger& log_;
     InstanceId instance_;
     Counters counters_;
+    InstanceTable instances_{clock_};  // note() on the livesync thread, rows() anywhere
     std::unique_ptr<Transport> transport_;
     int wake_fd_;
 

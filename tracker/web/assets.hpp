@@ -1,6 +1,6 @@
-// The web interface's script and style sheet, embedded in the binary at build
-// time from tracker/web/assets/ (see CMakeLists.txt), so the page needs no file
-// on disk and nothing from the network.
+// The tracker pages' own script (/web/app.js), embedded in the binary at build
+// time from tracker/web/assets/ (cmake/EmbedAssets.cmake); the style sheet and
+// the common script come from web/assets.hpp.
 #pragma once
 
 #include <string_view>
@@ -8,6 +8,5 @@
 namespace aciswarm::tracker::web::assets {
 
 extern const std::string_view app_js;
-extern const std::string_view style_css;
 
 }  // namespace aciswarm::tracker::web::assets

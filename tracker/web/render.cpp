@@ -1,73 +1,41 @@
 #include "tracker/web/render.hpp"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "common/text.hpp"
+#include "web/html.hpp"
 
 namespace aciswarm::tracker::web {
 namespace {
 
 using Json = nlohmann::json;
+using aciswarm::web::cell;
+using aciswarm::web::fixed1;
 
-// Names in a .torrent need not be UTF-8: invalid bytes become U+FFFD, never an exception.
 std::string dump(const Json& j) {
-    return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-std::string fixed1(double value) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", value);
-    return buf;
-}
-
-std::string duration_text(std::int64_t seconds) {
-    const std::int64_t d = seconds / 86400;
-    const std::int64_t h = seconds % 86400 / 3600;
-    const std::int64_t m = seconds % 3600 / 60;
-    std::string out;
-    if (d) out += std::to_string(d) + "d ";
-    if (d || h) out += std::to_string(h) + "h ";
-    return out + std::to_string(m) + "m " + std::to_string(seconds % 60) + "s";
-}
-
-// <td data-field="F">escaped text</td>
-std::string cell(std::string_view field, std::string_view text) {
-    return "<td data-field=\"" + std::string(field) + "\">" + html_escape(text) + "</td>";
-}
-std::string cell(std::string_view field, std::uint64_t value) {
-    return cell(field, std::to_string(value));
+    return aciswarm::web::json_text(j);
 }
 
 std::string totals_bar(const Totals& t) {
-    auto item = [](std::string_view key, std::string_view label, const std::string& value) {
-        return "<div><dt>" + std::string(label) + "</dt><dd data-total=\"" + std::string(key) +
-               "\">" + html_escape(value) + "</dd></div>";
-    };
-    return "<dl id=\"totals\">" + item("torrents", "torrents", std::to_string(t.torrents)) +
-           item("peers", "peers", std::to_string(t.peers)) +
-           item("announces_per_second", "announces/s", fixed1(t.announces_per_second)) +
-           item("scrapes_per_second", "scrapes/s", fixed1(t.scrapes_per_second)) +
-           item("uptime", "uptime", duration_text(t.uptime_seconds)) +
-           item("mode", "mode", t.mode) + "</dl>";
+    using aciswarm::web::summary_item;
+    return aciswarm::web::summary_bar(
+        summary_item("torrents", "torrents", std::to_string(t.torrents)) +
+        summary_item("peers", "peers", std::to_string(t.peers)) +
+        summary_item("announces_per_second", "announces/s", fixed1(t.announces_per_second)) +
+        summary_item("scrapes_per_second", "scrapes/s", fixed1(t.scrapes_per_second)) +
+        summary_item("uptime", "uptime", aciswarm::web::duration_text(t.uptime_seconds)) +
+        summary_item("mode", "mode", t.mode));
 }
 
-// The shared frame: header, navigation, totals; `page` names the page for app.js.
+// The shared frame (web/html.hpp) with the tracker's navigation and totals.
 std::string layout(std::string_view page, std::string_view title, const Totals& totals,
                    const std::string& body) {
-    return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-           "<title>" +
-           html_escape(title) +
-           " - aciswarm tracker</title>"
-           "<link rel=\"stylesheet\" href=\"/web/style.css\">"
-           "<script src=\"/web/app.js\" defer></script></head>"
-           "<body data-page=\"" +
-           std::string(page) +
-           "\"><header><h1>aciswarm tracker</h1><nav><a href=\"/\">swarms</a> "
-           "<a href=\"/cluster\">cluster</a> <a href=\"/stats\">/stats</a> "
-           "<a href=\"/metrics\">/metrics</a></nav></header>" +
-           totals_bar(totals) + "<main>" + body + "</main></body></html>\n";
+    return aciswarm::web::render_page(
+        {"aciswarm tracker", page, title, "/web/app.js",
+         "<a href=\"/\">swarms</a> <a href=\"/cluster\">cluster</a> "
+         "<a href=\"/stats\">/stats</a> <a href=\"/metrics\">/metrics</a>",
+         totals_bar(totals)},
+        body);
 }
 
 std::string os_arch(const SwarmRow& s) {
@@ -200,7 +168,8 @@ std::string render_cluster_page(const Totals& totals, const ClusterView& cluster
     std::string rows;
     for (const ClusterInstance& i : cluster.instances) {
         rows += "<tr>" + cell("instance_id", i.instance_id) + cell("address", i.address) +
-                cell("age", fixed1(i.last_packet_age) + " s") +
+                cell("age", fixed1(i.last_packet_age) + " s") + cell("packets", i.packets) +
+                cell("peers_received", i.peers_received) + cell("auth_failures", i.auth_failures) +
                 cell("accepted", counts_text(i.accepted)) +
                 cell("rejected", counts_text(i.rejected)) + "</tr>";
     }
@@ -208,7 +177,9 @@ std::string render_cluster_page(const Totals& totals, const ClusterView& cluster
         "<h2>this instance</h2><table id=\"local\"><tbody>" + options +
         "</tbody></table><h2>instances seen</h2><table id=\"instances\" class=\"sortable\">"
         "<thead><tr><th data-sort=\"text\">instance</th><th data-sort=\"text\">address</th>"
-        "<th data-sort=\"number\">last packet</th><th>accepted</th><th>rejected</th></tr>"
+        "<th data-sort=\"number\">last packet</th><th data-sort=\"number\">packets</th>"
+        "<th data-sort=\"number\">peers received</th><th data-sort=\"number\">auth failures"
+        "</th><th>accepted</th><th>rejected</th></tr>"
         "</thead><tbody>" +
         rows + "</tbody></table>";
     return layout("cluster", "cluster", totals, body);
@@ -253,6 +224,9 @@ std::string cluster_json(const ClusterView& cluster) {
         instances.push_back({{"instance_id", i.instance_id},
                              {"address", i.address},
                              {"last_packet_age", i.last_packet_age},
+                             {"packets", i.packets},
+                             {"peers_received", i.peers_received},
+                             {"auth_failures", i.auth_failures},
                              {"accepted", counts_to_json(i.accepted)},
                              {"rejected", counts_to_json(i.rejected)}});
     }

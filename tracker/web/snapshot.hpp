@@ -55,8 +55,11 @@ struct ClusterInstance {
     std::string instance_id;
     std::string address;
     double last_packet_age = 0;  // seconds
-    Counts accepted;
-    Counts rejected;
+    Counts accepted;             // by packet type
+    Counts rejected;             // by reason (auth = bad or missing tag)
+    std::uint64_t packets = 0;   // accepted, all types
+    std::uint64_t peers_received = 0;
+    std::uint64_t auth_failures = 0;
 };
 
 struct ClusterView {

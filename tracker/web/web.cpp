@@ -2,12 +2,13 @@
 
 #include "tracker/web/assets.hpp"
 #include "tracker/web/render.hpp"
+#include "web/html.hpp"
 
 namespace aciswarm::tracker::web {
 namespace {
 
-constexpr std::string_view kHtml = "text/html; charset=utf-8";
-constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kHtml = aciswarm::web::content_type_html;
+constexpr std::string_view kJson = aciswarm::web::content_type_json;
 
 // The 40 hex digits after `prefix` and before `suffix`, as an info hash.
 std::optional<InfoHash> hash_in(std::string_view path, std::string_view prefix,
@@ -43,10 +44,7 @@ std::optional<WebResponse> torrent(std::string_view path, const WebSource& sourc
 }  // namespace
 
 std::string_view security_headers() {
-    return "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; "
-           "img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
-           "frame-ancestors 'none'\r\n"
-           "X-Content-Type-Options: nosniff\r\n";
+    return aciswarm::web::security_headers();
 }
 
 std::optional<WebResponse> handle(std::string_view target, const WebSource& source,
@@ -68,10 +66,10 @@ std::optional<WebResponse> handle(std::string_view target, const WebSource& sour
     if (path == "/web/cluster.json") return WebResponse{200, kJson, cluster_json(source.cluster())};
     if (path == "/web/history.json") return WebResponse{200, kJson, history_json(source.history())};
     if (path == "/web/app.js") {
-        return WebResponse{200, "text/javascript; charset=utf-8", std::string(assets::app_js)};
+        return WebResponse{200, aciswarm::web::content_type_js, std::string(assets::app_js)};
     }
-    if (path == "/web/style.css") {
-        return WebResponse{200, "text/css; charset=utf-8", std::string(assets::style_css)};
+    if (auto common = aciswarm::web::common_asset(path)) {
+        return WebResponse{common->status, common->content_type, std::move(common->body)};
     }
     if (path.starts_with("/web/")) return not_found(source, path, false);
     return std::nullopt;

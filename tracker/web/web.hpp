@@ -6,7 +6,7 @@
 //   /torrent/<40 hex>      one swarm              /web/torrent/<40 hex>.json
 //   /cluster               livesync instances     /web/cluster.json
 //   /web/totals.json       the totals bar         /web/history.json  the last hour of rates
-//   /web/app.js, /web/style.css   the embedded assets (nothing comes from elsewhere)
+//   /web/app.js, /web/common.js, /web/style.css   the embedded assets (nothing from elsewhere)
 //
 // Every response carries security_headers(): a Content-Security-Policy that
 // allows only the tracker's own script, style and fetches, and nosniff.

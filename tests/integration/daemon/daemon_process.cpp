@@ -131,6 +131,20 @@ std::filesystem::path make_aci(const std::filesystem::path& dir, const std::stri
     return aci;
 }
 
+ImportedImage import_with_torrent(const std::filesystem::path& store_dir,
+                                  const std::filesystem::path& aci, const std::string& torrent,
+                                  const InfoHashes& info_hashes) {
+    SystemClock clock;
+    auto store = agent::store::Store::open(store_dir, clock, Logger::null());
+    if (!store) throw std::runtime_error(store.error().message);
+    agent::store::ImportRequest req;
+    req.torrent = torrent;
+    req.info_hashes = info_hashes;
+    auto rec = store->import_file(aci, req);
+    if (!rec) throw std::runtime_error(rec.error().message);
+    return {rec->id.full(), rec->size};
+}
+
 std::size_t stored_count(const std::filesystem::path& store_dir) {
     SystemClock clock;
     auto store = agent::store::Store::open(store_dir, clock, Logger::null());

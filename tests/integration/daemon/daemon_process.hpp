@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/daemon/client.hpp"
+#include "common/info_hash.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -77,6 +78,17 @@ nlohmann::json api_call_with_file(const DaemonDirs& dirs, const nlohmann::json& 
 // How many images the store at `store_dir` holds; 999 (which no test expects)
 // when it cannot be opened or listed.
 std::size_t stored_count(const std::filesystem::path& store_dir);
+
+struct ImportedImage {
+    std::string image_id;  // full
+    std::uint64_t size = 0;
+};
+
+// Imports `aci` with its .torrent (bytes and info hashes) into the store at
+// `store_dir`, as a publisher's seeder holds it; throws std::runtime_error on failure.
+ImportedImage import_with_torrent(const std::filesystem::path& store_dir,
+                                  const std::filesystem::path& aci, const std::string& torrent,
+                                  const InfoHashes& info_hashes);
 
 // Writes an ACI (uncompressed tar: manifest + rootfs/ with `payload_bytes`
 // random bytes) named NAME-1.0.aci into dir; returns its path.

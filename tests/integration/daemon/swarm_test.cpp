@@ -37,16 +37,9 @@ Published publish(const fs::path& work, const fs::path& store_dir, std::size_t p
     if (!t) throw std::runtime_error(t.error().message);
     p.torrent = work / "app-1.0.aci.torrent";
     write_file(p.torrent, t->bytes);
-    SystemClock clock;
-    auto store = agent::store::Store::open(store_dir, clock, Logger::null());
-    if (!store) throw std::runtime_error(store.error().message);
-    agent::store::ImportRequest req;
-    req.torrent = t->bytes;
-    req.info_hashes = t->info_hashes;
-    auto rec = store->import_file(p.aci, req);
-    if (!rec) throw std::runtime_error(rec.error().message);
-    p.image_id = rec->id.full();
-    p.size = rec->size;
+    const ImportedImage imported = import_with_torrent(store_dir, p.aci, t->bytes, t->info_hashes);
+    p.image_id = imported.image_id;
+    p.size = imported.size;
     return p;
 }
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/temp_dir.hpp"
+#include "tests/unit/livesync/sealed_packets.hpp"
 #include "tracker/livesync/auth.hpp"
 #include "tracker/livesync/receiver.hpp"
 
@@ -9,18 +10,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-SyncKey key_of(char c) {
-    std::vector<std::uint8_t> bytes(32, static_cast<std::uint8_t>(c));
-    return *SyncKey::from_bytes(bytes);
-}
+using test_packets::beacon_from;
+using test_packets::key_of;
 
 const PeerEndpoint source = PeerEndpoint::v4({127, 0, 0, 2}, 9696);
-
-std::vector<std::uint8_t> beacon_from(Sealer& sealer, std::uint64_t count = 1) {
-    PacketBuilder b(PacketType::beacon, default_max_datagram, sealer.tagged());
-    EXPECT_TRUE(b.set_beacon(Beacon{count}));
-    return sealer.seal(std::move(b));
-}
 
 TEST(LivesyncKey, LoadsAFileAndRejectsShortKeys) {
     test::TempDir dir;

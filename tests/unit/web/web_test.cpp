@@ -7,6 +7,7 @@
 #include "tests/support/temp_dir.hpp"
 #include "tracker/web/assets.hpp"
 #include "tracker/web/render.hpp"
+#include "web/assets.hpp"
 
 namespace aciswarm::tracker::web {
 namespace {
@@ -39,7 +40,7 @@ class FakeSource : public WebSource {
     ClusterView cluster() const override {
         return {true,
                 {{"group", "239.1.2.3:9696"}, {"instance", kXss}},
-                {{"b7e1", "10.0.0.2:9696", 1.5, {{"peers", 40}}, {{"auth", 2}}}}};
+                {{"b7e1", "10.0.0.2:9696", 1.5, {{"peer", 40}}, {{"auth", 2}}, 41, 90, 2}}};
     }
     std::vector<RateSample> history() const override { return {{100, 1, 2, 3}, {105, 4, 5, 6}}; }
 };
@@ -89,6 +90,21 @@ TEST(Web, JsonCarriesTheRawNameForTextContent) {
     EXPECT_EQ(h["samples"][1]["peers"], 6);
     const auto c = nlohmann::json::parse(get("/web/cluster.json"));
     EXPECT_EQ(c["instances"][0]["rejected"]["auth"], 2);
+    EXPECT_EQ(c["instances"][0]["packets"], 41);
+    EXPECT_EQ(c["instances"][0]["peers_received"], 90);
+    EXPECT_EQ(c["instances"][0]["auth_failures"], 2);
+}
+
+TEST(Web, ClusterPageHasARowPerInstanceHeardFrom) {
+    const std::string html = get("/cluster");
+    const auto at = html.find("<td data-field=\"instance_id\">b7e1</td>");
+    ASSERT_NE(at, std::string::npos) << html;
+    const std::string row = html.substr(at, html.find("</tr>", at) - at);
+    for (const char* want : {">10.0.0.2:9696<", ">1.5 s<", "data-field=\"packets\">41<",
+                             "data-field=\"peers_received\">90<", "data-field=\"auth_failures\">2<",
+                             ">peer 40<", ">auth 2<"}) {
+        EXPECT_NE(row.find(want), std::string::npos) << want << " in " << row;
+    }
 }
 
 TEST(Web, InvalidUtf8InANameIsReplacedNotThrown) {
@@ -143,6 +159,11 @@ TEST(Web, AssetsAreEmbeddedAndServedWithTheirTypes) {
     ASSERT_TRUE(css);
     EXPECT_EQ(css->content_type, "text/css; charset=utf-8");
     EXPECT_NE(css->body.find("#totals"), std::string::npos);
+    auto common = handle("/web/common.js", source, {});
+    ASSERT_TRUE(common);
+    EXPECT_EQ(common->content_type, "text/javascript; charset=utf-8");
+    EXPECT_NE(common->body.find("function drawChart"), std::string::npos);
+    EXPECT_EQ(common->body.find("innerHTML"), std::string::npos);
     EXPECT_EQ(handle("/web/nothing", source, {})->status, 404);
 }
 
@@ -150,7 +171,9 @@ TEST(Web, EmbeddedAssetsAreTheSourceFilesByteForByte) {
     const std::filesystem::path dir =
         std::filesystem::path(ACISWARM_SOURCE_DIR) / "tracker/web/assets";
     EXPECT_EQ(assets::app_js, test::read_file(dir / "app.js"));
-    EXPECT_EQ(assets::style_css, test::read_file(dir / "style.css"));
+    const std::filesystem::path common = std::filesystem::path(ACISWARM_SOURCE_DIR) / "web/assets";
+    EXPECT_EQ(aciswarm::web::assets::style_css, test::read_file(common / "style.css"));
+    EXPECT_EQ(aciswarm::web::assets::common_js, test::read_file(common / "common.js"));
 }
 
 TEST(Web, SecurityHeadersForbidInlineAndForeignContent) {

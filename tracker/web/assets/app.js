@@ -1,29 +1,7 @@
-// aciswarm tracker web interface: live numbers, sortable tables, filter, charts.
-// Served as /web/app.js; the Content-Security-Policy allows only this script, so
-// everything here builds DOM nodes and sets textContent: data is never parsed as HTML.
+// aciswarm tracker web interface: live numbers, filter, charts. Served as
+// /web/app.js after /web/common.js (getJson, cell, drawChart, poll, sortable
+// tables); like it, it only builds DOM nodes and sets textContent.
 'use strict';
-
-const POLL_MS = 5000;
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-async function getJson(url) {
-  const reply = await fetch(url, {cache: 'no-store'});
-  if (!reply.ok) throw new Error(url + ': ' + reply.status);
-  return reply.json();
-}
-
-function fixed1(x) { return Number(x).toFixed(1); }
-
-function duration(seconds) {
-  const d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600);
-  const m = Math.floor(seconds % 3600 / 60), s = seconds % 60;
-  return (d ? d + 'd ' : '') + (d || h ? h + 'h ' : '') + m + 'm ' + s + 's';
-}
-
-function setText(root, selector, text) {
-  const node = root.querySelector(selector);
-  if (node && node.textContent !== String(text)) node.textContent = text;
-}
 
 function updateTotals(t) {
   setText(document, '[data-total="torrents"]', t.torrents);
@@ -32,13 +10,6 @@ function updateTotals(t) {
   setText(document, '[data-total="scrapes_per_second"]', fixed1(t.scrapes_per_second));
   setText(document, '[data-total="uptime"]', duration(t.uptime_seconds));
   setText(document, '[data-total="mode"]', t.mode);
-}
-
-function cell(field, text) {
-  const td = document.createElement('td');
-  td.dataset.field = field;
-  td.textContent = text;
-  return td;
 }
 
 function osArch(s) { return s.os || s.arch ? s.os + '/' + s.arch : ''; }
@@ -91,59 +62,6 @@ function applyFilter() {
   }
 }
 
-function makeSortable(table) {
-  table.querySelectorAll('th[data-sort]').forEach((th, column) => {
-    th.addEventListener('click', () => {
-      const ascending = th.dataset.dir !== 'asc';
-      table.querySelectorAll('th').forEach(h => delete h.dataset.dir);
-      th.dataset.dir = ascending ? 'asc' : 'desc';
-      const numeric = th.dataset.sort === 'number';
-      const key = row => {
-        const text = row.cells[column].textContent;
-        return numeric ? parseFloat(text) || 0 : text.toLowerCase();
-      };
-      const body = table.tBodies[0];
-      const rows = Array.from(body.rows).sort((a, b) => {
-        const x = key(a), y = key(b);
-        return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
-      });
-      for (const row of rows) body.appendChild(row);
-    });
-  });
-}
-
-// Draws series [{values, color, label}] over the same x range into an <svg>.
-function drawChart(svg, series) {
-  while (svg.firstChild) svg.firstChild.remove();
-  const width = 600, height = 150, pad = 20, legend = 34;  // the top band holds the labels
-  const all = series.flatMap(s => s.values);
-  const max = Math.max(1, ...all);
-  const n = Math.max(2, ...series.map(s => s.values.length));
-  const axis = document.createElementNS(SVG_NS, 'text');
-  axis.setAttribute('x', 2);
-  axis.setAttribute('y', 12);
-  axis.setAttribute('class', 'axis');
-  axis.textContent = 'max ' + fixed1(max);
-  svg.appendChild(axis);
-  series.forEach((s, i) => {
-    const points = s.values.map((v, j) =>
-      (pad + j * (width - 2 * pad) / (n - 1)).toFixed(1) + ',' +
-      (height - pad - v * (height - pad - legend) / max).toFixed(1)).join(' ');
-    const line = document.createElementNS(SVG_NS, 'polyline');
-    line.setAttribute('points', points);
-    line.setAttribute('fill', 'none');
-    line.setAttribute('stroke', s.color);
-    line.setAttribute('stroke-width', '2');
-    svg.appendChild(line);
-    const label = document.createElementNS(SVG_NS, 'text');
-    label.setAttribute('x', width - 150);
-    label.setAttribute('y', 12 + 14 * i);
-    label.setAttribute('fill', s.color);
-    label.textContent = s.label;
-    svg.appendChild(label);
-  });
-}
-
 async function refreshHistory() {
   const data = await getJson('/web/history.json');
   const rates = document.getElementById('chart-rates');
@@ -178,6 +96,7 @@ async function refreshTorrent() {
     return tr;
   });
   peers.replaceChildren(...rows);
+  sortRows(document.getElementById('peers'));
 }
 
 async function refreshCluster() {
@@ -189,21 +108,15 @@ async function refreshCluster() {
   body.replaceChildren(...data.instances.map(i => {
     const tr = document.createElement('tr');
     tr.append(cell('instance_id', i.instance_id), cell('address', i.address),
-              cell('age', fixed1(i.last_packet_age) + ' s'), cell('accepted', counts(i.accepted)),
-              cell('rejected', counts(i.rejected)));
+              cell('age', fixed1(i.last_packet_age) + ' s'), cell('packets', i.packets),
+              cell('peers_received', i.peers_received), cell('auth_failures', i.auth_failures),
+              cell('accepted', counts(i.accepted)), cell('rejected', counts(i.rejected)));
     return tr;
   }));
-}
-
-function poll(refresh) {
-  const run = () => refresh().catch(e => {
-    document.body.dataset.error = String(e);
-  }).finally(() => setTimeout(run, POLL_MS));
-  run();
+  sortRows(document.getElementById('instances'));
 }
 
 document.addEventListener('DOMContentLoaded', () => {
-  document.querySelectorAll('table.sortable').forEach(makeSortable);
   const search = document.getElementById('search');
   if (search) search.addEventListener('input', applyFilter);
   const page = document.body.dataset.page;
