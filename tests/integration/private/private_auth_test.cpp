@@ -114,6 +114,7 @@ class World {
              "--auth-dir=" + auth_dir("daemon").string(), "-v"}));
         return *daemon_;
     }
+    bool daemon_started() const { return daemon_.has_value(); }
     fs::path daemon_socket() const { return dir_ / "daemon" / "agent.sock"; }
     RunResult fetch_via_daemon(const std::string& name) {
         return run_logged(ns_.exec({bin("aciswarm"), "fetch", "--no-progress",
@@ -349,9 +350,33 @@ TEST_F(PrivateRegistry, TheDaemonRereadsItsCredentialsOnSighup) {
     EXPECT_EQ(after.out, world_->id("registry.test/plain") + "\n");
 }
 
-// Last: every command's output, nginx's logs and every file the fetches wrote
-// (stores, staging, resume data) are free of the secrets.
+// Every command's output, nginx's logs and every file the fetches wrote (stores,
+// staging, resume data) are free of the secrets. ctest runs each case in a process
+// of its own, so this case makes every kind of request itself first: good, missing
+// and wrong credentials, basic and bearer, web seed, HTTPS fallback, cross-host
+// redirects, discovery and a daemon fetch.
 TEST_F(PrivateRegistry, NoSecretInAnyOutputLogOrFile) {
+    EXPECT_EQ(world_->fetch("good", {"registry.test/app:1.0", "--no-https-fallback"}).status.code,
+              0);
+    EXPECT_EQ(world_->fetch("good", {"registry.test/plain:1.0"}).status.code, 0);
+    EXPECT_EQ(world_->fetch("good", {"token.test/tok:1.0"}).status.code, 0);
+    EXPECT_EQ(world_->fetch("good", {"registry.test/moved:1.0", "--no-https-fallback"}).status.code,
+              0);
+    EXPECT_EQ(world_->fetch("good", {"token.test/tmoved:1.0"}).status.code, 0);
+    EXPECT_NE(world_->fetch("none", {"registry.test/app:1.0"}).status.code, 0);
+    EXPECT_NE(world_->fetch("wrong", {"registry.test/app:1.0"}).status.code, 0);
+    EXPECT_NE(world_->fetch("wrong", {"token.test/tok:1.0"}).status.code, 0);
+    EXPECT_EQ(world_->discover("good", "registry.test/app:1.0").status.code, 0);
+    if (!world_->daemon_started()) {
+        fs::create_directories(world_->auth_dir("daemon"));
+        fs::copy(world_->auth_dir("good"), world_->auth_dir("daemon"),
+                 fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+        Process& daemon = world_->start_daemon();
+        ASSERT_TRUE(daemon.wait_for_stderr(std::regex("listening unix"), 20s))
+            << daemon.stderr_text();
+    }
+    const auto via_daemon = world_->fetch_via_daemon("registry.test/plain:1.0");
+    EXPECT_EQ(via_daemon.status.code, 0) << via_daemon.err << world_->daemon_log();
     ASSERT_FALSE(world_->transcript().empty());
     for (const std::string& secret : {password, token, basic_b64}) {
         EXPECT_FALSE(contains(world_->transcript(), secret)) << secret;
