@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "tests/unit/tracker/test_hash.hpp"
 #include "tracker/core/tracker.hpp"
 
 using namespace aciswarm;
@@ -14,12 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-InfoHash hash(std::uint8_t n) {
-    InfoHash h;
-    h.data()[0] = n;
-    h.data()[19] = n;
-    return h;
-}
+using test::hash;
 
 PeerEndpoint v4(int i, std::uint16_t port = 6881) {
     return PeerEndpoint::v4(

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/clock.hpp"
+#include "tests/unit/tracker/test_hash.hpp"
 #include "tracker/core/tracker.hpp"
 #include "tracker/frontend/http/http_reply.hpp"
 #include "tracker/frontend/http/http_request.hpp"
@@ -16,12 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-InfoHash hash(std::uint8_t n) {
-    InfoHash h;
-    h.data()[0] = n;
-    h.data()[19] = n;
-    return h;
-}
+using test::hash;
 
 // Zone a: 10.1.0.0/16, zone b: 10.2.0.0/16 when CIDRs are configured.
 PeerEndpoint in_a(int i) {
