@@ -146,8 +146,8 @@ const OptionParser& parser() {
 
 // Options of an in-process fetch only, besides the engine's: any of them means in-process.
 constexpr std::string_view in_process_only[] = {
-    "store",        "seed-for",       "ca-file", "insecure-options",
-    "no-signature", "max-image-size", "linger",  "trust-dir",        "auth-dir"};
+    "store",          "seed-for", "ca-file",   "insecure-options", "no-signature",
+    "max-image-size", "linger",   "trust-dir", "auth-dir"};
 
 // How long an in-process fetch with no daemon and no --seed option stays in the
 // swarm after its download (docs/fetch.md, "Leaving the swarm").
