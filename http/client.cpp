@@ -130,15 +130,14 @@ ClientOptions page_options() {
     return options;
 }
 
+// Starts from `base` and replaces only the three limits that make a request a
+// page GET, so every connection setting (credentials were added later) carries over.
 ClientOptions page_options(const ClientOptions& base) {
-    ClientOptions options = page_options();
-    options.allow_http = base.allow_http;
-    options.skip_tls_verify = base.skip_tls_verify;
-    options.ca_file = base.ca_file;
-    options.connect_timeout = base.connect_timeout;
-    options.max_redirects = base.max_redirects;
-    options.user_agent = base.user_agent;
-    options.credentials = base.credentials;
+    const ClientOptions page = page_options();
+    ClientOptions options = base;
+    options.total_timeout = page.total_timeout;
+    options.stall_timeout = page.stall_timeout;
+    options.max_body = page.max_body;
     return options;
 }
 
