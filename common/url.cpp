@@ -1,6 +1,5 @@
 #include "common/url.hpp"
 
-#include <algorithm>
 
 #include "common/hex.hpp"
 
@@ -122,14 +121,11 @@ namespace {
 
 bool query_has(std::string_view query, std::string_view name) {
     bool found = false;
-    std::size_t begin = 0;
-    while (!found && begin <= query.size()) {
-        const std::size_t end = std::min(query.find('&', begin), query.size());
-        const std::string_view pair = query.substr(begin, end - begin);
-        found = pair.substr(0, pair.find('=')) == name;
-        begin = end + 1;
-    }
-    return found;
+    const Status walked = for_each_query_param(query, [&](std::string_view key, std::string_view) {
+        found = found || key == name;
+        return Status{};
+    });
+    return walked && found;
 }
 
 }  // namespace
