@@ -1,6 +1,5 @@
 #include "common/url.hpp"
 
-
 #include "common/hex.hpp"
 
 namespace aciswarm {
