@@ -17,6 +17,9 @@ packages=(
   chromium  # headless browser for the web pages tests (tests/integration/web)
   python3-prometheus-client  # an independent parser of the agent's /metrics (tests/integration/web)
   prometheus  # promtool check metrics: lints the agent's /metrics (tests/integration/web)
+  # OCI (issue 20): the distribution registry as upstream, skopeo to push test images,
+  # containerd's ctr pulling through the agent's registry mirror
+  docker-registry skopeo containerd
   iproute2 systemd procps psmisc
   gnupg  # test keys and signatures (tests/*/trust, examples, bench/trust-verify.sh)
   # archive tools to make test images
