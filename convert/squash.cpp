@@ -47,7 +47,8 @@ class Squasher {
     Squasher(const std::vector<LayerFile>& layers, const SquashOptions& options)
         : layers_(layers), options_(options), buffer_(std::size_t{1} << 16) {}
 
-    Result<SquashStats> run(std::string_view manifest_json, const fs::path& path);
+    // Into `path`, or into `fd` when `path` is empty.
+    Result<SquashStats> run(std::string_view manifest_json, const fs::path& path, int fd);
 
   private:
     std::string what(int layer) const {
@@ -296,15 +297,17 @@ Status Squasher::write_tail() {
     return {};
 }
 
-Result<SquashStats> Squasher::run(std::string_view manifest_json, const fs::path& path) {
+Result<SquashStats> Squasher::run(std::string_view manifest_json, const fs::path& path, int fd) {
     out_.reset(archive_write_new());
     archive_write_set_format_pax_restricted(out_.get());
     archive_write_add_filter_gzip(out_.get());
     // No time stamp in the gzip header: the same layers give the same bytes.
     archive_write_set_filter_option(out_.get(), "gzip", "timestamp", nullptr);
-    if (archive_write_open_filename(out_.get(), path.c_str()) != ARCHIVE_OK) {
-        return make_error(Errc::io, path.string() + ": " + archive_message(out_.get()));
-    }
+    const std::string what = path.empty() ? "fd " + std::to_string(fd) : path.string();
+    const int opened = path.empty() ? archive_write_open_fd(out_.get(), fd)
+                                    : archive_write_open_filename(out_.get(), path.c_str());
+    if (opened != ARCHIVE_OK)
+        return make_error(Errc::io, what + ": " + archive_message(out_.get()));
     if (auto ok = write_manifest(manifest_json); !ok) return std::move(ok).error();
     for (int layer = static_cast<int>(layers_.size()) - 1; layer >= 0; --layer) {
         if (auto ok = read_layer(layer, &Squasher::squash_entry); !ok) {
@@ -326,7 +329,7 @@ Result<SquashStats> Squasher::run(std::string_view manifest_json, const fs::path
     }
     if (auto ok = write_tail(); !ok) return std::move(ok).error();
     if (archive_write_close(out_.get()) != ARCHIVE_OK) {
-        return make_error(Errc::io, path.string() + ": " + archive_message(out_.get()));
+        return make_error(Errc::io, what + ": " + archive_message(out_.get()));
     }
     return stats_;
 }
@@ -337,7 +340,7 @@ Result<SquashStats> write_squashed_aci(const std::vector<LayerFile>& layers,
                                        std::string_view manifest_json, const fs::path& out,
                                        const SquashOptions& options) {
     const fs::path tmp = out.string() + ".tmp";
-    auto stats = Squasher(layers, options).run(manifest_json, tmp);
+    auto stats = Squasher(layers, options).run(manifest_json, tmp, -1);
     std::error_code ec;
     if (stats) {
         fs::rename(tmp, out, ec);
@@ -346,6 +349,12 @@ Result<SquashStats> write_squashed_aci(const std::vector<LayerFile>& layers,
     }
     fs::remove(tmp, ec);
     return stats;
+}
+
+Result<SquashStats> write_squashed_aci_fd(const std::vector<LayerFile>& layers,
+                                          std::string_view manifest_json, int fd,
+                                          const SquashOptions& options) {
+    return Squasher(layers, options).run(manifest_json, {}, fd);
 }
 
 }  // namespace aciswarm::convert

@@ -66,5 +66,10 @@ Result<SquashStats> write_squashed_aci(const std::vector<LayerFile>& layers,
                                        std::string_view manifest_json,
                                        const std::filesystem::path& out,
                                        const SquashOptions& options = {});
+// The same into an open file (a store staging file: it stays locked while
+// written); written from the fd's current offset, not synced, not closed.
+Result<SquashStats> write_squashed_aci_fd(const std::vector<LayerFile>& layers,
+                                          std::string_view manifest_json, int fd,
+                                          const SquashOptions& options = {});
 
 }  // namespace aciswarm::convert
