@@ -169,6 +169,28 @@ std::span<const ConfigOption> options_table() {
              c.mirror_http_registries = std::move(names);
              return {};
          }},
+        {"mirror-origin", "URL",
+         "the origin (`aciswarm origin`) the mirror asks for blob torrents, so blobs come from "
+         "the swarm before upstream; empty = upstream only (default)",
+         false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             if (!v.empty() && !v.starts_with("http://") && !v.starts_with("https://"))
+                 return bad("mirror-origin", v, "not an http:// or https:// URL");
+             c.mirror_origin = v;
+             while (c.mirror_origin.ends_with('/'))
+                 c.mirror_origin.pop_back();
+             return {};
+         }},
+        {"mirror-swarm-timeout", "DURATION",
+         "longest a blob download from the swarm may take before the mirror takes the blob from "
+         "upstream instead (default 60s)",
+         false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto d = to_duration("mirror-swarm-timeout", v);
+             if (!d) return d.error();
+             c.mirror_swarm_timeout = *d;
+             return {};
+         }},
         {"mirror-blob-wait", "DURATION",
          "longest a mirror request waits for a blob before answering 503, so containerd pulls "
          "it from upstream (the fetch goes on); default 10s",

@@ -75,6 +75,10 @@ struct DaemonConfig {
     std::set<std::string> mirror_http_registries;
     // A blob not in the mirror's cache within this is a 503 (containerd goes upstream).
     std::chrono::milliseconds mirror_blob_wait = std::chrono::seconds(10);
+    // The origin's base URL ("" = none: blobs from upstream only) and how long
+    // a swarm download may take before the mirror goes upstream for the blob.
+    std::string mirror_origin;
+    std::chrono::milliseconds mirror_swarm_timeout = std::chrono::seconds(60);
 
     friend bool operator==(const DaemonConfig&, const DaemonConfig&) = default;
 };

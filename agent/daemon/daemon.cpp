@@ -408,7 +408,8 @@ bool Daemon::Impl::start_mirror() {
     }
     auto made = mirror::make_registry_mirror(
         {std::filesystem::path(config.store) / "oci-blobs", config.mirror_http_registries,
-         config.ca_file, config.mirror_blob_wait, mirror_max_in_flight},
+         config.ca_file, config.mirror_blob_wait, mirror_max_in_flight, config.mirror_origin,
+         backend.swarm_engine(), config.mirror_swarm_timeout},
         log);
     if (!made) {
         log.error("mirror: ", made.error().message);

@@ -1,5 +1,7 @@
 #include "agent/mirror/registry_source.hpp"
 
+#include "agent/blobs/swarm_source.hpp"
+
 namespace aciswarm::agent::mirror {
 namespace {
 
@@ -48,8 +50,16 @@ Result<std::shared_ptr<Mirror>> make_registry_mirror(const MirrorSetup& setup, L
     if (!cache) return cache.error();
     auto pool = std::make_shared<blobs::RegistryPool>(
         blobs::registry_client_factory({setup.http_registries, setup.ca_file}));
-    std::vector<std::shared_ptr<blobs::BlobSource>> sources{
-        std::make_shared<blobs::UpstreamBlobSource>(pool)};
+    std::vector<std::shared_ptr<blobs::BlobSource>> sources;
+    if (!setup.origin_url.empty() && setup.engine != nullptr) {
+        auto swarm = std::make_shared<blobs::SwarmBlobSource>(
+            blobs::SwarmSourceConfig{setup.origin_url, setup.ca_file, setup.blob_cache / "swarm",
+                                     setup.swarm_timeout},
+            *setup.engine, log);
+        swarm->seed_held();
+        sources.push_back(std::move(swarm));
+    }
+    sources.push_back(std::make_shared<blobs::UpstreamBlobSource>(pool));
     auto fetcher = std::make_shared<blobs::BlobFetcher>(std::move(*cache), std::move(sources), log);
     auto source = std::make_shared<RegistryMirrorSource>(pool, fetcher, setup.blob_wait);
     return std::make_shared<Mirror>(source, setup.max_in_flight, log);

@@ -25,6 +25,7 @@
 
 #include "agent/blobs/blob_fetcher.hpp"
 #include "agent/blobs/blob_source.hpp"
+#include "agent/engine/engine.hpp"
 #include "agent/mirror/mirror.hpp"
 
 namespace aciswarm::agent::mirror {
@@ -51,10 +52,16 @@ struct MirrorSetup {
     std::string ca_file;                    // CAs for HTTPS upstreams; "" = the system's
     std::chrono::milliseconds blob_wait{10000};
     std::size_t max_in_flight = 32;
+    // The swarm source, asked before upstream: an origin URL and the engine
+    // (both set) — "" / null: upstream only.
+    std::string origin_url = {};
+    engine::Engine* engine = nullptr;
+    std::chrono::milliseconds swarm_timeout{60000};
 };
 
 // The daemon's mirror: a RegistryMirrorSource over anonymous RegistryClients
-// and a BlobFetcher with the upstream as its source.
+// and a BlobFetcher with the swarm (when configured; its held blobs are
+// seeded again) and then the upstream as its sources.
 Result<std::shared_ptr<Mirror>> make_registry_mirror(const MirrorSetup& setup, Logger& log);
 
 }  // namespace aciswarm::agent::mirror
