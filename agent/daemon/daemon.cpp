@@ -416,6 +416,7 @@ bool Daemon::Impl::start_mirror() {
         return false;
     }
     registry_mirror = std::move(*made);
+    web_source.set_mirror(registry_mirror);
     auto server = mirror::MirrorServer::start(*address, registry_mirror);
     if (!server) {
         log.error(server.error().message);
