@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "http/client.hpp"
+#include "tests/support/nginx.hpp"
 #include "tests/support/oci_registry.hpp"
 #include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -19,22 +20,32 @@ struct OriginProcess {
     int bittorrent_port = 0;
 };
 
-OriginProcess start_origin(const TempDir& dir, const DockerRegistry& upstream) {
-    OriginProcess o{Process::spawn(
-        {bin("aciswarm"), "origin", "--listen=127.0.0.1:0",
-         "--upstream=" + upstream.host_port() + "=" + upstream.url(),
-         "--cache=" + (dir / "cache").string(), "--whitelist-dir=" + (dir / "whitelist").string(),
-         "--tracker=http://127.0.0.1:9/announce", "--bittorrent-listen=127.0.0.1:0", "--lsd=false",
-         "--auth-dir=" + (dir / "auth.d").string()})};
+OriginProcess start_origin(const TempDir& dir, const DockerRegistry& upstream,
+                           const std::vector<std::string>& more = {}) {
+    std::vector<std::string> argv = {bin("aciswarm"),
+                                     "origin",
+                                     "--listen=127.0.0.1:0",
+                                     "--upstream=" + upstream.host_port() + "=" + upstream.url(),
+                                     "--cache=" + (dir / "cache").string(),
+                                     "--whitelist-dir=" + (dir / "whitelist").string(),
+                                     "--tracker=http://127.0.0.1:9/announce",
+                                     "--bittorrent-listen=127.0.0.1:0",
+                                     "--lsd=false",
+                                     "--auth-dir=" + (dir / "auth.d").string()};
+    argv.insert(argv.end(), more.begin(), more.end());
+    OriginProcess o{Process::spawn(argv)};
     const auto bt =
         o.process.wait_for_stderr(std::regex(R"(listening bittorrent 127\.0\.0\.1:(\d+))"));
     if (bt) o.bittorrent_port = std::stoi((*bt)[1]);
-    o.http_port = o.process.wait_for_listening("http");
+    const auto http =
+        o.process.wait_for_stderr(std::regex(R"(listening https? 127\.0\.0\.1:(\d+))"));
+    if (http) o.http_port = std::stoi((*http)[1]);
     return o;
 }
 
-Result<http::Response> get(const std::string& url) {
+Result<http::Response> get(const std::string& url, const std::string& ca_file = "") {
     http::ClientOptions options = http::page_options();
+    options.ca_file = ca_file;
     options.allow_http = true;
     options.max_body = 64 << 20;
     http::Client client(options);
@@ -106,6 +117,25 @@ TEST(OciOrigin, UpstreamDownIs502WithAOneLineReason) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 502);
     EXPECT_EQ(std::count(r->body.begin(), r->body.end(), '\n'), 1) << r->body;
+}
+
+TEST(OciOrigin, ServesHttpsWithTheGivenCertificate) {
+    TempDir dir;
+    std::filesystem::create_directories(dir / "whitelist");
+    TestCa ca;
+    ASSERT_EQ(make_test_ca(dir / "ca", {"IP:127.0.0.1"}, ca), "");
+    DockerRegistry upstream(dir / "registry", DockerRegistry::Options{});
+    ASSERT_FALSE(upstream.host_port().empty());
+    OriginProcess origin = start_origin(
+        dir, upstream,
+        {"--tls-cert=" + ca.server_cert.string(), "--tls-key=" + ca.server_key.string()});
+    ASSERT_GT(origin.http_port, 0) << origin.process.stderr_text();
+    EXPECT_NE(origin.process.stderr_text().find("listening https"), std::string::npos);
+    auto r = get("https://127.0.0.1:" + std::to_string(origin.http_port) + "/metainfo/" +
+                     oci::Digest::of("x").to_string() + "?ns=elsewhere.test&repo=a",
+                 ca.ca_cert.string());
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->status, 404);
 }
 
 }  // namespace
