@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "agent/fetch/locked_dir.hpp"
+#include "agent/fetch/oci_fetch.hpp"
 #include "agent/fetch/plan.hpp"
 #include "agent/fetch/stall.hpp"
 #include "common/duration.hpp"
@@ -139,6 +140,9 @@ Result<FetchOutcome> Fetcher::fetch(const Source& source, const ProgressFn& prog
             break;
         case SourceKind::aci_file:
             result = import_file(job, local(source.text).string());
+            break;
+        case SourceKind::oci_layout:
+            result = fetch_oci_layout(job);
             break;
     }
     if (!result) return result;
@@ -686,6 +690,29 @@ Result<FetchOutcome> Fetcher::import_file(Job& job, const std::string& path) {
     auto rec = store_.import_file(path, req);
     if (!rec) return std::move(rec).error();
     job.urls.asc = "";
+    FetchOutcome out;
+    out.record = std::move(*rec);
+    out.via = FetchVia::file;
+    return out;
+}
+
+Result<FetchOutcome> Fetcher::fetch_oci_layout(Job& job) {
+    FetchProgress p;
+    p.phase = FetchPhase::verifying;
+    report(job, p);
+    auto converted =
+        convert_oci_layout(store_, job.source.text, options_.cwd, options_.platform, job.stop);
+    if (!converted) return std::move(converted).error();
+    store::ImportRequest req;
+    req.seeding_policy = options_.seeding_policy;
+    if (auto ok = prepare_trust(job, req); !ok) return std::move(ok).error();
+    auto rec = store_.import_staged(std::move(converted->file), req);
+    if (!rec) {
+        const bool unsigned_image = rec.error().code == Errc::untrusted && !job.signature;
+        return with_context(escape_control(job.source.text) +
+                                (unsigned_image ? ": a converted image is not signed" : ""),
+                            std::move(rec).error());
+    }
     FetchOutcome out;
     out.record = std::move(*rec);
     out.via = FetchVia::file;

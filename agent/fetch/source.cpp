@@ -21,6 +21,8 @@ std::string_view source_kind_name(SourceKind kind) {
             return "torrent file";
         case SourceKind::aci_file:
             return "image file";
+        case SourceKind::oci_layout:
+            return "OCI layout";
     }
     return "?";
 }
@@ -45,6 +47,10 @@ Result<Source> classify_source(std::string_view argument) {
     };
     if (argument.empty()) return make_error(Errc::invalid_argument, "empty image argument");
     const std::string low = ascii_lower(argument);
+    if (low.starts_with("oci:") && !low.starts_with("oci://")) {
+        if (argument.size() == 4) return fail("no directory after oci:");
+        return Source{SourceKind::oci_layout, arg, {}};
+    }
     if (low.starts_with("magnet:")) {
         if (!low.starts_with("magnet:?")) return fail("a magnet link starts with 'magnet:?'");
         return Source{SourceKind::magnet, arg, {}};

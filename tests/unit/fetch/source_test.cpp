@@ -44,6 +44,13 @@ TEST(ClassifySource, MagnetsAndFiles) {
     EXPECT_EQ(kind_of("./missing"), SourceKind::aci_file);
 }
 
+TEST(ClassifySource, OciLayouts) {
+    EXPECT_EQ(kind_of("oci:./alpine:3.19"), SourceKind::oci_layout);
+    EXPECT_EQ(kind_of("oci:/srv/images/alpine"), SourceKind::oci_layout);
+    EXPECT_EQ(source_kind_name(SourceKind::oci_layout), "OCI layout");
+    EXPECT_FALSE(classify_source("oci:"));
+}
+
 TEST(ClassifySource, ErrorsNameTheArgument) {
     for (std::string_view bad : {"ftp://h.example/a.aci", "https://", "https:///a.aci",
                                  "https://h.example/", "magnet:xt", "Not A Name!"}) {
