@@ -73,7 +73,7 @@ std::vector<OptionSpec> with_engine_options(std::vector<OptionSpec> own) {
 const OptionParser& parser() {
     static const OptionParser p(
         "aciswarm fetch NAME[:VERSION][,LABEL=VALUE]... | https://.../x.torrent | "
-        "https://.../x.aci | magnet:?... | ./x.torrent | oci:DIR[:TAG] [OPTIONS]\n\n"
+        "https://.../x.aci | magnet:?... | ./x.torrent | oci:DIR[:TAG] | docker://REF [OPTIONS]\n\n"
         "Fetches an image into the store and prints its ID. Names are found by appc\n"
         "discovery: the .torrent is preferred, then the magnet link, then a plain HTTPS\n"
         "download of the .aci (as rkt). The discovered .aci URL is added to the torrent\n"
@@ -86,8 +86,8 @@ const OptionParser& parser() {
         "The image's signature (.aci.asc) must verify against a key trusted for its\n"
         "name (aciswarm trust) before it enters the store, else exit code 3;\n"
         "--insecure-options=image skips the check (docs/trust.md).\n"
-        "oci:DIR[:TAG] converts an OCI image layout (docs/oci.md); converted images\n"
-        "are unsigned: they need --insecure-options=image.",
+        "oci:DIR[:TAG] and docker://REGISTRY/NAME:TAG convert OCI images (docs/oci.md);\n"
+        "converted images are unsigned: they need --insecure-options=image.",
         with_engine_options(with_common_flags({
             {"store", OptionSpec::Kind::value,
              "image store (default /var/lib/aciswarm as root, else ~/.local/share/aciswarm)",
@@ -140,7 +140,7 @@ const OptionParser& parser() {
             {"no-signature", OptionSpec::Kind::flag, "don't fetch the .aci.asc signature", ""},
             {"max-image-size", OptionSpec::Kind::value, max_image_size_help, "SIZE"},
             {"platform", OptionSpec::Kind::value,
-             "oci: images: the platform taken from an index (default: this host's)", "OS/ARCH"},
+             "oci:, docker://: the platform taken from an index (default: this host's)", "OS/ARCH"},
             {"no-progress", OptionSpec::Kind::flag, "no progress line on stderr", ""},
         })),
         {"aciswarm fetch example.com/app:1.0",

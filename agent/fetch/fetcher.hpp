@@ -77,7 +77,7 @@ struct FetchOptions {
     discovery::PageFetcher* discovery_pages = nullptr;
     // The working directory relative file arguments are resolved against ("" = process cwd).
     std::string cwd;
-    // oci: images: the entry taken from a multi-platform index (--platform).
+    // oci: and docker:// images: the entry taken from a multi-platform index (--platform).
     oci::Platform platform = convert::host_platform();
 };
 
@@ -155,8 +155,9 @@ class Fetcher {
     Result<FetchOutcome> import_download(Job& job, Download& dl, const InfoHashes& hashes);
     Result<FetchOutcome> fetch_https(Job& job, const std::string& url);
     Result<FetchOutcome> import_file(Job& job, const std::string& path);
-    // oci:DIR[:TAG]: converted into staging, then imported (agent/fetch/oci_fetch.hpp).
-    Result<FetchOutcome> fetch_oci_layout(Job& job);
+    // oci:DIR[:TAG] and docker://…: converted into staging, then imported
+    // (agent/fetch/oci_fetch.hpp).
+    Result<FetchOutcome> fetch_converted(Job& job);
     Result<std::string> get_small(const std::string& url, std::string_view what);
     void attach_signature(Job& job, FetchOutcome& out);
     // Gets the signature before an import and fills the request's verify hook.

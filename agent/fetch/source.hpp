@@ -7,6 +7,7 @@
 //   ./x.torrent, /abs/x.torrent    torrent_file (a local path ending in .torrent)
 //   ./x.aci, /abs/x.aci, x.aci     aci_file     (a local path, imported as is)
 //   oci:DIR[:TAG]                  oci_layout   (an OCI image layout, converted: docs/oci.md)
+//   docker://REGISTRY/NAME[:TAG]   docker_image (a registry's image, converted: docs/oci.md)
 #pragma once
 
 #include <string>
@@ -24,7 +25,8 @@ enum class SourceKind {
     magnet,
     torrent_file,
     aci_file,
-    oci_layout
+    oci_layout,
+    docker_image
 };
 std::string_view source_kind_name(SourceKind kind);
 

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/convert/sample_image.hpp"
 #include "tests/support/layer_builder.hpp"
 #include "tests/support/oci_layout_builder.hpp"
 #include "tests/support/process.hpp"
@@ -16,22 +17,6 @@ namespace aciswarm::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-OciImageSpec server_image(const std::string& arch = "amd64") {
-    OciImageSpec spec;
-    spec.architecture = arch;
-    spec.runtime_config = R"({"Entrypoint":["/usr/bin/server"],"Cmd":["--port","8080"],
-                              "User":"1000:1000","ExposedPorts":{"8080/tcp":{}}})";
-    spec.layers = {
-        {dir("usr"), dir("usr/bin"), file("usr/bin/server", "#!/bin/sh\necho " + arch + "\n", 0755),
-         symlink("bin", "usr/bin"), dir("etc"), file("etc/secret", "base"), dir("cache"),
-         file("cache/old", "o"), file("usr/bin/tool", "v1", 0755),
-         hard_link("usr/bin/tool-link", "usr/bin/tool")},
-        {whiteout("etc/secret"), dir("cache"), opaque("cache"), file("cache/new", "n")},
-        {file("usr/bin/tool", "v2", 0755)},
-    };
-    return spec;
-}
 
 class FetchOci : public ::testing::Test {
   protected:
@@ -57,7 +42,7 @@ class FetchOci : public ::testing::Test {
 };
 
 TEST_F(FetchOci, AConvertedImageNeedsInsecureImage) {
-    write_oci_index_json(layout(), {{add_oci_image(layout(), server_image()), "1.0"}});
+    write_oci_index_json(layout(), {{add_oci_image(layout(), sample_image()), "1.0"}});
     auto r = fetch("oci:" + layout().string() + ":1.0");
     EXPECT_EQ(r.status.code, 3) << r.err;
     EXPECT_NE(r.err.find("a converted image is not signed"), std::string::npos) << r.err;
@@ -66,25 +51,18 @@ TEST_F(FetchOci, AConvertedImageNeedsInsecureImage) {
 }
 
 TEST_F(FetchOci, StoresTheConvertedImage) {
-    write_oci_index_json(layout(), {{add_oci_image(layout(), server_image()), "1.0"}});
+    write_oci_index_json(layout(), {{add_oci_image(layout(), sample_image()), "1.0"}});
     auto r = fetch("oci:" + layout().string() + ":1.0", {"--insecure-options=image", "--full"});
     ASSERT_EQ(r.status.code, 0) << r.err;
     const std::string id = first_line(r.out);
     const auto manifest = manifest_of(id);
     EXPECT_EQ(manifest.at("name"), "server");
-    EXPECT_EQ(manifest.at("app").at("exec"), nlohmann::json({"/usr/bin/server", "--port", "8080"}));
+    EXPECT_EQ(manifest.at("app").at("exec"), nlohmann::json({"/usr/bin/web", "--port", "8080"}));
     EXPECT_EQ(manifest.at("app").at("user"), "1000");
 
     const fs::path exported = tmp / "exported.aci";
     ASSERT_EQ(aciswarm({"image", "export", id, exported.string()}).status.code, 0);
-    const auto tree = tar_tree(exported);
-    EXPECT_FALSE(tree.contains("rootfs/etc/secret"));  // whited out
-    EXPECT_FALSE(tree.contains("rootfs/cache/old"));   // under an opaque directory
-    EXPECT_EQ(tree.at("rootfs/cache/new").data, "n");
-    EXPECT_EQ(tree.at("rootfs/bin").type, LayerEntry::Type::symlink);
-    EXPECT_EQ(tree.at("rootfs/usr/bin/tool").data, "v2");
-    EXPECT_EQ(tree.at("rootfs/usr/bin/tool-link").data, "v1");  // its layer's content
-    EXPECT_EQ(tree.at("rootfs/usr/bin/server").mode, 0755u);
+    expect_sample_tree(tar_tree(exported));
     auto validate = run({"actool", "validate", exported.string()});
     EXPECT_EQ(validate.status.code, 0) << validate.out << validate.err;
 
@@ -95,8 +73,8 @@ TEST_F(FetchOci, StoresTheConvertedImage) {
 }
 
 TEST_F(FetchOci, PlatformFromAnIndex) {
-    auto amd = add_oci_image(layout(), server_image("amd64"));
-    auto arm = add_oci_image(layout(), server_image("arm64"));
+    auto amd = add_oci_image(layout(), sample_image("amd64"));
+    auto arm = add_oci_image(layout(), sample_image("arm64"));
     amd.platform = "linux/amd64";
     arm.platform = "linux/arm64";
     write_oci_index_json(layout(), {{add_oci_index(layout(), {amd, arm}), "multi"}});
@@ -115,7 +93,7 @@ TEST_F(FetchOci, PlatformFromAnIndex) {
 }
 
 TEST_F(FetchOci, ReadsALayoutSkopeoWrote) {
-    write_oci_index_json(layout(), {{add_oci_image(layout(), server_image()), "1.0"}});
+    write_oci_index_json(layout(), {{add_oci_image(layout(), sample_image()), "1.0"}});
     const fs::path copy = tmp / "copied";
     auto skopeo = run({"skopeo", "--insecure-policy", "copy", "oci:" + layout().string() + ":1.0",
                        "oci:" + copy.string() + ":copy"});
