@@ -145,8 +145,7 @@ const OptionParser& parser() {
         })),
         {"aciswarm fetch example.com/app:1.0",
          "aciswarm fetch https://registry.example.com/linux/amd64/app-1.0.torrent --seed-for=1h",
-         "aciswarm fetch ./app-1.0.torrent --no-daemon --max-download-rate=10M",
-         "aciswarm fetch oci:./alpine:3.19 --insecure-options=image --platform=linux/arm64"});
+         "aciswarm fetch docker://alpine:3.19 --insecure-options=image --platform=linux/arm64"});
     return p;
 }
 
