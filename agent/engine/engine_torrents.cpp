@@ -245,6 +245,7 @@ Result<TorrentStatus> Engine::Impl::status_of(const Entry& e) const {
     out.bytes_from_peers = e.counters->from_peers.load();
     out.bytes_from_web_seeds = e.counters->from_web_seeds.load();
     out.hash_failures = e.hash_failures;
+    out.zone = e.zone_view;
     out.web_seed_failures = e.counters->web_seed_failures.load();
     {
         std::lock_guard lock(e.counters->mu);

@@ -8,6 +8,7 @@
 // Pure: no I/O, no state.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ struct ZoneSettings {
     bool leader_candidate = false;
     std::uint64_t upload_capacity = 0;  // bytes/s announced as up=; 0: not sent
     std::uint64_t download_capacity = 0;
+    // A follower uses the web seed only when no leader of its zone made progress for
+    // this long (--leader-timeout; 0: the web seed gate alone, as any node).
+    std::chrono::milliseconds leader_timeout{10000};
 
     // Whether announces carry zone keys at all.
     bool aware() const { return !zone.empty() || leader_candidate; }
