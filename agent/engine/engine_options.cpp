@@ -128,8 +128,8 @@ const EngineOption table[] = {
          return {};
      }},
     {"zone", OptionSpec::Kind::value, "NAME",
-     "this node's zone, announced to the tracker (docs/zones.md); without "
-     "--leader-candidate a follower: no PEX, DHT or LSD",
+     "this node's zone, announced to the tracker (docs/zones.md): no PEX, DHT or LSD; "
+     "without --leader-candidate a follower",
      "",
      [](EngineConfig& c, std::string_view o, Values v) -> Status {
          if (auto ok = check_zone_name(last(v), o); !ok) return ok;

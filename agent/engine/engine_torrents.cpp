@@ -157,10 +157,10 @@ void apply_zone(lt::add_torrent_params& params, const ZoneSettings& zone) {
         params.ti->clear_trackers();
     }
     params.tracker_tiers.clear();
-    if (zone.follower()) {
-        params.flags |= lt::torrent_flags::disable_pex | lt::torrent_flags::disable_dht |
-                        lt::torrent_flags::disable_lsd;
-    }
+    // Every zone-aware node, candidates too (docs/zones.md, "Agent"): a leader's PEX
+    // would hand its zone's followers to other zones' leaders and back.
+    params.flags |= lt::torrent_flags::disable_pex | lt::torrent_flags::disable_dht |
+                    lt::torrent_flags::disable_lsd;
 }
 
 }  // namespace

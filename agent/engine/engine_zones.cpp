@@ -102,10 +102,16 @@ void Engine::Impl::run_zone_queries(std::stop_token stop) {
             ZoneRoleWatch& watch = watches.at(w.id);
             const std::uint64_t changes = watch.changes();
             watch.ask(now, zone_query_urls(w.handle, w.hash, port), query);
+            if (watch.changes() != changes) {
+                log.info(w.name, ": zone ", describe(watch.view()));
+                // An announce made before the zone had its leaders got today's reply: ask
+                // again now that the zone lists (and a new leader) are there.
+                if (watch.view().role != ZoneRole::none)
+                    w.handle.force_reannounce(0, -1, lt::torrent_handle::ignore_min_interval);
+            }
             std::lock_guard lock(mu);
             auto it = entries.find(w.id);
             if (it == entries.end()) continue;
-            if (watch.changes() != changes) log.info(w.name, ": zone ", describe(watch.view()));
             if (!watch.error().empty() && watch.error() != it->second.zone_error)
                 log.warn(w.name, ": zone role: ", watch.error());
             it->second.zone_view = watch.view();

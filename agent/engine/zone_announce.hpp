@@ -1,9 +1,10 @@
 // The agent's side of zone-aware swarms (docs/zones.md, "Agent"): what a node tells
 // the tracker in every HTTP announce (zone=, leader=, up=, down=), so the tracker places
 // it in its zone and elects leaders. A node that names a zone and does not stand for
-// election is a follower: the engine turns off PEX, the DHT and local service discovery
-// for its torrents, so its peers come from the tracker, which lists only its zone's
-// peers and leaders to a follower. UDP trackers stay zone-blind (the URL is unchanged).
+// election is a follower. The engine turns off PEX, the DHT and local service discovery
+// for the torrents of every zone-aware node (candidates too), so its peers come from the
+// tracker, which lists only its zone's peers and leaders to a follower. UDP trackers stay
+// zone-blind (the URL is unchanged).
 //
 // Pure: no I/O, no state.
 #pragma once

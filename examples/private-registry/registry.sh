@@ -110,12 +110,12 @@ start_nginx() {
         ip netns exec "$1" "${clean_env[@]}" curl -sf --cacert "$5" "https://$4/index.html"
 }
 
-# start_tracker NS BIN_DIR ADDRESS REGISTRY LOG SECONDS: aciswarm-tracker on ADDRESS (HTTP and
+# start_tracker NS BIN_DIR ADDRESS REGISTRY LOG SECONDS [TRACKER_ARGS...]: aciswarm-tracker on ADDRESS (HTTP and
 # UDP) locked to the torrents below REGISTRY, waited for until its whitelist has them and its
 # HTTP listener is bound.
 start_tracker() {
     ip netns exec "$1" "$2/aciswarm-tracker" --http="$3" --udp="$3" --dir="$4" --workers=1 \
-        >"$5" 2>&1 &
+        "${@:7}" >"$5" 2>&1 &
     started_pid=$!
     pids+=("$started_pid")
     wait_for "$6" "the tracker's whitelist" grep -q 'whitelist: [1-9]' "$5"
