@@ -32,6 +32,7 @@ CommandSignature cmd_image_list, cmd_image_rm, cmd_image_gc, cmd_image_export,
 CommandSignature cmd_build_aci, cmd_publish, cmd_seed;       // build_aci.cpp, publish.cpp, seed.cpp
 CommandSignature cmd_daemon, cmd_status, cmd_image_seed;     // daemon_cli.cpp
 CommandSignature cmd_trust, cmd_trust_list, cmd_trust_rm;    // trust.cpp
+CommandSignature cmd_mirror_setup, cmd_mirror_remove;        // mirror.cpp
 
 std::span<const Command> commands() {
     static constexpr Command table[] = {
@@ -60,6 +61,11 @@ std::span<const Command> commands() {
         {"status", "show the daemon's images, peers, rates and seeding policies", cmd_status},
         {"image seed", "set how long the daemon seeds an image (--for, --forever, --stop)",
          cmd_image_seed},
+        {"mirror setup",
+         "make containerd pull a registry's images through this node's agent (hosts.toml)",
+         cmd_mirror_setup},
+        {"mirror remove", "switch the containerd mirror off for a registry (delete hosts.toml)",
+         cmd_mirror_remove},
     };
     return table;
 }

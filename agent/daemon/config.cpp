@@ -23,16 +23,16 @@ Status set_path(std::string& field, std::string_view name, std::string_view valu
     return {};
 }
 
-// --web: "off" -> "", "PORT" -> "127.0.0.1:PORT", "ADDR:PORT" as given (normalized).
-Result<std::string> parse_web_address(std::string_view value) {
+// --web, --mirror: "off" -> "", "PORT" -> "127.0.0.1:PORT", "ADDR:PORT" as given (normalized).
+Result<std::string> parse_http_address(std::string_view name, std::string_view value) {
     if (value == "off") return std::string();
     if (value.find(':') == std::string_view::npos) {
-        auto port = parse_integer_option("web", value, 0, 65535);
+        auto port = parse_integer_option(name, value, 0, 65535);
         if (!port) return port.error();
         return "127.0.0.1:" + std::to_string(*port);
     }
     auto ep = PeerEndpoint::parse(value);
-    if (!ep) return bad("web", value, ep.error().message);
+    if (!ep) return bad(name, value, ep.error().message);
     return ep->to_string();
 }
 
@@ -136,9 +136,19 @@ std::span<const ConfigOption> options_table() {
          "127.0.0.1 (default off)",
          false,
          [](DaemonConfig& c, std::string_view v) -> Status {
-             auto web = parse_web_address(v);
+             auto web = parse_http_address("web", v);
              if (!web) return web.error();
              c.web = *web;
+             return {};
+         }},
+        {"mirror", "ADDR:PORT|PORT|off",
+         "serve the OCI registry API there as containerd's registry mirror (`aciswarm mirror "
+         "setup` points containerd at it); a bare PORT binds 127.0.0.1 (default off)",
+         false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto mirror = parse_http_address("mirror", v);
+             if (!mirror) return mirror.error();
+             c.mirror = *mirror;
              return {};
          }},
         engine_row("max-upload-rate"),

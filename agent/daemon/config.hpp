@@ -66,6 +66,9 @@ struct DaemonConfig {
     // --web: the read-only page and /metrics (agent/daemon/web_server.hpp) on this
     // "ADDR:PORT"; "" = off (the default). A bare port binds the loopback address.
     std::string web;
+    // --mirror: the containerd registry mirror (agent/mirror, docs/oci.md) on this
+    // "ADDR:PORT"; "" = off (the default). A bare port binds the loopback address.
+    std::string mirror;
 
     friend bool operator==(const DaemonConfig&, const DaemonConfig&) = default;
 };

@@ -25,6 +25,7 @@
 #include "agent/daemon/seeder.hpp"
 #include "agent/daemon/web_server.hpp"
 #include "agent/daemon/web_source.hpp"
+#include "agent/mirror/mirror_server.hpp"
 #include "agent/web/web.hpp"
 #include "common/duration.hpp"
 #include "common/fd.hpp"
@@ -43,6 +44,8 @@ constexpr milliseconds accept_backoff{250};
 constexpr std::size_t max_client_files = 4;
 // Requests a client may pipeline behind a running fetch.
 constexpr std::size_t max_queued_requests = 64;
+// Mirror requests waiting on a source at once; more get a 503 (containerd goes upstream).
+constexpr std::size_t mirror_max_in_flight = 32;
 
 // What a client sent, fit for a log line: control bytes as \xNN.
 std::string escape_control(std::string_view text) {
@@ -254,6 +257,9 @@ struct Daemon::Impl {
     // --web: the page reads the seeder and the backend on this thread.
     DaemonWebSource web_source{seeder, backend, config, clock};
     std::unique_ptr<WebServer> web;
+    // --mirror: answered on the server's own threads (agent/mirror).
+    std::shared_ptr<mirror::Mirror> registry_mirror;
+    std::unique_ptr<mirror::MirrorServer> mirror_server;
     UniqueFd signals;
     std::map<int, Client> clients;
     bool stopping = false;
@@ -274,6 +280,7 @@ struct Daemon::Impl {
     int run();
     bool start();
     bool start_web();
+    bool start_mirror();
     int poll_timeout(const Timers& timers);
     bool poll_once(int timeout);  // false: poll() failed, stop
     void run_timers(Timers& timers, Steady after);
@@ -367,7 +374,7 @@ bool Daemon::Impl::start() {
         return false;
     }
     api = std::move(*sock);
-    if (!start_web()) return false;
+    if (!start_web() || !start_mirror()) return false;
     seeder.tick();
     notifier.ready(status_line());
     log.info("ready: ", status_line());
@@ -390,6 +397,26 @@ bool Daemon::Impl::start_web() {
     }
     web = std::move(*server);
     log.info("listening web http://", web->endpoint().to_string(), "/ (page and /metrics)");
+    return true;
+}
+
+// --mirror: containerd's registry mirror on its own listener and threads.
+bool Daemon::Impl::start_mirror() {
+    if (config.mirror.empty()) return true;
+    auto address = PeerEndpoint::parse(config.mirror);
+    if (!address) {
+        log.error("mirror ", config.mirror, ": ", address.error().message);
+        return false;
+    }
+    registry_mirror = std::make_shared<mirror::Mirror>(nullptr, mirror_max_in_flight, log);
+    auto server = mirror::MirrorServer::start(*address, registry_mirror);
+    if (!server) {
+        log.error(server.error().message);
+        return false;
+    }
+    mirror_server = std::move(*server);
+    log.info("listening mirror http://", mirror_server->endpoint().to_string(),
+             "/v2/ (containerd registry mirror)");
     return true;
 }
 
@@ -509,10 +536,11 @@ void Daemon::Impl::on_signal() {
                 log.error("reload: ", next.error().message, "; keeping the running configuration");
             } else {
                 if (next->socket != config.socket || next->store != config.store ||
-                    next->listen_port != config.listen_port || next->web != config.web) {
+                    next->listen_port != config.listen_port || next->web != config.web ||
+                    next->mirror != config.mirror) {
                     log.warn(
-                        "reload: store, socket, listen-port and web changes take effect after "
-                        "a restart");
+                        "reload: store, socket, listen-port, web and mirror changes take effect "
+                        "after a restart");
                 }
                 config.seed_policy = next->seed_policy;
                 config.tick = next->tick;

@@ -97,9 +97,11 @@ make_image() {
         2>"$2/logs/build-aci.log" || die "build-aci failed"
 }
 
-# start_nginx NS WORK SECONDS HOST CA: nginx -c WORK/nginx.conf inside NS, waited for until
-# https://HOST/index.html answers (trusting only CA).
+# start_nginx NS WORK SECONDS HOST CA [CURL_ARGS...]: nginx -c WORK/nginx.conf inside NS,
+# waited for until https://HOST/index.html answers (trusting only CA; CURL_ARGS, e.g.
+# -K FILE with the credentials of an auth_basic registry, go to that check).
 start_nginx() {
+    local curl_args=("${@:6}")
     mkdir -p "$2/nginx-tmp"/{body,proxy,fastcgi,uwsgi,scgi}
     # ip netns exec directly (not through a function), so $! is nginx itself.
     ip netns exec "$1" nginx -c "$2/nginx.conf" -p "$2" -e "$2/nginx-error.log" \
@@ -107,12 +109,13 @@ start_nginx() {
     started_pid=$!
     pids+=("$started_pid")
     wait_for "$3" "nginx on https://$4/" \
-        ip netns exec "$1" "${clean_env[@]}" curl -sf --cacert "$5" "https://$4/index.html"
+        ip netns exec "$1" "${clean_env[@]}" curl -sf --cacert "$5" "${curl_args[@]}" \
+        "https://$4/index.html"
 }
 
-# start_tracker NS BIN_DIR ADDRESS REGISTRY LOG SECONDS [TRACKER_ARGS...]: aciswarm-tracker on ADDRESS (HTTP and
-# UDP) locked to the torrents below REGISTRY, waited for until its whitelist has them and its
-# HTTP listener is bound.
+# start_tracker NS BIN_DIR ADDRESS REGISTRY LOG SECONDS [TRACKER_ARGS...]: aciswarm-tracker on
+# ADDRESS (HTTP and UDP) locked to the torrents below REGISTRY, waited for until its whitelist
+# has them and its HTTP listener is bound.
 start_tracker() {
     ip netns exec "$1" "$2/aciswarm-tracker" --http="$3" --udp="$3" --dir="$4" --workers=1 \
         "${@:7}" >"$5" 2>&1 &

@@ -12,13 +12,18 @@
 # stopped, the namespace and its /etc/netns entry are deleted, the work dir is removed.
 #
 # usage: run.sh [--agents=N] [--size-mib=N] [--webseed-rate=RATE] [--everseed-rate=BYTES]
-#               [--assert] [--bin-dir=DIR] [--keep] [--timeout=SECONDS]
+#               [--auth] [--assert] [--bin-dir=DIR] [--keep] [--timeout=SECONDS]
 #   --agents=N          agents fetching at once (default 3)
 #   --size-mib=N        MiB of random data in the image (default 32)
 #   --webseed-rate=R    nginx limit_rate per web seed request, e.g. 2m; 0 = none (default 2m)
 #   --everseed-rate=B   the everseed's upload limit in bytes/s, 0 = none (default 4194304:
 #                       4 MiB/s). With the web seed's limit this caps the registry's uplink,
 #                       so most bytes must come from the other agents.
+#   --auth              a private registry (docs/private.md): nginx with auth_basic (htpasswd
+#                       made here), publish --private, the tracker with --keys, the everseed
+#                       and the agents with their own --tracker-key, the agents with auth.d
+#                       credentials; checks that anonymous HTTPS gets 401, a keyless announce
+#                       is refused, and no log holds the password or a key
 #   --assert            exit 1 unless every agent got the published image ID and every
 #                       agent received bytes from peers (the integration test uses this)
 #   --bin-dir=DIR       where aciswarm and aciswarm-tracker are (default: build/bin of the repo)
@@ -31,6 +36,7 @@ size_mib=32
 webseed_rate=2m
 everseed_rate=4194304
 assert=0
+auth=0
 keep=0
 timeout_s=60
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -45,6 +51,7 @@ for arg in "$@"; do
         --webseed-rate=*) webseed_rate="${arg#*=}" ;;
         --everseed-rate=*) everseed_rate="${arg#*=}" ;;
         --assert) assert=1 ;;
+        --auth) auth=1 ;;
         --keep) keep=1 ;;
         --bin-dir=*) bin_dir="${arg#*=}" ;;
         --timeout=*) timeout_s="${arg#*=}" ;;
@@ -117,6 +124,35 @@ mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 mkdir -p "$work"/{logs,registry}
 t0=$(now_ms)
 
+# --auth: the secrets and who gets them. The password and the keys never go on a command
+# line (other users see those) nor into a log: files of mode 0600, read by nginx (the
+# password's hash only), curl (-K), the agents (auth.d) and the tracker (--keys). The
+# everseed's and the agents' --tracker-key are the exception: aciswarm fetch and seed
+# take the key as an option (the daemon reads it from agent.json, docs/private.md).
+publish_auth=() tracker_auth=() everseed_auth=() agent_auth=() curl_auth=()
+if [[ $auth -eq 1 ]]; then
+    password=$(openssl rand -hex 16)
+    node_key=$(openssl rand -hex 16)
+    everseed_key=$(openssl rand -hex 16)
+    (
+        umask 077
+        mkdir -p "$work/auth.d"
+        printf '{"rktKind": "auth", "rktVersion": "v1", "domains": ["%s"], "type": "basic",\n "credentials": {"user": "demo", "password": "%s"}}\n' \
+            "$host" "$password" >"$work/auth.d/registry.json"
+        printf 'user = "demo:%s"\n' "$password" >"$work/curl-auth.conf"
+        printf '# demo keys: the everseed, the agents\n%s\n%s\n' "$everseed_key" "$node_key" \
+            >"$work/tracker.keys"
+    )
+    # nginx's workers (user nobody) read the hash, never the password.
+    printf 'demo:%s\n' "$(openssl passwd -apr1 -stdin <<<"$password")" >"$work/htpasswd"
+    chmod 644 "$work/htpasswd"
+    publish_auth=(--private)
+    tracker_auth=(--keys="$work/tracker.keys")
+    everseed_auth=(--tracker-key="$everseed_key")
+    agent_auth=(--auth-dir="$work/auth.d" --tracker-key="$node_key")
+    curl_auth=(-K "$work/curl-auth.conf")
+fi
+
 # 1. The CA and the registry's certificate.
 make_ca "$work/tls" "$host" "aciswarm demo CA" >"$work/logs/openssl.log" 2>&1 || die "openssl failed"
 ca="$work/tls/ca.pem"
@@ -138,6 +174,7 @@ GNUPGHOME="$work/gnupg" gpg --batch --armor --export-secret-keys >"$work/demo-se
     2>>"$work/logs/gpg.log" || die "gpg export failed"
 "$aciswarm" publish "$work/hello-1.0.aci" --tracker=http://127.0.0.1:6969/announce \
     --webseed-base="https://$host/" --out="$work/registry" --sign-key="$work/demo-secret.asc" \
+    "${publish_auth[@]}" \
     >"$work/publish.out" 2>"$work/logs/publish.log" || die "publish failed"
 for key in "$work/registry/pubkeys/"*.asc; do
     "$aciswarm" trust --trust-dir="$work/trustedkeys" --root "$key" >/dev/null \
@@ -153,23 +190,42 @@ fi
 [[ -n "$published_id" ]] || die "no image ID for the published image"
 
 # 4. nginx: HTTPS on 443 inside the namespace, serving the registry directory.
+auth_conf="# no auth_basic: an anonymous registry"
+[[ $auth -eq 1 ]] && auth_conf="auth_basic \"aciswarm demo registry\"; auth_basic_user_file $work/htpasswd;"
 sed -e "s|@WORK@|$work|g" -e "s|@REGISTRY@|$work/registry|g" -e "s|@WEBSEED_RATE@|$webseed_rate|g" \
-    "$here/nginx.conf.in" >"$work/nginx.conf"
-start_nginx "$ns" "$work" "$timeout_s" "$host" "$ca"
+    -e "s|@AUTH@|$auth_conf|" "$here/nginx.conf.in" >"$work/nginx.conf"
+start_nginx "$ns" "$work" "$timeout_s" "$host" "$ca" "${curl_auth[@]}"
 
 # 5. The tracker, locked to the torrents published in the registry directory (and its subfolders).
-start_tracker "$ns" "$bin_dir" 127.0.0.1:6969 "$work/registry" "$work/logs/tracker.log" "$timeout_s"
+start_tracker "$ns" "$bin_dir" 127.0.0.1:6969 "$work/registry" "$work/logs/tracker.log" "$timeout_s" \
+    "${tracker_auth[@]}"
 
 # 6. The everseed: every image in the registry, permanently, and in the tracker's swarm.
 # --super-seed: hand out each piece about once (the web seed covers a lone agent).
 # Its upload limit holds for every peer, local ones too (docs/engine.md).
 read -r -a super <<<"$(super_seed_option "$bin_dir")"
 start_everseed "$ns" "$bin_dir" "$work/registry" 127.0.0.1:6881 127.0.0.1:6969 \
-    "$work/logs/everseed.log" "$timeout_s" "${super[@]}" --max-upload-rate="$everseed_rate"
+    "$work/logs/everseed.log" "$timeout_s" "${super[@]}" --max-upload-rate="$everseed_rate" \
+    "${everseed_auth[@]}"
 t_ready=$(now_ms)
 
 log "registry ready in $(((t_ready - t0) / 1000)).$(((t_ready - t0) % 1000 / 100)) s: https://$host/ (nginx, web seed limit_rate $webseed_rate), tracker 127.0.0.1:6969, everseed 127.0.0.1:6881 (upload limit $(mib "$everseed_rate")/s)"
 log "image $image_name:1.0, $(stat -c %s "$work/hello-1.0.aci") bytes, ${published_id:0:39}…"
+auth_failures=0
+if [[ $auth -eq 1 ]]; then
+    # What a host without the demo's credentials and key gets: a 401 from nginx and a
+    # refused announce from the tracker.
+    anonymous=$(ip netns exec "$ns" "${clean_env[@]}" curl -s -o /dev/null -w '%{http_code}' \
+        --cacert "$ca" "https://$host/index.html" || true)
+    keyless=$(ip netns exec "$ns" curl -s "http://127.0.0.1:6969/announce?info_hash=aaaaaaaaaaaaaaaaaaaa&peer_id=-XX0000-000000000000&port=6999&uploaded=0&downloaded=0&left=1" || true)
+    if [[ "$anonymous" == 401 && "$keyless" == *"admits only keyed nodes"* ]]; then
+        log "private: anonymous HTTPS gets $anonymous; an announce without a key is refused (\"${keyless//[^ -~]/}\")"
+    else
+        auth_failures=$((auth_failures + 1))
+        echo "run.sh: --auth: anonymous HTTPS got '$anonymous' (want 401), a keyless announce got '$keyless'" >&2
+    fi
+    log "private torrent (publish --private); the tracker admits 2 keys (everseed, agents); agents read auth.d"
+fi
 signer=$(basename "$(ls "$work/registry/pubkeys/"*.asc 2>/dev/null | head -n1)" .asc)
 [[ -n "$signer" ]] && log "signed with the demo key ${signer:0:16}…; agents trust only that key (--root)"
 log "fetching by name on $agents agents at once…"
@@ -184,7 +240,7 @@ for i in $(seq "$agents"); do
         ip netns exec "$ns" "${clean_env[@]}" timeout "$timeout_s" "$aciswarm" fetch \
             "$image_name:1.0" --store="$work/agent$i/store" --ca-file="$ca" \
             --listen="127.0.0.1:$((6881 + i))" --full --no-progress \
-            --trust-dir="$work/trustedkeys" \
+            --trust-dir="$work/trustedkeys" "${agent_auth[@]}" \
             >"$work/agent$i/id" 2>"$work/logs/agent$i.log" || rc=$?
         echo "$rc $(($(now_ms) - s))" >"$work/agent$i/result"
     ) &
@@ -236,6 +292,19 @@ for i in $(seq "$agents"); do
         echo "agent$i: no bytes from peers (${line:-no summary line in its log})" >&2
     fi
 done
+if [[ $auth -eq 1 ]]; then
+    # The secrets live only in the files made for them, never in a log, an output or a
+    # store (resume data keeps web seed URLs without their credentials).
+    leaks=$(grep -rlF -e "$password" -e "$node_key" -e "$everseed_key" "$work/logs" \
+        "$work"/agent* "$work"/nginx-*.log "$work/publish.out" "$work/registry" 2>/dev/null || true)
+    if [[ -n "$leaks" ]]; then
+        auth_failures=$((auth_failures + 1))
+        echo "run.sh: --auth: a secret was written to: $leaks" >&2
+    else
+        log "private: no log, output or store holds the password or a key"
+    fi
+fi
+failures=$((failures + auth_failures))
 t_end=$(now_ms)
 log ""
 log "sent by the registry: $(mib $((total_everseed + total_web))) (everseed $(mib "$total_everseed"), web seed $(mib "$total_web")); by the agents to each other: $(mib "$total_agents")"

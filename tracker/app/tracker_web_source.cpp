@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "tracker/zones/swarm_zones.hpp"
+
 namespace aciswarm::tracker {
 namespace {
 
@@ -11,15 +13,39 @@ std::int64_t unix_seconds(const Clock& clock) {
         .count();
 }
 
+// Each zone of the swarm with its member count and leaders (best first).
+std::vector<web::ZoneRow> zone_rows(const zones::SwarmZones* swarm_zones) {
+    std::vector<web::ZoneRow> rows;
+    if (swarm_zones == nullptr) return rows;
+    swarm_zones->for_each_zone([&](const zones::ZoneName& zone,
+                                   std::span<const PeerEndpoint> members,
+                                   std::span<const PeerEndpoint> leaders) {
+        if (zone.empty()) return;
+        web::ZoneRow row{zone.str(), members.size(), leaders.size(), {}};
+        for (const PeerEndpoint& leader : leaders)
+            row.leaders.push_back(leader.to_string());
+        rows.push_back(std::move(row));
+    });
+    return rows;
+}
+
 template <class List>
-void add_peers(const List& list, std::uint32_t now, std::vector<web::PeerRow>& out) {
+void add_peers(const List& list, const zones::SwarmZones* swarm_zones, std::uint32_t now,
+               std::vector<web::PeerRow>& out) {
     for (std::size_t i = 0; i < list.size(); ++i) {
         const auto& rec = list[i];
         auto peer = PeerEndpoint::from_compact(std::span(rec.key.data(), rec.key.size()));
         if (!peer) continue;
-        out.push_back(web::PeerRow{peer->address_string(), peer->port(),
-                                   (rec.flags & peer_flag::seeder) != 0,
-                                   now >= rec.last_seen ? now - rec.last_seen : 0});
+        web::PeerRow row;
+        row.address = peer->address_string();
+        row.port = peer->port();
+        row.seeder = (rec.flags & peer_flag::seeder) != 0;
+        row.last_announce_age = now >= rec.last_seen ? now - rec.last_seen : 0;
+        if (const zones::MemberInfo* member = swarm_zones ? swarm_zones->find(*peer) : nullptr) {
+            row.zone = member->zone.str();
+            row.role = zones::role_name(swarm_zones->role_of(*peer));
+        }
+        out.push_back(std::move(row));
     }
 }
 
@@ -58,6 +84,10 @@ web::Totals TrackerWebSource::totals() const {
     out.uptime_seconds =
         std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - started_).count();
     out.mode = mode_name(tracker_.settings().mode);
+    out.zones = t.zones;
+    out.leaders = t.leaders;
+    out.elections = t.elections;
+    out.zone_claims_ignored = t.zone_claims_ignored;
     return out;
 }
 
@@ -69,6 +99,7 @@ web::SwarmRow TrackerWebSource::row(const InfoHash& hash, const Swarm& swarm) co
     r.completed = swarm.downloaded;
     r.peers_v4 = swarm.v4.size();
     r.peers_v6 = swarm.v6.size();
+    r.zones = zone_rows(swarm.zones.get());
     return r;
 }
 
@@ -101,8 +132,9 @@ std::optional<web::SwarmDetail> TrackerWebSource::swarm(const InfoHash& hash,
         detail.emplace();
         detail->swarm = row(hash, it->second);
         if (!with_peers) return;
-        add_peers(it->second.v4, now, detail->peers);
-        add_peers(it->second.v6, now, detail->peers);
+        const zones::SwarmZones* swarm_zones = it->second.zones.get();
+        add_peers(it->second.v4, swarm_zones, now, detail->peers);
+        add_peers(it->second.v6, swarm_zones, now, detail->peers);
     });
     if (!detail) return detail;
     std::lock_guard lock(labels_mutex_);

@@ -24,7 +24,9 @@ std::string totals_bar(const Totals& t) {
         summary_item("announces_per_second", "announces/s", fixed1(t.announces_per_second)) +
         summary_item("scrapes_per_second", "scrapes/s", fixed1(t.scrapes_per_second)) +
         summary_item("uptime", "uptime", aciswarm::web::duration_text(t.uptime_seconds)) +
-        summary_item("mode", "mode", t.mode));
+        summary_item("mode", "mode", t.mode) +
+        summary_item("zones", "zones", std::to_string(t.zones)) +
+        summary_item("leaders", "leaders", std::to_string(t.leaders)));
 }
 
 // The shared frame (web/html.hpp) with the tracker's navigation and totals.
@@ -43,6 +45,35 @@ std::string os_arch(const SwarmRow& s) {
     return s.os + "/" + s.arch;
 }
 
+// "rack-a (2), rack-b (1)": each zone with its member count. app.js zonesText() writes
+// the same text when the page refreshes.
+std::string zones_text(const std::vector<ZoneRow>& zones) {
+    std::string out;
+    for (const ZoneRow& z : zones) {
+        if (!out.empty()) out += ", ";
+        out += z.name + " (" + std::to_string(z.members) + ")";
+    }
+    return out;
+}
+
+// "rack-a: 10.0.0.1:6881 10.0.0.2:6881; rack-b: 1 leader": each zone that has leaders,
+// with their addresses, or their count when the addresses are hidden (--web-show-peers).
+// Same text as app.js leadersText().
+std::string leaders_text(const std::vector<ZoneRow>& zones) {
+    std::string out;
+    for (const ZoneRow& z : zones) {
+        if (z.leader_count == 0) continue;
+        if (!out.empty()) out += "; ";
+        out += z.name + ":";
+        for (const std::string& leader : z.leaders)
+            out += " " + leader;
+        if (z.leaders.empty())
+            out += " " + std::to_string(z.leader_count) +
+                   (z.leader_count == 1 ? " leader" : " leaders");
+    }
+    return out;
+}
+
 std::string swarm_row(const SwarmRow& s) {
     const std::string hex = s.info_hash.hex();
     const std::string name = s.name.empty() ? "(not in --dir)" : s.name;
@@ -52,7 +83,44 @@ std::string swarm_row(const SwarmRow& s) {
            "<td data-field=\"info_hash\"><code>" + hex + "</code></td>" +
            cell("seeders", s.seeders) + cell("leechers", s.leechers) +
            cell("completed", s.completed) + cell("peers_v4", s.peers_v4) +
-           cell("peers_v6", s.peers_v6) + "</tr>";
+           cell("peers_v6", s.peers_v6) + cell("zones", zones_text(s.zones)) +
+           cell("leaders", leaders_text(s.zones)) + "</tr>";
+}
+
+// The torrent page's zones: each zone's member count and leaders (best first).
+std::string zones_table(const std::vector<ZoneRow>& zones) {
+    std::string rows;
+    for (const ZoneRow& z : zones) {
+        std::string leaders;
+        for (const std::string& leader : z.leaders)
+            leaders += (leaders.empty() ? "" : " ") + leader;
+        if (z.leaders.empty() && z.leader_count > 0) leaders = std::to_string(z.leader_count);
+        rows += "<tr>" + cell("zone", z.name) + cell("members", z.members) +
+                cell("leaders", leaders) + "</tr>";
+    }
+    return "<h3>zones</h3><table id=\"zones\"><thead><tr><th>zone</th><th>peers</th>"
+           "<th>leaders</th></tr></thead><tbody>" +
+           rows + "</tbody></table>";
+}
+
+std::string peer_cells(const PeerRow& p) {
+    return cell("address", p.address) + cell("port", p.port) +
+           cell("seeder", p.seeder ? "yes" : "no") +
+           cell("age", std::to_string(p.last_announce_age) + " s") + cell("zone", p.zone) +
+           cell("role", p.role);
+}
+
+std::string peers_table(const SwarmDetail& detail) {
+    if (!detail.peers_shown)
+        return "<p id=\"peers-hidden\">Peer addresses are hidden (--web-show-peers=false).</p>";
+    std::string rows;
+    for (const PeerRow& p : detail.peers)
+        rows += "<tr>" + peer_cells(p) + "</tr>";
+    return "<table id=\"peers\" class=\"sortable\"><thead><tr><th data-sort=\"text\">"
+           "address</th><th data-sort=\"number\">port</th><th data-sort=\"text\">seeder"
+           "</th><th data-sort=\"number\">last announce</th><th data-sort=\"text\">zone</th>"
+           "<th data-sort=\"text\">role</th></tr></thead><tbody>" +
+           rows + "</tbody></table>";
 }
 
 std::string charts() {
@@ -61,6 +129,17 @@ std::string charts() {
            "role=\"img\"></svg></figure><figure><figcaption>peers, last hour</figcaption>"
            "<svg id=\"chart-peers\" viewBox=\"0 0 600 150\" role=\"img\"></svg></figure>"
            "</section>";
+}
+
+Json zones_to_json(const std::vector<ZoneRow>& zones) {
+    Json out = Json::array();
+    for (const ZoneRow& z : zones) {
+        out.push_back({{"name", z.name},
+                       {"members", z.members},
+                       {"leader_count", z.leader_count},
+                       {"leaders", z.leaders}});
+    }
+    return out;
 }
 
 Json swarm_to_json(const SwarmRow& s) {
@@ -73,7 +152,8 @@ Json swarm_to_json(const SwarmRow& s) {
                 {"leechers", s.leechers},
                 {"completed", s.completed},
                 {"peers_v4", s.peers_v4},
-                {"peers_v6", s.peers_v6}};
+                {"peers_v6", s.peers_v6},
+                {"zones", zones_to_json(s.zones)}};
 }
 
 Json totals_to_json(const Totals& t) {
@@ -82,7 +162,11 @@ Json totals_to_json(const Totals& t) {
                 {"announces_per_second", t.announces_per_second},
                 {"scrapes_per_second", t.scrapes_per_second},
                 {"uptime_seconds", t.uptime_seconds},
-                {"mode", t.mode}};
+                {"mode", t.mode},
+                {"zones", t.zones},
+                {"leaders", t.leaders},
+                {"elections", t.elections},
+                {"zone_claims_ignored", t.zone_claims_ignored}};
 }
 
 Json counts_to_json(const Counts& counts) {
@@ -115,7 +199,8 @@ std::string render_swarms_page(const Totals& totals, const std::vector<SwarmRow>
         "<th data-sort=\"text\">version</th><th data-sort=\"text\">info hash</th>"
         "<th data-sort=\"number\">seeders</th><th data-sort=\"number\">leechers</th>"
         "<th data-sort=\"number\">completed</th><th data-sort=\"number\">IPv4 peers</th>"
-        "<th data-sort=\"number\">IPv6 peers</th></tr></thead><tbody>" +
+        "<th data-sort=\"number\">IPv6 peers</th><th data-sort=\"text\">zones (peers)</th>"
+        "<th data-sort=\"text\">leaders</th></tr></thead><tbody>" +
         rows + "</tbody></table>";
     return layout("swarms", "swarms", totals, body);
 }
@@ -123,22 +208,6 @@ std::string render_swarms_page(const Totals& totals, const std::vector<SwarmRow>
 std::string render_swarm_page(const Totals& totals, const SwarmDetail& detail) {
     const SwarmRow& s = detail.swarm;
     const std::string hex = s.info_hash.hex();
-    std::string peers;
-    if (!detail.peers_shown) {
-        peers = "<p id=\"peers-hidden\">Peer addresses are hidden (--web-show-peers=false).</p>";
-    } else {
-        std::string rows;
-        for (const PeerRow& p : detail.peers) {
-            rows += "<tr>" + cell("address", p.address) + cell("port", p.port) +
-                    cell("seeder", p.seeder ? "yes" : "no") +
-                    cell("age", std::to_string(p.last_announce_age) + " s") + "</tr>";
-        }
-        peers =
-            "<table id=\"peers\" class=\"sortable\"><thead><tr><th data-sort=\"text\">"
-            "address</th><th data-sort=\"number\">port</th><th data-sort=\"text\">seeder"
-            "</th><th data-sort=\"number\">last announce</th></tr></thead><tbody>" +
-            rows + "</tbody></table>";
-    }
     const std::string body =
         "<h2 id=\"swarm-name\">" + html_escape(s.name.empty() ? hex : s.name) + "</h2>" +
         "<table id=\"swarm\" data-hash=\"" + hex +
@@ -151,8 +220,8 @@ std::string render_swarm_page(const Totals& totals, const SwarmDetail& detail) {
         cell("peers_v4", s.peers_v4) + cell("peers_v6", s.peers_v6) +
         "</tr></tbody></table><figure><figcaption>completed, since this page was opened"
         "</figcaption><svg id=\"chart-completed\" viewBox=\"0 0 600 150\" role=\"img\"></svg>"
-        "</figure><h3>peers</h3>" +
-        peers;
+        "</figure>" +
+        zones_table(s.zones) + "<h3>peers</h3>" + peers_table(detail);
     return layout("torrent", s.name.empty() ? hex : s.name, totals, body);
 }
 
@@ -209,7 +278,9 @@ std::string swarm_json(const SwarmDetail& detail) {
         peers.push_back({{"address", p.address},
                          {"port", p.port},
                          {"seeder", p.seeder},
-                         {"last_announce_age", p.last_announce_age}});
+                         {"last_announce_age", p.last_announce_age},
+                         {"zone", p.zone},
+                         {"role", p.role}});
     }
     j["peers"] = peers;
     return dump(j);

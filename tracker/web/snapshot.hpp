@@ -12,6 +12,16 @@
 
 namespace aciswarm::tracker::web {
 
+// One zone of a swarm (docs/zones.md): its members and its elected leaders, best
+// first, as "address:port". `leaders` is empty when --web-show-peers is off (the
+// count stays).
+struct ZoneRow {
+    std::string name;
+    std::uint64_t members = 0;
+    std::uint64_t leader_count = 0;
+    std::vector<std::string> leaders;
+};
+
 // One torrent's swarm. name/os/arch/version come from the whitelist's .torrent
 // (empty when the torrent is not in --dir).
 struct SwarmRow {
@@ -25,6 +35,7 @@ struct SwarmRow {
     std::uint64_t completed = 0;
     std::uint64_t peers_v4 = 0;
     std::uint64_t peers_v6 = 0;
+    std::vector<ZoneRow> zones;  // by name; empty while no peer of the swarm has a zone
 };
 
 struct Totals {
@@ -34,6 +45,11 @@ struct Totals {
     double scrapes_per_second = 0;
     std::int64_t uptime_seconds = 0;
     std::string mode;  // small, large or surge
+    // Zones, as /stats "zones" counts them (docs/zones.md, "Observability").
+    std::uint64_t zones = 0;    // (torrent, zone) pairs with members
+    std::uint64_t leaders = 0;  // leaders elected over them
+    std::uint64_t elections = 0;
+    std::uint64_t zone_claims_ignored = 0;
 };
 
 struct PeerRow {
@@ -41,6 +57,8 @@ struct PeerRow {
     std::uint16_t port = 0;
     bool seeder = false;
     std::uint32_t last_announce_age = 0;  // seconds
+    std::string zone;                     // "" when the peer has none
+    std::string role = "none";            // leader, follower or none (zones::role_name)
 };
 
 struct SwarmDetail {

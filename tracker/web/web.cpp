@@ -27,6 +27,21 @@ WebResponse not_found(const WebSource& source, std::string_view path, bool json)
     return {404, kHtml, render_not_found_page(source.totals(), what)};
 }
 
+// --web-show-peers=false: zone leaders are peer addresses too; their counts stay.
+void hide_leaders(SwarmRow& swarm) {
+    for (ZoneRow& zone : swarm.zones)
+        zone.leaders.clear();
+}
+
+std::vector<SwarmRow> visible_swarms(const WebSource& source, const WebOptions& options) {
+    std::vector<SwarmRow> swarms = source.swarms();
+    if (!options.show_peers) {
+        for (SwarmRow& s : swarms)
+            hide_leaders(s);
+    }
+    return swarms;
+}
+
 std::optional<WebResponse> torrent(std::string_view path, const WebSource& source,
                                    const WebOptions& options) {
     const bool json = path.starts_with("/web/torrent/");
@@ -36,7 +51,10 @@ std::optional<WebResponse> torrent(std::string_view path, const WebSource& sourc
     auto detail = source.swarm(*hash, options.show_peers);
     if (!detail) return not_found(source, path, json);
     detail->peers_shown = options.show_peers;
-    if (!options.show_peers) detail->peers.clear();
+    if (!options.show_peers) {
+        detail->peers.clear();
+        hide_leaders(detail->swarm);
+    }
     if (json) return WebResponse{200, kJson, swarm_json(*detail)};
     return WebResponse{200, kHtml, render_swarm_page(source.totals(), *detail)};
 }
@@ -51,11 +69,13 @@ std::optional<WebResponse> handle(std::string_view target, const WebSource& sour
                                   const WebOptions& options) {
     const std::string_view path = target.substr(0, target.find('?'));
     if (path == "/" || path == "/index.html") {
-        return WebResponse{200, kHtml, render_swarms_page(source.totals(), source.swarms())};
+        return WebResponse{200, kHtml,
+                           render_swarms_page(source.totals(), visible_swarms(source, options))};
     }
     if (path == "/web/totals.json") return WebResponse{200, kJson, totals_json(source.totals())};
     if (path == "/web/swarms.json") {
-        return WebResponse{200, kJson, swarms_json(source.totals(), source.swarms())};
+        return WebResponse{200, kJson,
+                           swarms_json(source.totals(), visible_swarms(source, options))};
     }
     if (path.starts_with("/torrent/") || path.starts_with("/web/torrent/")) {
         return torrent(path, source, options);

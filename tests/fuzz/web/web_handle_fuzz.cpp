@@ -1,5 +1,5 @@
 // libFuzzer: request targets routed by the tracker's web interface, against a
-// source whose swarm names are the input too. Invariants: the input never
+// source whose swarm, zone and leader names are the input too. Invariants: the input never
 // appears unescaped in an HTML page, and a JSON reply always parses.
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -16,18 +16,22 @@ namespace {
 class InputSource : public WebSource {
   public:
     explicit InputSource(std::string name) : name_(std::move(name)) {}
-    Totals totals() const override { return {1, 1, 0, 0, 0, name_}; }
+    Totals totals() const override { return {1, 1, 0, 0, 0, name_, 1, 1, 1, 0}; }
     std::vector<SwarmRow> swarms() const override {
-        return {SwarmRow{InfoHash{}, name_, name_, name_, name_, 1, 0, 1, 1, 0}};
+        return {SwarmRow{InfoHash{}, name_, name_, name_, name_, 1, 0, 1, 1, 0, zones()}};
     }
     std::optional<SwarmDetail> swarm(const InfoHash& hash, bool) const override {
-        return SwarmDetail{
-            SwarmRow{hash, name_, "", "", "", 0, 0, 0, 0, 0}, true, {PeerRow{name_, 1, true, 0}}};
+        return SwarmDetail{SwarmRow{hash, name_, "", "", "", 0, 0, 0, 0, 0, zones()},
+                           true,
+                           {PeerRow{name_, 1, true, 0, name_, name_}}};
     }
     ClusterView cluster() const override { return {true, {{name_, name_}}, {}}; }
     std::vector<RateSample> history() const override { return {}; }
 
   private:
+    // A zone and a leader named by the input (real zone names are restricted; the
+    // pages must not rely on that).
+    std::vector<ZoneRow> zones() const { return {ZoneRow{name_, 1, 1, {name_}}}; }
     std::string name_;
 };
 

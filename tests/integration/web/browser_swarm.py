@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../support"))
@@ -154,6 +155,24 @@ poll("the page's own poll to show completed 2", lambda: evaluate(cell) == "2", 2
 if evaluate("window.aciswarmMarker") != "no reload":
     fail("the page was reloaded")
 print("ok completed changed to 2 without a reload", flush=True)
+
+# A better leader candidate for rack-a (the test announced rack-a and rack-b before):
+# the election moves rack-a's lead to it and the page's poll shows it.
+leaders = "(document.querySelector('#swarm-%s [data-field=leaders]')||{}).textContent" % info_hash
+if not (evaluate(leaders) or "").startswith("rack-a: 127.0.0.1:7001"):
+    fail("leaders cell reads %r, want rack-a led by 127.0.0.1:7001" % evaluate(leaders))
+query = urllib.parse.urlencode({"info_hash": bytes.fromhex(info_hash), "peer_id": "-ZN0001-000000000004",
+                                "port": 7004, "uploaded": 0, "downloaded": 0, "left": 100,
+                                "compact": 1, "zone": "rack-a", "leader": "candidate",
+                                "up": 90000000})
+with urllib.request.urlopen(base + "/announce?" + query, timeout=5) as r:
+    if b"4:role6:leader" not in r.read():
+        fail("the better candidate was not elected")
+poll("the page's own poll to show rack-a's new leader",
+     lambda: (evaluate(leaders) or "").startswith("rack-a: 127.0.0.1:7004"), 20)
+if evaluate("window.aciswarmMarker") != "no reload":
+    fail("the page was reloaded")
+print("ok rack-a's leader changed without a reload", flush=True)
 shot = browser.call("Page.captureScreenshot", {"format": "png"}, session)
 with open(screenshot, "wb") as f:
     f.write(base64.b64decode(shot["data"]))

@@ -5,7 +5,12 @@
 //    '/' from names, so a </script> would not reach the page whole), and the DOM has
 //    no img element; the page holds only its own two scripts;
 //  - DevTools over a pipe (browser_swarm.py): a completed count changes after a new
-//    peer finishes, without a reload; a screenshot of the swarms page.
+//    peer finishes, and a zone's leader changes, without a reload; a screenshot of the
+//    swarms page;
+//  - zones (plain HTTP announces with zone=, leader=, up=): the swarms row shows each
+//    zone with its peers and leaders, the swarm's page each peer's zone and role; a
+//    zone named <img src=x onerror=alert(1)> is refused at the announce (zone names are
+//    1-32 of [A-Za-z0-9._-]), so the unit tests feed markup zone names to the renderer.
 // Skipped, saying so, when chromium is not installed.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -15,6 +20,7 @@
 #include <libtorrent/create_torrent.hpp>
 #include <regex>
 
+#include "common/url.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "torrent/torrent_file.hpp"
@@ -42,6 +48,58 @@ void write_named_torrent(const std::filesystem::path& dir, const std::string& na
     std::string bytes;
     lt::bencode(std::back_inserter(bytes), e);
     write_file(out, bytes);
+}
+
+// A plain HTTP announce from 127.0.0.1 for `port` with zone keys (docs/zones.md);
+// without a --zones file the tracker takes the announced zone. The reply body.
+std::string zone_announce(const std::string& base, const InfoHash& hash, int port,
+                          const std::string& keys) {
+    const std::string url = base + "/announce?info_hash=" + percent_encode(hash.bytes()) +
+                            "&peer_id=-ZN0001-000000000000&port=" + std::to_string(port) +
+                            "&uploaded=0&downloaded=0&left=100&compact=1&" + keys;
+    return run({"curl", "-s", "--max-time", "10", url}, {}, std::chrono::seconds(20)).out;
+}
+
+// Zones: rack-a with a leader and a follower, rack-b with a leader of its own. A zone
+// name that is markup never reaches the page: the announce is refused.
+void announce_zones(const std::string& base, const InfoHash& image_hash) {
+    for (const auto& [peer_port, keys] :
+         std::vector<std::pair<int, std::string>>{{7001, "zone=rack-a&leader=candidate&up=5000000"},
+                                                  {7002, "zone=rack-a&leader=none"},
+                                                  {7003, "zone=rack-b&leader=candidate&up=1000"}}) {
+        const std::string reply = zone_announce(base, image_hash, peer_port, keys);
+        EXPECT_NE(reply.find("4:zone"), std::string::npos) << keys << ": " << reply;
+    }
+    const std::string hostile =
+        zone_announce(base, image_hash, 7009, "zone=" + percent_encode(std::string(kHostileName)));
+    EXPECT_NE(hostile.find("failure reason"), std::string::npos) << hostile;
+}
+
+// The swarm's page, loaded fresh: each peer's zone and role (port 7004 took rack-a's
+// lead from 7001 while the live part ran), each zone's leaders.
+void expect_zones_on_swarm_page(const std::string& base, const std::string& hash,
+                                const std::filesystem::path& profile) {
+    auto swarm_dom =
+        run({kChromium, "--headless", "--no-sandbox", "--disable-gpu",
+             "--user-data-dir=" + profile.string(), "--dump-dom", base + "/torrent/" + hash},
+            {}, std::chrono::seconds(120));
+    ASSERT_EQ(swarm_dom.status.code, 0) << swarm_dom.err;
+    const auto peer_row = [](int peer_port, const std::string& zone, const std::string& role) {
+        return std::regex("<td data-field=\"port\">" + std::to_string(peer_port) +
+                          "</td>.*?<td data-field=\"zone\">" + zone +
+                          "</td><td data-field=\"role\">" + role + "</td>");
+    };
+    EXPECT_TRUE(std::regex_search(swarm_dom.out, peer_row(7004, "rack-a", "leader")));
+    EXPECT_TRUE(std::regex_search(swarm_dom.out, peer_row(7001, "rack-a", "follower")));
+    EXPECT_TRUE(std::regex_search(swarm_dom.out, peer_row(7002, "rack-a", "follower")));
+    EXPECT_TRUE(std::regex_search(swarm_dom.out, peer_row(7003, "rack-b", "leader")))
+        << swarm_dom.out;
+    EXPECT_NE(swarm_dom.out.find("<td data-field=\"zone\">rack-a</td><td data-field=\"members\">"
+                                 "3</td><td data-field=\"leaders\">127.0.0.1:7004</td>"),
+              std::string::npos)
+        << swarm_dom.out;
+    // The announce with the markup zone was refused: its peer is not in the swarm.
+    EXPECT_EQ(swarm_dom.out.find("<td data-field=\"port\">7009</td>"), std::string::npos);
 }
 
 std::size_t count_of(const std::string& text, const std::string& what) {
@@ -76,7 +134,10 @@ TEST(TrackerWebBrowser, SwarmsPageInHeadlessChromium) {
     ASSERT_GT(port, 0) << tracker.stderr_text();
     const std::string base = "http://127.0.0.1:" + std::to_string(port);
 
-    // Live part first: it makes the swarm (one leecher completes), then a second.
+    announce_zones(base, created->info_hashes.best());
+
+    // Live part first: it makes the swarm (one leecher completes), then a second; a
+    // better candidate (port 7004) then takes rack-a's lead.
     const auto shot = dir / "web-swarms.png";
     auto driver =
         run({"/usr/bin/python3",
@@ -85,6 +146,8 @@ TEST(TrackerWebBrowser, SwarmsPageInHeadlessChromium) {
             {}, std::chrono::seconds(240));
     EXPECT_EQ(driver.status.code, 0) << driver.out << driver.err;
     EXPECT_NE(driver.out.find("ok completed changed to 2 without a reload"), std::string::npos)
+        << driver.out;
+    EXPECT_NE(driver.out.find("ok rack-a's leader changed without a reload"), std::string::npos)
         << driver.out;
     EXPECT_GT(std::filesystem::file_size(shot), 10000u);
     if (const char* keep = std::getenv("ACISWARM_WEB_SCREENSHOT")) {
@@ -104,6 +167,14 @@ TEST(TrackerWebBrowser, SwarmsPageInHeadlessChromium) {
     EXPECT_NE(dom.out.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos) << dom.out;
     EXPECT_EQ(count_of(dom.out, "<img"), 0u) << dom.out;
     EXPECT_EQ(count_of(dom.out, "<script"), 2u) << dom.out;  // /web/common.js, /web/app.js
+    // The zones and their leaders, in the image's row.
+    const std::regex zones_row("<tr id=\"swarm-" + hash +
+                               "\"[^>]*>.*?data-field=\"zones\">rack-a \\(3\\), rack-b \\(1\\)<.*?"
+                               "data-field=\"leaders\">rack-a: 127\\.0\\.0\\.1:7004; rack-b: "
+                               "127\\.0\\.0\\.1:7003<");
+    EXPECT_TRUE(std::regex_search(dom.out, zones_row)) << dom.out;
+
+    expect_zones_on_swarm_page(base, hash, dir / "dump");
 
     tracker.signal(SIGTERM);
     EXPECT_TRUE(tracker.wait(10s));

@@ -23,16 +23,41 @@ InfoHash hash_of(std::uint8_t b) {
 // Fixed values, as a tracker with two swarms and one livesync peer would report.
 class FakeSource : public WebSource {
   public:
-    Totals totals() const override { return {2, 5, 12.5, 0.5, 3725, "small"}; }
+    Totals totals() const override { return {2, 5, 12.5, 0.5, 3725, "small", 3, 2, 4, 1}; }
+    // 0xab has two zones (rack-a led by 10.0.0.7, rack-b without a candidate); 0xcd one
+    // whose name is markup (real zone names are restricted; the page must not rely on it).
     std::vector<SwarmRow> swarms() const override {
-        return {{hash_of(0xab), "example.com/app", "linux", "amd64", "1.2.0", 2, 1, 7, 3, 0},
-                {hash_of(0xcd), kXss, "linux", "arm64", "\"v\"'", 1, 1, 4000000000ULL, 1, 1}};
+        return {{hash_of(0xab),
+                 "example.com/app",
+                 "linux",
+                 "amd64",
+                 "1.2.0",
+                 2,
+                 1,
+                 7,
+                 3,
+                 0,
+                 {{"rack-a", 2, 1, {"10.0.0.7:6881"}}, {"rack-b", 1, 0, {}}}},
+                {hash_of(0xcd),
+                 kXss,
+                 "linux",
+                 "arm64",
+                 "\"v\"'",
+                 1,
+                 1,
+                 4000000000ULL,
+                 1,
+                 1,
+                 {{kXss, 1, 1, {"[fd00::1]:6882"}}}}};
     }
     std::optional<SwarmDetail> swarm(const InfoHash& hash, bool with_peers) const override {
         for (const SwarmRow& s : swarms()) {
             if (s.info_hash != hash) continue;
             SwarmDetail d{s, with_peers, {}};
-            if (with_peers) d.peers = {{"10.0.0.7", 6881, true, 12}, {"fd00::1", 6882, false, 3}};
+            if (with_peers) {
+                d.peers = {{"10.0.0.7", 6881, true, 12, s.zones[0].name, "leader"},
+                           {"fd00::1", 6882, false, 3, "", "none"}};
+            }
             return d;
         }
         return std::nullopt;
@@ -65,6 +90,71 @@ TEST(Web, SwarmsPageHasARowPerSwarmWithItsCounts) {
     EXPECT_NE(html.find("<td data-field=\"completed\">4000000000</td>"), std::string::npos);
     EXPECT_NE(html.find("<dd data-total=\"uptime\">1h 2m 5s</dd>"), std::string::npos);
     EXPECT_NE(html.find("<dd data-total=\"announces_per_second\">12.5</dd>"), std::string::npos);
+}
+
+TEST(Web, SwarmsPageShowsZonesAndLeaders) {
+    const std::string html = get("/");
+    const std::string hex = hash_of(0xab).hex();
+    const auto row = html.find("<tr id=\"swarm-" + hex + "\"");
+    ASSERT_NE(row, std::string::npos);
+    const std::string tr = html.substr(row, html.find("</tr>", row) - row);
+    EXPECT_NE(tr.find("<td data-field=\"zones\">rack-a (2), rack-b (1)</td>"), std::string::npos)
+        << tr;
+    EXPECT_NE(tr.find("<td data-field=\"leaders\">rack-a: 10.0.0.7:6881</td>"), std::string::npos)
+        << tr;
+    EXPECT_NE(html.find("<dd data-total=\"zones\">3</dd>"), std::string::npos);
+    EXPECT_NE(html.find("<dd data-total=\"leaders\">2</dd>"), std::string::npos);
+
+    const auto j = nlohmann::json::parse(get("/web/swarms.json"));
+    const auto& zones = j["swarms"][0]["zones"];
+    ASSERT_EQ(zones.size(), 2u);
+    EXPECT_EQ(zones[0]["name"], "rack-a");
+    EXPECT_EQ(zones[0]["members"], 2);
+    EXPECT_EQ(zones[0]["leaders"], nlohmann::json::array({"10.0.0.7:6881"}));
+    EXPECT_EQ(zones[1]["leader_count"], 0);
+    EXPECT_EQ(j["swarms"][1]["zones"][0]["name"], kXss);
+    const auto totals = nlohmann::json::parse(get("/web/totals.json"));
+    EXPECT_EQ(totals["zones"], 3);
+    EXPECT_EQ(totals["leaders"], 2);
+    EXPECT_EQ(totals["elections"], 4);
+    EXPECT_EQ(totals["zone_claims_ignored"], 1);
+}
+
+TEST(Web, TorrentPageShowsEachPeersZoneAndRoleAndTheZonesLeaders) {
+    const std::string hex = hash_of(0xab).hex();
+    const std::string html = get("/torrent/" + hex);
+    EXPECT_NE(html.find("<td data-field=\"zone\">rack-a</td><td data-field=\"members\">2</td>"
+                        "<td data-field=\"leaders\">10.0.0.7:6881</td>"),
+              std::string::npos)
+        << html;
+    EXPECT_NE(html.find("<td data-field=\"address\">10.0.0.7</td>"), std::string::npos);
+    EXPECT_NE(html.find("<td data-field=\"zone\">rack-a</td><td data-field=\"role\">leader</td>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<td data-field=\"zone\"></td><td data-field=\"role\">none</td>"),
+              std::string::npos);
+    const auto j = nlohmann::json::parse(get("/web/torrent/" + hex + ".json"));
+    EXPECT_EQ(j["peers"][0]["zone"], "rack-a");
+    EXPECT_EQ(j["peers"][0]["role"], "leader");
+    EXPECT_EQ(j["peers"][1]["role"], "none");
+    EXPECT_EQ(j["zones"][0]["leaders"][0], "10.0.0.7:6881");
+}
+
+// Leaders are peer addresses: --web-show-peers=false hides them on every page and
+// JSON, keeping their count.
+TEST(Web, HiddenPeersHideLeaderAddressesToo) {
+    const WebOptions hidden{.show_peers = false};
+    const std::string hex = hash_of(0xab).hex();
+    for (const std::string& page :
+         {get("/", hidden), get("/web/swarms.json", hidden), get("/torrent/" + hex, hidden),
+          get("/web/torrent/" + hex + ".json", hidden)}) {
+        EXPECT_EQ(page.find("10.0.0.7"), std::string::npos) << page;
+        EXPECT_EQ(page.find("fd00::1"), std::string::npos) << page;
+    }
+    EXPECT_NE(get("/", hidden).find("<td data-field=\"leaders\">rack-a: 1 leader</td>"),
+              std::string::npos);
+    const auto j = nlohmann::json::parse(get("/web/torrent/" + hex + ".json", hidden));
+    EXPECT_EQ(j["zones"][0]["leader_count"], 1);
+    EXPECT_TRUE(j["zones"][0]["leaders"].empty());
 }
 
 TEST(Web, TorrentNamedLikeAScriptIsText) {
@@ -108,7 +198,7 @@ TEST(Web, ClusterPageHasARowPerInstanceHeardFrom) {
 }
 
 TEST(Web, InvalidUtf8InANameIsReplacedNotThrown) {
-    SwarmRow row{hash_of(1), std::string("bad\xff\xfe"), "", "", "", 0, 0, 0, 0, 0};
+    SwarmRow row{hash_of(1), std::string("bad\xff\xfe"), "", "", "", 0, 0, 0, 0, 0, {}};
     const auto j = nlohmann::json::parse(swarms_json({}, {row}));
     EXPECT_EQ(j["swarms"][0]["name"], "bad\xEF\xBF\xBD\xEF\xBF\xBD");
 }

@@ -10,6 +10,17 @@ function updateTotals(t) {
   setText(document, '[data-total="scrapes_per_second"]', fixed1(t.scrapes_per_second));
   setText(document, '[data-total="uptime"]', duration(t.uptime_seconds));
   setText(document, '[data-total="mode"]', t.mode);
+  setText(document, '[data-total="zones"]', t.zones);
+  setText(document, '[data-total="leaders"]', t.leaders);
+}
+
+// The same text as render.cpp's zones_text() and leaders_text().
+function zonesText(zones) { return zones.map(z => z.name + ' (' + z.members + ')').join(', '); }
+
+function leadersText(zones) {
+  return zones.filter(z => z.leader_count > 0).map(z => z.name + ': ' + (z.leaders.length
+    ? z.leaders.join(' ')
+    : z.leader_count + (z.leader_count === 1 ? ' leader' : ' leaders'))).join('; ');
 }
 
 function osArch(s) { return s.os || s.arch ? s.os + '/' + s.arch : ''; }
@@ -31,11 +42,16 @@ function swarmRow(s) {
   hash.appendChild(code);
   tr.append(name, cell('os_arch', osArch(s)), cell('version', s.version), hash);
   for (const f of NUMBER_FIELDS) tr.appendChild(cell(f, s[f]));
+  tr.append(cell('zones', zonesText(s.zones)), cell('leaders', leadersText(s.zones)));
   return tr;
 }
 
 function updateSwarmCells(row, s) {
   for (const f of NUMBER_FIELDS) setText(row, '[data-field="' + f + '"]', s[f]);
+  if (row.querySelector('[data-field="zones"]')) {
+    setText(row, '[data-field="zones"]', zonesText(s.zones));
+    setText(row, '[data-field="leaders"]', leadersText(s.zones));
+  }
 }
 
 async function refreshSwarms() {
@@ -87,12 +103,22 @@ async function refreshTorrent() {
   if (completedHistory.length > 720) completedHistory.shift();
   drawChart(document.getElementById('chart-completed'),
             [{values: completedHistory, color: '#9467bd', label: 'completed'}]);
+  const zones = document.querySelector('#zones tbody');
+  if (zones) {
+    zones.replaceChildren(...data.zones.map(z => {
+      const tr = document.createElement('tr');
+      const leaders = z.leaders.length || !z.leader_count ? z.leaders.join(' ') : z.leader_count;
+      tr.append(cell('zone', z.name), cell('members', z.members), cell('leaders', leaders));
+      return tr;
+    }));
+  }
   const peers = document.querySelector('#peers tbody');
   if (!peers) return;
   const rows = data.peers.map(p => {
     const tr = document.createElement('tr');
     tr.append(cell('address', p.address), cell('port', p.port),
-              cell('seeder', p.seeder ? 'yes' : 'no'), cell('age', p.last_announce_age + ' s'));
+              cell('seeder', p.seeder ? 'yes' : 'no'), cell('age', p.last_announce_age + ' s'),
+              cell('zone', p.zone), cell('role', p.role));
     return tr;
   });
   peers.replaceChildren(...rows);
