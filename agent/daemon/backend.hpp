@@ -46,6 +46,11 @@ struct SwarmStats {
     std::uint64_t downloaded = 0;
     std::uint64_t total = 0;  // torrent size
     double progress = 0;      // 0..1
+    // Zone-aware nodes (docs/zones.md): the role the tracker gave ("leader",
+    // "follower", "none"; "" until it answered), the zone and its leaders.
+    std::string zone_role;
+    std::string zone;
+    std::vector<std::string> zone_leaders;  // "ADDRESS:PORT", best first
 };
 
 // A daemon fetch as the API reports it: the fetch library's own progress

@@ -192,6 +192,9 @@ ImageReport image_report(const ImageSeedStatus& s) {
     r.policy_is_default = s.policy_is_default;
     r.stop_reason = s.stop_reason;
     if (s.expires_at) r.expires_at = unix_seconds(*s.expires_at);
+    r.zone_role = s.swarm.zone_role;
+    r.zone = s.swarm.zone;
+    r.zone_leaders = s.swarm.zone_leaders;
     return r;
 }
 

@@ -326,6 +326,12 @@ std::optional<SwarmStats> StoreEngineBackend::swarm_stats(const ImageId& id) {
     s.progress = st->total_wanted > 0
                      ? static_cast<double>(st->total_done) / static_cast<double>(st->total_wanted)
                      : 1.0;
+    if (st->zone.role != engine::ZoneRole::unknown) {
+        s.zone_role = engine::zone_role_name(st->zone.role);
+        s.zone = st->zone.zone;
+        for (const PeerEndpoint& leader : st->zone.leaders)
+            s.zone_leaders.push_back(leader.to_string());
+    }
     return s;
 }
 

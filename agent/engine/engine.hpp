@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "agent/engine/zone_announce.hpp"
+#include "agent/engine/zone_role.hpp"
 #include "common/clock.hpp"
 #include "common/info_hash.hpp"
 #include "common/log.hpp"
@@ -178,6 +179,9 @@ struct TorrentStatus {
     int num_seeds = 0;      // of which seeds
     int num_web_seeds = 0;  // connected web seeds
     int hash_failures = 0;  // pieces that failed their hash check
+    // Zone-aware engines: the role and leaders the tracker gave (docs/zones.md); role
+    // unknown until it answered, and always for an engine without zone settings.
+    ZoneView zone;
     // Web seed connections that failed (TLS verification, connect, reset);
     // libtorrent retries them later. The last failure's text, naming the server.
     int web_seed_failures = 0;

@@ -157,10 +157,10 @@ void apply_zone(lt::add_torrent_params& params, const ZoneSettings& zone) {
         params.ti->clear_trackers();
     }
     params.tracker_tiers.clear();
-    if (zone.follower()) {
-        params.flags |= lt::torrent_flags::disable_pex | lt::torrent_flags::disable_dht |
-                        lt::torrent_flags::disable_lsd;
-    }
+    // Every zone-aware node, candidates too (docs/zones.md, "Agent"): a leader's PEX
+    // would hand its zone's followers to other zones' leaders and back.
+    params.flags |= lt::torrent_flags::disable_pex | lt::torrent_flags::disable_dht |
+                    lt::torrent_flags::disable_lsd;
 }
 
 }  // namespace
@@ -245,6 +245,7 @@ Result<TorrentStatus> Engine::Impl::status_of(const Entry& e) const {
     out.bytes_from_peers = e.counters->from_peers.load();
     out.bytes_from_web_seeds = e.counters->from_web_seeds.load();
     out.hash_failures = e.hash_failures;
+    out.zone = e.zone_view;
     out.web_seed_failures = e.counters->web_seed_failures.load();
     {
         std::lock_guard lock(e.counters->mu);
