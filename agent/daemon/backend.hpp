@@ -124,6 +124,9 @@ class DaemonBackend {
     // directories) for the fetches started from now on; on an error the
     // credentials in use stay. At start and on SIGHUP.
     virtual Status reload_credentials(const std::string& /*auth_dir*/) { return {}; }
+    // Private swarms: this node's tracker key ("" = none) from now on; every private
+    // torrent seeding or downloading re-announces with it at once. How many did. SIGHUP.
+    virtual std::size_t set_tracker_key(const std::string& /*key*/) { return 0; }
 };
 
 }  // namespace aciswarm::agent
