@@ -21,11 +21,13 @@ struct Receivers {
     void* transfer = nullptr;
 };
 
-// The credentials configured for the URL's host, if any. Sent to that host
-// only: CURLOPT_UNRESTRICTED_AUTH stays off, so libcurl drops Authorization
-// when a redirect leaves the host (another host, port or scheme).
-void apply_credentials(CURL* easy, const Credentials& credentials, const std::string& url) {
-    const HostCredentials* c = credentials.for_url(url);
+// The request's own credentials, else those configured for the URL's host, if
+// any. Sent to that host only: CURLOPT_UNRESTRICTED_AUTH stays off, so libcurl
+// drops Authorization when a redirect leaves the host (another host, port or
+// scheme).
+void apply_credentials(CURL* easy, const Credentials& credentials, const std::string& url,
+                       const HostCredentials* override) {
+    const HostCredentials* c = override != nullptr ? override : credentials.for_url(url);
     if (c == nullptr) return;
     curl_easy_setopt(easy, CURLOPT_UNRESTRICTED_AUTH, 0L);
     if (c->type == AuthType::basic) {
@@ -41,7 +43,8 @@ void apply_credentials(CURL* easy, const Credentials& credentials, const std::st
 // The settings every request shares: the scheme policy (redirects included),
 // timeouts, the body cap, TLS, identity and the host's credentials.
 void configure_request(CURL* easy, const ClientOptions& options, const std::string& url,
-                       char* error_buffer, const Receivers& receivers) {
+                       char* error_buffer, const Receivers& receivers,
+                       const HostCredentials* credentials) {
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, receivers.on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, receivers.transfer);
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, receivers.on_header);
@@ -79,7 +82,42 @@ void configure_request(CURL* easy, const ClientOptions& options, const std::stri
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    apply_credentials(easy, options.credentials, url);
+    apply_credentials(easy, options.credentials, url, credentials);
+}
+
+// A request's extra header lines, freed after the transfer.
+struct HeaderList {
+    curl_slist* list = nullptr;
+    HeaderList() = default;
+    HeaderList(const HeaderList&) = delete;
+    HeaderList& operator=(const HeaderList&) = delete;
+    ~HeaderList() { curl_slist_free_all(list); }
+};
+
+// Refuses a header line that would split into two (CR or LF inside).
+Status check_request(const Request& request, const std::string& shown) {
+    for (const std::string& line : request.headers) {
+        if (line.find_first_of("\r\n") != std::string::npos ||
+            line.find(':') == std::string::npos) {
+            return make_error(Errc::invalid_argument,
+                              shown + ": a request header line holds CR or LF or no ':'");
+        }
+    }
+    return {};
+}
+
+// The request's method, body and header lines.
+void apply_request(CURL* easy, const Request& request, HeaderList& headers) {
+    for (const std::string& line : request.headers) {
+        headers.list = curl_slist_append(headers.list, line.c_str());
+    }
+    if (headers.list != nullptr) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.list);
+    if (request.method == Request::Method::head) curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    if (request.method == Request::Method::post) {
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(request.form_body.size()));
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.form_body.c_str());
+    }
 }
 
 std::string effective_url(CURL* easy, const std::string& url) {
@@ -180,6 +218,7 @@ struct PageTransfer {
     std::string body;
     std::string cache_control;
     std::string etag;
+    std::vector<Header> headers;
 };
 
 std::size_t on_page_body(char* data, std::size_t size, std::size_t count, void* user) {
@@ -200,12 +239,14 @@ std::size_t on_page_header(char* data, std::size_t size, std::size_t count, void
     if (line.starts_with("HTTP/")) {  // a new response (after a redirect): forget the last one's
         t->cache_control.clear();
         t->etag.clear();
+        t->headers.clear();
         return n;
     }
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) return n;
     const std::string key = ascii_lower(trim(line.substr(0, colon), header_blanks));
     const std::string_view value = trim(line.substr(colon + 1), header_blanks);
+    if (t->headers.size() < max_response_headers) t->headers.push_back({key, std::string(value)});
     if (key == "cache-control") {
         if (!t->cache_control.empty()) t->cache_control += ", ";
         t->cache_control.append(value);
@@ -273,14 +314,29 @@ Errc page_errc(CURLcode code, const PageTransfer& t) {
 
 }  // namespace
 
+std::string_view Response::header(std::string_view lowercase_name) const {
+    for (const Header& h : headers) {
+        if (h.name == lowercase_name) return h.value;
+    }
+    return {};
+}
+
 Result<Response> Client::get(const std::string& url) {
+    return send(url, Request{});
+}
+
+Result<Response> Client::send(const std::string& url, const Request& request) {
     const std::string shown = escape_control(url);
+    if (auto ok = check_request(request, shown); !ok) return std::move(ok).error();
     CURL* easy = handle_->ready();
     if (easy == nullptr) return make_error(Errc::internal, shown + ": curl_easy_init failed");
     PageTransfer t;
     t.max_body = options_.max_body;
     char error_buffer[CURL_ERROR_SIZE] = {};
-    configure_request(easy, options_, url, error_buffer, {&on_page_body, &on_page_header, &t});
+    configure_request(easy, options_, url, error_buffer, {&on_page_body, &on_page_header, &t},
+                      request.credentials);
+    HeaderList headers;
+    apply_request(easy, request, headers);
 
     const CURLcode code = curl_easy_perform(easy);
     if (code != CURLE_OK) {
@@ -289,10 +345,13 @@ Result<Response> Client::get(const std::string& url) {
     Response response;
     response.url = effective_url(easy, url);
     response.status = response_status(easy);
-    if (response.status == 401) return unauthorized(options_, url, response.url);
+    if (response.status == 401 && !request.unauthorized_is_response) {
+        return unauthorized(options_, url, response.url);
+    }
     response.body = std::move(t.body);
     response.cache_control = std::move(t.cache_control);
     response.etag = std::move(t.etag);
+    response.headers = std::move(t.headers);
     return response;
 }
 
@@ -430,8 +489,9 @@ std::optional<Error> download_failure(CURLcode rc, DownloadTransfer& t, const ch
 
 Result<std::uint64_t> Client::download(const std::string& url, const SinkFn& sink,
                                        const ProgressFn& progress, std::stop_token stop,
-                                       const DownloadCheck& check) {
+                                       const DownloadCheck& check, const Request& request) {
     const std::string shown = escape_control(url);
+    if (auto ok = check_request(request, shown); !ok) return std::move(ok).error();
     if (!url.starts_with("https://") && !(options_.allow_http && url.starts_with("http://"))) {
         return make_error(Errc::permission, shown +
                                                 ": refusing a non-HTTPS URL "
@@ -448,7 +508,11 @@ Result<std::uint64_t> Client::download(const std::string& url, const SinkFn& sin
     t.stop = std::move(stop);
     char error_buffer[CURL_ERROR_SIZE] = {};
     configure_request(easy, options_, url, error_buffer,
-                      {&on_download_body, &on_download_header, &t});
+                      {&on_download_body, &on_download_header, &t}, request.credentials);
+    HeaderList headers;
+    Request download_request = request;
+    download_request.method = Request::Method::get;
+    apply_request(easy, download_request, headers);
     curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &on_download_progress);
     curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &t);
     curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);

@@ -19,6 +19,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 #include "http/auth.hpp"
@@ -53,6 +54,12 @@ ClientOptions page_options(const ClientOptions& base);
 // (10 s to connect, no total limit, a 60 s stall limit, no size cap).
 ClientOptions download_options();
 
+// One response header; the name in lowercase, the value trimmed.
+struct Header {
+    std::string name;
+    std::string value;
+};
+
 // A page GET's answer; any HTTP status, including 4xx and 5xx, is a response.
 struct Response {
     std::string url;  // the final URL, after redirects
@@ -60,6 +67,30 @@ struct Response {
     std::string body;
     std::string cache_control;  // the Cache-Control header of the final response, or ""
     std::string etag;           // the ETag header of the final response, or ""
+    // Every header of the final response, in order (at most max_response_headers).
+    std::vector<Header> headers;
+    // The first header named `lowercase_name`, or "".
+    std::string_view header(std::string_view lowercase_name) const;
+};
+
+inline constexpr std::size_t max_response_headers = 200;
+
+// What one request sends beyond ClientOptions (send() and download()).
+struct Request {
+    enum class Method { get, head, post };
+    Method method = Method::get;
+    // "Name: value" lines added to the request (Accept, ...). A line holding
+    // CR or LF is refused before anything is sent.
+    std::vector<std::string> headers;
+    // POST only: sent as application/x-www-form-urlencoded.
+    std::string form_body;
+    // Sent instead of the configured credentials for the URL's host (a bearer
+    // token from a registry's token service), under the same rule: to the
+    // request URL's host only, never after a redirect to another host.
+    const HostCredentials* credentials = nullptr;
+    // A 401 is a response (with its WWW-Authenticate header) instead of an
+    // error, for the registry token flow.
+    bool unauthorized_is_response = false;
 };
 
 // done, total (-1 when unknown), bytes/s over the download so far.
@@ -92,6 +123,9 @@ class Client {
     // cause, and HTTP 401 (Errc::permission: the host, and that no or wrong
     // credentials are configured for it); any other HTTP status is a response.
     Result<Response> get(const std::string& url);
+    // get() with a method, headers and credentials of its own (Request). A HEAD
+    // answers an empty body and the headers.
+    Result<Response> send(const std::string& url, const Request& request);
 
     // GETs url into sink. Fails on a non-2xx status (Errc::not_found for 404,
     // Errc::permission for 401, as get() says it),
@@ -99,10 +133,11 @@ class Client {
     // redirect from https to http), stop requested (Errc::cancelled), a body
     // over options.max_body (also refused from its Content-Length before any
     // byte is written: Errc::too_large), first bytes check.check_head refuses.
-    // Errors name the URL. Returns the bytes written.
+    // Errors name the URL. Returns the bytes written. `request` adds headers
+    // and credentials; its method and unauthorized_is_response are not used.
     Result<std::uint64_t> download(const std::string& url, const SinkFn& sink,
                                    const ProgressFn& progress, std::stop_token stop,
-                                   const DownloadCheck& check = {});
+                                   const DownloadCheck& check = {}, const Request& request = {});
 
   private:
     struct Handle;

@@ -20,6 +20,7 @@ packages=(
   # OCI (issue 20): the distribution registry as upstream, skopeo to push test images,
   # containerd's ctr pulling through the agent's registry mirror
   docker-registry skopeo containerd
+  appc-spec  # actool validate: an independent check of the ACIs convert/ writes (tests/integration/convert)
   iproute2 systemd procps psmisc
   gnupg  # test keys and signatures (tests/*/trust, examples, bench/trust-verify.sh)
   # archive tools to make test images

@@ -89,12 +89,16 @@ int cmd_mirror_setup(std::span<const std::string> args, CliContext& ctx) {
         "Makes containerd pull HOST's images through this node's agent (aciswarm daemon "
         "--mirror) with HOST itself as the fallback, by writing DIR/HOST/hosts.toml. Delete that "
         "file (or run `aciswarm mirror remove`) to switch it off.",
-        mirror_options({{"mirror", OptionSpec::Kind::value,
-                         "the agent's mirror address (default http://127.0.0.1:5050)", "URL"},
-                        {"server", OptionSpec::Kind::value,
-                         "the upstream registry (default https://HOST; docker.io: "
-                         "https://registry-1.docker.io)",
-                         "URL"}}),
+        mirror_options(
+            {{"mirror", OptionSpec::Kind::value,
+              "the agent's mirror address (default http://127.0.0.1:5050)", "URL"},
+             {"server", OptionSpec::Kind::value,
+              "the upstream registry (default https://HOST; docker.io: "
+              "https://registry-1.docker.io)",
+              "URL"},
+             {"ca", OptionSpec::Kind::value,
+              "PEM CA file containerd trusts for the upstream registry (default: the system's)",
+              "FILE"}}),
         {"aciswarm mirror setup --registry=docker.io",
          "aciswarm mirror setup --registry=registry.example.com:5000 "
          "--mirror=http://127.0.0.1:5050"});
@@ -109,7 +113,7 @@ int cmd_mirror_setup(std::span<const std::string> args, CliContext& ctx) {
     const std::string registry = *opts->get("registry");
     auto text = mirror::render_hosts_toml(
         {registry, opts->get_or("server", mirror::default_upstream_server(registry)),
-         opts->get_or("mirror", std::string(mirror::default_mirror_url))});
+         opts->get_or("mirror", std::string(mirror::default_mirror_url)), opts->get_or("ca", "")});
     if (!text) {
         ctx.err << "aciswarm mirror setup: " << text.error().message << "\n";
         return exit_usage;

@@ -405,7 +405,7 @@ bool Daemon::Impl::start_mirror() {
         log.error("mirror ", config.mirror, ": ", address.error().message);
         return false;
     }
-    registry_mirror = std::make_shared<mirror::Mirror>(nullptr, mirror_max_in_flight);
+    registry_mirror = std::make_shared<mirror::Mirror>(nullptr, mirror_max_in_flight, log);
     auto server = mirror::MirrorServer::start(*address, registry_mirror);
     if (!server) {
         log.error(server.error().message);

@@ -37,6 +37,13 @@ Result<std::string> render_hosts_toml(const HostsToml& config) {
     }
     if (Status s = check_host_url("server", config.server); !s) return s.error();
     if (Status s = check_host_url("mirror", config.mirror); !s) return s.error();
+    const bool ca_ok =
+        config.ca.empty() ||
+        (config.ca.front() == '/' && config.ca.find_first_of("\"\\\n\r") == std::string::npos);
+    if (!ca_ok) {
+        return make_error(Errc::invalid_argument, "ca '" + escape_control(config.ca, 200) +
+                                                      "': not an absolute path without quotes");
+    }
     std::string text(hosts_toml_marker);
     text += "\n# containerd asks the aciswarm agent at " + config.mirror +
             " first (it takes the blobs\n"
@@ -50,8 +57,8 @@ Result<std::string> render_hosts_toml(const HostsToml& config) {
             config.registry +
             "`): containerd reads it on every pull.\n\n"
             "server = \"" +
-            config.server + "\"\n\n[host.\"" + config.mirror +
-            "\"]\n  capabilities = [\"pull\", \"resolve\"]\n";
+            config.server + "\"\n" + (config.ca.empty() ? "" : "ca = \"" + config.ca + "\"\n") +
+            "\n[host.\"" + config.mirror + "\"]\n  capabilities = [\"pull\", \"resolve\"]\n";
     return text;
 }
 

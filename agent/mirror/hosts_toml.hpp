@@ -24,6 +24,10 @@ struct HostsToml {
     std::string registry;  // the certs.d directory name: "docker.io", "registry.example:5000"
     std::string server;    // upstream: "https://registry-1.docker.io"
     std::string mirror;    // the agent: "http://127.0.0.1:5050"
+    // PEM CA file containerd trusts for `server` ("" = the system's): a
+    // registry with a private CA (containerd ignores certs.d/*.crt next to a
+    // hosts.toml).
+    std::string ca = {};
 };
 
 // Where containerd pulls `registry` from without a mirror: docker.io is
@@ -34,8 +38,8 @@ std::string default_upstream_server(std::string_view registry);
 // error names the URL.
 Status check_host_url(std::string_view what, std::string_view url);
 
-// The file's text: marker, how to switch it off, server, one [host] for the
-// mirror with capabilities pull and resolve.
+// The file's text: marker, how to switch it off, server (and its ca), one
+// [host] for the mirror with capabilities pull and resolve.
 Result<std::string> render_hosts_toml(const HostsToml& config);
 
 }  // namespace aciswarm::agent::mirror

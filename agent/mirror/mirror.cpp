@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/text.hpp"
+
 namespace aciswarm::agent::mirror {
 namespace {
 
@@ -16,7 +18,7 @@ MirrorResponse error_response(int status, std::string_view code, const std::stri
                  {std::string(api_version_header), std::string(api_version)}};
     const nlohmann::json body = {
         {"errors", nlohmann::json::array({{{"code", code}, {"message", message}}})}};
-    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return r;
 }
 
@@ -38,11 +40,22 @@ class InFlight {
 
 }  // namespace
 
-Mirror::Mirror(std::shared_ptr<MirrorSource> source, std::size_t max_in_flight)
-    : source_(std::move(source)), max_in_flight_(max_in_flight) {}
+Mirror::Mirror(std::shared_ptr<MirrorSource> source, std::size_t max_in_flight, Logger& log)
+    : source_(std::move(source)), max_in_flight_(max_in_flight), log_(log) {}
 
 MirrorResponse Mirror::handle(const MirrorRequest& request) {
     requests_.fetch_add(1);
+    MirrorResponse r = route_and_answer(request);
+    if (log_.enabled(LogLevel::debug)) {
+        log_.debug("mirror: ", request.head ? "HEAD " : "GET ", escape_control(request.path, 300),
+                   " ns=", escape_control(request.ns.value_or(""), 100), ": ", r.status, " ",
+                   r.status == 200 ? std::to_string(r.content_length()) + " bytes"
+                                   : escape_control(r.body, 300));
+    }
+    return r;
+}
+
+MirrorResponse Mirror::route_and_answer(const MirrorRequest& request) {
     auto route = parse_mirror_route(request.path, request.ns);
     if (!route) {
         refused_.fetch_add(1);

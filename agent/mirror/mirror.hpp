@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "agent/mirror/route.hpp"
+#include "common/log.hpp"
 #include "common/result.hpp"
 
 namespace aciswarm::agent::mirror {
@@ -87,8 +88,9 @@ struct MirrorCounters {
 
 class Mirror {
   public:
-    // `source` null: no source yet, every manifest and blob is a 404.
-    Mirror(std::shared_ptr<MirrorSource> source, std::size_t max_in_flight);
+    // `source` null: no source yet, every manifest and blob is a 404. Each
+    // answer is logged at debug level ("mirror: GET <path> ns=<reg>: 404 ...").
+    Mirror(std::shared_ptr<MirrorSource> source, std::size_t max_in_flight, Logger& log);
 
     MirrorResponse handle(const MirrorRequest& request);
     // A method other than GET and HEAD.
@@ -96,11 +98,13 @@ class Mirror {
     MirrorCounters counters() const;
 
   private:
+    MirrorResponse route_and_answer(const MirrorRequest& request);
     MirrorResponse answer(const MirrorRoute& route, const MirrorRequest& request);
     MirrorResponse failed(const MirrorRoute& route, const Error& error);
 
     std::shared_ptr<MirrorSource> source_;
     std::size_t max_in_flight_;
+    Logger& log_;
     std::atomic<std::size_t> in_flight_{0};
     std::atomic<std::uint64_t> requests_{0}, manifests_{0}, blobs_{0}, bytes_{0}, not_found_{0},
         unavailable_{0}, refused_{0};

@@ -17,6 +17,18 @@ TEST(HostsToml, ServerMirrorAndHowToSwitchItOff) {
     EXPECT_NE(text->find("delete this file"), std::string::npos);
 }
 
+TEST(HostsToml, PrivateCaForTheUpstream) {
+    auto text = render_hosts_toml(
+        {"r.example", "https://r.example", "http://127.0.0.1:5050", "/etc/r-ca.pem"});
+    ASSERT_TRUE(text) << text.error().message;
+    EXPECT_NE(text->find("server = \"https://r.example\"\nca = \"/etc/r-ca.pem\"\n"),
+              std::string::npos);
+    EXPECT_FALSE(render_hosts_toml(
+        {"r.example", "https://r.example", "http://127.0.0.1:5050", "/etc/x\"\n[host]"}));
+    EXPECT_FALSE(
+        render_hosts_toml({"r.example", "https://r.example", "http://127.0.0.1:5050", "ca.pem"}));
+}
+
 TEST(HostsToml, DockerHubIsServedElsewhere) {
     EXPECT_EQ(default_upstream_server("docker.io"), "https://registry-1.docker.io");
     EXPECT_EQ(default_upstream_server("quay.io"), "https://quay.io");

@@ -39,6 +39,8 @@ class FakeSource final : public MirrorSource {
     }
 };
 
+Logger quiet("test", LogLevel::off);
+
 MirrorRequest get(std::string path, std::optional<std::string> ns = "registry.example") {
     MirrorRequest r;
     r.path = std::move(path);
@@ -53,14 +55,14 @@ std::string header(const MirrorResponse& r, std::string_view name) {
 }
 
 TEST(Mirror, ApiVersionAnswersWithoutSource) {
-    Mirror mirror(nullptr, 4);
+    Mirror mirror(nullptr, 4, quiet);
     const MirrorResponse r = mirror.handle(get("/v2/", std::nullopt));
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(header(r, "Docker-Distribution-API-Version"), "registry/2.0");
 }
 
 TEST(Mirror, WithoutSourceEverythingIsNotFoundSoContainerdGoesUpstream) {
-    Mirror mirror(nullptr, 4);
+    Mirror mirror(nullptr, 4, quiet);
     const MirrorResponse r = mirror.handle(get("/v2/a/blobs/" + digest));
     EXPECT_EQ(r.status, 404);
     EXPECT_NE(r.body.find("BLOB_UNKNOWN"), std::string::npos);
@@ -69,7 +71,7 @@ TEST(Mirror, WithoutSourceEverythingIsNotFoundSoContainerdGoesUpstream) {
 }
 
 TEST(Mirror, BadRouteIs400AndOtherMethods405) {
-    Mirror mirror(nullptr, 4);
+    Mirror mirror(nullptr, 4, quiet);
     const MirrorResponse bad = mirror.handle(get("/v2/../x/blobs/" + digest));
     EXPECT_EQ(bad.status, 400);
     EXPECT_NE(bad.body.find("NAME_INVALID"), std::string::npos);
@@ -84,7 +86,7 @@ TEST(Mirror, ManifestCarriesMediaTypeAndDigest) {
     source->manifests.emplace("1.0",
                               ManifestBlob{"application/vnd.oci.image.manifest.v1+json",
                                            *BlobDigest::parse(digest), "{\"schemaVersion\":2}"});
-    Mirror mirror(source, 4);
+    Mirror mirror(source, 4, quiet);
     MirrorResponse r = mirror.handle(get("/v2/a/manifests/1.0"));
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(header(r, "Content-Type"), "application/vnd.oci.image.manifest.v1+json");
@@ -101,7 +103,7 @@ TEST(Mirror, ManifestCarriesMediaTypeAndDigest) {
 TEST(Mirror, BlobIsServedFromItsVerifiedFile) {
     auto source = std::make_shared<FakeSource>();
     source->blobs.emplace(digest, BlobFile{"/cache/blob", 1234});
-    Mirror mirror(source, 4);
+    Mirror mirror(source, 4, quiet);
     const MirrorResponse r = mirror.handle(get("/v2/a/blobs/" + digest));
     EXPECT_EQ(r.status, 200);
     ASSERT_TRUE(r.file);
@@ -113,7 +115,7 @@ TEST(Mirror, BlobIsServedFromItsVerifiedFile) {
 
 TEST(Mirror, SourceFailureIs503NotFoundIs404) {
     auto source = std::make_shared<FakeSource>();
-    Mirror mirror(source, 4);
+    Mirror mirror(source, 4, quiet);
     EXPECT_EQ(mirror.handle(get("/v2/a/blobs/" + digest)).status, 404);
     source->failure = make_error(Errc::timeout, "swarm: no piece in 5s");
     const MirrorResponse r = mirror.handle(get("/v2/a/blobs/" + digest));
@@ -128,7 +130,7 @@ TEST(Mirror, OneRequestOverTheLimitIs503AtOnce) {
     std::promise<void> open;
     source->release = open.get_future().share();
     source->blobs.emplace(digest, BlobFile{"/cache/blob", 1});
-    Mirror mirror(source, 1);
+    Mirror mirror(source, 1, quiet);
     auto first = std::async(std::launch::async,
                             [&] { return mirror.handle(get("/v2/a/blobs/" + digest)).status; });
     source->entered.get_future().wait();  // the first request holds the only slot

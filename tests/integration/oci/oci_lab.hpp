@@ -1,0 +1,74 @@
+// The OCI world for the mirror's integration tests (docs/oci.md): the
+// distribution registry (`docker-registry`, plain HTTP or TLS with a test CA)
+// as upstream on a loopback port, a small multi-layer image built by
+// make_oci_image.py and pushed with skopeo, and a containerd the test starts
+// with its own root, state, socket and plugin dirs, pulled from with
+// `ctr images pull --hosts-dir`. On this machine containerd unpacks with the
+// overlayfs snapshotter (tried: `ctr images pull` unpacks, no fallback to
+// `ctr content fetch` needed). Every process is stopped and every directory
+// removed when its object dies.
+// Thread-safety: one thread per object.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/support/nginx.hpp"
+#include "tests/support/process.hpp"
+
+namespace aciswarm::test {
+
+struct OciImage {
+    std::filesystem::path layout;  // an OCI image layout directory
+    std::string tag;
+    std::string manifest;  // sha256:...
+    std::string config;
+    std::vector<std::string> layers;
+};
+
+// make_oci_image.py: `layers` gzipped layers of `bytes_per_layer` random bytes.
+// Fails the calling test and returns nullopt on error.
+std::optional<OciImage> make_oci_image(const std::filesystem::path& dir, const std::string& tag,
+                                       int layers, std::size_t bytes_per_layer);
+
+class UpstreamRegistry {
+  public:
+    // docker-registry on 127.0.0.1:<free port>, storage in dir, its access log
+    // on stderr; TLS with `ca`'s server certificate when given.
+    static std::optional<UpstreamRegistry> start(const std::filesystem::path& dir,
+                                                 const std::optional<TestCa>& ca = std::nullopt);
+    std::string host() const;  // "127.0.0.1:PORT": the registry's name in image references
+    std::string url() const;   // "http(s)://127.0.0.1:PORT"
+    // skopeo copy oci:LAYOUT:TAG docker://HOST/REPO:TAG. "" or what failed.
+    std::string push(const OciImage& image, const std::string& repository);
+    // Requests in its access log so far: "GET /v2/REPO/blobs/DIGEST" → count.
+    std::map<std::string, int> access_counts();
+
+  private:
+    std::optional<Process> process_;
+    std::uint16_t port_ = 0;
+    std::optional<TestCa> ca_;
+    std::filesystem::path dir_;
+};
+
+class Containerd {
+  public:
+    static std::optional<Containerd> start(const std::filesystem::path& dir);
+    // ctr --address SOCKET images pull --hosts-dir HOSTS_DIR REF.
+    RunResult pull(const std::string& ref, const std::filesystem::path& hosts_dir);
+    // The digest `ctr images ls` shows for ref ("" when absent).
+    std::string image_digest(const std::string& ref);
+    // ctr content ls: the digests containerd holds.
+    std::vector<std::string> content();
+    std::filesystem::path socket() const { return dir_ / "containerd.sock"; }
+
+  private:
+    std::optional<Process> process_;
+    std::filesystem::path dir_;
+};
+
+}  // namespace aciswarm::test
