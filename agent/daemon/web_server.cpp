@@ -1,14 +1,11 @@
 #include "agent/daemon/web_server.hpp"
 
 #include <microhttpd.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
-#include <cerrno>
 #include <string>
 
 #include "common/fd.hpp"
-#include "common/system_error.hpp"
+#include "common/tcp_listen.hpp"
 
 namespace aciswarm::agent {
 namespace {
@@ -31,28 +28,6 @@ void add_header_lines(MHD_Response* response, std::string_view lines) {
         if (end == std::string_view::npos) break;
         lines.remove_prefix(end + 2);
     }
-}
-
-Result<UniqueFd> listen_on(const PeerEndpoint& address, PeerEndpoint& bound) {
-    const std::string where = "web " + address.to_string();
-    sockaddr_storage addr{};
-    const std::size_t len = address.to_sockaddr(addr);
-    UniqueFd fd(::socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!fd) return errno_error("socket", where, errno);
-    const int one = 1;
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), static_cast<socklen_t>(len)) !=
-        0)
-        return errno_error("bind", where, errno);
-    if (::listen(fd.get(), 64) != 0) return errno_error("listen", where, errno);
-    sockaddr_storage local{};
-    socklen_t local_len = sizeof local;
-    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&local), &local_len) != 0)
-        return errno_error("getsockname", where, errno);
-    auto ep = PeerEndpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&local), local_len);
-    if (!ep) return ep.error();
-    bound = *ep;
-    return fd;
 }
 
 }  // namespace
@@ -104,12 +79,11 @@ WebServer::WebServer(std::unique_ptr<Impl> impl, PeerEndpoint bound)
 WebServer::~WebServer() = default;
 
 Result<std::unique_ptr<WebServer>> WebServer::start(const PeerEndpoint& address, Handler handler) {
-    PeerEndpoint bound;
-    auto fd = listen_on(address, bound);
-    if (!fd) return fd.error();
+    auto listener = listen_tcp(address, "web", Blocking::no);
+    if (!listener) return listener.error();
     auto impl = std::make_unique<Impl>();
     impl->handler = std::move(handler);
-    const int listen_fd = fd->get();
+    const int listen_fd = listener->fd.get();
     unsigned flags = MHD_USE_EPOLL;  // external polling: fd() and run()
     if (address.is_v6()) flags |= MHD_USE_IPv6;
     impl->daemon = MHD_start_daemon(
@@ -120,8 +94,8 @@ Result<std::unique_ptr<WebServer>> WebServer::start(const PeerEndpoint& address,
     if (impl->daemon == nullptr) {
         return make_error(Errc::io, "web " + address.to_string() + ": libmicrohttpd did not start");
     }
-    [[maybe_unused]] const int owned_by_mhd = fd->release();
-    return std::unique_ptr<WebServer>(new WebServer(std::move(impl), bound));
+    [[maybe_unused]] const int owned_by_mhd = listener->fd.release();
+    return std::unique_ptr<WebServer>(new WebServer(std::move(impl), listener->bound));
 }
 
 int WebServer::fd() const {

@@ -2,14 +2,11 @@
 
 #include <fcntl.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
-#include <cerrno>
 #include <string>
 
 #include "common/fd.hpp"
-#include "common/system_error.hpp"
+#include "common/tcp_listen.hpp"
 
 namespace aciswarm::agent::mirror {
 namespace {
@@ -17,28 +14,6 @@ namespace {
 constexpr unsigned max_connections = 64;
 constexpr unsigned idle_timeout_seconds = 60;
 constexpr std::size_t connection_memory = 16 * 1024;
-
-Result<UniqueFd> listen_on(const PeerEndpoint& address, PeerEndpoint& bound) {
-    const std::string where = "mirror " + address.to_string();
-    sockaddr_storage addr{};
-    const std::size_t len = address.to_sockaddr(addr);
-    UniqueFd fd(::socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd) return errno_error("socket", where, errno);
-    const int one = 1;
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), static_cast<socklen_t>(len)) !=
-        0)
-        return errno_error("bind", where, errno);
-    if (::listen(fd.get(), 64) != 0) return errno_error("listen", where, errno);
-    sockaddr_storage local{};
-    socklen_t local_len = sizeof local;
-    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&local), &local_len) != 0)
-        return errno_error("getsockname", where, errno);
-    auto ep = PeerEndpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&local), local_len);
-    if (!ep) return ep.error();
-    bound = *ep;
-    return fd;
-}
 
 std::string header_value(MHD_Connection* connection, MHD_ValueKind kind, const char* name) {
     const char* v = MHD_lookup_connection_value(connection, kind, name);
@@ -114,24 +89,23 @@ MirrorServer::~MirrorServer() = default;
 
 Result<std::unique_ptr<MirrorServer>> MirrorServer::start(const PeerEndpoint& address,
                                                           std::shared_ptr<Mirror> mirror) {
-    PeerEndpoint bound;
-    auto fd = listen_on(address, bound);
-    if (!fd) return fd.error();
+    auto listener = listen_tcp(address, "mirror", Blocking::yes);
+    if (!listener) return listener.error();
     auto impl = std::make_unique<Impl>();
     impl->mirror = std::move(mirror);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
     if (address.is_v6()) flags |= MHD_USE_IPv6;
     impl->daemon =
         MHD_start_daemon(flags, 0, nullptr, nullptr, &Impl::answer, impl.get(),
-                         MHD_OPTION_LISTEN_SOCKET, fd->get(), MHD_OPTION_CONNECTION_LIMIT,
+                         MHD_OPTION_LISTEN_SOCKET, listener->fd.get(), MHD_OPTION_CONNECTION_LIMIT,
                          max_connections, MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout_seconds,
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory, MHD_OPTION_END);
     if (impl->daemon == nullptr) {
         return make_error(Errc::io,
                           "mirror " + address.to_string() + ": libmicrohttpd did not start");
     }
-    [[maybe_unused]] const int owned_by_mhd = fd->release();
-    return std::unique_ptr<MirrorServer>(new MirrorServer(std::move(impl), bound));
+    [[maybe_unused]] const int owned_by_mhd = listener->fd.release();
+    return std::unique_ptr<MirrorServer>(new MirrorServer(std::move(impl), listener->bound));
 }
 
 }  // namespace aciswarm::agent::mirror
