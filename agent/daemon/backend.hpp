@@ -134,6 +134,9 @@ class DaemonBackend {
     // seeds blobs with (agent/blobs/swarm_source.hpp; Engine is thread-safe);
     // null when there is none (fakes): the mirror then uses upstream only.
     virtual engine::Engine* swarm_engine() { return nullptr; }
+    // Private swarms: this node's tracker key ("" = none) from now on; every private
+    // torrent seeding or downloading re-announces with it at once. How many did. SIGHUP.
+    virtual std::size_t set_tracker_key(const std::string& /*key*/) { return 0; }
 };
 
 }  // namespace aciswarm::agent

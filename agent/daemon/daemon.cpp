@@ -565,6 +565,13 @@ void Daemon::Impl::on_signal() {
                 } else {
                     config.auth_dir = next->auth_dir;
                 }
+                if (next->engine.tracker_key != config.engine.tracker_key) {
+                    config.engine.tracker_key = next->engine.tracker_key;
+                    const std::size_t n = backend.set_tracker_key(config.engine.tracker_key);
+                    log.info("reload: tracker-key ",
+                             config.engine.tracker_key.empty() ? "removed" : "changed",
+                             ": re-announced ", n, " private torrent(s)");
+                }
                 seeder.tick();
                 log.info("reloaded configuration: seed-policy ", config.seed_policy.to_string());
             }

@@ -163,6 +163,10 @@ Status StoreEngineBackend::reload_credentials(const std::string& auth_dir) {
     return {};
 }
 
+std::size_t StoreEngineBackend::set_tracker_key(const std::string& key) {
+    return engine_->set_tracker_key(key);
+}
+
 fetch::FetchOptions StoreEngineBackend::worker_options(
     const FetchRequest& request, const std::vector<PeerEndpoint>& peers) const {
     fetch::FetchOptions options;
