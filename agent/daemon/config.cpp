@@ -209,6 +209,7 @@ std::span<const ConfigOption> options_table() {
         engine_row("dht"),
         engine_row("zone"),
         engine_row("leader-candidate"),
+        engine_row("leader-timeout"),
         engine_row("upload-capacity"),
         engine_row("download-capacity"),
         engine_row("tracker-key"),

@@ -192,6 +192,9 @@ ImageReport image_report(const ImageSeedStatus& s) {
     r.policy_is_default = s.policy_is_default;
     r.stop_reason = s.stop_reason;
     if (s.expires_at) r.expires_at = unix_seconds(*s.expires_at);
+    r.zone_role = s.swarm.zone_role;
+    r.zone = s.swarm.zone;
+    r.zone_leaders = s.swarm.zone_leaders;
     return r;
 }
 
@@ -562,6 +565,13 @@ void Daemon::Impl::on_signal() {
                     log.error("reload: ", s.error().message, "; keeping the credentials in use");
                 } else {
                     config.auth_dir = next->auth_dir;
+                }
+                if (next->engine.tracker_key != config.engine.tracker_key) {
+                    config.engine.tracker_key = next->engine.tracker_key;
+                    const std::size_t n = backend.set_tracker_key(config.engine.tracker_key);
+                    log.info("reload: tracker-key ",
+                             config.engine.tracker_key.empty() ? "removed" : "changed",
+                             ": re-announced ", n, " private torrent(s)");
                 }
                 seeder.tick();
                 log.info("reloaded configuration: seed-policy ", config.seed_policy.to_string());

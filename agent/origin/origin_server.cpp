@@ -1,9 +1,9 @@
 #include "agent/origin/origin_server.hpp"
 
 #include <microhttpd.h>
-#include <sys/socket.h>
 
 #include "common/file_read.hpp"
+#include "common/tcp_listen.hpp"
 
 namespace aciswarm::agent::origin {
 namespace {
@@ -83,23 +83,21 @@ Result<std::unique_ptr<OriginServer>> OriginServer::start(const PeerEndpoint& ad
         impl->key = std::move(*key);
         flags |= MHD_USE_TLS;
     }
-    sockaddr_storage addr{};
-    address.to_sockaddr(addr);
-    // Options after the TLS pair are ignored when it is absent (MHD_OPTION_END first).
+    auto listener = listen_tcp(address, "origin", Blocking::yes);
+    if (!listener) return listener.error();
+    // Options after the TLS pair's place are ignored without TLS (MHD_OPTION_END there).
     impl->daemon = MHD_start_daemon(
-        flags, address.port(), nullptr, nullptr, &Impl::answer, impl.get(), MHD_OPTION_SOCK_ADDR,
-        &addr, MHD_OPTION_CONNECTION_LIMIT, max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        idle_timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory,
-        use_tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, impl->cert.c_str(),
+        flags, 0, nullptr, nullptr, &Impl::answer, impl.get(), MHD_OPTION_LISTEN_SOCKET,
+        listener->fd.get(), MHD_OPTION_CONNECTION_LIMIT, max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        connection_memory, use_tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, impl->cert.c_str(),
         MHD_OPTION_HTTPS_MEM_KEY, impl->key.c_str(), MHD_OPTION_END);
     if (impl->daemon == nullptr) {
-        return make_error(Errc::io, where +
-                                        ": libmicrohttpd did not start (address in use, or a "
-                                        "bad certificate or key)");
+        return make_error(Errc::io,
+                          where + ": libmicrohttpd did not start (a bad certificate or key?)");
     }
-    const MHD_DaemonInfo* info = MHD_get_daemon_info(impl->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    PeerEndpoint bound = address;
-    if (info != nullptr) bound.set_port(info->port);
+    [[maybe_unused]] const int owned_by_mhd = listener->fd.release();
+    const PeerEndpoint bound = listener->bound;
     return std::unique_ptr<OriginServer>(new OriginServer(std::move(impl), bound));
 }
 
