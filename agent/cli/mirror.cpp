@@ -133,7 +133,9 @@ int cmd_mirror_remove(std::span<const std::string> args, CliContext& ctx) {
         "aciswarm mirror remove --registry=HOST [--hosts-dir=DIR]\n\n"
         "Deletes the DIR/HOST/hosts.toml `aciswarm mirror setup` wrote: containerd pulls HOST's "
         "images directly again. A file aciswarm did not write is left alone.",
-        mirror_options({}), {"aciswarm mirror remove --registry=docker.io"});
+        mirror_options({}),
+        {"aciswarm mirror remove --registry=docker.io",
+         "aciswarm mirror remove --registry=registry.example.com:5000 --hosts-dir=/tmp/certs.d"});
     int code = exit_ok;
     auto opts = parse_command(parser, args, ctx, code, "aciswarm mirror remove");
     if (!opts) return code;
