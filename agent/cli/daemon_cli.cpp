@@ -66,6 +66,17 @@ OptionSpec socket_option() {
             "daemon API socket (default /run/aciswarm/agent.sock)", "PATH"};
 }
 
+// "zone rack-a: follower, leaders 10.0.0.1:6881" (docs/zones.md).
+std::string zone_line(const ImageReport& i) {
+    std::string line =
+        "zone " + (i.zone.empty() ? std::string("(none)") : i.zone) + ": " + i.zone_role;
+    if (i.zone_leaders.empty()) return line + ", no leader";
+    line += i.zone_leaders.size() == 1 ? ", leader" : ", leaders";
+    for (const std::string& leader : i.zone_leaders)
+        line += " " + leader;
+    return line;
+}
+
 }  // namespace
 
 int cmd_daemon(std::span<const std::string> args, CliContext& ctx) {
@@ -161,6 +172,7 @@ int cmd_status(std::span<const std::string> args, CliContext& ctx) {
                 << std::setw(12) << format_size(static_cast<std::uint64_t>(i.upload_rate))
                 << std::setw(12) << format_size(i.uploaded) << std::setw(7) << ratio << policy
                 << "\n";
+        if (!i.zone_role.empty()) ctx.out << "  " << zone_line(i) << "\n";
     }
     return exit_ok;
 }

@@ -56,6 +56,7 @@ constexpr engine::EngineOptionUse fetch_engine_options[] = {
     {"web-seed-request"},
     {"zone"},
     {"leader-candidate"},
+    {"leader-timeout"},
     {"upload-capacity"},
     {"download-capacity"},
     {"tracker-key"},

@@ -185,6 +185,7 @@ constexpr engine::EngineOptionUse seed_engine_options[] = {
     {"encryption"},
     {"zone"},
     {"leader-candidate"},
+    {"leader-timeout"},
     {"upload-capacity"},
     {"download-capacity"},
     {"tracker-key"},

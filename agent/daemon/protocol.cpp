@@ -311,6 +311,22 @@ Result<ImageSummary> from_json<ImageSummary>(const nlohmann::json& j) {
     return m;
 }
 
+namespace {
+// "zone_leaders": optional, a list of strings.
+Status read_zone_leaders(const nlohmann::json& j, std::vector<std::string>& out) {
+    const auto it = j.find("zone_leaders");
+    if (it == j.end()) return {};
+    if (!it->is_array()) return make_error(Errc::protocol, "reply: 'zone_leaders' is not a list");
+    for (const auto& leader : *it) {
+        if (!leader.is_string()) {
+            return make_error(Errc::protocol, "reply: 'zone_leaders' has a non-string entry");
+        }
+        out.push_back(leader.get<std::string>());
+    }
+    return {};
+}
+}  // namespace
+
 nlohmann::json to_json(const ImageReport& m) {
     nlohmann::json j = to_json(m.summary);
     j.update({{"peers", m.peers},
@@ -321,6 +337,9 @@ nlohmann::json to_json(const ImageReport& m) {
               {"policy_source", m.policy_is_default ? "default" : "image"}});
     if (!m.stop_reason.empty()) j["stop_reason"] = m.stop_reason;
     if (m.expires_at) j["expires_at"] = *m.expires_at;
+    if (!m.zone_role.empty()) {
+        j.update({{"zone_role", m.zone_role}, {"zone", m.zone}, {"zone_leaders", m.zone_leaders}});
+    }
     return j;
 }
 
@@ -337,7 +356,9 @@ Result<ImageReport> from_json<ImageReport>(const nlohmann::json& j) {
              read_field(j, "upload_rate", m.upload_rate), read_field(j, "uploaded", m.uploaded),
              read_field(j, "ratio", m.ratio), read_field(j, "policy_source", policy_source),
              read_field(j, "stop_reason", m.stop_reason, false),
-             read_field(j, "expires_at", expires_at, false)});
+             read_field(j, "expires_at", expires_at, false),
+             read_field(j, "zone_role", m.zone_role, false), read_field(j, "zone", m.zone, false),
+             read_zone_leaders(j, m.zone_leaders)});
         !s)
         return s.error();
     m.policy_is_default = policy_source == "default";

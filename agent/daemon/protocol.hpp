@@ -102,6 +102,11 @@ struct ImageReport {
     bool policy_is_default = false;          // "policy_source": "default" (else "image")
     std::string stop_reason;                 // "" = absent
     std::optional<std::int64_t> expires_at;  // unix seconds
+    // Zone-aware nodes (docs/zones.md): "zone_role" ("leader", "follower", "none"),
+    // "zone" and "zone_leaders" (["ADDRESS:PORT", ...]); absent while the role is unknown.
+    std::string zone_role;
+    std::string zone;
+    std::vector<std::string> zone_leaders;
     bool operator==(const ImageReport&) const = default;
 };
 

@@ -163,6 +163,10 @@ Status StoreEngineBackend::reload_credentials(const std::string& auth_dir) {
     return {};
 }
 
+std::size_t StoreEngineBackend::set_tracker_key(const std::string& key) {
+    return engine_->set_tracker_key(key);
+}
+
 fetch::FetchOptions StoreEngineBackend::worker_options(
     const FetchRequest& request, const std::vector<PeerEndpoint>& peers) const {
     fetch::FetchOptions options;
@@ -326,6 +330,12 @@ std::optional<SwarmStats> StoreEngineBackend::swarm_stats(const ImageId& id) {
     s.progress = st->total_wanted > 0
                      ? static_cast<double>(st->total_done) / static_cast<double>(st->total_wanted)
                      : 1.0;
+    if (st->zone.role != engine::ZoneRole::unknown) {
+        s.zone_role = engine::zone_role_name(st->zone.role);
+        s.zone = st->zone.zone;
+        for (const PeerEndpoint& leader : st->zone.leaders)
+            s.zone_leaders.push_back(leader.to_string());
+    }
     return s;
 }
 

@@ -53,6 +53,10 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineConfig config, Logger& log,
     impl->last_resume_save = clock.now();
     Impl* raw = impl.get();
     impl->alert_thread = std::thread([raw] { raw->run_alerts(); });
+    if (raw->config.zone.aware()) {
+        impl->zone_thread =
+            std::jthread([raw](std::stop_token stop) { raw->run_zone_queries(stop); });
+    }
     std::unique_ptr<Engine> engine(new Engine(std::move(impl)));
     const auto wanted = static_cast<int>(raw->config.listen_interfaces.size());
     if (wanted > 0) {
@@ -76,6 +80,10 @@ Engine::~Engine() {
     {
         std::lock_guard lock(impl_->mu);
         impl_->stopping = true;
+    }
+    if (impl_->zone_thread.joinable()) {
+        impl_->zone_thread.request_stop();
+        impl_->zone_thread.join();
     }
     if (impl_->alert_thread.joinable()) impl_->alert_thread.join();
     impl_->session.reset();

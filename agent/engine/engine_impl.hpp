@@ -6,6 +6,7 @@
 //   engine_torrents.cpp   adding, finding, waiting for and removing torrents; stuck pieces
 //   engine_resume.cpp     resume data: saved on the alert thread, read when adding
 //   engine_web_seeds.cpp  per-source byte counters (a peer plugin) and the web seed gate
+//   engine_zones.cpp      the zone thread: each torrent's role and leaders (GET /zone)
 //
 // Threads are engine.hpp's: Impl's fields are guarded by mu unless a comment
 // says the alert thread alone uses them; libtorrent calls that wait for its
@@ -33,6 +34,7 @@
 #include "agent/engine/engine.hpp"
 #include "agent/engine/stuck_pieces.hpp"
 #include "agent/engine/web_seed_gate.hpp"
+#include "agent/engine/zone_role.hpp"
 
 namespace aciswarm::engine {
 
@@ -68,9 +70,14 @@ struct SourceCounters {
     // start at a web seed's address is the registry's everseed, which runs
     // beside its HTTPS server (docs/engine.md, "Where bytes came from").
     // Guarded by mu.
+    // haves (HAVE messages) and listen_port (the extension handshake's "p": the
+    // tracker's name for a peer that dialled us) tell a follower whether its
+    // leaders make progress (docs/zones.md, "Leader timeout").
     struct PeerBytes {
         std::int64_t bytes = 0;
         bool seed_at_connect = false;
+        std::int64_t haves = 0;
+        int listen_port = 0;
     };
     std::map<lt::tcp::endpoint, PeerBytes> peer_bytes;
     std::set<lt::address> web_seed_addresses;
@@ -84,6 +91,9 @@ struct SourceCounters {
         }
         return sum;
     }
+    // Bytes and HAVEs from these peers (a follower's leaders), matched by address
+    // and either end's port. Caller holds mu.
+    std::int64_t progress_of(const std::vector<PeerEndpoint>& peers) const;
 };
 
 // A torrent extension that counts payload per source into counters.
@@ -113,9 +123,17 @@ struct Engine::Impl {
         // Web seeds the gate adds and removes (WebSeedUse::fallback).
         std::vector<std::string> gated_web_seeds;
         std::shared_ptr<WebSeedGate> web_seed_gate;  // used by the alert thread only
+        // Zone-aware engines: the role and leaders the tracker's /zone gave (written
+        // by the zone thread; docs/zones.md).
+        ZoneView zone_view;
+        std::string zone_error;  // the last /zone failure, "" after an answer
+        bool private_torrent = false;                // BEP 27: announces carry tracker_key
     };
 
     EngineConfig config;
+    // This node's key for private torrents' trackers: config.tracker_key until
+    // set_tracker_key() replaces it (the daemon's SIGHUP).
+    std::string tracker_key;
     Logger& log;
     const Clock& clock;
     std::unique_ptr<lt::session> session;
@@ -131,11 +149,15 @@ struct Engine::Impl {
     int listen_failures = 0;
     bool stopping = false;
     std::thread alert_thread;
+    // Zone-aware engines only: asks the trackers' /zone for each torrent's role
+    // (engine_zones.cpp). Stopped and joined by ~Engine before the session goes.
+    std::jthread zone_thread;
     Clock::SteadyTime last_resume_save;
     Clock::SteadyTime last_stuck_check;
     Clock::SteadyTime last_web_seed_check;
 
-    Impl(EngineConfig c, Logger& l, const Clock& k) : config(std::move(c)), log(l), clock(k) {}
+    Impl(EngineConfig c, Logger& l, const Clock& k)
+        : config(std::move(c)), tracker_key(config.tracker_key), log(l), clock(k) {}
 
     Entry* find_by_handle(const lt::torrent_handle& h) {
         for (auto& [_, e] : entries) {
@@ -194,6 +216,12 @@ struct Engine::Impl {
     enum class Until { checked, finished };
     Result<TorrentStatus> wait(TorrentId id, std::chrono::milliseconds timeout,
                                std::stop_token stop, Until until);
+
+    // engine_zones.cpp (the zone thread)
+    void run_zone_queries(std::stop_token stop);
+    // The /zone URLs of a torrent: one per HTTP(S) tracker. Not under mu.
+    std::vector<std::string> zone_query_urls(const lt::torrent_handle& handle, const InfoHash& hash,
+                                             std::uint16_t port) const;
 
     // engine_web_seeds.cpp
     void maybe_gate_web_seeds();

@@ -128,8 +128,8 @@ const EngineOption table[] = {
          return {};
      }},
     {"zone", OptionSpec::Kind::value, "NAME",
-     "this node's zone, announced to the tracker (docs/zones.md); without "
-     "--leader-candidate a follower: no PEX, DHT or LSD",
+     "this node's zone, announced to the tracker (docs/zones.md): no PEX, DHT or LSD; "
+     "without --leader-candidate a follower",
      "",
      [](EngineConfig& c, std::string_view o, Values v) -> Status {
          if (auto ok = check_zone_name(last(v), o); !ok) return ok;
@@ -140,6 +140,17 @@ const EngineOption table[] = {
      "stand for election as a leader of the zone (default false)", "",
      [](EngineConfig& c, std::string_view o, Values v) {
          return set_bool(c.zone.leader_candidate, o, v);
+     }},
+    {"leader-timeout", OptionSpec::Kind::value, "DURATION",
+     "a follower uses the web seed only when no leader of its zone made progress for this "
+     "long (default 10s; 0: as any node)",
+     "",
+     [](EngineConfig& c, std::string_view o, Values v) -> Status {
+         auto d = parse_duration_option(o, last(v), std::chrono::milliseconds(0),
+                                        std::chrono::hours(24));
+         if (!d) return std::move(d).error();
+         c.zone.leader_timeout = *d;
+         return {};
      }},
     {"upload-capacity", OptionSpec::Kind::value, "RATE",
      "upload capacity announced for the leader election, bytes/s (default: not announced)", "",

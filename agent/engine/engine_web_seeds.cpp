@@ -1,5 +1,6 @@
 // Where bytes came from (a peer plugin counting payload per source) and the
 // web seed gate (WebSeedUse::fallback: web seeds join only when peers fail).
+#include <libtorrent/bdecode.hpp>
 #include <libtorrent/bitfield.hpp>
 #include <libtorrent/extensions.hpp>
 #include <libtorrent/peer_connection_handle.hpp>
@@ -37,6 +38,20 @@ class CountingPeerPlugin final : public lt::peer_plugin {
             counters_->peer_bytes[remote_].bytes += piece.length;
         }
         return false;
+    }
+    bool on_have(lt::piece_index_t) override {
+        if (web_seed_) return false;
+        std::lock_guard lock(counters_->mu);
+        ++counters_->peer_bytes[remote_].haves;
+        return false;
+    }
+    bool on_extension_handshake(const lt::bdecode_node& handshake) override {
+        const std::int64_t port = handshake.dict_find_int_value("p", 0);
+        if (!web_seed_ && port > 0 && port < 65536) {
+            std::lock_guard lock(counters_->mu);
+            counters_->peer_bytes[remote_].listen_port = static_cast<int>(port);
+        }
+        return true;
     }
     bool on_have_all() override {
         mark_seed_at_connect(true);
@@ -109,6 +124,7 @@ void Engine::Impl::maybe_gate_web_seeds() {
         std::int64_t from_peers;
         std::vector<std::string> urls;
         std::string name;
+        std::optional<std::int64_t> leader_progress;  // a follower with leaders only
     };
     std::vector<Work> work;
     {
@@ -117,10 +133,20 @@ void Engine::Impl::maybe_gate_web_seeds() {
             if (e.gated_web_seeds.empty() || e.finished || !e.error.empty()) continue;
             if (!e.web_seed_gate) {
                 e.web_seed_gate = std::make_shared<WebSeedGate>(
-                    config.web_seed_delay, config.web_seed_min_open, config.web_seed_close_bytes);
+                    config.web_seed_delay, config.web_seed_min_open, config.web_seed_close_bytes,
+                    config.zone.leader_timeout);
+            }
+            // A follower waits for its leaders; so does a configured follower whose
+            // role the tracker has not told yet (ZoneView::role unknown).
+            std::optional<std::int64_t> leader_progress;
+            if (e.zone_view.role == ZoneRole::follower && !e.zone_view.leaders.empty()) {
+                std::lock_guard counters_lock(e.counters->mu);
+                leader_progress = e.counters->progress_of(e.zone_view.leaders);
+            } else if (e.zone_view.role == ZoneRole::unknown && config.zone.follower()) {
+                leader_progress = 0;
             }
             work.push_back({e.handle, e.web_seed_gate, e.counters->from_peers.load(),
-                            e.gated_web_seeds, e.hashes.best().hex()});
+                            e.gated_web_seeds, e.hashes.best().hex(), leader_progress});
         }
     }
     // libtorrent calls outside mu: they wait for its network thread.
@@ -130,6 +156,7 @@ void Engine::Impl::maybe_gate_web_seeds() {
         if (st.state != lt::torrent_status::downloading) continue;
         // Not num_seeds: libtorrent counts a connected web seed as a seed.
         const bool has_seed = st.num_complete > 0 || st.list_seeds > 0;
+        w.gate->note_leaders(now, w.leader_progress);
         switch (w.gate->observe(now, w.from_peers, has_seed)) {
             case WebSeedGate::Action::none:
                 break;

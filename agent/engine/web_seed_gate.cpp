@@ -12,12 +12,16 @@ WebSeedGate::Action WebSeedGate::observe(Clock::SteadyTime now, std::int64_t byt
         last_bytes_ = bytes_from_peers;
     }
     if (!open_) {
+        if (waiting_for_leader(now)) return Action::none;
         if (progress && delay_.count() > 0) return Action::none;
         if (now - *last_progress_ < delay_) return Action::none;
         open_ = true;
-        reason_ = last_bytes_ == 0 ? "no peer sent a byte in " + format_duration(delay_)
-                                   : "no byte from peers for " + format_duration(delay_) +
-                                         " after " + std::to_string(last_bytes_);
+        reason_ = leader_progressed_
+                      ? "no leader made progress for " + format_duration(leader_timeout_) + ", and "
+                      : "";
+        reason_ += last_bytes_ == 0 ? "no peer sent a byte in " + format_duration(delay_)
+                                    : "no byte from peers for " + format_duration(delay_) +
+                                          " after " + std::to_string(last_bytes_);
         window_start_ = now;
         window_bytes_ = bytes_from_peers;
         opened_ = now;
@@ -33,6 +37,21 @@ WebSeedGate::Action WebSeedGate::observe(Clock::SteadyTime now, std::int64_t byt
     reason_ = "the swarm has a seed and peers sent " + std::to_string(delivered) + " bytes in " +
               format_duration(delay_);
     return Action::remove;
+}
+
+void WebSeedGate::note_leaders(Clock::SteadyTime now, std::optional<std::int64_t> leader_progress) {
+    if (!leader_progress) {
+        leader_progressed_.reset();
+        return;
+    }
+    if (!leader_progressed_ || *leader_progress != leader_progress_) {
+        leader_progressed_ = now;
+        leader_progress_ = *leader_progress;
+    }
+}
+
+bool WebSeedGate::waiting_for_leader(Clock::SteadyTime now) const {
+    return leader_progressed_ && now - *leader_progressed_ < leader_timeout_;
 }
 
 }  // namespace aciswarm::engine

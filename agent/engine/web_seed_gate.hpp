@@ -18,6 +18,10 @@
 //   the nodes trade web seed pieces among themselves and the seed sends nothing.
 // A dead swarm (no tracker answer, no seed) never closes it: the web seed is
 // what guarantees completion.
+// A follower of a zone with leaders (docs/zones.md) is told its leaders' progress
+// (note_leaders): while some leader made progress within `leader_timeout`, the gate
+// stays shut, as the zone's copy comes through its leader and not from the origin;
+// after that, the rules above apply, so a dead leader never stalls a zone.
 //
 // Pure logic over snapshots, no libtorrent and no clock of its own, so it can
 // be unit-tested. Owned by the engine's alert thread.
@@ -35,8 +39,19 @@ class WebSeedGate {
     enum class Action { none, add, remove };
 
     WebSeedGate(std::chrono::milliseconds delay, std::chrono::milliseconds min_open,
-                std::int64_t close_bytes)
-        : delay_(delay), min_open_(min_open), close_bytes_(close_bytes) {}
+                std::int64_t close_bytes,
+                std::chrono::milliseconds leader_timeout = std::chrono::milliseconds(0))
+        : delay_(delay),
+          min_open_(min_open),
+          close_bytes_(close_bytes),
+          leader_timeout_(leader_timeout) {}
+
+    // Before each observe: `leader_progress` counts what the follower's leaders did
+    // (bytes they sent it, pieces they announced; any change is progress, so a new
+    // leader starts a new wait); nullopt when the node is not a follower with leaders.
+    void note_leaders(Clock::SteadyTime now, std::optional<std::int64_t> leader_progress);
+    // Whether a leader made progress within leader_timeout (the gate then stays shut).
+    bool waiting_for_leader(Clock::SteadyTime now) const;
 
     // One snapshot of a download: payload bytes received from peers so far
     // (monotonic) and whether the swarm has a seed. Returns what to do with the
@@ -51,6 +66,9 @@ class WebSeedGate {
     std::chrono::milliseconds delay_;
     std::chrono::milliseconds min_open_;
     std::int64_t close_bytes_;
+    std::chrono::milliseconds leader_timeout_;
+    std::optional<Clock::SteadyTime> leader_progressed_;  // a follower with leaders only
+    std::int64_t leader_progress_ = 0;
     Clock::SteadyTime opened_{};
     bool open_ = false;
     std::string reason_;

@@ -16,6 +16,19 @@
 # Each aciswarm mode runs once per build (--bin-dir, and --base-bin-dir for a before/after
 # comparison in the same run).
 #
+# Zone mode (--zones=Z, docs/zones.md and docs/benchmarks.md "Zones"): Z zones of M nodes
+# (--per-zone), each zone a bridge of its own joined to a core bridge by one veth pair, the
+# inter-zone link, shaped to --inter-mbit each way; the registry sits in zone 0. Nodes are
+# 10.231.Z.11.. (/16), the tracker maps zone zZ to 10.231.Z.0/24 in the zone modes. Modes:
+#   plain          aciswarm fetch NAME, zones off (plain BitTorrent, as default above)
+#   zones          the same with --zone=zZ on every node, the first node of each other zone
+#                  a --leader-candidate, the everseed the candidate of zone 0, and the
+#                  tracker's zone map
+#   plain-stagger, zones-stagger  the same, the last zone starting --stagger seconds late
+# Per zone mode it adds a line: bytes into and out of each zone over its inter-zone link
+# (/ F; the minimum into the zones is (Z-1) F), when each zone finished, the first-to-last
+# zone gap, and in the stagger modes the late zone's time from its own start.
+#
 # Per mode it prints p50 and max completion time (the moment the node printed the image ID,
 # or sha512sum's line), max / T_min with T_min = max(F/u_s, F/d_min, N*F/(u_s + sum u_i)),
 # origin bytes / F (the registry's eth0 tx_bytes), the origin's bytes split into web seed
@@ -41,6 +54,10 @@
 #                      mode got the published image ID (https: the .aci's sha512); no timing
 #   --keep             keep the work dir (logs)
 #   --timeout=SECONDS  bound on each mode (default: 60 + 1.5 * N * F / rate)
+#   --zones=Z          zone mode with Z zones (2..9; default 0: off)
+#   --per-zone=M       nodes per zone (default 4; N = Z * M, at most 40)
+#   --inter-mbit=R     every inter-zone link's rate, each way, Mbit/s (default 50)
+#   --stagger=S        the stagger modes' late start of the last zone, seconds (default 20)
 # Needs root (ip netns, tc); exits 77 with a message without it. On exit (also Ctrl-C,
 # SIGTERM) every process it started is stopped and every namespace it created deleted.
 set -euo pipefail
@@ -58,6 +75,11 @@ base_label=base
 base_bin_dir=""
 fetch_args_text=""
 seed_args_text=""
+zones=0
+per_zone=4
+inter_mbit=50
+stagger_s=20
+modes_given=0
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 # The registry's set-up, shared with the private registry example.
@@ -69,7 +91,11 @@ for arg in "$@"; do
         --nodes=*) nodes="${arg#*=}" ;;
         --rate-mbit=*) rate_mbit="${arg#*=}" ;;
         --size-mib=*) size_mib="${arg#*=}" ;;
-        --modes=*) modes="${arg#*=}" ;;
+        --modes=*) modes="${arg#*=}"; modes_given=1 ;;
+        --zones=*) zones="${arg#*=}" ;;
+        --per-zone=*) per_zone="${arg#*=}" ;;
+        --inter-mbit=*) inter_mbit="${arg#*=}" ;;
+        --stagger=*) stagger_s="${arg#*=}" ;;
         --bin-dir=*) bin_dir="${arg#*=}" ;;
         --base-bin-dir=*) base_bin_dir="${arg#*=}" ;;
         --label=*) label="${arg#*=}" ;;
@@ -91,15 +117,25 @@ for arg in "$@"; do
     esac
 done
 me="bench/swarm/run.sh"
+known_modes="https default everseed webseed"
+if [[ "$zones" != 0 ]]; then
+    [[ "$zones" =~ ^[2-9]$ ]] || { echo "$me: --zones='$zones': want 2..9" >&2; exit 2; }
+    [[ "$per_zone" =~ ^[1-9][0-9]?$ && $((zones * per_zone)) -le 40 ]] ||
+        { echo "$me: --per-zone='$per_zone': want 1.. with zones x per-zone at most 40" >&2; exit 2; }
+    [[ "$inter_mbit" =~ ^[1-9][0-9]*$ ]] || { echo "$me: --inter-mbit='$inter_mbit': want a positive integer" >&2; exit 2; }
+    [[ "$stagger_s" =~ ^[0-9]+$ ]] || { echo "$me: --stagger='$stagger_s': want seconds" >&2; exit 2; }
+    nodes=$((zones * per_zone))
+    known_modes="plain zones plain-stagger zones-stagger"
+    ((modes_given)) || modes="plain,zones,plain-stagger,zones-stagger"
+fi
 [[ "$nodes" =~ ^[1-9][0-9]?$ && "$nodes" -le 40 ]] || { echo "$me: --nodes='$nodes': want 1..40" >&2; exit 2; }
 [[ "$rate_mbit" =~ ^[1-9][0-9]*$ ]] || { echo "$me: --rate-mbit='$rate_mbit': want a positive integer" >&2; exit 2; }
 [[ "$size_mib" =~ ^[1-9][0-9]*$ ]] || { echo "$me: --size-mib='$size_mib': want a positive integer" >&2; exit 2; }
 [[ "$timeout_s" =~ ^[0-9]+$ ]] || { echo "$me: --timeout='$timeout_s': want seconds" >&2; exit 2; }
 IFS=, read -r -a mode_list <<<"$modes"
 for m in "${mode_list[@]}"; do
-    case "$m" in https | default | everseed | webseed) ;;
-        *) echo "$me: --modes: '$m' is not one of https, default, everseed, webseed" >&2; exit 2 ;;
-    esac
+    [[ " $known_modes " == *" $m "* ]] ||
+        { echo "$me: --modes: '$m' is not one of: $known_modes" >&2; exit 2; }
 done
 
 if [[ $EUID -ne 0 ]]; then
@@ -162,30 +198,51 @@ new_ns() {
 $reg_ip $host
 "
 }
-queue_bytes=$((rate_mbit * 1000000 / 8 / 20)) # 50 ms at the link rate
-((queue_bytes >= 65536)) || queue_bytes=65536
-shape() { # shape NS DEV: HTB at the link rate, a byte fifo of 50 ms below it
+shape() { # shape NS DEV [MBIT]: HTB at the link rate, a byte fifo of 50 ms below it
+    local mbit="${3:-$rate_mbit}" queue
+    queue=$((mbit * 1000000 / 8 / 20))
+    ((queue >= 65536)) || queue=65536
     tc -n "$1" qdisc add dev "$2" root handle 1: htb default 10
-    tc -n "$1" class add dev "$2" parent 1: classid 1:10 htb rate "${rate_mbit}mbit" ceil "${rate_mbit}mbit" \
+    tc -n "$1" class add dev "$2" parent 1: classid 1:10 htb rate "${mbit}mbit" ceil "${mbit}mbit" \
         quantum 1514
-    tc -n "$1" qdisc add dev "$2" parent 1:10 handle 10: bfifo limit "$queue_bytes"
+    tc -n "$1" qdisc add dev "$2" parent 1:10 handle 10: bfifo limit "$queue"
 }
-attach() { # attach NS INDEX ADDRESS
+prefix=24
+((zones > 0)) && prefix=16
+attach() { # attach NS INDEX ADDRESS [BRIDGE]
     ip -n "$sw_ns" link add "p$2" type veth peer name eth0 netns "$1"
-    ip -n "$sw_ns" link set "p$2" master br0 up
-    ip -n "$1" addr add "$3/24" dev eth0
+    ip -n "$sw_ns" link set "p$2" master "${4:-br0}" up
+    ip -n "$1" addr add "$3/$prefix" dev eth0
     ip -n "$1" link set eth0 up
     shape "$1" eth0
     shape "$sw_ns" "p$2"
 }
+zone_of() { echo $((($1 - 1) / per_zone)); } # zone_of NODE (zone mode)
+node_ip() {                                  # node_ip NODE
+    if ((zones > 0)); then echo "10.231.$(zone_of "$1").$((11 + ($1 - 1) % per_zone))"; else echo "$net.$((10 + $1))"; fi
+}
+node_bridge() { if ((zones > 0)); then echo "bz$(zone_of "$1")"; else echo br0; fi; }
 new_ns "$sw_ns"
 ip -n "$sw_ns" link add br0 type bridge
 ip -n "$sw_ns" link set br0 up
+# Zone mode: zone z is bridge bzZ, joined to the core bridge br0 by the veth pair uZ (in bzZ:
+# its egress leaves the zone) / cZ (in br0: its egress enters the zone), both shaped.
+for ((z = 0; z < zones; z++)); do
+    ip -n "$sw_ns" link add "bz$z" type bridge
+    ip -n "$sw_ns" link set "bz$z" up
+    ip -n "$sw_ns" link add "u$z" type veth peer name "c$z"
+    ip -n "$sw_ns" link set "u$z" master "bz$z" up
+    ip -n "$sw_ns" link set "c$z" master br0 up
+    shape "$sw_ns" "u$z" "$inter_mbit"
+    shape "$sw_ns" "c$z" "$inter_mbit"
+done
 new_ns "$reg_ns"
-attach "$reg_ns" 0 "$reg_ip"
+reg_bridge=br0
+((zones > 0)) && reg_bridge=bz0
+attach "$reg_ns" 0 "$reg_ip" "$reg_bridge"
 for i in $(seq "$nodes"); do
     new_ns "${tag}n$i"
-    attach "${tag}n$i" "$i" "$net.$((10 + i))"
+    attach "${tag}n$i" "$i" "$(node_ip "$i")" "$(node_bridge "$i")"
 done
 
 # 2. The CA, the image, two publishes of it (with and without the web seed).
@@ -229,23 +286,54 @@ sed -e "s|@WORK@|$work|g" -e "s|@REGISTRY@|$work/registry|g" -e "s|@NOWS@|$work/
 log "swarm bench: N=$nodes, links ${rate_mbit} Mbit/s each way, image $F bytes, T_min ${t_min} s, per-mode bound ${timeout_s} s, namespaces ${tag}*"
 
 tx_bytes() { ip netns exec "$1" cat /sys/class/net/eth0/statistics/tx_bytes; }
+# link_tx DEV: bytes sent by the switch namespace's DEV (cZ: into zone Z, uZ: out of it).
+link_tx() { ip netns exec "$sw_ns" cat "/sys/class/net/$1/statistics/tx_bytes"; }
+# zone_links: "in0 out0 in1 out1 ..." for every zone (zone mode), nothing otherwise.
+zone_links() {
+    local z
+    for ((z = 0; z < zones; z++)); do printf '%s %s ' "$(link_tx "c$z")" "$(link_tx "u$z")"; done
+}
+# zone_node_args NODE MODE: the zone modes' fetch arguments of NODE.
+zone_node_args() {
+    [[ "$2" == zones* ]] || return 0
+    local z
+    z=$(zone_of "$1")
+    printf '%s\n' "--zone=z$z"
+    # Zone 0's leader is the everseed (start_registry).
+    ((z > 0 && ($1 - 1) % per_zone == 0)) && printf '%s\n' --leader-candidate
+    return 0
+}
+# start_delay NODE MODE: seconds NODE waits before it starts (the stagger modes' last zone).
+start_delay() {
+    if [[ "$2" == *-stagger && "$(zone_of "$1")" == $((zones - 1)) ]]; then echo "$stagger_s"; else echo 0; fi
+}
 
 # 3. One mode: start the registry's services, run every node, collect, stop.
 start_registry() { # start_registry BIN WITH_EVERSEED MODE
     : >"$work/nginx-access.log"
     start_nginx "$reg_ns" "$work" 30 "$host" "$ca"
     reg_pids=("$started_pid")
-    start_tracker "$reg_ns" "$1" "$reg_ip:6969" "$work/registry" "$work/logs/tracker.log" 30
+    local zone_map=() z
+    if [[ "$3" == zones* ]]; then
+        for ((z = 0; z < zones; z++)); do zone_map+=("--zone=z$z=10.231.$z.0/24"); done
+    fi
+    start_tracker "$reg_ns" "$1" "$reg_ip:6969" "$work/registry" "$work/logs/tracker.log" 30 \
+        "${zone_map[@]}"
     reg_pids+=("$started_pid")
     if [[ "$2" == 1 ]]; then
         # The registry's everseed super-seeds where the build can (aciswarm seed --super-seed),
         # but only beside a web seed: libtorrent 2.0.8's super-seed can leave the last piece
         # unoffered, and without a web seed nothing else has it (seen: 2 of 4 nodes stuck
         # one piece short in the everseed-only mode).
-        local super=()
-        [[ "$3" != everseed ]] && read -r -a super <<<"$(super_seed_option "$1")"
+        # Zone modes: the everseed stands for election in zone 0 like any agent there, so
+        # the tracker lists it other zones' leaders, never their followers; as zone 0's
+        # leader it seeds plainly (super-seeding idles ~10 s per new peer, which its
+        # followers would wait out: they take no web seed while their leader progresses).
+        local super=() zone_seed=()
+        [[ "$3" != everseed && "$3" != zones* ]] && read -r -a super <<<"$(super_seed_option "$1")"
+        [[ "$3" == zones* ]] && zone_seed=(--zone=z0 --leader-candidate)
         start_everseed "$reg_ns" "$1" "$work/registry" "$reg_ip:6881" "$reg_ip:6969" \
-            "$work/logs/everseed.log" 30 "${super[@]}" "${seed_args[@]}"
+            "$work/logs/everseed.log" 30 "${super[@]}" "${seed_args[@]}" "${zone_seed[@]}"
         reg_pids+=("$started_pid")
     fi
 }
@@ -287,6 +375,8 @@ run_mode() { # run_mode MODE LABEL BIN
     load0=$(cut -d' ' -f1 /proc/loadavg)
     reg0=$(tx_bytes "$reg_ns")
     for i in $(seq "$nodes"); do node0+=("$(tx_bytes "${tag}n$i")"); done
+    local links0
+    links0=$(zone_links)
     local node_pids=()
     t0=$(now_ms)
     for i in $(seq "$nodes"); do
@@ -295,13 +385,17 @@ run_mode() { # run_mode MODE LABEL BIN
         if [[ "$mode" == https ]]; then
             cmd=(bash -c "curl -sS --cacert '$ca' '$aci_url' | sha512sum | cut -d' ' -f1")
         else
-            local arg="$image_name:1.0"
+            local arg="$image_name:1.0" zone_args=()
             [[ "$mode" == everseed ]] && arg="$nows_torrent_url"
+            ((zones > 0)) && mapfile -t zone_args < <(zone_node_args "$i" "$mode")
             cmd=("$bin/aciswarm" fetch "$arg" --store="$nd/store" --ca-file="$ca" --no-daemon
-                --listen="$net.$((10 + i)):6881" --full --no-progress "${fetch_args[@]}")
+                --listen="$(node_ip "$i"):6881" --full --no-progress "${fetch_args[@]}" "${zone_args[@]}")
         fi
+        local delay=0
+        ((zones > 0)) && delay=$(start_delay "$i" "$mode")
         (
             rc=0
+            sleep "$delay"
             ip netns exec "$ns" "${clean_env[@]}" /usr/bin/time -o "$nd/time" -f '%U %S %M' \
                 timeout "$timeout_s" "${cmd[@]}" 2>"$nd/log" |
                 { if read -r line; then echo "$line $(($(now_ms) - t0))" >"$nd/done"; fi; cat >/dev/null; } ||
@@ -330,8 +424,9 @@ run_mode() { # run_mode MODE LABEL BIN
         (($(now_ms) < until)) || break
         sleep 0.1
     done
-    local reg1 node_tx=0 load1
+    local reg1 node_tx=0 load1 links1
     reg1=$(tx_bytes "$reg_ns")
+    links1=$(zone_links)
     for i in $(seq "$nodes"); do node_tx=$((node_tx + $(tx_bytes "${tag}n$i") - node0[i - 1])); done
     load1=$(cut -d' ' -f1 /proc/loadavg)
     # Nodes still seeding after printing their ID (fetch's linger) are stopped now.
@@ -383,10 +478,51 @@ run_mode() { # run_mode MODE LABEL BIN
         }')
     results+=("$row")
     log "$row"
+    if ((zones > 0)); then
+        row=$(zone_row "$d" "$mode" "$links0" "$links1")
+        results+=("$row")
+        log "$row"
+    fi
     # Per node detail for the logs: bytes by source as fetch reported them.
     for i in $(seq "$nodes"); do
         fetch_summary "$d/node$i/log" | sed "s/^/  node$i /" >>"$d/summary" || true
     done
+}
+
+# zone_row DIR MODE LINKS0 LINKS1: bytes over each inter-zone link / F, when each zone
+# finished (its slowest node, from the common start), the first-to-last gap, and in the
+# stagger modes the late zone's time from its own start.
+zone_row() {
+    local d="$1" mode="$2" i z ms finish=()
+    for ((z = 0; z < zones; z++)); do finish+=(0); done
+    for i in $(seq "$nodes"); do
+        z=$(zone_of "$i")
+        ms=""
+        [[ -s "$d/node$i/done" ]] && read -r _ ms <"$d/node$i/done"
+        [[ -n "$ms" ]] || ms=-1
+        if ((ms < 0 || finish[z] < 0)); then finish[z]=-1; elif ((ms > finish[z])); then finish[z]=$ms; fi
+    done
+    local late=0
+    [[ "$mode" == *-stagger ]] && late=$stagger_s
+    awk -v F="$F" -v zones="$zones" -v l0="$3" -v l1="$4" -v fin="${finish[*]}" -v late="$late" \
+        -v mode="$mode" 'BEGIN {
+        split(l0, a, " "); split(l1, b, " "); split(fin, f, " ")
+        line = sprintf("  %-13s into/F", mode); sum = 0
+        for (z = 0; z < zones; z++) {
+            into = (b[2 * z + 1] - a[2 * z + 1]) / F; sum += into
+            line = line sprintf(" z%d %.2f", z, into)
+        }
+        line = line sprintf(" (sum %.2f, min %d); out/F", sum, zones - 1)
+        for (z = 0; z < zones; z++) line = line sprintf(" z%d %.2f", z, (b[2 * z + 2] - a[2 * z + 2]) / F)
+        line = line "; zone done s"; lo = -1; hi = -1; bad = 0
+        for (z = 1; z <= zones; z++) {
+            if (f[z] < 0) { line = line " -"; bad = 1; continue }
+            line = line sprintf(" %.1f", f[z] / 1000)
+            if (lo < 0 || f[z] < lo) lo = f[z]; if (f[z] > hi) hi = f[z]
+        }
+        if (!bad) line = line sprintf("; gap %.1f s", (hi - lo) / 1000)
+        if (late > 0 && f[zones] >= 0) line = line sprintf("; late zone %.1f s from its start", f[zones] / 1000 - late)
+        print line }'
 }
 
 log "$table_header"
@@ -400,7 +536,9 @@ done
 
 {
     echo
-    echo "swarm bench $(date -u +%FT%TZ): N=$nodes, ${rate_mbit} Mbit/s each way, F=$F bytes, T_min=${t_min} s, $(nproc) cores"
+    zone_text=""
+    ((zones > 0)) && zone_text=", $zones zones x $per_zone, inter-zone links ${inter_mbit} Mbit/s each way, stagger ${stagger_s} s"
+    echo "swarm bench $(date -u +%FT%TZ): N=$nodes${zone_text}, ${rate_mbit} Mbit/s each way, F=$F bytes, T_min=${t_min} s, $(nproc) cores"
     echo "$table_header"
     printf '%s\n' "${results[@]}"
 } | tee -a "${out_file:-/dev/null}"

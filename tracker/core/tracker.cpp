@@ -327,14 +327,7 @@ bool Tracker::select_for_zone(Swarm& swarm, const AnnounceRequest& request, cons
     reply.present = true;
     reply.zone = placement.info.zone;
     if (!swarm.zones || placement.info.zone.empty()) return false;
-    reply.role = swarm.zones->role_of(request.peer);
-    for (const PeerEndpoint& leader : swarm.zones->leaders(placement.info.zone)) {
-        if (leader.is_v4()) {
-            leader.write_compact(reply.leaders_v4 + reply.n4++ * PeerEndpoint::compact_v4_size);
-        } else {
-            leader.write_compact(reply.leaders_v6 + reply.n6++ * PeerEndpoint::compact_v6_size);
-        }
-    }
+    fill_zone_reply(*swarm.zones, request.peer, placement.info.zone, reply);
     if (reply.role == zones::Role::none) return false;
     ZoneSelectInput zin;
     zin.zone = placement.info.zone;
@@ -344,6 +337,34 @@ bool Tracker::select_for_zone(Swarm& swarm, const AnnounceRequest& request, cons
     zin.requester = in.requester;
     select_zone_peers(swarm, zin, peers, rng);
     return true;
+}
+
+void Tracker::fill_zone_reply(const zones::SwarmZones& zones, const PeerEndpoint& peer,
+                              const zones::ZoneName& zone, ZoneReply& reply) {
+    reply.role = zones.role_of(peer);
+    for (const PeerEndpoint& leader : zones.leaders(zone)) {
+        if (leader.is_v4()) {
+            leader.write_compact(reply.leaders_v4 + reply.n4++ * PeerEndpoint::compact_v4_size);
+        } else {
+            leader.write_compact(reply.leaders_v6 + reply.n6++ * PeerEndpoint::compact_v6_size);
+        }
+    }
+}
+
+ZoneReply Tracker::zone_of(const InfoHash& hash, const PeerEndpoint& peer) const {
+    ZoneReply reply;
+    reply.present = true;
+    const PeerEndpoint key_peer = peer.normalized();
+    with_swarm_shard(hash, [&](const PeerStore::ShardData& d, const InfoHash& key) {
+        auto it = d.swarms.find(key);
+        if (it == d.swarms.end() || !it->second.zones) return false;
+        const zones::MemberInfo* member = it->second.zones->find(key_peer);
+        if (member == nullptr) return false;
+        reply.zone = member->zone;
+        fill_zone_reply(*it->second.zones, key_peer, member->zone, reply);
+        return true;
+    });
+    return reply;
 }
 
 ScrapeEntry Tracker::scrape(const InfoHash& hash) const {

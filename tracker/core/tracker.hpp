@@ -131,6 +131,10 @@ class Tracker {
     // --- zones (see the header comment) ---
     void set_zone_map(std::shared_ptr<const zones::ZoneMap> map);
     std::shared_ptr<const zones::ZoneMap> zone_map() const { return zone_map_.load(); }
+    // The zone, role and leaders the peer's last announce left it with (GET /zone,
+    // docs/zones.md "Learning the role"). Read-only: no peer, count or election changes.
+    // An unknown swarm or peer, or a peer without a zone, gets role none and zone "".
+    ZoneReply zone_of(const InfoHash& hash, const PeerEndpoint& peer) const;
 
     // --- livesync (see the header comment) ---
     void set_peer_observer(PeerObserver observer);
@@ -180,6 +184,9 @@ class Tracker {
                     bool stopped);
     // A livesync record's zone (under the shard lock).
     void apply_remote_zone(Swarm& swarm, const PeerChange& change);
+    // reply.role and reply's leaders for a peer of `zone` (under the shard lock).
+    static void fill_zone_reply(const zones::SwarmZones& zones, const PeerEndpoint& peer,
+                                const zones::ZoneName& zone, ZoneReply& reply);
     // Fills reply.zone for a zone-aware request and selects its peers when it has a
     // role; false: the caller selects as for any peer (under the shard lock).
     bool select_for_zone(Swarm& swarm, const AnnounceRequest& request, const SelectInput& in,

@@ -23,6 +23,7 @@ constexpr EngineOptionUse all_uses[] = {
     {"web-seed-request"},
     {"zone"},
     {"leader-candidate"},
+    {"leader-timeout"},
     {"upload-capacity"},
     {"download-capacity"},
     {"tracker-key"},
@@ -116,11 +117,21 @@ TEST(EngineOptions, ZoneRowsReachFlagsAndTheDaemonConfig) {
     EXPECT_EQ(flags->zone.zone, "rack-a");
     EXPECT_TRUE(flags->zone.leader_candidate);
     EXPECT_EQ(flags->zone.upload_capacity, 20u << 20);
+    EXPECT_EQ(flags->zone.leader_timeout, std::chrono::seconds(10));  // the default
+    auto timeout = apply({"--zone=rack-a", "--leader-timeout=30s"});
+    ASSERT_TRUE(timeout) << timeout.error().message;
+    EXPECT_EQ(timeout->zone.leader_timeout, std::chrono::seconds(30));
+    auto bad_timeout = apply({"--leader-timeout=soon"});
+    ASSERT_FALSE(bad_timeout);
+    EXPECT_NE(bad_timeout.error().message.find("--leader-timeout"), std::string::npos);
     agent::DaemonConfig c;
     ASSERT_TRUE(agent::apply_config_json(
-        c, R"({"zone":"rack-b","leader-candidate":false,"download-capacity":"1M"})", "f"));
+        c,
+        R"({"zone":"rack-b","leader-candidate":false,"leader-timeout":"5s","download-capacity":"1M"})",
+        "f"));
     EXPECT_EQ(c.engine.zone.zone, "rack-b");
     EXPECT_TRUE(c.engine.zone.follower());
+    EXPECT_EQ(c.engine.zone.leader_timeout, std::chrono::seconds(5));
     EXPECT_EQ(c.engine.zone.download_capacity, 1u << 20);
     auto bad = agent::apply_config_json(c, R"({"zone":"rack b"})", "f");
     ASSERT_FALSE(bad);

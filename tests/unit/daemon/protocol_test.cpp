@@ -156,6 +156,9 @@ ImageReport sample_report() {
     r.policy_is_default = true;
     r.stop_reason = "expired";
     r.expires_at = 1764500000;
+    r.zone_role = "follower";
+    r.zone = "rack-a";
+    r.zone_leaders = {"10.0.0.1:6881", "[::1]:6882"};
     return r;
 }
 
@@ -202,6 +205,9 @@ TEST(ApiRoundTrip, EveryReply) {
     bare.stop_reason.clear();
     bare.expires_at.reset();
     bare.policy_is_default = false;
+    bare.zone_role.clear();
+    bare.zone.clear();
+    bare.zone_leaders.clear();
     expect_round_trip(sample_report());
     expect_round_trip(bare);
     expect_round_trip(ListReply{{sample_report().summary, bare.summary}});
@@ -222,6 +228,9 @@ TEST(ApiRoundTrip, WireNamesStayAsDocumented) {
     EXPECT_EQ(j["policy_source"], "default");
     EXPECT_EQ(j["expires_at"], 1764500000);
     EXPECT_FALSE(to_json(ImageReport{}).contains("stop_reason"));
+    EXPECT_FALSE(to_json(ImageReport{}).contains("zone_role"));
+    EXPECT_EQ(j["zone_role"], "follower");
+    EXPECT_EQ(j["zone_leaders"][1], "[::1]:6882");
     const auto gc = api_ok_reply(to_json(GcReply{{{"sha512-ab", "n"}}, "/s"}), 3);
     EXPECT_EQ(
         gc.dump(),

@@ -114,3 +114,47 @@ TEST(EngineConfig, WebSeedRequestsAreShort) {
     c.web_seed_request_bytes = 131072;
     EXPECT_EQ(describe_settings(c).at("urlseed_max_request_bytes"), "131072");
 }
+
+// --leader-timeout (docs/zones.md): a follower's gate stays shut while a leader of
+// its zone makes progress, and follows the rules above once none did for the timeout.
+TEST(WebSeedGate, AFollowerWaitsForAProgressingLeaderThenFallsBack) {
+    WebSeedGate g(2s, 0ms, MiB, 10s);
+    std::int64_t leader = 0;
+    for (auto t = 0ms; t <= 30s; t += 1s) {
+        if (t < 20s) leader += 3;  // the leader announces pieces, sends nothing to us yet
+        g.note_leaders(t0 + t, leader);
+        const Action a = g.observe(t0 + t, 0, true);
+        if (t < 29s) {
+            EXPECT_EQ(a, Action::none) << t.count();
+        } else if (t == 29s) {
+            // Last progress at 19 s; 10 s later the plain gate opens at once, as no
+            // peer byte came for far more than its delay.
+            EXPECT_EQ(a, Action::add);
+            EXPECT_EQ(g.reason(), "no leader made progress for 10s, and no peer sent a byte in 2s");
+        }
+    }
+    EXPECT_TRUE(g.open());
+}
+
+TEST(WebSeedGate, ANewLeaderStartsANewWaitAndNoLeaderMeansThePlainGate) {
+    WebSeedGate g(2s, 0ms, MiB, 10s);
+    g.note_leaders(t0, 500);
+    EXPECT_TRUE(g.waiting_for_leader(t0 + 9s));
+    EXPECT_FALSE(g.waiting_for_leader(t0 + 10s));
+    g.note_leaders(t0 + 10s, 0);  // a re-election: another leader, another count
+    EXPECT_TRUE(g.waiting_for_leader(t0 + 19s));
+    EXPECT_EQ(g.observe(t0 + 19s, 0, false), Action::none);
+    g.note_leaders(t0 + 19s, std::nullopt);  // the zone lost its last leader
+    EXPECT_FALSE(g.waiting_for_leader(t0 + 19s));
+    EXPECT_EQ(g.observe(t0 + 20s, 0, false), Action::none);
+    EXPECT_EQ(g.observe(t0 + 21s, 0, false), Action::add);
+    EXPECT_EQ(g.reason(), "no peer sent a byte in 2s");
+}
+
+TEST(WebSeedGate, ALeaderTimeoutOfZeroIsThePlainGate) {
+    WebSeedGate g(2s, 0ms, MiB, 0ms);
+    g.note_leaders(t0, 1);
+    EXPECT_FALSE(g.waiting_for_leader(t0));
+    EXPECT_EQ(g.observe(t0, 0, false), Action::none);
+    EXPECT_EQ(g.observe(t0 + 2s, 0, false), Action::add);
+}

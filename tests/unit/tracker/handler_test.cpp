@@ -221,3 +221,50 @@ TEST(PrivateSwarm, RequestsWithoutAnAcceptedKeyNeverReachTheCore) {
     EXPECT_EQ(get(f.reply, 20, 4), 0x0a000001u);
     EXPECT_EQ(f.tracker.totals().leechers, 2u);
 }
+
+// GET /zone (docs/zones.md, "Learning the role"): the announce reply's zone key alone,
+// for the peer at the source address and the query's port; read-only.
+TEST(HttpHandler, ZoneAnswersTheRoleAndLeadersAndChangesNothing) {
+    Frontends f;
+    const std::string zone_keys = "&zone=rack1&leader=candidate&up=1000";
+    ASSERT_FALSE(f.get_path("/announce", announce_query(6881) + zone_keys, kAlice).failed);
+    ASSERT_FALSE(
+        f.get_path("/announce", announce_query(6881) + "&zone=rack1&leader=none", kBob).failed);
+    const TrackerTotals before = f.tracker.totals();
+
+    const http::Response leader = f.get_path("/zone", announce_query(6881), kAlice);
+    EXPECT_FALSE(leader.failed);
+    EXPECT_EQ(leader.kind, http::RequestKind::other);
+    // Alice leads: her compact endpoint 10.0.0.1:6881 is the zone's leader.
+    const std::string alice_compact("\x0a\x00\x00\x01\x1a\xe1", 6);
+    EXPECT_EQ(leader.body(f.body),
+              "d4:zoned7:leaders6:" + alice_compact + "8:leaders60:4:name5:rack14:role6:leaderee");
+    const http::Response follower = f.get_path("/zone", announce_query(6881), kBob);
+    EXPECT_NE(follower.body(f.body).find("4:role8:follower"), std::string_view::npos);
+    // Another port of Bob's address is not Bob; neither is an unknown torrent.
+    EXPECT_NE(f.get_path("/zone", announce_query(6882), kBob).body(f.body).find("4:role4:none"),
+              std::string_view::npos);
+    std::string other_hash = announce_query(6881);
+    other_hash.replace(10, 3, "%08");
+    const http::Response unknown = f.get_path("/zone", other_hash, kBob);
+    EXPECT_EQ(unknown.body(f.body), "d4:zoned7:leaders0:8:leaders60:4:name0:4:role4:noneee");
+
+    const TrackerTotals after = f.tracker.totals();
+    EXPECT_EQ(after.torrents, before.torrents);
+    EXPECT_EQ(after.leechers, before.leechers);
+    EXPECT_EQ(after.leaders, before.leaders);
+    EXPECT_EQ(after.elections, before.elections);
+}
+
+TEST(HttpHandler, ZoneNeedsInfoHashAndPortAndAnAcceptedKey) {
+    Frontends f;
+    const http::Response no_port = f.get_path("/zone", "info_hash=" + std::string(20, 'a'), kAlice);
+    EXPECT_TRUE(no_port.failed);
+    EXPECT_NE(no_port.body(f.body).find("port: missing"), std::string_view::npos);
+    const std::string key = "node-a-0123456789abcdef";
+    f.tracker.keys().replace({key});
+    const http::Response none = f.get_path("/zone", announce_query(6881), kAlice);
+    EXPECT_TRUE(none.failed);
+    EXPECT_NE(none.body(f.body).find("passkey=KEY missing or not accepted"), std::string::npos);
+    EXPECT_FALSE(f.get_path("/zone", announce_query(6881) + "&passkey=" + key, kAlice).failed);
+}

@@ -53,6 +53,17 @@ Response announce(const RequestHead& head, const PeerEndpoint& source, std::span
                          encode_announce(body_area, reply, context.peers, params->compact));
 }
 
+// GET /zone: the requester's role and leaders, read-only (docs/zones.md).
+Response zone(const RequestHead& head, const PeerEndpoint& source, std::span<char> body_area,
+              Context& context) {
+    auto params = parse_zone_query(head.query);
+    if (!params) return failure(RequestKind::other, body_area, params.error().message);
+    PeerEndpoint peer = source;
+    peer.set_port(params->port);
+    return area_response(RequestKind::other,
+                         encode_zone(body_area, context.tracker.zone_of(params->info_hash, peer)));
+}
+
 Response full_scrape(const Tracker& tracker) {
     std::vector<ScrapeEntry> all;
     tracker.scrape_all([&](const ScrapeEntry& e) { all.push_back(e); });
@@ -100,18 +111,21 @@ Response text_response(int status, std::string_view content_type, std::string bo
 
 Response handle_request(const RequestHead& head, const PeerEndpoint& source,
                         std::span<char> body_area, Context& context) {
-    if ((head.path == "/announce" || head.path == "/scrape") &&
+    if ((head.path == "/announce" || head.path == "/scrape" || head.path == "/zone") &&
         !context.tracker.keys().admits_query(head.query)) {
-        return failure(head.path == "/announce" ? RequestKind::announce : RequestKind::scrape,
+        return failure(head.path == "/announce" ? RequestKind::announce
+                       : head.path == "/scrape" ? RequestKind::scrape
+                                                : RequestKind::other,
                        body_area, kKeyRefusal);
     }
     if (head.path == "/announce") return announce(head, source, body_area, context);
     if (head.path == "/scrape") return scrape(head, source, body_area, context);
+    if (head.path == "/zone") return zone(head, source, body_area, context);
     for (const Route& route : context.routes) {
         if (auto served = route(head, source)) return std::move(*served);
     }
     return text_response(404, "text/plain",
-                         "not found: use /announce, /scrape, /stats or /metrics");
+                         "not found: use /announce, /scrape, /zone, /stats or /metrics");
 }
 
 }  // namespace aciswarm::tracker::http

@@ -50,6 +50,14 @@ std::int64_t bencode_count(std::uint64_t count) {
     return static_cast<std::int64_t>(
         std::min<std::uint64_t>(count, std::numeric_limits<std::int64_t>::max()));
 }
+
+// 4:zoned...e: the zone key of an announce reply and of GET /zone's reply.
+void write_zone_key(Writer& w, const ZoneReply& z) {
+    w.raw("4:zoned7:leaders").bstring(z.leaders_v4, z.n4 * PeerEndpoint::compact_v4_size);
+    w.raw("8:leaders6").bstring(z.leaders_v6, z.n6 * PeerEndpoint::compact_v6_size);
+    w.raw("4:name").bstring(z.zone.view());
+    w.raw("4:role").bstring(zones::role_name(z.role)).raw("e");
+}
 }  // namespace
 
 std::size_t encode_announce(std::span<char> out, const AnnounceReply& reply,
@@ -80,13 +88,15 @@ std::size_t encode_announce(std::span<char> out, const AnnounceReply& reply,
         }
         w.raw("e");
     }
-    if (reply.zone.present) {
-        const ZoneReply& z = reply.zone;
-        w.raw("4:zoned7:leaders").bstring(z.leaders_v4, z.n4 * PeerEndpoint::compact_v4_size);
-        w.raw("8:leaders6").bstring(z.leaders_v6, z.n6 * PeerEndpoint::compact_v6_size);
-        w.raw("4:name").bstring(z.zone.view());
-        w.raw("4:role").bstring(zones::role_name(z.role)).raw("e");
-    }
+    if (reply.zone.present) write_zone_key(w, reply.zone);
+    w.raw("e");
+    return w.size();
+}
+
+std::size_t encode_zone(std::span<char> out, const ZoneReply& zone) {
+    Writer w(out);
+    w.raw("d");
+    write_zone_key(w, zone);
     w.raw("e");
     return w.size();
 }

@@ -44,6 +44,10 @@ class Writer {
 std::size_t encode_announce(std::span<char> out, const AnnounceReply& reply,
                             const PeerListBuffer& peers, bool compact);
 
+// GET /zone's reply: d4:zoned7:leaders..8:leaders6..4:name..4:role..ee, the announce
+// reply's zone key alone (zone.present is ignored: always written).
+std::size_t encode_zone(std::span<char> out, const ZoneReply& zone);
+
 // d14:failure reason<len>:<reason>e
 std::size_t encode_failure(std::span<char> out, std::string_view reason);
 

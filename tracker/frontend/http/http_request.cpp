@@ -254,9 +254,8 @@ Status apply_announce_param(std::string_view key, std::string_view value, Announ
     return {};  // ip, trackerid, supportcrypto, ...: ignored (the source address counts)
 }
 
-}  // namespace
-
-Result<AnnounceParams> parse_announce_query(std::string_view query) {
+// An announce's keys; a /zone query needs no peer_id.
+Result<AnnounceParams> parse_announce_keys(std::string_view query, bool peer_id_required) {
     AnnounceParams p;
     RequiredKeys seen;
     auto st = for_each_query_param(query, [&](std::string_view key, std::string_view value) {
@@ -264,9 +263,20 @@ Result<AnnounceParams> parse_announce_query(std::string_view query) {
     });
     if (!st) return std::move(st).error();
     if (!seen.info_hash) return make_error(Errc::invalid_argument, "info_hash: missing");
-    if (!seen.peer_id) return make_error(Errc::invalid_argument, "peer_id: missing");
+    if (peer_id_required && !seen.peer_id) {
+        return make_error(Errc::invalid_argument, "peer_id: missing");
+    }
     if (!seen.port) return make_error(Errc::invalid_argument, "port: missing");
     return p;
+}
+}  // namespace
+
+Result<AnnounceParams> parse_announce_query(std::string_view query) {
+    return parse_announce_keys(query, true);
+}
+
+Result<AnnounceParams> parse_zone_query(std::string_view query) {
+    return parse_announce_keys(query, false);
 }
 
 Result<std::size_t> parse_scrape_query(std::string_view query, std::span<InfoHash> out) {

@@ -66,6 +66,11 @@ struct AnnounceParams {
 // fails the announce (the agent is misconfigured, better said than ignored).
 Result<AnnounceParams> parse_announce_query(std::string_view query);
 
+// Parses a /zone query (docs/zones.md, "Learning the role"): the announce's keys,
+// of which info_hash and port are required (the tracker keys a peer by its address
+// and port; peer_id and the rest are accepted and ignored).
+Result<AnnounceParams> parse_zone_query(std::string_view query);
+
 // Parses a scrape query: every info_hash value into out; returns how many (0: none given).
 // Fails on a bad info_hash or more than out.size() of them.
 Result<std::size_t> parse_scrape_query(std::string_view query, std::span<InfoHash> out);

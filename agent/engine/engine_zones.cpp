@@ -1,0 +1,125 @@
+// The zone thread: a zone-aware engine (--zone or --leader-candidate) asks each
+// torrent's HTTP trackers for its role and its zone's leaders (GET /zone,
+// agent/engine/zone_role.hpp), because libtorrent 2.0.8 does not hand the announce
+// reply's zone key to us. The answer drives the follower's web seed gate
+// (--leader-timeout, engine_web_seeds.cpp) and TorrentStatus.
+#include <libtorrent/announce_entry.hpp>
+
+#include "agent/engine/engine_impl.hpp"
+#include "common/url.hpp"
+#include "http/client.hpp"
+
+namespace aciswarm::engine {
+namespace {
+
+// How often each torrent's role is asked: a re-election (a leader stopped or timed
+// out) reaches the followers within this, well inside the default --leader-timeout.
+constexpr std::chrono::seconds kZoneQueryInterval{5};
+
+http::ClientOptions zone_query_options(const EngineConfig& config) {
+    http::ClientOptions o = http::page_options();
+    o.allow_http = true;  // trackers are plain HTTP as often as not
+    o.ca_file = config.ca_file.string();
+    o.skip_tls_verify = config.insecure_tls;
+    o.connect_timeout = std::chrono::milliseconds(2000);
+    o.total_timeout = std::chrono::milliseconds(4000);
+    o.max_body = 4096;  // a zone dict with 16 IPv6 leaders is under 400 bytes
+    o.max_redirects = 0;
+    o.user_agent = config.user_agent;
+    return o;
+}
+
+std::string describe(const ZoneView& view) {
+    std::string text =
+        std::string("role ") + zone_role_name(view.role) + " in zone '" + view.zone + "'";
+    if (view.leaders.empty()) return text + ", no leader";
+    text += ", leaders";
+    for (const PeerEndpoint& leader : view.leaders)
+        text += " " + leader.to_string();
+    return text;
+}
+
+}  // namespace
+
+std::int64_t SourceCounters::progress_of(const std::vector<PeerEndpoint>& peers) const {
+    std::int64_t sum = 0;
+    for (const auto& [remote, peer] : peer_bytes) {
+        const std::string address = remote.address().to_string();
+        for (const PeerEndpoint& p : peers) {
+            if (p.normalized().address_string() != address) continue;
+            if (p.port() != remote.port() && p.port() != peer.listen_port) continue;
+            sum += peer.bytes + peer.haves;
+            break;
+        }
+    }
+    return sum;
+}
+
+std::vector<std::string> Engine::Impl::zone_query_urls(const lt::torrent_handle& handle,
+                                                       const InfoHash& hash,
+                                                       std::uint16_t port) const {
+    std::vector<std::string> urls;
+    for (const lt::announce_entry& tracker : handle.trackers()) {
+        if (auto url = zone_query_url(tracker.url, hash, port)) urls.push_back(std::move(*url));
+    }
+    return urls;
+}
+
+void Engine::Impl::run_zone_queries(std::stop_token stop) {
+    http::Client client(zone_query_options(config));
+    const ZoneRoleWatch::Query query = [&](const std::string& url) -> Result<std::string> {
+        auto response = client.get(url);
+        if (!response) return std::move(response).error();
+        if (response->status != 200) {
+            return make_error(Errc::network, redact_url_secrets(url) + ": HTTP " +
+                                                 std::to_string(response->status));
+        }
+        return std::move(response->body);
+    };
+    std::map<std::uint64_t, ZoneRoleWatch> watches;  // by TorrentId
+    struct Work {
+        std::uint64_t id;
+        lt::torrent_handle handle;
+        InfoHash hash;
+        std::string name;
+    };
+    while (!stop.stop_requested()) {
+        std::vector<Work> work;
+        std::uint16_t port = 0;
+        const auto now = clock.now();
+        {
+            std::unique_lock lock(mu);
+            std::erase_if(watches, [&](const auto& w) { return entries.count(w.first) == 0; });
+            for (const auto& [id, e] : entries) {
+                auto [it, _] = watches.try_emplace(id, kZoneQueryInterval);
+                if (it->second.due(now))
+                    work.push_back({id, e.handle, e.hashes.best(), e.hashes.best().hex()});
+            }
+            if (!listeners.empty()) port = listeners.front().port();
+        }
+        for (const Work& w : work) {
+            if (stop.stop_requested() || !w.handle.is_valid()) break;
+            ZoneRoleWatch& watch = watches.at(w.id);
+            const std::uint64_t changes = watch.changes();
+            watch.ask(now, zone_query_urls(w.handle, w.hash, port), query);
+            if (watch.changes() != changes) {
+                log.info(w.name, ": zone ", describe(watch.view()));
+                // An announce made before the zone had its leaders got today's reply: ask
+                // again now that the zone lists (and a new leader) are there.
+                if (watch.view().role != ZoneRole::none)
+                    w.handle.force_reannounce(0, -1, lt::torrent_handle::ignore_min_interval);
+            }
+            std::lock_guard lock(mu);
+            auto it = entries.find(w.id);
+            if (it == entries.end()) continue;
+            if (!watch.error().empty() && watch.error() != it->second.zone_error)
+                log.warn(w.name, ": zone role: ", watch.error());
+            it->second.zone_view = watch.view();
+            it->second.zone_error = watch.error();
+        }
+        std::unique_lock lock(mu);
+        cv.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+    }
+}
+
+}  // namespace aciswarm::engine
