@@ -81,7 +81,6 @@ class Squasher {
     std::vector<PendingLink> links_;
     // Per layer: target → links of that layer whose target a higher layer replaced.
     std::map<int, std::map<std::string, std::vector<std::string>>> orphans_;
-    int orphan_layer_ = -1;
     std::unordered_set<std::string> orphan_copies_;  // links written as regular files
 };
 

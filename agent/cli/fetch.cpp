@@ -62,12 +62,20 @@ constexpr engine::EngineOptionUse fetch_engine_options[] = {
     {"tracker-key"},
 };
 
-// fetch's own options with the engine's after --tracker.
+// fetch's own options with the engine's after --tracker, and those of
+// converted images (oci:, docker://; docs/oci.md) at the end.
 std::vector<OptionSpec> with_engine_options(std::vector<OptionSpec> own) {
     auto engine_specs = engine::engine_option_specs(fetch_engine_options);
     auto at = std::find_if(own.begin(), own.end(),
                            [](const OptionSpec& s) { return s.name == "ca-file"; });
     own.insert(at, engine_specs.begin(), engine_specs.end());
+    own.push_back({"platform", OptionSpec::Kind::value,
+                   "oci:, docker://: the platform taken from an index (default: this host's)",
+                   "OS/ARCH"});
+    own.push_back({"origin", OptionSpec::Kind::value,
+                   "docker://: ask this origin (aciswarm origin) for the layers' torrents, so "
+                   "layers come from the swarm before the registry",
+                   "URL"});
     return own;
 }
 
@@ -140,8 +148,6 @@ const OptionParser& parser() {
              "the image's .aci.asc (for a magnet link or .torrent without discovery)", "FILE"},
             {"no-signature", OptionSpec::Kind::flag, "don't fetch the .aci.asc signature", ""},
             {"max-image-size", OptionSpec::Kind::value, max_image_size_help, "SIZE"},
-            {"platform", OptionSpec::Kind::value,
-             "oci:, docker://: the platform taken from an index (default: this host's)", "OS/ARCH"},
             {"no-progress", OptionSpec::Kind::flag, "no progress line on stderr", ""},
         })),
         {"aciswarm fetch example.com/app:1.0",
@@ -152,8 +158,8 @@ const OptionParser& parser() {
 
 // Options of an in-process fetch only, besides the engine's: any of them means in-process.
 constexpr std::string_view in_process_only[] = {
-    "store",          "seed-for", "ca-file",   "insecure-options", "no-signature",
-    "max-image-size", "linger",   "trust-dir", "auth-dir",         "platform"};
+    "store",  "seed-for",  "ca-file",  "insecure-options", "no-signature", "max-image-size",
+    "linger", "trust-dir", "auth-dir", "platform",         "origin"};
 
 // How long an in-process fetch with no daemon and no --seed option stays in the
 // swarm after its download (docs/fetch.md, "Leaving the swarm").
@@ -381,6 +387,11 @@ Status apply_fetch_options(const ParsedOptions& parsed, FetchCommand& cmd) {
         auto platform = oci::parse_platform(*p);
         if (!platform) return usage_error("--platform: " + platform.error().message);
         options.platform = *platform;
+    }
+    if (auto origin = parsed.get("origin")) {
+        if (!origin->starts_with("http://") && !origin->starts_with("https://"))
+            return usage_error("--origin: '" + *origin + "' is not an http:// or https:// URL");
+        options.blob_origin = *origin;
     }
     return engine::apply_engine_options(cmd.engine, parsed, fetch_engine_options);
 }

@@ -709,10 +709,17 @@ Result<FetchOutcome> Fetcher::fetch_converted(Job& job) {
     FetchProgress p;
     p.phase = layout ? FetchPhase::verifying : FetchPhase::downloading;
     report(job, p);
-    auto converted = layout ? convert_oci_layout(store_, job.source.text, options_.cwd,
-                                                 options_.platform, job.stop)
-                            : convert_docker_image(store_, job.source.text, options_.https,
-                                                   options_.platform, job.stop);
+    std::optional<LayerSwarm> swarm;
+    if (!layout && !options_.blob_origin.empty()) {
+        auto engine = engine_();
+        if (!engine) return std::move(engine).error();
+        swarm.emplace(LayerSwarm{options_.blob_origin, **engine, log_, options_.swarm_timeout});
+    }
+    auto converted =
+        layout
+            ? convert_oci_layout(store_, job.source.text, options_.cwd, options_.platform, job.stop)
+            : convert_docker_image(store_, job.source.text, options_.https, options_.platform,
+                                   swarm ? &*swarm : nullptr, job.stop);
     if (!converted) return std::move(converted).error();
     store::ImportRequest req;
     req.seeding_policy = options_.seeding_policy;
@@ -722,7 +729,8 @@ Result<FetchOutcome> Fetcher::fetch_converted(Job& job) {
     FetchOutcome out;
     out.record = std::move(*rec);
     out.via = layout ? FetchVia::file : FetchVia::https;
-    if (!layout) out.from_https = static_cast<std::int64_t>(converted->pulled.layer_bytes);
+    out.from_https = static_cast<std::int64_t>(converted->from_registry);
+    out.from_peers = static_cast<std::int64_t>(converted->from_swarm);
     return out;
 }
 

@@ -79,6 +79,9 @@ struct FetchOptions {
     std::string cwd;
     // oci: and docker:// images: the entry taken from a multi-platform index (--platform).
     oci::Platform platform = convert::host_platform();
+    // docker:// layers: this origin's blob torrents first (agent/blobs' swarm
+    // source, --swarm-timeout bounds it), the registry when the swarm fails.
+    std::string blob_origin;
 };
 
 // Staging directories "partial-<info hash hex>" hold interrupted swarm

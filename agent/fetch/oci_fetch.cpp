@@ -1,5 +1,6 @@
 #include "agent/fetch/oci_fetch.hpp"
 
+#include "agent/blobs/swarm_source.hpp"
 #include "agent/fetch/locked_dir.hpp"
 #include "convert/oci_layout.hpp"
 #include "oci/reference.hpp"
@@ -50,9 +51,59 @@ Result<ConvertedStaging> convert_oci_layout(store::Store& store, const std::stri
         stop);
 }
 
+namespace {
+
+convert::PullRequest docker_request(const oci::Reference& reference, const std::string& argument,
+                                    const oci::Platform& platform, const store::Store& store) {
+    convert::PullRequest request;
+    request.repository = reference.repository;
+    request.reference = reference.manifest_reference();
+    request.platform = platform;
+    request.origin.registry = reference.registry;
+    request.origin.repository = reference.repository;
+    request.origin.tag = reference.tag;
+    request.origin.original_name = argument;
+    request.squash.max_content_bytes = store.max_image_size();
+    return request;
+}
+
+// Each layer into `dir`: from the swarm when there is one and it delivers,
+// else from the registry; counts the bytes each gave.
+struct LayerDownloads {
+    oci::Registry& registry;
+    const oci::Reference& reference;
+    fs::path dir;
+    std::optional<blobs::SwarmBlobSource> swarm;
+    Logger* log = nullptr;
+    std::uint64_t from_swarm = 0;
+    std::uint64_t from_registry = 0;
+
+    Result<fs::path> get(const oci::Descriptor& layer, std::stop_token stop) {
+        const fs::path path = dir / layer.digest.hex();
+        if (swarm) {
+            const blobs::BlobKey key{reference.registry, reference.repository, layer.digest};
+            auto size = swarm->fetch(key, path, stop);
+            if (size) {
+                from_swarm += *size;
+                return path;
+            }
+            log->info("fetch: layer ", layer.digest.to_string(), " not from the swarm (",
+                      size.error().message, "): from the registry");
+        }
+        auto size =
+            oci::download_blob_to_file(registry, reference.repository, layer.digest, path, stop);
+        if (!size) return std::move(size).error();
+        from_registry += *size;
+        return path;
+    }
+};
+
+}  // namespace
+
 Result<ConvertedStaging> convert_docker_image(store::Store& store, const std::string& argument,
                                               const http::ClientOptions& http,
-                                              const oci::Platform& platform, std::stop_token stop) {
+                                              const oci::Platform& platform,
+                                              const LayerSwarm* swarm, std::stop_token stop) {
     auto reference = oci::parse_reference(argument);
     if (!reference) return std::move(reference).error();
     oci::RegistryClientOptions client_options;
@@ -64,25 +115,23 @@ Result<ConvertedStaging> convert_docker_image(store::Store& store, const std::st
     oci::RegistryClient client(client_options);
     auto layers_dir = LockedDir::create(store.staging_dir(), "docker");
     if (!layers_dir) return std::move(layers_dir).error();
-    convert::PullRequest request;
-    request.repository = reference->repository;
-    request.reference = reference->manifest_reference();
-    request.platform = platform;
-    request.origin.registry = reference->registry;
-    request.origin.repository = reference->repository;
-    request.origin.tag = reference->tag;
-    request.origin.original_name = argument;
-    request.squash.max_content_bytes = store.max_image_size();
-    return pull_into_staging(
-        store, client, request,
-        [&](const oci::Descriptor& layer, std::stop_token token) -> Result<fs::path> {
-            const fs::path path = layers_dir->path() / layer.digest.hex();
-            auto size = oci::download_blob_to_file(client, reference->repository, layer.digest,
-                                                   path, token);
-            if (!size) return std::move(size).error();
-            return path;
+    LayerDownloads downloads{client, *reference, layers_dir->path(), std::nullopt};
+    if (swarm != nullptr) {
+        blobs::SwarmSourceConfig config{swarm->origin_url, http.ca_file,
+                                        layers_dir->path() / "swarm", swarm->timeout};
+        downloads.swarm.emplace(std::move(config), swarm->engine, swarm->log);
+        downloads.log = &swarm->log;
+    }
+    auto converted = pull_into_staging(
+        store, client, docker_request(*reference, argument, platform, store),
+        [&downloads](const oci::Descriptor& layer, std::stop_token token) {
+            return downloads.get(layer, token);
         },
         stop);
+    if (!converted) return converted;
+    converted->from_swarm = downloads.from_swarm;
+    converted->from_registry = downloads.from_registry;
+    return converted;
 }
 
 }  // namespace aciswarm::agent::fetch

@@ -18,7 +18,9 @@
 #include <stop_token>
 #include <string>
 
+#include "agent/engine/engine.hpp"
 #include "agent/store/store.hpp"
+#include "common/log.hpp"
 #include "common/result.hpp"
 #include "convert/pull.hpp"
 #include "http/client.hpp"
@@ -29,6 +31,18 @@ namespace aciswarm::agent::fetch {
 struct ConvertedStaging {
     store::StagingFile file;  // the ACI, written and synced
     convert::PulledImage pulled;
+    std::uint64_t from_swarm = 0;     // layer bytes the swarm delivered
+    std::uint64_t from_registry = 0;  // layer bytes the registry delivered
+};
+
+// docker:// layers from the swarm first: the origin's blob torrents through
+// agent/blobs' SwarmBlobSource in `engine` (which keeps seeding them while it
+// lives), the registry for any layer the swarm does not deliver.
+struct LayerSwarm {
+    std::string origin_url;  // "http://origin:8090"
+    engine::Engine& engine;
+    Logger& log;
+    std::chrono::milliseconds timeout;  // per layer, before the registry is asked
 };
 
 // `argument` is "oci:DIR[:TAG]"; a relative DIR is taken from `cwd` ("" =
@@ -46,6 +60,7 @@ Result<ConvertedStaging> convert_oci_layout(store::Store& store, const std::stri
 Result<ConvertedStaging> convert_docker_image(store::Store& store, const std::string& argument,
                                               const http::ClientOptions& http,
                                               const oci::Platform& platform,
+                                              const LayerSwarm* swarm = nullptr,
                                               std::stop_token stop = {});
 
 }  // namespace aciswarm::agent::fetch
