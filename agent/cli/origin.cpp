@@ -3,20 +3,20 @@
 // GET /metainfo/sha256:<hex>?ns=<registry>&repo=<name> on --listen; pulls a
 // blob from its --upstream once, verifies it, writes its deterministic
 // .torrent to --cache and --whitelist-dir and seeds it until stopped
-// (SIGINT/SIGTERM).
+// (SIGINT/SIGTERM; a second one exits at once).
 //
-// Threads: the command's thread waits for the stop signal; libmicrohttpd's
+// Threads: the command's thread waits for the stop request; libmicrohttpd's
 // connection threads run the pulls; the Engine has its own alert thread.
-#include <signal.h>
-
-#include <cerrno>
+#include <condition_variable>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <ostream>
 
 #include "agent/cli/auth_options.hpp"
 #include "agent/cli/cli.hpp"
+#include "agent/cli/interrupt.hpp"
 #include "agent/engine/engine.hpp"
 #include "agent/engine/engine_options.hpp"
 #include "agent/origin/origin.hpp"
@@ -189,18 +189,17 @@ origin::SeedFn engine_seeder(engine::Engine& engine) {
     };
 }
 
-int wait_for_stop(const sigset_t& stop_signals, CliContext& ctx) {
-    while (true) {
-        const int sig = sigwaitinfo(&stop_signals, nullptr);
-        if (sig == SIGINT || sig == SIGTERM) {
-            ctx.log.info("stopping (signal ", sig, ")");
-            return exit_ok;
-        }
-        if (sig < 0 && errno != EINTR) return exit_failure;
-    }
+// Until SIGINT or SIGTERM (InterruptWatcher turns the first into a stop request).
+int wait_for_stop(const InterruptWatcher& interrupt, CliContext& ctx) {
+    std::mutex mutex;
+    std::condition_variable_any stopped;
+    std::unique_lock lock(mutex);
+    stopped.wait(lock, interrupt.token(), [] { return false; });
+    ctx.log.info("stopping");
+    return exit_ok;
 }
 
-int serve(const OriginCommand& cmd, const sigset_t& stop_signals, CliContext& ctx,
+int serve(const OriginCommand& cmd, const InterruptWatcher& interrupt, CliContext& ctx,
           const ParsedOptions& opts) {
     auto credentials = load_auth_options(opts, ctx.log);
     if (!credentials) {
@@ -227,7 +226,7 @@ int serve(const OriginCommand& cmd, const sigset_t& stop_signals, CliContext& ct
     ctx.log.info("seeding ", *seeded, " cached blobs; upstreams: ", cmd.upstreams.size());
     ctx.log.info("listening ", cmd.tls.cert_file.empty() ? "http " : "https ",
                  (*server)->endpoint().to_string());
-    return wait_for_stop(stop_signals, ctx);
+    return wait_for_stop(interrupt, ctx);
 }
 
 }  // namespace
@@ -244,16 +243,9 @@ int cmd_origin(std::span<const std::string> args, CliContext& ctx) {
         ctx.err << "aciswarm origin: " << cmd.error().message << "\n";
         return exit_usage;
     }
-    // Blocked before any thread starts, so every thread inherits the mask and
-    // this thread takes the signal synchronously.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigset_t old_mask;
-    pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
-    const int rc = serve(*cmd, stop_signals, ctx, *opts);
-    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+    // Before any thread starts: every thread inherits the blocked signals.
+    const InterruptWatcher interrupt(ctx.log);
+    const int rc = serve(*cmd, interrupt, ctx, *opts);
     return rc;
 }
 

@@ -18,6 +18,20 @@ std::string query_value(MHD_Connection* connection, const char* name) {
     return v == nullptr ? std::string() : std::string(v);
 }
 
+// Queues `r` with its content type, no caching, and Retry-After on a 503.
+MHD_Result queue(MHD_Connection* connection, const OriginResponse& r) {
+    MHD_Response* response = MHD_create_response_from_buffer(
+        r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
+    if (response == nullptr) return MHD_NO;
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type.c_str());
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (r.status == 503) MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+    const MHD_Result queued =
+        MHD_queue_response(connection, static_cast<unsigned>(r.status), response);
+    MHD_destroy_response(response);
+    return queued;
+}
+
 }  // namespace
 
 struct OriginServer::Impl {
@@ -29,34 +43,19 @@ struct OriginServer::Impl {
         if (daemon != nullptr) MHD_stop_daemon(daemon);
     }
 
+    // Answers on the first call, with the request head: GET and HEAD carry no
+    // body, and libmicrohttpd drops whatever body another method sends.
     static MHD_Result answer(void* cls, MHD_Connection* connection, const char* url,
                              const char* method, const char* /*version*/,
-                             const char* /*upload_data*/, std::size_t* upload_size,
-                             void** request_state) {
-        if (*request_state == nullptr) {  // the head only; a body is read and dropped
-            *request_state = cls;
-            return MHD_YES;
-        }
-        if (*upload_size != 0) {
-            *upload_size = 0;
-            return MHD_YES;
-        }
+                             const char* /*upload_data*/, std::size_t* /*upload_size*/,
+                             void** /*request_state*/) {
         const std::string_view verb(method);
         OriginResponse r{405, "GET or HEAD only\n", "text/plain; charset=utf-8"};
         if (verb == "GET" || verb == "HEAD") {
             r = static_cast<Impl*>(cls)->origin->handle(url, query_value(connection, "ns"),
                                                         query_value(connection, "repo"));
         }
-        MHD_Response* response = MHD_create_response_from_buffer(
-            r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
-        if (response == nullptr) return MHD_NO;
-        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, r.content_type.c_str());
-        MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-        if (r.status == 503) MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, "5");
-        const MHD_Result queued =
-            MHD_queue_response(connection, static_cast<unsigned>(r.status), response);
-        MHD_destroy_response(response);
-        return queued;
+        return queue(connection, r);
     }
 };
 

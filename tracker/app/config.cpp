@@ -73,6 +73,8 @@ const OptionParser& config_parser() {
              "FILE"},
             {"scan", K::value, "rescan --dir for changes (default true with --dir)", "BOOL"},
             {"scan-interval", K::value, "time between scans of --dir (default 5s)", "DURATION"},
+            {"scan-watch", K::value,
+             "also rescan --dir as soon as a file in it changes (inotify; default true)", "BOOL"},
             {"locked", K::value, "only track info hashes from --dir (default true)", "BOOL"},
             {"interval", K::value, "announce interval (default 15m)", "DURATION"},
             {"min-interval", K::value, "minimum announce interval (default 1m)", "DURATION"},
@@ -221,6 +223,8 @@ Status read_tracking_options(const OptionReader& r, Config& c) {
     c.scan = *scan && !c.dir.empty();
     ACISWARM_TRY(scan_interval, r.seconds("scan-interval", 5, 1, 3600));
     c.scan_interval = static_cast<std::uint32_t>(*scan_interval);
+    ACISWARM_TRY(scan_watch, r.boolean("scan-watch", true));
+    c.scan_watch = *scan_watch && c.scan;
     ACISWARM_TRY(locked, r.boolean("locked", true));
     c.settings.locked = *locked;
     ACISWARM_TRY(interval, r.seconds("interval", 900, 1, 86400));

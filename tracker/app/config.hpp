@@ -31,6 +31,7 @@ struct Config {
     std::string keys_file;
     bool scan = false;
     std::uint32_t scan_interval = 5;  // seconds between directory scans
+    bool scan_watch = false;          // and at once on an inotify event (tracker/app/dir_watch.hpp)
     bool daemon = false;
     std::string pidfile;
     std::string config_file;

@@ -1,12 +1,18 @@
 #include "tracker/app/tracker_process.hpp"
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <array>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "common/file_read.hpp"
+#include "common/system_error.hpp"
 #include "tracker/web/web.hpp"
 
 namespace aciswarm::tracker {
@@ -34,16 +40,18 @@ PosixSignals::PosixSignals() {
     const sigset_t signals = control_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
+    signal_fd_ = UniqueFd(::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
+    if (!signal_fd_) throw std::runtime_error(errno_error("signalfd", "tracker", errno).message);
 }
 
-std::optional<int> PosixSignals::wait(std::chrono::milliseconds timeout) {
-    const sigset_t signals = control_signals();
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
-    timespec tick{static_cast<time_t>(seconds.count()),
-                  static_cast<long>(std::chrono::nanoseconds(timeout - seconds).count())};
-    const int sig = sigtimedwait(&signals, nullptr, &tick);
-    if (sig < 0) return std::nullopt;
-    return sig;
+std::optional<int> PosixSignals::wait(std::chrono::milliseconds timeout, int wake_fd) {
+    std::array<pollfd, 2> fds{pollfd{signal_fd_.get(), POLLIN, 0}, pollfd{wake_fd, POLLIN, 0}};
+    const nfds_t count = wake_fd >= 0 ? 2 : 1;
+    if (::poll(fds.data(), count, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
+    signalfd_siginfo info{};
+    if (::read(signal_fd_.get(), &info, sizeof info) != static_cast<ssize_t>(sizeof info))
+        return std::nullopt;  // the wake fd, not a signal
+    return static_cast<int>(info.ssi_signo);
 }
 
 TrackerProcess::TrackerProcess(std::vector<std::string> args, Config config, const Clock& clock,
@@ -122,6 +130,7 @@ Status TrackerProcess::open_dir() {
         whitelist_ = std::make_unique<TorrentDirectory>(config_.dir, log_);
         if (auto ok = whitelist_->rescan(); !ok)
             return with_context("--dir", std::move(ok).error());
+        watch_dir();
     }
     refresh_whitelist(true);
     return load_keys();
@@ -206,7 +215,7 @@ Status TrackerProcess::start() {
 
 void TrackerProcess::run(SignalSource& signals) {
     for (;;) {
-        const auto sig = signals.wait(std::chrono::seconds(1));
+        const auto sig = signals.wait(std::chrono::seconds(1), dir_watch_ ? dir_watch_->fd() : -1);
         if (sig == SIGTERM || sig == SIGINT) {
             log_.info("stopping on signal ", *sig);
             return;
@@ -218,7 +227,10 @@ void TrackerProcess::run(SignalSource& signals) {
 
 void TrackerProcess::tick() {
     const auto now = clock_.now();
-    if (config_.scan && now - last_scan_ >= std::chrono::seconds(config_.scan_interval)) {
+    const bool dir_changed = dir_watch_ && dir_watch_->drain();
+    if (dir_changed) dir_watch_->watch_tree();  // new folders
+    if (dir_changed ||
+        (config_.scan && now - last_scan_ >= std::chrono::seconds(config_.scan_interval))) {
         refresh_whitelist(false);
         last_scan_ = now;
     }
@@ -253,7 +265,9 @@ void TrackerProcess::reload() {
             whitelist_ =
                 next->dir.empty() ? nullptr : std::make_unique<TorrentDirectory>(next->dir, log_);
         }
+        const bool rewatch = next->dir != config_.dir || next->scan_watch != config_.scan_watch;
         config_ = std::move(*next);
+        if (rewatch) watch_dir();
         if (auto ok = load_keys(); !ok) {
             log_.error("reload: ", ok.error().message, " (keeping the keys in use)");
         }
@@ -263,6 +277,17 @@ void TrackerProcess::reload() {
     }
     refresh_whitelist(true);
     last_scan_ = clock_.now();
+}
+
+void TrackerProcess::watch_dir() {
+    dir_watch_.reset();
+    if (!config_.scan_watch) return;
+    auto watch = DirWatch::open(config_.dir);
+    if (!watch) {
+        log_.warn("--dir: ", watch.error().message, " (rescanning every --scan-interval only)");
+        return;
+    }
+    dir_watch_ = std::move(*watch);
 }
 
 // (Re)scans; logs a line when the set changed (tests wait for it).

@@ -27,9 +27,11 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/fd.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
 #include "tracker/app/config.hpp"
+#include "tracker/app/dir_watch.hpp"
 #include "tracker/app/tracker_swarm.hpp"
 #include "tracker/app/tracker_web_source.hpp"
 #include "tracker/core/tracker.hpp"
@@ -45,17 +47,22 @@ namespace aciswarm::tracker {
 class SignalSource {
   public:
     virtual ~SignalSource() = default;
-    // Waits up to `timeout` for a signal number; nullopt when nothing arrived.
-    virtual std::optional<int> wait(std::chrono::milliseconds timeout) = 0;
+    // Waits up to `timeout` for a signal number; nullopt when nothing arrived or
+    // `wake_fd` (when not -1) became readable first.
+    virtual std::optional<int> wait(std::chrono::milliseconds timeout, int wake_fd) = 0;
 };
 
-// SIGHUP, SIGTERM and SIGINT through sigtimedwait. The constructor
-// blocks those signals in the calling thread (threads started later inherit the
-// mask, so only this thread takes them) and ignores SIGPIPE.
+// SIGHUP, SIGTERM and SIGINT through a signalfd, polled with the wake fd. The
+// constructor blocks those signals in the calling thread (threads started later
+// inherit the mask, so only this thread takes them) and ignores SIGPIPE; it
+// throws when the signalfd cannot be made (a fatal start-up error).
 class PosixSignals final : public SignalSource {
   public:
     PosixSignals();
-    std::optional<int> wait(std::chrono::milliseconds timeout) override;
+    std::optional<int> wait(std::chrono::milliseconds timeout, int wake_fd) override;
+
+  private:
+    UniqueFd signal_fd_;
 };
 
 // How often the control loop writes completed counts to --state (the kill -9 bound).
@@ -94,6 +101,8 @@ class TrackerProcess {
 
   private:
     void refresh_whitelist(bool force_log);
+    // Watches --dir (config_.dir) with inotify; on failure warns and keeps interval scans.
+    void watch_dir();
     // --keys: (re)reads the keys file into the tracker's KeyRing. An error
     // leaves the keys in use (none at start: the caller fails).
     Status load_keys();
@@ -113,6 +122,7 @@ class TrackerProcess {
     std::string pidfile_;  // absolute
     Tracker tracker_;
     std::unique_ptr<TorrentDirectory> whitelist_;
+    std::optional<DirWatch> dir_watch_;  // --dir changes wake the loop (none: interval scans)
     TrackerSwarm sync_swarm_;
     std::unique_ptr<livesync::LiveSync> sync_;
     std::unique_ptr<Server> server_;

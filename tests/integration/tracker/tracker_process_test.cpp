@@ -22,7 +22,7 @@ namespace {
 class ScriptedSignals final : public SignalSource {
   public:
     explicit ScriptedSignals(std::deque<std::optional<int>> script) : script_(std::move(script)) {}
-    std::optional<int> wait(std::chrono::milliseconds) override {
+    std::optional<int> wait(std::chrono::milliseconds, int /*wake_fd*/) override {
         if (script_.empty()) return SIGTERM;
         const std::optional<int> sig = script_.front();
         script_.pop_front();
@@ -39,15 +39,14 @@ struct ProcessFixture {
     Logger log{"tracker-process-test", LogLevel::warn};
 
     std::filesystem::path torrents() const { return tmp.path() / "torrents"; }
-    std::vector<std::string> args(const std::string& extra) const {
-        return {"--http=127.0.0.1:0",
-                "--udp=127.0.0.1:0",
-                "--workers=1",
-                "--dir=" + torrents().string(),
-                "--pidfile=" + (tmp.path() / "pid").string(),
-                extra};
+    std::vector<std::string> args(std::initializer_list<std::string> extra) const {
+        std::vector<std::string> all{"--http=127.0.0.1:0", "--udp=127.0.0.1:0", "--workers=1",
+                                     "--dir=" + torrents().string(),
+                                     "--pidfile=" + (tmp.path() / "pid").string()};
+        all.insert(all.end(), extra.begin(), extra.end());
+        return all;
     }
-    std::unique_ptr<TrackerProcess> make_process(const std::string& extra) {
+    std::unique_ptr<TrackerProcess> make_process(std::initializer_list<std::string> extra) {
         const auto process_args = args(extra);
         auto config = load_config(process_args);
         if (!config) {
@@ -56,13 +55,15 @@ struct ProcessFixture {
         }
         return std::make_unique<TrackerProcess>(process_args, std::move(*config), clock, log);
     }
-    // Publishes one torrent into --dir; returns the hash it is announced under.
-    InfoHash publish(const std::string& name) {
+    // Publishes one torrent into --dir (or its `folder`); returns the hash it is
+    // announced under.
+    InfoHash publish(const std::string& name, const std::string& folder = "") {
         const auto file = tmp.path() / name;
         std::ofstream(file) << "image bytes of " << name;
         auto created = torrent::create_torrent(file, {});
         EXPECT_TRUE(created) << created.error().message;
-        std::ofstream(torrents() / (name + ".torrent"), std::ios::binary) << created->bytes;
+        std::ofstream(torrents() / folder / (name + ".torrent"), std::ios::binary)
+            << created->bytes;
         return created->info_hashes.best();
     }
 };
@@ -72,7 +73,7 @@ struct ProcessFixture {
 TEST(TrackerProcess, SighupRereadsTheDirectoryAndSigtermStops) {
     ProcessFixture f;
     std::filesystem::create_directories(f.torrents());
-    auto process = f.make_process("--scan=false");
+    auto process = f.make_process({"--scan=false"});
     ASSERT_TRUE(process);
     ASSERT_TRUE(process->start());
     EXPECT_TRUE(std::filesystem::exists(f.tmp.path() / "pid"));
@@ -90,7 +91,7 @@ TEST(TrackerProcess, SighupRereadsTheDirectoryAndSigtermStops) {
 TEST(TrackerProcess, ScansTheDirectoryOnItsIntervalByTheInjectedClock) {
     ProcessFixture f;
     std::filesystem::create_directories(f.torrents());
-    auto process = f.make_process("--scan-interval=5s");
+    auto process = f.make_process({"--scan-interval=5s", "--scan-watch=false"});
     ASSERT_TRUE(process);
     ASSERT_TRUE(process->start());
 
@@ -103,9 +104,34 @@ TEST(TrackerProcess, ScansTheDirectoryOnItsIntervalByTheInjectedClock) {
     EXPECT_TRUE(process->tracker().is_whitelisted(hash));
 }
 
+// --scan-watch: a .torrent written into --dir (or a folder created in it) is tracked
+// at the next tick, long before --scan-interval; the clock does not move here.
+TEST(TrackerProcess, AFileWrittenIntoTheDirectoryIsTrackedAtOnceThroughInotify) {
+    ProcessFixture f;
+    std::filesystem::create_directories(f.torrents());
+    auto process = f.make_process({"--scan-interval=1h"});
+    ASSERT_TRUE(process);
+    ASSERT_TRUE(process->start());
+
+    const InfoHash hash = f.publish("app");
+    process->tick();
+    EXPECT_TRUE(process->tracker().is_whitelisted(hash));
+
+    // A new folder: its creation triggers the rescan that finds the file in it.
+    std::filesystem::create_directories(f.torrents() / "linux" / "amd64");
+    const InfoHash nested = f.publish("nested", "linux/amd64");
+    process->tick();
+    EXPECT_TRUE(process->tracker().is_whitelisted(nested));
+
+    std::filesystem::remove(f.torrents() / "app.torrent");
+    process->tick();
+    EXPECT_FALSE(process->tracker().is_whitelisted(hash));
+    process->stop();
+}
+
 TEST(TrackerProcess, AnUnreadableDirectoryFailsTheStartNamingTheOption) {
     ProcessFixture f;  // torrents() is never created
-    auto process = f.make_process("--scan=false");
+    auto process = f.make_process({"--scan=false"});
     ASSERT_TRUE(process);
     auto started = process->start();
     ASSERT_FALSE(started);
@@ -121,7 +147,7 @@ TEST(TrackerProcess, FlushesTheStateFileEveryFiveSecondsAndOnStop) {
     std::filesystem::create_directories(f.torrents());
     const InfoHash hash = f.publish("app");
     const auto state_path = f.tmp.path() / "tracker.state";
-    auto process = f.make_process("--state=" + state_path.string());
+    auto process = f.make_process({"--state=" + state_path.string()});
     ASSERT_TRUE(process);
     ASSERT_TRUE(process->start());
     const auto stored = [&]() -> std::uint64_t {
