@@ -156,6 +156,27 @@ std::string with_passkey(std::string_view url, std::string_view key) {
     return with_query_params(url, std::span(&passkey, 1));
 }
 
+std::string without_passkey(std::string_view url) {
+    const std::size_t fragment = url.find('#');
+    const std::string_view base = url.substr(0, fragment);
+    const std::size_t query_start = base.find('?');
+    if (query_start == std::string_view::npos) return std::string(url);
+    std::string out(base.substr(0, query_start));
+    char separator = '?';
+    std::string_view query = base.substr(query_start + 1);
+    while (!query.empty()) {
+        const std::size_t amp = query.find('&');
+        const std::string_view segment = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (segment.empty() || segment.substr(0, segment.find('=')) == passkey_param_name) continue;
+        out += separator;
+        out += segment;
+        separator = '&';
+    }
+    if (fragment != std::string_view::npos) out += url.substr(fragment);
+    return out;
+}
+
 namespace {
 
 std::string redact_passkeys(std::string_view text) {

@@ -70,6 +70,10 @@ std::string with_query_params(std::string_view url, std::span<const QueryParam> 
 // passkey already).
 std::string with_passkey(std::string_view url, std::string_view key);
 
+// `url` without any "passkey" parameter (the rest of its query and its fragment
+// kept as they were): a tracker URL before a new key is added (SIGHUP).
+std::string without_passkey(std::string_view url);
+
 // `text` with the value of every "passkey=" replaced by "REDACTED" and the
 // userinfo of every URL in it removed: tracker and web seed URLs and
 // libtorrent's messages about them, for logs and errors.

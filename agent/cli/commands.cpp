@@ -33,6 +33,7 @@ CommandSignature cmd_build_aci, cmd_publish, cmd_seed;       // build_aci.cpp, p
 CommandSignature cmd_daemon, cmd_status, cmd_image_seed;     // daemon_cli.cpp
 CommandSignature cmd_trust, cmd_trust_list, cmd_trust_rm;    // trust.cpp
 CommandSignature cmd_mirror_setup, cmd_mirror_remove;        // mirror.cpp
+CommandSignature cmd_origin;                                 // origin.cpp
 
 std::span<const Command> commands() {
     static constexpr Command table[] = {
@@ -66,6 +67,8 @@ std::span<const Command> commands() {
          cmd_mirror_setup},
         {"mirror remove", "switch the containerd mirror off for a registry (delete hosts.toml)",
          cmd_mirror_remove},
+        {"origin", "turn registry blobs into torrents: pull once, seed, serve /metainfo",
+         cmd_origin},
     };
     return table;
 }

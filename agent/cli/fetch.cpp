@@ -31,6 +31,7 @@
 #include "common/options.hpp"
 #include "common/process_tls.hpp"
 #include "common/units.hpp"
+#include "oci/manifest.hpp"
 #include "torrent/torrent_file.hpp"
 
 namespace aciswarm::agent {
@@ -73,7 +74,7 @@ std::vector<OptionSpec> with_engine_options(std::vector<OptionSpec> own) {
 const OptionParser& parser() {
     static const OptionParser p(
         "aciswarm fetch NAME[:VERSION][,LABEL=VALUE]... | https://.../x.torrent | "
-        "https://.../x.aci | magnet:?... | ./x.torrent [OPTIONS]\n\n"
+        "https://.../x.aci | magnet:?... | ./x.torrent | oci:DIR[:TAG] | docker://REF [OPTIONS]\n\n"
         "Fetches an image into the store and prints its ID. Names are found by appc\n"
         "discovery: the .torrent is preferred, then the magnet link, then a plain HTTPS\n"
         "download of the .aci (as rkt). The discovered .aci URL is added to the torrent\n"
@@ -85,7 +86,9 @@ const OptionParser& parser() {
         "--ca-file, rates, ...), --seed=none, --seed-for or --no-daemon fetch in-process.\n"
         "The image's signature (.aci.asc) must verify against a key trusted for its\n"
         "name (aciswarm trust) before it enters the store, else exit code 3;\n"
-        "--insecure-options=image skips the check (docs/trust.md).",
+        "--insecure-options=image skips the check (docs/trust.md).\n"
+        "oci:DIR[:TAG] and docker://REGISTRY/NAME:TAG convert OCI images (docs/oci.md);\n"
+        "converted images are unsigned: they need --insecure-options=image.",
         with_engine_options(with_common_flags({
             {"store", OptionSpec::Kind::value,
              "image store (default /var/lib/aciswarm as root, else ~/.local/share/aciswarm)",
@@ -137,18 +140,20 @@ const OptionParser& parser() {
              "the image's .aci.asc (for a magnet link or .torrent without discovery)", "FILE"},
             {"no-signature", OptionSpec::Kind::flag, "don't fetch the .aci.asc signature", ""},
             {"max-image-size", OptionSpec::Kind::value, max_image_size_help, "SIZE"},
+            {"platform", OptionSpec::Kind::value,
+             "oci:, docker://: the platform taken from an index (default: this host's)", "OS/ARCH"},
             {"no-progress", OptionSpec::Kind::flag, "no progress line on stderr", ""},
         })),
         {"aciswarm fetch example.com/app:1.0",
          "aciswarm fetch https://registry.example.com/linux/amd64/app-1.0.torrent --seed-for=1h",
-         "aciswarm fetch ./app-1.0.torrent --no-daemon --max-download-rate=10M"});
+         "aciswarm fetch docker://alpine:3.19 --insecure-options=image --platform=linux/arm64"});
     return p;
 }
 
 // Options of an in-process fetch only, besides the engine's: any of them means in-process.
 constexpr std::string_view in_process_only[] = {
     "store",          "seed-for", "ca-file",   "insecure-options", "no-signature",
-    "max-image-size", "linger",   "trust-dir", "auth-dir"};
+    "max-image-size", "linger",   "trust-dir", "auth-dir",         "platform"};
 
 // How long an in-process fetch with no daemon and no --seed option stays in the
 // swarm after its download (docs/fetch.md, "Leaving the swarm").
@@ -372,6 +377,11 @@ Status apply_fetch_options(const ParsedOptions& parsed, FetchCommand& cmd) {
         options.peers.push_back(*ep);
     }
     options.trackers = parsed.get_all("tracker");
+    if (auto p = parsed.get("platform")) {
+        auto platform = oci::parse_platform(*p);
+        if (!platform) return usage_error("--platform: " + platform.error().message);
+        options.platform = *platform;
+    }
     return engine::apply_engine_options(cmd.engine, parsed, fetch_engine_options);
 }
 
@@ -598,8 +608,10 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         ctx.err << me << cmd.error().message << "\n";
         return cmd.error().code == Errc::io ? exit_failure : exit_usage;
     }
-    const bool explicit_in_process =
-        parsed->flag("no-daemon") || (parsed->has("seed") && cmd->seed_mode == SeedMode::none);
+    // A local OCI layout is read as the user who names it, never by the daemon.
+    const bool explicit_in_process = parsed->flag("no-daemon") ||
+                                     (parsed->has("seed") && cmd->seed_mode == SeedMode::none) ||
+                                     cmd->source.kind == SourceKind::oci_layout;
     const std::string_view option = in_process_option(*parsed);
     if (!explicit_in_process) {
         if (auto refusal = refuse_in_process_option(*parsed, option, cmd->daemon_socket)) {

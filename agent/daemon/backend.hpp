@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agent/daemon/protocol.hpp"
+#include "agent/engine/engine.hpp"
 #include "agent/fetch/progress.hpp"
 #include "agent/web/snapshot.hpp"
 #include "common/file_read.hpp"
@@ -129,6 +130,13 @@ class DaemonBackend {
     // directories) for the fetches started from now on; on an error the
     // credentials in use stay. At start and on SIGHUP.
     virtual Status reload_credentials(const std::string& /*auth_dir*/) { return {}; }
+    // The BitTorrent engine the registry mirror's swarm source downloads and
+    // seeds blobs with (agent/blobs/swarm_source.hpp; Engine is thread-safe);
+    // null when there is none (fakes): the mirror then uses upstream only.
+    virtual engine::Engine* swarm_engine() { return nullptr; }
+    // Private swarms: this node's tracker key ("" = none) from now on; every private
+    // torrent seeding or downloading re-announces with it at once. How many did. SIGHUP.
+    virtual std::size_t set_tracker_key(const std::string& /*key*/) { return 0; }
 };
 
 }  // namespace aciswarm::agent

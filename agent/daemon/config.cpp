@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/mirror/route.hpp"
 #include "common/peer_endpoint.hpp"
 #include "common/units.hpp"
 
@@ -149,6 +150,55 @@ std::span<const ConfigOption> options_table() {
              auto mirror = parse_http_address("mirror", v);
              if (!mirror) return mirror.error();
              c.mirror = *mirror;
+             return {};
+         }},
+        {"mirror-http-registries", "LIST",
+         "registries the mirror reaches over plain HTTP instead of HTTPS, comma-separated "
+         "host[:port] (default none)",
+         false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             std::set<std::string> names;
+             for (std::string_view rest = v; !rest.empty();) {
+                 const auto comma = rest.find(',');
+                 const std::string_view name = rest.substr(0, comma);
+                 if (!mirror::valid_registry(name))
+                     return bad("mirror-http-registries", name, "not a registry host[:port]");
+                 names.emplace(name);
+                 rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+             }
+             c.mirror_http_registries = std::move(names);
+             return {};
+         }},
+        {"mirror-origin", "URL",
+         "the origin (`aciswarm origin`) the mirror asks for blob torrents, so blobs come from "
+         "the swarm before upstream; empty = upstream only (default)",
+         false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             if (!v.empty() && !v.starts_with("http://") && !v.starts_with("https://"))
+                 return bad("mirror-origin", v, "not an http:// or https:// URL");
+             c.mirror_origin = v;
+             while (c.mirror_origin.ends_with('/'))
+                 c.mirror_origin.pop_back();
+             return {};
+         }},
+        {"mirror-swarm-timeout", "DURATION",
+         "longest a blob download from the swarm may take before the mirror takes the blob from "
+         "upstream instead (default 60s)",
+         false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto d = to_duration("mirror-swarm-timeout", v);
+             if (!d) return d.error();
+             c.mirror_swarm_timeout = *d;
+             return {};
+         }},
+        {"mirror-blob-wait", "DURATION",
+         "longest a mirror request waits for a blob before answering 503, so containerd pulls "
+         "it from upstream (the fetch goes on); default 10s",
+         false,
+         [](DaemonConfig& c, std::string_view v) -> Status {
+             auto d = to_duration("mirror-blob-wait", v);
+             if (!d) return d.error();
+             c.mirror_blob_wait = *d;
              return {};
          }},
         engine_row("max-upload-rate"),

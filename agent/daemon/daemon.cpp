@@ -26,6 +26,7 @@
 #include "agent/daemon/web_server.hpp"
 #include "agent/daemon/web_source.hpp"
 #include "agent/mirror/mirror_server.hpp"
+#include "agent/mirror/registry_source.hpp"
 #include "agent/web/web.hpp"
 #include "common/duration.hpp"
 #include "common/fd.hpp"
@@ -408,7 +409,16 @@ bool Daemon::Impl::start_mirror() {
         log.error("mirror ", config.mirror, ": ", address.error().message);
         return false;
     }
-    registry_mirror = std::make_shared<mirror::Mirror>(nullptr, mirror_max_in_flight, log);
+    auto made = mirror::make_registry_mirror(
+        {std::filesystem::path(config.store) / "oci-blobs", config.mirror_http_registries,
+         config.ca_file, config.mirror_blob_wait, mirror_max_in_flight, config.mirror_origin,
+         backend.swarm_engine(), config.mirror_swarm_timeout},
+        log);
+    if (!made) {
+        log.error("mirror: ", made.error().message);
+        return false;
+    }
+    registry_mirror = std::move(*made);
     auto server = mirror::MirrorServer::start(*address, registry_mirror);
     if (!server) {
         log.error(server.error().message);
@@ -554,6 +564,13 @@ void Daemon::Impl::on_signal() {
                     log.error("reload: ", s.error().message, "; keeping the credentials in use");
                 } else {
                     config.auth_dir = next->auth_dir;
+                }
+                if (next->engine.tracker_key != config.engine.tracker_key) {
+                    config.engine.tracker_key = next->engine.tracker_key;
+                    const std::size_t n = backend.set_tracker_key(config.engine.tracker_key);
+                    log.info("reload: tracker-key ",
+                             config.engine.tracker_key.empty() ? "removed" : "changed",
+                             ": re-announced ", n, " private torrent(s)");
                 }
                 seeder.tick();
                 log.info("reloaded configuration: seed-policy ", config.seed_policy.to_string());

@@ -163,6 +163,10 @@ Status StoreEngineBackend::reload_credentials(const std::string& auth_dir) {
     return {};
 }
 
+std::size_t StoreEngineBackend::set_tracker_key(const std::string& key) {
+    return engine_->set_tracker_key(key);
+}
+
 fetch::FetchOptions StoreEngineBackend::worker_options(
     const FetchRequest& request, const std::vector<PeerEndpoint>& peers) const {
     fetch::FetchOptions options;
@@ -371,6 +375,9 @@ Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
     }
     auto classified = fetch::classify_source(source);
     if (!classified) return fail(Errc::invalid_argument, classified.error().message);
+    if (classified->kind == fetch::SourceKind::oci_layout) {
+        return fail(Errc::permission, "an OCI layout is converted by `aciswarm fetch` itself");
+    }
     const bool local_file = classified->kind == fetch::SourceKind::torrent_file ||
                             classified->kind == fetch::SourceKind::aci_file;
     if (local_file && !request.source_file)

@@ -58,6 +58,8 @@ class StoreEngineBackend final : public DaemonBackend {
     std::optional<SwarmStats> swarm_stats(const ImageId& id) override;
     Status remove_image(const ImageId& id) override;
     Status reload_credentials(const std::string& auth_dir) override;
+    engine::Engine* swarm_engine() override { return engine_.get(); }
+    std::size_t set_tracker_key(const std::string& key) override;
     Result<std::vector<RemovedImage>> gc(std::chrono::seconds older_than, bool dry_run,
                                          const std::set<ImageId>& pinned) override;
     Result<FetchId> start_fetch(const FetchRequest& request) override;

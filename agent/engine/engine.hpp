@@ -124,7 +124,8 @@ struct EngineConfig {
     // How long create() waits for the listeners to bind.
     std::chrono::milliseconds listen_timeout{10000};
     // Private swarms: this node's key, appended as ?passkey=KEY to the tracker
-    // URLs of private torrents only (docs/private.md). "" = none.
+    // URLs of private torrents only (docs/private.md). "" = none. The key at
+    // start: Engine::set_tracker_key replaces it while running.
     std::string tracker_key;
     // Peer id prefix / user agent shown to peers and web seeds.
     std::string user_agent = "aciswarm";
@@ -302,6 +303,12 @@ class Engine {
     // downloading continue without re-fetching verified pieces; seeds resume
     // seeding). A bad file is logged and skipped, never deleted.
     std::vector<TorrentId> add_from_resume_dir();
+
+    // Private swarms: replaces this node's tracker key ("" = none) for the torrents
+    // added from now on and for every private torrent in the session, whose tracker
+    // URLs get the new key (libtorrent replace_trackers) and announce with it at once.
+    // Returns how many torrents re-announced. The key is never logged.
+    std::size_t set_tracker_key(const std::string& key);
 
     // Connects to a peer for this torrent now (tracker-less use and tests).
     Status add_peer(TorrentId id, const PeerEndpoint& peer);

@@ -127,9 +127,13 @@ struct Engine::Impl {
         // by the zone thread; docs/zones.md).
         ZoneView zone_view;
         std::string zone_error;  // the last /zone failure, "" after an answer
+        bool private_torrent = false;                // BEP 27: announces carry tracker_key
     };
 
     EngineConfig config;
+    // This node's key for private torrents' trackers: config.tracker_key until
+    // set_tracker_key() replaces it (the daemon's SIGHUP).
+    std::string tracker_key;
     Logger& log;
     const Clock& clock;
     std::unique_ptr<lt::session> session;
@@ -152,7 +156,8 @@ struct Engine::Impl {
     Clock::SteadyTime last_stuck_check;
     Clock::SteadyTime last_web_seed_check;
 
-    Impl(EngineConfig c, Logger& l, const Clock& k) : config(std::move(c)), log(l), clock(k) {}
+    Impl(EngineConfig c, Logger& l, const Clock& k)
+        : config(std::move(c)), tracker_key(config.tracker_key), log(l), clock(k) {}
 
     Entry* find_by_handle(const lt::torrent_handle& h) {
         for (auto& [_, e] : entries) {

@@ -171,7 +171,6 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
                                     std::filesystem::path resume_file) {
     for (const auto& p : peers)
         params.peers.push_back(torrent::detail::to_lt(p));
-    add_tracker_key(params, config.tracker_key);
     params.flags &= ~(lt::torrent_flags::paused | lt::torrent_flags::auto_managed);
     params.flags |= lt::torrent_flags::duplicate_is_error;
     apply_zone(params, config.zone);
@@ -195,8 +194,11 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
         held_back = hold_back_web_seeds(params);
     }
     // Hold mu across add_torrent so the alert thread can't see the new
-    // handle's alerts before its entry exists.
+    // handle's alerts before its entry exists, and set_tracker_key can't
+    // change the key between this torrent's URLs and its entry.
     std::lock_guard lock(mu);
+    const bool private_torrent = params.ti && params.ti->priv();
+    add_tracker_key(params, tracker_key);
     lt::error_code ec;
     lt::torrent_handle h = session->add_torrent(std::move(params), ec);
     if (ec) {
@@ -212,6 +214,7 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
     e.check_metadata = std::move(check_metadata);
     e.gated_web_seeds = std::move(held_back);
     e.resume_file = std::move(resume_file);
+    e.private_torrent = private_torrent;
     if (seed_mode) {
         e.checked = true;
         e.finished = true;
@@ -395,6 +398,46 @@ Result<TorrentId> Engine::add_seed(const AddSeed& request) {
     for (const auto& tr : request.trackers)
         params.trackers.push_back(tr);
     return impl_->add(std::move(params), request.peers, what);
+}
+
+namespace {
+
+// The torrent's tracker URLs with `key` in place of any passkey they carry (none
+// when key is ""), tiers kept; false when no URL changed. Waits for libtorrent's
+// network thread: call without mu.
+bool rekey_trackers(const lt::torrent_handle& handle, const std::string& key) {
+    std::vector<lt::announce_entry> trackers;
+    bool changed = false;
+    for (const lt::announce_entry& old : handle.trackers()) {
+        std::string url = without_passkey(old.url);
+        if (!key.empty()) url = with_passkey(url, key);
+        changed = changed || url != old.url;
+        lt::announce_entry fresh(url);
+        fresh.tier = old.tier;
+        trackers.push_back(std::move(fresh));
+    }
+    if (changed) handle.replace_trackers(trackers);
+    return changed;
+}
+
+}  // namespace
+
+std::size_t Engine::set_tracker_key(const std::string& key) {
+    std::vector<lt::torrent_handle> private_torrents;
+    {
+        std::lock_guard lock(impl_->mu);
+        impl_->tracker_key = key;
+        for (const auto& [_, e] : impl_->entries) {
+            if (e.private_torrent) private_torrents.push_back(e.handle);
+        }
+    }
+    std::size_t reannounced = 0;
+    for (const lt::torrent_handle& handle : private_torrents) {
+        if (!handle.is_valid() || !rekey_trackers(handle, key)) continue;
+        handle.force_reannounce(0, -1, lt::torrent_handle::ignore_min_interval);
+        ++reannounced;
+    }
+    return reannounced;
 }
 
 Status Engine::add_peer(TorrentId id, const PeerEndpoint& peer) {

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "agent/fetch/locked_dir.hpp"
+#include "agent/fetch/oci_fetch.hpp"
 #include "agent/fetch/plan.hpp"
 #include "agent/fetch/stall.hpp"
 #include "common/duration.hpp"
@@ -139,6 +140,10 @@ Result<FetchOutcome> Fetcher::fetch(const Source& source, const ProgressFn& prog
             break;
         case SourceKind::aci_file:
             result = import_file(job, local(source.text).string());
+            break;
+        case SourceKind::oci_layout:
+        case SourceKind::docker_image:
+            result = fetch_converted(job);
             break;
     }
     if (!result) return result;
@@ -689,6 +694,35 @@ Result<FetchOutcome> Fetcher::import_file(Job& job, const std::string& path) {
     FetchOutcome out;
     out.record = std::move(*rec);
     out.via = FetchVia::file;
+    return out;
+}
+
+Result<FetchOutcome> Fetcher::fetch_converted(Job& job) {
+    const bool layout = job.source.kind == SourceKind::oci_layout;
+    if (options_.verify && !options_.signature) {
+        // Refused before any blob is read: nobody signed the ACI about to be written.
+        return make_error(Errc::untrusted, escape_control(job.source.text) +
+                                               ": a converted image is not signed, so there is no "
+                                               "signature to check (--insecure-options=image skips "
+                                               "the check)");
+    }
+    FetchProgress p;
+    p.phase = layout ? FetchPhase::verifying : FetchPhase::downloading;
+    report(job, p);
+    auto converted = layout ? convert_oci_layout(store_, job.source.text, options_.cwd,
+                                                 options_.platform, job.stop)
+                            : convert_docker_image(store_, job.source.text, options_.https,
+                                                   options_.platform, job.stop);
+    if (!converted) return std::move(converted).error();
+    store::ImportRequest req;
+    req.seeding_policy = options_.seeding_policy;
+    if (auto ok = prepare_trust(job, req); !ok) return std::move(ok).error();
+    auto rec = store_.import_staged(std::move(converted->file), req);
+    if (!rec) return with_context(escape_control(job.source.text), std::move(rec).error());
+    FetchOutcome out;
+    out.record = std::move(*rec);
+    out.via = layout ? FetchVia::file : FetchVia::https;
+    if (!layout) out.from_https = static_cast<std::int64_t>(converted->pulled.layer_bytes);
     return out;
 }
 

@@ -41,7 +41,9 @@
 #include "common/log.hpp"
 #include "common/peer_endpoint.hpp"
 #include "common/result.hpp"
+#include "convert/pull.hpp"
 #include "discovery/page_fetcher.hpp"
+#include "oci/manifest.hpp"
 
 namespace aciswarm::agent::fetch {
 
@@ -75,6 +77,8 @@ struct FetchOptions {
     discovery::PageFetcher* discovery_pages = nullptr;
     // The working directory relative file arguments are resolved against ("" = process cwd).
     std::string cwd;
+    // oci: and docker:// images: the entry taken from a multi-platform index (--platform).
+    oci::Platform platform = convert::host_platform();
 };
 
 // Staging directories "partial-<info hash hex>" hold interrupted swarm
@@ -151,6 +155,9 @@ class Fetcher {
     Result<FetchOutcome> import_download(Job& job, Download& dl, const InfoHashes& hashes);
     Result<FetchOutcome> fetch_https(Job& job, const std::string& url);
     Result<FetchOutcome> import_file(Job& job, const std::string& path);
+    // oci:DIR[:TAG] and docker://…: converted into staging, then imported
+    // (agent/fetch/oci_fetch.hpp).
+    Result<FetchOutcome> fetch_converted(Job& job);
     Result<std::string> get_small(const std::string& url, std::string_view what);
     void attach_signature(Job& job, FetchOutcome& out);
     // Gets the signature before an import and fills the request's verify hook.

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "common/text.hpp"
+#include "oci/reference.hpp"
 
 namespace aciswarm::agent::fetch {
 
@@ -21,6 +22,10 @@ std::string_view source_kind_name(SourceKind kind) {
             return "torrent file";
         case SourceKind::aci_file:
             return "image file";
+        case SourceKind::oci_layout:
+            return "OCI layout";
+        case SourceKind::docker_image:
+            return "docker image";
     }
     return "?";
 }
@@ -45,6 +50,16 @@ Result<Source> classify_source(std::string_view argument) {
     };
     if (argument.empty()) return make_error(Errc::invalid_argument, "empty image argument");
     const std::string low = ascii_lower(argument);
+    if (low.starts_with("oci:") && !low.starts_with("oci://")) {
+        if (argument.size() == 4) return fail("no directory after oci:");
+        return Source{SourceKind::oci_layout, arg, {}};
+    }
+    if (low.starts_with("docker://")) {
+        if (auto reference = oci::parse_reference(argument); !reference) {
+            return std::move(reference).error();
+        }
+        return Source{SourceKind::docker_image, arg, {}};
+    }
     if (low.starts_with("magnet:")) {
         if (!low.starts_with("magnet:?")) return fail("a magnet link starts with 'magnet:?'");
         return Source{SourceKind::magnet, arg, {}};

@@ -6,6 +6,8 @@
 //   magnet:?xt=urn:btih:...        magnet
 //   ./x.torrent, /abs/x.torrent    torrent_file (a local path ending in .torrent)
 //   ./x.aci, /abs/x.aci, x.aci     aci_file     (a local path, imported as is)
+//   oci:DIR[:TAG]                  oci_layout   (an OCI image layout, converted: docs/oci.md)
+//   docker://REGISTRY/NAME[:TAG]   docker_image (a registry's image, converted: docs/oci.md)
 #pragma once
 
 #include <string>
@@ -16,7 +18,16 @@
 
 namespace aciswarm::agent::fetch {
 
-enum class SourceKind { image_name, torrent_url, aci_url, magnet, torrent_file, aci_file };
+enum class SourceKind {
+    image_name,
+    torrent_url,
+    aci_url,
+    magnet,
+    torrent_file,
+    aci_file,
+    oci_layout,
+    docker_image
+};
 std::string_view source_kind_name(SourceKind kind);
 
 struct Source {

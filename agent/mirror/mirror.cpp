@@ -88,7 +88,7 @@ MirrorResponse Mirror::answer(const MirrorRoute& route, const MirrorRequest& req
         if (!m) return failed(route, m.error());
         MirrorResponse r;
         r.headers = {{"Content-Type", m->media_type},
-                     {"Docker-Content-Digest", m->digest.str()},
+                     {"Docker-Content-Digest", m->digest.to_string()},
                      {std::string(api_version_header), std::string(api_version)}};
         r.body = std::move(m->bytes);
         manifests_.fetch_add(1);
@@ -99,7 +99,7 @@ MirrorResponse Mirror::answer(const MirrorRoute& route, const MirrorRequest& req
     if (!blob) return failed(route, blob.error());
     MirrorResponse r;
     r.headers = {{"Content-Type", "application/octet-stream"},
-                 {"Docker-Content-Digest", route.digest->str()},
+                 {"Docker-Content-Digest", route.digest->to_string()},
                  {std::string(api_version_header), std::string(api_version)}};
     r.file = std::move(*blob);
     blobs_.fetch_add(1);

@@ -44,7 +44,7 @@ struct MirrorRequest {
 // A manifest or index as the registry named it.
 struct ManifestBlob {
     std::string media_type;
-    BlobDigest digest;  // sha256 of `bytes` (Docker-Content-Digest)
+    oci::Digest digest;  // sha256 of `bytes` (Docker-Content-Digest)
     std::string bytes;
 };
 

@@ -6,9 +6,6 @@
 namespace aciswarm::agent::mirror {
 namespace {
 
-constexpr std::string_view sha256_prefix = "sha256:";
-constexpr std::size_t sha256_hex_chars = 64;
-
 bool lower_alnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
@@ -85,19 +82,6 @@ Error refuse(std::string_view what, std::string_view input, std::string_view why
 
 }  // namespace
 
-Result<BlobDigest> BlobDigest::parse(std::string_view text) {
-    if (!text.starts_with(sha256_prefix)) {
-        return refuse("digest", text, "not sha256:<64 hex digits> (only sha256 is served)");
-    }
-    const std::string_view hex = text.substr(sha256_prefix.size());
-    if (hex.size() != sha256_hex_chars) return refuse("digest", text, "want 64 hex digits");
-    for (const char c : hex) {
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return refuse("digest", text, "not lowercase hex");
-    }
-    return BlobDigest(std::string(text));
-}
-
 bool valid_repository(std::string_view name) {
     if (name.empty() || name.size() > max_repository_chars) return false;
     while (true) {
@@ -151,8 +135,8 @@ Result<MirrorRoute> parse_mirror_route(std::string_view path, std::optional<std:
     const std::string_view reference = rest.substr(cut + skip);
     if (!valid_repository(name)) return refuse("repository", name, "not a distribution name");
     if (route.kind == MirrorRoute::Kind::blob || reference.find(':') != std::string_view::npos) {
-        auto digest = BlobDigest::parse(reference);
-        if (!digest) return digest.error();
+        auto digest = oci::parse_digest(reference);
+        if (!digest) return make_error(Errc::invalid_argument, digest.error().message);
         route.digest = std::move(*digest);
     } else if (!valid_tag(reference)) {
         return refuse("tag", reference, "not a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})");

@@ -13,8 +13,8 @@
 // <name>: path components of [a-z0-9]+ joined by '.', '_', '__' or '-'+,
 // separated by '/' (the distribution grammar: no "..", no empty component),
 // at most max_repository_chars. <tag>: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
-// <digest>: "sha256:" and 64 lowercase hex digits (the only algorithm served;
-// any other is an error, so containerd goes to the upstream registry).
+// <digest>: "sha256:" and 64 lowercase hex digits (oci::parse_digest: the only
+// algorithm served; any other is an error, so containerd goes upstream).
 // <reg>: the registry containerd pulls from, "host" or "host:port", as the
 // directory name under certs.d; without `ns` the request is refused (a mirror
 // for one registry only would guess).
@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
+#include "oci/digest.hpp"
 
 namespace aciswarm::agent::mirror {
 
@@ -33,19 +34,6 @@ inline constexpr std::size_t max_tag_chars = 128;
 inline constexpr std::size_t max_registry_chars = 255;
 inline constexpr std::size_t max_target_chars = 2048;
 
-// A blob or manifest digest: "sha256:" + 64 lowercase hex digits.
-class BlobDigest {
-  public:
-    static Result<BlobDigest> parse(std::string_view text);
-    const std::string& str() const { return text_; }  // "sha256:<hex>"
-    std::string_view hex() const { return std::string_view(text_).substr(7); }
-    friend auto operator<=>(const BlobDigest&, const BlobDigest&) = default;
-
-  private:
-    explicit BlobDigest(std::string text) : text_(std::move(text)) {}
-    std::string text_;
-};
-
 struct MirrorRoute {
     enum class Kind { api_version, manifest, blob };
     Kind kind = Kind::api_version;
@@ -53,7 +41,7 @@ struct MirrorRoute {
     std::string repository;  // "library/alpine"
     // manifest: the tag ("3.19") or the digest; blob: the digest.
     std::string reference;
-    std::optional<BlobDigest> digest;  // when the reference is a digest
+    std::optional<oci::Digest> digest;  // when the reference is a digest
 
     friend bool operator==(const MirrorRoute&, const MirrorRoute&) = default;
 };

@@ -34,7 +34,8 @@ std::uint16_t free_loopback_port() {
 }
 
 std::optional<HttpsServer> HttpsServer::start(const std::filesystem::path& root, const TestCa& ca,
-                                              const std::filesystem::path& work_dir) {
+                                              const std::filesystem::path& work_dir,
+                                              const std::string& directives) {
     // A few tries: the port was free when chosen but another test may take it first.
     for (int attempt = 0; attempt < 5; ++attempt) {
         HttpsServer server;
@@ -42,7 +43,7 @@ std::optional<HttpsServer> HttpsServer::start(const std::filesystem::path& root,
         server.nginx_ = std::make_unique<Nginx>();
         const std::string servers =
             "  default_type application/octet-stream;\n" +
-            tls_server_block("127.0.0.1:" + std::to_string(server.port_), "", ca, root);
+            tls_server_block("127.0.0.1:" + std::to_string(server.port_), "", ca, root, directives);
         const std::string error = server.nginx_->start(work_dir, servers);
         if (error.empty()) return server;
         if (error.find("Address already in use") == std::string::npos) {

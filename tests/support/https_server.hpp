@@ -25,11 +25,13 @@ std::uint16_t free_loopback_port();
 
 class HttpsServer {
   public:
-    // Starts nginx serving root on https://127.0.0.1:PORT/; state lives in work_dir.
+    // Starts nginx serving root on https://127.0.0.1:PORT/; state lives in work_dir;
+    // `directives` (whole lines: auth_basic, limit_rate) go into its server block.
     // Returns once nginx has bound its socket. Fails the calling test (ADD_FAILURE)
     // and returns nullopt when nginx does not start.
     static std::optional<HttpsServer> start(const std::filesystem::path& root, const TestCa& ca,
-                                            const std::filesystem::path& work_dir);
+                                            const std::filesystem::path& work_dir,
+                                            const std::string& directives = "");
     std::uint16_t port() const { return port_; }
     std::string url(const std::string& path) const;  // path without leading '/'
     // Stops nginx (SIGTERM to the master, waits for it).

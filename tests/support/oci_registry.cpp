@@ -106,9 +106,9 @@ PushedImage DockerRegistry::push(const std::string& repository, const std::strin
     std::string layer_list;
     std::string diff_ids;
     for (const std::string& plain : layers) {
-        SpawnOptions input;
-        input.stdin_data = plain;
-        const RunResult gzipped = run({"gzip", "-n", "-c"}, input);
+        // From a file: Process::spawn writes stdin before reading stdout.
+        write_file(scratch / "layer", plain);
+        const RunResult gzipped = run({"gzip", "-n", "-c", (scratch / "layer").string()});
         EXPECT_EQ(gzipped.status.code, 0) << gzipped.err;
         const std::string& bytes = image.layer_blobs.emplace_back(gzipped.out);
         image.layers.push_back(put_blob(layout, bytes));

@@ -8,12 +8,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "agent/engine/engine.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/process_tls.hpp"
 #include "tests/support/https_server.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "torrent/torrent_file.hpp"
@@ -67,11 +69,12 @@ class EngineTest : public ::testing::Test {
     // nginx serving dir_/root over HTTPS (web_seed_) with a certificate of a new CA,
     // and a leecher's config that trusts that CA or, with `trusted` false, only
     // another one (so certificate verification refuses the web seed).
-    EngineConfig start_web_seed(const std::string& root = "seed", bool trusted = true) {
+    EngineConfig start_web_seed(const std::string& root = "seed", bool trusted = true,
+                                const std::string& directives = "") {
         auto ca = test::make_test_ca(dir_ / "ca");
         auto leecher_ca = trusted ? ca : test::make_test_ca(dir_ / "other-ca");
         if (ca && leecher_ca)
-            web_seed_ = test::HttpsServer::start(dir_ / root, *ca, dir_ / "nginx");
+            web_seed_ = test::HttpsServer::start(dir_ / root, *ca, dir_ / "nginx", directives);
         EngineConfig c = loopback_config();
         if (leecher_ca) {
             // What the aciswarm binary does at start-up (the engine never sets it).
@@ -431,6 +434,83 @@ TEST_F(EngineTest, BadResumeFileIsSkippedAndKept) {
     ASSERT_TRUE(e);
     EXPECT_TRUE(e->add_from_resume_dir().empty());
     EXPECT_TRUE(std::filesystem::exists(dir_ / "resume" / "junk.resume"));
+}
+
+// Registry credentials never reach a resume file, and a resumed download's web seed
+// gets them only from the caller (the daemon: its auth.d when the fetch is asked for
+// again, AddDownload::web_seed_url), never from the file: without them the registry
+// answers 401 and nothing arrives; with them the download goes on from its pieces.
+TEST_F(EngineTest, ResumedWebSeedTakesCredentialsFromTheCallerNeverFromTheResumeFile) {
+    const std::string password = "resume-Pw-7Qx2-secret";
+    test::SpawnOptions hash_input;
+    hash_input.stdin_data = password + "\n";
+    auto hashed = test::run({"openssl", "passwd", "-apr1", "-stdin"}, hash_input, 10s);
+    ASSERT_EQ(hashed.status.code, 0) << hashed.err;
+    test::write_file(dir_ / "htpasswd", "ci:" + hashed.out);
+    // 256 KiB/s per request: the 2 MiB image takes seconds, so the first run stops halfway.
+    EngineConfig c = start_web_seed("seed", true,
+                                    "    auth_basic \"registry\";\n    auth_basic_user_file " +
+                                        (dir_ / "htpasswd").string() + ";\n    limit_rate 256k;\n");
+    ASSERT_TRUE(web_seed_);
+    c.web_seed_use = WebSeedUse::always;
+    const std::string url = web_seed_->url("app-1.0.aci");
+    const WebSeedUrl with_credentials = [&](const std::string& u) {
+        return "https://ci:" + password + "@" + u.substr(std::string("https://").size());
+    };
+    AddDownload add{.torrent = torrent_,
+                    .save_path = dir_ / "leech",
+                    .web_seeds = {url},
+                    .web_seed_url = with_credentials,
+                    .resume_file = dir_ / "app.resume"};
+    {
+        auto first = start(c);
+        ASSERT_TRUE(first);
+        auto id = first->add_download(add);
+        ASSERT_TRUE(id) << id.error().message;
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        while (first->status(*id)->total_done < 512 * 1024) {
+            ASSERT_LT(std::chrono::steady_clock::now(), deadline)
+                << "no progress from the web seed";
+            std::this_thread::sleep_for(100ms);  // polling the engine's progress
+        }
+        ASSERT_TRUE(first->save_resume_data(*id, 10s));
+    }
+    const std::string saved = test::read_file(add.resume_file);
+    EXPECT_EQ(saved.find(password), std::string::npos);
+    EXPECT_NE(saved.find(url), std::string::npos);  // the origin, without its userinfo
+
+    // Resumed without credentials from the caller: the registry refuses the web seed.
+    std::mutex mu;
+    std::condition_variable cv;
+    std::string refused;
+    Logger capture("t", LogLevel::info, [&](LogLevel level, std::string_view line) {
+        if (level != LogLevel::warn || line.find("web seed") == std::string_view::npos) return;
+        std::lock_guard lock(mu);
+        refused = line;
+        cv.notify_all();
+    });
+    {
+        auto bare = Engine::create(c, capture, clock_);
+        ASSERT_TRUE(bare);
+        AddDownload without = add;
+        without.web_seed_url = {};
+        auto id = (*bare)->add_download(without);
+        ASSERT_TRUE(id) << id.error().message;
+        std::unique_lock lock(mu);
+        ASSERT_TRUE(cv.wait_for(lock, 20s, [&] { return !refused.empty(); }));
+        EXPECT_NE(refused.find("401"), std::string::npos) << refused;
+        EXPECT_EQ((*bare)->status(*id)->bytes_from_web_seeds, 0);
+    }
+
+    // Resumed with them: it goes on from the verified pieces and finishes.
+    auto resumed = start(c);
+    ASSERT_TRUE(resumed);
+    auto id = resumed->add_download(add);
+    ASSERT_TRUE(id) << id.error().message;
+    auto st = resumed->wait_finished(*id, 60s);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_EQ(test::read_file(dir_ / "leech" / "app-1.0.aci"), content_);
+    EXPECT_LT(st->bytes_from_web_seeds, static_cast<std::int64_t>(content_.size()));
 }
 
 }  // namespace

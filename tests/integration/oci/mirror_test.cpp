@@ -5,6 +5,8 @@
 // setup`. Every process and directory is removed when the test ends.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <regex>
 
 #include "tests/integration/daemon/daemon_process.hpp"
@@ -108,33 +110,55 @@ TEST(OciMirror, RefusesRequestsOutsideTheApi) {
     EXPECT_EQ(status({"-X", "DELETE"}, "/v2/a/blobs/sha256:" + std::string(64, 'a')), "405");
 }
 
-// ctr pulls with the hosts.toml `aciswarm mirror setup` wrote: the agent is
-// asked first, and the pull completes (from upstream where the agent answers
-// 404). Plain HTTP and TLS upstreams.
-void pull_through_mirror(const std::optional<TestCa>& ca) {
-    World w;
-    ASSERT_TRUE(w.start(ca));
-    TempDir agent;
-    std::optional<Process> daemon;
-    const int port = start_mirror_daemon(DaemonDirs{agent.path()}, daemon);
-    ASSERT_NE(port, 0) << daemon->stderr_text();
+std::string escaped(const std::string& text) {
+    return std::regex_replace(text, std::regex("[.]"), "\\.");
+}
+
+// A daemon with --mirror for w's registry and the hosts.toml `aciswarm mirror
+// setup` writes for it; the mirror's port (0: failed).
+int mirror_for(World& w, std::optional<Process>& daemon, const TempDir& agent,
+               const std::vector<std::string>& daemon_args,
+               const std::optional<TestCa>& ca = std::nullopt) {
+    const int port = start_mirror_daemon(DaemonDirs{agent.path()}, daemon, daemon_args);
+    if (port == 0) return 0;
     std::vector<std::string> setup{"setup", "--registry=" + w.registry->host(),
                                    "--server=" + w.registry->url(),
                                    "--mirror=http://127.0.0.1:" + std::to_string(port),
                                    "--hosts-dir=" + w.hosts_dir().string()};
     if (ca) setup.push_back("--ca=" + ca->ca_cert.string());
     auto r = mirror_cli(setup);
-    ASSERT_EQ(r.status.code, 0) << r.err;
-    r = w.containerd->pull(w.ref(), w.hosts_dir());
+    EXPECT_EQ(r.status.code, 0) << r.err;
+    return r.status.code == 0 ? port : 0;
+}
+
+// ctr pulls with the hosts.toml `aciswarm mirror setup` wrote: the agent
+// resolves the tag upstream and serves every blob, verified, from its cache;
+// the registry sends each blob once (to the agent), not again to containerd.
+void pull_through_mirror(const std::optional<TestCa>& ca) {
+    World w;
+    ASSERT_TRUE(w.start(ca));
+    TempDir agent;
+    std::optional<Process> daemon;
+    const std::vector<std::string> args{ca ? "--ca-file=" + ca->ca_cert.string()
+                                           : "--mirror-http-registries=" + w.registry->host()};
+    ASSERT_NE(mirror_for(w, daemon, agent, args, ca), 0) << daemon->stderr_text();
+    auto r = w.containerd->pull(w.ref(), w.hosts_dir());
     ASSERT_EQ(r.status.code, 0) << r.out << r.err;
     EXPECT_EQ(w.containerd->image_digest(w.ref()), w.image->manifest);
     const auto held = w.containerd->content();
-    for (const auto& layer : w.image->layers)
-        EXPECT_NE(std::find(held.begin(), held.end(), layer), held.end()) << layer;
-    EXPECT_TRUE(saw_stderr(
-        *daemon, "mirror: HEAD /v2/test/app/manifests/1\\.0 ns=" +
-                     std::regex_replace(w.registry->host(), std::regex("\\."), "\\.") + ": "))
+    auto access = w.registry->access_counts();
+    const std::string ns = " ns=" + escaped(w.registry->host()) + ": ";
+    EXPECT_TRUE(saw_stderr(*daemon, "mirror: HEAD /v2/test/app/manifests/1\\.0" + ns + "200"))
         << daemon->stderr_text();
+    std::vector<std::string> blobs = w.image->layers;
+    blobs.push_back(w.image->config);
+    for (const auto& blob : blobs) {
+        EXPECT_NE(std::find(held.begin(), held.end(), blob), held.end()) << blob;
+        EXPECT_TRUE(saw_stderr(*daemon, "mirror: GET /v2/test/app/blobs/" + blob + ns + "200"))
+            << blob << "\n"
+            << daemon->stderr_text();
+        EXPECT_EQ(access["GET /v2/test/app/blobs/" + blob], 1) << blob;
+    }
 }
 
 TEST(OciMirror, CtrPullsThroughTheMirrorPlainHttpUpstream) {
@@ -146,6 +170,58 @@ TEST(OciMirror, CtrPullsThroughTheMirrorTlsUpstream) {
     auto ca = make_test_ca(ca_dir.path());
     ASSERT_TRUE(ca);
     pull_through_mirror(ca);
+}
+
+// The mirror cannot get anything (it asks the plain-HTTP registry over
+// HTTPS): it answers 503 at once and containerd pulls from upstream; the pull
+// takes no longer than a generous cap (printed, not a timing assertion).
+TEST(OciMirror, BrokenMirrorNeverBlocksAPull) {
+    World w;
+    ASSERT_TRUE(w.start());
+    TempDir agent;
+    std::optional<Process> daemon;
+    ASSERT_NE(mirror_for(w, daemon, agent, {"--mirror-blob-wait=2s"}), 0) << daemon->stderr_text();
+    const auto started = std::chrono::steady_clock::now();
+    auto r = w.containerd->pull(w.ref(), w.hosts_dir());
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    std::printf("pull with a broken mirror: %lld ms\n", static_cast<long long>(took.count()));
+    ASSERT_EQ(r.status.code, 0) << r.out << r.err;
+    EXPECT_EQ(w.containerd->image_digest(w.ref()), w.image->manifest);
+    EXPECT_LT(took, 60s);
+    EXPECT_TRUE(saw_stderr(*daemon, "mirror: HEAD /v2/test/app/manifests/1\\.0 ns=" +
+                                        escaped(w.registry->host()) + ": 503"))
+        << daemon->stderr_text();
+}
+
+// A repository that needs credentials: the mirror (anonymous) serves nothing
+// of it, a pull without credentials fails as it would without the mirror, and
+// a pull with them works (containerd goes upstream with its own credentials).
+TEST(OciMirror, PrivateRepositoryIsNeverServedThroughTheMirror) {
+    World w;
+    w.image = make_oci_image(w.tmp / "layout", "1.0", 2, 16 * 1024);
+    ASSERT_TRUE(w.image);
+    const Login login{"puller", "s3cret-pw"};
+    w.registry = UpstreamRegistry::start(w.tmp / "registry", std::nullopt, login);
+    ASSERT_TRUE(w.registry);
+    ASSERT_EQ(w.registry->push(*w.image, "test/app"), "");
+    w.containerd = Containerd::start(w.tmp / "containerd");
+    ASSERT_TRUE(w.containerd);
+    TempDir agent;
+    std::optional<Process> daemon;
+    ASSERT_NE(mirror_for(w, daemon, agent, {"--mirror-http-registries=" + w.registry->host()}), 0)
+        << daemon->stderr_text();
+    auto anonymous = w.containerd->pull(w.ref(), w.hosts_dir());
+    EXPECT_NE(anonymous.status.code, 0) << anonymous.out;
+    EXPECT_EQ(w.containerd->image_digest(w.ref()), "");
+    auto r = w.containerd->pull(w.ref(), w.hosts_dir(), login);
+    ASSERT_EQ(r.status.code, 0) << r.out << r.err;
+    EXPECT_EQ(w.containerd->image_digest(w.ref()), w.image->manifest);
+    EXPECT_TRUE(saw_stderr(*daemon, "mirror: HEAD /v2/test/app/manifests/1\\.0 ns=" +
+                                        escaped(w.registry->host()) + ": 404"));
+    EXPECT_FALSE(std::regex_search(daemon->stderr_text(), std::regex("mirror: [A-Z]+ .*: 200")))
+        << daemon->stderr_text();
+    EXPECT_FALSE(std::regex_search(daemon->stderr_text(), std::regex("s3cret-pw")));
 }
 
 }  // namespace

@@ -34,13 +34,35 @@ std::optional<OciImage> make_oci_image(const fs::path& dir, const std::string& t
     return image;
 }
 
+namespace {
+
+// "user:bcrypt-hash" for docker-registry's htpasswd auth (it takes bcrypt only).
+std::string htpasswd_line(const Login& login) {
+    auto r = run({"/usr/bin/python3", "-c",
+                  "import crypt,sys; print(crypt.crypt(sys.argv[1], "
+                  "crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))",
+                  login.password});
+    EXPECT_EQ(r.status.code, 0) << r.err;
+    return login.user + ":" + r.out;
+}
+
+}  // namespace
+
 std::optional<UpstreamRegistry> UpstreamRegistry::start(const fs::path& dir,
-                                                        const std::optional<TestCa>& ca) {
+                                                        const std::optional<TestCa>& ca,
+                                                        const std::optional<Login>& login) {
     for (int attempt = 0; attempt < 5; ++attempt) {
         UpstreamRegistry r;
         r.dir_ = dir;
         r.ca_ = ca;
+        r.login_ = login;
         r.port_ = free_loopback_port();
+        std::string auth;
+        if (login) {
+            write_file(dir / "htpasswd", htpasswd_line(*login));
+            auth = "auth:\n  htpasswd:\n    realm: test\n    path: " + (dir / "htpasswd").string() +
+                   "\n";
+        }
         std::string tls;
         if (ca) {
             tls = "  tls:\n    certificate: " + ca->server_cert.string() +
@@ -49,7 +71,7 @@ std::optional<UpstreamRegistry> UpstreamRegistry::start(const fs::path& dir,
         write_file(dir / "config.yml",
                    "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\n"
                    "storage:\n  filesystem:\n    rootdirectory: " +
-                       (dir / "data").string() + "\n  delete:\n    enabled: true\n" +
+                       (dir / "data").string() + "\n  delete:\n    enabled: true\n" + auth +
                        "http:\n  addr: 127.0.0.1:" + std::to_string(r.port_) + "\n" + tls);
         r.process_ = Process::spawn({"docker-registry", "serve", (dir / "config.yml").string()});
         if (r.process_->wait_for_stderr(std::regex("listening on 127\\.0\\.0\\.1:[0-9]+"), 10s))
@@ -81,6 +103,7 @@ std::string UpstreamRegistry::push(const OciImage& image, const std::string& rep
     } else {
         argv.push_back("--dest-tls-verify=false");
     }
+    if (login_) argv.push_back("--dest-creds=" + login_->user + ":" + login_->password);
     argv.push_back("oci:" + image.layout.string() + ":" + image.tag);
     argv.push_back("docker://" + host() + "/" + repository + ":" + image.tag);
     auto r = run(argv, {}, 60s);
@@ -91,7 +114,8 @@ std::map<std::string, int> UpstreamRegistry::access_counts() {
     process_->wait_for_stderr(std::regex("^$^"), 200ms);  // reads what is there
     std::map<std::string, int> counts;
     static const std::regex request("\"(GET|HEAD) (/v2/[^ ?\"]+)[^\"]*\" ([0-9]{3})");
-    std::istringstream lines(process_->stderr_text());
+    // The access log goes to stdout, the rest of the log to stderr.
+    std::istringstream lines(process_->stdout_text() + process_->stderr_text());
     for (std::string line; std::getline(lines, line);) {
         std::smatch m;
         if (std::regex_search(line, m, request) && m[3] != "404")
@@ -123,10 +147,16 @@ std::optional<Containerd> Containerd::start(const fs::path& dir) {
     return c;
 }
 
-RunResult Containerd::pull(const std::string& ref, const fs::path& hosts_dir) {
-    return run({"ctr", "--address", socket().string(), "images", "pull", "--hosts-dir",
-                hosts_dir.string(), ref},
-               {}, 120s);
+RunResult Containerd::pull(const std::string& ref, const fs::path& hosts_dir,
+                           const std::optional<Login>& login) {
+    std::vector<std::string> argv{"ctr",  "--address",   socket().string(), "images",
+                                  "pull", "--hosts-dir", hosts_dir.string()};
+    if (login) {
+        argv.push_back("--user");
+        argv.push_back(login->user + ":" + login->password);
+    }
+    argv.push_back(ref);
+    return run(argv, {}, 120s);
 }
 
 std::string Containerd::image_digest(const std::string& ref) {

@@ -35,12 +35,20 @@ struct OciImage {
 std::optional<OciImage> make_oci_image(const std::filesystem::path& dir, const std::string& tag,
                                        int layers, std::size_t bytes_per_layer);
 
+// A user and password (htpasswd auth on the registry, --user for ctr).
+struct Login {
+    std::string user;
+    std::string password;
+};
+
 class UpstreamRegistry {
   public:
     // docker-registry on 127.0.0.1:<free port>, storage in dir, its access log
-    // on stderr; TLS with `ca`'s server certificate when given.
+    // on stdout; TLS with `ca`'s server certificate when given; htpasswd auth
+    // (bcrypt) for `login` when given: every pull and push needs it.
     static std::optional<UpstreamRegistry> start(const std::filesystem::path& dir,
-                                                 const std::optional<TestCa>& ca = std::nullopt);
+                                                 const std::optional<TestCa>& ca = std::nullopt,
+                                                 const std::optional<Login>& login = std::nullopt);
     std::string host() const;  // "127.0.0.1:PORT": the registry's name in image references
     std::string url() const;   // "http(s)://127.0.0.1:PORT"
     // skopeo copy oci:LAYOUT:TAG docker://HOST/REPO:TAG. "" or what failed.
@@ -52,14 +60,16 @@ class UpstreamRegistry {
     std::optional<Process> process_;
     std::uint16_t port_ = 0;
     std::optional<TestCa> ca_;
+    std::optional<Login> login_;
     std::filesystem::path dir_;
 };
 
 class Containerd {
   public:
     static std::optional<Containerd> start(const std::filesystem::path& dir);
-    // ctr --address SOCKET images pull --hosts-dir HOSTS_DIR REF.
-    RunResult pull(const std::string& ref, const std::filesystem::path& hosts_dir);
+    // ctr --address SOCKET images pull --hosts-dir HOSTS_DIR [--user U:P] REF.
+    RunResult pull(const std::string& ref, const std::filesystem::path& hosts_dir,
+                   const std::optional<Login>& login = std::nullopt);
     // The digest `ctr images ls` shows for ref ("" when absent).
     std::string image_digest(const std::string& ref);
     // ctr content ls: the digests containerd holds.

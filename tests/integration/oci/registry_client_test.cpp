@@ -116,7 +116,8 @@ TEST(OciRegistryClient, BasicAuthFromADockerConfig) {
 
 struct TokenRegistry {
     Process process =
-        Process::spawn({std::string(ACISWARM_SOURCE_DIR) + "/tests/support/oci_token_registry.py",
+        Process::spawn({"/usr/bin/python3",
+                        std::string(ACISWARM_SOURCE_DIR) + "/tests/support/oci_token_registry.py",
                         "puller", "pw"});
     int port = process.wait_for_listening("http");
 };

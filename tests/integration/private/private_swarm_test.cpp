@@ -4,7 +4,8 @@
 // with and without a key. Nothing serves the web seed's host, so the everseed
 // is the only source: a node the tracker refuses gets no peer and no byte.
 // Also: a key removed from the file + SIGHUP locks its node out, the private
-// flag survives publish → fetch → store, and no key reaches a log.
+// flag survives publish → fetch → store, no key reaches a log, and a daemon whose
+// tracker-key changed announces with the new one after SIGHUP.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -168,6 +169,50 @@ TEST_F(PrivateSwarm, OnlyKeyedNodesGetPeersAndAKeyRemovedLocksItsNodeOut) {
         << logs.substr(logs.find(kNodeKey) - std::min<std::size_t>(logs.find(kNodeKey), 300), 400);
     EXPECT_EQ(logs.find(kEverseedKey), std::string::npos);
     EXPECT_EQ(logs.find("not-a-key-0123456789"), std::string::npos) << logs;
+}
+
+// The daemon's tracker-key changed in agent.json, then SIGHUP: the private torrents
+// it seeds re-announce with the new key at once (libtorrent replace_trackers), and the
+// tracker admits them, without a restart. The everseed stops first, so the daemon is
+// the swarm's only live seed, and its announces are easy to tell apart by port.
+TEST_F(PrivateSwarm, TheDaemonAnnouncesWithItsNewTrackerKeyAfterSighup) {
+    const fs::path torrent = publish();
+    start_everseed();
+    const fs::path store = dir_ / "daemon" / "store";
+    auto keyed = fetch(torrent, store, {"--tracker-key=" + kNodeKey});
+    ASSERT_EQ(keyed.status.code, 0) << keyed.err << all_logs();
+    everseed_->signal(SIGTERM);
+    EXPECT_TRUE(everseed_->wait(10s));
+
+    const std::string old_key = "old-key-not-in-the-file";
+    const fs::path config = dir_ / "daemon" / "agent.json";
+    write_file(config, "{\"tracker-key\": \"" + old_key + "\"}\n");
+    auto daemon = Process::spawn(ns_.exec(
+        {bin("aciswarm"), "daemon", "--config=" + config.string(), "--store=" + store.string(),
+         "--cache-dir=" + (dir_ / "daemon" / "cache").string(),
+         "--socket=" + (dir_ / "daemon" / "agent.sock").string(), "--socket-group=",
+         "--listen=127.0.0.1:0", "--lsd=false", "--insecure-options=image", "-v"}));
+    const int port = daemon.wait_for_listening("bittorrent", 20s);
+    ASSERT_GT(port, 0) << daemon.stderr_text();
+    // Seeding with the old key: the tracker refuses it.
+    ASSERT_TRUE(daemon.wait_for_stderr(std::regex("admits only keyed nodes"), 30s))
+        << daemon.stderr_text();
+    const std::regex admitted("http announce [0-9a-f]{40} from 127\\.0\\.0\\.1:" +
+                              std::to_string(port) + " left=0 -> ok");
+    EXPECT_FALSE(std::regex_search(tracker_->stderr_text(), admitted));
+
+    write_file(config, "{\"tracker-key\": \"" + kNodeKey + "\"}\n");
+    daemon.signal(SIGHUP);
+    EXPECT_TRUE(daemon.wait_for_stderr(
+        std::regex("reload: tracker-key changed: re-announced 1 private torrent"), 10s))
+        << daemon.stderr_text();
+    EXPECT_TRUE(tracker_->wait_for_stderr(admitted, 20s)) << tracker_->stderr_text();
+
+    daemon.signal(SIGTERM);
+    EXPECT_TRUE(daemon.wait(20s));
+    const std::string logs = all_logs() + daemon.stderr_text() + daemon.stdout_text();
+    EXPECT_EQ(logs.find(kNodeKey), std::string::npos);
+    EXPECT_EQ(logs.find(old_key), std::string::npos);
 }
 
 }  // namespace

@@ -156,18 +156,22 @@ if evaluate("window.aciswarmMarker") != "no reload":
     fail("the page was reloaded")
 print("ok completed changed to 2 without a reload", flush=True)
 
+def zone_announce(port, zone, up):
+    query = urllib.parse.urlencode({"info_hash": bytes.fromhex(info_hash),
+                                    "peer_id": "-ZN0001-00000000%04d" % port, "port": port,
+                                    "uploaded": 0, "downloaded": 0, "left": 100, "compact": 1,
+                                    "zone": zone, "leader": "candidate", "up": up})
+    with urllib.request.urlopen(base + "/announce?" + query, timeout=5) as r:
+        return r.read()
+
+
 # A better leader candidate for rack-a (the test announced rack-a and rack-b before):
 # the election moves rack-a's lead to it and the page's poll shows it.
 leaders = "(document.querySelector('#swarm-%s [data-field=leaders]')||{}).textContent" % info_hash
 if not (evaluate(leaders) or "").startswith("rack-a: 127.0.0.1:7001"):
     fail("leaders cell reads %r, want rack-a led by 127.0.0.1:7001" % evaluate(leaders))
-query = urllib.parse.urlencode({"info_hash": bytes.fromhex(info_hash), "peer_id": "-ZN0001-000000000004",
-                                "port": 7004, "uploaded": 0, "downloaded": 0, "left": 100,
-                                "compact": 1, "zone": "rack-a", "leader": "candidate",
-                                "up": 90000000})
-with urllib.request.urlopen(base + "/announce?" + query, timeout=5) as r:
-    if b"4:role6:leader" not in r.read():
-        fail("the better candidate was not elected")
+if b"4:role6:leader" not in zone_announce(7004, "rack-a", 90000000):
+    fail("the better candidate was not elected")
 poll("the page's own poll to show rack-a's new leader",
      lambda: (evaluate(leaders) or "").startswith("rack-a: 127.0.0.1:7004"), 20)
 if evaluate("window.aciswarmMarker") != "no reload":
@@ -177,4 +181,26 @@ shot = browser.call("Page.captureScreenshot", {"format": "png"}, session)
 with open(screenshot, "wb") as f:
     f.write(base64.b64decode(shot["data"]))
 print("ok screenshot " + screenshot, flush=True)
+
+# The swarm's own page follows zones too: a leader of a new zone rack-c appears in the
+# peers table with its zone and role, and in the zones table, without a reload.
+browser.call("Page.navigate", {"url": base + "/torrent/" + info_hash}, session)
+poll("the swarm's page", lambda: evaluate("document.body && document.body.dataset.page") == "torrent"
+     and evaluate("document.readyState") == "complete")
+evaluate("window.aciswarmMarker = 'no reload'")
+if b"4:role6:leader" not in zone_announce(7005, "rack-c", 1000):
+    fail("rack-c's candidate was not elected")
+peer_role = ("[...document.querySelectorAll('#peers tbody tr')].filter(r => "
+             "r.querySelector('[data-field=port]').textContent === '7005').map(r => "
+             "r.querySelector('[data-field=zone]').textContent + ' ' + "
+             "r.querySelector('[data-field=role]').textContent).join()")
+poll("the swarm page's poll to show 127.0.0.1:7005 leading rack-c",
+     lambda: evaluate(peer_role) == "rack-c leader", 20)
+zone_row = ("[...document.querySelectorAll('#zones tbody tr')].map(r => "
+            "[...r.cells].map(c => c.textContent).join('|')).join(';')")
+if "rack-c|1|127.0.0.1:7005" not in (evaluate(zone_row) or ""):
+    fail("zones table reads %r" % evaluate(zone_row))
+if evaluate("window.aciswarmMarker") != "no reload":
+    fail("the swarm's page was reloaded")
+print("ok the swarm's page shows rack-c's leader without a reload", flush=True)
 browser.close()

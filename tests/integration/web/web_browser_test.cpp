@@ -5,8 +5,8 @@
 //    '/' from names, so a </script> would not reach the page whole), and the DOM has
 //    no img element; the page holds only its own two scripts;
 //  - DevTools over a pipe (browser_swarm.py): a completed count changes after a new
-//    peer finishes, and a zone's leader changes, without a reload; a screenshot of the
-//    swarms page;
+//    peer finishes, and a zone's leader changes (on the swarms page and on the swarm's
+//    own page), without a reload; a screenshot of the swarms page;
 //  - zones (plain HTTP announces with zone=, leader=, up=): the swarms row shows each
 //    zone with its peers and leaders, the swarm's page each peer's zone and role; a
 //    zone named <img src=x onerror=alert(1)> is refused at the announce (zone names are
@@ -137,7 +137,8 @@ TEST(TrackerWebBrowser, SwarmsPageInHeadlessChromium) {
     announce_zones(base, created->info_hashes.best());
 
     // Live part first: it makes the swarm (one leecher completes), then a second; a
-    // better candidate (port 7004) then takes rack-a's lead.
+    // better candidate (port 7004) then takes rack-a's lead; on the swarm's page, a
+    // candidate of a new zone rack-c (port 7005) shows up leading it.
     const auto shot = dir / "web-swarms.png";
     auto driver =
         run({"/usr/bin/python3",
@@ -148,6 +149,9 @@ TEST(TrackerWebBrowser, SwarmsPageInHeadlessChromium) {
     EXPECT_NE(driver.out.find("ok completed changed to 2 without a reload"), std::string::npos)
         << driver.out;
     EXPECT_NE(driver.out.find("ok rack-a's leader changed without a reload"), std::string::npos)
+        << driver.out;
+    EXPECT_NE(driver.out.find("ok the swarm's page shows rack-c's leader without a reload"),
+              std::string::npos)
         << driver.out;
     EXPECT_GT(std::filesystem::file_size(shot), 10000u);
     if (const char* keep = std::getenv("ACISWARM_WEB_SCREENSHOT")) {
@@ -169,9 +173,10 @@ TEST(TrackerWebBrowser, SwarmsPageInHeadlessChromium) {
     EXPECT_EQ(count_of(dom.out, "<script"), 2u) << dom.out;  // /web/common.js, /web/app.js
     // The zones and their leaders, in the image's row.
     const std::regex zones_row("<tr id=\"swarm-" + hash +
-                               "\"[^>]*>.*?data-field=\"zones\">rack-a \\(3\\), rack-b \\(1\\)<.*?"
-                               "data-field=\"leaders\">rack-a: 127\\.0\\.0\\.1:7004; rack-b: "
-                               "127\\.0\\.0\\.1:7003<");
+                               "\"[^>]*>.*?data-field=\"zones\">rack-a \\(3\\), rack-b \\(1\\), "
+                               "rack-c \\(1\\)<.*?data-field=\"leaders\">rack-a: "
+                               "127\\.0\\.0\\.1:7004; rack-b: 127\\.0\\.0\\.1:7003; "
+                               "rack-c: 127\\.0\\.0\\.1:7005<");
     EXPECT_TRUE(std::regex_search(dom.out, zones_row)) << dom.out;
 
     expect_zones_on_swarm_page(base, hash, dir / "dump");

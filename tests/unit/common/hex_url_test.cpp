@@ -122,6 +122,21 @@ TEST(UrlSecrets, PasskeyIsAddedOnceAfterAnyQuery) {
     EXPECT_EQ(with_query_params("http://t/x?a=0&", two), "http://t/x?a=0&b=2");
 }
 
+// A changed key (the daemon's SIGHUP) replaces the old one: every passkey goes,
+// the other parameters and the fragment stay.
+TEST(UrlSecrets, PasskeyIsRemovedKeepingTheRestOfTheQuery) {
+    EXPECT_EQ(without_passkey("http://t/announce?passkey=OLD"), "http://t/announce");
+    EXPECT_EQ(without_passkey("http://t/announce?passkey=OLD&zone=a&leader=none"),
+              "http://t/announce?zone=a&leader=none");
+    EXPECT_EQ(without_passkey("http://t/announce?zone=a&passkey=A&passkey=B#f"),
+              "http://t/announce?zone=a#f");
+    EXPECT_EQ(without_passkey("udp://t:6969/announce?passkeyx=1&passkey"),
+              "udp://t:6969/announce?passkeyx=1");
+    EXPECT_EQ(without_passkey("http://t/announce"), "http://t/announce");
+    EXPECT_EQ(with_passkey(without_passkey("http://t/announce?passkey=OLD&x=1"), "NEW"),
+              "http://t/announce?x=1&passkey=NEW");
+}
+
 TEST(UrlSecrets, LogsGetNeitherPasskeysNorUserinfo) {
     EXPECT_EQ(redact_url_secrets("app (http://t/announce?passkey=SECRETKEY&x=1)[1.2.3.4] v1"),
               "app (http://t/announce?passkey=REDACTED&x=1)[1.2.3.4] v1");

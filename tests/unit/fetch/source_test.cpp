@@ -44,6 +44,22 @@ TEST(ClassifySource, MagnetsAndFiles) {
     EXPECT_EQ(kind_of("./missing"), SourceKind::aci_file);
 }
 
+TEST(ClassifySource, OciLayouts) {
+    EXPECT_EQ(kind_of("oci:./alpine:3.19"), SourceKind::oci_layout);
+    EXPECT_EQ(kind_of("oci:/srv/images/alpine"), SourceKind::oci_layout);
+    EXPECT_EQ(source_kind_name(SourceKind::oci_layout), "OCI layout");
+    EXPECT_FALSE(classify_source("oci:"));
+}
+
+TEST(ClassifySource, DockerReferences) {
+    EXPECT_EQ(kind_of("docker://alpine:3.19"), SourceKind::docker_image);
+    EXPECT_EQ(kind_of("docker://127.0.0.1:5000/team/web@sha256:" + std::string(64, 'a')),
+              SourceKind::docker_image);
+    auto bad = classify_source("docker://Team/UPPER:1");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("Team/UPPER"), std::string::npos) << bad.error().message;
+}
+
 TEST(ClassifySource, ErrorsNameTheArgument) {
     for (std::string_view bad : {"ftp://h.example/a.aci", "https://", "https:///a.aci",
                                  "https://h.example/", "magnet:xt", "Not A Name!"}) {

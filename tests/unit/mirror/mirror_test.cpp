@@ -33,7 +33,7 @@ class FakeSource final : public MirrorSource {
             entered.set_value();
             release.wait();
         }
-        auto it = blobs.find(route.digest->str());
+        auto it = blobs.find(route.digest->to_string());
         if (it == blobs.end()) return failure;
         return it->second;
     }
@@ -85,7 +85,7 @@ TEST(Mirror, ManifestCarriesMediaTypeAndDigest) {
     auto source = std::make_shared<FakeSource>();
     source->manifests.emplace("1.0",
                               ManifestBlob{"application/vnd.oci.image.manifest.v1+json",
-                                           *BlobDigest::parse(digest), "{\"schemaVersion\":2}"});
+                                           *oci::parse_digest(digest), "{\"schemaVersion\":2}"});
     Mirror mirror(source, 4, quiet);
     MirrorResponse r = mirror.handle(get("/v2/a/manifests/1.0"));
     EXPECT_EQ(r.status, 200);

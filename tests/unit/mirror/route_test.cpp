@@ -32,7 +32,7 @@ TEST(MirrorRoute, ManifestAndBlobByDigest) {
     auto m = parse_mirror_target("/v2/library/alpine/manifests/" + digest + "?ns=docker.io");
     ASSERT_TRUE(m) << m.error().message;
     ASSERT_TRUE(m->digest);
-    EXPECT_EQ(m->digest->str(), digest);
+    EXPECT_EQ(m->digest->to_string(), digest);
     EXPECT_EQ(m->digest->hex(), hex64);
     auto b = parse_mirror_target("/v2/library/alpine/blobs/" + digest + "?ns=docker.io");
     ASSERT_TRUE(b) << b.error().message;
