@@ -15,6 +15,8 @@ namespace {
 // How often each torrent's role is asked: a re-election (a leader stopped or timed
 // out) reaches the followers within this, well inside the default --leader-timeout.
 constexpr std::chrono::seconds kZoneQueryInterval{5};
+// ... and for a finished torrent (a seed), whose role only shows in its status.
+constexpr std::chrono::seconds kSeedQueryInterval{60};
 
 http::ClientOptions zone_query_options(const EngineConfig& config) {
     http::ClientOptions o = http::page_options();
@@ -92,6 +94,7 @@ void Engine::Impl::run_zone_queries(std::stop_token stop) {
             std::erase_if(watches, [&](const auto& w) { return entries.count(w.first) == 0; });
             for (const auto& [id, e] : entries) {
                 auto [it, _] = watches.try_emplace(id, kZoneQueryInterval);
+                it->second.set_interval(e.finished ? kSeedQueryInterval : kZoneQueryInterval);
                 if (it->second.due(now))
                     work.push_back({id, e.handle, e.hashes.best(), e.hashes.best().hex()});
             }
