@@ -155,6 +155,12 @@ int cmd_status(std::span<const std::string> args, CliContext& ctx) {
     ctx.out << "daemon: pid " << d.pid << ", up " << d.uptime_seconds << "s, bittorrent port "
             << d.listen_port << ", default policy " << d.seed_policy << ", seeding " << d.seeding
             << " of " << d.images << " images\n";
+    if (const auto& m = status->mirror) {
+        ctx.out << "mirror: http://" << m->address << ", served " << m->served << " ("
+                << format_size(m->bytes_served) << ") to containerd, " << m->fallbacks
+                << " sent upstream; blobs " << format_size(m->from_peers) << " from peers, "
+                << format_size(m->from_upstream) << " from upstream\n";
+    }
     if (status->images.empty()) return exit_ok;
     ctx.out << std::left << std::setw(40) << "IMAGE" << std::setw(28) << "NAME" << std::setw(12)
             << "STATE" << std::setw(6) << "PEERS" << std::setw(12) << "DOWN/s" << std::setw(12)

@@ -419,6 +419,7 @@ bool Daemon::Impl::start_mirror() {
         return false;
     }
     registry_mirror = std::move(*made);
+    web_source.set_mirror(registry_mirror);
     auto server = mirror::MirrorServer::start(*address, registry_mirror);
     if (!server) {
         log.error(server.error().message);
@@ -786,6 +787,15 @@ void Daemon::Impl::handle_status(Client& c, const ApiRequest& req) {
     reply.daemon = {
         ::getpid(),   uptime.count(),      backend.listen_port(), config.seed_policy.to_string(),
         config.store, reply.images.size(), seeder.seeding_count()};
+    if (registry_mirror) {
+        const web::MirrorTotals t = mirror_totals(registry_mirror->counters());
+        reply.mirror = MirrorReport{mirror_server->endpoint().to_string(),
+                                    t.manifests_served + t.blobs_served,
+                                    t.not_found + t.unavailable,
+                                    t.bytes_served,
+                                    t.from_swarm,
+                                    t.from_upstream};
+    }
     send(c, api_ok_reply(to_json(reply), req.id));
 }
 

@@ -410,8 +410,30 @@ Result<ListReply> from_json<ListReply>(const nlohmann::json& j) {
     return m;
 }
 
+nlohmann::json to_json(const MirrorReport& m) {
+    return {{"address", m.address},       {"served", m.served},
+            {"fallbacks", m.fallbacks},   {"bytes_served", m.bytes_served},
+            {"from_peers", m.from_peers}, {"from_upstream", m.from_upstream}};
+}
+
+template <>
+Result<MirrorReport> from_json<MirrorReport>(const nlohmann::json& j) {
+    MirrorReport m;
+    if (Status s = must_be_object(j); !s) return s.error();
+    if (Status s = first_error(
+            {read_field(j, "address", m.address), read_field(j, "served", m.served),
+             read_field(j, "fallbacks", m.fallbacks), read_field(j, "bytes_served", m.bytes_served),
+             read_field(j, "from_peers", m.from_peers),
+             read_field(j, "from_upstream", m.from_upstream)});
+        !s)
+        return s.error();
+    return m;
+}
+
 nlohmann::json to_json(const StatusReply& m) {
-    return {{"daemon", to_json(m.daemon)}, {"images", json_array(m.images)}};
+    nlohmann::json j = {{"daemon", to_json(m.daemon)}, {"images", json_array(m.images)}};
+    if (m.mirror) j["mirror"] = to_json(*m.mirror);
+    return j;
 }
 
 template <>
@@ -422,6 +444,11 @@ Result<StatusReply> from_json<StatusReply>(const nlohmann::json& j) {
     if (!daemon) return with_context("reply: 'daemon'", daemon.error());
     m.daemon = std::move(*daemon);
     if (Status s = read_list(j, "images", m.images); !s) return s.error();
+    if (j.contains("mirror")) {  // only from a daemon with --mirror
+        auto mirror = from_json<MirrorReport>(j["mirror"]);
+        if (!mirror) return with_context("reply: 'mirror'", mirror.error());
+        m.mirror = std::move(*mirror);
+    }
     return m;
 }
 

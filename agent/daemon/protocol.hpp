@@ -126,9 +126,21 @@ struct ListReply {
     bool operator==(const ListReply&) const = default;
 };
 
+// --mirror's totals since the daemon started (docs/oci.md).
+struct MirrorReport {
+    std::string address;          // "127.0.0.1:5050"
+    std::uint64_t served = 0;     // manifests and blobs served to containerd
+    std::uint64_t fallbacks = 0;  // 404s and 503s: containerd pulled from the registry
+    std::uint64_t bytes_served = 0;
+    std::uint64_t from_peers = 0;  // blob bytes into the cache from the swarm
+    std::uint64_t from_upstream = 0;
+    bool operator==(const MirrorReport&) const = default;
+};
+
 struct StatusReply {
     DaemonReport daemon;
     std::vector<ImageReport> images;
+    std::optional<MirrorReport> mirror = {};  // with --mirror
     bool operator==(const StatusReply&) const = default;
 };
 
@@ -171,6 +183,7 @@ nlohmann::json to_json(const SeedReply& m);
 nlohmann::json to_json(const RemoveReply& m);
 nlohmann::json to_json(const RemovedImage& m);
 nlohmann::json to_json(const GcReply& m);
+nlohmann::json to_json(const MirrorReport& m);
 nlohmann::json to_json(const FetchReply& m);
 // {"event": "progress", ...}: the lines a fetch sends before its reply, the
 // fetch library's own progress type.
@@ -181,6 +194,8 @@ template <>
 Result<ImageReport> from_json<ImageReport>(const nlohmann::json& j);
 template <>
 Result<DaemonReport> from_json<DaemonReport>(const nlohmann::json& j);
+template <>
+Result<MirrorReport> from_json<MirrorReport>(const nlohmann::json& j);
 template <>
 Result<ListReply> from_json<ListReply>(const nlohmann::json& j);
 template <>

@@ -57,7 +57,17 @@ web::NodeSnapshot DaemonWebSource::snapshot() {
     snap.node.store = config_.store;
     snap.images = image_rows();
     snap.fetches = backend_.fetch_activity();
+    if (mirror_) snap.mirror = mirror_totals(mirror_->counters());
     return snap;
+}
+
+web::MirrorTotals mirror_totals(const mirror::MirrorCounters& c) {
+    const auto from = [&](const char* source) {
+        const auto it = c.blob_bytes_by_source.find(source);
+        return it == c.blob_bytes_by_source.end() ? std::uint64_t{0} : it->second;
+    };
+    return {true,        c.requests,    c.manifests_served, c.blobs_served,  c.bytes_served,
+            c.not_found, c.unavailable, from("swarm"),      from("upstream")};
 }
 
 std::vector<web::RateSample> DaemonWebSource::history() {

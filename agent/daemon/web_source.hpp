@@ -7,12 +7,14 @@
 // restart (the chart starts empty, the totals at zero).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "agent/daemon/backend.hpp"
 #include "agent/daemon/config.hpp"
 #include "agent/daemon/seeder.hpp"
+#include "agent/mirror/mirror.hpp"
 #include "agent/web/web.hpp"
 #include "common/clock.hpp"
 #include "web/sample_ring.hpp"
@@ -31,6 +33,8 @@ class DaemonWebSource final : public web::NodeSource {
     std::vector<web::RateSample> history() override;
     // Adds a chart point when sample_every has passed since the last one.
     void sample();
+    // --mirror: its counters join the snapshot (and /metrics) from now on.
+    void set_mirror(std::shared_ptr<const mirror::Mirror> mirror) { mirror_ = std::move(mirror); }
 
   private:
     std::vector<web::ImageRow> image_rows();
@@ -42,7 +46,11 @@ class DaemonWebSource final : public web::NodeSource {
     const Clock::SteadyTime started_;
     std::optional<Clock::SteadyTime> last_sample_;
     aciswarm::web::SampleRing<web::RateSample> history_;
+    std::shared_ptr<const mirror::Mirror> mirror_;
 };
+
+// The mirror's counters as the page and /metrics show them. Pure.
+web::MirrorTotals mirror_totals(const mirror::MirrorCounters& counters);
 
 // The image row the page shows for one image's seeding status. Pure.
 web::ImageRow image_row(const ImageSeedStatus& status);

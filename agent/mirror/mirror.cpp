@@ -125,8 +125,14 @@ MirrorResponse Mirror::method_not_allowed() {
 }
 
 MirrorCounters Mirror::counters() const {
-    return {requests_.load(),  manifests_.load(),   blobs_.load(),  bytes_.load(),
-            not_found_.load(), unavailable_.load(), refused_.load()};
+    return {requests_.load(),
+            manifests_.load(),
+            blobs_.load(),
+            bytes_.load(),
+            not_found_.load(),
+            unavailable_.load(),
+            refused_.load(),
+            source_ ? source_->bytes_by_source() : std::map<std::string, std::uint64_t>{}};
 }
 
 }  // namespace aciswarm::agent::mirror

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,6 +66,8 @@ class MirrorSource {
                                           const MirrorRequest& request) = 0;
     // A blob by digest, verified; the route's digest is set.
     virtual Result<BlobFile> blob(const MirrorRoute& route, const MirrorRequest& request) = 0;
+    // Blob bytes received so far by where they came from ("swarm", "upstream").
+    virtual std::map<std::string, std::uint64_t> bytes_by_source() const { return {}; }
 };
 
 struct MirrorResponse {
@@ -84,6 +87,7 @@ struct MirrorCounters {
     std::uint64_t not_found = 0;     // 404: containerd went upstream
     std::uint64_t unavailable = 0;   // 503: source failed or too busy; containerd went upstream
     std::uint64_t refused = 0;       // 400/405: a request outside the API
+    std::map<std::string, std::uint64_t> blob_bytes_by_source;  // MirrorSource::bytes_by_source
 };
 
 class Mirror {

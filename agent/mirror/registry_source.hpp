@@ -39,6 +39,9 @@ class RegistryMirrorSource final : public MirrorSource {
 
     Result<ManifestBlob> manifest(const MirrorRoute& route, const MirrorRequest& request) override;
     Result<BlobFile> blob(const MirrorRoute& route, const MirrorRequest& request) override;
+    std::map<std::string, std::uint64_t> bytes_by_source() const override {
+        return fetcher_->bytes_by_source();
+    }
 
   private:
     std::shared_ptr<blobs::RegistryPool> registries_;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdint>
 
 #include "agent/web/render.hpp"
@@ -8,6 +9,34 @@ namespace aciswarm::agent::web {
 std::vector<double> fetch_duration_buckets() {
     return {1, 2, 5, 10, 30, 60, 120, 300, 600, 1800};
 }
+
+namespace {
+
+// --mirror: what containerd was served, and where the blobs came from.
+void mirror_metrics(aciswarm::web::PrometheusText& m, const MirrorTotals& t) {
+    m.family("aciswarm_agent_mirror_requests_total", "counter",
+             "Registry API requests containerd sent the mirror, by answer: served, not_found "
+             "and unavailable (both send containerd upstream), refused (outside the API).")
+        .sample("aciswarm_agent_mirror_requests_total", t.manifests_served + t.blobs_served,
+                {{"answer", "served"}})
+        .sample("aciswarm_agent_mirror_requests_total", t.not_found, {{"answer", "not_found"}})
+        .sample("aciswarm_agent_mirror_requests_total", t.unavailable, {{"answer", "unavailable"}})
+        .sample("aciswarm_agent_mirror_requests_total",
+                t.requests - std::min(t.requests, t.manifests_served + t.blobs_served +
+                                                      t.not_found + t.unavailable),
+                {{"answer", "other"}});
+    m.family("aciswarm_agent_mirror_served_bytes_total", "counter",
+             "Manifest and blob bytes the mirror sent to containerd.")
+        .sample("aciswarm_agent_mirror_served_bytes_total", t.bytes_served);
+    m.family("aciswarm_agent_mirror_blob_bytes_total", "counter",
+             "Blob bytes the mirror's cache received, by source: peers (the swarm) or the "
+             "upstream registry.")
+        .sample("aciswarm_agent_mirror_blob_bytes_total", t.from_swarm, {{"source", "peers"}})
+        .sample("aciswarm_agent_mirror_blob_bytes_total", t.from_upstream,
+                {{"source", "upstream"}});
+}
+
+}  // namespace
 
 std::string metrics_text(const NodeSnapshot& s) {
     const TransferTotals& t = s.fetches.totals;
@@ -55,6 +84,7 @@ std::string metrics_text(const NodeSnapshot& s) {
              "Per image: bytes uploaded since seeding started / image size (what ratio= checks).");
     for (const ImageRow& i : s.images)
         m.sample("aciswarm_agent_seeding_ratio", i.ratio, {{"image", i.id}, {"name", i.name}});
+    if (s.mirror.enabled) mirror_metrics(m, s.mirror);
     m.family("aciswarm_agent_uptime_seconds", "gauge", "Seconds since the daemon started.")
         .sample("aciswarm_agent_uptime_seconds", static_cast<double>(s.node.uptime_seconds));
     return m.text();

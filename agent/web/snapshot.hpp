@@ -77,10 +77,24 @@ struct NodeSummary {
     std::string store;
 };
 
+// The containerd registry mirror (--mirror, docs/oci.md), totals since the daemon started.
+struct MirrorTotals {
+    bool enabled = false;
+    std::uint64_t requests = 0;
+    std::uint64_t manifests_served = 0;
+    std::uint64_t blobs_served = 0;
+    std::uint64_t bytes_served = 0;   // manifest and blob bytes sent to containerd
+    std::uint64_t not_found = 0;      // 404s: containerd went upstream
+    std::uint64_t unavailable = 0;    // 503s: containerd went upstream
+    std::uint64_t from_swarm = 0;     // blob bytes into the cache from peers
+    std::uint64_t from_upstream = 0;  // blob bytes into the cache from the registry
+};
+
 struct NodeSnapshot {
     NodeSummary node;
     std::vector<ImageRow> images;
     FetchActivity fetches;
+    MirrorTotals mirror = {};
 };
 
 // One point of the transfer chart (the daemon samples every 5 s; 720 = one hour).

@@ -35,6 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     round_trip<ApiRequest>(j);
     round_trip<ListReply>(j);
     round_trip<StatusReply>(j);
+    round_trip<MirrorReport>(j);
     round_trip<SeedReply>(j);
     round_trip<RemoveReply>(j);
     round_trip<GcReply>(j);

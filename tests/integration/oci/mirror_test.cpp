@@ -159,6 +159,13 @@ void pull_through_mirror(const std::optional<TestCa>& ca) {
             << daemon->stderr_text();
         EXPECT_EQ(access["GET /v2/test/app/blobs/" + blob], 1) << blob;
     }
+    // `aciswarm status` counts what containerd was served and where blobs came from.
+    auto status = run({bin("aciswarm"), "status", "--socket=" + (agent / "agent.sock").string()});
+    EXPECT_TRUE(
+        std::regex_search(status.out, std::regex("mirror: http://127\\.0\\.0\\.1:[0-9]+, "
+                                                 "served [1-9][0-9]* \\(.*\\) to containerd, "
+                                                 "0 sent upstream; blobs 0 B from peers")))
+        << status.out << status.err;
 }
 
 TEST(OciMirror, CtrPullsThroughTheMirrorPlainHttpUpstream) {

@@ -28,21 +28,31 @@ struct Node {
     std::optional<Process> daemon;
     std::optional<Containerd> containerd;
     int mirror_port = 0;
+    int web_port = 0;
+    // One sample of its /metrics ("name{labels}"), -1 when absent.
+    long long metric(const std::string& sample) const {
+        auto r = run({"curl", "-s", "http://127.0.0.1:" + std::to_string(web_port) + "/metrics"});
+        const auto at = r.out.find("\n" + sample + " ");
+        return at == std::string::npos ? -1 : std::stoll(r.out.substr(at + sample.size() + 2));
+    }
 };
 
 // A daemon with the mirror and the swarm source; its mirror port (0: failed).
 int start_node(Node& node, const UpstreamRegistry& registry, int origin_port) {
-    node.daemon =
-        start_daemon(DaemonDirs{node.dir / "agent"},
-                     {"--mirror=127.0.0.1:0", "-v", "--mirror-http-registries=" + registry.host(),
-                      "--mirror-origin=http://127.0.0.1:" + std::to_string(origin_port),
-                      "--mirror-swarm-timeout=30s"});
+    node.daemon = start_daemon(DaemonDirs{node.dir / "agent"},
+                               {"--mirror=127.0.0.1:0", "-v", "--web=127.0.0.1:0",
+                                "--mirror-http-registries=" + registry.host(),
+                                "--mirror-origin=http://127.0.0.1:" + std::to_string(origin_port),
+                                "--mirror-swarm-timeout=30s"});
     if (wait_daemon_ready(*node.daemon) == 0) return 0;
     std::smatch m;
     const std::string& err = node.daemon->stderr_text();
     if (!std::regex_search(err, m, std::regex("listening mirror http://127\\.0\\.0\\.1:([0-9]+)")))
         return 0;
     node.mirror_port = std::stoi(m[1]);
+    if (!std::regex_search(err, m, std::regex("listening web http://127\\.0\\.0\\.1:([0-9]+)")))
+        return 0;
+    node.web_port = std::stoi(m[1]);
     auto r = run({bin("aciswarm"), "mirror", "setup", "--registry=" + registry.host(),
                   "--server=" + registry.url(),
                   "--mirror=http://127.0.0.1:" + std::to_string(node.mirror_port),
@@ -102,6 +112,11 @@ TEST(OciSwarm, ThreeNodesPullThroughTheirAgentsAndUpstreamSendsEachBlobOnce) {
                 << blob << "\n"
                 << node.daemon->stderr_text();
         }
+        // The agent's /metrics: what containerd got, all of it from peers.
+        EXPECT_GT(node.metric("aciswarm_agent_mirror_served_bytes_total"), 3 * 256 * 1024);
+        EXPECT_GT(node.metric("aciswarm_agent_mirror_blob_bytes_total{source=\"peers\"}"),
+                  3 * 256 * 1024);
+        EXPECT_EQ(node.metric("aciswarm_agent_mirror_blob_bytes_total{source=\"upstream\"}"), 0);
     }
     auto access = registry->access_counts();
     for (const auto& blob : blobs)

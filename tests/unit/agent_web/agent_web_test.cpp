@@ -165,6 +165,23 @@ TEST(AgentWeb, MetricsAreValidTextFormatWithTheDocumentedFamilies) {
     EXPECT_NE(text.find("name=\"<script>alert(1)</script>\"} 0\n"), std::string::npos) << text;
 }
 
+TEST(AgentWeb, MirrorMetricsOnlyWithTheMirror) {
+    NodeSnapshot s = snapshot();
+    EXPECT_EQ(metrics_text(s).find("aciswarm_agent_mirror"), std::string::npos);
+    s.mirror = {true, 12, 2, 5, 4096, 3, 1, 3000, 1000};
+    const std::string text = metrics_text(s);
+    for (const char* want_line :
+         {"aciswarm_agent_mirror_requests_total{answer=\"served\"} 7\n",
+          "aciswarm_agent_mirror_requests_total{answer=\"not_found\"} 3\n",
+          "aciswarm_agent_mirror_requests_total{answer=\"unavailable\"} 1\n",
+          "aciswarm_agent_mirror_requests_total{answer=\"other\"} 1\n",
+          "aciswarm_agent_mirror_served_bytes_total 4096\n",
+          "aciswarm_agent_mirror_blob_bytes_total{source=\"peers\"} 3000\n",
+          "aciswarm_agent_mirror_blob_bytes_total{source=\"upstream\"} 1000\n"}) {
+        EXPECT_NE(text.find(want_line), std::string::npos) << want_line << text;
+    }
+}
+
 TEST(AgentWeb, HandleServesEachPathWithItsType) {
     FakeNode node;
     EXPECT_EQ(handle("/", node).content_type, "text/html; charset=utf-8");

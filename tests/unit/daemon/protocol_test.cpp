@@ -214,6 +214,10 @@ TEST(ApiRoundTrip, EveryReply) {
     expect_round_trip(ListReply{});
     expect_round_trip(StatusReply{{1234, 60, 6881, "for=24h", "/var/lib/aciswarm", 2, 1},
                                   {sample_report(), bare}});
+    StatusReply with_mirror{{1, 2, 3, "none", "/s", 0, 0}, {}};
+    with_mirror.mirror = MirrorReport{"127.0.0.1:5050", 7, 2, 4096, 3000, 1000};
+    expect_round_trip(with_mirror);
+    EXPECT_FALSE(to_json(StatusReply{}).contains("mirror"));  // without --mirror
     expect_round_trip(SeedReply{bare});
     expect_round_trip(RemoveReply{"sha512-ab"});
     expect_round_trip(GcReply{{{"sha512-ab", "example.com/a:1"}, {"sha512-cd", ""}}, "/s"});
@@ -258,6 +262,9 @@ TEST(ApiRoundTrip, DecodersRefuseMistypedReplies) {
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("'peers'"), std::string::npos) << r.error().message;
     EXPECT_FALSE(from_json<StatusReply>(nlohmann::json::array()));
+    auto status = to_json(StatusReply{});
+    status["mirror"] = {{"address", "127.0.0.1:5050"}, {"served", "many"}};
+    EXPECT_FALSE(from_json<StatusReply>(status));
     EXPECT_FALSE(from_json<GcReply>(nlohmann::json{{"store", "/s"}}));
     EXPECT_FALSE(from_json<RemoveReply>(nlohmann::json{{"removed", -1}}));
     EXPECT_FALSE(from_json<fetch::FetchProgress>(nlohmann::json{{"event", 5}}));
