@@ -15,6 +15,8 @@ namespace {
 // How often each torrent's role is asked: a re-election (a leader stopped or timed
 // out) reaches the followers within this, well inside the default --leader-timeout.
 constexpr std::chrono::seconds kZoneQueryInterval{5};
+// ... and for a finished torrent (a seed), whose role only shows in its status.
+constexpr std::chrono::seconds kSeedQueryInterval{60};
 
 http::ClientOptions zone_query_options(const EngineConfig& config) {
     http::ClientOptions o = http::page_options();
@@ -92,20 +94,25 @@ void Engine::Impl::run_zone_queries(std::stop_token stop) {
             std::erase_if(watches, [&](const auto& w) { return entries.count(w.first) == 0; });
             for (const auto& [id, e] : entries) {
                 auto [it, _] = watches.try_emplace(id, kZoneQueryInterval);
+                it->second.set_interval(e.finished ? kSeedQueryInterval : kZoneQueryInterval);
                 if (it->second.due(now))
                     work.push_back({id, e.handle, e.hashes.best(), e.hashes.best().hex()});
             }
             if (!listeners.empty()) port = listeners.front().port();
         }
-        for (const Work& w : work) {
+        for (Work& w : work) {
             if (stop.stop_requested() || !w.handle.is_valid()) break;
             ZoneRoleWatch& watch = watches.at(w.id);
             const std::uint64_t changes = watch.changes();
+            const ZoneRole was = watch.view().role;
             watch.ask(now, zone_query_urls(w.handle, w.hash, port), query);
             if (watch.changes() != changes) {
                 log.info(w.name, ": zone ", describe(watch.view()));
-                // An announce made before the zone had its leaders got today's reply: ask
-                // again now that the zone lists (and a new leader) are there.
+                // An announce made before the zone had its leaders got today's reply, and
+                // its peers from other zones stay connected: a node that becomes a follower
+                // drops its peers, and every new role asks again for the zone lists.
+                if (watch.view().role == ZoneRole::follower && was != ZoneRole::follower)
+                    w.handle.clear_peers();
                 if (watch.view().role != ZoneRole::none)
                     w.handle.force_reannounce(0, -1, lt::torrent_handle::ignore_min_interval);
             }

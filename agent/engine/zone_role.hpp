@@ -76,6 +76,9 @@ class ZoneRoleWatch {
     // zone-blind node for one interval) and sets error().
     void ask(Clock::SteadyTime now, const std::vector<std::string>& urls, const Query& query);
 
+    // A seed needs its role for status only: the engine asks less often for finished torrents.
+    void set_interval(std::chrono::milliseconds interval) { interval_ = interval; }
+
     const ZoneView& view() const { return view_; }
     const std::string& error() const { return error_; }
     // Bumped whenever view() changes.

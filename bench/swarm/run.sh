@@ -21,9 +21,9 @@
 # inter-zone link, shaped to --inter-mbit each way; the registry sits in zone 0. Nodes are
 # 10.231.Z.11.. (/16), the tracker maps zone zZ to 10.231.Z.0/24 in the zone modes. Modes:
 #   plain          aciswarm fetch NAME, zones off (plain BitTorrent, as default above)
-#   zones          the same with --zone=zZ on every node, the first node of each other zone
-#                  a --leader-candidate, the everseed the candidate of zone 0, and the
-#                  tracker's zone map
+#   zones          the same with --zone=zZ and --leader-candidate on every node (the
+#                  tracker elects one leader per zone, the smallest address; in zone 0 the
+#                  everseed), and the tracker's zone map
 #   plain-stagger, zones-stagger  the same, the last zone starting --stagger seconds late
 # Per zone mode it adds a line: bytes into and out of each zone over its inter-zone link
 # (/ F; the minimum into the zones is (Z-1) F), when each zone finished, the first-to-last
@@ -299,8 +299,9 @@ zone_node_args() {
     local z
     z=$(zone_of "$1")
     printf '%s\n' "--zone=z$z"
-    # Zone 0's leader is the everseed (start_registry).
-    ((z > 0 && ($1 - 1) % per_zone == 0)) && printf '%s\n' --leader-candidate
+    # Every node stands, so a zone whose leader leaves (fetch's linger ends once it uploaded
+    # its size) elects the next; zone 0's everseed (start_registry) has the smallest address.
+    printf '%s\n' --leader-candidate
     return 0
 }
 # start_delay NODE MODE: seconds NODE waits before it starts (the stagger modes' last zone).

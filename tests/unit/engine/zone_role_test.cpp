@@ -134,4 +134,7 @@ TEST(ZoneRoleWatch, AsksQuicklyAtFirstThenEveryIntervalAndKeepsTheViewOnFailure)
     EXPECT_TRUE(watch.error().empty());
     watch.ask(now, {}, query);
     EXPECT_EQ(watch.error(), "no HTTP tracker to ask");
+    watch.set_interval(60s);  // the torrent finished: asked once a minute
+    EXPECT_FALSE(watch.due(now + 59s));
+    EXPECT_TRUE(watch.due(now + 60s));
 }
