@@ -27,7 +27,7 @@ void print_command_list(std::ostream& out, std::string_view group) {
 
 void print_usage(std::ostream& out) {
     out << "usage: aciswarm [-v] COMMAND [ARGS]\n"
-           "\nDistributes appc container images (ACIs) over BitTorrent.\n\ncommands:\n";
+           "\nDistributes container images (appc ACIs, OCI blobs) over BitTorrent.\n\ncommands:\n";
     print_command_list(out, {});
     out << "\n'aciswarm COMMAND --help' or 'aciswarm help COMMAND' describes a command.\n"
         << program_examples;
