@@ -126,8 +126,8 @@ struct Engine::Impl {
         // Zone-aware engines: the role and leaders the tracker's /zone gave (written
         // by the zone thread; docs/zones.md).
         ZoneView zone_view;
-        std::string zone_error;  // the last /zone failure, "" after an answer
-        bool private_torrent = false;                // BEP 27: announces carry tracker_key
+        std::string zone_error;        // the last /zone failure, "" after an answer
+        bool private_torrent = false;  // BEP 27: announces carry tracker_key
     };
 
     EngineConfig config;
