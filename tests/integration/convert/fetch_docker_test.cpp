@@ -100,8 +100,11 @@ TEST_F(FetchDocker, ConvertsAPushedImage) {
     expect_sample_tree(exported(r));
 
     // The unsigned fetch was refused before any blob was read: one GET per layer.
-    for (const auto& layer : nlohmann::json::parse(
-             test::read_file(layout / "blobs" / "sha256" / image.digest.substr(7)))["layers"]) {
+    // The parsed manifest is a named local: a range-for over a member of a temporary
+    // would read freed memory (ASan's heap-use-after-free here).
+    const auto pushed_manifest = nlohmann::json::parse(
+        test::read_file(layout / "blobs" / "sha256" / image.digest.substr(7)));
+    for (const auto& layer : pushed_manifest.at("layers")) {
         const std::string path = "/v2/team/web/blobs/" + layer.at("digest").get<std::string>();
         EXPECT_EQ(registry.count_requests("GET", path), 1) << path;
     }
