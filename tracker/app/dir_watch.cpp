@@ -36,6 +36,7 @@ Result<DirWatch> DirWatch::open(const std::filesystem::path& root) {
 
 bool DirWatch::drain() {
     bool changed = false;
+    bool new_folder = false;
     alignas(inotify_event) std::array<char, 16 * 1024> buffer;
     for (;;) {
         const ssize_t n = ::read(fd_.get(), buffer.data(), buffer.size());
@@ -44,9 +45,12 @@ bool DirWatch::drain() {
             inotify_event event;
             std::memcpy(&event, buffer.data() + at, sizeof event);
             changed = changed || changes_the_set(event.mask);
+            new_folder = new_folder || ((event.mask & IN_ISDIR) != 0 &&
+                                        (event.mask & (IN_CREATE | IN_MOVED_TO)) != 0);
             at += static_cast<ssize_t>(sizeof(inotify_event) + event.len);
         }
     }
+    if (new_folder) watch_tree();
     return changed;
 }
 

@@ -30,11 +30,13 @@ class DirWatch {
     // Reads every queued event; true when one of them can change the set of
     // .torrent files (a file closed after writing, moved in or out, deleted; a
     // folder created). A file merely created (not yet written) does not count.
+    // A folder created or moved in gets its watches here (watch_tree), so the
+    // tree is walked only when it grew a folder, not on every file.
     bool drain();
-    // Watches every folder under the root; folders that vanished are skipped.
-    void watch_tree();
 
   private:
+    // Watches every folder under the root; folders that vanished are skipped.
+    void watch_tree();
     DirWatch(UniqueFd fd, std::filesystem::path root)
         : fd_(std::move(fd)), root_(std::move(root)) {}
     UniqueFd fd_;

@@ -228,7 +228,6 @@ void TrackerProcess::run(SignalSource& signals) {
 void TrackerProcess::tick() {
     const auto now = clock_.now();
     const bool dir_changed = dir_watch_ && dir_watch_->drain();
-    if (dir_changed) dir_watch_->watch_tree();  // new folders
     if (dir_changed ||
         (config_.scan && now - last_scan_ >= std::chrono::seconds(config_.scan_interval))) {
         refresh_whitelist(false);
