@@ -157,6 +157,10 @@ std::string with_passkey(std::string_view url, std::string_view key) {
 }
 
 std::string without_passkey(std::string_view url) {
+    return without_query_param(url, passkey_param_name);
+}
+
+std::string without_query_param(std::string_view url, std::string_view key) {
     const std::size_t fragment = url.find('#');
     const std::string_view base = url.substr(0, fragment);
     const std::size_t query_start = base.find('?');
@@ -168,7 +172,7 @@ std::string without_passkey(std::string_view url) {
         const std::size_t amp = query.find('&');
         const std::string_view segment = query.substr(0, amp);
         query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-        if (segment.empty() || segment.substr(0, segment.find('=')) == passkey_param_name) continue;
+        if (segment.empty() || segment.substr(0, segment.find('=')) == key) continue;
         out += separator;
         out += segment;
         separator = '&';

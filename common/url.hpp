@@ -70,8 +70,12 @@ std::string with_query_params(std::string_view url, std::span<const QueryParam> 
 // passkey already).
 std::string with_passkey(std::string_view url, std::string_view key);
 
-// `url` without any "passkey" parameter (the rest of its query and its fragment
-// kept as they were): a tracker URL before a new key is added (SIGHUP).
+// `url` without any parameter named `key` (the rest of its query and its
+// fragment kept as they were).
+std::string without_query_param(std::string_view url, std::string_view key);
+
+// `url` without any "passkey" parameter: a tracker URL before a new key is
+// added (SIGHUP).
 std::string without_passkey(std::string_view url);
 
 // `text` with the value of every "passkey=" replaced by "REDACTED" and the

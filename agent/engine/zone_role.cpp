@@ -118,6 +118,9 @@ Result<std::string> zone_query_url(std::string_view announce_url, const InfoHash
     std::string url(announce_url.substr(0, segment));
     url += "zone";
     url += announce_url.substr(segment + announce.size());
+    // An announce URL may carry parameters of its own (a passkey); any info_hash
+    // or port in it would shadow ours, so those go.
+    url = without_query_param(without_query_param(url, "info_hash"), "port");
     const QueryParam keys[] = {{"info_hash", percent_encode(info_hash.bytes())},
                                {"port", std::to_string(port)}};
     return with_query_params(url, keys);

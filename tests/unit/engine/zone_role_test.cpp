@@ -84,6 +84,11 @@ TEST(ZoneQueryUrl, ReplacesAnnounceKeepsTheQueryAndAddsHashAndPort) {
     for (int i = 0; i < 20; ++i)
         spaces += "%20";
     EXPECT_EQ(*php, "https://t/x/zone.php?info_hash=" + spaces + "&port=1");
+    // The fuzzer's find: a port (or info_hash) already in the announce URL
+    // would shadow ours and ask about the wrong peer.
+    auto shadowed = zone_query_url("http://t/announce?port=1&info_hash=x&k=v", hash_of('a'), 6881);
+    ASSERT_TRUE(shadowed);
+    EXPECT_EQ(*shadowed, "http://t/zone?k=v&info_hash=" + std::string(20, 'a') + "&port=6881");
     for (const char* bad : {"udp://t:6969/announce", "http://t/scrape", "http://t",
                             "http://t?announce", "http://t/announce/x"}) {
         auto r = zone_query_url(bad, hash_of('a'), 1);
