@@ -541,8 +541,9 @@ int seed_after_fetch(const FetchCommand& cmd, store::Store& store, const EngineP
         ctx.log.info("fetch: the daemon seeds ", rec.id.display(), " (", cmd.seed_policy, ")");
         return exit_ok;
     }
-    const bool linger =
-        cmd.seed_mode == SeedMode::none && outcome.via == FetchVia::swarm && cmd.linger.count() > 0;
+    // A converted image (docker://) has no torrent of its own to linger with.
+    const bool linger = cmd.seed_mode == SeedMode::none && outcome.via == FetchVia::swarm &&
+                        cmd.linger.count() > 0 && !rec.torrent.empty();
     if (!linger && cmd.seed_mode != SeedMode::foreground) return exit_ok;
     auto eng = provider();
     if (!eng) {

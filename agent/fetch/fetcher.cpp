@@ -728,7 +728,11 @@ Result<FetchOutcome> Fetcher::fetch_converted(Job& job) {
     if (!rec) return with_context(escape_control(job.source.text), std::move(rec).error());
     FetchOutcome out;
     out.record = std::move(*rec);
-    out.via = layout ? FetchVia::file : FetchVia::https;
+    // Where the layers came from: the swarm when it delivered any (the manifest and
+    // config always come from the registry; the log line counts the bytes of each).
+    out.via = layout                      ? FetchVia::file
+              : converted->from_swarm > 0 ? FetchVia::swarm
+                                          : FetchVia::https;
     out.from_https = static_cast<std::int64_t>(converted->from_registry);
     out.from_peers = static_cast<std::int64_t>(converted->from_swarm);
     return out;
