@@ -82,7 +82,8 @@ struct LayerDownloads {
         const fs::path path = dir / layer.digest.hex();
         if (swarm) {
             const blobs::BlobKey key{reference.registry, reference.repository, layer.digest};
-            auto size = swarm->fetch(key, path, stop);
+            blobs::BlobProgress progress{0};
+            auto size = swarm->fetch(key, path, stop, progress);
             if (size) {
                 from_swarm += *size;
                 return path;

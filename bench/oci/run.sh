@@ -215,13 +215,10 @@ start_node() { # start_node MODE DIR I: containerd, and the daemon + hosts.toml 
     local daemon_args=()
     read -r -a daemon_args <<<"$daemon_args_text"
     echo '{}' >"$nd/agent.json"
-    # The mirror waits for the swarm as long as the run may last: with the defaults (10 s,
-    # then 503) a cold start of N nodes falls back to the registry (docs/benchmarks.md).
     ip netns exec "$ns" "${clean_env[@]}" "$bin_dir/aciswarm" daemon --config="$nd/agent.json" \
         --store="$nd/store" --socket="$nd/agent.sock" --socket-group= --lsd=false \
         --listen="$(node_ip "$3"):6881" --web=127.0.0.1:9090 --mirror=127.0.0.1:5050 \
         --mirror-origin="http://$reg_ip:8090" --mirror-http-registries="$registry" \
-        --mirror-blob-wait="${bound}s" --mirror-swarm-timeout="${bound}s" \
         --auth-dir="$nd/auth.d" --trust-dir="$nd/trust" "${daemon_args[@]}" >"$nd/daemon.log" 2>&1 &
     run_pids+=($!)
     "$bin_dir/aciswarm" mirror setup --registry="$registry" --server="http://$registry" \
