@@ -217,6 +217,14 @@ bool Process::pump(std::chrono::milliseconds timeout) {
     return out_fd_ >= 0 || err_fd_ >= 0;
 }
 
+void Process::read_available() {
+    // Bounded: a child that writes without pause must not keep the test here.
+    for (int round = 0; round < 1024; ++round) {
+        const std::size_t before = out_.size() + err_.size();
+        if (!pump(0ms) || out_.size() + err_.size() == before) return;
+    }
+}
+
 bool Process::scan_lines(const std::string& which, std::chrono::milliseconds timeout,
                          const std::function<bool(const std::string&)>& on_line) {
     const auto deadline = Clock::now() + timeout;

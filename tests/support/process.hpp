@@ -72,6 +72,10 @@ class Process {
     std::optional<ExitStatus> wait(std::chrono::milliseconds timeout = 30s);
     bool running();
 
+    // Reads what the child has written so far without waiting (for failure
+    // messages: a server's log up to now).
+    void read_available();
+
     // All output read so far.
     const std::string& stdout_text() const { return out_; }
     const std::string& stderr_text() const { return err_; }
