@@ -64,6 +64,7 @@
 #   --inter-mbit=R     every inter-zone link's rate, each way, Mbit/s (default 50)
 #   --stagger=S        the stagger modes' late start of the last zone, seconds (default 20)
 #   --kill-after=S     zones-kill: seconds from the start to the leaders' kill (default 3)
+#   --leaders-per-zone=K  the tracker's --leaders-per-zone in the zone modes (default 1)
 # Needs root (ip netns, tc); exits 77 with a message without it. On exit (also Ctrl-C,
 # SIGTERM) every process it started is stopped and every namespace it created deleted.
 set -euo pipefail
@@ -86,6 +87,7 @@ per_zone=4
 inter_mbit=50
 stagger_s=20
 kill_s=3
+leaders_per_zone=1
 modes_given=0
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -107,6 +109,7 @@ for arg in "$@"; do
         --inter-mbit=*) inter_mbit="${arg#*=}" ;;
         --stagger=*) stagger_s="${arg#*=}" ;;
         --kill-after=*) kill_s="${arg#*=}" ;;
+        --leaders-per-zone=*) leaders_per_zone="${arg#*=}" ;;
         --bin-dir=*) bin_dir="${arg#*=}" ;;
         --base-bin-dir=*) base_bin_dir="${arg#*=}" ;;
         --label=*) label="${arg#*=}" ;;
@@ -136,6 +139,8 @@ if [[ "$zones" != 0 ]]; then
     [[ "$inter_mbit" =~ ^[1-9][0-9]*$ ]] || { echo "$me: --inter-mbit='$inter_mbit': want a positive integer" >&2; exit 2; }
     [[ "$stagger_s" =~ ^[0-9]+$ ]] || { echo "$me: --stagger='$stagger_s': want seconds" >&2; exit 2; }
     [[ "$kill_s" =~ ^[0-9]+$ ]] || { echo "$me: --kill-after='$kill_s': want seconds" >&2; exit 2; }
+    [[ "$leaders_per_zone" =~ ^([1-9]|1[0-6])$ ]] ||
+        { echo "$me: --leaders-per-zone='$leaders_per_zone': want 1..16" >&2; exit 2; }
     nodes=$((zones * per_zone))
     known_modes="plain zones plain-stagger zones-stagger zones-kill"
     ((modes_given)) || modes="plain,zones,plain-stagger,zones-stagger"
@@ -300,6 +305,7 @@ start_registry() { # start_registry BIN WITH_EVERSEED MODE
     local zone_map=() z
     if [[ "$3" == zones* ]]; then
         for ((z = 0; z < zones; z++)); do zone_map+=("--zone=z$z=10.231.$z.0/24"); done
+        zone_map+=("--leaders-per-zone=$leaders_per_zone")
     fi
     start_tracker "$reg_ns" "$1" "$reg_ip:6969" "$work/registry" "$work/logs/tracker.log" 30 \
         "${zone_map[@]}"
