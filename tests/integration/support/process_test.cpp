@@ -47,7 +47,9 @@ TEST(Process, TakesAStdinLargerThanAPipeFromAChildThatWritesAsItReads) {
     std::string input;
     for (int i = 0; input.size() < 1024 * 1024; ++i)
         input += std::to_string(i) + '\n';
-    const RunResult r = run({"cat"}, {.stdin_data = input}, 30s);
+    SpawnOptions options;
+    options.stdin_data = input;
+    const RunResult r = run({"cat"}, options, 30s);
     EXPECT_EQ(r.status.code, 0);
     EXPECT_EQ(r.out, input);
 }
