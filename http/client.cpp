@@ -112,7 +112,12 @@ void apply_request(CURL* easy, const Request& request, HeaderList& headers) {
         headers.list = curl_slist_append(headers.list, line.c_str());
     }
     if (headers.list != nullptr) curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.list);
-    if (request.method == Request::Method::head) curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    if (request.method == Request::Method::head) {
+        curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+        // A HEAD's Content-Length is the size of what a GET would send (a registry blob of
+        // any size), not a body: the page cap (CURLOPT_MAXFILESIZE) must not refuse it.
+        curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(0));
+    }
     if (request.method == Request::Method::post) {
         curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                          static_cast<curl_off_t>(request.form_body.size()));

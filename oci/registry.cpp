@@ -13,7 +13,8 @@ namespace aciswarm::oci {
 
 Result<std::uint64_t> download_blob_to_file(Registry& registry, std::string_view repository,
                                             const Digest& digest, const std::filesystem::path& path,
-                                            std::stop_token stop) {
+                                            std::stop_token stop,
+                                            std::atomic<std::uint64_t>* received) {
     std::string temp = path.string() + ".partial.XXXXXX";
     UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
     if (!fd) {
@@ -25,7 +26,11 @@ Result<std::uint64_t> download_blob_to_file(Registry& registry, std::string_view
     };
     auto size = registry.get_blob(
         repository, digest,
-        [&](std::string_view bytes) { return write_all(fd.get(), bytes, temp); }, stop);
+        [&](std::string_view bytes) {
+            if (received != nullptr) *received += bytes.size();
+            return write_all(fd.get(), bytes, temp);
+        },
+        stop);
     if (!size) return fail(std::move(size).error());
     if (::fchmod(fd.get(), 0644) != 0 || ::fsync(fd.get()) != 0) {
         return fail(make_error(Errc::io, temp + ": fsync: " + std::string(std::strerror(errno))));

@@ -15,6 +15,7 @@
 // after kill -9, never a file at `path` with the wrong content.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <stop_token>
@@ -67,9 +68,11 @@ class Registry {
 
 // get_blob into "<path>.partial", fsynced, renamed to `path` only after the
 // digest matched (the directory is fsynced too). On failure nothing is left
-// at `path` and the partial file is removed.
+// at `path` and the partial file is removed. `received`, when given, grows by
+// each chunk's size as it is written (a progress sign for waiting callers).
 Result<std::uint64_t> download_blob_to_file(Registry& registry, std::string_view repository,
                                             const Digest& digest, const std::filesystem::path& path,
-                                            std::stop_token stop = {});
+                                            std::stop_token stop = {},
+                                            std::atomic<std::uint64_t>* received = nullptr);
 
 }  // namespace aciswarm::oci

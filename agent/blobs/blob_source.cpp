@@ -29,10 +29,11 @@ RegistryFactory registry_client_factory(RegistryPoolOptions options) {
 
 Result<std::uint64_t> UpstreamBlobSource::fetch(const BlobKey& key,
                                                 const std::filesystem::path& path,
-                                                std::stop_token stop) {
+                                                std::stop_token stop, BlobProgress& progress) {
     auto registry = pool_->get(key.registry);
     if (!registry) return registry.error();
-    return oci::download_blob_to_file(**registry, key.repository, key.digest, path, stop);
+    return oci::download_blob_to_file(**registry, key.repository, key.digest, path, stop,
+                                      &progress);
 }
 
 }  // namespace aciswarm::agent::blobs

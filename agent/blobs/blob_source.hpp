@@ -9,6 +9,7 @@
 // Thread: sources and the pool are called from fetch threads, several at once.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -33,14 +34,19 @@ struct BlobKey {
     oci::Digest digest;
 };
 
+// Bytes of a blob received so far by the sources fetching it (unverified, so
+// only a sign of life): BlobFetcher's callers wait as long as it grows.
+using BlobProgress = std::atomic<std::uint64_t>;
+
 class BlobSource {
   public:
     virtual ~BlobSource() = default;
     virtual std::string_view name() const = 0;  // "upstream", "swarm": metrics and logs
     // Writes the verified blob to `path`; returns its size. Errc::not_found:
-    // this source does not have it (the next one is asked).
+    // this source does not have it (the next one is asked). Adds the bytes it
+    // receives to `progress` as they arrive.
     virtual Result<std::uint64_t> fetch(const BlobKey& key, const std::filesystem::path& path,
-                                        std::stop_token stop) = 0;
+                                        std::stop_token stop, BlobProgress& progress) = 0;
 };
 
 // Registry name → its client, or an error for a registry the mirror does not serve.
@@ -73,7 +79,7 @@ class UpstreamBlobSource final : public BlobSource {
     explicit UpstreamBlobSource(std::shared_ptr<RegistryPool> pool) : pool_(std::move(pool)) {}
     std::string_view name() const override { return "upstream"; }
     Result<std::uint64_t> fetch(const BlobKey& key, const std::filesystem::path& path,
-                                std::stop_token stop) override;
+                                std::stop_token stop, BlobProgress& progress) override;
 
   private:
     std::shared_ptr<RegistryPool> pool_;

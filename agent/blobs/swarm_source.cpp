@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "common/fd.hpp"
@@ -42,7 +44,10 @@ Result<std::uint64_t> verify_file(const fs::path& file, const oci::Digest& diges
 }  // namespace
 
 SwarmBlobSource::SwarmBlobSource(SwarmSourceConfig config, engine::Engine& engine, Logger& log)
-    : config_(std::move(config)), engine_(engine), log_(log) {
+    : config_(std::move(config)),
+      clock_(config_.clock != nullptr ? *config_.clock : system_clock_),
+      engine_(engine),
+      log_(log) {
     std::error_code ec;
     fs::create_directories(config_.swarm_dir, ec);
 }
@@ -67,7 +72,7 @@ Result<std::string> SwarmBlobSource::metainfo(const BlobKey& key) {
 }
 
 Result<std::uint64_t> SwarmBlobSource::fetch(const BlobKey& key, const fs::path& path,
-                                             std::stop_token stop) {
+                                             std::stop_token stop, BlobProgress& progress) {
     auto torrent = metainfo(key);
     if (!torrent) return torrent.error();
     auto meta = torrent::parse_torrent(*torrent);
@@ -76,7 +81,7 @@ Result<std::uint64_t> SwarmBlobSource::fetch(const BlobKey& key, const fs::path&
         return make_error(Errc::protocol, "origin: the torrent of " + key.digest.to_string() +
                                               " is not its one file named by the digest");
     }
-    auto size = download(key, *torrent, meta->info_hashes.best(), stop);
+    auto size = download(key, *torrent, meta->info_hashes.best(), stop, progress);
     if (!size) return size.error();
     const fs::path held = config_.swarm_dir / std::string(key.digest.hex());
     if (::link(held.c_str(), path.c_str()) != 0 && errno != EEXIST) {
@@ -90,8 +95,39 @@ void SwarmBlobSource::drop(engine::TorrentId id) {
     if (Status s = engine_.remove(id, true); !s) log_.debug("swarm: remove: ", s.error().message);
 }
 
+Result<engine::TorrentStatus> SwarmBlobSource::wait_while_moving(engine::TorrentId id,
+                                                                 std::stop_token stop,
+                                                                 BlobProgress& progress) {
+    // Looks at the torrent once a second at most: the engine wakes the wait on
+    // completion, the slices are only for the stall check.
+    const auto slice =
+        std::min<std::chrono::milliseconds>(config_.timeout, std::chrono::seconds(1));
+    std::int64_t seen = 0;
+    auto last_progress = clock_.now();
+    while (true) {
+        auto done = engine_.wait_finished(id, slice, stop);
+        if (done || done.error().code != Errc::timeout) return done;
+        auto status = engine_.status(id);
+        if (!status) return status.error();
+        const std::int64_t arrived =
+            std::max(status->total_done, status->bytes_from_peers + status->bytes_from_web_seeds);
+        if (arrived > seen) {
+            progress += static_cast<std::uint64_t>(arrived - seen);
+            seen = arrived;
+            last_progress = clock_.now();
+        } else if (clock_.now() - last_progress >= config_.timeout) {
+            return make_error(Errc::timeout, "no byte from the swarm for " +
+                                                 std::to_string(config_.timeout.count()) + " ms (" +
+                                                 std::to_string(seen) + " of " +
+                                                 std::to_string(status->total_wanted) +
+                                                 " bytes here)");
+        }
+    }
+}
+
 Result<std::uint64_t> SwarmBlobSource::download(const BlobKey& key, const std::string& torrent,
-                                                const InfoHash& info_hash, std::stop_token stop) {
+                                                const InfoHash& info_hash, std::stop_token stop,
+                                                BlobProgress& progress) {
     const std::string hex(key.digest.hex());
     engine::AddDownload add;
     add.torrent = torrent;
@@ -102,7 +138,7 @@ Result<std::uint64_t> SwarmBlobSource::download(const BlobKey& key, const std::s
         if (auto found = engine_.find(info_hash)) id = *found;
     }
     if (!id) return id.error();
-    auto done = engine_.wait_finished(*id, config_.timeout, stop);
+    auto done = wait_while_moving(*id, stop, progress);
     if (!done) {
         drop(*id);
         return make_error(done.error().code, "swarm: " + done.error().message);

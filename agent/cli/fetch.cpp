@@ -82,7 +82,8 @@ std::vector<OptionSpec> with_engine_options(std::vector<OptionSpec> own) {
 const OptionParser& parser() {
     static const OptionParser p(
         "aciswarm fetch NAME[:VERSION][,LABEL=VALUE]... | https://.../x.torrent | "
-        "https://.../x.aci | magnet:?... | ./x.torrent | oci:DIR[:TAG] | docker://REF [OPTIONS]\n\n"
+        "https://.../x.aci | magnet:?... | ./x.torrent | oci:DIR[:TAG] | oci-archive:FILE[:TAG] |\n"
+        "docker://REF [OPTIONS]\n\n"
         "Fetches an image into the store and prints its ID. Names are found by appc\n"
         "discovery: the .torrent is preferred, then the magnet link, then a plain HTTPS\n"
         "download of the .aci (as rkt). The discovered .aci URL is added to the torrent\n"
@@ -95,7 +96,8 @@ const OptionParser& parser() {
         "The image's signature (.aci.asc) must verify against a key trusted for its\n"
         "name (aciswarm trust) before it enters the store, else exit code 3;\n"
         "--insecure-options=image skips the check (docs/trust.md).\n"
-        "oci:DIR[:TAG] and docker://REGISTRY/NAME:TAG convert OCI images (docs/oci.md);\n"
+        "oci:DIR[:TAG], oci-archive:FILE[:TAG] and docker://REGISTRY/NAME:TAG convert OCI\n"
+        "images (docs/oci.md);\n"
         "converted images are unsigned: they need --insecure-options=image.",
         with_engine_options(with_common_flags({
             {"store", OptionSpec::Kind::value,
@@ -541,8 +543,9 @@ int seed_after_fetch(const FetchCommand& cmd, store::Store& store, const EngineP
         ctx.log.info("fetch: the daemon seeds ", rec.id.display(), " (", cmd.seed_policy, ")");
         return exit_ok;
     }
-    const bool linger =
-        cmd.seed_mode == SeedMode::none && outcome.via == FetchVia::swarm && cmd.linger.count() > 0;
+    // A converted image (docker://) has no torrent of its own to linger with.
+    const bool linger = cmd.seed_mode == SeedMode::none && outcome.via == FetchVia::swarm &&
+                        cmd.linger.count() > 0 && !rec.torrent.empty();
     if (!linger && cmd.seed_mode != SeedMode::foreground) return exit_ok;
     auto eng = provider();
     if (!eng) {
@@ -620,9 +623,9 @@ int run_fetch(std::span<const std::string> args, CliContext& ctx) {
         return cmd.error().code == Errc::io ? exit_failure : exit_usage;
     }
     // A local OCI layout is read as the user who names it, never by the daemon.
-    const bool explicit_in_process = parsed->flag("no-daemon") ||
-                                     (parsed->has("seed") && cmd->seed_mode == SeedMode::none) ||
-                                     cmd->source.kind == SourceKind::oci_layout;
+    const bool explicit_in_process =
+        parsed->flag("no-daemon") || (parsed->has("seed") && cmd->seed_mode == SeedMode::none) ||
+        cmd->source.kind == SourceKind::oci_layout || cmd->source.kind == SourceKind::oci_archive;
     const std::string_view option = in_process_option(*parsed);
     if (!explicit_in_process) {
         if (auto refusal = refuse_in_process_option(*parsed, option, cmd->daemon_socket)) {

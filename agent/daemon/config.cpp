@@ -182,8 +182,8 @@ std::span<const ConfigOption> options_table() {
              return {};
          }},
         {"mirror-swarm-timeout", "DURATION",
-         "longest a blob download from the swarm may take before the mirror takes the blob from "
-         "upstream instead (default 60s)",
+         "longest a blob download from the swarm may go without receiving a byte before the "
+         "mirror takes the blob from upstream instead (default 60s)",
          false,
          [](DaemonConfig& c, std::string_view v) -> Status {
              auto d = to_duration("mirror-swarm-timeout", v);
@@ -192,8 +192,8 @@ std::span<const ConfigOption> options_table() {
              return {};
          }},
         {"mirror-blob-wait", "DURATION",
-         "longest a mirror request waits for a blob before answering 503, so containerd pulls "
-         "it from upstream (the fetch goes on); default 10s",
+         "longest a mirror request waits with no byte of its blob arriving before answering "
+         "503, so containerd pulls it from upstream (the fetch goes on); default 10s",
          false,
          [](DaemonConfig& c, std::string_view v) -> Status {
              auto d = to_duration("mirror-blob-wait", v);

@@ -73,10 +73,10 @@ struct DaemonConfig {
     // Upstream registries the mirror asks over plain HTTP (as hosts.toml's
     // server = "http://..."); every other one over HTTPS with ca_file.
     std::set<std::string> mirror_http_registries;
-    // A blob not in the mirror's cache within this is a 503 (containerd goes upstream).
+    // A blob of which no byte arrived for this is a 503 (containerd goes upstream).
     std::chrono::milliseconds mirror_blob_wait = std::chrono::seconds(10);
     // The origin's base URL ("" = none: blobs from upstream only) and how long
-    // a swarm download may take before the mirror goes upstream for the blob.
+    // a swarm download may stall (no byte) before the mirror goes upstream for the blob.
     std::string mirror_origin;
     std::chrono::milliseconds mirror_swarm_timeout = std::chrono::seconds(60);
 

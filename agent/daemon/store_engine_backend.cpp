@@ -375,7 +375,8 @@ Result<FetchId> StoreEngineBackend::start_fetch(const FetchRequest& request) {
     }
     auto classified = fetch::classify_source(source);
     if (!classified) return fail(Errc::invalid_argument, classified.error().message);
-    if (classified->kind == fetch::SourceKind::oci_layout) {
+    if (classified->kind == fetch::SourceKind::oci_layout ||
+        classified->kind == fetch::SourceKind::oci_archive) {
         return fail(Errc::permission, "an OCI layout is converted by `aciswarm fetch` itself");
     }
     const bool local_file = classified->kind == fetch::SourceKind::torrent_file ||

@@ -142,6 +142,7 @@ Result<FetchOutcome> Fetcher::fetch(const Source& source, const ProgressFn& prog
             result = import_file(job, local(source.text).string());
             break;
         case SourceKind::oci_layout:
+        case SourceKind::oci_archive:
         case SourceKind::docker_image:
             result = fetch_converted(job);
             break;
@@ -698,7 +699,8 @@ Result<FetchOutcome> Fetcher::import_file(Job& job, const std::string& path) {
 }
 
 Result<FetchOutcome> Fetcher::fetch_converted(Job& job) {
-    const bool layout = job.source.kind == SourceKind::oci_layout;
+    const bool archive = job.source.kind == SourceKind::oci_archive;
+    const bool layout = archive || job.source.kind == SourceKind::oci_layout;
     if (options_.verify && !options_.signature) {
         // Refused before any blob is read: nobody signed the ACI about to be written.
         return make_error(Errc::untrusted, escape_control(job.source.text) +
@@ -716,7 +718,9 @@ Result<FetchOutcome> Fetcher::fetch_converted(Job& job) {
         swarm.emplace(LayerSwarm{options_.blob_origin, **engine, log_, options_.swarm_timeout});
     }
     auto converted =
-        layout
+        archive ? convert_oci_archive(store_, job.source.text, options_.cwd, options_.platform,
+                                      job.stop)
+        : layout
             ? convert_oci_layout(store_, job.source.text, options_.cwd, options_.platform, job.stop)
             : convert_docker_image(store_, job.source.text, options_.https, options_.platform,
                                    swarm ? &*swarm : nullptr, job.stop);
@@ -728,7 +732,11 @@ Result<FetchOutcome> Fetcher::fetch_converted(Job& job) {
     if (!rec) return with_context(escape_control(job.source.text), std::move(rec).error());
     FetchOutcome out;
     out.record = std::move(*rec);
-    out.via = layout ? FetchVia::file : FetchVia::https;
+    // Where the layers came from: the swarm when it delivered any (the manifest and
+    // config always come from the registry; the log line counts the bytes of each).
+    out.via = layout                      ? FetchVia::file
+              : converted->from_swarm > 0 ? FetchVia::swarm
+                                          : FetchVia::https;
     out.from_https = static_cast<std::int64_t>(converted->from_registry);
     out.from_peers = static_cast<std::int64_t>(converted->from_swarm);
     return out;

@@ -2,6 +2,7 @@
 
 #include "agent/blobs/swarm_source.hpp"
 #include "agent/fetch/locked_dir.hpp"
+#include "convert/oci_archive.hpp"
 #include "convert/oci_layout.hpp"
 #include "oci/reference.hpp"
 #include "oci/registry_client.hpp"
@@ -25,6 +26,27 @@ Result<ConvertedStaging> pull_into_staging(store::Store& store, oci::Registry& r
     return ConvertedStaging{std::move(*file), std::move(*pulled)};
 }
 
+// The layout in `dir` converted; the image is called `name`.
+Result<ConvertedStaging> convert_layout_dir(store::Store& store, const fs::path& dir,
+                                            const std::string& name, const std::string& tag,
+                                            const std::string& argument,
+                                            const oci::Platform& platform, std::stop_token stop) {
+    convert::LayoutRegistry registry(dir);
+    convert::PullRequest request;
+    request.reference = tag;
+    request.platform = platform;
+    request.origin.repository = name;
+    request.origin.tag = tag;
+    request.origin.original_name = argument;
+    request.squash.max_content_bytes = store.max_image_size();
+    return pull_into_staging(
+        store, registry, request,
+        [&registry](const oci::Descriptor& layer, std::stop_token token) {
+            return registry.verified_blob_file(layer.digest, token);
+        },
+        stop);
+}
+
 }  // namespace
 
 Result<ConvertedStaging> convert_oci_layout(store::Store& store, const std::string& argument,
@@ -35,20 +57,25 @@ Result<ConvertedStaging> convert_oci_layout(store::Store& store, const std::stri
     fs::path dir = layout->dir;
     if (dir.is_relative() && !cwd.empty()) dir = cwd / dir;
     const fs::path named = dir.filename().empty() ? dir.parent_path() : dir;
-    convert::LayoutRegistry registry(dir);
-    convert::PullRequest request;
-    request.reference = layout->tag;
-    request.platform = platform;
-    request.origin.repository = named.filename().string();
-    request.origin.tag = layout->tag;
-    request.origin.original_name = argument;
-    request.squash.max_content_bytes = store.max_image_size();
-    return pull_into_staging(
-        store, registry, request,
-        [&registry](const oci::Descriptor& layer, std::stop_token token) {
-            return registry.verified_blob_file(layer.digest, token);
-        },
-        stop);
+    return convert_layout_dir(store, dir, named.filename().string(), layout->tag, argument,
+                              platform, stop);
+}
+
+Result<ConvertedStaging> convert_oci_archive(store::Store& store, const std::string& argument,
+                                             const fs::path& cwd, const oci::Platform& platform,
+                                             std::stop_token stop) {
+    auto parsed = convert::parse_archive_argument(argument);
+    if (!parsed) return std::move(parsed).error();
+    fs::path file = parsed->file;
+    if (file.is_relative() && !cwd.empty()) file = cwd / file;
+    auto dir = LockedDir::create(store.staging_dir(), "oci-archive");
+    if (!dir) return std::move(dir).error();
+    // The layout's files are at most the image's size limit: its layers are compressed.
+    if (Status s = convert::unpack_layout_archive(file, dir->path(), store.max_image_size(), stop);
+        !s)
+        return std::move(s).error();
+    return convert_layout_dir(store, dir->path(), convert::archive_image_name(file), parsed->tag,
+                              argument, platform, stop);
 }
 
 namespace {
@@ -82,7 +109,8 @@ struct LayerDownloads {
         const fs::path path = dir / layer.digest.hex();
         if (swarm) {
             const blobs::BlobKey key{reference.registry, reference.repository, layer.digest};
-            auto size = swarm->fetch(key, path, stop);
+            blobs::BlobProgress progress{0};
+            auto size = swarm->fetch(key, path, stop, progress);
             if (size) {
                 from_swarm += *size;
                 return path;

@@ -53,6 +53,15 @@ Result<ConvertedStaging> convert_oci_layout(store::Store& store, const std::stri
                                             const oci::Platform& platform,
                                             std::stop_token stop = {});
 
+// `argument` is "oci-archive:FILE[:TAG]" (convert/oci_archive.hpp): FILE is
+// unpacked into a locked directory in the store's staging area (removed when
+// the conversion ends) and read as a layout. The image name is FILE's name
+// without .tar (sanitized), its version label the tag.
+Result<ConvertedStaging> convert_oci_archive(store::Store& store, const std::string& argument,
+                                             const std::filesystem::path& cwd,
+                                             const oci::Platform& platform,
+                                             std::stop_token stop = {});
+
 // `argument` is "docker://REGISTRY/NAME[:TAG][@sha256:…]" (oci/reference.hpp).
 // The registry is asked over HTTPS, or plain HTTP when `http` allows it
 // (--insecure-options=http: a registry on loopback); `http` also carries the

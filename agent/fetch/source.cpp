@@ -24,6 +24,8 @@ std::string_view source_kind_name(SourceKind kind) {
             return "image file";
         case SourceKind::oci_layout:
             return "OCI layout";
+        case SourceKind::oci_archive:
+            return "OCI archive";
         case SourceKind::docker_image:
             return "docker image";
     }
@@ -53,6 +55,10 @@ Result<Source> classify_source(std::string_view argument) {
     if (low.starts_with("oci:") && !low.starts_with("oci://")) {
         if (argument.size() == 4) return fail("no directory after oci:");
         return Source{SourceKind::oci_layout, arg, {}};
+    }
+    if (low.starts_with("oci-archive:")) {
+        if (argument.size() == 12) return fail("no file after oci-archive:");
+        return Source{SourceKind::oci_archive, arg, {}};
     }
     if (low.starts_with("docker://")) {
         if (auto reference = oci::parse_reference(argument); !reference) {

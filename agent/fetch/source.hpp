@@ -7,6 +7,7 @@
 //   ./x.torrent, /abs/x.torrent    torrent_file (a local path ending in .torrent)
 //   ./x.aci, /abs/x.aci, x.aci     aci_file     (a local path, imported as is)
 //   oci:DIR[:TAG]                  oci_layout   (an OCI image layout, converted: docs/oci.md)
+//   oci-archive:FILE[:TAG]         oci_archive  (a tar of one, unpacked and converted)
 //   docker://REGISTRY/NAME[:TAG]   docker_image (a registry's image, converted: docs/oci.md)
 #pragma once
 
@@ -26,6 +27,7 @@ enum class SourceKind {
     torrent_file,
     aci_file,
     oci_layout,
+    oci_archive,
     docker_image
 };
 std::string_view source_kind_name(SourceKind kind);

@@ -85,6 +85,9 @@ repo="$(cd "$here/../.." && pwd)"
 # The registry's set-up, shared with the private registry example.
 # shellcheck source=../../examples/private-registry/registry.sh
 source "$repo/examples/private-registry/registry.sh"
+# Cleanup, shaping, veths and counters, shared with bench/oci/run.sh.
+# shellcheck source=../lib/net.sh
+source "$repo/bench/lib/net.sh"
 bin_dir="$repo/build/bin"
 for arg in "$@"; do
     case "$arg" in
@@ -165,31 +168,7 @@ chmod 755 "$work"
 namespaces=()
 pids=()
 
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    for ns in "${namespaces[@]}"; do
-        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
-    done
-    for p in "${pids[@]}"; do
-        for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null || true
-    done
-    for ns in "${namespaces[@]}"; do delete_ns "$ns"; done
-    wait 2>/dev/null || true
-    if [[ $keep -eq 1 ]]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-die() {
-    echo "$me: $*" >&2
-    keep=1
-    exit 1
-}
+trap_cleanup
 
 # 1. Namespaces, bridge, veths, shaping.
 new_ns() {
@@ -198,25 +177,8 @@ new_ns() {
 $reg_ip $host
 "
 }
-shape() { # shape NS DEV [MBIT]: HTB at the link rate, a byte fifo of 50 ms below it
-    local mbit="${3:-$rate_mbit}" queue
-    queue=$((mbit * 1000000 / 8 / 20))
-    ((queue >= 65536)) || queue=65536
-    tc -n "$1" qdisc add dev "$2" root handle 1: htb default 10
-    tc -n "$1" class add dev "$2" parent 1: classid 1:10 htb rate "${mbit}mbit" ceil "${mbit}mbit" \
-        quantum 1514
-    tc -n "$1" qdisc add dev "$2" parent 1:10 handle 10: bfifo limit "$queue"
-}
 prefix=24
 ((zones > 0)) && prefix=16
-attach() { # attach NS INDEX ADDRESS [BRIDGE]
-    ip -n "$sw_ns" link add "p$2" type veth peer name eth0 netns "$1"
-    ip -n "$sw_ns" link set "p$2" master "${4:-br0}" up
-    ip -n "$1" addr add "$3/$prefix" dev eth0
-    ip -n "$1" link set eth0 up
-    shape "$1" eth0
-    shape "$sw_ns" "p$2"
-}
 zone_of() { echo $((($1 - 1) / per_zone)); } # zone_of NODE (zone mode)
 node_ip() {                                  # node_ip NODE
     if ((zones > 0)); then echo "10.231.$(zone_of "$1").$((11 + ($1 - 1) % per_zone))"; else echo "$net.$((10 + $1))"; fi
@@ -285,7 +247,6 @@ sed -e "s|@WORK@|$work|g" -e "s|@REGISTRY@|$work/registry|g" -e "s|@NOWS@|$work/
 
 log "swarm bench: N=$nodes, links ${rate_mbit} Mbit/s each way, image $F bytes, T_min ${t_min} s, per-mode bound ${timeout_s} s, namespaces ${tag}*"
 
-tx_bytes() { ip netns exec "$1" cat /sys/class/net/eth0/statistics/tx_bytes; }
 # link_tx DEV: bytes sent by the switch namespace's DEV (cZ: into zone Z, uZ: out of it).
 link_tx() { ip netns exec "$sw_ns" cat "/sys/class/net/$1/statistics/tx_bytes"; }
 # zone_links: "in0 out0 in1 out1 ..." for every zone (zone mode), nothing otherwise.
@@ -337,17 +298,6 @@ start_registry() { # start_registry BIN WITH_EVERSEED MODE
             "$work/logs/everseed.log" 30 "${super[@]}" "${seed_args[@]}" "${zone_seed[@]}"
         reg_pids+=("$started_pid")
     fi
-}
-# Every process left in namespace NS (only this script starts processes there).
-empty_ns() {
-    local p left
-    for p in $(ip netns pids "$1" 2>/dev/null); do kill -TERM "$p" 2>/dev/null || true; done
-    for _ in $(seq 50); do
-        left=$(ip netns pids "$1" 2>/dev/null)
-        [[ -z "$left" ]] && return 0
-        sleep 0.1
-    done
-    for p in $left; do kill -KILL "$p" 2>/dev/null || true; done
 }
 
 table_header=$(printf '%-9s %-8s %3s %7s %7s %8s %8s %8s %8s %8s %7s %9s %9s %6s %5s %-14s' \

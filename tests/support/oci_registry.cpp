@@ -44,13 +44,18 @@ std::string bcrypt_htpasswd_line(const std::string& user, const std::string& pas
     return user + ":" + r.out;
 }
 
-std::string registry_config(const fs::path& dir, int port, const std::string& auth) {
+std::string registry_config(const fs::path& dir, int port, const std::string& auth,
+                            const std::optional<TestCa>& tls) {
     std::ostringstream c;
     c << "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\n"
       << "storage:\n  filesystem:\n    rootdirectory: " << (dir / "data").string() << "\n"
       << "  delete:\n    enabled: true\n"
-      << "http:\n  addr: 127.0.0.1:" << port << "\n  secret: aciswarm-test\n"
-      << auth;
+      << "http:\n  addr: 127.0.0.1:" << port << "\n  secret: aciswarm-test\n";
+    if (tls) {
+        c << "  tls:\n    certificate: " << tls->server_cert.string()
+          << "\n    key: " << tls->server_key.string() << "\n";
+    }
+    c << auth;
     return c.str();
 }
 
@@ -81,7 +86,7 @@ DockerRegistry::DockerRegistry(const fs::path& dir, const Options& options)
     }
     for (int attempt = 0; attempt < 5 && host_port_.empty(); ++attempt) {
         const int port = free_loopback_port();
-        write_file(dir / "config.yml", registry_config(dir, port, auth));
+        write_file(dir / "config.yml", registry_config(dir, port, auth, options.tls));
         process_.emplace(
             Process::spawn({"docker-registry", "serve", (dir / "config.yml").string()}));
         const auto m = process_->wait_for_stderr(
@@ -126,23 +131,16 @@ PushedImage DockerRegistry::push(const std::string& repository, const std::strin
         descriptor("application/vnd.oci.image.config.v1+json", image.config, config.size()) +
         R"(,"layers":[)" + layer_list + "]}";
     const oci::Digest manifest_digest = put_blob(layout, manifest);
-    write_file(layout / "index.json", R"({"schemaVersion":2,"manifests":[)" +
-                                          descriptor("application/vnd.oci.image.manifest.v1+json",
-                                                     manifest_digest, manifest.size()) +
-                                          "]}");
+    // The entry names the tag, as skopeo's oci:LAYOUT:TAG looks it up.
+    std::string entry =
+        descriptor("application/vnd.oci.image.manifest.v1+json", manifest_digest, manifest.size());
+    entry.pop_back();
+    entry += R"(,"annotations":{"org.opencontainers.image.ref.name":")" + tag + "\"}}";
+    write_file(layout / "index.json", R"({"schemaVersion":2,"manifests":[)" + entry + "]}");
+    const std::string pushed = push_layout(layout, tag, repository);
+    EXPECT_EQ(pushed, "");
     SpawnOptions home;  // skopeo keeps its auth file there
     home.env["HOME"] = scratch.path().string();
-    std::vector<std::string> argv = {"skopeo",
-                                     "copy",
-                                     "--quiet",
-                                     "--dest-tls-verify=false",
-                                     "oci:" + layout.string(),
-                                     "docker://" + host_port_ + "/" + repository + ":" + tag};
-    if (!options_.user.empty()) {
-        argv.insert(argv.begin() + 2, "--dest-creds=" + options_.user + ":" + options_.password);
-    }
-    const RunResult pushed = run(argv, home);
-    EXPECT_EQ(pushed.status.code, 0) << pushed.err;
     // skopeo may re-serialise the manifest: ask the registry which digest it stored.
     std::vector<std::string> inspect = {
         "skopeo",   "inspect",     "--tls-verify=false",
@@ -158,11 +156,25 @@ PushedImage DockerRegistry::push(const std::string& repository, const std::strin
     return image;
 }
 
+std::string DockerRegistry::push_layout(const fs::path& layout, const std::string& tag,
+                                        const std::string& repository) {
+    TempDir scratch;
+    SpawnOptions home;  // skopeo keeps its auth file there
+    home.env["HOME"] = scratch.path().string();
+    std::vector<std::string> argv = {"skopeo", "copy", "--quiet", "--dest-tls-verify=false"};
+    if (!options_.user.empty())
+        argv.push_back("--dest-creds=" + options_.user + ":" + options_.password);
+    argv.push_back("oci:" + layout.string() + ":" + tag);
+    argv.push_back("docker://" + host_port_ + "/" + repository + ":" + tag);
+    const RunResult pushed = run(argv, home, 60s);
+    return pushed.status.code == 0 ? "" : "skopeo copy: " + pushed.err;
+}
+
 int DockerRegistry::count_requests(const std::string& method, const std::string& path) {
     if (!process_) return -1;
     // A request after the ones to count; once its line is logged, theirs are too.
     const std::string marker = "/v2/?marker=" + std::to_string(++markers_);
-    run({"curl", "-s", "-o", "/dev/null", url() + marker});
+    run({"curl", "-s", "-k", "-o", "/dev/null", url() + marker});
     const auto seen = process_->wait_for_stdout(
         std::regex(std::regex_replace(marker, std::regex(R"([?.])"), R"(\$&)")), 10s);
     EXPECT_TRUE(seen) << "the registry did not log " << marker;

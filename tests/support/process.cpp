@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
@@ -38,27 +40,77 @@ std::vector<std::string> build_env(const SpawnOptions& options) {
 
 }  // namespace
 
-Process Process::spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
-    int out_pipe[2], err_pipe[2], in_pipe[2];
-    if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
-        pipe2(in_pipe, O_CLOEXEC) != 0) {
-        throw std::runtime_error("pipe failed");
+namespace {
+
+// argv[0] as execve needs it: a path as given when it has a slash, else the first
+// executable of that name on PATH (resolved before fork: the child may only make
+// async-signal-safe calls).
+std::string resolve_executable(const std::string& name) {
+    if (name.find('/') != std::string::npos) return name;
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+    while (true) {
+        const std::size_t colon = dirs.find(':');
+        std::string candidate(dirs.substr(0, colon));
+        candidate += (candidate.empty() ? "./" : "/") + name;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        if (colon == std::string_view::npos) return name;
+        dirs.remove_prefix(colon + 1);
     }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in_pipe[0], STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-    if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
-    // The child gets its own process group so tests can kill what it starts, too.
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-    posix_spawnattr_setpgroup(&attr, 0);
+}
+
+// The child's stdin: a memory file holding all of `data`, so a child that writes
+// before it reads can never block on a pipe the test is not draining yet.
+int stdin_file(const std::string& data) {
+    const int fd = ::memfd_create("stdin", MFD_CLOEXEC);
+    if (fd < 0) throw std::runtime_error(std::string("memfd_create: ") + std::strerror(errno));
+    std::size_t off = 0;
+    while (off < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+        if (n <= 0) throw std::runtime_error(std::string("stdin file: ") + std::strerror(errno));
+        off += static_cast<std::size_t>(n);
+    }
+    ::lseek(fd, 0, SEEK_SET);
+    return fd;
+}
+
+// In the forked child: async-signal-safe calls only. Reports a failure's errno
+// through `error_fd` (close-on-exec: the parent reads EOF when exec succeeds).
+[[noreturn]] void become_child(const char* path, char* const argv[], char* const envp[],
+                               const char* cwd, int in_fd, int out_fd, int err_fd, int error_fd,
+                               pid_t test_pid) {
+    // A test binary that aborts (failed ASSERT in a helper, sanitizer report,
+    // ctest timeout) runs no destructors: its children die with it instead of
+    // outliving the test and holding ports and files.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != test_pid) ::_exit(127);
+    // Its own process group, so tests can kill what it starts, too.
+    ::setpgid(0, 0);
     sigset_t empty;
     sigemptyset(&empty);
-    posix_spawnattr_setsigmask(&attr, &empty);
+    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+    int err = 0;
+    if (::dup2(in_fd, STDIN_FILENO) < 0 || ::dup2(out_fd, STDOUT_FILENO) < 0 ||
+        ::dup2(err_fd, STDERR_FILENO) < 0 || (cwd != nullptr && ::chdir(cwd) != 0)) {
+        err = errno;
+    } else {
+        ::execve(path, argv, envp);
+        err = errno;
+    }
+    [[maybe_unused]] const ssize_t n = ::write(error_fd, &err, sizeof err);
+    ::_exit(127);
+}
 
+}  // namespace
+
+Process Process::spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
+    int out_pipe[2], err_pipe[2], error_pipe[2];
+    if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0 ||
+        pipe2(error_pipe, O_CLOEXEC) != 0) {
+        throw std::runtime_error("pipe failed");
+    }
+    const int in_fd = stdin_file(options.stdin_data);
+    const std::string path = resolve_executable(argv.at(0));
     std::vector<char*> cargv;
     for (const auto& a : argv)
         cargv.push_back(const_cast<char*>(a.c_str()));
@@ -68,29 +120,41 @@ Process Process::spawn(const std::vector<std::string>& argv, const SpawnOptions&
     for (const auto& e : env)
         cenv.push_back(const_cast<char*>(e.c_str()));
     cenv.push_back(nullptr);
+    const char* cwd = options.cwd.empty() ? nullptr : options.cwd.c_str();
 
     Process p;
-    const int rc = posix_spawnp(&p.pid_, cargv[0], &actions, &attr, cargv.data(), cenv.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
+    const pid_t test_pid = ::getpid();
+    p.pid_ = ::fork();
+    if (p.pid_ == 0) {
+        become_child(path.c_str(), cargv.data(), cenv.data(), cwd, in_fd, out_pipe[1], err_pipe[1],
+                     error_pipe[1], test_pid);
+    }
+    const int fork_errno = errno;
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
-    ::close(in_pipe[0]);
-    if (rc != 0) {
+    ::close(error_pipe[1]);
+    ::close(in_fd);
+    int child_errno = 0;
+    if (p.pid_ > 0) {
+        ssize_t n;
+        do {
+            n = ::read(error_pipe[0], &child_errno, sizeof child_errno);
+        } while (n < 0 && errno == EINTR);
+        if (n != static_cast<ssize_t>(sizeof child_errno)) child_errno = 0;
+    }
+    ::close(error_pipe[0]);
+    if (p.pid_ < 0 || child_errno != 0) {
+        if (p.pid_ > 0) {
+            int st = 0;
+            ::waitpid(p.pid_, &st, 0);
+            p.pid_ = -1;
+        }
         ::close(out_pipe[0]);
         ::close(err_pipe[0]);
-        ::close(in_pipe[1]);
-        throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+        throw std::runtime_error(
+            "cannot start " + argv[0] + ": " +
+            std::strerror(p.pid_ < 0 && child_errno == 0 ? fork_errno : child_errno));
     }
-    // Small inputs only: the pipe buffer (64 KiB) holds them without blocking.
-    std::size_t off = 0;
-    while (off < options.stdin_data.size()) {
-        const ssize_t n =
-            ::write(in_pipe[1], options.stdin_data.data() + off, options.stdin_data.size() - off);
-        if (n <= 0) break;
-        off += static_cast<std::size_t>(n);
-    }
-    ::close(in_pipe[1]);
     p.out_fd_ = out_pipe[0];
     p.err_fd_ = err_pipe[0];
     return p;
@@ -151,6 +215,14 @@ bool Process::pump(std::chrono::milliseconds timeout) {
         }
     }
     return out_fd_ >= 0 || err_fd_ >= 0;
+}
+
+void Process::read_available() {
+    // Bounded: a child that writes without pause must not keep the test here.
+    for (int round = 0; round < 1024; ++round) {
+        const std::size_t before = out_.size() + err_.size();
+        if (!pump(0ms) || out_.size() + err_.size() == before) return;
+    }
 }
 
 bool Process::scan_lines(const std::string& which, std::chrono::milliseconds timeout,

@@ -1,7 +1,10 @@
 // Child processes for integration tests: spawn a binary with its stdout and
 // stderr captured, wait for a line it prints (servers print the port they
 // bound, so tests use port 0 and never sleep), send signals, reap with a
-// deadline. The destructor kills a child that is still running.
+// deadline. The destructor kills a child that is still running, and a child
+// dies with the thread that spawned it (PR_SET_PDEATHSIG), so a test binary
+// that aborts leaves no server behind: spawn long-lived children from the
+// test's own thread, never from a thread that ends before them.
 //
 // Convention for every aciswarm server: once a listener is bound it logs a
 // line containing "listening <proto> <address:port>" to stderr, e.g.
@@ -36,7 +39,7 @@ struct SpawnOptions {
     std::map<std::string, std::string> env;  // added to / overriding the parent's environment
     std::vector<std::string> unset_env;      // removed from the environment
     std::string cwd;                         // empty: inherit
-    std::string stdin_data;                  // written to the child's stdin, then closed
+    std::string stdin_data;                  // the child's whole stdin (any size)
 };
 
 class Process {
@@ -68,6 +71,10 @@ class Process {
     // Waits for exit, draining output; nullopt on timeout (the child keeps running).
     std::optional<ExitStatus> wait(std::chrono::milliseconds timeout = 30s);
     bool running();
+
+    // Reads what the child has written so far without waiting (for failure
+    // messages: a server's log up to now).
+    void read_available();
 
     // All output read so far.
     const std::string& stdout_text() const { return out_; }

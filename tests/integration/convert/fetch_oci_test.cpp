@@ -2,7 +2,8 @@
 // layout (several layers, a whiteout, an opaque directory, a symlink, a hard
 // link) converted to an ACI and imported into the store through the normal
 // import; the trust policy (a converted image is unsigned); the platform
-// choice from an index; a layout written by skopeo.
+// choice from an index; a layout written by skopeo; oci-archive:FILE, a tar
+// of a layout.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -70,6 +71,61 @@ TEST_F(FetchOci, StoresTheConvertedImage) {
     auto again = fetch("oci:" + layout().string() + ":1.0", {"--insecure-options=image", "--full"});
     ASSERT_EQ(again.status.code, 0) << again.err;
     EXPECT_EQ(first_line(again.out), id);
+}
+
+// oci-archive:FILE (gzip-compressed here, with docker's manifest.json beside
+// the layout, which is skipped) converts like its layout: the same tree and
+// the same manifest but for the originalname annotation (the argument given).
+TEST_F(FetchOci, AnArchiveConvertsLikeItsLayout) {
+    write_oci_index_json(layout(), {{add_oci_image(layout(), sample_image()), "1.0"}});
+    write_file(layout() / "manifest.json", "[]");
+    auto from_layout =
+        fetch("oci:" + layout().string() + ":1.0", {"--insecure-options=image", "--full"});
+    ASSERT_EQ(from_layout.status.code, 0) << from_layout.err;
+    const fs::path archive = tmp / "server.tar.gz";
+    auto tar = run({"tar", "-C", layout().string(), "-czf", archive.string(), "."});
+    ASSERT_EQ(tar.status.code, 0) << tar.err;
+    const std::string argument = "oci-archive:" + archive.string() + ":1.0";
+    auto r = fetch(argument, {"--insecure-options=image", "--full"});
+    ASSERT_EQ(r.status.code, 0) << r.err;
+    const std::string id = first_line(r.out);
+    const fs::path exported = tmp / "archive.aci";
+    ASSERT_EQ(aciswarm({"image", "export", id, exported.string()}).status.code, 0);
+    expect_sample_tree(tar_tree(exported));
+    auto without_original_name = [](nlohmann::json manifest, const std::string& expected) {
+        auto& annotations = manifest.at("annotations");
+        for (auto it = annotations.begin(); it != annotations.end(); ++it) {
+            if (it->at("name") != "appc.io/docker/originalname") continue;
+            EXPECT_EQ(it->at("value"), expected);
+            annotations.erase(it);
+            break;
+        }
+        return manifest;
+    };
+    EXPECT_EQ(without_original_name(manifest_of(id), argument),
+              without_original_name(manifest_of(first_line(from_layout.out)),
+                                    "oci:" + layout().string() + ":1.0"));
+    EXPECT_EQ(manifest_of(id).at("name"), "server");
+}
+
+// What an archive may not do: a name outside the layout is skipped (never
+// written), a layout file that is a symlink is refused.
+TEST_F(FetchOci, AnArchiveWritesOnlyTheLayoutsFiles) {
+    const fs::path archive = tmp / "evil.tar";
+    write_layer(archive,
+                {file("../../escape", "x"), file("/abs-escape", "x"),
+                 symlink("index.json", "/etc/passwd"), file("oci-layout", "{}")},
+                AciCompression::none);
+    auto r = fetch("oci-archive:" + archive.string(), {"--insecure-options=image"});
+    EXPECT_NE(r.status.code, 0);
+    EXPECT_NE(r.err.find("index.json is not a regular file"), std::string::npos) << r.err;
+    for (const auto& entry : fs::recursive_directory_iterator(tmp.path()))
+        EXPECT_NE(entry.path().filename(), "escape") << entry.path();
+    EXPECT_FALSE(fs::exists("/abs-escape"));
+    auto missing =
+        fetch("oci-archive:" + (tmp / "none.tar").string(), {"--insecure-options=image"});
+    EXPECT_NE(missing.status.code, 0);
+    EXPECT_NE(missing.err.find("none.tar"), std::string::npos) << missing.err;
 }
 
 TEST_F(FetchOci, PlatformFromAnIndex) {

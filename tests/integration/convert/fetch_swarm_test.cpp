@@ -99,7 +99,8 @@ TEST(FetchDockerSwarm, LayersComeFromTheSwarmBeforeTheRegistry) {
         std::smatch m;
         ASSERT_TRUE(std::regex_search(
             r.err, m,
-            std::regex(R"(: (\d+) bytes from peers, \d+ from web seeds, (\d+) over HTTPS)")))
+            std::regex(
+                R"(via swarm: (\d+) bytes from peers, \d+ from web seeds, (\d+) over HTTPS)")))
             << r.err;
         EXPECT_GT(std::stoll(m[1]), 0) << r.err;
         EXPECT_EQ(m[2], "0") << r.err;  // no layer from the registry

@@ -32,10 +32,10 @@ class PublishFormats : public ::testing::Test {
         ASSERT_EQ(make_test_ca(dir_ / "ca", {"DNS:registry.test"}, ca_), "");
         ASSERT_EQ(ns_.create("127.0.0.1 registry.test\n"), "");
         fs::create_directories(registry_);
-        tracker_ =
-            Process::spawn(ns_.exec({bin("aciswarm-tracker"), "--http=127.0.0.1:0",
-                                     "--udp=127.0.0.1:0", "--dir=" + registry_.string(),
-                                     "--scan-interval=1", "--interval=5", "--min-interval=1"}));
+        tracker_ = Process::spawn(
+            ns_.exec({bin("aciswarm-tracker"), "--http=127.0.0.1:0", "--udp=127.0.0.1:0",
+                      "--dir=" + registry_.string(), "--scan-interval=1", "--interval=5",
+                      "--min-interval=1", "-v"}));
         tracker_port_ = tracker_->wait_for_listening("http", 20s);
         ASSERT_GT(tracker_port_, 0) << tracker_->stderr_text();
         const std::string servers =
@@ -118,8 +118,12 @@ class PublishFormats : public ::testing::Test {
     std::string logs() {
         std::string out;
         if (everseed_) {
-            everseed_->running();
+            everseed_->read_available();
             out += "everseed:\n" + everseed_->stderr_text();
+        }
+        if (tracker_) {
+            tracker_->read_available();
+            out += "tracker:\n" + tracker_->stderr_text();
         }
         return out;
     }

@@ -12,6 +12,7 @@
 #include "tests/integration/daemon/daemon_process.hpp"
 #include "tests/integration/oci/oci_lab.hpp"
 #include "tests/support/https_server.hpp"
+#include "tests/support/oci_registry.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace aciswarm::test {
@@ -45,18 +46,18 @@ RunResult mirror_cli(std::vector<std::string> args) {
 struct World {
     TempDir tmp;
     std::optional<OciImage> image;
-    std::optional<UpstreamRegistry> registry;
+    std::optional<DockerRegistry> registry;
     std::optional<Containerd> containerd;
     fs::path hosts_dir() const { return tmp / "certs.d"; }
-    std::string ref() const { return registry->host() + "/test/app:" + image->tag; }
+    std::string ref() const { return registry->host_port() + "/test/app:" + image->tag; }
 
     // The image pushed to a registry (TLS when `ca`), and a containerd.
     bool start(const std::optional<TestCa>& ca = std::nullopt) {
         image = make_oci_image(tmp / "layout", "1.0", 3, 64 * 1024);
         if (!image) return false;
-        registry = UpstreamRegistry::start(tmp / "registry", ca);
-        if (!registry) return false;
-        if (auto e = registry->push(*image, "test/app"); !e.empty()) {
+        registry.emplace(tmp / "registry", DockerRegistry::Options{"", "", ca});
+        if (registry->host_port().empty()) return false;
+        if (auto e = registry->push_layout(image->layout, image->tag, "test/app"); !e.empty()) {
             ADD_FAILURE() << e;
             return false;
         }
@@ -121,7 +122,7 @@ int mirror_for(World& w, std::optional<Process>& daemon, const TempDir& agent,
                const std::optional<TestCa>& ca = std::nullopt) {
     const int port = start_mirror_daemon(DaemonDirs{agent.path()}, daemon, daemon_args);
     if (port == 0) return 0;
-    std::vector<std::string> setup{"setup", "--registry=" + w.registry->host(),
+    std::vector<std::string> setup{"setup", "--registry=" + w.registry->host_port(),
                                    "--server=" + w.registry->url(),
                                    "--mirror=http://127.0.0.1:" + std::to_string(port),
                                    "--hosts-dir=" + w.hosts_dir().string()};
@@ -140,14 +141,13 @@ void pull_through_mirror(const std::optional<TestCa>& ca) {
     TempDir agent;
     std::optional<Process> daemon;
     const std::vector<std::string> args{ca ? "--ca-file=" + ca->ca_cert.string()
-                                           : "--mirror-http-registries=" + w.registry->host()};
+                                           : "--mirror-http-registries=" + w.registry->host_port()};
     ASSERT_NE(mirror_for(w, daemon, agent, args, ca), 0) << daemon->stderr_text();
     auto r = w.containerd->pull(w.ref(), w.hosts_dir());
     ASSERT_EQ(r.status.code, 0) << r.out << r.err;
     EXPECT_EQ(w.containerd->image_digest(w.ref()), w.image->manifest);
     const auto held = w.containerd->content();
-    auto access = w.registry->access_counts();
-    const std::string ns = " ns=" + escaped(w.registry->host()) + ": ";
+    const std::string ns = " ns=" + escaped(w.registry->host_port()) + ": ";
     EXPECT_TRUE(saw_stderr(*daemon, "mirror: HEAD /v2/test/app/manifests/1\\.0" + ns + "200"))
         << daemon->stderr_text();
     std::vector<std::string> blobs = w.image->layers;
@@ -157,7 +157,7 @@ void pull_through_mirror(const std::optional<TestCa>& ca) {
         EXPECT_TRUE(saw_stderr(*daemon, "mirror: GET /v2/test/app/blobs/" + blob + ns + "200"))
             << blob << "\n"
             << daemon->stderr_text();
-        EXPECT_EQ(access["GET /v2/test/app/blobs/" + blob], 1) << blob;
+        EXPECT_EQ(w.registry->count_requests("GET", "/v2/test/app/blobs/" + blob), 1) << blob;
     }
     // `aciswarm status` counts what containerd was served and where blobs came from.
     auto status = run({bin("aciswarm"), "status", "--socket=" + (agent / "agent.sock").string()});
@@ -197,7 +197,7 @@ TEST(OciMirror, BrokenMirrorNeverBlocksAPull) {
     EXPECT_EQ(w.containerd->image_digest(w.ref()), w.image->manifest);
     EXPECT_LT(took, 60s);
     EXPECT_TRUE(saw_stderr(*daemon, "mirror: HEAD /v2/test/app/manifests/1\\.0 ns=" +
-                                        escaped(w.registry->host()) + ": 503"))
+                                        escaped(w.registry->host_port()) + ": 503"))
         << daemon->stderr_text();
 }
 
@@ -209,14 +209,16 @@ TEST(OciMirror, PrivateRepositoryIsNeverServedThroughTheMirror) {
     w.image = make_oci_image(w.tmp / "layout", "1.0", 2, 16 * 1024);
     ASSERT_TRUE(w.image);
     const Login login{"puller", "s3cret-pw"};
-    w.registry = UpstreamRegistry::start(w.tmp / "registry", std::nullopt, login);
-    ASSERT_TRUE(w.registry);
-    ASSERT_EQ(w.registry->push(*w.image, "test/app"), "");
+    w.registry.emplace(w.tmp / "registry",
+                       DockerRegistry::Options{login.user, login.password, std::nullopt});
+    ASSERT_FALSE(w.registry->host_port().empty());
+    ASSERT_EQ(w.registry->push_layout(w.image->layout, w.image->tag, "test/app"), "");
     w.containerd = Containerd::start(w.tmp / "containerd");
     ASSERT_TRUE(w.containerd);
     TempDir agent;
     std::optional<Process> daemon;
-    ASSERT_NE(mirror_for(w, daemon, agent, {"--mirror-http-registries=" + w.registry->host()}), 0)
+    ASSERT_NE(mirror_for(w, daemon, agent, {"--mirror-http-registries=" + w.registry->host_port()}),
+              0)
         << daemon->stderr_text();
     auto anonymous = w.containerd->pull(w.ref(), w.hosts_dir());
     EXPECT_NE(anonymous.status.code, 0) << anonymous.out;
@@ -225,7 +227,7 @@ TEST(OciMirror, PrivateRepositoryIsNeverServedThroughTheMirror) {
     ASSERT_EQ(r.status.code, 0) << r.out << r.err;
     EXPECT_EQ(w.containerd->image_digest(w.ref()), w.image->manifest);
     EXPECT_TRUE(saw_stderr(*daemon, "mirror: HEAD /v2/test/app/manifests/1\\.0 ns=" +
-                                        escaped(w.registry->host()) + ": 404"));
+                                        escaped(w.registry->host_port()) + ": 404"));
     EXPECT_FALSE(std::regex_search(daemon->stderr_text(), std::regex("mirror: [A-Z]+ .*: 200")))
         << daemon->stderr_text();
     EXPECT_FALSE(std::regex_search(daemon->stderr_text(), std::regex("s3cret-pw")));

@@ -1,23 +1,20 @@
-// The OCI world for the mirror's integration tests (docs/oci.md): the
-// distribution registry (`docker-registry`, plain HTTP or TLS with a test CA)
-// as upstream on a loopback port, a small multi-layer image built by
-// make_oci_image.py and pushed with skopeo, and a containerd the test starts
-// with its own root, state, socket and plugin dirs, pulled from with
-// `ctr images pull --hosts-dir`. On this machine containerd unpacks with the
-// overlayfs snapshotter (tried: `ctr images pull` unpacks, no fallback to
-// `ctr content fetch` needed). Every process is stopped and every directory
-// removed when its object dies.
+// The OCI world for the mirror's integration tests (docs/oci.md), beside the
+// docker-registry harness (tests/support/oci_registry.hpp): a small
+// multi-layer image built by make_oci_image.py (tar layers containerd can
+// unpack), and a containerd the test starts with its own root, state, socket
+// and plugin dirs, pulled from with `ctr images pull --hosts-dir`. On this
+// machine containerd unpacks with the overlayfs snapshotter (tried: `ctr
+// images pull` unpacks, no fallback to `ctr content fetch` needed). Every
+// process is stopped and every directory removed when its object dies.
 // Thread-safety: one thread per object.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "tests/support/nginx.hpp"
 #include "tests/support/process.hpp"
 
 namespace aciswarm::test {
@@ -35,33 +32,10 @@ struct OciImage {
 std::optional<OciImage> make_oci_image(const std::filesystem::path& dir, const std::string& tag,
                                        int layers, std::size_t bytes_per_layer);
 
-// A user and password (htpasswd auth on the registry, --user for ctr).
+// A user and password (--user for ctr).
 struct Login {
     std::string user;
     std::string password;
-};
-
-class UpstreamRegistry {
-  public:
-    // docker-registry on 127.0.0.1:<free port>, storage in dir, its access log
-    // on stdout; TLS with `ca`'s server certificate when given; htpasswd auth
-    // (bcrypt) for `login` when given: every pull and push needs it.
-    static std::optional<UpstreamRegistry> start(const std::filesystem::path& dir,
-                                                 const std::optional<TestCa>& ca = std::nullopt,
-                                                 const std::optional<Login>& login = std::nullopt);
-    std::string host() const;  // "127.0.0.1:PORT": the registry's name in image references
-    std::string url() const;   // "http(s)://127.0.0.1:PORT"
-    // skopeo copy oci:LAYOUT:TAG docker://HOST/REPO:TAG. "" or what failed.
-    std::string push(const OciImage& image, const std::string& repository);
-    // Requests in its access log so far: "GET /v2/REPO/blobs/DIGEST" → count.
-    std::map<std::string, int> access_counts();
-
-  private:
-    std::optional<Process> process_;
-    std::uint16_t port_ = 0;
-    std::optional<TestCa> ca_;
-    std::optional<Login> login_;
-    std::filesystem::path dir_;
 };
 
 class Containerd {

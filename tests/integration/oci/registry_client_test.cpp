@@ -2,6 +2,7 @@
 
 #include "oci/registry_client.hpp"
 #include "tests/support/oci_registry.hpp"
+#include "tests/support/random_bytes.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace aciswarm::test {
@@ -33,7 +34,9 @@ TEST(OciRegistryClient, PullsWhatSkopeoPushed) {
     DockerRegistry upstream(dir.path(), DockerRegistry::Options{});
     ASSERT_FALSE(upstream.host_port().empty());
     const std::string layer1 = "first layer bytes", layer2(300000, 'x');
-    const PushedImage image = upstream.push("team/app", "v1", {layer1, layer2});
+    // Larger than a page's 4 MiB cap: its HEAD still gives its size (the mirror's check).
+    const std::string layer3 = random_bytes(5 << 20, 31);
+    const PushedImage image = upstream.push("team/app", "v1", {layer1, layer2, layer3});
 
     oci::RegistryClient client(options_for(upstream.host_port()));
     ASSERT_TRUE(client.ping());
@@ -42,7 +45,7 @@ TEST(OciRegistryClient, PullsWhatSkopeoPushed) {
     EXPECT_EQ(by_tag->digest, image.manifest);
     EXPECT_EQ(by_tag->media_type, oci::oci_manifest_type);
     const auto& manifest = std::get<oci::ImageManifest>(by_tag->manifest);
-    ASSERT_EQ(manifest.layers.size(), 2u);
+    ASSERT_EQ(manifest.layers.size(), 3u);
     EXPECT_EQ(manifest.layers[1].digest, image.layers[1]);
     EXPECT_EQ(manifest.config.digest, image.config);
 
@@ -56,6 +59,9 @@ TEST(OciRegistryClient, PullsWhatSkopeoPushed) {
 
     EXPECT_EQ(client.head_blob("team/app", image.layers[1]).value_or(0),
               image.layer_blobs[1].size());
+    auto big = client.head_blob("team/app", image.layers[2]);
+    ASSERT_TRUE(big) << big.error().message;
+    EXPECT_EQ(*big, image.layer_blobs[2].size());
     auto size = oci::download_blob_to_file(client, "team/app", image.layers[1], dir / "layer2");
     ASSERT_TRUE(size) << size.error().message;
     EXPECT_EQ(read_file(dir / "layer2"), image.layer_blobs[1]);
@@ -80,7 +86,8 @@ TEST(OciRegistryClient, UnknownNamesAreNotFound) {
 
 TEST(OciRegistryClient, BasicAuthFromADockerConfig) {
     TempDir dir;
-    DockerRegistry upstream(dir.path(), DockerRegistry::Options{"puller", "s3cret pass"});
+    DockerRegistry upstream(dir.path(),
+                            DockerRegistry::Options{"puller", "s3cret pass", std::nullopt});
     ASSERT_FALSE(upstream.host_port().empty());
     const PushedImage image = upstream.push("private/app", "v1", {"private layer"});
 

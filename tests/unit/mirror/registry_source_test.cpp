@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <thread>
 
 #include "tests/support/fake_registry.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -27,14 +28,37 @@ class GatedSource final : public blobs::BlobSource {
     std::atomic<int> calls{0};
     std::string_view name() const override { return "gated"; }
     Result<std::uint64_t> fetch(const blobs::BlobKey& key, const std::filesystem::path& path,
-                                std::stop_token stop) override {
+                                std::stop_token stop, blobs::BlobProgress& progress) override {
         ++calls;
         opened.wait();
-        return inner_->fetch(key, path, stop);
+        return inner_->fetch(key, path, stop, progress);
     }
 
   private:
     std::shared_ptr<blobs::BlobSource> inner_;
+};
+
+// A source that delivers slowly but steadily: `ticks` bumps of its progress,
+// `tick` apart (a swarm moving at a cold start), then delegates.
+class TrickleSource final : public blobs::BlobSource {
+  public:
+    TrickleSource(std::shared_ptr<blobs::BlobSource> inner, int ticks,
+                  std::chrono::milliseconds tick)
+        : inner_(std::move(inner)), ticks_(ticks), tick_(tick) {}
+    std::string_view name() const override { return "trickle"; }
+    Result<std::uint64_t> fetch(const blobs::BlobKey& key, const std::filesystem::path& path,
+                                std::stop_token stop, blobs::BlobProgress& progress) override {
+        for (int i = 0; i < ticks_ && !stop.stop_requested(); ++i) {
+            std::this_thread::sleep_for(tick_);  // the slow transfer being simulated
+            progress += 1;
+        }
+        return inner_->fetch(key, path, stop, progress);
+    }
+
+  private:
+    std::shared_ptr<blobs::BlobSource> inner_;
+    int ticks_;
+    std::chrono::milliseconds tick_;
 };
 
 struct Fixture {
@@ -157,6 +181,21 @@ TEST(RegistryMirrorSource, SlowBlobIsATimeoutWhileTheFetchGoesOnOnce) {
     EXPECT_EQ(gated->calls.load(), 1);
     EXPECT_EQ(f.upstream->blob_gets(d), 1u);
     EXPECT_EQ(fetcher->bytes_by_source().at("gated"), 10u);
+}
+
+// A blob whose bytes keep arriving is waited for past `wait` (N nodes starting
+// at once wait for the swarm instead of all falling back upstream); the wait
+// is per stall, not for the whole blob.
+TEST(RegistryMirrorSource, MovingBlobIsWaitedForPastTheStallBound) {
+    Fixture f;
+    const oci::Digest d = f.upstream->add_blob("team/app", "trickled layer");
+    auto fetcher = f.fetcher(std::make_shared<TrickleSource>(
+        std::make_shared<blobs::UpstreamBlobSource>(f.pool), 100, 10ms));
+    // The trickle takes at least 100 x 10 ms, twice the bound.
+    RegistryMirrorSource source(f.pool, fetcher, 500ms);
+    auto b = source.blob(blob_route(d), {});
+    ASSERT_TRUE(b) << b.error().message;
+    EXPECT_EQ(test::read_file(b->path), "trickled layer");
 }
 
 }  // namespace
