@@ -233,6 +233,16 @@ struct Engine::Impl {
 
     // engine_web_seeds.cpp
     void maybe_gate_web_seeds();
+    // One download's gates, on the alert thread; libtorrent calls, not under mu.
+    struct GateBytes {
+        std::int64_t from_peers = 0;
+        std::int64_t from_slices = 0;
+        bool slices = false;  // the download has a slice source
+    };
+    void gate_one(TorrentId id, const lt::torrent_handle& handle, WebSeedGate& gate,
+                  WebSeedGate* last_resort, GateBytes bytes, const std::vector<std::string>& urls,
+                  const std::string& name, std::optional<std::int64_t> leader_progress,
+                  Clock::SteadyTime now);
     // The gate opened (true) or closed: slices on or off, or libtorrent's web seeds
     // when the torrent has no slice source. Not under mu.
     void gate_web_seeds(TorrentId id, const lt::torrent_handle& handle,

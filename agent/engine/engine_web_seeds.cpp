@@ -128,6 +128,7 @@ void Engine::Impl::maybe_gate_web_seeds() {
         std::shared_ptr<WebSeedGate> last_resort;  // with slices only
         std::int64_t from_peers;
         std::int64_t from_slices;
+        bool slices;  // a slice source: web seed slices, not libtorrent's web seed
         std::vector<std::string> urls;
         std::string name;
         std::optional<std::int64_t> leader_progress;  // a follower with leaders only
@@ -153,41 +154,60 @@ void Engine::Impl::maybe_gate_web_seeds() {
             }
             work.push_back({e.id, e.handle, e.web_seed_gate, e.last_resort_gate,
                             e.counters->from_peers.load(), e.slices ? e.slices->bytes() : 0,
-                            e.gated_web_seeds, e.hashes.best().hex(), leader_progress});
+                            e.slice_source.has_value(), e.gated_web_seeds, e.hashes.best().hex(),
+                            leader_progress});
         }
     }
     // libtorrent calls outside mu: they wait for its network thread.
     for (auto& w : work) {
-        if (!w.handle.is_valid()) continue;
-        const lt::torrent_status st = w.handle.status({});
-        if (st.state != lt::torrent_status::downloading) continue;
-        // Not num_seeds: libtorrent counts a connected web seed as a seed.
-        const bool has_seed = st.num_complete > 0 || st.list_seeds > 0;
-        w.gate->note_leaders(now, w.leader_progress);
-        const auto action = w.gate->observe(now, w.from_peers, has_seed);
-        if (action != WebSeedGate::Action::none) {
-            const bool open = action == WebSeedGate::Action::add;
-            log.info(w.name, open ? ": opening " : ": closing ", w.urls.size(),
-                     " web seed(s): ", w.gate->reason());
-            gate_web_seeds(w.id, w.handle, w.urls, open);
-            continue;
+        // A torrent removed meanwhile makes its handle throw: nothing left to gate.
+        try {
+            gate_one(w.id, w.handle, *w.gate, w.last_resort.get(),
+                     {w.from_peers, w.from_slices, w.slices}, w.urls, w.name, w.leader_progress,
+                     now);
+        } catch (const std::exception& e) {
+            log.debug(w.name, ": web seed gate: ", e.what());
         }
-        if (!w.last_resort || !w.gate->open()) continue;
-        switch (w.last_resort->observe(now, w.from_peers + w.from_slices, has_seed)) {
-            case WebSeedGate::Action::none:
-                break;
-            case WebSeedGate::Action::add:
-                log.info(w.name, ": adding libtorrent's web seed too: ", w.last_resort->reason(),
-                         " (slices or peers)");
-                for (const auto& url : w.urls)
-                    w.handle.add_url_seed(url);
-                break;
-            case WebSeedGate::Action::remove:
-                log.info(w.name, ": removing libtorrent's web seed: ", w.last_resort->reason());
-                for (const auto& url : w.urls)
-                    w.handle.remove_url_seed(url);
-                break;
-        }
+    }
+}
+
+void Engine::Impl::gate_one(TorrentId id, const lt::torrent_handle& handle, WebSeedGate& gate,
+                            WebSeedGate* last_resort, GateBytes bytes,
+                            const std::vector<std::string>& urls, const std::string& name,
+                            std::optional<std::int64_t> leader_progress, Clock::SteadyTime now) {
+    if (!handle.is_valid()) return;
+    const lt::torrent_status st = handle.status({});
+    if (st.state != lt::torrent_status::downloading) return;
+    // Not num_seeds: libtorrent counts a connected web seed as a seed.
+    const bool has_seed = st.num_complete > 0 || st.list_seeds > 0;
+    gate.note_leaders(now, leader_progress);
+    // Slices take only pieces nobody has: while the swarm has no seed, every node
+    // takes its own, and bytes from peers do not keep the gate shut (else only the
+    // first nodes would fetch from the origin, at their downlinks' rate).
+    const auto action =
+        gate.observe(now, bytes.slices && !has_seed ? 0 : bytes.from_peers, has_seed);
+    if (action != WebSeedGate::Action::none) {
+        const bool open = action == WebSeedGate::Action::add;
+        log.info(name, open ? ": opening " : ": closing ", urls.size(),
+                 " web seed(s): ", gate.reason());
+        gate_web_seeds(id, handle, urls, open);
+        return;
+    }
+    if (!last_resort || !gate.open()) return;
+    switch (last_resort->observe(now, bytes.from_peers + bytes.from_slices, has_seed)) {
+        case WebSeedGate::Action::none:
+            break;
+        case WebSeedGate::Action::add:
+            log.info(name, ": adding libtorrent's web seed too: ", last_resort->reason(),
+                     " (slices or peers)");
+            for (const auto& url : urls)
+                handle.add_url_seed(url);
+            break;
+        case WebSeedGate::Action::remove:
+            log.info(name, ": removing libtorrent's web seed: ", last_resort->reason());
+            for (const auto& url : urls)
+                handle.remove_url_seed(url);
+            break;
     }
 }
 

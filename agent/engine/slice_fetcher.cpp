@@ -149,11 +149,13 @@ void SliceFetcher::run(std::stop_token stop) {
             }
             if (auto ok = fetch(client, *run, buffer, stop); !ok) {
                 if (stop.stop_requested()) break;
-                log_.warn("web seed slices: ", ok.error().message);
+                // As the plugin words libtorrent's web seed failures: "web seed URL: why".
+                std::string message = "web seed " + ok.error().message;
+                log_.warn(message, " (slices)");
                 ++counters_->web_seed_failures;
                 {
                     std::lock_guard lock(counters_->mu);
-                    counters_->last_web_seed_error = ok.error().message;
+                    counters_->last_web_seed_error = std::move(message);
                 }
                 if (++failures >= 3) {
                     log_.warn("web seed slices: giving up after ", failures,
