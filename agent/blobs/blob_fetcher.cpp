@@ -19,23 +19,23 @@ BlobFetcher::~BlobFetcher() {
 
 Result<CachedBlob> BlobFetcher::get(const BlobKey& key, std::chrono::milliseconds wait) {
     if (auto hit = cache_.find(key.digest)) return *hit;
-    const InFlight fetch = start(key);
-    std::uint64_t seen = fetch.progress->load();
-    while (fetch.done.wait_for(wait) != std::future_status::ready) {
-        const std::uint64_t now = fetch.progress->load();
+    const std::shared_future<Status> done = start(key);
+    std::uint64_t seen = progress_.load();
+    while (done.wait_for(wait) != std::future_status::ready) {
+        const std::uint64_t now = progress_.load();
         if (now == seen) {
-            return make_error(Errc::timeout, key.digest.to_string() + ": no byte of it for " +
-                                                 std::to_string(wait.count()) + " ms (" +
-                                                 std::to_string(now) + " here; still fetching)");
+            return make_error(Errc::timeout,
+                              key.digest.to_string() + ": no download received a byte for " +
+                                  std::to_string(wait.count()) + " ms (still fetching)");
         }
         seen = now;
     }
-    if (Status s = fetch.done.get(); !s) return s.error();
+    if (Status s = done.get(); !s) return s.error();
     if (auto hit = cache_.find(key.digest)) return *hit;
     return make_error(Errc::internal, key.digest.to_string() + ": fetched but not in the cache");
 }
 
-BlobFetcher::InFlight BlobFetcher::start(const BlobKey& key) {
+std::shared_future<Status> BlobFetcher::start(const BlobKey& key) {
     std::lock_guard lock(mutex_);
     // Threads that finished are joined here (their results were taken).
     workers_.remove_if([](const Worker& w) {
@@ -43,18 +43,17 @@ BlobFetcher::InFlight BlobFetcher::start(const BlobKey& key) {
     });
     if (auto it = in_flight_.find(key.digest); it != in_flight_.end()) return it->second;
     auto promise = std::make_shared<std::promise<Status>>();
-    const InFlight fetch{promise->get_future().share(), std::make_shared<BlobProgress>(0)};
-    in_flight_.emplace(key.digest, fetch);
-    workers_.push_back({fetch.done, std::jthread([this, key, promise,
-                                                  progress = fetch.progress](std::stop_token stop) {
-                            Status s = run_sources(key, stop, *progress);
+    std::shared_future<Status> done = promise->get_future().share();
+    in_flight_.emplace(key.digest, done);
+    workers_.push_back({done, std::jthread([this, key, promise](std::stop_token stop) {
+                            Status s = run_sources(key, stop, progress_);
                             {
                                 std::lock_guard done_lock(mutex_);
                                 in_flight_.erase(key.digest);
                             }
                             promise->set_value(std::move(s));
                         })});
-    return fetch;
+    return done;
 }
 
 Status BlobFetcher::run_sources(const BlobKey& key, std::stop_token stop, BlobProgress& progress) {

@@ -69,6 +69,10 @@ const OptionParser& parser() {
             {"bittorrent-listen", K::list,
              "BitTorrent listen address (default 0.0.0.0:6881 and [::]:6881; port 0: any)",
              "ADDR:PORT"},
+            {"super-seed", K::value,
+             "BEP 16 super-seeding of every blob: hand out each piece once before repeating "
+             "(default false; bench/oci measures both)",
+             "BOOL"},
         };
         for (OptionSpec& s : engine::engine_option_specs(origin_engine_options))
             specs.push_back(std::move(s));
@@ -93,6 +97,7 @@ struct OriginCommand {
     std::map<std::string, oci::RegistryAuth> docker_auths;
     origin::OriginConfig config;
     engine::EngineConfig engine;
+    bool super_seed = false;
 };
 
 // "REGISTRY" or "REGISTRY=URL".
@@ -154,6 +159,11 @@ Result<OriginCommand> parse_origin_command(const ParsedOptions& opts) {
     cmd.config.whitelist_dir = opts.get_or("whitelist-dir", "");
     cmd.config.trackers = opts.get_all("tracker");
     if (auto ok = read_origin_limits(cmd, opts); !ok) return std::move(ok).error();
+    if (auto v = opts.get("super-seed")) {
+        auto b = parse_bool("super-seed", *v);
+        if (!b) return std::move(b).error();
+        cmd.super_seed = *b;
+    }
     cmd.engine.listen_interfaces = {"0.0.0.0:6881", "[::]:6881"};
     if (opts.has("bittorrent-listen"))
         cmd.engine.listen_interfaces = opts.get_all("bittorrent-listen");
@@ -181,9 +191,10 @@ std::map<std::string, std::shared_ptr<oci::Registry>> make_upstreams(
 }
 
 // Seeds through the engine; a torrent already in the session is seeding.
-origin::SeedFn engine_seeder(engine::Engine& engine) {
-    return [&engine](const std::string& torrent, const fs::path& blob_dir) -> Status {
-        auto id = engine.add_seed({.torrent = torrent, .save_path = blob_dir, .verify = false});
+origin::SeedFn engine_seeder(engine::Engine& engine, bool super_seed) {
+    return [&engine, super_seed](const std::string& torrent, const fs::path& blob_dir) -> Status {
+        auto id = engine.add_seed(
+            {.torrent = torrent, .save_path = blob_dir, .verify = false, .super_seed = super_seed});
         if (!id && id.error().code != Errc::already_exists) return std::move(id).error();
         return {};
     };
@@ -211,8 +222,9 @@ int serve(const OriginCommand& cmd, const InterruptWatcher& interrupt, CliContex
         ctx.err << "aciswarm origin: " << engine.error().message << "\n";
         return exit_failure;
     }
-    auto origin = std::make_shared<origin::Origin>(cmd.config, make_upstreams(cmd, *credentials),
-                                                   engine_seeder(**engine), ctx.log);
+    auto origin =
+        std::make_shared<origin::Origin>(cmd.config, make_upstreams(cmd, *credentials),
+                                         engine_seeder(**engine, cmd.super_seed), ctx.log);
     auto seeded = origin->start();
     if (!seeded) {
         ctx.err << "aciswarm origin: " << seeded.error().message << "\n";

@@ -59,6 +59,7 @@ Result<std::unique_ptr<StoreEngineBackend>> StoreEngineBackend::create(const Dae
     std::unique_ptr<StoreEngineBackend> backend(
         new StoreEngineBackend(std::move(*st), std::move(*eng), config.store, clock, log));
     backend->ca_file_ = config.ca_file;
+    backend->blob_origin_ = config.mirror_origin;
     backend->store_options_ = store_options;
     if (Status s = backend->reload_credentials(config.auth_dir); !s) return s.error();
     if (config.insecure_image) {
@@ -178,6 +179,7 @@ fetch::FetchOptions StoreEngineBackend::worker_options(
     options.https_fallback = !request.no_https_fallback;
     options.https.ca_file = ca_file_;
     options.https.credentials = credentials_;
+    options.blob_origin = blob_origin_;  // used by docker:// sources only
     if (request.swarm_timeout) options.swarm_timeout = *request.swarm_timeout;
     options.signature = request.signature;
     return options;

@@ -97,6 +97,7 @@ class StoreEngineBackend final : public DaemonBackend {
     store::StoreOptions store_options_;  // each worker's Store handle opens with these
     std::string ca_file_;  // for the Fetcher's discovery and HTTPS; web seeds: SSL_CERT_FILE
     http::Credentials credentials_;  // auth.d: every fetch's HTTPS and web seeds
+    std::string blob_origin_;        // mirror-origin: docker:// fetches take layers from the swarm
     const Clock& clock_;
     // Signature check for every image fetched (trust/); empty with insecure-options=image.
     std::function<Result<std::string>(const std::filesystem::path&, std::string_view,

@@ -183,6 +183,7 @@ void Engine::Impl::on_torrent_alert(const lt::torrent_alert& a, std::vector<Engi
         e->handle.flush_cache();
     }
     if (type == lt::cache_flushed_alert::alert_type && e->flush_requested) e->finished = true;
+    if (e->finished && !was_finished && e->zone_filter) log_zone_sources(*e);
     switch (type) {
         case lt::metadata_received_alert::alert_type:
             on_metadata_received(*e, a, events);

@@ -36,6 +36,7 @@
 #include "agent/engine/slice_fetcher.hpp"
 #include "agent/engine/stuck_pieces.hpp"
 #include "agent/engine/web_seed_gate.hpp"
+#include "agent/engine/zone_peer_filter.hpp"
 #include "agent/engine/zone_role.hpp"
 
 namespace aciswarm::engine {
@@ -102,6 +103,10 @@ struct SourceCounters {
 std::shared_ptr<lt::torrent_plugin> make_counting_plugin(std::shared_ptr<SourceCounters> counters,
                                                          Logger& log);
 
+// zone_peer_plugin.cpp: a torrent extension that keeps a follower from downloading
+// from peers outside its zone (zone_peer_filter.hpp).
+std::shared_ptr<lt::torrent_plugin> make_zone_plugin(std::shared_ptr<ZonePeerFilter> filter);
+
 struct Engine::Impl {
     struct Entry {
         TorrentId id;
@@ -134,7 +139,10 @@ struct Engine::Impl {
         // Zone-aware engines: the role and leaders the tracker's /zone gave (written
         // by the zone thread; docs/zones.md).
         ZoneView zone_view;
-        std::string zone_error;        // the last /zone failure, "" after an answer
+        std::string zone_error;  // the last /zone failure, "" after an answer
+        // Zone-aware engines: who a follower may download from (the zone thread
+        // updates it from zone_view; the zone peer plugin reads it).
+        std::shared_ptr<ZonePeerFilter> zone_filter;
         bool private_torrent = false;  // BEP 27: announces carry tracker_key
     };
 
@@ -227,6 +235,16 @@ struct Engine::Impl {
 
     // engine_zones.cpp (the zone thread)
     void run_zone_queries(std::stop_token stop);
+    // A changed /zone answer: logs it, and re-announces (true) for a follower or leader
+    // role; a new follower first drops its peers. Not under mu.
+    bool on_new_role(lt::torrent_handle handle, const std::string& name, const ZoneView& view,
+                     ZoneRole was) const;
+    // A zone-aware node's finished torrent: logs the payload it got per peer address
+    // (where its bytes came from: inside its zone, or from a leader). Caller holds mu.
+    void log_zone_sources(const Entry& e) const;
+    // Re-announces a downloading leader at most every 5 s (`last`: its previous one).
+    void reannounce_leader(const lt::torrent_handle& handle, Clock::SteadyTime& last,
+                           Clock::SteadyTime now) const;
     // The /zone URLs of a torrent: one per HTTP(S) tracker. Not under mu.
     std::vector<std::string> zone_query_urls(const lt::torrent_handle& handle, const InfoHash& hash,
                                              std::uint16_t port) const;

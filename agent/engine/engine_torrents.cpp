@@ -179,6 +179,14 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
         [counters, &log = log](const lt::torrent_handle&, lt::client_data_t) {
             return make_counting_plugin(counters, log);
         });
+    // After the counting plugin: a message the zone plugin hides is still counted.
+    std::shared_ptr<ZonePeerFilter> zone_filter;
+    if (config.zone.aware()) {
+        zone_filter = std::make_shared<ZonePeerFilter>();
+        params.extensions.push_back([zone_filter](const lt::torrent_handle&, lt::client_data_t) {
+            return make_zone_plugin(zone_filter);
+        });
+    }
     std::error_code dir_error;
     if (!params.save_path.empty()) {
         std::filesystem::create_directories(params.save_path, dir_error);
@@ -213,6 +221,7 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
     e.handle = h;
     e.hashes = torrent::detail::from_lt(h.info_hashes());
     e.counters = counters;
+    e.zone_filter = zone_filter;
     e.check_metadata = std::move(check_metadata);
     e.gated_web_seeds = std::move(held_back);
     e.slice_source = std::move(slices);

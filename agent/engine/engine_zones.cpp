@@ -5,6 +5,8 @@
 // (--leader-timeout, engine_web_seeds.cpp) and TorrentStatus.
 #include <libtorrent/announce_entry.hpp>
 
+#include <algorithm>
+
 #include "agent/engine/engine_impl.hpp"
 #include "common/url.hpp"
 #include "http/client.hpp"
@@ -17,6 +19,10 @@ namespace {
 constexpr std::chrono::seconds kZoneQueryInterval{5};
 // ... and for a finished torrent (a seed), whose role only shows in its status.
 constexpr std::chrono::seconds kSeedQueryInterval{60};
+// A leader that is still downloading re-announces this often, past --interval: the
+// tracker lists it every peer outside its zone, and other zones' nodes become sources
+// as they fetch (docs/zones.md, "A downloading leader re-announces").
+constexpr std::chrono::seconds kLeaderReannounceInterval{5};
 
 http::ClientOptions zone_query_options(const EngineConfig& config) {
     http::ClientOptions o = http::page_options();
@@ -25,7 +31,7 @@ http::ClientOptions zone_query_options(const EngineConfig& config) {
     o.skip_tls_verify = config.insecure_tls;
     o.connect_timeout = std::chrono::milliseconds(2000);
     o.total_timeout = std::chrono::milliseconds(4000);
-    o.max_body = 4096;  // a zone dict with 16 IPv6 leaders is under 400 bytes
+    o.max_body = 16384;  // a follower's members: at most 512 per family (tracker/core)
     o.max_redirects = 0;
     o.user_agent = config.user_agent;
     return o;
@@ -57,6 +63,45 @@ std::int64_t SourceCounters::progress_of(const std::vector<PeerEndpoint>& peers)
     return sum;
 }
 
+bool Engine::Impl::on_new_role(lt::torrent_handle handle, const std::string& name,
+                               const ZoneView& view, ZoneRole was) const {
+    log.info(name, ": zone ", describe(view));
+    // An announce made before the zone had its leaders got today's reply, and its peers
+    // from other zones stay connected: a node that becomes a follower drops its peers,
+    // and every new role asks again for the zone lists.
+    if (view.role == ZoneRole::follower && was != ZoneRole::follower) handle.clear_peers();
+    if (view.role == ZoneRole::none) return false;
+    handle.force_reannounce(0, -1, lt::torrent_handle::ignore_min_interval);
+    return true;
+}
+
+void Engine::Impl::log_zone_sources(const Entry& e) const {
+    std::map<std::string, std::int64_t> by_address;
+    {
+        std::lock_guard lock(e.counters->mu);
+        for (const auto& [remote, peer] : e.counters->peer_bytes) {
+            if (peer.bytes > 0) by_address[remote.address().to_string()] += peer.bytes;
+        }
+    }
+    const auto text = [](const std::map<std::string, std::int64_t>& bytes) {
+        std::string out;
+        for (const auto& [address, n] : bytes)
+            out += " " + address + "=" + std::to_string(n);
+        return out.empty() ? std::string(" none") : out;
+    };
+    log.info(e.hashes.best().hex(), ": zone ", zone_role_name(e.zone_view.role),
+             ", payload by peer address:", text(by_address),
+             "; as a follower:", text(e.zone_filter->follower_payload()),
+             "; web seeds=", e.counters->from_web_seeds.load());
+}
+
+void Engine::Impl::reannounce_leader(const lt::torrent_handle& handle, Clock::SteadyTime& last,
+                                     Clock::SteadyTime now) const {
+    if (now - last < kLeaderReannounceInterval) return;
+    last = now;
+    handle.force_reannounce(0, -1, lt::torrent_handle::ignore_min_interval);
+}
+
 std::vector<std::string> Engine::Impl::zone_query_urls(const lt::torrent_handle& handle,
                                                        const InfoHash& hash,
                                                        std::uint16_t port) const {
@@ -78,12 +123,14 @@ void Engine::Impl::run_zone_queries(std::stop_token stop) {
         }
         return std::move(response->body);
     };
-    std::map<std::uint64_t, ZoneRoleWatch> watches;  // by TorrentId
+    std::map<std::uint64_t, ZoneRoleWatch> watches;               // by TorrentId
+    std::map<std::uint64_t, Clock::SteadyTime> leader_announces;  // by TorrentId
     struct Work {
         std::uint64_t id;
         lt::torrent_handle handle;
         InfoHash hash;
         std::string name;
+        std::shared_ptr<ZonePeerFilter> filter;
     };
     while (!stop.stop_requested()) {
         std::vector<Work> work;
@@ -92,11 +139,20 @@ void Engine::Impl::run_zone_queries(std::stop_token stop) {
         {
             std::unique_lock lock(mu);
             std::erase_if(watches, [&](const auto& w) { return entries.count(w.first) == 0; });
+            std::erase_if(leader_announces,
+                          [&](const auto& a) { return entries.count(a.first) == 0; });
             for (const auto& [id, e] : entries) {
+                // Asked once the tracker has the node (a tracker replied to its announce):
+                // an earlier ask gets role none, and the next ask is a second away.
+                if (!e.announced) continue;
                 auto [it, _] = watches.try_emplace(id, kZoneQueryInterval);
                 it->second.set_interval(e.finished ? kSeedQueryInterval : kZoneQueryInterval);
-                if (it->second.due(now))
-                    work.push_back({id, e.handle, e.hashes.best(), e.hashes.best().hex()});
+                if (it->second.due(now)) {
+                    work.push_back(
+                        {id, e.handle, e.hashes.best(), e.hashes.best().hex(), e.zone_filter});
+                }
+                if (!e.finished && e.zone_view.role == ZoneRole::leader)
+                    reannounce_leader(e.handle, leader_announces[id], now);
             }
             if (!listeners.empty()) port = listeners.front().port();
         }
@@ -106,16 +162,9 @@ void Engine::Impl::run_zone_queries(std::stop_token stop) {
             const std::uint64_t changes = watch.changes();
             const ZoneRole was = watch.view().role;
             watch.ask(now, zone_query_urls(w.handle, w.hash, port), query);
-            if (watch.changes() != changes) {
-                log.info(w.name, ": zone ", describe(watch.view()));
-                // An announce made before the zone had its leaders got today's reply, and
-                // its peers from other zones stay connected: a node that becomes a follower
-                // drops its peers, and every new role asks again for the zone lists.
-                if (watch.view().role == ZoneRole::follower && was != ZoneRole::follower)
-                    w.handle.clear_peers();
-                if (watch.view().role != ZoneRole::none)
-                    w.handle.force_reannounce(0, -1, lt::torrent_handle::ignore_min_interval);
-            }
+            if (w.filter) w.filter->update(watch.view());
+            if (watch.changes() != changes && on_new_role(w.handle, w.name, watch.view(), was))
+                leader_announces[w.id] = now;
             std::lock_guard lock(mu);
             auto it = entries.find(w.id);
             if (it == entries.end()) continue;
@@ -125,7 +174,14 @@ void Engine::Impl::run_zone_queries(std::stop_token stop) {
             it->second.zone_error = watch.error();
         }
         std::unique_lock lock(mu);
-        cv.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+        // A torrent's first tracker reply wakes the thread at once (the alert thread
+        // notifies cv after each batch): until its role is known, a follower-to-be
+        // downloads from anybody.
+        cv.wait_for(lock, stop, std::chrono::seconds(1), [&] {
+            return std::any_of(entries.begin(), entries.end(), [&](const auto& entry) {
+                return entry.second.announced && watches.count(entry.first) == 0;
+            });
+        });
     }
 }
 

@@ -2,6 +2,8 @@
 
 #include <libtorrent/bdecode.hpp>
 
+#include <tuple>
+
 #include "common/text.hpp"
 #include "common/url.hpp"
 
@@ -27,12 +29,15 @@ Result<ZoneRole> parse_role(std::string_view text) {
                                           "follower or none");
 }
 
-Status append_leaders(std::string_view compact, std::size_t record_size,
+// The compact peers of `key` (leaders, leaders6, members, members6) appended to out.
+Status append_compact(const lt::bdecode_node& zone, const char* key, std::size_t record_size,
                       std::vector<PeerEndpoint>& out) {
+    const std::string_view compact = string_of(zone, key);
     if (compact.size() % record_size != 0) {
-        return make_error(Errc::protocol,
-                          "zone reply: leaders of " + std::to_string(compact.size()) +
-                              " bytes, not a multiple of " + std::to_string(record_size));
+        return make_error(Errc::protocol, std::string("zone reply: ") + key + " of " +
+                                              std::to_string(compact.size()) +
+                                              " bytes, not a multiple of " +
+                                              std::to_string(record_size));
     }
     for (std::size_t at = 0; at < compact.size(); at += record_size) {
         auto ep = PeerEndpoint::from_compact(
@@ -83,15 +88,12 @@ Result<ZoneView> parse_zone_reply(std::string_view body) {
     if (!role) return std::move(role).error();
     view.role = *role;
     view.zone = std::string(string_of(zone, "name"));
-    if (auto ok =
-            append_leaders(string_of(zone, "leaders"), PeerEndpoint::compact_v4_size, view.leaders);
-        !ok) {
-        return std::move(ok).error();
-    }
-    if (auto ok = append_leaders(string_of(zone, "leaders6"), PeerEndpoint::compact_v6_size,
-                                 view.leaders);
-        !ok) {
-        return std::move(ok).error();
+    for (const auto& [key, size, out] :
+         {std::tuple{"leaders", PeerEndpoint::compact_v4_size, &view.leaders},
+          std::tuple{"leaders6", PeerEndpoint::compact_v6_size, &view.leaders},
+          std::tuple{"members", PeerEndpoint::compact_v4_size, &view.members},
+          std::tuple{"members6", PeerEndpoint::compact_v6_size, &view.members}}) {
+        if (auto ok = append_compact(zone, key, size, *out); !ok) return std::move(ok).error();
     }
     return view;
 }
@@ -135,7 +137,7 @@ void ZoneRoleWatch::ask(Clock::SteadyTime now, const std::vector<std::string>& u
         auto body = query(url);
         auto view = body ? parse_zone_reply(*body) : Result<ZoneView>(std::move(body).error());
         if (view) {
-            if (*view != view_) ++changes_;
+            if (!view->same_role(view_)) ++changes_;
             view_ = std::move(*view);
             error_.clear();
             return;

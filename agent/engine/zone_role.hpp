@@ -7,6 +7,7 @@
 //
 // Reply (bencoded; the announce reply's zone key alone):
 //   d 4:zone d 7:leaders <compact IPv4, 6 bytes each> 8:leaders6 <compact IPv6, 18 each>
+//              [7:members <compact IPv4> 8:members6 <compact IPv6>]  (followers only)
 //              4:name <zone, "" for none> 4:role <"leader" | "follower" | "none"> e e
 // or d 14:failure reason <text> e.
 //
@@ -40,12 +41,19 @@ struct ZoneView {
     ZoneRole role = ZoneRole::unknown;
     std::string zone;                   // where the tracker placed the node; "" for none
     std::vector<PeerEndpoint> leaders;  // the zone's leaders, best first
+    // A follower's: its zone's members (the leaders too, zone-blind members too), the
+    // peers it may download from (zone_peer_filter.hpp). Empty for other roles.
+    std::vector<PeerEndpoint> members;
     friend bool operator==(const ZoneView&, const ZoneView&) = default;
+    // Role, zone and leaders: what the engine logs and re-announces for.
+    bool same_role(const ZoneView& o) const {
+        return role == o.role && zone == o.zone && leaders == o.leaders;
+    }
 };
 
 // Parses a /zone reply (or an announce reply carrying the zone key). Errors: not
-// bencode, no zone key, a failure reason (quoted), an unknown role, a leaders string
-// whose length is not a multiple of the compact size.
+// bencode, no zone key, a failure reason (quoted), an unknown role, a leaders or
+// members string whose length is not a multiple of the compact size.
 Result<ZoneView> parse_zone_reply(std::string_view body);
 
 // The /zone URL for an HTTP(S) announce URL whose last path segment starts with
@@ -81,7 +89,7 @@ class ZoneRoleWatch {
 
     const ZoneView& view() const { return view_; }
     const std::string& error() const { return error_; }
-    // Bumped whenever view() changes.
+    // Bumped whenever view()'s role, zone or leaders change (not its members).
     std::uint64_t changes() const { return changes_; }
 
   private:

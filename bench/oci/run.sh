@@ -27,8 +27,8 @@
 # the speed-up max(direct)/max(aciswarm) at that N, and the load average.
 #
 # usage: run.sh [--nodes=LIST] [--rate-mbit=R] [--size-mib=S] [--layers=L] [--modes=LIST]
-#               [--bin-dir=DIR] [--daemon-args=WORDS] [--out=FILE] [--assert] [--keep]
-#               [--timeout=SECONDS]
+#               [--bin-dir=DIR] [--daemon-args=WORDS] [--origin-args=WORDS] [--label=NAME]
+#               [--out=FILE] [--assert] [--keep] [--timeout=SECONDS]
 #   --nodes=LIST       comma list of node counts, one run of every mode each (default 4,8,16)
 #   --rate-mbit=R      every link's rate, each way, Mbit/s (default 20)
 #   --size-mib=S       MiB of random data in the image (default 64)
@@ -36,6 +36,8 @@
 #   --modes=LIST       comma list of direct,aciswarm (default both)
 #   --bin-dir=DIR      aciswarm and aciswarm-tracker under test (default: build/bin)
 #   --daemon-args=WORDS extra arguments for every node's aciswarm daemon
+#   --origin-args=WORDS extra arguments for aciswarm origin (e.g. --super-seed=true)
+#   --label=NAME       the aciswarm mode's name in the table (default aciswarm)
 #   --out=FILE         also append the table to FILE
 #   --assert           correctness (the CI variant): exit 1 unless every node of every mode has
 #                      the pushed manifest and every blob, and in the aciswarm mode every blob
@@ -57,6 +59,8 @@ keep=0
 timeout_s=0
 out_file=""
 daemon_args_text=""
+origin_args_text=""
+label=aciswarm
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 # shellcheck source=../../examples/private-registry/registry.sh
@@ -73,6 +77,8 @@ for arg in "$@"; do
         --modes=*) modes="${arg#*=}" ;;
         --bin-dir=*) bin_dir="${arg#*=}" ;;
         --daemon-args=*) daemon_args_text="${arg#*=}" ;;
+        --origin-args=*) origin_args_text="${arg#*=}" ;;
+        --label=*) label="${arg#*=}" ;;
         --out=*) out_file="${arg#*=}" ;;
         --assert) assert=1 ;;
         --keep) keep=1 ;;
@@ -199,10 +205,12 @@ start_origin() { # start_origin DIR: tracker + origin in the registry namespace
         --dir="$1/whitelist" --workers=1 --scan-watch=true >"$1/tracker.log" 2>&1 &
     run_pids+=($!)
     wait_for 30 "the tracker" grep -q 'listening http' "$1/tracker.log"
+    local origin_args=()
+    read -r -a origin_args <<<"$origin_args_text"
     ip netns exec "$reg_ns" "${clean_env[@]}" "$bin_dir/aciswarm" origin --listen="$reg_ip:8090" \
         --upstream="$registry=http://$registry" --cache="$1/origin" --whitelist-dir="$1/whitelist" \
         --tracker="http://$reg_ip:6969/announce" --bittorrent-listen="$reg_ip:6881" --lsd=false \
-        --auth-dir="$1/auth.d" >"$1/origin.log" 2>&1 &
+        --auth-dir="$1/auth.d" "${origin_args[@]}" >"$1/origin.log" 2>&1 &
     run_pids+=($!)
     wait_for 30 "the origin" grep -q 'listening http' "$1/origin.log"
 }
@@ -325,7 +333,7 @@ run_mode() { # run_mode MODE N
     local row
     row=$(printf '%s\n' "${times[@]:-0}" | sort -n | awk -v mode="$mode" -v n="$n" -v ok="$ok" \
         -v F="$F" -v r="$rate_Bps" -v reg=$((reg1 - reg0)) -v gets="$gets" -v nodetx="$node_tx" \
-        -v peers="$peers" -v upstream="$upstream" -v dmax="${direct_max[$n]:-0}" \
+        -v peers="$peers" -v upstream="$upstream" -v dmax="${direct_max[$n]:-0}" -v label="$label" \
         -v load="$load0→$load1" '
         { t[NR] = $1 / 1000 }
         END {
@@ -335,6 +343,7 @@ run_mode() { # run_mode MODE N
             speedup = "-"; if (mode == "aciswarm" && dmax > 0 && mx > 0) speedup = sprintf("%.1f", dmax / 1000 / mx)
             pn = "-"; un = "-"
             if (mode == "aciswarm") { pn = sprintf("%.2f", peers / (n * F)); un = sprintf("%.2f", upstream / (n * F)) }
+            if (mode == "aciswarm") mode = label
             printf "%-9s %3d %7.1f %7.1f %8.2f %8.2f %4d..%-3d %8.2f %8s %8s %7s %2d/%-2d %-14s",
                 mode, n, p50, mx, mx / tmin, reg / F, g[1], g[2], nodetx / F, pn, un, speedup, ok, n, load
         }')

@@ -25,6 +25,11 @@
 #                  tracker elects one leader per zone, the smallest address; in zone 0 the
 #                  everseed), and the tracker's zone map
 #   plain-stagger, zones-stagger  the same, the last zone starting --stagger seconds late
+#   zones-kill     zones, and --kill-after seconds in, the leader of every zone but zone 0
+#                  (its first node) is killed (SIGKILL: no event=stopped; it stays listed
+#                  until it expires); its followers must finish without it (--leader-timeout,
+#                  then the web seed). Not in the default list; the killed nodes are not
+#                  counted.
 # Per zone mode it adds a line: bytes into and out of each zone over its inter-zone link
 # (/ F; the minimum into the zones is (Z-1) F), when each zone finished, the first-to-last
 # zone gap, and in the stagger modes the late zone's time from its own start.
@@ -58,6 +63,8 @@
 #   --per-zone=M       nodes per zone (default 4; N = Z * M, at most 40)
 #   --inter-mbit=R     every inter-zone link's rate, each way, Mbit/s (default 50)
 #   --stagger=S        the stagger modes' late start of the last zone, seconds (default 20)
+#   --kill-after=S     zones-kill: seconds from the start to the leaders' kill (default 3)
+#   --leaders-per-zone=K  the tracker's --leaders-per-zone in the zone modes (default 1)
 # Needs root (ip netns, tc); exits 77 with a message without it. On exit (also Ctrl-C,
 # SIGTERM) every process it started is stopped and every namespace it created deleted.
 set -euo pipefail
@@ -79,6 +86,8 @@ zones=0
 per_zone=4
 inter_mbit=50
 stagger_s=20
+kill_s=3
+leaders_per_zone=1
 modes_given=0
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -99,6 +108,8 @@ for arg in "$@"; do
         --per-zone=*) per_zone="${arg#*=}" ;;
         --inter-mbit=*) inter_mbit="${arg#*=}" ;;
         --stagger=*) stagger_s="${arg#*=}" ;;
+        --kill-after=*) kill_s="${arg#*=}" ;;
+        --leaders-per-zone=*) leaders_per_zone="${arg#*=}" ;;
         --bin-dir=*) bin_dir="${arg#*=}" ;;
         --base-bin-dir=*) base_bin_dir="${arg#*=}" ;;
         --label=*) label="${arg#*=}" ;;
@@ -127,8 +138,11 @@ if [[ "$zones" != 0 ]]; then
         { echo "$me: --per-zone='$per_zone': want 1.. with zones x per-zone at most 40" >&2; exit 2; }
     [[ "$inter_mbit" =~ ^[1-9][0-9]*$ ]] || { echo "$me: --inter-mbit='$inter_mbit': want a positive integer" >&2; exit 2; }
     [[ "$stagger_s" =~ ^[0-9]+$ ]] || { echo "$me: --stagger='$stagger_s': want seconds" >&2; exit 2; }
+    [[ "$kill_s" =~ ^[0-9]+$ ]] || { echo "$me: --kill-after='$kill_s': want seconds" >&2; exit 2; }
+    [[ "$leaders_per_zone" =~ ^([1-9]|1[0-6])$ ]] ||
+        { echo "$me: --leaders-per-zone='$leaders_per_zone': want 1..16" >&2; exit 2; }
     nodes=$((zones * per_zone))
-    known_modes="plain zones plain-stagger zones-stagger"
+    known_modes="plain zones plain-stagger zones-stagger zones-kill"
     ((modes_given)) || modes="plain,zones,plain-stagger,zones-stagger"
 fi
 [[ "$nodes" =~ ^[1-9][0-9]?$ && "$nodes" -le 40 ]] || { echo "$me: --nodes='$nodes': want 1..40" >&2; exit 2; }
@@ -265,6 +279,19 @@ zone_node_args() {
     printf '%s\n' --leader-candidate
     return 0
 }
+# kill_leaders DIR: zones-kill's event, in the background: --kill-after seconds in, the
+# first node of every zone but zone 0 (its leader: the smallest address) dies at once.
+kill_leaders() {
+    (
+        sleep "$kill_s"
+        for ((z = 1; z < zones; z++)); do
+            local i=$((z * per_zone + 1)) p
+            touch "$1/node$i/killed"
+            for p in $(ip netns pids "${tag}n$i" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+        done
+    ) &
+    pids+=($!)
+}
 # start_delay NODE MODE: seconds NODE waits before it starts (the stagger modes' last zone).
 start_delay() {
     if [[ "$2" == *-stagger && "$(zone_of "$1")" == $((zones - 1)) ]]; then echo "$stagger_s"; else echo 0; fi
@@ -278,6 +305,7 @@ start_registry() { # start_registry BIN WITH_EVERSEED MODE
     local zone_map=() z
     if [[ "$3" == zones* ]]; then
         for ((z = 0; z < zones; z++)); do zone_map+=("--zone=z$z=10.231.$z.0/24"); done
+        zone_map+=("--leaders-per-zone=$leaders_per_zone")
     fi
     start_tracker "$reg_ns" "$1" "$reg_ip:6969" "$work/registry" "$work/logs/tracker.log" 30 \
         "${zone_map[@]}"
@@ -356,6 +384,7 @@ run_mode() { # run_mode MODE LABEL BIN
         node_pids+=($!)
     done
     pids+=("${node_pids[@]}")
+    [[ "$mode" == zones-kill ]] && kill_leaders "$d"
     # Completion: every node printed its line (or its process ended), bounded by the timeout.
     local until=$((t0 + timeout_s * 1000 + 5000)) all start_ms="" tx next_sample=0
     while :; do
@@ -393,9 +422,10 @@ run_mode() { # run_mode MODE LABEL BIN
     local web_bytes
     web_bytes=$(awk '$3 ~ /\.aci$/ || $4 ~ /\.aci/ { s += $1 } END { printf "%d", s }' "$work/nginx-access.log")
     # Per node: completion ms, id check, cpu, rss.
-    local times=() ok=0 cpu_max=0 rss_max=0
+    local times=() ok=0 cpu_max=0 rss_max=0 killed=0
     for i in $(seq "$nodes"); do
         local nd="$d/node$i" id="" ms=""
+        if [[ -e "$nd/killed" ]]; then killed=$((killed + 1)) && continue; fi
         if [[ -s "$nd/done" ]]; then read -r id ms <"$nd/done"; fi
         local want="$published_id"
         [[ "$mode" == https ]] && want="$aci_sha"
@@ -412,7 +442,7 @@ run_mode() { # run_mode MODE LABEL BIN
             ((m > rss_max)) && rss_max=$m
         fi
     done
-    ((ok == nodes)) || failures=$((failures + 1))
+    ((ok == nodes - killed)) || failures=$((failures + 1))
     local row
     row=$(printf '%s\n' "${times[@]:-0}" | sort -n | awk -v mode="$mode" -v name="$name" -v n="$nodes" \
         -v ok="$ok" -v tmin="$t_min" -v F="$F" -v reg=$((reg1 - reg0)) -v web="$web_bytes" \
@@ -434,10 +464,42 @@ run_mode() { # run_mode MODE LABEL BIN
         results+=("$row")
         log "$row"
     fi
+    if [[ "$mode" == zones* ]]; then
+        # A follower takes nothing from outside its zone (docs/zones.md, "Followers
+        # download only inside their zone"): each node's log names, per peer address, the
+        # payload it got over connections that began while it was a follower.
+        row="  $mode followers' payload from outside their zone: $(follower_leaks "$d")"
+        results+=("$row")
+        log "$row"
+        if ((assert)) && [[ "$row" != *": 0 B" ]]; then
+            log "$mode/$name: a follower downloaded from outside its zone"
+            failures=$((failures + 1))
+        fi
+    fi
     # Per node detail for the logs: bytes by source as fetch reported them.
     for i in $(seq "$nodes"); do
         fetch_summary "$d/node$i/log" | sed "s/^/  node$i /" >>"$d/summary" || true
     done
+}
+
+# follower_leaks DIR: "N B" and each node<-address that sent it, summed over the nodes' "as a
+# follower:" log fields whose address is outside the node's zone (10.231.Z.0/24).
+follower_leaks() {
+    local i z sum=0 who="" field token address bytes
+    for i in $(seq "$nodes"); do
+        z=$(zone_of "$i")
+        field=$(grep -h 'payload by peer address' "$1/node$i/log" 2>/dev/null | tail -n1 |
+            sed -n 's/.*; as a follower:\([^;]*\);.*/\1/p')
+        for token in $field; do
+            [[ "$token" == *=* ]] || continue
+            address=${token%%=*}
+            bytes=${token#*=}
+            [[ "$address" == "10.231.$z."* ]] && continue
+            sum=$((sum + bytes))
+            who+=" node$i<-$address"
+        done
+    done
+    echo "$sum B$who"
 }
 
 # zone_row DIR MODE LINKS0 LINKS1: bytes over each inter-zone link / F, when each zone
@@ -447,6 +509,7 @@ zone_row() {
     local d="$1" mode="$2" i z ms finish=()
     for ((z = 0; z < zones; z++)); do finish+=(0); done
     for i in $(seq "$nodes"); do
+        [[ -e "$d/node$i/killed" ]] && continue
         z=$(zone_of "$i")
         ms=""
         [[ -s "$d/node$i/done" ]] && read -r _ ms <"$d/node$i/done"

@@ -351,9 +351,12 @@ void Tracker::fill_zone_reply(const zones::SwarmZones& zones, const PeerEndpoint
     }
 }
 
-ZoneReply Tracker::zone_of(const InfoHash& hash, const PeerEndpoint& peer) const {
+ZoneReply Tracker::zone_of(const InfoHash& hash, const PeerEndpoint& peer,
+                           PeerListBuffer& members) const {
     ZoneReply reply;
     reply.present = true;
+    members.n4 = 0;
+    members.n6 = 0;
     const PeerEndpoint key_peer = peer.normalized();
     with_swarm_shard(hash, [&](const PeerStore::ShardData& d, const InfoHash& key) {
         auto it = d.swarms.find(key);
@@ -362,6 +365,14 @@ ZoneReply Tracker::zone_of(const InfoHash& hash, const PeerEndpoint& peer) const
         if (member == nullptr) return false;
         reply.zone = member->zone;
         fill_zone_reply(*it->second.zones, key_peer, member->zone, reply);
+        if (reply.role != zones::Role::follower) return true;
+        for (const PeerEndpoint& other : it->second.zones->members(member->zone)) {
+            if (other.is_v4() && members.n4 < kMaxPeersLimit) {
+                other.write_compact(members.v4 + members.n4++ * PeerEndpoint::compact_v4_size);
+            } else if (other.is_v6() && members.n6 < kMaxPeersLimit) {
+                other.write_compact(members.v6 + members.n6++ * PeerEndpoint::compact_v6_size);
+            }
+        }
         return true;
     });
     return reply;

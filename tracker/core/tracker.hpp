@@ -134,7 +134,11 @@ class Tracker {
     // The zone, role and leaders the peer's last announce left it with (GET /zone,
     // docs/zones.md "Learning the role"). Read-only: no peer, count or election changes.
     // An unknown swarm or peer, or a peer without a zone, gets role none and zone "".
-    ZoneReply zone_of(const InfoHash& hash, const PeerEndpoint& peer) const;
+    // A follower also gets its zone's members (leaders and zone-blind members too, up
+    // to kMaxPeersLimit per family, in join order) in `members`: the addresses it may
+    // download from (agent/engine/zone_peer_filter.hpp). Others get none.
+    ZoneReply zone_of(const InfoHash& hash, const PeerEndpoint& peer,
+                      PeerListBuffer& members) const;
 
     // --- livesync (see the header comment) ---
     void set_peer_observer(PeerObserver observer);

@@ -30,14 +30,19 @@ bool contains(std::span<const PeerEndpoint> peers, const PeerEndpoint& peer) {
     return std::find(peers.begin(), peers.end(), peer) != peers.end();
 }
 
-// Seeders of the swarm outside the requester's zone that are not leaders (the leaders
-// were listed already).
+// Peers of the swarm outside the requester's zone that are not leaders (the leaders
+// were listed already): seeders (the everseed, zone-blind seeds, other zones' seeds)
+// or, with `seeders` false, the downloading ones (other zones' members and zone-blind
+// peers: a leader downloads from anybody, and they hold what the origin sent their
+// zone). Walks from `start` so that a big swarm's announces spread over its peers.
 template <class List>
-void emit_outside_seeders(const List& list, const zones::SwarmZones& zones,
-                          const zones::ZoneName& own, Emitter& e) {
-    for (std::size_t i = 0; i < list.size() && !e.full(); ++i) {
-        const auto& rec = list[i];
-        if (!(rec.flags & peer_flag::seeder) || (rec.flags & peer_flag::unlisted)) continue;
+void emit_outside(const List& list, const zones::SwarmZones& zones, const zones::ZoneName& own,
+                  bool seeders, std::size_t start, Emitter& e) {
+    const std::size_t n = list.size();
+    for (std::size_t k = 0; k < n && !e.full(); ++k) {
+        const auto& rec = list[(start + k) % n];
+        if (((rec.flags & peer_flag::seeder) != 0) != seeders) continue;
+        if (rec.flags & peer_flag::unlisted) continue;
         const auto peer = PeerEndpoint::from_compact(std::span(rec.key.data(), rec.key.size()));
         if (!peer) continue;
         const zones::MemberInfo* member = zones.find(*peer);
@@ -76,10 +81,14 @@ void select_zone_peers(const Swarm& swarm, const ZoneSelectInput& in, PeerListBu
         const PeerEndpoint& member = members[(start + k) % n];
         if (!contains(own_leaders, member)) e.emit(member);
     }
-    if (leader) {
-        emit_outside_seeders(swarm.v4, zones, in.zone, e);
-        emit_outside_seeders(swarm.v6, zones, in.zone, e);
-    }
+    if (!leader) return;
+    emit_outside(swarm.v4, zones, in.zone, true, 0, e);
+    emit_outside(swarm.v6, zones, in.zone, true, 0, e);
+    const auto below = [&](std::size_t size) {
+        return size != 0 ? rng.below(static_cast<std::uint32_t>(size)) : 0;
+    };
+    emit_outside(swarm.v4, zones, in.zone, false, below(swarm.v4.size()), e);
+    emit_outside(swarm.v6, zones, in.zone, false, below(swarm.v6.size()), e);
 }
 
 }  // namespace aciswarm::tracker

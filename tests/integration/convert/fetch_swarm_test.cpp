@@ -3,13 +3,16 @@
 // turning its blobs into torrents (announced to an aciswarm-tracker), and two
 // in-process fetches into two stores: both get every layer from peers, and
 // the registry's access log shows each layer fetched once (by the origin),
-// not once per fetch. All on loopback ports.
+// not once per fetch. A daemon's docker:// fetch takes its layers through its
+// mirror-origin the same way. All on loopback ports.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
 
 #include "tests/integration/convert/sample_image.hpp"
+#include "tests/integration/daemon/daemon_process.hpp"
+#include "tests/support/https_server.hpp"
 #include "tests/support/oci_layout_builder.hpp"
 #include "tests/support/oci_registry.hpp"
 #include "tests/support/process.hpp"
@@ -41,7 +44,8 @@ struct SwarmOrigin {
 
     static std::optional<SwarmOrigin> start(const TempDir& tmp, const DockerRegistry& registry,
                                             const fs::path& layout,
-                                            const std::vector<std::string>& layers) {
+                                            const std::vector<std::string>& layers,
+                                            const std::string& upstream_ca = "") {
         const fs::path admitted = tmp / "whitelist";
         for (const std::string& digest : layers) {
             const fs::path blob = layout / "blobs" / "sha256" / digest.substr(7);
@@ -58,11 +62,18 @@ struct SwarmOrigin {
         if (tracker_port == 0) return std::nullopt;
         const std::string announce =
             "--tracker=http://127.0.0.1:" + std::to_string(tracker_port) + "/announce";
-        lab.origin.emplace(Process::spawn(
-            {bin("aciswarm"), "origin", "--listen=127.0.0.1:0", "--lsd=false", announce,
-             "--upstream=" + registry.host_port() + "=" + registry.url(),
-             "--bittorrent-listen=127.0.0.1:0", "--cache=" + (tmp / "origin").string(),
-             "--whitelist-dir=" + admitted.string(), "--auth-dir=" + (tmp / "auth.d").string()}));
+        std::vector<std::string> argv{bin("aciswarm"),
+                                      "origin",
+                                      "--listen=127.0.0.1:0",
+                                      "--lsd=false",
+                                      announce,
+                                      "--upstream=" + registry.host_port() + "=" + registry.url(),
+                                      "--bittorrent-listen=127.0.0.1:0",
+                                      "--cache=" + (tmp / "origin").string(),
+                                      "--whitelist-dir=" + admitted.string(),
+                                      "--auth-dir=" + (tmp / "auth.d").string()};
+        if (!upstream_ca.empty()) argv.push_back("--upstream-ca-file=" + upstream_ca);
+        lab.origin.emplace(Process::spawn(argv));
         lab.port = lab.origin->wait_for_listening("http", 20s);
         if (lab.port == 0) return std::nullopt;
         return lab;
@@ -113,6 +124,40 @@ TEST(FetchDockerSwarm, LayersComeFromTheSwarmBeforeTheRegistry) {
         expect_sample_tree(tar_tree(out));
     }
     for (const std::string& digest : layers) {
+        const std::string path = "/v2/team/web/blobs/" + digest;
+        EXPECT_EQ(registry.count_requests("GET", path), 1) << path;  // the origin's, only
+    }
+}
+
+// `aciswarm fetch docker://…` run by a daemon with --mirror-origin: the
+// daemon's engine takes the layers from the swarm (the registry, over TLS
+// with a test CA, sends each layer once: to the origin).
+TEST(FetchDockerSwarm, TheDaemonTakesLayersThroughItsMirrorOrigin) {
+    TempDir tmp;
+    auto ca = make_test_ca(tmp / "ca");
+    ASSERT_TRUE(ca);
+    DockerRegistry registry(tmp / "registry", {"", "", ca});
+    ASSERT_FALSE(registry.host_port().empty());
+    const fs::path layout = tmp / "layout";
+    const auto image = add_oci_image(layout, sample_image());
+    write_oci_index_json(layout, {{image, "1.0"}});
+    ASSERT_EQ(registry.push_layout(layout, "1.0", "team/web"), "");
+    const auto layers = layer_digests(layout, image.digest);
+    auto origin = SwarmOrigin::start(tmp, registry, layout, layers, ca->ca_cert.string());
+    ASSERT_TRUE(origin);
+    const DaemonDirs dirs{tmp / "agent"};
+    Process daemon =
+        start_daemon(dirs, {"--ca-file=" + ca->ca_cert.string(),
+                            "--mirror-origin=http://127.0.0.1:" + std::to_string(origin->port)});
+    ASSERT_NE(wait_daemon_ready(daemon), 0) << daemon.stderr_text();
+    auto r = run({bin("aciswarm"), "fetch", "docker://" + registry.host_port() + "/team/web:1.0",
+                  "--no-progress", "--socket=" + dirs.socket().string()},
+                 {}, 120s);
+    ASSERT_EQ(r.status.code, 0) << r.err << daemon.stderr_text();
+    for (const std::string& digest : layers) {
+        EXPECT_TRUE(saw_stderr(daemon, "blob " + digest + " .* from the swarm"))
+            << digest << "\n"
+            << daemon.stderr_text();
         const std::string path = "/v2/team/web/blobs/" + digest;
         EXPECT_EQ(registry.count_requests("GET", path), 1) << path;  // the origin's, only
     }

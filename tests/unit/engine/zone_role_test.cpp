@@ -17,12 +17,17 @@ namespace {
 
 const std::string kLeaderV4("\x0a\x00\x00\x01\x1a\xe1", 6);  // 10.0.0.1:6881
 
+std::string bstring(std::string_view s) {
+    return std::to_string(s.size()) + ":" + std::string(s);
+}
+
 std::string reply(std::string_view role, std::string_view leaders = {},
-                  std::string_view leaders6 = {}, std::string_view name = "rack1") {
-    return "d4:zoned7:leaders" + std::to_string(leaders.size()) + ":" + std::string(leaders) +
-           "8:leaders6" + std::to_string(leaders6.size()) + ":" + std::string(leaders6) + "4:name" +
-           std::to_string(name.size()) + ":" + std::string(name) + "4:role" +
-           std::to_string(role.size()) + ":" + std::string(role) + "ee";
+                  std::string_view leaders6 = {}, std::string_view name = "rack1",
+                  std::string_view members = {}) {
+    const std::string member_keys =
+        members.empty() ? "" : "7:members" + bstring(members) + "8:members60:";
+    return "d4:zoned7:leaders" + bstring(leaders) + "8:leaders6" + bstring(leaders6) + member_keys +
+           "4:name" + bstring(name) + "4:role" + bstring(role) + "ee";
 }
 
 InfoHash hash_of(char c) {
@@ -46,6 +51,17 @@ TEST(ZoneReply, AFollowerLearnsItsZoneAndLeadersBestFirst) {
     ASSERT_EQ(view->leaders.size(), 2u);
     EXPECT_EQ(view->leaders[0].to_string(), "10.0.0.1:6881");
     EXPECT_EQ(view->leaders[1].to_string(), "[::1]:6882");
+}
+
+TEST(ZoneReply, AFollowerLearnsItsZoneMembers) {
+    const std::string member("\x0a\x00\x00\x07\x1a\xe1", 6);  // 10.0.0.7:6881
+    auto view = parse_zone_reply(reply("follower", kLeaderV4, {}, "rack1", kLeaderV4 + member));
+    ASSERT_TRUE(view) << view.error().message;
+    ASSERT_EQ(view->members.size(), 2u);
+    EXPECT_EQ(view->members[1].to_string(), "10.0.0.7:6881");
+    auto bad = parse_zone_reply(reply("follower", kLeaderV4, {}, "rack1", member.substr(0, 4)));
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("members of 4 bytes"), std::string::npos);
 }
 
 TEST(ZoneReply, AnAnnounceReplyWithTheZoneKeyParsesToo) {
@@ -123,6 +139,11 @@ TEST(ZoneRoleWatch, AsksQuicklyAtFirstThenEveryIntervalAndKeepsTheViewOnFailure)
     now += 1s;
     watch.ask(now, {"http://a/zone"}, query);
     EXPECT_EQ(watch.changes(), 1u);  // same answer, no change
+    // New members are taken, but are no change of role or leaders (no log, no announce).
+    tracker["http://a/zone"] = reply("follower", kLeaderV4, {}, "rack1", kLeaderV4);
+    watch.ask(now, {"http://a/zone"}, query);
+    EXPECT_EQ(watch.changes(), 1u);
+    EXPECT_EQ(watch.view().members.size(), 1u);
     EXPECT_FALSE(watch.due(now + 4s));
     EXPECT_TRUE(watch.due(now + 5s));
     // The tracker goes away: the last view stays, the error says why.

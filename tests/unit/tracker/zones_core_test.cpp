@@ -122,18 +122,41 @@ TEST(TrackerZones, FollowerGetsItsZoneAndItsLeaders) {
     EXPECT_EQ(f.listed(), (std::set<PeerEndpoint>{in_a(1), in_a(2)}));
 }
 
-TEST(TrackerZones, LeaderGetsItsZoneOtherLeadersAndOutsideSeeds) {
+TEST(TrackerZones, LeaderGetsItsZoneOtherLeadersAndEveryoneOutside) {
     Fixture f;
     f.aware(in_b(1), "b", true, 100);    // leader of b
     f.aware(in_b(2), "b", false, 0, 0);  // a seeding follower of b: a seed outside a
     f.aware(in_b(3), "b", true, 50, 0);  // a seeding candidate of b that lost: the same
-    f.aware(in_b(4), "b", false);        // a leeching follower of b: not for a's leader
+    f.aware(in_b(4), "b", false);        // a leeching follower of b: holds what b imported
     f.blind(outside(1), 0);              // the everseed
-    f.blind(outside(2));                 // a zone-blind leecher: not listed to a leader
+    f.blind(outside(2));                 // a zone-blind leecher
     f.aware(in_a(2), "a", false);
     f.aware(in_a(1), "a", true, 100);
     EXPECT_EQ(f.last.zone.role, zones::Role::leader);
-    EXPECT_EQ(f.listed(), (std::set<PeerEndpoint>{in_a(2), in_b(1), in_b(2), in_b(3), outside(1)}));
+    EXPECT_EQ(f.listed(), (std::set<PeerEndpoint>{in_a(2), in_b(1), in_b(2), in_b(3), in_b(4),
+                                                  outside(1), outside(2)}));
+}
+
+TEST(TrackerZones, LeaderListsOutsideSeedsBeforeOutsideDownloaders) {
+    Fixture f;
+    for (int i = 2; i < 8; ++i)
+        f.aware(in_b(i), "b", false);  // leeching followers of b
+    f.aware(in_b(1), "b", true, 100);  // leader of b
+    f.blind(outside(1), 0);            // the everseed
+    f.aware(in_a(1), "a", true, 100);
+    AnnounceRequest r = f.request(in_a(1), 1);
+    r.zone.aware = true;
+    r.zone.claimed = zone("a");
+    r.zone.candidate = true;
+    r.zone.capacity = {100, 100};
+    r.numwant = 3;
+    f.last = f.tracker.announce(r, f.peers, f.rng);
+    EXPECT_EQ(f.last.zone.role, zones::Role::leader);
+    // b's leader, the everseed, then one of b's followers.
+    const auto listed = f.listed();
+    ASSERT_EQ(listed.size(), 3u);
+    EXPECT_TRUE(listed.count(in_b(1)));
+    EXPECT_TRUE(listed.count(outside(1)));
 }
 
 TEST(TrackerZones, AZoneWithoutCandidatesBehavesAsToday) {

@@ -60,8 +60,8 @@ Response zone(const RequestHead& head, const PeerEndpoint& source, std::span<cha
     if (!params) return failure(RequestKind::other, body_area, params.error().message);
     PeerEndpoint peer = source;
     peer.set_port(params->port);
-    return area_response(RequestKind::other,
-                         encode_zone(body_area, context.tracker.zone_of(params->info_hash, peer)));
+    const ZoneReply reply = context.tracker.zone_of(params->info_hash, peer, context.peers);
+    return area_response(RequestKind::other, encode_zone(body_area, reply, context.peers));
 }
 
 Response full_scrape(const Tracker& tracker) {

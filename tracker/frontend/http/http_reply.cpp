@@ -51,10 +51,15 @@ std::int64_t bencode_count(std::uint64_t count) {
         std::min<std::uint64_t>(count, std::numeric_limits<std::int64_t>::max()));
 }
 
-// 4:zoned...e: the zone key of an announce reply and of GET /zone's reply.
-void write_zone_key(Writer& w, const ZoneReply& z) {
+// 4:zoned...e: the zone key of an announce reply and of GET /zone's reply (with the
+// follower's members there).
+void write_zone_key(Writer& w, const ZoneReply& z, const PeerListBuffer* members = nullptr) {
     w.raw("4:zoned7:leaders").bstring(z.leaders_v4, z.n4 * PeerEndpoint::compact_v4_size);
     w.raw("8:leaders6").bstring(z.leaders_v6, z.n6 * PeerEndpoint::compact_v6_size);
+    if (members != nullptr && members->n4 + members->n6 != 0) {
+        w.raw("7:members").bstring(members->v4, members->n4 * PeerEndpoint::compact_v4_size);
+        w.raw("8:members6").bstring(members->v6, members->n6 * PeerEndpoint::compact_v6_size);
+    }
     w.raw("4:name").bstring(z.zone.view());
     w.raw("4:role").bstring(zones::role_name(z.role)).raw("e");
 }
@@ -93,10 +98,10 @@ std::size_t encode_announce(std::span<char> out, const AnnounceReply& reply,
     return w.size();
 }
 
-std::size_t encode_zone(std::span<char> out, const ZoneReply& zone) {
+std::size_t encode_zone(std::span<char> out, const ZoneReply& zone, const PeerListBuffer& members) {
     Writer w(out);
     w.raw("d");
-    write_zone_key(w, zone);
+    write_zone_key(w, zone, &members);
     w.raw("e");
     return w.size();
 }

@@ -45,8 +45,10 @@ std::size_t encode_announce(std::span<char> out, const AnnounceReply& reply,
                             const PeerListBuffer& peers, bool compact);
 
 // GET /zone's reply: d4:zoned7:leaders..8:leaders6..4:name..4:role..ee, the announce
-// reply's zone key alone (zone.present is ignored: always written).
-std::size_t encode_zone(std::span<char> out, const ZoneReply& zone);
+// reply's zone key alone (zone.present is ignored: always written). A follower's also
+// has its zone's members, compact, after the leaders:
+//   ..8:leaders6..7:members<compact v4>8:members6<compact v6>4:name..
+std::size_t encode_zone(std::span<char> out, const ZoneReply& zone, const PeerListBuffer& members);
 
 // d14:failure reason<len>:<reason>e
 std::size_t encode_failure(std::span<char> out, std::string_view reason);

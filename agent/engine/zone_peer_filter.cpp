@@ -1,0 +1,55 @@
+#include "agent/engine/zone_peer_filter.hpp"
+
+namespace aciswarm::engine {
+
+ZonePeerFilter::Address ZonePeerFilter::address_of(const PeerEndpoint& peer) {
+    const PeerEndpoint n = peer.normalized();
+    return {n.is_v6(), n.address_bytes()};
+}
+
+void ZonePeerFilter::update(const ZoneView& view) {
+    const bool follower = view.role == ZoneRole::follower;
+    std::set<Address> allowed;
+    if (follower) {
+        for (const PeerEndpoint& peer : view.leaders)
+            allowed.insert(address_of(peer));
+        for (const PeerEndpoint& peer : view.members)
+            allowed.insert(address_of(peer));
+    }
+    std::lock_guard lock(mu_);
+    follower_ = follower;
+    allowed_ = std::move(allowed);
+}
+
+bool ZonePeerFilter::allows(const PeerEndpoint& remote) const {
+    const Address address = address_of(remote);
+    std::lock_guard lock(mu_);
+    return !follower_ || allowed_.count(address) != 0;
+}
+
+bool ZonePeerFilter::follower() const {
+    std::lock_guard lock(mu_);
+    return follower_;
+}
+
+void ZonePeerFilter::count_follower_payload(const PeerEndpoint& remote, std::int64_t bytes) {
+    std::string address = remote.normalized().address_string();
+    std::lock_guard lock(mu_);
+    follower_payload_[std::move(address)] += bytes;
+}
+
+std::map<std::string, std::int64_t> ZonePeerFilter::follower_payload() const {
+    std::lock_guard lock(mu_);
+    return follower_payload_;
+}
+
+bool ZoneConnectionRule::hide(bool allowed) {
+    (allowed ? passed_ : hidden_) = true;
+    return !allowed;
+}
+
+bool ZoneConnectionRule::stale(bool allowed) const {
+    return allowed ? hidden_ : passed_;
+}
+
+}  // namespace aciswarm::engine
