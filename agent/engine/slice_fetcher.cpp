@@ -150,13 +150,14 @@ void SliceFetcher::run(std::stop_token stop) {
             if (auto ok = fetch(client, *run, buffer, stop); !ok) {
                 if (stop.stop_requested()) break;
                 // As the plugin words libtorrent's web seed failures: "web seed URL: why".
-                std::string message = "web seed " + ok.error().message;
-                log_.warn(message, " (slices)");
+                // Counted before the warning: a reader woken by it sees the failure.
+                const std::string message = "web seed " + ok.error().message;
                 ++counters_->web_seed_failures;
                 {
                     std::lock_guard lock(counters_->mu);
-                    counters_->last_web_seed_error = std::move(message);
+                    counters_->last_web_seed_error = message;
                 }
+                log_.warn(message, " (slices)");
                 if (++failures >= 3) {
                     log_.warn("web seed slices: giving up after ", failures,
                               " failures; the web seed is libtorrent's alone");
