@@ -86,6 +86,7 @@ Engine::~Engine() {
         impl_->zone_thread.join();
     }
     if (impl_->alert_thread.joinable()) impl_->alert_thread.join();
+    impl_->stop_slices();
     impl_->session.reset();
 }
 

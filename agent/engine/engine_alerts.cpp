@@ -196,6 +196,7 @@ void Engine::Impl::on_torrent_alert(const lt::torrent_alert& a, std::vector<Engi
             const auto piece =
                 static_cast<int>(lt::alert_cast<lt::hash_failed_alert>(&a)->piece_index);
             ++e->hash_failures;
+            if (e->slices) e->slices->note_hash_failure();
             log.warn(a.torrent_name(), ": piece ", piece, " failed its hash check");
             event(events, EngineEvent::Kind::hash_failed, *e, std::to_string(piece));
             break;

@@ -6,6 +6,7 @@
 //   engine_torrents.cpp   adding, finding, waiting for and removing torrents; stuck pieces
 //   engine_resume.cpp     resume data: saved on the alert thread, read when adding
 //   engine_web_seeds.cpp  per-source byte counters (a peer plugin) and the web seed gate
+//   slice_fetcher.cpp     web seed slices: pieces nobody has, over HTTP ranges
 //   engine_zones.cpp      the zone thread: each torrent's role and leaders (GET /zone)
 //
 // Threads are engine.hpp's: Impl's fields are guarded by mu unless a comment
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "agent/engine/engine.hpp"
+#include "agent/engine/slice_fetcher.hpp"
 #include "agent/engine/stuck_pieces.hpp"
 #include "agent/engine/web_seed_gate.hpp"
 #include "agent/engine/zone_peer_filter.hpp"
@@ -128,6 +130,12 @@ struct Engine::Impl {
         // Web seeds the gate adds and removes (WebSeedUse::fallback).
         std::vector<std::string> gated_web_seeds;
         std::shared_ptr<WebSeedGate> web_seed_gate;  // used by the alert thread only
+        // A single-file torrent's web seed: the gate opening starts web seed slices
+        // (slice_fetcher.hpp) instead of libtorrent's web seed; that joins only when
+        // nothing arrives from slices or peers either (last_resort_gate).
+        std::optional<SliceSource> slice_source;
+        std::shared_ptr<SliceFetcher> slices;
+        std::shared_ptr<WebSeedGate> last_resort_gate;  // used by the alert thread only
         // Zone-aware engines: the role and leaders the tracker's /zone gave (written
         // by the zone thread; docs/zones.md).
         ZoneView zone_view;
@@ -243,6 +251,22 @@ struct Engine::Impl {
 
     // engine_web_seeds.cpp
     void maybe_gate_web_seeds();
+    // One download's gates, on the alert thread; libtorrent calls, not under mu.
+    struct GateBytes {
+        std::int64_t from_peers = 0;
+        std::int64_t from_slices = 0;
+        bool slices = false;  // the download has a slice source
+    };
+    void gate_one(TorrentId id, const lt::torrent_handle& handle, WebSeedGate& gate,
+                  WebSeedGate* last_resort, GateBytes bytes, const std::vector<std::string>& urls,
+                  const std::string& name, std::optional<std::int64_t> leader_progress,
+                  Clock::SteadyTime now);
+    // The gate opened (true) or closed: slices on or off, or libtorrent's web seeds
+    // when the torrent has no slice source. Not under mu.
+    void gate_web_seeds(TorrentId id, const lt::torrent_handle& handle,
+                        const std::vector<std::string>& urls, bool open);
+    // Stops every download's slices (engine shutdown), outside mu.
+    void stop_slices();
     // WebSeedUse::fallback: takes params' url seeds (and the .torrent's BEP 19
     // ones) out for the gate to add later; returns them.
     std::vector<std::string> hold_back_web_seeds(lt::add_torrent_params& params) const;

@@ -201,6 +201,8 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
     if (config.web_seed_use == WebSeedUse::fallback && !seed_mode) {
         held_back = hold_back_web_seeds(params);
     }
+    std::optional<SliceSource> slices;
+    if (params.ti && !held_back.empty()) slices = slice_source(*params.ti, held_back);
     // Hold mu across add_torrent so the alert thread can't see the new
     // handle's alerts before its entry exists, and set_tracker_key can't
     // change the key between this torrent's URLs and its entry.
@@ -222,6 +224,7 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
     e.zone_filter = zone_filter;
     e.check_metadata = std::move(check_metadata);
     e.gated_web_seeds = std::move(held_back);
+    e.slice_source = std::move(slices);
     e.resume_file = std::move(resume_file);
     e.private_torrent = private_torrent;
     if (seed_mode) {
@@ -543,6 +546,7 @@ Status Engine::remove(TorrentId id, bool delete_files) {
                         ": no announce got through: every listen address was "
                         "skipped as unable to reach it");
     }
+    if (e.slices) e.slices->stop();
     impl_->session->remove_torrent(e.handle,
                                    delete_files ? lt::session::delete_files : lt::remove_flags_t{});
     if (!impl_->config.resume_dir.empty() && e.resume_file.empty()) {

@@ -8,6 +8,7 @@
 #include <libtorrent/torrent_status.hpp>
 
 #include <algorithm>
+#include <random>
 
 #include "agent/engine/engine_impl.hpp"
 
@@ -112,16 +113,22 @@ std::shared_ptr<lt::torrent_plugin> make_counting_plugin(std::shared_ptr<SourceC
     return std::make_shared<CountingTorrentPlugin>(std::move(counters), log);
 }
 
-// Alert thread: adds a download's held-back web seeds when its gate opens,
-// and removes them when it closes (web_seed_gate.hpp).
+// Alert thread: opens a download's held-back web seeds when its gate opens
+// (web seed slices, or libtorrent's web seed), and closes them when it closes
+// (web_seed_gate.hpp). With slices, a second gate adds libtorrent's web seed
+// when neither slices nor peers deliver (the origin of last resort).
 void Engine::Impl::maybe_gate_web_seeds() {
     const auto now = clock.now();
     if (now - last_web_seed_check < std::chrono::milliseconds(250)) return;
     last_web_seed_check = now;
     struct Work {
+        TorrentId id;
         lt::torrent_handle handle;
         std::shared_ptr<WebSeedGate> gate;
+        std::shared_ptr<WebSeedGate> last_resort;  // with slices only
         std::int64_t from_peers;
+        std::int64_t from_slices;
+        bool slices;  // a slice source: web seed slices, not libtorrent's web seed
         std::vector<std::string> urls;
         std::string name;
         std::optional<std::int64_t> leader_progress;  // a follower with leaders only
@@ -145,33 +152,113 @@ void Engine::Impl::maybe_gate_web_seeds() {
             } else if (e.zone_view.role == ZoneRole::unknown && config.zone.follower()) {
                 leader_progress = 0;
             }
-            work.push_back({e.handle, e.web_seed_gate, e.counters->from_peers.load(),
-                            e.gated_web_seeds, e.hashes.best().hex(), leader_progress});
+            work.push_back({e.id, e.handle, e.web_seed_gate, e.last_resort_gate,
+                            e.counters->from_peers.load(), e.slices ? e.slices->bytes() : 0,
+                            e.slice_source.has_value(), e.gated_web_seeds, e.hashes.best().hex(),
+                            leader_progress});
         }
     }
     // libtorrent calls outside mu: they wait for its network thread.
     for (auto& w : work) {
-        if (!w.handle.is_valid()) continue;
-        const lt::torrent_status st = w.handle.status({});
-        if (st.state != lt::torrent_status::downloading) continue;
-        // Not num_seeds: libtorrent counts a connected web seed as a seed.
-        const bool has_seed = st.num_complete > 0 || st.list_seeds > 0;
-        w.gate->note_leaders(now, w.leader_progress);
-        switch (w.gate->observe(now, w.from_peers, has_seed)) {
-            case WebSeedGate::Action::none:
-                break;
-            case WebSeedGate::Action::add:
-                log.info(w.name, ": adding ", w.urls.size(), " web seed(s): ", w.gate->reason());
-                for (const auto& url : w.urls)
-                    w.handle.add_url_seed(url);
-                break;
-            case WebSeedGate::Action::remove:
-                log.info(w.name, ": removing ", w.urls.size(), " web seed(s): ", w.gate->reason());
-                for (const auto& url : w.urls)
-                    w.handle.remove_url_seed(url);
-                break;
+        // A torrent removed meanwhile makes its handle throw: nothing left to gate.
+        try {
+            gate_one(w.id, w.handle, *w.gate, w.last_resort.get(),
+                     {w.from_peers, w.from_slices, w.slices}, w.urls, w.name, w.leader_progress,
+                     now);
+        } catch (const std::exception& e) {
+            log.debug(w.name, ": web seed gate: ", e.what());
         }
     }
+}
+
+void Engine::Impl::gate_one(TorrentId id, const lt::torrent_handle& handle, WebSeedGate& gate,
+                            WebSeedGate* last_resort, GateBytes bytes,
+                            const std::vector<std::string>& urls, const std::string& name,
+                            std::optional<std::int64_t> leader_progress, Clock::SteadyTime now) {
+    if (!handle.is_valid()) return;
+    const lt::torrent_status st = handle.status({});
+    if (st.state != lt::torrent_status::downloading) return;
+    // Not num_seeds: libtorrent counts a connected web seed as a seed.
+    const bool has_seed = st.num_complete > 0 || st.list_seeds > 0;
+    gate.note_leaders(now, leader_progress);
+    // Slices take only pieces nobody has: while the swarm has no seed, every node
+    // takes its own, and bytes from peers do not keep the gate shut (else only the
+    // first nodes would fetch from the origin, at their downlinks' rate).
+    const auto action =
+        gate.observe(now, bytes.slices && !has_seed ? 0 : bytes.from_peers, has_seed);
+    if (action != WebSeedGate::Action::none) {
+        const bool open = action == WebSeedGate::Action::add;
+        log.info(name, open ? ": opening " : ": closing ", urls.size(),
+                 " web seed(s): ", gate.reason());
+        gate_web_seeds(id, handle, urls, open);
+        return;
+    }
+    if (!last_resort || !gate.open()) return;
+    switch (last_resort->observe(now, bytes.from_peers + bytes.from_slices, has_seed)) {
+        case WebSeedGate::Action::none:
+            break;
+        case WebSeedGate::Action::add:
+            log.info(name, ": adding libtorrent's web seed too: ", last_resort->reason(),
+                     " (slices or peers)");
+            for (const auto& url : urls)
+                handle.add_url_seed(url);
+            break;
+        case WebSeedGate::Action::remove:
+            log.info(name, ": removing libtorrent's web seed: ", last_resort->reason());
+            for (const auto& url : urls)
+                handle.remove_url_seed(url);
+            break;
+    }
+}
+
+void Engine::Impl::gate_web_seeds(TorrentId id, const lt::torrent_handle& handle,
+                                  const std::vector<std::string>& urls, bool open) {
+    std::shared_ptr<SliceFetcher> slices;
+    {
+        std::lock_guard lock(mu);
+        auto it = entries.find(id.value);
+        if (it == entries.end()) return;
+        Entry& e = it->second;
+        if (e.slice_source && open) {
+            // Counts from the slices' start: a fresh gate each time they resume.
+            e.last_resort_gate = std::make_shared<WebSeedGate>(
+                config.web_seed_delay, config.web_seed_min_open, config.web_seed_close_bytes);
+        } else if (e.last_resort_gate && e.last_resort_gate->open()) {
+            for (const auto& url : urls)
+                handle.remove_url_seed(url);
+            e.last_resort_gate.reset();
+        }
+        if (e.slice_source && !e.slices && open) {
+            http::ClientOptions options = http::download_options();
+            options.allow_http = true;  // the URL passed the download's web seed policy
+            options.ca_file = config.ca_file.string();
+            options.skip_tls_verify = config.insecure_tls;
+            options.stall_timeout = std::chrono::seconds(10);
+            options.user_agent = config.user_agent;
+            SliceFetcher::Setup setup{*e.slice_source, config.web_seed_request_bytes,
+                                      std::random_device{}(), std::move(options)};
+            e.slices =
+                std::make_shared<SliceFetcher>(handle, std::move(setup), e.counters, log, clock);
+        }
+        slices = e.slices;
+    }
+    if (slices) {
+        slices->set_active(open);
+        return;
+    }
+    for (const auto& url : urls)
+        open ? handle.add_url_seed(url) : handle.remove_url_seed(url);
+}
+
+void Engine::Impl::stop_slices() {
+    std::vector<std::shared_ptr<SliceFetcher>> all;
+    {
+        std::lock_guard lock(mu);
+        for (auto& [_, e] : entries)
+            if (e.slices) all.push_back(e.slices);
+    }
+    for (auto& s : all)
+        s->stop();
 }
 
 std::vector<std::string> Engine::Impl::hold_back_web_seeds(lt::add_torrent_params& params) const {

@@ -303,8 +303,9 @@ TEST_F(EngineTest, UntrustedWebSeedCertificateDeliversNothing) {
     EXPECT_EQ(st->bytes_from_web_seeds, 0);
     EXPECT_EQ(st->total_done, 0);
     EXPECT_GE(st->web_seed_failures, 1);
-    EXPECT_NE(st->web_seed_error.find("certificate verify failed"), std::string::npos)
-        << st->web_seed_error;
+    // libtorrent's "certificate verify failed", or libcurl's "SSL certificate problem:
+    // unable to get local issuer certificate" (web seed slices, docs/engine.md).
+    EXPECT_NE(st->web_seed_error.find("certificate"), std::string::npos) << st->web_seed_error;
 }
 
 TEST_F(EngineTest, InsecureTlsAcceptsAnUntrustedWebSeed) {

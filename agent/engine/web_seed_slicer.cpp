@@ -1,0 +1,92 @@
+#include "agent/engine/web_seed_slicer.hpp"
+
+#include <algorithm>
+
+namespace aciswarm::engine {
+
+WebSeedSlicer::WebSeedSlicer(int num_pieces, int max_run, std::uint64_t start_hint)
+    : num_pieces_(std::max(1, num_pieces)), max_run_(std::max(1, max_run)), hint_(start_hint) {}
+
+std::optional<PieceRun> WebSeedSlicer::next(const std::vector<PieceState>& pieces) {
+    if (static_cast<int>(pieces.size()) != num_pieces_) return std::nullopt;
+    // A piece of the last run at a peer before this node announced it: another
+    // node fetched the same run (two walkers met). The one that sees it leaves.
+    if (last_run_) {
+        for (int i = last_run_->first; i < last_run_->first + last_run_->count; ++i)
+            if (pieces[i] == PieceState::at_a_peer) cursor_.reset();
+    }
+    std::optional<int> first;
+    if (cursor_ && pieces[*cursor_] == PieceState::missing) {
+        first = cursor_;
+    } else {
+        first = jump_target(pieces);
+    }
+    if (!first) {
+        cursor_.reset();
+        last_run_.reset();
+        return std::nullopt;
+    }
+    const PieceRun run = run_from(*first, pieces);
+    cursor_ = (run.first + run.count) % num_pieces_;
+    last_run_ = run;
+    return run;
+}
+
+std::optional<int> WebSeedSlicer::jump_target(const std::vector<PieceState>& pieces) {
+    const auto held = std::find_if(pieces.begin(), pieces.end(),
+                                   [](PieceState s) { return s != PieceState::missing; });
+    if (held == pieces.end()) return static_cast<int>(hint_ % num_pieces_);
+    const bool peers_have_some =
+        std::find(pieces.begin(), pieces.end(), PieceState::at_a_peer) != pieces.end();
+    // The longest circular run of missing pieces, scanning from a held piece.
+    const int origin = static_cast<int>(held - pieces.begin());
+    int best_start = 0, best_len = 0, start = 0, len = 0;
+    for (int k = 1; k <= num_pieces_; ++k) {
+        const int i = (origin + k) % num_pieces_;
+        if (pieces[i] == PieceState::missing) {
+            if (len++ == 0) start = i;
+            if (len > best_len) best_start = start, best_len = len;
+        } else {
+            len = 0;
+        }
+    }
+    if (best_len == 0) return std::nullopt;
+    // Alone (no peer has a piece): every missing run is this node's, in order.
+    if (!peers_have_some) return best_start;
+    // Short runs are left to the nodes walking them (their first max_run pieces
+    // are in flight there), unless the missing pieces stopped shrinking: then
+    // nobody walks them (a walker left), and this node takes one after a while.
+    if (best_len <= 4 * max_run_) {
+        const auto missing = std::count(pieces.begin(), pieces.end(), PieceState::missing);
+        idle_calls_ = missing == idle_missing_ ? idle_calls_ + 1 : 0;
+        idle_missing_ = missing;
+        if (idle_calls_ < 16 + jitter(8)) return std::nullopt;
+        idle_calls_ = 0;
+        return best_start;
+    }
+    idle_calls_ = 0;
+    const int rest = best_len - max_run_;
+    const int offset = std::clamp(max_run_ + rest / 2 + jitter(rest / 4), max_run_, best_len - 1);
+    return (best_start + offset) % num_pieces_;
+}
+
+PieceRun WebSeedSlicer::run_from(int first, const std::vector<PieceState>& pieces) const {
+    int count = 0;
+    while (count < max_run_ && first + count < num_pieces_ &&
+           pieces[first + count] == PieceState::missing)
+        ++count;
+    return {first, count};
+}
+
+// A number in [-span, span] from the hint (splitmix64), different at each call.
+int WebSeedSlicer::jitter(int span) {
+    hint_ += 0x9e3779b97f4a7c15ULL;
+    std::uint64_t z = hint_;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    if (span <= 0) return 0;
+    return static_cast<int>(z % static_cast<std::uint64_t>(2 * span + 1)) - span;
+}
+
+}  // namespace aciswarm::engine

@@ -1,0 +1,70 @@
+#pragma once
+// Which pieces this node takes from the web seed (the registry's HTTPS file)
+// next, so that N nodes pulling one image fetch each piece from the origin
+// about once and trade the rest (docs/engine.md, "Web seed slices"). There is
+// no coordinator: every node sees only which pieces its connected peers have
+// (their bitfields and HAVE messages), so:
+// - a node starts at a random piece (start_hint) and walks forward, a few
+//   pieces per request, through pieces nobody has;
+// - it stops walking at the first piece a peer has: from there on the file is
+//   another node's slice (that node started there, so it fetched that piece
+//   first). Random starts cut the file into one slice per node;
+// - then it takes over half of the longest run of pieces nobody has, starting
+//   near its middle and leaving the run's first `max_run` pieces alone (the
+//   node walking that run is fetching them now), with some jitter so that two
+//   nodes finishing together pick different points;
+// - a run of its last request that a peer has before this node announced it
+//   was fetched twice (two walkers met): the node that sees it jumps;
+// - runs no longer than 4 requests are left to the nodes walking them; when
+//   the missing pieces stop shrinking for a while (about 16 calls: nobody walks
+//   them, e.g. their walker left), it takes the longest from its start;
+// - when no connected peer has any piece (it is alone, or nobody has finished
+//   a piece yet) every run of missing pieces is its own: it walks them in order;
+// - nothing left but short runs that others are walking: nothing to do (the
+//   swarm delivers the rest; the engine's last-resort web seed covers a stall).
+// Pure logic over snapshots of piece states: no libtorrent, no clock, no I/O.
+// Owned by one slice fetcher thread (slice_fetcher.hpp).
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace aciswarm::engine {
+
+enum class PieceState : std::uint8_t {
+    missing,    // neither this node nor any connected peer has it
+    ours,       // this node has it
+    at_a_peer,  // some connected peer has it (and this node does not)
+};
+
+struct PieceRun {
+    int first = 0;
+    int count = 0;
+    friend bool operator==(const PieceRun&, const PieceRun&) = default;
+};
+
+class WebSeedSlicer {
+  public:
+    // num_pieces > 0; max_run ≥ 1: pieces per request; start_hint: any number, this
+    // node's own (random), so that nodes start in different places.
+    WebSeedSlicer(int num_pieces, int max_run, std::uint64_t start_hint);
+
+    // The next run of missing pieces to fetch, or nullopt when there is none for
+    // this node now. `pieces` has num_pieces entries.
+    std::optional<PieceRun> next(const std::vector<PieceState>& pieces);
+
+  private:
+    std::optional<int> jump_target(const std::vector<PieceState>& pieces);
+    PieceRun run_from(int first, const std::vector<PieceState>& pieces) const;
+    int jitter(int span);
+
+    int num_pieces_;
+    int max_run_;
+    std::uint64_t hint_;
+    std::optional<int> cursor_;         // where the walk goes on; nullopt: jump
+    std::optional<PieceRun> last_run_;  // the run handed out last
+    std::ptrdiff_t idle_missing_ = -1;  // missing pieces at the last idle call
+    int idle_calls_ = 0;                // idle calls since they last changed
+};
+
+}  // namespace aciswarm::engine
