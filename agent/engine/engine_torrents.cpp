@@ -201,8 +201,12 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
     if (config.web_seed_use == WebSeedUse::fallback && !seed_mode) {
         held_back = hold_back_web_seeds(params);
     }
+    // Slices are fetched outside libtorrent, so its download rate limit would not
+    // hold them back: with a limit set, libtorrent's own web seed serves instead.
     std::optional<SliceSource> slices;
-    if (params.ti && !held_back.empty()) slices = slice_source(*params.ti, held_back);
+    if (params.ti && !held_back.empty() && config.download_rate_limit == 0) {
+        slices = slice_source(*params.ti, held_back);
+    }
     // Hold mu across add_torrent so the alert thread can't see the new
     // handle's alerts before its entry exists, and set_tracker_key can't
     // change the key between this torrent's URLs and its entry.
