@@ -96,6 +96,14 @@ void Engine::Impl::on_listen_failed(const lt::listen_failed_alert& a) {
 void Engine::Impl::on_tracker_error(const lt::tracker_error_alert& a) {
     if (a.error != lt::errors::announce_skipped) {
         log.warn("tracker: ", redact_url_secrets(a.message()));
+        // A torrent written to the tracker's --dir a moment ago (the origin's
+        // blobs, a publish) can be announced before the tracker's rescan lists
+        // it; libtorrent would retry only after its back-off (30 s and more).
+        // Ask again in 2 s, a few times.
+        const std::string_view reason = a.failure_reason();
+        if (reason.find("not tracked here") != std::string_view::npos && a.times_in_row <= 5) {
+            a.handle.force_reannounce(2, -1, lt::torrent_handle::ignore_min_interval);
+        }
         return;
     }
     // libtorrent skips announcing from a listen address that cannot reach the
