@@ -8,9 +8,11 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <tuple>
 
 #include "common/fd.hpp"
 #include "common/text.hpp"
+#include "convert/oci_layout.hpp"
 
 namespace aciswarm::convert {
 namespace {
@@ -72,11 +74,7 @@ Result<ArchiveArgument> parse_archive_argument(std::string_view text) {
                           shown + ": an OCI archive is oci-archive:FILE[:TAG]");
     std::string_view rest = text.substr(oci_archive_prefix.size());
     ArchiveArgument out;
-    const auto colon = rest.rfind(':');
-    if (colon != std::string_view::npos && rest.find('/', colon) == std::string_view::npos) {
-        out.tag = std::string(rest.substr(colon + 1));
-        rest = rest.substr(0, colon);
-    }
+    std::tie(rest, out.tag) = split_path_and_tag(rest);
     if (rest.empty())
         return make_error(Errc::invalid_argument, shown + ": no file after oci-archive:");
     out.file = fs::path(std::string(rest));

@@ -4,6 +4,7 @@
 
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <tuple>
 #include <vector>
 
 #include "common/file_read.hpp"
@@ -39,17 +40,21 @@ Result<LayoutArgument> parse_layout_argument(std::string_view text) {
     }
     std::string_view rest = text.substr(oci_layout_prefix.size());
     LayoutArgument out;
-    const auto colon = rest.rfind(':');
-    if (colon != std::string_view::npos && rest.find('/', colon) == std::string_view::npos) {
-        out.tag = std::string(rest.substr(colon + 1));
-        rest = rest.substr(0, colon);
-    }
+    std::tie(rest, out.tag) = split_path_and_tag(rest);
     if (rest.empty()) {
         return make_error(Errc::invalid_argument,
                           "'" + escape_control(text, 256) + "': no directory after oci:");
     }
     out.dir = fs::path(std::string(rest));
     return out;
+}
+
+std::pair<std::string_view, std::string> split_path_and_tag(std::string_view rest) {
+    const auto colon = rest.rfind(':');
+    if (colon == std::string_view::npos || rest.find('/', colon) != std::string_view::npos) {
+        return {rest, ""};
+    }
+    return {rest.substr(0, colon), std::string(rest.substr(colon + 1))};
 }
 
 LayoutRegistry::LayoutRegistry(fs::path dir)

@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/result.hpp"
 #include "oci/registry.hpp"
@@ -37,6 +38,10 @@ struct LayoutArgument {
 };
 inline constexpr std::string_view oci_layout_prefix = "oci:";
 Result<LayoutArgument> parse_layout_argument(std::string_view text);
+
+// "PATH[:TAG]" (the text after oci: or oci-archive:) split into the path and the
+// tag ("" when none); a colon with a '/' after it belongs to the path.
+std::pair<std::string_view, std::string> split_path_and_tag(std::string_view rest);
 
 class LayoutRegistry final : public oci::Registry {
   public:
