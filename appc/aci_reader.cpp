@@ -50,6 +50,10 @@ struct Pass {
     std::vector<std::uint8_t> out_buf = std::vector<std::uint8_t>(chunk_size);
     archive* outer = nullptr;
     bool outer_eof = false;
+    // No decompression filter: the outer reader hands the blob's bytes through
+    // unchanged, so the tar is the blob and the image ID is the blob digest
+    // (one SHA-512 pass over the file instead of two).
+    bool identity = false;
     std::optional<Error> source_error;  // from the ChunkReader (I/O, disk full)
     std::optional<std::string> decompress_error;
     Compression compression = Compression::none;
@@ -161,7 +165,9 @@ la_ssize_t pull_decompressed(Pass& p) {
                                             " bytes (the maximum image size, --max-image-size)");
         return -1;
     }
-    p.tar.update(std::span<const std::uint8_t>(p.out_buf.data(), static_cast<std::size_t>(n)));
+    if (!p.identity) {
+        p.tar.update(std::span<const std::uint8_t>(p.out_buf.data(), static_cast<std::size_t>(n)));
+    }
     p.tar_size += static_cast<std::uint64_t>(n);
     if (p.compression == Compression::gzip) {
         p.tar_crc = crc32(p.tar_crc, p.out_buf.data(), static_cast<uInt>(n));
@@ -345,9 +351,9 @@ Status AciPass::open() {
         return fail(Errc::invalid_argument, "empty file, not a tar archive");
     }
     if (open_rc != ARCHIVE_OK) return outer_failure("open");
-    if (const Compression detected = compression_of(outer); detected != Compression::none) {
-        pass_.compression = detected;
-    }
+    const Compression detected = compression_of(outer);
+    if (detected != Compression::none) pass_.compression = detected;
+    pass_.identity = detected == Compression::none && pass_.compression == Compression::none;
     archive_entry* raw_entry = nullptr;
     const int raw_rc = archive_read_next_header(outer, &raw_entry);
     if (raw_rc == ARCHIVE_EOF) return fail(Errc::invalid_argument, "empty file, not a tar archive");
@@ -461,8 +467,13 @@ Status AciPass::finish_digests() {
 
 Result<AciInfo> AciPass::info(ManifestInfo manifest) {
     AciInfo info;
-    auto id = ImageId::from_bytes(pass_.tar.finish());
-    auto blob = BlobSha512::from_bytes(pass_.blob.finish());
+    const auto blob_digest = pass_.blob.finish();
+    if (pass_.identity && pass_.tar_size != pass_.blob_size) {
+        return fail(Errc::internal, "uncompressed, yet " + std::to_string(pass_.tar_size) +
+                                        " tar bytes of " + std::to_string(pass_.blob_size));
+    }
+    auto id = ImageId::from_bytes(pass_.identity ? blob_digest : pass_.tar.finish());
+    auto blob = BlobSha512::from_bytes(blob_digest);
     if (!id || !blob) return fail(Errc::internal, "digest size");
     info.id = *id;
     info.blob_sha512 = *blob;

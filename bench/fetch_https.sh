@@ -9,7 +9,9 @@
 # 2. peers only: the same torrent seeded by python3-libtorrent on 127.0.0.1,
 #    no web seed reachable -> aciswarm fetch ./x.torrent --peer=...
 # Each fetch goes into an empty store: download, piece hashes, image ID
-# (SHA-512 of the tar) and import. Prints throughputs and ratios.
+# (SHA-512 of the tar) and import. Prints throughputs and ratios (image bytes /
+# time until `aciswarm fetch` prints the image ID, i.e. the image is stored;
+# "to exit" includes lingering in the swarm), and the phases from its -v log.
 # Root not needed. Only loopback is used. Temporary files under $TMPDIR.
 set -euo pipefail
 SIZE_MIB=${1:-1024}
@@ -28,6 +30,28 @@ cd "$WORK"
 
 now() { date +%s.%N; }
 rate() { echo "scale=1; $1 / 1048576 / ($3 - $2)" | bc; }
+# fetch_timed STORE LOG SOURCE OPTION...: an in-process fetch into an empty store
+# (-v: the phases below). Sets t0 (start), t_id (the image ID printed: the image
+# is stored) and t1 (exit: after lingering in the swarm, docs/fetch.md).
+fetch_timed() {
+    local store=$1 log=$2 source=$3
+    shift 3
+    t0=$(now)
+    "$ACISWARM" fetch -v "$source" --insecure-options=image --store="$store" --listen=127.0.0.1:0 \
+        --lsd=false --no-progress --no-https-fallback "$@" 2> "$log" |
+        { read -r _ && now > "$log.id"; cat > /dev/null; } || { cat "$log"; exit 1; }
+    t1=$(now)
+    t_id=$(cat "$log.id")
+}
+# phases LOG T0 T_ID T1: where the time went, from the fetch's -v lines.
+phases() {
+    ms() { grep -o "$1 [0-9]* ms" "$2" | head -1 | grep -o '[0-9]*' || echo "?"; }
+    local pass="store pass $(ms 'bytes took' "$1") ms"
+    grep -q 'while it was written' "$1" && pass="store pass during the download, done $(ms 'written;' "$1") ms after it"
+    echo "  phases: download $(ms 'download took' "$1") ms, $pass," \
+        "fsync $(ms 'fsync took' "$1") ms, commit $(ms 'commit took' "$1") ms;" \
+        "start to ID $(echo "($3 - $2) * 1000 / 1" | bc) ms, ID to exit $(echo "($4 - $3) * 1000 / 1" | bc) ms"
+}
 
 # --- the image: a tar with a manifest and SIZE_MIB of random bytes
 mkdir -p img/rootfs www
@@ -92,24 +116,22 @@ rm -f curl.aci
 echo "curl | tee | sha512sum:            $CURL MiB/s"
 
 # --- 1. web seed only
-t0=$(now)
-"$ACISWARM" fetch "$TORRENT" --insecure-options=image --store=store1 --ca-file=ca.pem --listen=127.0.0.1:0 --lsd=false \
-    --no-progress --no-https-fallback 2> fetch1.log > /dev/null || { cat fetch1.log; exit 1; }
-t1=$(now)
-WS=$(rate "$BYTES" "$t0" "$t1")
+fetch_timed store1 fetch1.log "$TORRENT" --ca-file=ca.pem
+WS=$(rate "$BYTES" "$t0" "$t_id")
+WS_EXIT=$(rate "$BYTES" "$t0" "$t1")
 grep -o 'via swarm: .*' fetch1.log || true
+phases fetch1.log "$t0" "$t_id" "$t1"
 rm -rf store1
-echo "aciswarm fetch, web seed only:     $WS MiB/s  ratio $(echo "scale=2; $WS / $CURL" | bc)"
+echo "aciswarm fetch, web seed only:     $WS MiB/s  ratio $(echo "scale=2; $WS / $CURL" | bc)  (to exit: $WS_EXIT MiB/s)"
 
 # --- 2. peers only (python3-libtorrent seeds the same file; no web seed in the torrent)
 /usr/bin/python3 "$SEEDER" nows.torrent "$SEED_DIR" --max-seconds 3600 2> seeder.log &
 PIDS+=($!)
 for _ in $(seq 600); do grep -q "^seeding" seeder.log && break; sleep 0.2; done
 SPORT=$(grep -o 'listening bittorrent 127.0.0.1:[0-9]*' seeder.log | head -1 | sed 's/.*://')
-t0=$(now)
-"$ACISWARM" fetch nows.torrent --insecure-options=image --store=store2 --listen=127.0.0.1:0 --lsd=false --no-progress \
-    --no-https-fallback --peer="127.0.0.1:$SPORT" 2> fetch2.log > /dev/null || { cat fetch2.log; exit 1; }
-t1=$(now)
-PEER=$(rate "$BYTES" "$t0" "$t1")
+fetch_timed store2 fetch2.log nows.torrent --peer="127.0.0.1:$SPORT"
+PEER=$(rate "$BYTES" "$t0" "$t_id")
+PEER_EXIT=$(rate "$BYTES" "$t0" "$t1")
 grep -o 'via swarm: .*' fetch2.log || true
-echo "aciswarm fetch, one peer only:     $PEER MiB/s  ratio $(echo "scale=2; $PEER / $CURL" | bc)"
+phases fetch2.log "$t0" "$t_id" "$t1"
+echo "aciswarm fetch, one peer only:     $PEER MiB/s  ratio $(echo "scale=2; $PEER / $CURL" | bc)  (to exit: $PEER_EXIT MiB/s)"

@@ -160,9 +160,12 @@ struct TorrentStatus {
     TorrentState state = TorrentState::checking;
     bool has_metadata = false;
     std::filesystem::path save_path;
-    std::int64_t total_size = 0;     // -1 when metadata is missing
-    std::int64_t total_wanted = 0;   // bytes we want
-    std::int64_t total_done = 0;     // verified bytes we have (of those wanted)
+    std::int64_t total_size = 0;    // -1 when metadata is missing
+    std::int64_t total_wanted = 0;  // bytes we want
+    std::int64_t total_done = 0;    // verified bytes we have (of those wanted)
+    // Single-file torrents: bytes from the file's start up to the first piece
+    // not verified yet (an import's early pass reads them, agent/store/early_pass.hpp).
+    std::int64_t verified_prefix = 0;
     std::int64_t download_rate = 0;  // payload bytes/s
     std::int64_t upload_rate = 0;
     std::int64_t total_payload_download = 0;  // this session

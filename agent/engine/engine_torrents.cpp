@@ -243,9 +243,29 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
     return id;
 }
 
+namespace {
+
+// Bytes from the start of a single-file torrent (its one content file, at
+// offset 0, maybe followed by padding) up to its first piece not verified; 0
+// for other torrents.
+std::int64_t verified_prefix(const lt::torrent_status& st, const lt::torrent_info& ti) {
+    const auto content = torrent::detail::content_files(ti.files());
+    const lt::file_index_t first(0);
+    if (content.count != 1 || ti.files().pad_file_at(first)) return 0;
+    if (st.is_seeding) return content.bytes;
+    const int pieces = std::min(ti.num_pieces(), st.pieces.size());
+    int first_missing = 0;
+    while (first_missing < pieces && st.pieces.get_bit(lt::piece_index_t(first_missing)))
+        ++first_missing;
+    return std::min(content.bytes, std::int64_t{first_missing} * ti.piece_length());
+}
+
+}  // namespace
+
 Result<TorrentStatus> Engine::Impl::status_of(const Entry& e) const {
     lt::torrent_status st =
-        e.handle.status(lt::torrent_handle::query_name | lt::torrent_handle::query_save_path);
+        e.handle.status(lt::torrent_handle::query_name | lt::torrent_handle::query_save_path |
+                        lt::torrent_handle::query_pieces);
     TorrentStatus out;
     out.id = e.id;
     out.info_hashes = torrent::detail::from_lt(st.info_hashes);
@@ -255,6 +275,9 @@ Result<TorrentStatus> Engine::Impl::status_of(const Entry& e) const {
     out.total_size = st.has_metadata ? st.total : -1;
     if (auto ti = st.torrent_file.lock())
         out.total_size = torrent::detail::content_files(ti->files()).bytes;
+    if (st.has_metadata) {
+        if (auto ti = e.handle.torrent_file()) out.verified_prefix = verified_prefix(st, *ti);
+    }
     out.total_wanted = st.total_wanted;
     out.total_done = st.total_wanted_done;
     out.download_rate = st.download_payload_rate;

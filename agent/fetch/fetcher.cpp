@@ -8,6 +8,7 @@
 #include "agent/fetch/oci_fetch.hpp"
 #include "agent/fetch/plan.hpp"
 #include "agent/fetch/stall.hpp"
+#include "agent/store/early_pass.hpp"
 #include "common/duration.hpp"
 #include "common/file_read.hpp"
 #include "common/text.hpp"
@@ -376,7 +377,10 @@ struct Fetcher::Download {
           log(logger) {}
     Download(const Download&) = delete;
     Download& operator=(const Download&) = delete;
-    ~Download() { drop(true); }
+    ~Download() {
+        if (early) early->cancel();
+        drop(true);
+    }
 
     void drop(bool delete_files) {
         if (!tid || removed) return;
@@ -412,6 +416,20 @@ struct Fetcher::Download {
     // A magnet's metadata is checked the moment it arrives, before any piece;
     // a refusal is kept here so the error carries the check's own words.
     std::shared_ptr<std::optional<Error>> refused = std::make_shared<std::optional<Error>>();
+    // The import's pass, following the verified prefix while the download goes
+    // on (agent/store/early_pass.hpp); started with the first verified piece.
+    std::unique_ptr<store::EarlyPass> early;
+
+    // Hands the pass the bytes verified so far (`last`).
+    void feed_early_pass(std::uint64_t max_image_size) {
+        if (!early) {
+            if (last.verified_prefix <= 0 || !check_torrent_file_name(last.name)) return;
+            store::EarlyPass::Options options;
+            options.limits = {max_image_size, max_image_size};
+            early = std::make_unique<store::EarlyPass>(dir.path() / last.name, std::move(options));
+        }
+        early->extend(static_cast<std::uint64_t>(last.verified_prefix));
+    }
 };
 
 engine::AddDownload Fetcher::download_params(const Job& job, const TorrentInput& input,
@@ -487,7 +505,12 @@ Result<FetchOutcome> Fetcher::fetch_torrent(Job& job, const std::string& torrent
                       st->total_wanted, " bytes verified)");
         }
     }
+    const auto download_start = clock_.now();
     if (Status s = wait_download(job, dl); !s) return std::move(s).error();
+    log_.debug("fetch: ", dl.what, ": download took ",
+               std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - download_start)
+                   .count(),
+               " ms");
     return import_download(job, dl, input->hashes);
 }
 
@@ -501,6 +524,7 @@ Status Fetcher::wait_download(Job& job, Download& dl) {
     for (;;) {
         auto r = dl.eng.wait_finished(*dl.tid, std::chrono::milliseconds(250), job.stop);
         if (auto st = dl.eng.status(*dl.tid)) last = *st;
+        dl.feed_early_pass(store_.max_image_size());
         report_download(job, last);
         if (last.hash_failures > hash_failures_logged) {
             hash_failures_logged = last.hash_failures;
@@ -588,6 +612,7 @@ Result<FetchOutcome> Fetcher::import_download(Job& job, Download& dl, const Info
         }
     }
     dl.drop(false);
+    if (dl.early) dl.early->complete(static_cast<std::uint64_t>(last.total_wanted));
     FetchProgress verifying;
     verifying.phase = FetchPhase::verifying;
     verifying.done = verifying.total = last.total_wanted;
@@ -607,6 +632,7 @@ Result<FetchOutcome> Fetcher::import_download(Job& job, Download& dl, const Info
     req.max_age = job.max_age;
     req.seeding_policy = options_.seeding_policy;
     req.move = true;
+    req.early_pass = dl.early.get();
     if (auto ok = prepare_trust(job, req); !ok) return std::move(ok).error();
     if (Status s = check_torrent_file_name(last.name); !s)
         return make_error(Errc::unsupported, what + ": " + s.error().message);

@@ -57,6 +57,8 @@ using appc::default_max_image_size;
 using appc::ImageExpectation;
 using appc::Labels;
 
+class EarlyPass;  // agent/store/early_pass.hpp
+
 // Where an image came from (appc discovery's endpoints); empty = unknown.
 struct SourceUrls {
     std::string aci;
@@ -84,6 +86,10 @@ struct ImportRequest {
     // on the store's file system (a StagingFile is); it is gone afterwards,
     // whether the import succeeds or fails validation.
     bool move = false;
+    // With move: the import's pass, already run while the file was written
+    // (early_pass.hpp). Used when it read this very file; else the import
+    // reads the file itself. Not owned.
+    EarlyPass* early_pass = nullptr;
     // Called with the staged blob (validated, fsynced, not yet visible) and
     // the manifest's name; an error aborts the import and nothing is stored.
     // Returns what the store records as verified_by (trust/: the fingerprint

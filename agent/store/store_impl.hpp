@@ -153,6 +153,8 @@ struct Store::Impl {
                              const ImageId& id, bool write_blob) const;
     Status write_row(bool exists, bool renamed, const AciInfo& info, const ImportRequest& req,
                      const std::string& verified_by);
+    std::optional<AciInfo> early_result(const StagingFile& staged, const ImportRequest& req,
+                                        const std::string& what) const;
     Result<ImageRecord> import_staged(StagingFile staged, const ImportRequest& req,
                                       const std::string& what);
     Result<ImageRecord> finish_import(StagingFile staged, const AciInfo& info,

@@ -5,10 +5,12 @@
 // either the old state or the whole image (recovery removes the rest).
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "agent/store/early_pass.hpp"
 #include "agent/store/store_impl.hpp"
 
 namespace aciswarm::agent::store {
@@ -86,6 +88,11 @@ void bind_row(Stmt& s, const AciInfo& info, const BlobColumns& blob, const Impor
     } else {
         s.bind_null(17);
     }
+}
+
+// For -v: how long a step of an import took (docs/benchmarks.md, "fetch: 1 GiB").
+std::int64_t ms_since(const Clock& clock, Clock::SteadyTime start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - start).count();
 }
 
 }  // namespace
@@ -221,7 +228,9 @@ Result<ImageRecord> Store::Impl::finish_import(StagingFile staged, const AciInfo
         return with_context(what, std::move(ok).error());
     }
     point("staged");
+    const auto sync_start = clock->now();
     if (auto ok = staged.sync(); !ok) return std::move(ok).error();
+    log->debug("store: ", what, ": fsync took ", ms_since(*clock, sync_start), " ms");
     point("synced");
     std::string verified_by;  // "" when there is no verify hook
     if (req.verify) {
@@ -229,12 +238,43 @@ Result<ImageRecord> Store::Impl::finish_import(StagingFile staged, const AciInfo
         if (!verified) return std::move(verified).error();
         verified_by = std::move(*verified);
     }
-    return commit(std::move(staged), info, req, verified_by);
+    const auto commit_start = clock->now();
+    auto committed = commit(std::move(staged), info, req, verified_by);
+    log->debug("store: ", what, ": commit took ", ms_since(*clock, commit_start), " ms");
+    return committed;
 }
 
-// The read half: one pass over the staging file (already holding the bytes).
+// The early pass's result when it read exactly this file (same inode, same
+// size, early_pass.hpp); nullopt (logged) when the import must read it itself.
+std::optional<AciInfo> Store::Impl::early_result(const StagingFile& staged,
+                                                 const ImportRequest& req,
+                                                 const std::string& what) const {
+    if (req.early_pass == nullptr) return std::nullopt;
+    const auto wait_start = clock->now();
+    auto early = req.early_pass->result();
+    if (!early) {
+        log->debug("store: ", what, ": reading it again (", early.error().message, ")");
+        return std::nullopt;
+    }
+    struct stat st {};
+    if (::fstat(staged.fd(), &st) != 0 || st.st_dev != early->device || st.st_ino != early->inode ||
+        static_cast<std::uint64_t>(st.st_size) != early->info.size) {
+        log->debug("store: ", what, ": reading it again (the early pass read another file)");
+        return std::nullopt;
+    }
+    log->debug("store: ", what, ": one pass over ", early->info.size,
+               " bytes while it was written; ", ms_since(*clock, wait_start),
+               " ms after the last byte");
+    return std::move(early->info);
+}
+
+// The read half: one pass over the staging file (already holding the bytes),
+// unless an early pass read it while it was written.
 Result<ImageRecord> Store::Impl::import_staged(StagingFile staged, const ImportRequest& req,
                                                const std::string& what) {
+    if (auto early = early_result(staged, req, what)) {
+        return finish_import(std::move(staged), *early, req, what);
+    }
     if (::lseek(staged.fd(), 0, SEEK_SET) < 0) {
         return errno_error("seek", staged.path().string(), errno);
     }
@@ -248,8 +288,11 @@ Result<ImageRecord> Store::Impl::import_staged(StagingFile staged, const ImportR
             return errno_error("read", staged_path, errno);
         }
     };
+    const auto pass_start = clock->now();
     auto info = read_aci_stream(reader, what, limits());
     if (!info) return std::move(info).error();
+    log->debug("store: ", what, ": one pass over ", info->size, " bytes took ",
+               ms_since(*clock, pass_start), " ms");
     return finish_import(std::move(staged), *info, req, what);
 }
 
