@@ -54,6 +54,7 @@ constexpr engine::EngineOptionUse fetch_engine_options[] = {
     {"lsd"},
     {"web-seeds"},
     {"web-seed-request"},
+    {"piece-shares"},
     {"zone"},
     {"leader-candidate"},
     {"leader-timeout"},

@@ -1,6 +1,7 @@
 #include "agent/engine/engine.hpp"
 
 #include <cstdlib>
+#include <random>
 
 #include "agent/engine/engine_impl.hpp"
 
@@ -43,6 +44,13 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineConfig config, Logger& log,
         }
     }
     auto impl = std::make_unique<Impl>(std::move(config), log, clock);
+    // Zone-aware nodes take no share: their zone's leaders bring its copy.
+    if (impl->config.piece_shares && !impl->config.zone.aware()) {
+        std::random_device random;
+        // 62 bits: a positive bencoded integer in every handshake.
+        while (impl->share_key == 0)
+            impl->share_key = ((std::uint64_t{random()} << 31) ^ random()) & ((1ULL << 62) - 1);
+    }
     try {
         lt::session_params params(make_settings(impl->config));
         impl->session = std::make_unique<lt::session>(std::move(params));

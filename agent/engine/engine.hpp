@@ -117,6 +117,10 @@ struct EngineConfig {
     // urlseed_max_request_bytes; its default is 16 MiB). Short ranges let nodes
     // that all use the web seed take different pieces and trade them.
     int web_seed_request_bytes = 1 << 20;
+    // Piece shares (--piece-shares; docs/engine.md, "Piece shares"): each downloader
+    // asks for its own share of the pieces first, so that a plainly seeding origin
+    // sends each piece about once. Off for zone-aware engines.
+    bool piece_shares = true;
     // Zone-aware swarms (--zone, --leader-candidate, --upload-capacity,
     // --download-capacity; docs/zones.md): keys added to every HTTP tracker URL of
     // every torrent; a follower's torrents run without PEX, DHT and LSD.

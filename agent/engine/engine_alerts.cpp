@@ -29,6 +29,7 @@ void Engine::Impl::run_alerts() {
             handle_alert(a, events);
         maybe_save_resume();
         maybe_unstick();
+        maybe_update_shares();
         maybe_gate_web_seeds();
         {
             std::lock_guard lock(mu);
