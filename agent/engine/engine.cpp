@@ -35,14 +35,6 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineConfig config, Logger& log,
     if (config.insecure_tls) {
         log.warn("TLS certificates of web seeds and trackers are NOT verified (insecure tls)");
     }
-    if (!config.resume_dir.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(config.resume_dir, ec);
-        if (ec) {
-            return make_error(Errc::io,
-                              "resume dir " + config.resume_dir.string() + ": " + ec.message());
-        }
-    }
     auto impl = std::make_unique<Impl>(std::move(config), log, clock);
     // Zone-aware nodes take no share: their zone's leaders bring its copy.
     if (impl->config.piece_shares && !impl->config.zone.aware()) {

@@ -133,7 +133,7 @@ struct Engine::Impl {
         bool flush_requested = false;
         int hash_failures = 0;
         std::string error;
-        std::filesystem::path resume_file;          // AddDownload::resume_file (empty: resume_dir)
+        std::filesystem::path resume_file;          // AddDownload::resume_file (empty: none)
         std::set<std::string> skipped_trackers;     // announces skipped as unreachable
         bool announced = false;                     // some tracker replied
         std::shared_ptr<StuckPieceDetector> stuck;  // used by the alert thread only
@@ -200,15 +200,8 @@ struct Engine::Impl {
         return nullptr;
     }
 
-    std::filesystem::path resume_path(const InfoHashes& hashes) const {
-        return config.resume_dir / (hashes.best().hex() + ".resume");
-    }
     // Where an entry's resume data goes; empty: nowhere.
-    std::filesystem::path resume_path(const Entry& e) const {
-        if (!e.resume_file.empty()) return e.resume_file;
-        if (config.resume_dir.empty()) return {};
-        return resume_path(e.hashes);
-    }
+    static const std::filesystem::path& resume_path(const Entry& e) { return e.resume_file; }
 
     void request_resume_save(const lt::torrent_handle& h, lt::resume_data_flags_t flags) {
         // Caller holds mu.

@@ -554,10 +554,6 @@ Status Engine::remove(TorrentId id, bool delete_files) {
     if (e.slices) e.slices->stop();
     impl_->session->remove_torrent(e.handle,
                                    delete_files ? lt::session::delete_files : lt::remove_flags_t{});
-    if (!impl_->config.resume_dir.empty() && e.resume_file.empty()) {
-        std::error_code ec;
-        std::filesystem::remove(impl_->resume_path(e.hashes), ec);
-    }
     {
         std::lock_guard lock(impl_->mu);
         ++impl_->generation;
