@@ -230,6 +230,13 @@ void Engine::Impl::gate_one(TorrentId id, const lt::torrent_handle& handle, WebS
     // Not num_seeds: libtorrent counts a connected web seed as a seed.
     const bool has_seed = st.num_complete > 0 || st.list_seeds > 0;
     gate.note_leaders(now, leader_progress);
+    // num_complete is -1 until a tracker answered.
+    if (bytes.slices && st.num_complete == 0 && st.list_seeds == 0 &&
+        gate.open_without_seed(now) == WebSeedGate::Action::add) {
+        log.info(name, ": opening ", urls.size(), " web seed(s): ", gate.reason());
+        gate_web_seeds(id, handle, urls, true);
+        return;
+    }
     // Slices take only pieces nobody has: while the swarm has no seed, every node
     // takes its own, and bytes from peers do not keep the gate shut (else only the
     // first nodes would fetch from the origin, at their downlinks' rate).
