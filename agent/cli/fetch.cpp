@@ -121,8 +121,8 @@ const OptionParser& parser() {
              "DURATION"},
             {"linger", OptionSpec::Kind::value,
              "with no --seed option and no daemon: after a swarm download, keep seeding until "
-             "this agent uploaded as much as it downloaded, at most this long (default 60s; "
-             "0 = leave at once)",
+             "this agent uploaded as much as it downloaded (a zone leader candidate: while "
+             "peers fetch from it), at most this long (default 60s; 0 = leave at once)",
              "DURATION"},
             {"seed-policy", OptionSpec::Kind::value,
              "policy for --seed=background: forever, ratio=R, for=D, idle=D (default idle=24h)",
