@@ -54,6 +54,7 @@ constexpr engine::EngineOptionUse fetch_engine_options[] = {
     {"lsd"},
     {"web-seeds"},
     {"web-seed-request"},
+    {"piece-shares"},
     {"zone"},
     {"leader-candidate"},
     {"leader-timeout"},
@@ -121,8 +122,8 @@ const OptionParser& parser() {
              "DURATION"},
             {"linger", OptionSpec::Kind::value,
              "with no --seed option and no daemon: after a swarm download, keep seeding until "
-             "this agent uploaded as much as it downloaded, at most this long (default 60s; "
-             "0 = leave at once)",
+             "this agent uploaded as much as it downloaded (a zone leader candidate: while "
+             "peers fetch from it), at most this long (default 60s; 0 = leave at once)",
              "DURATION"},
             {"seed-policy", OptionSpec::Kind::value,
              "policy for --seed=background: forever, ratio=R, for=D, idle=D (default idle=24h)",
@@ -175,7 +176,11 @@ void linger_in_swarm(store::Store& store, engine::Engine& eng, const FetchOutcom
                      CliContext& ctx) {
     const store::ImageRecord& rec = outcome.record;
     const std::int64_t downloaded = outcome.from_peers + outcome.from_web_seeds;
-    if (outcome.uploaded >= downloaded) {
+    // A zone leader candidate does not leave by the ratio: its zone's followers fetch only
+    // inside their zone, and a leader gone at its completion left them without progress for
+    // --leader-timeout, then on the web seed (docs/zones.md, "A leader stays for its zone").
+    const bool ratio_applies = !eng.config().zone.leader_candidate;
+    if (ratio_applies && outcome.uploaded >= downloaded) {
         ctx.log.info("fetch: uploaded ", outcome.uploaded, " bytes while downloading ", downloaded,
                      ": leaving the swarm");
         return;
@@ -185,8 +190,12 @@ void linger_in_swarm(store::Store& store, engine::Engine& eng, const FetchOutcom
         ctx.log.warn("fetch: not staying in the swarm: ", seeding.error().message);
         return;
     }
-    ctx.log.info("fetch: staying in the swarm until this agent uploaded ", downloaded,
-                 " bytes (as much as it downloaded) or for at most ", format_duration(bound),
+    const std::string until_what =
+        ratio_applies ? "until this agent uploaded " + std::to_string(downloaded) +
+                            " bytes (as much as it downloaded)"
+                      : std::string("while peers fetch from it (a zone leader candidate)");
+    ctx.log.info("fetch: staying in the swarm ", until_what, " or for at most ",
+                 format_duration(bound),
                  " (--linger; --seed-for, --seed=background or the daemon seed longer)");
     const auto start = ctx.clock.now();
     const auto until = start + bound;
@@ -204,7 +213,7 @@ void linger_in_swarm(store::Store& store, engine::Engine& eng, const FetchOutcom
         auto s = eng.status(seeding->torrent());
         if (!s) break;
         uploaded = outcome.uploaded + s->total_payload_upload;
-        if (uploaded >= downloaded) {
+        if (ratio_applies && uploaded >= downloaded) {
             why = "uploaded as much as it downloaded";
             break;
         }

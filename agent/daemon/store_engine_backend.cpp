@@ -49,7 +49,7 @@ Result<std::unique_ptr<StoreEngineBackend>> StoreEngineBackend::create(const Dae
     if (!st) return with_context("store " + config.store, st.error());
     engine::EngineConfig ec_config = config.engine;
     ec_config.listen_interfaces = {listen_interface(config)};
-    // No resume_dir: seeds start again from the store; a download keeps its
+    // Seeds start again from the store; a download keeps its
     // resume data beside its data in staging/partial-<info hash> (agent/fetch).
     ec_config.resume_save_interval =
         std::max(std::chrono::seconds(1),

@@ -1,6 +1,7 @@
 #include "agent/engine/engine.hpp"
 
 #include <cstdlib>
+#include <random>
 
 #include "agent/engine/engine_impl.hpp"
 
@@ -34,15 +35,14 @@ Result<std::unique_ptr<Engine>> Engine::create(EngineConfig config, Logger& log,
     if (config.insecure_tls) {
         log.warn("TLS certificates of web seeds and trackers are NOT verified (insecure tls)");
     }
-    if (!config.resume_dir.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(config.resume_dir, ec);
-        if (ec) {
-            return make_error(Errc::io,
-                              "resume dir " + config.resume_dir.string() + ": " + ec.message());
-        }
-    }
     auto impl = std::make_unique<Impl>(std::move(config), log, clock);
+    // Zone-aware nodes take no share: their zone's leaders bring its copy.
+    if (impl->config.piece_shares && !impl->config.zone.aware()) {
+        std::random_device random;
+        // 62 bits: a positive bencoded integer in every handshake.
+        while (impl->share_key == 0)
+            impl->share_key = ((std::uint64_t{random()} << 31) ^ random()) & ((1ULL << 62) - 1);
+    }
     try {
         lt::session_params params(make_settings(impl->config));
         impl->session = std::make_unique<lt::session>(std::move(params));

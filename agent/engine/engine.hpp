@@ -12,7 +12,7 @@
 //   EventCallback. Callbacks run on that thread: keep them short, and never
 //   call Engine::wait_* or ~Engine from inside one.
 // - libtorrent runs its own network and disk threads inside the session.
-// - ~Engine saves resume data for every torrent (when resume_dir is set),
+// - ~Engine saves resume data for every torrent with a resume file,
 //   stops the alert thread, then destroys the session.
 #pragma once
 
@@ -94,9 +94,7 @@ struct EngineConfig {
     // refuses web seed URLs with a query string on private/loopback addresses
     // and HTTP tracker URLs on loopback whose path is not /announce.
     bool ssrf_mitigation = true;
-    // Where resume data lives (one file per torrent, <best info hash hex>.resume).
-    // Empty: no resume data is written.
-    std::filesystem::path resume_dir;
+    // How often changed resume data is saved (AddDownload::resume_file).
     std::chrono::seconds resume_save_interval{60};
     // A download whose pieces stay received-but-unverified this long, with no
     // progress, is rechecked (a libtorrent 2.0.8 stall; docs/engine.md). 0: never.
@@ -117,6 +115,10 @@ struct EngineConfig {
     // urlseed_max_request_bytes; its default is 16 MiB). Short ranges let nodes
     // that all use the web seed take different pieces and trade them.
     int web_seed_request_bytes = 1 << 20;
+    // Piece shares (--piece-shares; docs/engine.md, "Piece shares"): each downloader
+    // asks for its own share of the pieces first, so that a plainly seeding origin
+    // sends each piece about once. Off for zone-aware engines.
+    bool piece_shares = true;
     // Zone-aware swarms (--zone, --leader-candidate, --upload-capacity,
     // --download-capacity; docs/zones.md): keys added to every HTTP tracker URL of
     // every torrent; a follower's torrents run without PEX, DHT and LSD.
@@ -257,8 +259,8 @@ struct AddDownload {
     // This torrent's resume data file (e.g. in the store's staging area,
     // beside the partial download): read when it exists and matches the
     // torrent, so an interrupted download continues from its verified pieces;
-    // written by save_resume_data (and periodically / at ~Engine, as resume_dir
-    // files). remove() leaves it: the caller owns it. Empty: resume_dir rules.
+    // written by save_resume_data, every resume_save_interval when changed,
+    // and at ~Engine. remove() leaves it: the caller owns it. Empty: none.
     std::filesystem::path resume_file{};
 };
 
@@ -302,11 +304,6 @@ class Engine {
     // Fails (already_exists) when a torrent with the same info hash is in the session.
     Result<TorrentId> add_download(const AddDownload& request);
     Result<TorrentId> add_seed(const AddSeed& request);
-    // Re-adds every "*.resume" file in config.resume_dir (torrents that were
-    // downloading continue without re-fetching verified pieces; seeds resume
-    // seeding). A bad file is logged and skipped, never deleted.
-    std::vector<TorrentId> add_from_resume_dir();
-
     // Private swarms: replaces this node's tracker key ("" = none) for the torrents
     // added from now on and for every private torrent in the session, whose tracker
     // URLs get the new key (libtorrent replace_trackers) and announce with it at once.
@@ -336,17 +333,16 @@ class Engine {
     Result<TorrentStatus> wait_checked(TorrentId id, std::chrono::milliseconds timeout,
                                        std::stop_token stop = {});
 
-    // Removes the torrent from the session, deleting its resume_dir file (an
-    // AddDownload::resume_file stays). libtorrent announces "stopped" to the
+    // Removes the torrent from the session (its AddDownload::resume_file
+    // stays). libtorrent announces "stopped" to the
     // torrent's trackers; ~Engine waits up to 2 s for those announces.
     // delete_files also deletes the downloaded data.
     Status remove(TorrentId id, bool delete_files = false);
 
     // Saves resume data for every torrent that changed and waits until the
-    // files are written (or timeout). No-op without resume_dir.
+    // files are written (or timeout). Torrents without a resume file are skipped.
     Status save_resume_data(std::chrono::milliseconds timeout = std::chrono::seconds(10));
-    // The same for one torrent (one with an AddDownload::resume_file, or any
-    // torrent when resume_dir is set).
+    // The same for one torrent (no-op without an AddDownload::resume_file).
     Status save_resume_data(TorrentId id, std::chrono::milliseconds timeout);
 
     // Bound TCP listen endpoints / the first one's port (0 when none).

@@ -5,6 +5,7 @@
 #include <libtorrent/torrent_status.hpp>
 
 #include "agent/engine/engine_impl.hpp"
+#include "agent/engine/tracker_retry.hpp"
 #include "common/text.hpp"
 #include "common/url.hpp"
 #include "torrent/lt_convert.hpp"
@@ -29,6 +30,7 @@ void Engine::Impl::run_alerts() {
             handle_alert(a, events);
         maybe_save_resume();
         maybe_unstick();
+        maybe_update_shares();
         maybe_gate_web_seeds();
         {
             std::lock_guard lock(mu);
@@ -96,13 +98,11 @@ void Engine::Impl::on_listen_failed(const lt::listen_failed_alert& a) {
 void Engine::Impl::on_tracker_error(const lt::tracker_error_alert& a) {
     if (a.error != lt::errors::announce_skipped) {
         log.warn("tracker: ", redact_url_secrets(a.message()));
-        // A torrent written to the tracker's --dir a moment ago (the origin's
-        // blobs, a publish) can be announced before the tracker's rescan lists
-        // it; libtorrent would retry only after its back-off (30 s and more).
-        // Ask again in 2 s, a few times.
-        const std::string_view reason = a.failure_reason();
-        if (reason.find("not tracked here") != std::string_view::npos && a.times_in_row <= 5) {
-            a.handle.force_reannounce(2, -1, lt::torrent_handle::ignore_min_interval);
+        // A torrent the tracker's --dir rescan has not listed yet: ask again
+        // soon rather than after libtorrent's back-off (tracker_retry.hpp).
+        if (auto after = early_reannounce_after(a.failure_reason(), a.times_in_row)) {
+            a.handle.force_reannounce(static_cast<int>(after->count()), -1,
+                                      lt::torrent_handle::ignore_min_interval);
         }
         return;
     }

@@ -8,6 +8,7 @@
 //   engine_web_seeds.cpp  per-source byte counters (a peer plugin) and the web seed gate
 //   slice_fetcher.cpp     web seed slices: pieces nobody has, over HTTP ranges
 //   engine_zones.cpp      the zone thread: each torrent's role and leaders (GET /zone)
+//   engine_shares.cpp     piece shares: each downloader's own pieces first (piece_shares.hpp)
 //
 // Threads are engine.hpp's: Impl's fields are guarded by mu unless a comment
 // says the alert thread alone uses them; libtorrent calls that wait for its
@@ -33,6 +34,7 @@
 #include <vector>
 
 #include "agent/engine/engine.hpp"
+#include "agent/engine/piece_shares.hpp"
 #include "agent/engine/slice_fetcher.hpp"
 #include "agent/engine/stuck_pieces.hpp"
 #include "agent/engine/web_seed_gate.hpp"
@@ -81,6 +83,7 @@ struct SourceCounters {
         bool seed_at_connect = false;
         std::int64_t haves = 0;
         int listen_port = 0;
+        std::uint64_t share_key = 0;  // its extension handshake's (piece_shares.hpp); 0: none
     };
     std::map<lt::tcp::endpoint, PeerBytes> peer_bytes;
     std::set<lt::address> web_seed_addresses;
@@ -99,9 +102,17 @@ struct SourceCounters {
     std::int64_t progress_of(const std::vector<PeerEndpoint>& peers) const;
 };
 
-// A torrent extension that counts payload per source into counters.
+// Adds the addresses the hosts of these web seed URLs resolve to (getaddrinfo: may
+// block) to counters.web_seed_addresses. libtorrent's web seed records the address
+// it reached when it connects; held-back web seeds (slices, or a gate that never
+// opens) would leave it unknown, and the registry's everseed would count as
+// another agent (docs/engine.md, "Where bytes came from").
+void note_web_seed_addresses(const std::vector<std::string>& urls, SourceCounters& counters);
+
+// A torrent extension that counts payload per source into counters, and sends
+// share_key (0: none) in the extension handshake (piece_shares.hpp).
 std::shared_ptr<lt::torrent_plugin> make_counting_plugin(std::shared_ptr<SourceCounters> counters,
-                                                         Logger& log);
+                                                         Logger& log, std::uint64_t share_key);
 
 // zone_peer_plugin.cpp: a torrent extension that keeps a follower from downloading
 // from peers outside its zone (zone_peer_filter.hpp).
@@ -122,7 +133,7 @@ struct Engine::Impl {
         bool flush_requested = false;
         int hash_failures = 0;
         std::string error;
-        std::filesystem::path resume_file;          // AddDownload::resume_file (empty: resume_dir)
+        std::filesystem::path resume_file;          // AddDownload::resume_file (empty: none)
         std::set<std::string> skipped_trackers;     // announces skipped as unreachable
         bool announced = false;                     // some tracker replied
         std::shared_ptr<StuckPieceDetector> stuck;  // used by the alert thread only
@@ -144,9 +155,15 @@ struct Engine::Impl {
         // updates it from zone_view; the zone peer plugin reads it).
         std::shared_ptr<ZonePeerFilter> zone_filter;
         bool private_torrent = false;  // BEP 27: announces carry tracker_key
+        // Piece shares (config.piece_shares, not zone-aware engines): made when the
+        // download has metadata; used by the alert thread only.
+        std::shared_ptr<PieceShares> shares;
     };
 
     EngineConfig config;
+    // This engine's key in every extension handshake (piece_shares.hpp): random,
+    // never 0. 0 when piece shares are off.
+    std::uint64_t share_key = 0;
     // This node's key for private torrents' trackers: config.tracker_key until
     // set_tracker_key() replaces it (the daemon's SIGHUP).
     std::string tracker_key;
@@ -171,6 +188,7 @@ struct Engine::Impl {
     Clock::SteadyTime last_resume_save;
     Clock::SteadyTime last_stuck_check;
     Clock::SteadyTime last_web_seed_check;
+    Clock::SteadyTime last_share_check;
 
     Impl(EngineConfig c, Logger& l, const Clock& k)
         : config(std::move(c)), tracker_key(config.tracker_key), log(l), clock(k) {}
@@ -182,15 +200,8 @@ struct Engine::Impl {
         return nullptr;
     }
 
-    std::filesystem::path resume_path(const InfoHashes& hashes) const {
-        return config.resume_dir / (hashes.best().hex() + ".resume");
-    }
     // Where an entry's resume data goes; empty: nowhere.
-    std::filesystem::path resume_path(const Entry& e) const {
-        if (!e.resume_file.empty()) return e.resume_file;
-        if (config.resume_dir.empty()) return {};
-        return resume_path(e.hashes);
-    }
+    static const std::filesystem::path& resume_path(const Entry& e) { return e.resume_file; }
 
     void request_resume_save(const lt::torrent_handle& h, lt::resume_data_flags_t flags) {
         // Caller holds mu.
@@ -248,6 +259,11 @@ struct Engine::Impl {
     // The /zone URLs of a torrent: one per HTTP(S) tracker. Not under mu.
     std::vector<std::string> zone_query_urls(const lt::torrent_handle& handle, const InfoHash& hash,
                                              std::uint16_t port) const;
+
+    // engine_shares.cpp (the alert thread): every downloading torrent's piece share,
+    // applied as libtorrent piece priorities and handed to its slices.
+    void maybe_update_shares();
+    bool shares_on() const { return share_key != 0; }
 
     // engine_web_seeds.cpp
     void maybe_gate_web_seeds();

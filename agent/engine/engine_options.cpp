@@ -127,6 +127,11 @@ const EngineOption table[] = {
          c.web_seed_request_bytes = static_cast<int>(*r);
          return {};
      }},
+    {"piece-shares", OptionSpec::Kind::flag, "BOOL",
+     "take this node's own share of the pieces first, so the origin sends each piece about "
+     "once (default true; off with --zone)",
+     "",
+     [](EngineConfig& c, std::string_view o, Values v) { return set_bool(c.piece_shares, o, v); }},
     {"zone", OptionSpec::Kind::value, "NAME",
      "this node's zone, announced to the tracker (docs/zones.md): no PEX, DHT or LSD; "
      "without --leader-candidate a follower",

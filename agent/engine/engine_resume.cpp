@@ -1,5 +1,5 @@
 // Resume data: saved as files (atomically) from the alert thread, periodically
-// and on demand, and read back when a download or the resume dir is added.
+// and on demand, and read back when a download with a resume file is added.
 // kill -9 leaves the last complete file, never a torn one.
 #include <libtorrent/read_resume_data.hpp>
 #include <libtorrent/torrent_info.hpp>
@@ -120,36 +120,6 @@ void Engine::Impl::on_resume_data_failed(const lt::save_resume_data_failed_alert
     }
     std::lock_guard lock(mu);
     --resume_outstanding;
-}
-
-std::vector<TorrentId> Engine::add_from_resume_dir() {
-    std::vector<TorrentId> out;
-    if (impl_->config.resume_dir.empty()) return out;
-    std::error_code ec;
-    for (const auto& item : std::filesystem::directory_iterator(impl_->config.resume_dir, ec)) {
-        if (item.path().extension() != ".resume") continue;
-        auto bytes = read_whole_file(item.path());
-        if (!bytes) {
-            impl_->log.warn("resume: ", bytes.error().message);
-            continue;
-        }
-        lt::error_code lt_ec;
-        lt::add_torrent_params params = lt::read_resume_data(
-            lt::span<const char>(bytes->data(), static_cast<std::ptrdiff_t>(bytes->size())), lt_ec);
-        if (lt_ec) {
-            impl_->log.warn("resume file ", item.path().string(), ": ", lt_ec.message(),
-                            " (skipped, kept)");
-            continue;
-        }
-        auto id = impl_->add(std::move(params), {}, "resume " + item.path().filename().string());
-        if (!id) {
-            impl_->log.warn("resume file ", item.path().string(), ": ", id.error().message);
-            continue;
-        }
-        out.push_back(*id);
-    }
-    if (ec) impl_->log.warn("resume dir ", impl_->config.resume_dir.string(), ": ", ec.message());
-    return out;
 }
 
 Status Engine::save_resume_data(TorrentId id, std::chrono::milliseconds timeout) {

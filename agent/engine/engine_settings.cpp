@@ -102,6 +102,9 @@ lt::settings_pack make_settings(const EngineConfig& config) {
     pack.set_int(lt::settings_pack::active_downloads, -1);
     pack.set_int(lt::settings_pack::active_limit, -1);
     pack.set_int(lt::settings_pack::urlseed_max_request_bytes, config.web_seed_request_bytes);
+    // libtorrent picks its first 4 pieces at random, ignoring piece priorities: with
+    // piece shares, a node's first pieces are its share's (piece_shares.hpp).
+    if (config.piece_shares) pack.set_int(lt::settings_pack::initial_picker_threshold, 0);
     return pack;
 }
 

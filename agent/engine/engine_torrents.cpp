@@ -176,8 +176,8 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
     apply_zone(params, config.zone);
     auto counters = std::make_shared<SourceCounters>();
     params.extensions.push_back(
-        [counters, &log = log](const lt::torrent_handle&, lt::client_data_t) {
-            return make_counting_plugin(counters, log);
+        [counters, &log = log, key = share_key](const lt::torrent_handle&, lt::client_data_t) {
+            return make_counting_plugin(counters, log, key);
         });
     // After the counting plugin: a message the zone plugin hides is still counted.
     std::shared_ptr<ZonePeerFilter> zone_filter;
@@ -200,6 +200,7 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
     std::vector<std::string> held_back;
     if (config.web_seed_use == WebSeedUse::fallback && !seed_mode) {
         held_back = hold_back_web_seeds(params);
+        note_web_seed_addresses(held_back, *counters);
     }
     // Slices are fetched outside libtorrent, so its download rate limit would not
     // hold them back: with a limit set, libtorrent's own web seed serves instead.
@@ -576,10 +577,6 @@ Status Engine::remove(TorrentId id, bool delete_files) {
     if (e.slices) e.slices->stop();
     impl_->session->remove_torrent(e.handle,
                                    delete_files ? lt::session::delete_files : lt::remove_flags_t{});
-    if (!impl_->config.resume_dir.empty() && e.resume_file.empty()) {
-        std::error_code ec;
-        std::filesystem::remove(impl_->resume_path(e.hashes), ec);
-    }
     {
         std::lock_guard lock(impl_->mu);
         ++impl_->generation;

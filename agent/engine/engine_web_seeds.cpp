@@ -7,13 +7,20 @@
 #include <libtorrent/torrent_info.hpp>
 #include <libtorrent/torrent_status.hpp>
 
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <random>
 
 #include "agent/engine/engine_impl.hpp"
+#include "http/auth.hpp"
 
 namespace aciswarm::engine {
 namespace {
+
+// The extension handshake's key for this engine's piece share key (piece_shares.hpp).
+constexpr const char* share_handshake_key = "aciswarm_share";
 
 // Disconnect reasons that are libtorrent's own decisions, not web seed failures.
 bool is_normal_disconnect(const lt::error_code& ec) {
@@ -30,8 +37,12 @@ bool is_normal_disconnect(const lt::error_code& ec) {
 class CountingPeerPlugin final : public lt::peer_plugin {
   public:
     CountingPeerPlugin(std::shared_ptr<SourceCounters> counters, bool web_seed,
-                       lt::tcp::endpoint remote, Logger& log)
-        : counters_(std::move(counters)), web_seed_(web_seed), remote_(remote), log_(log) {}
+                       lt::tcp::endpoint remote, Logger& log, std::uint64_t share_key)
+        : counters_(std::move(counters)),
+          web_seed_(web_seed),
+          remote_(remote),
+          log_(log),
+          share_key_(share_key) {}
     bool on_piece(const lt::peer_request& piece, lt::span<const char>) override {
         (web_seed_ ? counters_->from_web_seeds : counters_->from_peers) += piece.length;
         if (!web_seed_) {
@@ -46,12 +57,18 @@ class CountingPeerPlugin final : public lt::peer_plugin {
         ++counters_->peer_bytes[remote_].haves;
         return false;
     }
+    // BEP 10 allows extra keys; other clients ignore this one.
+    void add_handshake(lt::entry& handshake) override {
+        if (share_key_ != 0) handshake[share_handshake_key] = static_cast<std::int64_t>(share_key_);
+    }
     bool on_extension_handshake(const lt::bdecode_node& handshake) override {
+        if (web_seed_) return true;
         const std::int64_t port = handshake.dict_find_int_value("p", 0);
-        if (!web_seed_ && port > 0 && port < 65536) {
-            std::lock_guard lock(counters_->mu);
-            counters_->peer_bytes[remote_].listen_port = static_cast<int>(port);
-        }
+        const std::int64_t key = handshake.dict_find_int_value(share_handshake_key, 0);
+        std::lock_guard lock(counters_->mu);
+        auto& peer = counters_->peer_bytes[remote_];
+        if (port > 0 && port < 65536) peer.listen_port = static_cast<int>(port);
+        if (key > 0) peer.share_key = static_cast<std::uint64_t>(key);
         return true;
     }
     bool on_have_all() override {
@@ -85,32 +102,64 @@ class CountingPeerPlugin final : public lt::peer_plugin {
     bool web_seed_;
     lt::tcp::endpoint remote_;
     Logger& log_;
+    std::uint64_t share_key_;
     bool first_have_seen_ = false;
 };
 
 class CountingTorrentPlugin final : public lt::torrent_plugin {
   public:
-    CountingTorrentPlugin(std::shared_ptr<SourceCounters> counters, Logger& log)
-        : counters_(std::move(counters)), log_(log) {}
+    CountingTorrentPlugin(std::shared_ptr<SourceCounters> counters, Logger& log,
+                          std::uint64_t share_key)
+        : counters_(std::move(counters)), log_(log), share_key_(share_key) {}
     std::shared_ptr<lt::peer_plugin> new_connection(const lt::peer_connection_handle& pc) override {
         const bool web_seed = pc.type() != lt::connection_type::bittorrent;
         if (web_seed) {
             std::lock_guard lock(counters_->mu);
             counters_->web_seed_addresses.insert(pc.remote().address());
         }
-        return std::make_shared<CountingPeerPlugin>(counters_, web_seed, pc.remote(), log_);
+        return std::make_shared<CountingPeerPlugin>(counters_, web_seed, pc.remote(), log_,
+                                                    share_key_);
     }
 
   private:
     std::shared_ptr<SourceCounters> counters_;
     Logger& log_;
+    std::uint64_t share_key_;
 };
 
 }  // namespace
 
+void note_web_seed_addresses(const std::vector<std::string>& urls, SourceCounters& counters) {
+    for (const auto& url : urls) {
+        auto authority = http::url_authority(url);
+        if (!authority) continue;
+        std::string host = authority->host;
+        if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+            host = host.substr(1, host.size() - 2);
+        addrinfo hints{};
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        addrinfo* found = nullptr;
+        if (getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0) continue;
+        std::lock_guard lock(counters.mu);
+        for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+            if (a->ai_family == AF_INET) {
+                const auto* in = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
+                counters.web_seed_addresses.insert(lt::address_v4(ntohl(in->sin_addr.s_addr)));
+            } else if (a->ai_family == AF_INET6) {
+                const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr);
+                lt::address_v6::bytes_type bytes;
+                std::copy_n(in6->sin6_addr.s6_addr, bytes.size(), bytes.begin());
+                counters.web_seed_addresses.insert(lt::address_v6(bytes));
+            }
+        }
+        freeaddrinfo(found);
+    }
+}
+
 std::shared_ptr<lt::torrent_plugin> make_counting_plugin(std::shared_ptr<SourceCounters> counters,
-                                                         Logger& log) {
-    return std::make_shared<CountingTorrentPlugin>(std::move(counters), log);
+                                                         Logger& log, std::uint64_t share_key) {
+    return std::make_shared<CountingTorrentPlugin>(std::move(counters), log, share_key);
 }
 
 // Alert thread: opens a download's held-back web seeds when its gate opens
@@ -181,6 +230,13 @@ void Engine::Impl::gate_one(TorrentId id, const lt::torrent_handle& handle, WebS
     // Not num_seeds: libtorrent counts a connected web seed as a seed.
     const bool has_seed = st.num_complete > 0 || st.list_seeds > 0;
     gate.note_leaders(now, leader_progress);
+    // num_complete is -1 until a tracker answered.
+    if (bytes.slices && st.num_complete == 0 && st.list_seeds == 0 &&
+        gate.open_without_seed(now) == WebSeedGate::Action::add) {
+        log.info(name, ": opening ", urls.size(), " web seed(s): ", gate.reason());
+        gate_web_seeds(id, handle, urls, true);
+        return;
+    }
     // Slices take only pieces nobody has: while the swarm has no seed, every node
     // takes its own, and bytes from peers do not keep the gate shut (else only the
     // first nodes would fetch from the origin, at their downlinks' rate).
@@ -239,6 +295,7 @@ void Engine::Impl::gate_web_seeds(TorrentId id, const lt::torrent_handle& handle
                                       std::random_device{}(), std::move(options)};
             e.slices =
                 std::make_shared<SliceFetcher>(handle, std::move(setup), e.counters, log, clock);
+            if (e.shares) e.slices->set_share(e.shares->share());
         }
         slices = e.slices;
     }

@@ -48,6 +48,11 @@ void SliceFetcher::set_active(bool active) {
     cv_.notify_all();
 }
 
+void SliceFetcher::set_share(std::optional<PieceRun> share) {
+    std::lock_guard lock(mu_);
+    share_ = share;
+}
+
 void SliceFetcher::stop() {
     if (!thread_.joinable()) return;
     thread_.request_stop();
@@ -135,6 +140,11 @@ void SliceFetcher::run(std::stop_token stop) {
                           " pieces failed their hash check; the web seed is libtorrent's alone");
                 break;
             }
+            std::optional<PieceRun> share;
+            {
+                std::lock_guard lock(mu_);
+                share = share_;
+            }
             bool finished = false;
             const auto pieces = snapshot(finished);
             if (finished) break;
@@ -142,7 +152,7 @@ void SliceFetcher::run(std::stop_token stop) {
                 wait(stop, std::chrono::milliseconds(20));
                 continue;
             }
-            const auto run = slicer.next(pieces);
+            const auto run = slicer.next(pieces, share);
             if (!run) {
                 wait(stop, std::chrono::milliseconds(250));
                 continue;

@@ -64,6 +64,8 @@ class SliceFetcher {
 
     // Fetch (true) or wait (false). Any thread.
     void set_active(bool active);
+    // This node's piece share (piece_shares.hpp), fetched first; nullopt: none. Any thread.
+    void set_share(std::optional<PieceRun> share);
     // Stops the thread and waits for it (an HTTP request in flight is aborted).
     void stop();
     // Payload bytes received so far (counted as they arrive); any thread.
@@ -95,8 +97,9 @@ class SliceFetcher {
     std::map<int, Clock::SteadyTime> pending_;
     std::mutex mu_;
     std::condition_variable_any cv_;
-    bool active_ = false;  // guarded by mu_
-    std::jthread thread_;  // last: starts after every other member
+    bool active_ = false;            // guarded by mu_
+    std::optional<PieceRun> share_;  // guarded by mu_
+    std::jthread thread_;            // last: starts after every other member
 };
 
 }  // namespace aciswarm::engine

@@ -39,6 +39,16 @@ WebSeedGate::Action WebSeedGate::observe(Clock::SteadyTime now, std::int64_t byt
     return Action::remove;
 }
 
+WebSeedGate::Action WebSeedGate::open_without_seed(Clock::SteadyTime now) {
+    if (open_ || waiting_for_leader(now)) return Action::none;
+    open_ = true;
+    reason_ = "the tracker lists no seed";
+    window_start_ = now;
+    window_bytes_ = last_bytes_;
+    opened_ = now;
+    return Action::add;
+}
+
 void WebSeedGate::note_leaders(Clock::SteadyTime now, std::optional<std::int64_t> leader_progress) {
     if (!leader_progress) {
         leader_progressed_.reset();

@@ -57,6 +57,11 @@ class WebSeedGate {
     // (monotonic) and whether the swarm has a seed. Returns what to do with the
     // web seeds now.
     Action observe(Clock::SteadyTime now, std::int64_t bytes_from_peers, bool swarm_has_seed);
+    // The tracker answered that the swarm has no seed (and none is among the peers):
+    // with web seed slices, which take only pieces no peer has, waiting `delay` for a
+    // peer byte only idles the origin. Opens now (add), unless it is open or a follower
+    // waits for its leaders (none).
+    Action open_without_seed(Clock::SteadyTime now);
 
     bool open() const { return open_; }
     // Why it last opened or closed ("no peer sent a byte in 3s"); empty at first.

@@ -22,12 +22,19 @@
 //   a piece yet) every run of missing pieces is its own: it walks them in order;
 // - nothing left but short runs that others are walking: nothing to do (the
 //   swarm delivers the rest; the engine's last-resort web seed covers a stall).
+// With a piece share (piece_shares.hpp: every downloader knows its own without
+// a coordinator) the walks above give way to it: the node fetches the missing
+// pieces of its share in order, and after that other missing pieces only when
+// they stop shrinking (their owner left), so slices overlap only when a peer's
+// HAVE arrives after this node asked for the same piece.
 // Pure logic over snapshots of piece states: no libtorrent, no clock, no I/O.
 // Owned by one slice fetcher thread (slice_fetcher.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
+
+#include "agent/engine/piece_shares.hpp"
 
 namespace aciswarm::engine {
 
@@ -37,12 +44,6 @@ enum class PieceState : std::uint8_t {
     at_a_peer,  // some connected peer has it (and this node does not)
 };
 
-struct PieceRun {
-    int first = 0;
-    int count = 0;
-    friend bool operator==(const PieceRun&, const PieceRun&) = default;
-};
-
 class WebSeedSlicer {
   public:
     // num_pieces > 0; max_run ≥ 1: pieces per request; start_hint: any number, this
@@ -50,12 +51,22 @@ class WebSeedSlicer {
     WebSeedSlicer(int num_pieces, int max_run, std::uint64_t start_hint);
 
     // The next run of missing pieces to fetch, or nullopt when there is none for
-    // this node now. `pieces` has num_pieces entries.
-    std::optional<PieceRun> next(const std::vector<PieceState>& pieces);
+    // this node now. `pieces` has num_pieces entries; `share` is this node's piece
+    // share, if it has one.
+    std::optional<PieceRun> next(const std::vector<PieceState>& pieces,
+                                 std::optional<PieceRun> share = std::nullopt);
 
   private:
     std::optional<int> jump_target(const std::vector<PieceState>& pieces);
-    PieceRun run_from(int first, const std::vector<PieceState>& pieces) const;
+    std::optional<PieceRun> next_in_share(const std::vector<PieceState>& pieces,
+                                          const PieceRun& share);
+    // Whether the count of missing pieces stayed the same for 16 to 24 calls in a
+    // row (nobody fetches them); counts this call.
+    bool stalled(const std::vector<PieceState>& pieces);
+    // The longest circular run of missing pieces ({0, 0}: none).
+    PieceRun longest_missing(const std::vector<PieceState>& pieces) const;
+    // At most max_run missing pieces from `first`, not past `end`.
+    PieceRun run_from(int first, const std::vector<PieceState>& pieces, int end) const;
     int jitter(int span);
 
     int num_pieces_;
@@ -63,6 +74,7 @@ class WebSeedSlicer {
     std::uint64_t hint_;
     std::optional<int> cursor_;         // where the walk goes on; nullopt: jump
     std::optional<PieceRun> last_run_;  // the run handed out last
+    bool share_mode_ = false;           // the last call had a share
     std::ptrdiff_t idle_missing_ = -1;  // missing pieces at the last idle call
     int idle_calls_ = 0;                // idle calls since they last changed
 };

@@ -372,30 +372,33 @@ TEST_F(EngineTest, ResumeDataRestoresAFinishedDownloadWithoutRefetching) {
     auto [seeder, seeder_ep] = start_seeder();
     ASSERT_TRUE(seeder);
     EngineConfig c = loopback_config();
-    c.resume_dir = dir_ / "resume";
+    const auto resume = dir_ / "app.resume";
     {
         auto leecher = start(c);
         ASSERT_TRUE(leecher);
-        auto id = leecher->add_download(
-            {.torrent = torrent_, .save_path = dir_ / "leech", .peers = {seeder_ep}});
+        auto id = leecher->add_download({.torrent = torrent_,
+                                         .save_path = dir_ / "leech",
+                                         .peers = {seeder_ep},
+                                         .resume_file = resume});
         ASSERT_TRUE(id);
         ASSERT_TRUE(leecher->wait_finished(*id, 30s));
         ASSERT_TRUE(leecher->save_resume_data());
-        EXPECT_TRUE(std::filesystem::exists(dir_ / "resume" / (hashes_.v1->hex() + ".resume")));
+        EXPECT_TRUE(std::filesystem::exists(resume));
     }                // ~Engine saves again and stops
     seeder.reset();  // nobody to download from now
     auto restarted = start(c);
     ASSERT_TRUE(restarted);
-    auto ids = restarted->add_from_resume_dir();
-    ASSERT_EQ(ids.size(), 1u);
-    auto st = restarted->wait_finished(ids[0], 20s);
+    auto id = restarted->add_download(
+        {.torrent = torrent_, .save_path = dir_ / "leech", .resume_file = resume});
+    ASSERT_TRUE(id) << id.error().message;
+    auto st = restarted->wait_finished(*id, 20s);
     ASSERT_TRUE(st) << st.error().message;
     EXPECT_EQ(st->total_done, static_cast<std::int64_t>(content_.size()));
     EXPECT_EQ(st->total_payload_download, 0);
     EXPECT_EQ(st->state, TorrentState::seeding);
-    // remove() deletes the resume file.
-    ASSERT_TRUE(restarted->remove(ids[0]));
-    EXPECT_FALSE(std::filesystem::exists(dir_ / "resume" / (hashes_.v1->hex() + ".resume")));
+    // remove() leaves the file: the caller owns it.
+    ASSERT_TRUE(restarted->remove(*id));
+    EXPECT_TRUE(std::filesystem::exists(resume));
 }
 
 TEST_F(EngineTest, GatedWebSeedStaysOutWhileAPeerDeliversAndStaysInTheResumeData) {
@@ -405,7 +408,6 @@ TEST_F(EngineTest, GatedWebSeedStaysOutWhileAPeerDeliversAndStaysInTheResumeData
     auto [seeder, seeder_ep] = start_seeder();
     ASSERT_TRUE(seeder);
     EngineConfig c = loopback_config();
-    c.resume_dir = dir_ / "resume";
     c.web_seed_delay = 30s;  // far beyond the peer's first byte, even on a loaded machine
     const std::string web_seed = "https://127.0.0.1:1/app-1.0.aci";
     auto leecher = start(c);
@@ -413,7 +415,8 @@ TEST_F(EngineTest, GatedWebSeedStaysOutWhileAPeerDeliversAndStaysInTheResumeData
     auto id = leecher->add_download({.torrent = torrent_,
                                      .save_path = dir_ / "leech",
                                      .web_seeds = {web_seed},
-                                     .peers = {seeder_ep}});
+                                     .peers = {seeder_ep},
+                                     .resume_file = dir_ / "app.resume"});
     ASSERT_TRUE(id);
     auto st = leecher->wait_finished(*id, 30s);
     ASSERT_TRUE(st) << st.error().message;
@@ -421,20 +424,31 @@ TEST_F(EngineTest, GatedWebSeedStaysOutWhileAPeerDeliversAndStaysInTheResumeData
     EXPECT_EQ(st->bytes_from_web_seeds, 0);
     EXPECT_EQ(st->web_seed_failures, 0) << st->web_seed_error;
     EXPECT_GT(st->bytes_from_peers, 0);
+    // A seed at the web seed's address is the registry's everseed, although the web seed
+    // never connected (the demo printed "everseed 0.0 MiB": its bytes counted as agents').
+    EXPECT_EQ(st->bytes_from_origin_peers, st->bytes_from_peers);
     // The held-back web seed is in the resume data: a resumed download keeps its origin.
     ASSERT_TRUE(leecher->save_resume_data());
-    const std::string resume = test::read_file(dir_ / "resume" / (hashes_.v1->hex() + ".resume"));
+    const std::string resume = test::read_file(dir_ / "app.resume");
     EXPECT_NE(resume.find(web_seed), std::string::npos);
 }
 
-TEST_F(EngineTest, BadResumeFileIsSkippedAndKept) {
-    EngineConfig c = loopback_config();
-    c.resume_dir = dir_ / "resume";
-    test::write_file(dir_ / "resume" / "junk.resume", "not bencode");
-    auto e = start(c);
+TEST_F(EngineTest, BadResumeFileMeansStartingOver) {
+    auto [seeder, seeder_ep] = start_seeder();
+    ASSERT_TRUE(seeder);
+    test::write_file(dir_ / "junk.resume", "not bencode");
+    auto e = start(loopback_config());
     ASSERT_TRUE(e);
-    EXPECT_TRUE(e->add_from_resume_dir().empty());
-    EXPECT_TRUE(std::filesystem::exists(dir_ / "resume" / "junk.resume"));
+    auto id = e->add_download({.torrent = torrent_,
+                               .save_path = dir_ / "leech",
+                               .peers = {seeder_ep},
+                               .resume_file = dir_ / "junk.resume"});
+    ASSERT_TRUE(id) << id.error().message;
+    // The download starts over from the peer; the file is left for the caller.
+    auto st = e->wait_finished(*id, 30s);
+    ASSERT_TRUE(st) << st.error().message;
+    EXPECT_EQ(test::read_file(dir_ / "leech" / "app-1.0.aci"), content_);
+    EXPECT_TRUE(std::filesystem::exists(dir_ / "junk.resume"));
 }
 
 // Registry credentials never reach a resume file, and a resumed download's web seed

@@ -21,6 +21,7 @@ constexpr EngineOptionUse all_uses[] = {
     {"lsd"},
     {"web-seeds"},
     {"web-seed-request"},
+    {"piece-shares"},
     {"zone"},
     {"leader-candidate"},
     {"leader-timeout"},
@@ -47,7 +48,7 @@ TEST(EngineOptions, ValuesSetTheEngineConfig) {
     auto c = apply({"--listen=127.0.0.1:0", "--listen=[::1]:0", "--max-upload-rate=4M",
                     "--max-download-rate=512k", "--connections-limit=7", "--exempt-local-peers",
                     "--encryption=require", "--dht", "--lsd=false", "--web-seeds=always",
-                    "--web-seed-request=64k"});
+                    "--web-seed-request=64k", "--piece-shares=false"});
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->listen_interfaces, (std::vector<std::string>{"127.0.0.1:0", "[::1]:0"}));
     EXPECT_EQ(c->upload_rate_limit, 4 << 20);
@@ -59,6 +60,7 @@ TEST(EngineOptions, ValuesSetTheEngineConfig) {
     EXPECT_FALSE(c->local_service_discovery);
     EXPECT_EQ(c->web_seed_use, WebSeedUse::always);
     EXPECT_EQ(c->web_seed_request_bytes, 64 << 10);
+    EXPECT_FALSE(c->piece_shares);
     auto keyed = apply({"--tracker-key=node-a-0123456789abcdef"});
     ASSERT_TRUE(keyed) << keyed.error().message;
     EXPECT_EQ(keyed->tracker_key, "node-a-0123456789abcdef");

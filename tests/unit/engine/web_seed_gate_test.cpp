@@ -158,3 +158,22 @@ TEST(WebSeedGate, ALeaderTimeoutOfZeroIsThePlainGate) {
     EXPECT_EQ(g.observe(t0, 0, false), Action::none);
     EXPECT_EQ(g.observe(t0 + 2s, 0, false), Action::add);
 }
+
+TEST(WebSeedGate, ATrackerWithoutASeedOpensItAtOnce) {
+    WebSeedGate g(2s, 10s, MiB);
+    EXPECT_EQ(g.observe(t0, 0, false), Action::none);
+    EXPECT_EQ(g.open_without_seed(t0 + 300ms), Action::add);
+    EXPECT_TRUE(g.open());
+    EXPECT_EQ(g.reason(), "the tracker lists no seed");
+    EXPECT_EQ(g.open_without_seed(t0 + 600ms), Action::none);  // reported once
+    // A seed that shows up later closes it as usual, after min_open.
+    EXPECT_EQ(g.observe(t0 + 10s, 0, true), Action::none);
+    EXPECT_EQ(g.observe(t0 + 12500ms, 2 * MiB, true), Action::remove);
+}
+
+TEST(WebSeedGate, AFollowerWaitingForItsLeadersStaysClosedWithoutASeed) {
+    WebSeedGate g(2s, 0ms, MiB, 10s);
+    g.note_leaders(t0, 0);
+    EXPECT_EQ(g.open_without_seed(t0 + 1s), Action::none);
+    EXPECT_FALSE(g.open());
+}

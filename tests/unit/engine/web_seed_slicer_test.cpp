@@ -109,8 +109,8 @@ TEST(WebSeedSlicer, AViewOfTheWrongSizeGivesNothing) {
 // N nodes; in each round a random half of them asks for a run, and what a node
 // fetched is seen by the others from the next round on (a run a peer also has
 // before this node's own check: a collision, reported as at_a_peer, as the
-// engine's snapshot does). Every piece reaches the swarm, and few twice.
-TEST(WebSeedSlicer, EightNodesFetchTheFileAboutOnce) {
+// engine's snapshot does). Returns how often each piece was fetched.
+std::vector<int> simulate_eight_nodes(bool with_shares) {
     constexpr int pieces_n = 512, nodes = 8, max_run = 8;
     std::uint64_t lcg = 12345;
     const auto random = [&lcg] {
@@ -142,7 +142,9 @@ TEST(WebSeedSlicer, EightNodesFetchTheFileAboutOnce) {
                     view[i] = S::at_a_peer;
                 }
             }
-            runs[n] = last[n] = slicers[n].next(view);
+            std::optional<PieceRun> share;
+            if (with_shares) share = piece_share(n, nodes, pieces_n);
+            runs[n] = last[n] = slicers[n].next(view, share);
         }
         for (int n = 0; n < nodes; ++n) {
             if (!runs[n]) continue;
@@ -152,10 +154,65 @@ TEST(WebSeedSlicer, EightNodesFetchTheFileAboutOnce) {
             }
         }
     }
+    return fetched;
+}
+
+// Every piece reaches the swarm, and few twice.
+TEST(WebSeedSlicer, EightNodesFetchTheFileAboutOnce) {
+    const auto fetched = simulate_eight_nodes(false);
     int total = 0;
-    for (int i = 0; i < pieces_n; ++i) {
+    for (std::size_t i = 0; i < fetched.size(); ++i) {
         EXPECT_GE(fetched[i], 1) << "piece " << i;
         total += fetched[i];
     }
-    EXPECT_LE(total, pieces_n * 106 / 100);  // 536 (4.7 % twice) with these starts
+    EXPECT_LE(total, 512 * 106 / 100);  // 536 (4.7 % twice) with these starts
+}
+
+// With piece shares no walkers meet: every piece is fetched exactly once.
+TEST(WebSeedSlicer, EightNodesWithSharesFetchEveryPieceOnce) {
+    const auto fetched = simulate_eight_nodes(true);
+    for (std::size_t i = 0; i < fetched.size(); ++i)
+        EXPECT_EQ(fetched[i], 1) << "piece " << i;
+}
+
+TEST(WebSeedSlicer, WithAShareItWalksTheShareFirstAndNotPastItsEnd) {
+    WebSeedSlicer slicer(100, 4, 77);
+    auto pieces = all(100, S::missing);
+    pieces[21] = S::at_a_peer;  // a peer got one from elsewhere: skipped
+    const PieceRun share{20, 10};
+    std::vector<PieceRun> runs;
+    while (auto run = slicer.next(pieces, share)) {
+        if (!share.contains(run->first)) break;
+        runs.push_back(*run);
+        mark(pieces, *run, S::ours);
+    }
+    const std::vector<PieceRun> expected{{20, 1}, {22, 4}, {26, 4}};
+    EXPECT_EQ(runs, expected);
+}
+
+TEST(WebSeedSlicer, AfterItsShareItTakesOthersPiecesOnlyOnceTheyStopComing) {
+    WebSeedSlicer slicer(100, 4, 3);
+    auto pieces = all(100, S::at_a_peer);
+    mark(pieces, {0, 10}, S::ours);      // its share, done
+    mark(pieces, {60, 30}, S::missing);  // a long run: another node's share
+    for (int call = 0; call < 15; ++call) {
+        EXPECT_FALSE(slicer.next(pieces, PieceRun{0, 10})) << call;
+        if (call % 4 == 0) pieces[60 + call / 4] = S::at_a_peer;  // its owner fetches
+    }
+    // The owner stops (it left): after 16 to 24 still calls the node walks the
+    // run to its end, one request after the other.
+    std::optional<PieceRun> run;
+    for (int call = 0; call < 25 && !run; ++call)
+        run = slicer.next(pieces, PieceRun{0, 10});
+    ASSERT_TRUE(run);
+    EXPECT_EQ(*run, (PieceRun{64, 4}));
+    mark(pieces, *run, S::ours);
+    EXPECT_EQ(slicer.next(pieces, PieceRun{0, 10}), (PieceRun{68, 4}));
+}
+
+TEST(WebSeedSlicer, AfterItsShareAloneItWalksTheRestAtOnce) {
+    WebSeedSlicer slicer(20, 4, 3);
+    auto pieces = all(20, S::missing);
+    mark(pieces, {0, 10}, S::ours);  // its share; no peer has anything
+    EXPECT_EQ(slicer.next(pieces, PieceRun{0, 10}), (PieceRun{10, 4}));
 }
