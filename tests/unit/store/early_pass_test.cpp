@@ -108,6 +108,20 @@ class EarlyPassImport : public ::testing::Test {
         return false;
     }
 
+    // Writes `bytes` to dir/NAME and returns the path.
+    fs::path file(const std::string& name, const std::string& bytes) {
+        const fs::path path = dir_.path() / name;
+        test::write_file(path, bytes);
+        return path;
+    }
+    // A move import of `path`, handing it `pass`.
+    Result<ImageRecord> import_with(const fs::path& path, EarlyPass& pass) {
+        ImportRequest req;
+        req.move = true;
+        req.early_pass = &pass;
+        return store_->import_file(path, req);
+    }
+
     test::TempDir dir_;
     ManualClock clock_;
     std::mutex mu_;
@@ -121,14 +135,10 @@ class EarlyPassImport : public ::testing::Test {
 
 TEST_F(EarlyPassImport, AMoveImportTakesThePassOverItsOwnFile) {
     const std::string bytes = big_aci("3");
-    const fs::path file = dir_.path() / "download.aci";
-    test::write_file(file, bytes);
-    EarlyPass pass(file, {});
+    const fs::path path = file("download.aci", bytes);
+    EarlyPass pass(path, {});
     pass.complete(bytes.size());
-    ImportRequest req;
-    req.move = true;
-    req.early_pass = &pass;
-    auto rec = store_->import_file(file, req);
+    auto rec = import_with(path, pass);
     ASSERT_TRUE(rec) << rec.error().message;
     EXPECT_EQ(rec->id, appc::read_aci_bytes(as_bytes(bytes))->id);
     EXPECT_EQ(test::read_file(store_->blob_path(rec->id)), bytes);
@@ -139,29 +149,20 @@ TEST_F(EarlyPassImport, APassOverOtherBytesIsNeverARecordsDigest) {
     // The pass read image A; the file imported is image B (another inode).
     const std::string a = big_aci("A");
     const std::string b = big_aci("B");
-    const fs::path file_a = dir_.path() / "a.aci";
-    const fs::path file_b = dir_.path() / "b.aci";
-    test::write_file(file_a, a);
-    test::write_file(file_b, b);
-    EarlyPass pass(file_a, {});
+    EarlyPass pass(file("a.aci", a), {});
     pass.complete(a.size());
-    ImportRequest req;
-    req.move = true;
-    req.early_pass = &pass;
-    auto rec = store_->import_file(file_b, req);
+    auto rec = import_with(file("b.aci", b), pass);
     ASSERT_TRUE(rec) << rec.error().message;
     EXPECT_EQ(rec->id, appc::read_aci_bytes(as_bytes(b))->id);
     EXPECT_EQ(rec->blob_sha512, appc::read_aci_bytes(as_bytes(b))->blob_sha512);
     EXPECT_TRUE(logged("the early pass read another file"));
 
     // A cancelled pass: the import reads the file itself.
-    const fs::path file_c = dir_.path() / "c.aci";
     const std::string c = big_aci("C");
-    test::write_file(file_c, c);
-    EarlyPass cancelled(file_c, {});
+    const fs::path path_c = file("c.aci", c);
+    EarlyPass cancelled(path_c, {});
     cancelled.cancel();
-    req.early_pass = &cancelled;
-    auto rec_c = store_->import_file(file_c, req);
+    auto rec_c = import_with(path_c, cancelled);
     ASSERT_TRUE(rec_c) << rec_c.error().message;
     EXPECT_EQ(rec_c->id, appc::read_aci_bytes(as_bytes(c))->id);
 }
