@@ -42,7 +42,10 @@ WebSeedGate::Action WebSeedGate::observe(Clock::SteadyTime now, std::int64_t byt
 WebSeedGate::Action WebSeedGate::open_without_seed(Clock::SteadyTime now) {
     if (open_ || waiting_for_leader(now)) return Action::none;
     open_ = true;
-    reason_ = "the tracker lists no seed";
+    reason_ = leader_progressed_
+                  ? "no leader made progress for " + format_duration(leader_timeout_) + ", and "
+                  : "";
+    reason_ += "the tracker lists no seed";
     window_start_ = now;
     window_bytes_ = last_bytes_;
     opened_ = now;
