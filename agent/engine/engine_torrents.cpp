@@ -274,10 +274,13 @@ Result<TorrentStatus> Engine::Impl::status_of(const Entry& e) const {
     out.has_metadata = st.has_metadata;
     out.save_path = st.save_path;
     out.total_size = st.has_metadata ? st.total : -1;
-    if (auto ti = st.torrent_file.lock())
-        out.total_size = torrent::detail::content_files(ti->files()).bytes;
     if (st.has_metadata) {
-        if (auto ti = e.handle.torrent_file()) out.verified_prefix = verified_prefix(st, *ti);
+        // The content's bytes (without v2 pad files); st.torrent_file is
+        // filled only with query_torrent_file, so ask the handle.
+        if (auto ti = e.handle.torrent_file()) {
+            out.total_size = torrent::detail::content_files(ti->files()).bytes;
+            out.verified_prefix = verified_prefix(st, *ti);
+        }
     }
     out.total_wanted = st.total_wanted;
     out.total_done = st.total_wanted_done;

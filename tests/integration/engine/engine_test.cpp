@@ -394,6 +394,7 @@ TEST_F(EngineTest, ResumeDataRestoresAFinishedDownloadWithoutRefetching) {
     auto st = restarted->wait_finished(*id, 20s);
     ASSERT_TRUE(st) << st.error().message;
     EXPECT_EQ(st->total_done, static_cast<std::int64_t>(content_.size()));
+    EXPECT_EQ(st->total_size, static_cast<std::int64_t>(content_.size()));
     EXPECT_EQ(st->total_payload_download, 0);
     EXPECT_EQ(st->state, TorrentState::seeding);
     // remove() leaves the file: the caller owns it.
