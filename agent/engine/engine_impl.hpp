@@ -81,6 +81,7 @@ struct SourceCounters {
     struct PeerBytes {
         std::int64_t bytes = 0;
         bool seed_at_connect = false;
+        bool super_seed = false;  // said so in its extension handshake (a BEP 16 seed)
         std::int64_t haves = 0;
         int listen_port = 0;
         std::uint64_t share_key = 0;  // its extension handshake's (piece_shares.hpp); 0: none
@@ -92,7 +93,8 @@ struct SourceCounters {
     std::int64_t from_origin_peers() const {
         std::int64_t sum = 0;
         for (const auto& [ep, peer] : peer_bytes) {
-            if (peer.seed_at_connect && web_seed_addresses.count(ep.address()) != 0)
+            if ((peer.seed_at_connect || peer.super_seed) &&
+                web_seed_addresses.count(ep.address()) != 0)
                 sum += peer.bytes;
         }
         return sum;
@@ -110,9 +112,11 @@ struct SourceCounters {
 void note_web_seed_addresses(const std::vector<std::string>& urls, SourceCounters& counters);
 
 // A torrent extension that counts payload per source into counters, and sends
-// share_key (0: none) in the extension handshake (piece_shares.hpp).
+// share_key (0: none) in the extension handshake (piece_shares.hpp); a
+// super-seeding torrent says so there instead (its bitfield hides that it is a seed).
 std::shared_ptr<lt::torrent_plugin> make_counting_plugin(std::shared_ptr<SourceCounters> counters,
-                                                         Logger& log, std::uint64_t share_key);
+                                                         Logger& log, std::uint64_t share_key,
+                                                         bool super_seeding);
 
 // zone_peer_plugin.cpp: a torrent extension that keeps a follower from downloading
 // from peers outside its zone (zone_peer_filter.hpp).

@@ -175,10 +175,12 @@ Result<TorrentId> Engine::Impl::add(lt::add_torrent_params params,
     params.flags |= lt::torrent_flags::duplicate_is_error;
     apply_zone(params, config.zone);
     auto counters = std::make_shared<SourceCounters>();
-    params.extensions.push_back(
-        [counters, &log = log, key = share_key](const lt::torrent_handle&, lt::client_data_t) {
-            return make_counting_plugin(counters, log, key);
-        });
+    const bool super_seeding =
+        (params.flags & lt::torrent_flags::super_seeding) != lt::torrent_flags_t{};
+    params.extensions.push_back([counters, &log = log, key = share_key, super_seeding](
+                                    const lt::torrent_handle&, lt::client_data_t) {
+        return make_counting_plugin(counters, log, key, super_seeding);
+    });
     // After the counting plugin: a message the zone plugin hides is still counted.
     std::shared_ptr<ZonePeerFilter> zone_filter;
     if (config.zone.aware()) {

@@ -21,6 +21,10 @@ namespace {
 
 // The extension handshake's key for this engine's piece share key (piece_shares.hpp).
 constexpr const char* share_handshake_key = "aciswarm_share";
+// The extension handshake's key of a super-seeding seed (BEP 16): its bitfield is
+// empty by design, so only this says it is a seed (the registry's everseed in
+// "Where bytes came from"; not a downloader for piece shares).
+constexpr const char* super_seed_handshake_key = "aciswarm_super_seed";
 
 // Disconnect reasons that are libtorrent's own decisions, not web seed failures.
 bool is_normal_disconnect(const lt::error_code& ec) {
@@ -37,12 +41,14 @@ bool is_normal_disconnect(const lt::error_code& ec) {
 class CountingPeerPlugin final : public lt::peer_plugin {
   public:
     CountingPeerPlugin(std::shared_ptr<SourceCounters> counters, bool web_seed,
-                       lt::tcp::endpoint remote, Logger& log, std::uint64_t share_key)
+                       lt::tcp::endpoint remote, Logger& log, std::uint64_t share_key,
+                       bool super_seeding)
         : counters_(std::move(counters)),
           web_seed_(web_seed),
           remote_(remote),
           log_(log),
-          share_key_(share_key) {}
+          share_key_(share_key),
+          super_seeding_(super_seeding) {}
     bool on_piece(const lt::peer_request& piece, lt::span<const char>) override {
         (web_seed_ ? counters_->from_web_seeds : counters_->from_peers) += piece.length;
         if (!web_seed_) {
@@ -59,16 +65,22 @@ class CountingPeerPlugin final : public lt::peer_plugin {
     }
     // BEP 10 allows extra keys; other clients ignore this one.
     void add_handshake(lt::entry& handshake) override {
-        if (share_key_ != 0) handshake[share_handshake_key] = static_cast<std::int64_t>(share_key_);
+        if (super_seeding_) {
+            handshake[super_seed_handshake_key] = 1;
+        } else if (share_key_ != 0) {
+            handshake[share_handshake_key] = static_cast<std::int64_t>(share_key_);
+        }
     }
     bool on_extension_handshake(const lt::bdecode_node& handshake) override {
         if (web_seed_) return true;
         const std::int64_t port = handshake.dict_find_int_value("p", 0);
         const std::int64_t key = handshake.dict_find_int_value(share_handshake_key, 0);
+        const bool super_seed = handshake.dict_find_int_value(super_seed_handshake_key, 0) == 1;
         std::lock_guard lock(counters_->mu);
         auto& peer = counters_->peer_bytes[remote_];
         if (port > 0 && port < 65536) peer.listen_port = static_cast<int>(port);
-        if (key > 0) peer.share_key = static_cast<std::uint64_t>(key);
+        if (key > 0 && !super_seed) peer.share_key = static_cast<std::uint64_t>(key);
+        if (super_seed) peer.super_seed = true;
         return true;
     }
     bool on_have_all() override {
@@ -103,14 +115,18 @@ class CountingPeerPlugin final : public lt::peer_plugin {
     lt::tcp::endpoint remote_;
     Logger& log_;
     std::uint64_t share_key_;
+    bool super_seeding_;
     bool first_have_seen_ = false;
 };
 
 class CountingTorrentPlugin final : public lt::torrent_plugin {
   public:
     CountingTorrentPlugin(std::shared_ptr<SourceCounters> counters, Logger& log,
-                          std::uint64_t share_key)
-        : counters_(std::move(counters)), log_(log), share_key_(share_key) {}
+                          std::uint64_t share_key, bool super_seeding)
+        : counters_(std::move(counters)),
+          log_(log),
+          share_key_(share_key),
+          super_seeding_(super_seeding) {}
     std::shared_ptr<lt::peer_plugin> new_connection(const lt::peer_connection_handle& pc) override {
         const bool web_seed = pc.type() != lt::connection_type::bittorrent;
         if (web_seed) {
@@ -118,13 +134,14 @@ class CountingTorrentPlugin final : public lt::torrent_plugin {
             counters_->web_seed_addresses.insert(pc.remote().address());
         }
         return std::make_shared<CountingPeerPlugin>(counters_, web_seed, pc.remote(), log_,
-                                                    share_key_);
+                                                    share_key_, super_seeding_);
     }
 
   private:
     std::shared_ptr<SourceCounters> counters_;
     Logger& log_;
     std::uint64_t share_key_;
+    bool super_seeding_;
 };
 
 }  // namespace
@@ -158,8 +175,10 @@ void note_web_seed_addresses(const std::vector<std::string>& urls, SourceCounter
 }
 
 std::shared_ptr<lt::torrent_plugin> make_counting_plugin(std::shared_ptr<SourceCounters> counters,
-                                                         Logger& log, std::uint64_t share_key) {
-    return std::make_shared<CountingTorrentPlugin>(std::move(counters), log, share_key);
+                                                         Logger& log, std::uint64_t share_key,
+                                                         bool super_seeding) {
+    return std::make_shared<CountingTorrentPlugin>(std::move(counters), log, share_key,
+                                                   super_seeding);
 }
 
 // Alert thread: opens a download's held-back web seeds when its gate opens

@@ -402,6 +402,39 @@ TEST_F(EngineTest, ResumeDataRestoresAFinishedDownloadWithoutRefetching) {
     EXPECT_TRUE(std::filesystem::exists(resume));
 }
 
+// A super-seeding seed (BEP 16, the registry's everseed) sends an empty bitfield, so
+// only its extension handshake says it is a seed: at the web seed's address, its bytes
+// are the everseed's (the demo printed "everseed 0.0 MiB" and counted them as agents').
+TEST_F(EngineTest, ASuperSeedingSeedAtTheWebSeedsAddressCountsAsTheEverseed) {
+    auto seeder = start();
+    ASSERT_TRUE(seeder);
+    auto seed_id =
+        seeder->add_seed({.torrent = torrent_, .save_path = dir_ / "seed", .super_seed = true});
+    ASSERT_TRUE(seed_id) << seed_id.error().message;
+    ASSERT_TRUE(seeder->wait_checked(*seed_id, 20s));
+    EngineConfig c = loopback_config();
+    c.web_seed_delay = 120s;  // the web seed (a refused port) stays out
+    auto leecher = start(c);
+    ASSERT_TRUE(leecher);
+    auto id =
+        leecher->add_download({.torrent = torrent_,
+                               .save_path = dir_ / "leech",
+                               .web_seeds = {"https://127.0.0.1:1/app-1.0.aci"},
+                               .peers = {PeerEndpoint::v4({127, 0, 0, 1}, seeder->listen_port())}});
+    ASSERT_TRUE(id) << id.error().message;
+    // libtorrent 2.0.8's super-seeding hands a lone peer its first piece after ~10 s.
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (leecher->status(*id)->bytes_from_peers == 0) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no byte from the super-seed";
+        std::this_thread::sleep_for(100ms);  // polling the engine's progress
+    }
+    const auto st = leecher->status(*id);
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->bytes_from_web_seeds, 0);
+    EXPECT_GT(st->bytes_from_origin_peers, 0);
+    EXPECT_EQ(st->bytes_from_origin_peers, st->bytes_from_peers);
+}
+
 TEST_F(EngineTest, GatedWebSeedStaysOutWhileAPeerDeliversAndStaysInTheResumeData) {
     // WebSeedUse::fallback (default): the web seed joins only when no peer sends a byte for
     // web_seed_delay. Here a peer delivers at once, so the web seed (a refused port on
