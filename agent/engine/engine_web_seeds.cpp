@@ -15,6 +15,7 @@
 
 #include "agent/engine/engine_impl.hpp"
 #include "http/auth.hpp"
+#include "torrent/lt_convert.hpp"
 
 namespace aciswarm::engine {
 namespace {
@@ -160,15 +161,8 @@ void note_web_seed_addresses(const std::vector<std::string>& urls, SourceCounter
         if (getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0) continue;
         std::lock_guard lock(counters.mu);
         for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-            if (a->ai_family == AF_INET) {
-                const auto* in = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
-                counters.web_seed_addresses.insert(lt::address_v4(ntohl(in->sin_addr.s_addr)));
-            } else if (a->ai_family == AF_INET6) {
-                const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr);
-                lt::address_v6::bytes_type bytes;
-                std::copy_n(in6->sin6_addr.s6_addr, bytes.size(), bytes.begin());
-                counters.web_seed_addresses.insert(lt::address_v6(bytes));
-            }
+            if (auto ep = PeerEndpoint::from_sockaddr(a->ai_addr, a->ai_addrlen))
+                counters.web_seed_addresses.insert(torrent::detail::to_lt(*ep).address());
         }
         freeaddrinfo(found);
     }
