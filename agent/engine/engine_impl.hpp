@@ -251,9 +251,9 @@ struct Engine::Impl {
     // engine_zones.cpp (the zone thread)
     void run_zone_queries(std::stop_token stop);
     // A changed /zone answer: logs it, and re-announces (true) for a follower or leader
-    // role; a new follower first drops its peers. Not under mu.
-    bool on_new_role(lt::torrent_handle handle, const std::string& name, const ZoneView& view,
-                     ZoneRole was) const;
+    // role. Not under mu.
+    bool on_new_role(lt::torrent_handle handle, const std::string& name,
+                     const ZoneView& view) const;
     // A zone-aware node's finished torrent: logs the payload it got per peer address
     // (where its bytes came from: inside its zone, or from a leader). Caller holds mu.
     void log_zone_sources(const Entry& e) const;

@@ -64,12 +64,15 @@ std::int64_t SourceCounters::progress_of(const std::vector<PeerEndpoint>& peers)
 }
 
 bool Engine::Impl::on_new_role(lt::torrent_handle handle, const std::string& name,
-                               const ZoneView& view, ZoneRole was) const {
+                               const ZoneView& view) const {
     log.info(name, ": zone ", describe(view));
-    // An announce made before the zone had its leaders got today's reply, and its peers
-    // from other zones stay connected: a node that becomes a follower drops its peers,
-    // and every new role asks again for the zone lists.
-    if (view.role == ZoneRole::follower && was != ZoneRole::follower) handle.clear_peers();
+    // An announce made before the zone had its leaders got today's reply: every new
+    // role asks again for the zone lists. A new follower keeps its connections: the zone
+    // peer plugin drops those to peers outside its zone within a second (their answer
+    // changed), and dropping all of them (clear_peers, as before) made it redial its
+    // leader at once; the leader, still holding the old connection, could close the new
+    // one as a duplicate peer id, and libtorrent then waits min_reconnect_time (60 s)
+    // before dialling that peer again (docs/zones.md, "Learning the role").
     if (view.role == ZoneRole::none) return false;
     handle.force_reannounce(0, -1, lt::torrent_handle::ignore_min_interval);
     return true;
@@ -160,10 +163,9 @@ void Engine::Impl::run_zone_queries(std::stop_token stop) {
             if (stop.stop_requested() || !w.handle.is_valid()) break;
             ZoneRoleWatch& watch = watches.at(w.id);
             const std::uint64_t changes = watch.changes();
-            const ZoneRole was = watch.view().role;
             watch.ask(now, zone_query_urls(w.handle, w.hash, port), query);
             if (w.filter) w.filter->update(watch.view());
-            if (watch.changes() != changes && on_new_role(w.handle, w.name, watch.view(), was))
+            if (watch.changes() != changes && on_new_role(w.handle, w.name, watch.view()))
                 leader_announces[w.id] = now;
             std::lock_guard lock(mu);
             auto it = entries.find(w.id);
