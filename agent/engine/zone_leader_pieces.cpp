@@ -5,7 +5,8 @@
 namespace aciswarm::engine {
 
 LeaderPiecePlan plan_leader_pieces(const std::vector<bool>& leader_has,
-                                   const std::vector<std::vector<bool>>& zone_peers_have) {
+                                   const std::vector<std::vector<bool>>& zone_peers_have,
+                                   std::optional<PieceRun> own_share) {
     LeaderPiecePlan plan;
     if (zone_peers_have.empty()) return plan;
     const std::size_t peers = zone_peers_have.size();
@@ -16,7 +17,8 @@ LeaderPiecePlan plan_leader_pieces(const std::vector<bool>& leader_has,
         for (const std::vector<bool>& peer : zone_peers_have)
             holders += piece < peer.size() && peer[piece] ? 1 : 0;
         if (holders == 0) {
-            plan.priorities[piece] = kLeaderTopPriority;
+            const bool mine = !own_share || own_share->contains(static_cast<int>(piece));
+            plan.priorities[piece] = mine ? kLeaderTopPriority : kLeaderOtherSharePriority;
             ++plan.only_the_leader;
             continue;
         }
