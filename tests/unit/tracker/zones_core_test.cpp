@@ -286,24 +286,3 @@ TEST(TrackerZones, HttpReplyCarriesTheZoneKey) {
 }
 
 }  // namespace
-
-// A leader learns its index among its zone's leaders (`rank`), by which the zone's
-// leaders split its import; followers are told none (docs/zones.md, "Leader piece
-// priorities").
-TEST(TrackerZones, EachLeaderIsToldItsRankAmongTheLeaders) {
-    Fixture f(2);
-    f.aware(in_a(1), "a", true, 100);
-    f.aware(in_a(2), "a", true, 200);  // bigger upload: leads first
-    f.aware(in_a(3), "a", false);
-    EXPECT_EQ(f.last.zone.role, zones::Role::follower);
-    EXPECT_EQ(f.last.zone.leader_rank, -1);
-    ASSERT_EQ(f.leaders(), (std::vector<PeerEndpoint>{in_a(2), in_a(1)}));
-    f.aware(in_a(1), "a", true, 100);
-    EXPECT_EQ(f.last.zone.role, zones::Role::leader);
-    EXPECT_EQ(f.last.zone.leader_rank, 1);
-    f.aware(in_a(2), "a", true, 200);
-    EXPECT_EQ(f.last.zone.leader_rank, 0);
-    PeerListBuffer members;
-    EXPECT_EQ(f.tracker.zone_of(hash(1), in_a(1), members).leader_rank, 1);
-    EXPECT_EQ(members.n4, 3u);  // a leader gets its zone's members too
-}
