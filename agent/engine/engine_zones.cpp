@@ -156,8 +156,6 @@ void Engine::Impl::maybe_update_leader_pieces() {
         lt::torrent_handle handle;
         std::shared_ptr<ZonePeerFilter> filter;
         bool leader;
-        int rank;     // this leader's index among its zone's leaders, -1 unknown
-        int leaders;  // how many leaders its zone has
         std::vector<std::uint8_t> applied;
         std::string name;
     };
@@ -168,9 +166,8 @@ void Engine::Impl::maybe_update_leader_pieces() {
             const bool leader = e.zone_view.role == ZoneRole::leader;
             if (e.finished || !e.error.empty() || !e.zone_filter) continue;
             if (!leader && e.leader_priorities.empty()) continue;
-            work.push_back({id, e.handle, e.zone_filter, leader, e.zone_view.leader_rank,
-                            static_cast<int>(e.zone_view.leaders.size()), e.leader_priorities,
-                            e.hashes.best().hex()});
+            work.push_back(
+                {id, e.handle, e.zone_filter, leader, e.leader_priorities, e.hashes.best().hex()});
         }
     }
     // libtorrent calls outside mu: they wait for its network thread.
@@ -178,23 +175,16 @@ void Engine::Impl::maybe_update_leader_pieces() {
         try {
             const lt::torrent_status st = w.handle.status(lt::torrent_handle::query_pieces);
             if (st.state != lt::torrent_status::downloading || !st.has_metadata) continue;
-            const int num_pieces = st.pieces.size();
-            std::optional<PieceRun> share;
-            if (w.leaders > 1 && w.rank >= 0) share = piece_share(w.rank, w.leaders, num_pieces);
             // No longer a leader (re-elected): back to libtorrent's defaults.
             const LeaderPiecePlan plan =
-                w.leader ? plan_leader_pieces(own_pieces(st), zone_peer_pieces(w.handle, *w.filter),
-                                              share)
+                w.leader ? plan_leader_pieces(own_pieces(st), zone_peer_pieces(w.handle, *w.filter))
                          : LeaderPiecePlan{};
             if (plan.priorities == w.applied) continue;
-            apply_leader_priorities(w.handle, static_cast<std::size_t>(num_pieces),
+            apply_leader_priorities(w.handle, static_cast<std::size_t>(st.pieces.size()),
                                     plan.priorities);
             log.debug(w.name, ": leader piece priorities: ", plan.only_the_leader,
-                      " missing pieces nobody in the zone has (top",
-                      share ? ", share " + std::to_string(w.rank + 1) + " of " +
-                                  std::to_string(w.leaders) + " first"
-                            : std::string(),
-                      "), ", plan.held_in_zone, " held in the zone (low)");
+                      " missing pieces nobody in the zone has (top), ", plan.held_in_zone,
+                      " held in the zone (low)");
             std::lock_guard lock(mu);
             if (auto it = entries.find(w.id); it != entries.end())
                 it->second.leader_priorities = plan.priorities;

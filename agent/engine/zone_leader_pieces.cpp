@@ -5,8 +5,7 @@
 namespace aciswarm::engine {
 
 LeaderPiecePlan plan_leader_pieces(const std::vector<bool>& leader_has,
-                                   const std::vector<std::vector<bool>>& zone_peers_have,
-                                   std::optional<PieceRun> own_share) {
+                                   const std::vector<std::vector<bool>>& zone_peers_have) {
     LeaderPiecePlan plan;
     if (zone_peers_have.empty()) return plan;
     const std::size_t peers = zone_peers_have.size();
@@ -17,8 +16,7 @@ LeaderPiecePlan plan_leader_pieces(const std::vector<bool>& leader_has,
         for (const std::vector<bool>& peer : zone_peers_have)
             holders += piece < peer.size() && peer[piece] ? 1 : 0;
         if (holders == 0) {
-            const bool mine = !own_share || own_share->contains(static_cast<int>(piece));
-            plan.priorities[piece] = mine ? kLeaderTopPriority : kLeaderOtherSharePriority;
+            plan.priorities[piece] = kLeaderTopPriority;
             ++plan.only_the_leader;
             continue;
         }

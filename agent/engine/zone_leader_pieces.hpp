@@ -5,11 +5,7 @@
 // peers inside its zone (its followers, its zone's other leaders, zone-blind members).
 //
 // Among the pieces the leader lacks:
-//   - nobody in the zone has it: only a leader can bring it in; top priority (7). A zone
-//     with k leaders splits that import: leader i of k (its `rank` in the tracker's
-//     /zone answer) keeps the top for its share i of the pieces (piece_share(), as piece
-//     shares split an origin's pieces) and gives the others' shares 5, so each imports
-//     its own share first and the others' only when it has nothing better to ask for;
+//   - nobody in the zone has it: only a leader can bring it in; top priority (7);
 //   - some zone peer has it: the leader can take it inside its zone, so it comes after
 //     those, graded by how many of the zone peers lack it (1 to 3: more lacking, higher).
 // Pieces the leader has, and every piece when no zone peer is connected, keep the
@@ -22,22 +18,18 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <vector>
-
-#include "agent/engine/piece_shares.hpp"
 
 namespace aciswarm::engine {
 
 // libtorrent's download_priority_t scale (0 would skip the piece; never used here).
 inline constexpr std::uint8_t kLeaderTopPriority = 7;
-inline constexpr std::uint8_t kLeaderOtherSharePriority = 5;  // another leader's share
 inline constexpr std::uint8_t kLeaderDefaultPriority = 4;
 inline constexpr std::uint8_t kLeaderHeldInZoneMax = 3;  // held in zone: 1..3
 
 struct LeaderPiecePlan {
     std::vector<std::uint8_t> priorities;  // one per piece; empty: all default
-    int only_the_leader = 0;               // lacking, nobody in the zone has it (top or 5)
+    int only_the_leader = 0;               // lacking, nobody in the zone has it (top)
     int held_in_zone = 0;                  // lacking, some zone peer has it
     friend bool operator==(const LeaderPiecePlan&, const LeaderPiecePlan&) = default;
 };
@@ -45,10 +37,7 @@ struct LeaderPiecePlan {
 // leader_has: the leader's verified pieces. zone_peers_have: one bitfield per
 // connected peer inside the leader's zone; a bitfield shorter than leader_has lacks
 // the pieces past its end (a peer whose BITFIELD has not arrived lacks every piece).
-// own_share: this leader's share of the zone's import (nullopt: the only leader, or
-// its rank unknown: every missing piece is its to import).
 LeaderPiecePlan plan_leader_pieces(const std::vector<bool>& leader_has,
-                                   const std::vector<std::vector<bool>>& zone_peers_have,
-                                   std::optional<PieceRun> own_share = std::nullopt);
+                                   const std::vector<std::vector<bool>>& zone_peers_have);
 
 }  // namespace aciswarm::engine

@@ -95,13 +95,6 @@ Result<ZoneView> parse_zone_reply(std::string_view body) {
           std::tuple{"members6", PeerEndpoint::compact_v6_size, &view.members}}) {
         if (auto ok = append_compact(zone, key, size, *out); !ok) return std::move(ok).error();
     }
-    const std::int64_t rank = zone.dict_find_int_value("rank", -1);
-    if (rank < -1 || rank >= static_cast<std::int64_t>(view.leaders.size())) {
-        return make_error(Errc::protocol, "zone reply: rank " + std::to_string(rank) +
-                                              " is not the index of one of its " +
-                                              std::to_string(view.leaders.size()) + " leaders");
-    }
-    view.leader_rank = static_cast<int>(rank);
     return view;
 }
 

@@ -8,8 +8,7 @@
 // Reply (bencoded; the announce reply's zone key alone):
 //   d 4:zone d 7:leaders <compact IPv4, 6 bytes each> 8:leaders6 <compact IPv6, 18 each>
 //              [7:members <compact IPv4> 8:members6 <compact IPv6>]  (followers, leaders)
-//              4:name <zone, "" for none> [4:rank i<index in leaders>e]  (leaders)
-//              4:role <"leader" | "follower" | "none"> e e
+//              4:name <zone, "" for none> 4:role <"leader" | "follower" | "none"> e e
 // or d 14:failure reason <text> e.
 //
 // parse_zone_reply and zone_query_url are pure. ZoneRoleWatch is one torrent's view
@@ -46,9 +45,6 @@ struct ZoneView {
     // too), the peers a follower may download from (zone_peer_filter.hpp) and whose
     // pieces a leader ranks its own by (zone_leader_pieces.hpp). Empty for role none.
     std::vector<PeerEndpoint> members;
-    // A leader's own index in `leaders` (the reply's `rank`): leader i of k imports
-    // share i of the pieces first (zone_leader_pieces.hpp). -1: not told, or no leader.
-    int leader_rank = -1;
     friend bool operator==(const ZoneView&, const ZoneView&) = default;
     // Role, zone and leaders: what the engine logs and re-announces for.
     bool same_role(const ZoneView& o) const {

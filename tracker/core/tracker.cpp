@@ -342,22 +342,13 @@ bool Tracker::select_for_zone(Swarm& swarm, const AnnounceRequest& request, cons
 void Tracker::fill_zone_reply(const zones::SwarmZones& zones, const PeerEndpoint& peer,
                               const zones::ZoneName& zone, ZoneReply& reply) {
     reply.role = zones.role_of(peer);
-    std::int32_t v4_rank = -1;
-    std::int32_t v6_rank = -1;
     for (const PeerEndpoint& leader : zones.leaders(zone)) {
-        if (leader == peer) {
-            (leader.is_v4() ? v4_rank : v6_rank) =
-                static_cast<std::int32_t>(leader.is_v4() ? reply.n4 : reply.n6);
-        }
         if (leader.is_v4()) {
             leader.write_compact(reply.leaders_v4 + reply.n4++ * PeerEndpoint::compact_v4_size);
         } else {
             leader.write_compact(reply.leaders_v6 + reply.n6++ * PeerEndpoint::compact_v6_size);
         }
     }
-    // The agent reads leaders then leaders6 into one list.
-    if (v4_rank >= 0) reply.leader_rank = v4_rank;
-    if (v6_rank >= 0) reply.leader_rank = static_cast<std::int32_t>(reply.n4) + v6_rank;
 }
 
 ZoneReply Tracker::zone_of(const InfoHash& hash, const PeerEndpoint& peer,

@@ -72,9 +72,6 @@ struct ZoneReply {
     std::uint8_t leaders_v6[zones::kMaxLeadersPerZone * PeerEndpoint::compact_v6_size];
     std::uint32_t n4 = 0;
     std::uint32_t n6 = 0;
-    // A leader's own place among the leaders (v4 first, then v6), so that a zone's
-    // leaders can split its import (docs/zones.md); -1 for other roles.
-    std::int32_t leader_rank = -1;
 };
 
 struct AnnounceReply {

@@ -65,26 +65,3 @@ TEST(ZoneLeaderPieces, AZoneSeedMakesEveryPieceHeldInTheZone) {
     EXPECT_EQ(plan.priorities[0], 1);
     EXPECT_EQ(plan.priorities[3], 2);
 }
-
-TEST(ZoneLeaderPieces, TwoLeadersSplitTheZonesImport) {
-    // Leader 1 of 2 over 6 pieces: its share is pieces 3-5. Piece 4 is held in the zone
-    // (the other leader brought it in), so it is not the leaders' to import at all.
-    const std::vector<bool> zone_peer = bits("000010");
-    const LeaderPiecePlan second =
-        plan_leader_pieces(bits("000000"), {zone_peer}, piece_share(1, 2, 6));
-    ASSERT_EQ(second.priorities.size(), 6u);
-    for (int i : {0, 1, 2})
-        EXPECT_EQ(second.priorities[static_cast<std::size_t>(i)], kLeaderOtherSharePriority) << i;
-    EXPECT_EQ(second.priorities[3], kLeaderTopPriority);
-    EXPECT_EQ(second.priorities[5], kLeaderTopPriority);
-    EXPECT_EQ(second.priorities[4], 1);
-    EXPECT_EQ(second.only_the_leader, 5);
-    // The other leader's shares mirror it: what one takes first the other leaves.
-    const LeaderPiecePlan first =
-        plan_leader_pieces(bits("000000"), {zone_peer}, piece_share(0, 2, 6));
-    for (std::size_t i : {0u, 1u, 2u, 3u, 5u}) {
-        EXPECT_NE(first.priorities[i] == kLeaderTopPriority,
-                  second.priorities[i] == kLeaderTopPriority)
-            << i;
-    }
-}

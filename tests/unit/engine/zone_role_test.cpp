@@ -164,22 +164,3 @@ TEST(ZoneRoleWatch, AsksQuicklyAtFirstThenEveryIntervalAndKeepsTheViewOnFailure)
     EXPECT_FALSE(watch.due(now + 59s));
     EXPECT_TRUE(watch.due(now + 60s));
 }
-
-// A leader is told its index among the leaders (`rank`), by which the zone's leaders
-// split its import (zone_leader_pieces.hpp); a rank that names no leader is refused.
-TEST(ZoneReply, ALeaderLearnsItsRankAmongTheLeaders) {
-    const std::string second("\x0a\x00\x00\x02\x1a\xe1", 6);  // 10.0.0.2:6881
-    const std::string with_rank = "d4:zoned7:leaders12:" + kLeaderV4 + second +
-                                  "8:leaders60:4:name5:rack14:ranki1e4:role6:leaderee";
-    auto view = parse_zone_reply(with_rank);
-    ASSERT_TRUE(view) << view.error().message;
-    EXPECT_EQ(view->leader_rank, 1);
-    auto without = parse_zone_reply(reply("leader", kLeaderV4));
-    ASSERT_TRUE(without) << without.error().message;
-    EXPECT_EQ(without->leader_rank, -1);
-    const std::string past_end =
-        "d4:zoned7:leaders6:" + kLeaderV4 + "8:leaders60:4:name5:rack14:ranki1e4:role6:leaderee";
-    auto bad = parse_zone_reply(past_end);
-    ASSERT_FALSE(bad);
-    EXPECT_NE(bad.error().message.find("rank 1"), std::string::npos) << bad.error().message;
-}

@@ -241,7 +241,7 @@ TEST(HttpHandler, ZoneAnswersTheRoleAndLeadersAndChangesNothing) {
     const std::string bob_compact("\x0a\x00\x00\x02\x1a\xe1", 6);
     EXPECT_EQ(leader.body(f.body), "d4:zoned7:leaders6:" + alice_compact +
                                        "8:leaders60:7:members12:" + alice_compact + bob_compact +
-                                       "8:members60:4:name5:rack14:ranki0e4:role6:leaderee");
+                                       "8:members60:4:name5:rack14:role6:leaderee");
     const http::Response follower = f.get_path("/zone", announce_query(6881), kBob);
     EXPECT_NE(follower.body(f.body).find("4:role8:follower"), std::string_view::npos);
     // A follower also gets its zone's members (Alice, then Bob): whom it may download from.

@@ -61,7 +61,6 @@ void write_zone_key(Writer& w, const ZoneReply& z, const PeerListBuffer* members
         w.raw("8:members6").bstring(members->v6, members->n6 * PeerEndpoint::compact_v6_size);
     }
     w.raw("4:name").bstring(z.zone.view());
-    if (z.leader_rank >= 0) w.raw("4:rank").bint(z.leader_rank);
     w.raw("4:role").bstring(zones::role_name(z.role)).raw("e");
 }
 }  // namespace
