@@ -30,6 +30,7 @@ WebSeedGate::Action WebSeedGate::observe(Clock::SteadyTime now, std::int64_t byt
         window_start_ = now;
         window_bytes_ = bytes_from_peers;
         opened_ = now;
+        ever_opened_ = true;
         return Action::add;
     }
     if (now - window_start_ < delay_) return Action::none;
@@ -50,7 +51,9 @@ WebSeedGate::Action WebSeedGate::open_without_seed(Clock::SteadyTime now) {
 
 WebSeedGate::Action WebSeedGate::open_for_super_seeds(Clock::SteadyTime now,
                                                       const SeedView& seeds) {
-    if (!only_super_seeds(seeds)) return Action::none;
+    // At the start only: once the gate closed because the seed delivered, a later
+    // stall reopens it by the ordinary wait (else it would reopen at once, every time).
+    if (ever_opened_ || !only_super_seeds(seeds)) return Action::none;
     return open_at_once(now, "every seed (" + std::to_string(seeds.tracker_complete) +
                                  ") is a super-seeding aciswarm seed, silent for ~10 s");
 }
@@ -65,6 +68,7 @@ WebSeedGate::Action WebSeedGate::open_at_once(Clock::SteadyTime now, const std::
     window_start_ = now;
     window_bytes_ = last_bytes_;
     opened_ = now;
+    ever_opened_ = true;
     return Action::add;
 }
 

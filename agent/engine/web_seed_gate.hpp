@@ -83,7 +83,8 @@ class WebSeedGate {
     // Every seed is a super-seeding aciswarm seed (only_super_seeds): it offers a new
     // peer its first piece only after ~10 s (docs/engine.md, "Why super-seeding idles
     // ~10 s"), so slices, which take only pieces no peer has, open now (add); as
-    // open_without_seed otherwise.
+    // open_without_seed otherwise. Only before the gate first opened: after it closed
+    // (the seed delivered), a stall reopens it the ordinary way (observe).
     Action open_for_super_seeds(Clock::SteadyTime now, const SeedView& seeds);
 
     bool open() const { return open_; }
@@ -101,6 +102,7 @@ class WebSeedGate {
     std::int64_t leader_progress_ = 0;
     Clock::SteadyTime opened_{};
     bool open_ = false;
+    bool ever_opened_ = false;
     std::string reason_;
     std::optional<Clock::SteadyTime> last_progress_;  // first snapshot, or last new peer byte
     std::int64_t last_bytes_ = 0;

@@ -207,6 +207,12 @@ TEST(WebSeedGate, ASuperSeedingEverseedAloneOpensItAtOnceAndItClosesAsUsual) {
     // Once the seed delivers, it closes after min_open as before.
     EXPECT_EQ(g.observe(t0 + 10s, 0, true), Action::none);
     EXPECT_EQ(g.observe(t0 + 12500ms, 2 * MiB, true), Action::remove);
+    // The seed is still the only one, but it has started: no reopening at once.
+    EXPECT_EQ(g.open_for_super_seeds(t0 + 13s, {.tracker_complete = 1, .super_seeds = 1}),
+              Action::none);
+    EXPECT_FALSE(g.open());
+    // A later stall reopens it the ordinary way.
+    EXPECT_EQ(g.observe(t0 + 15s, 2 * MiB, true), Action::add);
 }
 
 TEST(WebSeedGate, AFollowerWaitingForItsLeadersIgnoresASuperSeedingSeed) {
