@@ -73,7 +73,8 @@ bool WebSeedSlicer::stalled(const std::vector<PieceState>& pieces) {
     const auto missing = std::count(pieces.begin(), pieces.end(), PieceState::missing);
     idle_calls_ = missing == idle_missing_ ? idle_calls_ + 1 : 0;
     idle_missing_ = missing;
-    if (idle_calls_ < 16 + jitter(8)) return false;
+    const int calls = std::max(16, stall_calls_);
+    if (idle_calls_ < calls + jitter(calls / 2)) return false;
     idle_calls_ = 0;
     return true;
 }

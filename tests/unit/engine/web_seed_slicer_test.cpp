@@ -216,3 +216,20 @@ TEST(WebSeedSlicer, AfterItsShareAloneItWalksTheRestAtOnce) {
     mark(pieces, {0, 10}, S::ours);  // its share; no peer has anything
     EXPECT_EQ(slicer.next(pieces, PieceRun{0, 10}), (PieceRun{10, 4}));
 }
+
+// Issue 16 (16 nodes, web seed only): an owner's 1 MiB request took ~7 s, so a run
+// that did not shrink for 2–6 s was still being fetched; set_stall_calls waits longer.
+TEST(WebSeedSlicer, ALongerStallWindowLeavesSlowOwnersTheirRuns) {
+    WebSeedSlicer slicer(100, 4, 3);
+    slicer.set_stall_calls(60);  // twice a 7.5 s request at one call per 250 ms
+    auto pieces = all(100, S::at_a_peer);
+    mark(pieces, {0, 10}, S::ours);      // its share, done
+    mark(pieces, {60, 12}, S::missing);  // another node's, on its way
+    for (int call = 0; call < 29; ++call)
+        EXPECT_FALSE(slicer.next(pieces, PieceRun{0, 10})) << call;
+    // Still unchanged after 30 to 90 calls: nobody fetches it.
+    std::optional<PieceRun> run;
+    for (int call = 0; call < 62 && !run; ++call)
+        run = slicer.next(pieces, PieceRun{0, 10});
+    EXPECT_EQ(run, (PieceRun{60, 4}));
+}
