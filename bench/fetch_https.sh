@@ -2,8 +2,12 @@
 # Benchmark: `aciswarm fetch` of a large image over loopback, against the
 # verified download rkt does (`curl URL | tee FILE | sha512sum`) in the same run.
 #
-#   bench/fetch_https.sh [SIZE_MIB] [BUILD_DIR]     (default 1024 MiB, build/)
+#   bench/fetch_https.sh [SIZE_MIB] [BUILD_DIR] [RUNS]   (default 1024 MiB, build/, 1)
 #
+# With RUNS > 1 the three measurements alternate (curl, web seed, peer, curl,
+# ...) so that a change in the machine's load hits each alike, and a summary
+# prints min / median / max of each and the ratio of the medians: on a shared
+# machine one run's curl varies by 2x, so single ratios say little.
 # 1. web seed only: a torrent whose only source is the HTTPS web seed (nginx,
 #    test CA, 127.0.0.1) -> aciswarm fetch ./x.torrent
 # 2. peers only: the same torrent seeded by python3-libtorrent on 127.0.0.1,
@@ -16,6 +20,8 @@
 set -euo pipefail
 SIZE_MIB=${1:-1024}
 BUILD=${2:-$(dirname "$0")/../build}
+RUNS=${3:-1}
+[[ $RUNS =~ ^[1-9][0-9]?$ ]] || { echo "bench/fetch_https.sh: RUNS must be 1..99, got '$RUNS'" >&2; exit 2; }
 ACISWARM=$(realpath "$BUILD/bin/aciswarm")
 SEEDER=$(realpath "$(dirname "$0")/../tests/integration/fetch/lt_seeder.py")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/aciswarm-bench-fetch.XXXXXX")
@@ -107,31 +113,57 @@ URL=https://127.0.0.1:$PORT/$REL
 echo "image: $BYTES bytes; nginx https://127.0.0.1:$PORT; torrent $(basename "$TORRENT")"
 unset SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE
 
-# --- baseline: rkt's verified download
-t0=$(now)
-curl -sS --cacert ca.pem "$URL" | tee curl.aci | sha512sum > /dev/null
-t1=$(now)
-CURL=$(rate "$BYTES" "$t0" "$t1")
-rm -f curl.aci
-echo "curl | tee | sha512sum:            $CURL MiB/s"
-
-# --- 1. web seed only
-fetch_timed store1 fetch1.log "$TORRENT" --ca-file=ca.pem
-WS=$(rate "$BYTES" "$t0" "$t_id")
-WS_EXIT=$(rate "$BYTES" "$t0" "$t1")
-grep -o 'via swarm: .*' fetch1.log || true
-phases fetch1.log "$t0" "$t_id" "$t1"
-rm -rf store1
-echo "aciswarm fetch, web seed only:     $WS MiB/s  ratio $(echo "scale=2; $WS / $CURL" | bc)  (to exit: $WS_EXIT MiB/s)"
-
-# --- 2. peers only (python3-libtorrent seeds the same file; no web seed in the torrent)
+# --- the seeder for "one peer" (python3-libtorrent seeds the same file; no web
+# seed in its torrent), started once for every run
 /usr/bin/python3 "$SEEDER" nows.torrent "$SEED_DIR" --max-seconds 3600 2> seeder.log &
 PIDS+=($!)
 for _ in $(seq 600); do grep -q "^seeding" seeder.log && break; sleep 0.2; done
 SPORT=$(grep -o 'listening bittorrent 127.0.0.1:[0-9]*' seeder.log | head -1 | sed 's/.*://')
-fetch_timed store2 fetch2.log nows.torrent --peer="127.0.0.1:$SPORT"
-PEER=$(rate "$BYTES" "$t0" "$t_id")
-PEER_EXIT=$(rate "$BYTES" "$t0" "$t1")
-grep -o 'via swarm: .*' fetch2.log || true
-phases fetch2.log "$t0" "$t_id" "$t1"
-echo "aciswarm fetch, one peer only:     $PEER MiB/s  ratio $(echo "scale=2; $PEER / $CURL" | bc)  (to exit: $PEER_EXIT MiB/s)"
+[ -n "$SPORT" ] || { cat seeder.log; exit 1; }
+
+ratio() { echo "scale=2; $1 / $2" | bc; }
+# baseline: rkt's verified download
+run_curl() {
+    t0=$(now)
+    curl -sS --cacert ca.pem "$URL" | tee curl.aci | sha512sum > /dev/null
+    t1=$(now)
+    CURL=$(rate "$BYTES" "$t0" "$t1")
+    rm -f curl.aci
+    echo "curl | tee | sha512sum:            $CURL MiB/s"
+}
+# run_fetch NAME LABEL SOURCE OPTION...: one fetch into an empty store; sets RATE
+run_fetch() {
+    local name=$1 label=$2
+    shift 2
+    fetch_timed "store-$name" "fetch-$name.log" "$@"
+    RATE=$(rate "$BYTES" "$t0" "$t_id")
+    grep -o 'via swarm: .*' "fetch-$name.log" || true
+    phases "fetch-$name.log" "$t0" "$t_id" "$t1"
+    rm -rf "store-$name"
+    printf '%-35s%s MiB/s  ratio %s  (to exit: %s MiB/s)\n' "aciswarm fetch, $label:" "$RATE" \
+        "$(ratio "$RATE" "$CURL")" "$(rate "$BYTES" "$t0" "$t1")"
+}
+CURLS=() WEBSEEDS=() PEERS=()
+for run in $(seq "$RUNS"); do
+    [ "$RUNS" -eq 1 ] || echo "--- run $run of $RUNS (load $(cut -d' ' -f1 /proc/loadavg))"
+    run_curl
+    CURLS+=("$CURL")
+    run_fetch webseed "web seed only" "$TORRENT" --ca-file=ca.pem   # 1. web seed only
+    WEBSEEDS+=("$RATE")
+    run_fetch peer "one peer only" nows.torrent --peer="127.0.0.1:$SPORT"   # 2. peers only
+    PEERS+=("$RATE")
+done
+[ "$RUNS" -eq 1 ] && exit 0
+# stats V...: "min median max" (the median of an even count is the lower middle)
+stats() {
+    local sorted
+    mapfile -t sorted < <(printf '%s\n' "$@" | sort -g)
+    echo "${sorted[0]} ${sorted[$(((${#sorted[@]} - 1) / 2))]} ${sorted[-1]}"
+}
+read -r c_min c_med c_max <<< "$(stats "${CURLS[@]}")"
+read -r w_min w_med w_max <<< "$(stats "${WEBSEEDS[@]}")"
+read -r p_min p_med p_max <<< "$(stats "${PEERS[@]}")"
+echo "summary of $RUNS runs (MiB/s, min / median / max; ratio of the medians to curl's):"
+echo "  curl | tee | sha512sum:  $c_min / $c_med / $c_max"
+echo "  web seed only:           $w_min / $w_med / $w_max   ratio $(ratio "$w_med" "$c_med")"
+echo "  one peer only:           $p_min / $p_med / $p_max   ratio $(ratio "$p_med" "$c_med")"

@@ -170,7 +170,9 @@ constexpr std::chrono::milliseconds default_linger = std::chrono::seconds(60);
 
 // Seeds the fetched image until this agent uploaded as much payload as it
 // downloaded (counting its uploads during the download), or no peer fetched
-// from it for 3 s, or `bound` passed; says why it left.
+// from it for 3 s, or `bound` passed; says why it left. Leaves at once when no
+// peer lacking pieces was connected at the download's end (web seed only, or
+// every peer a seed): the 3 s would only hold up the command.
 void linger_in_swarm(store::Store& store, engine::Engine& eng, const FetchOutcome& outcome,
                      std::chrono::milliseconds bound, const SeedOptions& seed_options,
                      CliContext& ctx) {
@@ -183,6 +185,12 @@ void linger_in_swarm(store::Store& store, engine::Engine& eng, const FetchOutcom
     if (ratio_applies && outcome.uploaded >= downloaded) {
         ctx.log.info("fetch: uploaded ", outcome.uploaded, " bytes while downloading ", downloaded,
                      ": leaving the swarm");
+        return;
+    }
+    if (ratio_applies && outcome.peers_lacking_pieces <= 0) {
+        ctx.log.info(
+            "fetch: left the swarm at once: no peer that lacks the image was connected "
+            "when the download finished (nobody to seed to)");
         return;
     }
     auto seeding = StoreSeed::start(store, eng, rec, seed_options);

@@ -99,6 +99,14 @@ struct SourceCounters {
         }
         return sum;
     }
+    // Distinct addresses of peers that said they super-seed (web_seed_gate.hpp's
+    // SeedView::super_seeds). Caller holds mu.
+    int super_seed_addresses() const {
+        std::set<lt::address> addresses;
+        for (const auto& [ep, peer] : peer_bytes)
+            if (peer.super_seed) addresses.insert(ep.address());
+        return static_cast<int>(addresses.size());
+    }
     // Bytes and HAVEs from these peers (a follower's leaders), matched by address
     // and either end's port. Caller holds mu.
     std::int64_t progress_of(const std::vector<PeerEndpoint>& peers) const;
@@ -283,6 +291,7 @@ struct Engine::Impl {
         std::int64_t from_peers = 0;
         std::int64_t from_slices = 0;
         bool slices = false;  // the download has a slice source
+        int super_seeds = 0;  // SourceCounters::super_seed_addresses
     };
     void gate_one(TorrentId id, const lt::torrent_handle& handle, WebSeedGate& gate,
                   WebSeedGate* last_resort, GateBytes bytes, const std::vector<std::string>& urls,

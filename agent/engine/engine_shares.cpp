@@ -100,7 +100,13 @@ void Engine::Impl::maybe_update_shares() {
                              " complete; rarest first from here");
                 }
             }
-            if (w.slices) w.slices->set_share(w.shares->share());
+            // The slices keep a released share: with it they take other nodes' pieces
+            // only once those stop coming (web_seed_slicer.hpp); without it they would
+            // jump into the middle of any long run of missing pieces at once, which is
+            // some other node's share still on its way (seen at 16 nodes: 1.5–2 F).
+            if (w.slices)
+                w.slices->set_share(action == PieceShares::Action::release ? before
+                                                                           : w.shares->share());
         } catch (const std::exception& e) {
             log.debug(w.name, ": piece shares: ", e.what());
         }

@@ -191,6 +191,7 @@ void Engine::Impl::maybe_gate_web_seeds() {
         std::int64_t from_peers;
         std::int64_t from_slices;
         bool slices;  // a slice source: web seed slices, not libtorrent's web seed
+        int super_seeds;
         std::vector<std::string> urls;
         std::string name;
         std::optional<std::int64_t> leader_progress;  // a follower with leaders only
@@ -214,10 +215,15 @@ void Engine::Impl::maybe_gate_web_seeds() {
             } else if (e.zone_view.role == ZoneRole::unknown && config.zone.follower()) {
                 leader_progress = 0;
             }
+            int super_seeds = 0;
+            {
+                std::lock_guard counters_lock(e.counters->mu);
+                super_seeds = e.counters->super_seed_addresses();
+            }
             work.push_back({e.id, e.handle, e.web_seed_gate, e.last_resort_gate,
                             e.counters->from_peers.load(), e.slices ? e.slices->bytes() : 0,
-                            e.slice_source.has_value(), e.gated_web_seeds, e.hashes.best().hex(),
-                            leader_progress});
+                            e.slice_source.has_value(), super_seeds, e.gated_web_seeds,
+                            e.hashes.best().hex(), leader_progress});
         }
     }
     // libtorrent calls outside mu: they wait for its network thread.
@@ -225,8 +231,8 @@ void Engine::Impl::maybe_gate_web_seeds() {
         // A torrent removed meanwhile makes its handle throw: nothing left to gate.
         try {
             gate_one(w.id, w.handle, *w.gate, w.last_resort.get(),
-                     {w.from_peers, w.from_slices, w.slices}, w.urls, w.name, w.leader_progress,
-                     now);
+                     {w.from_peers, w.from_slices, w.slices, w.super_seeds}, w.urls, w.name,
+                     w.leader_progress, now);
         } catch (const std::exception& e) {
             log.debug(w.name, ": web seed gate: ", e.what());
         }
@@ -243,9 +249,13 @@ void Engine::Impl::gate_one(TorrentId id, const lt::torrent_handle& handle, WebS
     // Not num_seeds: libtorrent counts a connected web seed as a seed.
     const bool has_seed = st.num_complete > 0 || st.list_seeds > 0;
     gate.note_leaders(now, leader_progress);
-    // num_complete is -1 until a tracker answered.
-    if (bytes.slices && st.num_complete == 0 && st.list_seeds == 0 &&
-        gate.open_without_seed(now) == WebSeedGate::Action::add) {
+    // num_complete is -1 until a tracker answered. Slices take only pieces no peer
+    // has, so they open at once when no seed would send soon: none, or only
+    // super-seeding ones (silent for ~10 s).
+    const SeedView seeds{st.num_complete, st.list_seeds, bytes.super_seeds};
+    if (bytes.slices && ((st.num_complete == 0 && st.list_seeds == 0 &&
+                          gate.open_without_seed(now) == WebSeedGate::Action::add) ||
+                         gate.open_for_super_seeds(now, seeds) == WebSeedGate::Action::add)) {
         log.info(name, ": opening ", urls.size(), " web seed(s): ", gate.reason());
         gate_web_seeds(id, handle, urls, true);
         return;

@@ -15,6 +15,8 @@ namespace {
 // Pieces handed to libtorrent and not checked yet count as ours this long; a
 // piece that failed its check is missing again after that.
 constexpr auto pending_for = std::chrono::seconds(10);
+// How long the thread waits when the slicer has nothing for it.
+constexpr auto idle_wait = std::chrono::milliseconds(250);
 // At most this much handed to libtorrent and not checked yet.
 constexpr std::int64_t max_pending_bytes = 64 << 20;
 
@@ -154,9 +156,10 @@ void SliceFetcher::run(std::stop_token stop) {
             }
             const auto run = slicer.next(pieces, share);
             if (!run) {
-                wait(stop, std::chrono::milliseconds(250));
+                wait(stop, idle_wait);
                 continue;
             }
+            const auto asked = clock_.now();
             if (auto ok = fetch(client, *run, buffer, stop); !ok) {
                 if (stop.stop_requested()) break;
                 // As the plugin words libtorrent's web seed failures: "web seed URL: why".
@@ -178,6 +181,9 @@ void SliceFetcher::run(std::stop_token stop) {
             }
             failures = 0;
             const auto now = clock_.now();
+            // Others' requests take about as long as this one: a run that does not
+            // shrink for twice that is not being fetched (web_seed_slicer.hpp).
+            slicer.set_stall_calls(static_cast<int>(2 * (now - asked) / idle_wait));
             for (int k = 0; k < run->count; ++k) {
                 handle_.add_piece(lt::piece_index_t(run->first + k),
                                   buffer.data() + k * src.piece_length);

@@ -4,6 +4,11 @@
 
 namespace aciswarm::engine {
 
+bool only_super_seeds(const SeedView& seeds) {
+    return seeds.tracker_complete > 0 && seeds.listed_seeds == 0 &&
+           seeds.super_seeds >= seeds.tracker_complete;
+}
+
 WebSeedGate::Action WebSeedGate::observe(Clock::SteadyTime now, std::int64_t bytes_from_peers,
                                          bool swarm_has_seed) {
     const bool progress = !last_progress_ || bytes_from_peers > last_bytes_;
@@ -25,6 +30,7 @@ WebSeedGate::Action WebSeedGate::observe(Clock::SteadyTime now, std::int64_t byt
         window_start_ = now;
         window_bytes_ = bytes_from_peers;
         opened_ = now;
+        ever_opened_ = true;
         return Action::add;
     }
     if (now - window_start_ < delay_) return Action::none;
@@ -40,15 +46,29 @@ WebSeedGate::Action WebSeedGate::observe(Clock::SteadyTime now, std::int64_t byt
 }
 
 WebSeedGate::Action WebSeedGate::open_without_seed(Clock::SteadyTime now) {
+    return open_at_once(now, "the tracker lists no seed");
+}
+
+WebSeedGate::Action WebSeedGate::open_for_super_seeds(Clock::SteadyTime now,
+                                                      const SeedView& seeds) {
+    // At the start only: once the gate closed because the seed delivered, a later
+    // stall reopens it by the ordinary wait (else it would reopen at once, every time).
+    if (ever_opened_ || !only_super_seeds(seeds)) return Action::none;
+    return open_at_once(now, "every seed (" + std::to_string(seeds.tracker_complete) +
+                                 ") is a super-seeding aciswarm seed, silent for ~10 s");
+}
+
+WebSeedGate::Action WebSeedGate::open_at_once(Clock::SteadyTime now, const std::string& why) {
     if (open_ || waiting_for_leader(now)) return Action::none;
     open_ = true;
     reason_ = leader_progressed_
                   ? "no leader made progress for " + format_duration(leader_timeout_) + ", and "
                   : "";
-    reason_ += "the tracker lists no seed";
+    reason_ += why;
     window_start_ = now;
     window_bytes_ = last_bytes_;
     opened_ = now;
+    ever_opened_ = true;
     return Action::add;
 }
 

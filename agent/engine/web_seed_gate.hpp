@@ -18,6 +18,10 @@
 //   the nodes trade web seed pieces among themselves and the seed sends nothing.
 // A dead swarm (no tracker answer, no seed) never closes it: the web seed is
 // what guarantees completion.
+// With web seed slices it also opens at once, without the `delay` wait, when the
+// tracker lists no seed, or when every seed the node knows of is a super-seeding
+// aciswarm seed (only_super_seeds): such a seed sends nothing for ~10 s, so the
+// wait would only idle the origin.
 // A follower of a zone with leaders (docs/zones.md) is told its leaders' progress
 // (note_leaders): while some leader made progress within `leader_timeout`, the gate
 // stays shut, as the zone's copy comes through its leader and not from the origin;
@@ -33,6 +37,20 @@
 #include "common/clock.hpp"
 
 namespace aciswarm::engine {
+
+// What a downloading node knows of its swarm's seeds.
+struct SeedView {
+    int tracker_complete = -1;  // the tracker's `complete`; -1 before it answered
+    int listed_seeds = 0;       // peers in libtorrent's peer list known to be seeds
+    // Distinct addresses of connected peers whose BEP 10 handshake said
+    // `aciswarm_super_seed: 1` (their bitfield is empty by design: not listed seeds).
+    int super_seeds = 0;
+};
+
+// Whether the tracker counts at least one seed and every seed it counts is a
+// connected super-seeding aciswarm seed, with no other seed in the peer list (a node
+// that finished would send at once, so the gate's ordinary wait applies then).
+bool only_super_seeds(const SeedView& seeds);
 
 class WebSeedGate {
   public:
@@ -62,12 +80,20 @@ class WebSeedGate {
     // peer byte only idles the origin. Opens now (add), unless it is open or a follower
     // waits for its leaders (none).
     Action open_without_seed(Clock::SteadyTime now);
+    // Every seed is a super-seeding aciswarm seed (only_super_seeds): it offers a new
+    // peer its first piece only after ~10 s (docs/engine.md, "Why super-seeding idles
+    // ~10 s"), so slices, which take only pieces no peer has, open now (add); as
+    // open_without_seed otherwise. Only before the gate first opened: after it closed
+    // (the seed delivered), a stall reopens it the ordinary way (observe).
+    Action open_for_super_seeds(Clock::SteadyTime now, const SeedView& seeds);
 
     bool open() const { return open_; }
     // Why it last opened or closed ("no peer sent a byte in 3s"); empty at first.
     const std::string& reason() const { return reason_; }
 
   private:
+    Action open_at_once(Clock::SteadyTime now, const std::string& why);
+
     std::chrono::milliseconds delay_;
     std::chrono::milliseconds min_open_;
     std::int64_t close_bytes_;
@@ -76,6 +102,7 @@ class WebSeedGate {
     std::int64_t leader_progress_ = 0;
     Clock::SteadyTime opened_{};
     bool open_ = false;
+    bool ever_opened_ = false;
     std::string reason_;
     std::optional<Clock::SteadyTime> last_progress_;  // first snapshot, or last new peer byte
     std::int64_t last_bytes_ = 0;

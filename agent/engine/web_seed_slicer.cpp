@@ -61,8 +61,12 @@ std::optional<PieceRun> WebSeedSlicer::next_in_share(const std::vector<PieceStat
         if (longest.count == 0) return std::nullopt;
         const bool peers_have_some =
             std::find(pieces.begin(), pieces.end(), PieceState::at_a_peer) != pieces.end();
-        if (peers_have_some && !stalled(pieces)) return std::nullopt;
-        cursor_ = longest.first;
+        if (!peers_have_some) {
+            cursor_ = longest.first;
+        } else {
+            if (!stalled(pieces)) return std::nullopt;
+            cursor_ = takeover_point(longest);
+        }
     }
     const PieceRun run = run_from(*cursor_, pieces, num_pieces_);
     cursor_ = (run.first + run.count) % num_pieces_;
@@ -73,7 +77,8 @@ bool WebSeedSlicer::stalled(const std::vector<PieceState>& pieces) {
     const auto missing = std::count(pieces.begin(), pieces.end(), PieceState::missing);
     idle_calls_ = missing == idle_missing_ ? idle_calls_ + 1 : 0;
     idle_missing_ = missing;
-    if (idle_calls_ < 16 + jitter(8)) return false;
+    const int calls = std::max(16, stall_calls_);
+    if (idle_calls_ < calls + jitter(calls / 2)) return false;
     idle_calls_ = 0;
     return true;
 }
@@ -113,13 +118,18 @@ std::optional<int> WebSeedSlicer::jump_target(const std::vector<PieceState>& pie
     // nobody walks them (a walker left), and this node takes one after a while.
     if (longest.count <= 4 * max_run_) {
         if (!stalled(pieces)) return std::nullopt;
-        return longest.first;
+        return takeover_point(longest);
     }
     idle_calls_ = 0;
     const int rest = longest.count - max_run_;
     const int offset =
         std::clamp(max_run_ + rest / 2 + jitter(rest / 4), max_run_, longest.count - 1);
     return (longest.first + offset) % num_pieces_;
+}
+
+int WebSeedSlicer::takeover_point(const PieceRun& run) {
+    if (run.count <= 1) return run.first;
+    return (run.first + (jitter(run.count) + run.count) % run.count) % num_pieces_;
 }
 
 PieceRun WebSeedSlicer::run_from(int first, const std::vector<PieceState>& pieces, int end) const {

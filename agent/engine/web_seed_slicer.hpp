@@ -16,8 +16,9 @@
 // - a run of its last request that a peer has before this node announced it
 //   was fetched twice (two walkers met): the node that sees it jumps;
 // - runs no longer than 4 requests are left to the nodes walking them; when
-//   the missing pieces stop shrinking for a while (about 16 calls: nobody walks
-//   them, e.g. their walker left), it takes the longest from its start;
+//   the missing pieces stop shrinking for a while (16 calls ± 8, or more after
+//   set_stall_calls: nobody walks them, e.g. their walker left), it takes the
+//   longest from a random piece of it (so that nodes seeing the same stall part);
 // - when no connected peer has any piece (it is alone, or nobody has finished
 //   a piece yet) every run of missing pieces is its own: it walks them in order;
 // - nothing left but short runs that others are walking: nothing to do (the
@@ -55,14 +56,25 @@ class WebSeedSlicer {
     // share, if it has one.
     std::optional<PieceRun> next(const std::vector<PieceState>& pieces,
                                  std::optional<PieceRun> share = std::nullopt);
+    // How many calls without a change in the missing pieces mean "nobody fetches
+    // them" (± half of it; at least 16). The caller makes one call per 250 ms when
+    // idle, and sets about twice its own last request's duration: when 16 nodes
+    // share the origin's uplink a 1 MiB request takes ~7 s, and an owner's pieces
+    // appear only when its request completes, so a fixed 2–6 s took over runs that
+    // were still being fetched, by many nodes at once (docs/engine.md).
+    void set_stall_calls(int calls) { stall_calls_ = calls; }
 
   private:
     std::optional<int> jump_target(const std::vector<PieceState>& pieces);
     std::optional<PieceRun> next_in_share(const std::vector<PieceState>& pieces,
                                           const PieceRun& share);
-    // Whether the count of missing pieces stayed the same for 16 to 24 calls in a
-    // row (nobody fetches them); counts this call.
+    // Whether the count of missing pieces stayed the same for stall_calls_ ± half
+    // (at least 16 ± 8) calls in a row (nobody fetches them); counts this call.
     bool stalled(const std::vector<PieceState>& pieces);
+    // Where a node takes over a run that stopped shrinking: a random piece of it, not
+    // its first, as every node with the same view sees the same run stall at about the
+    // same time (seen at 16 nodes: 12 fetched the same 1 MiB within 6 s).
+    int takeover_point(const PieceRun& run);
     // The longest circular run of missing pieces ({0, 0}: none).
     PieceRun longest_missing(const std::vector<PieceState>& pieces) const;
     // At most max_run missing pieces from `first`, not past `end`.
@@ -77,6 +89,7 @@ class WebSeedSlicer {
     bool share_mode_ = false;           // the last call had a share
     std::ptrdiff_t idle_missing_ = -1;  // missing pieces at the last idle call
     int idle_calls_ = 0;                // idle calls since they last changed
+    int stall_calls_ = 16;              // set_stall_calls
 };
 
 }  // namespace aciswarm::engine

@@ -595,6 +595,7 @@ Result<FetchOutcome> Fetcher::import_download(Job& job, Download& dl, const Info
     job.outcome.from_everseed = last.bytes_from_origin_peers;
     job.outcome.from_web_seeds = last.bytes_from_web_seeds;
     job.outcome.uploaded = last.total_payload_upload;
+    job.outcome.peers_lacking_pieces = last.num_peers - last.num_seeds;
     job.outcome.hash_failures = last.hash_failures;
     if (last.hash_failures > 0) {
         const std::string w = std::to_string(last.hash_failures) +

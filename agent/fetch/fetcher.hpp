@@ -102,6 +102,9 @@ struct FetchOutcome {
     std::int64_t from_web_seeds = 0;
     std::int64_t from_https = 0;
     std::int64_t uploaded = 0;  // payload bytes sent to peers while downloading (swarm)
+    // Connected BitTorrent peers that were not seeds when the download finished (swarm):
+    // 0 means nobody to seed to (a super-seeding seed counts: its bitfield is empty).
+    int peers_lacking_pieces = 0;
     int hash_failures = 0;
     std::vector<std::string> warnings;  // non-fatal problems (signature missing, fallback used)
 };

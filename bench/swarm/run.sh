@@ -421,6 +421,8 @@ run_mode() { # run_mode MODE LABEL BIN
     empty_ns "$reg_ns"
     local web_bytes
     web_bytes=$(awk '$3 ~ /\.aci$/ || $4 ~ /\.aci/ { s += $1 } END { printf "%d", s }' "$work/nginx-access.log")
+    # Per mode and build (--keep): which node asked for which range, when.
+    cp "$work/nginx-access.log" "$d/nginx-access.log"
     # Per node: completion ms, id check, cpu, rss.
     local times=() ok=0 cpu_max=0 rss_max=0 killed=0
     for i in $(seq "$nodes"); do

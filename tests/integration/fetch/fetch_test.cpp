@@ -303,6 +303,21 @@ TEST_F(FetchCli, WebSeedOnlyByNameThenFromStore) {
     EXPECT_GT(fetch_byte_sources(forced.err).second, 0) << forced.err;
 }
 
+// Issue 16: with no peer to seed to (web seed only), the fetch does not linger its 3 s
+// idle grace; its last line says why it left. No timing is asserted.
+TEST_F(FetchCli, AFetchWithNoPeerConnectedLeavesTheSwarmAtOnce) {
+    const auto& img = world_->image("web");
+    auto r = world_->fetch(world_->new_store(), {"example.test/web:1.0", "--no-https-fallback"});
+    ASSERT_EQ(r.status.code, 0) << r.err;
+    EXPECT_EQ(r.out, img.id + "\n");
+    EXPECT_EQ(fetch_byte_sources(r.err).first, 0) << r.err;
+    EXPECT_TRUE(contains(r.err,
+                         "fetch: left the swarm at once: no peer that lacks the image was "
+                         "connected when the download finished (nobody to seed to)"))
+        << r.err;
+    EXPECT_FALSE(contains(r.err, "staying in the swarm")) << r.err;
+}
+
 TEST_F(FetchCli, LabelsTheImageLacksAreRefused) {
     // The templates ignore "channel", so discovery finds web-1.0, whose manifest
     // has no channel label: the store refuses it and keeps nothing.

@@ -177,3 +177,48 @@ TEST(WebSeedGate, AFollowerWaitingForItsLeadersStaysClosedWithoutASeed) {
     EXPECT_EQ(g.open_without_seed(t0 + 1s), Action::none);
     EXPECT_FALSE(g.open());
 }
+
+TEST(WebSeedGate, OnlySuperSeedsNeedsEverySeedToBeASuperSeedingAciswarmSeed) {
+    EXPECT_TRUE(only_super_seeds({.tracker_complete = 1, .listed_seeds = 0, .super_seeds = 1}));
+    EXPECT_TRUE(only_super_seeds({.tracker_complete = 2, .listed_seeds = 0, .super_seeds = 2}));
+    // No tracker answer yet, or no seed at all: open_without_seed's case, not this one.
+    EXPECT_FALSE(only_super_seeds({.tracker_complete = -1, .listed_seeds = 0, .super_seeds = 1}));
+    EXPECT_FALSE(only_super_seeds({.tracker_complete = 0, .listed_seeds = 0, .super_seeds = 0}));
+    // The super-seeding seed's handshake has not arrived yet.
+    EXPECT_FALSE(only_super_seeds({.tracker_complete = 1, .listed_seeds = 0, .super_seeds = 0}));
+    // Another seed (a node that finished) sends at once: the ordinary wait applies.
+    EXPECT_FALSE(only_super_seeds({.tracker_complete = 2, .listed_seeds = 0, .super_seeds = 1}));
+    EXPECT_FALSE(only_super_seeds({.tracker_complete = 1, .listed_seeds = 1, .super_seeds = 1}));
+}
+
+TEST(WebSeedGate, ASuperSeedingEverseedAloneOpensItAtOnceAndItClosesAsUsual) {
+    WebSeedGate g(2s, 10s, MiB);
+    EXPECT_EQ(g.observe(t0, 0, true), Action::none);
+    // The tracker counts the everseed before its handshake says it super-seeds.
+    EXPECT_EQ(g.open_for_super_seeds(t0 + 200ms, {.tracker_complete = 1, .super_seeds = 0}),
+              Action::none);
+    EXPECT_FALSE(g.open());
+    EXPECT_EQ(g.open_for_super_seeds(t0 + 400ms, {.tracker_complete = 1, .super_seeds = 1}),
+              Action::add);
+    EXPECT_TRUE(g.open());
+    EXPECT_EQ(g.reason(), "every seed (1) is a super-seeding aciswarm seed, silent for ~10 s");
+    EXPECT_EQ(g.open_for_super_seeds(t0 + 600ms, {.tracker_complete = 1, .super_seeds = 1}),
+              Action::none);  // reported once
+    // Once the seed delivers, it closes after min_open as before.
+    EXPECT_EQ(g.observe(t0 + 10s, 0, true), Action::none);
+    EXPECT_EQ(g.observe(t0 + 12500ms, 2 * MiB, true), Action::remove);
+    // The seed is still the only one, but it has started: no reopening at once.
+    EXPECT_EQ(g.open_for_super_seeds(t0 + 13s, {.tracker_complete = 1, .super_seeds = 1}),
+              Action::none);
+    EXPECT_FALSE(g.open());
+    // A later stall reopens it the ordinary way.
+    EXPECT_EQ(g.observe(t0 + 15s, 2 * MiB, true), Action::add);
+}
+
+TEST(WebSeedGate, AFollowerWaitingForItsLeadersIgnoresASuperSeedingSeed) {
+    WebSeedGate g(2s, 0ms, MiB, 10s);
+    g.note_leaders(t0, 0);
+    EXPECT_EQ(g.open_for_super_seeds(t0 + 1s, {.tracker_complete = 1, .super_seeds = 1}),
+              Action::none);
+    EXPECT_FALSE(g.open());
+}

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cstdint>
 #include <vector>
 
@@ -71,7 +73,9 @@ TEST(WebSeedSlicer, ShortRunsAreLeftToTheirWalkersUntilTheyStopShrinking) {
     std::optional<PieceRun> run;
     for (int call = 0; call < 17 && !run; ++call)
         run = slicer.next(pieces);
-    EXPECT_EQ(run, (PieceRun{6, 4}));
+    // From a random piece of the longest run (nodes seeing the same stall part).
+    ASSERT_TRUE(run);
+    EXPECT_TRUE(run->first >= 6 && run->first + run->count <= 21 && run->count >= 1) << run->first;
 }
 
 TEST(WebSeedSlicer, TwoWalkersThatMeetPart) {
@@ -205,9 +209,14 @@ TEST(WebSeedSlicer, AfterItsShareItTakesOthersPiecesOnlyOnceTheyStopComing) {
     for (int call = 0; call < 25 && !run; ++call)
         run = slicer.next(pieces, PieceRun{0, 10});
     ASSERT_TRUE(run);
-    EXPECT_EQ(*run, (PieceRun{64, 4}));
+    EXPECT_TRUE(run->first >= 64 && run->first < 90 && run->count >= 1) << run->first;
+    EXPECT_EQ(run->count, std::min(4, 90 - run->first));
     mark(pieces, *run, S::ours);
-    EXPECT_EQ(slicer.next(pieces, PieceRun{0, 10}), (PieceRun{68, 4}));
+    const int next = run->first + run->count;
+    // It walks on, one request after the other (the run's end: nothing after it).
+    const std::optional<PieceRun> walk_on =
+        next < 90 ? std::optional<PieceRun>(PieceRun{next, std::min(4, 90 - next)}) : std::nullopt;
+    EXPECT_EQ(slicer.next(pieces, PieceRun{0, 10}), walk_on);
 }
 
 TEST(WebSeedSlicer, AfterItsShareAloneItWalksTheRestAtOnce) {
@@ -215,4 +224,38 @@ TEST(WebSeedSlicer, AfterItsShareAloneItWalksTheRestAtOnce) {
     auto pieces = all(20, S::missing);
     mark(pieces, {0, 10}, S::ours);  // its share; no peer has anything
     EXPECT_EQ(slicer.next(pieces, PieceRun{0, 10}), (PieceRun{10, 4}));
+}
+
+// Issue 16 (16 nodes, web seed only): an owner's 1 MiB request took ~7 s, so a run
+// that did not shrink for 2–6 s was still being fetched; set_stall_calls waits longer.
+TEST(WebSeedSlicer, ALongerStallWindowLeavesSlowOwnersTheirRuns) {
+    WebSeedSlicer slicer(100, 4, 3);
+    slicer.set_stall_calls(60);  // twice a 7.5 s request at one call per 250 ms
+    auto pieces = all(100, S::at_a_peer);
+    mark(pieces, {0, 10}, S::ours);      // its share, done
+    mark(pieces, {60, 12}, S::missing);  // another node's, on its way
+    for (int call = 0; call < 29; ++call)
+        EXPECT_FALSE(slicer.next(pieces, PieceRun{0, 10})) << call;
+    // Still unchanged after 30 to 90 calls: nobody fetches it.
+    std::optional<PieceRun> run;
+    for (int call = 0; call < 62 && !run; ++call)
+        run = slicer.next(pieces, PieceRun{0, 10});
+    ASSERT_TRUE(run);
+    EXPECT_TRUE(run->first >= 60 && run->first < 72 && run->count >= 1) << run->first;
+}
+
+TEST(WebSeedSlicer, NodesThatSeeTheSameStallTakeItOverAtDifferentPieces) {
+    std::set<int> starts;
+    for (std::uint64_t hint = 1; hint <= 8; ++hint) {
+        WebSeedSlicer slicer(100, 4, hint);
+        auto pieces = all(100, S::at_a_peer);
+        mark(pieces, {0, 10}, S::ours);
+        mark(pieces, {60, 16}, S::missing);
+        std::optional<PieceRun> run;
+        for (int call = 0; call < 25 && !run; ++call)
+            run = slicer.next(pieces, PieceRun{0, 10});
+        ASSERT_TRUE(run) << hint;
+        starts.insert(run->first);
+    }
+    EXPECT_GE(starts.size(), 4u);  // 8 nodes: not all at piece 60
 }
