@@ -31,6 +31,7 @@ void Engine::Impl::run_alerts() {
         maybe_save_resume();
         maybe_unstick();
         maybe_update_shares();
+        maybe_update_leader_pieces();
         maybe_gate_web_seeds();
         {
             std::lock_guard lock(mu);

@@ -166,6 +166,9 @@ struct Engine::Impl {
         // Zone-aware engines: who a follower may download from (the zone thread
         // updates it from zone_view; the zone peer plugin reads it).
         std::shared_ptr<ZonePeerFilter> zone_filter;
+        // A leader's piece priorities in force (zone_leader_pieces.hpp); empty: libtorrent's
+        // defaults. Used by the alert thread only.
+        std::vector<std::uint8_t> leader_priorities;
         bool private_torrent = false;  // BEP 27: announces carry tracker_key
         // Piece shares (config.piece_shares, not zone-aware engines): made when the
         // download has metadata; used by the alert thread only.
@@ -201,6 +204,7 @@ struct Engine::Impl {
     Clock::SteadyTime last_stuck_check;
     Clock::SteadyTime last_web_seed_check;
     Clock::SteadyTime last_share_check;
+    Clock::SteadyTime last_leader_pieces_check;
 
     Impl(EngineConfig c, Logger& l, const Clock& k)
         : config(std::move(c)), tracker_key(config.tracker_key), log(l), clock(k) {}
@@ -259,9 +263,9 @@ struct Engine::Impl {
     // engine_zones.cpp (the zone thread)
     void run_zone_queries(std::stop_token stop);
     // A changed /zone answer: logs it, and re-announces (true) for a follower or leader
-    // role; a new follower first drops its peers. Not under mu.
-    bool on_new_role(lt::torrent_handle handle, const std::string& name, const ZoneView& view,
-                     ZoneRole was) const;
+    // role. Not under mu.
+    bool on_new_role(lt::torrent_handle handle, const std::string& name,
+                     const ZoneView& view) const;
     // A zone-aware node's finished torrent: logs the payload it got per peer address
     // (where its bytes came from: inside its zone, or from a leader). Caller holds mu.
     void log_zone_sources(const Entry& e) const;
@@ -275,6 +279,9 @@ struct Engine::Impl {
     // engine_shares.cpp (the alert thread): every downloading torrent's piece share,
     // applied as libtorrent piece priorities and handed to its slices.
     void maybe_update_shares();
+    // engine_zones.cpp: a leader's piece priorities from its zone peers' pieces
+    // (zone_leader_pieces.hpp), once a second on the alert thread.
+    void maybe_update_leader_pieces();
     bool shares_on() const { return share_key != 0; }
 
     // engine_web_seeds.cpp

@@ -2,14 +2,20 @@
 // torrent's HTTP trackers for its role and its zone's leaders (GET /zone,
 // agent/engine/zone_role.hpp), because libtorrent 2.0.8 does not hand the announce
 // reply's zone key to us. The answer drives the follower's web seed gate
-// (--leader-timeout, engine_web_seeds.cpp) and TorrentStatus.
+// (--leader-timeout, engine_web_seeds.cpp) and TorrentStatus. Also here, on the
+// alert thread: a leader's piece priorities (zone_leader_pieces.hpp).
 #include <libtorrent/announce_entry.hpp>
+#include <libtorrent/download_priority.hpp>
+#include <libtorrent/peer_info.hpp>
+#include <libtorrent/torrent_status.hpp>
 
 #include <algorithm>
 
 #include "agent/engine/engine_impl.hpp"
+#include "agent/engine/zone_leader_pieces.hpp"
 #include "common/url.hpp"
 #include "http/client.hpp"
+#include "torrent/lt_convert.hpp"
 
 namespace aciswarm::engine {
 namespace {
@@ -35,6 +41,41 @@ http::ClientOptions zone_query_options(const EngineConfig& config) {
     o.max_redirects = 0;
     o.user_agent = config.user_agent;
     return o;
+}
+
+// How often a leader's piece priorities follow its zone peers' pieces.
+constexpr std::chrono::seconds kLeaderPiecesInterval{1};
+
+// The pieces of a torrent's connected BitTorrent peers inside the node's zone.
+std::vector<std::vector<bool>> zone_peer_pieces(const lt::torrent_handle& handle,
+                                                const ZonePeerFilter& filter) {
+    std::vector<lt::peer_info> peers;
+    handle.get_peer_info(peers);
+    std::vector<std::vector<bool>> out;
+    for (const lt::peer_info& p : peers) {
+        if (p.connection_type != lt::peer_info::standard_bittorrent) continue;
+        if (!filter.in_zone(torrent::detail::from_lt(p.ip))) continue;
+        std::vector<bool> has(static_cast<std::size_t>(p.pieces.size()));
+        for (int i = 0; i < p.pieces.size(); ++i)
+            has[static_cast<std::size_t>(i)] = p.pieces.get_bit(lt::piece_index_t(i));
+        out.push_back(std::move(has));
+    }
+    return out;
+}
+
+std::vector<bool> own_pieces(const lt::torrent_status& st) {
+    std::vector<bool> has(static_cast<std::size_t>(st.pieces.size()));
+    for (int i = 0; i < st.pieces.size(); ++i)
+        has[static_cast<std::size_t>(i)] = st.pieces.get_bit(lt::piece_index_t(i));
+    return has;
+}
+
+void apply_leader_priorities(const lt::torrent_handle& handle, std::size_t num_pieces,
+                             const std::vector<std::uint8_t>& priorities) {
+    std::vector<lt::download_priority_t> out(num_pieces, lt::default_priority);
+    for (std::size_t i = 0; i < priorities.size() && i < num_pieces; ++i)
+        out[i] = lt::download_priority_t(priorities[i]);
+    handle.prioritize_pieces(out);
 }
 
 std::string describe(const ZoneView& view) {
@@ -64,12 +105,15 @@ std::int64_t SourceCounters::progress_of(const std::vector<PeerEndpoint>& peers)
 }
 
 bool Engine::Impl::on_new_role(lt::torrent_handle handle, const std::string& name,
-                               const ZoneView& view, ZoneRole was) const {
+                               const ZoneView& view) const {
     log.info(name, ": zone ", describe(view));
-    // An announce made before the zone had its leaders got today's reply, and its peers
-    // from other zones stay connected: a node that becomes a follower drops its peers,
-    // and every new role asks again for the zone lists.
-    if (view.role == ZoneRole::follower && was != ZoneRole::follower) handle.clear_peers();
+    // An announce made before the zone had its leaders got today's reply: every new
+    // role asks again for the zone lists. A new follower keeps its connections: the zone
+    // peer plugin drops those to peers outside its zone within a second (their answer
+    // changed), and dropping all of them (clear_peers, as before) made it redial its
+    // leader at once; the leader, still holding the old connection, could close the new
+    // one as a duplicate peer id, and libtorrent then waits min_reconnect_time (60 s)
+    // before dialling that peer again (docs/zones.md, "Learning the role").
     if (view.role == ZoneRole::none) return false;
     handle.force_reannounce(0, -1, lt::torrent_handle::ignore_min_interval);
     return true;
@@ -100,6 +144,55 @@ void Engine::Impl::reannounce_leader(const lt::torrent_handle& handle, Clock::St
     if (now - last < kLeaderReannounceInterval) return;
     last = now;
     handle.force_reannounce(0, -1, lt::torrent_handle::ignore_min_interval);
+}
+
+void Engine::Impl::maybe_update_leader_pieces() {
+    if (!config.zone.aware()) return;
+    const auto now = clock.now();
+    if (now - last_leader_pieces_check < kLeaderPiecesInterval) return;
+    last_leader_pieces_check = now;
+    struct Work {
+        std::uint64_t id;
+        lt::torrent_handle handle;
+        std::shared_ptr<ZonePeerFilter> filter;
+        bool leader;
+        std::vector<std::uint8_t> applied;
+        std::string name;
+    };
+    std::vector<Work> work;
+    {
+        std::lock_guard lock(mu);
+        for (const auto& [id, e] : entries) {
+            const bool leader = e.zone_view.role == ZoneRole::leader;
+            if (e.finished || !e.error.empty() || !e.zone_filter) continue;
+            if (!leader && e.leader_priorities.empty()) continue;
+            work.push_back(
+                {id, e.handle, e.zone_filter, leader, e.leader_priorities, e.hashes.best().hex()});
+        }
+    }
+    // libtorrent calls outside mu: they wait for its network thread.
+    for (Work& w : work) {
+        try {
+            const lt::torrent_status st = w.handle.status(lt::torrent_handle::query_pieces);
+            if (st.state != lt::torrent_status::downloading || !st.has_metadata) continue;
+            // No longer a leader (re-elected): back to libtorrent's defaults.
+            const LeaderPiecePlan plan =
+                w.leader ? plan_leader_pieces(own_pieces(st), zone_peer_pieces(w.handle, *w.filter))
+                         : LeaderPiecePlan{};
+            if (plan.priorities == w.applied) continue;
+            apply_leader_priorities(w.handle, static_cast<std::size_t>(st.pieces.size()),
+                                    plan.priorities);
+            log.debug(w.name, ": leader piece priorities: ", plan.only_the_leader,
+                      " missing pieces nobody in the zone has (top), ", plan.held_in_zone,
+                      " held in the zone (low)");
+            std::lock_guard lock(mu);
+            if (auto it = entries.find(w.id); it != entries.end())
+                it->second.leader_priorities = plan.priorities;
+        } catch (const std::exception& e) {
+            // A torrent removed meanwhile makes its handle throw.
+            log.debug(w.name, ": leader piece priorities: ", e.what());
+        }
+    }
 }
 
 std::vector<std::string> Engine::Impl::zone_query_urls(const lt::torrent_handle& handle,
@@ -160,10 +253,9 @@ void Engine::Impl::run_zone_queries(std::stop_token stop) {
             if (stop.stop_requested() || !w.handle.is_valid()) break;
             ZoneRoleWatch& watch = watches.at(w.id);
             const std::uint64_t changes = watch.changes();
-            const ZoneRole was = watch.view().role;
             watch.ask(now, zone_query_urls(w.handle, w.hash, port), query);
             if (w.filter) w.filter->update(watch.view());
-            if (watch.changes() != changes && on_new_role(w.handle, w.name, watch.view(), was))
+            if (watch.changes() != changes && on_new_role(w.handle, w.name, watch.view()))
                 leader_announces[w.id] = now;
             std::lock_guard lock(mu);
             auto it = entries.find(w.id);

@@ -8,23 +8,26 @@ ZonePeerFilter::Address ZonePeerFilter::address_of(const PeerEndpoint& peer) {
 }
 
 void ZonePeerFilter::update(const ZoneView& view) {
-    const bool follower = view.role == ZoneRole::follower;
-    std::set<Address> allowed;
-    if (follower) {
-        for (const PeerEndpoint& peer : view.leaders)
-            allowed.insert(address_of(peer));
-        for (const PeerEndpoint& peer : view.members)
-            allowed.insert(address_of(peer));
-    }
+    std::set<Address> zone;
+    for (const PeerEndpoint& peer : view.leaders)
+        zone.insert(address_of(peer));
+    for (const PeerEndpoint& peer : view.members)
+        zone.insert(address_of(peer));
     std::lock_guard lock(mu_);
-    follower_ = follower;
-    allowed_ = std::move(allowed);
+    follower_ = view.role == ZoneRole::follower;
+    zone_ = std::move(zone);
 }
 
 bool ZonePeerFilter::allows(const PeerEndpoint& remote) const {
     const Address address = address_of(remote);
     std::lock_guard lock(mu_);
-    return !follower_ || allowed_.count(address) != 0;
+    return !follower_ || zone_.count(address) != 0;
+}
+
+bool ZonePeerFilter::in_zone(const PeerEndpoint& remote) const {
+    const Address address = address_of(remote);
+    std::lock_guard lock(mu_);
+    return zone_.count(address) != 0;
 }
 
 bool ZonePeerFilter::follower() const {

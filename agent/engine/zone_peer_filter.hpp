@@ -33,11 +33,15 @@ namespace aciswarm::engine {
 
 class ZonePeerFilter {
   public:
-    // A /zone answer: a follower's allowed set becomes its leaders and members; any
-    // other role allows everyone.
+    // A /zone answer: the zone becomes its leaders and members (a follower's and a
+    // leader's answer carry members); a follower may download from them alone, any
+    // other role from everyone.
     void update(const ZoneView& view);
     // Whether a follower may download from the peer at this address (port ignored).
     bool allows(const PeerEndpoint& remote) const;
+    // Whether the peer at this address is in the node's zone by the last answer, for
+    // any role (a leader's piece priorities, zone_leader_pieces.hpp).
+    bool in_zone(const PeerEndpoint& remote) const;
     bool follower() const;
 
     // Payload received over connections that began while the node was a follower
@@ -53,7 +57,7 @@ class ZonePeerFilter {
 
     mutable std::mutex mu_;
     bool follower_ = false;
-    std::set<Address> allowed_;
+    std::set<Address> zone_;  // leaders and members of the last answer
     std::map<std::string, std::int64_t> follower_payload_;
 };
 

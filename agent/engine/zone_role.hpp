@@ -7,7 +7,7 @@
 //
 // Reply (bencoded; the announce reply's zone key alone):
 //   d 4:zone d 7:leaders <compact IPv4, 6 bytes each> 8:leaders6 <compact IPv6, 18 each>
-//              [7:members <compact IPv4> 8:members6 <compact IPv6>]  (followers only)
+//              [7:members <compact IPv4> 8:members6 <compact IPv6>]  (followers, leaders)
 //              4:name <zone, "" for none> 4:role <"leader" | "follower" | "none"> e e
 // or d 14:failure reason <text> e.
 //
@@ -41,8 +41,9 @@ struct ZoneView {
     ZoneRole role = ZoneRole::unknown;
     std::string zone;                   // where the tracker placed the node; "" for none
     std::vector<PeerEndpoint> leaders;  // the zone's leaders, best first
-    // A follower's: its zone's members (the leaders too, zone-blind members too), the
-    // peers it may download from (zone_peer_filter.hpp). Empty for other roles.
+    // A follower's or leader's: its zone's members (the leaders too, zone-blind members
+    // too), the peers a follower may download from (zone_peer_filter.hpp) and whose
+    // pieces a leader ranks its own by (zone_leader_pieces.hpp). Empty for role none.
     std::vector<PeerEndpoint> members;
     friend bool operator==(const ZoneView&, const ZoneView&) = default;
     // Role, zone and leaders: what the engine logs and re-announces for.

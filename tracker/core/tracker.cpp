@@ -365,7 +365,7 @@ ZoneReply Tracker::zone_of(const InfoHash& hash, const PeerEndpoint& peer,
         if (member == nullptr) return false;
         reply.zone = member->zone;
         fill_zone_reply(*it->second.zones, key_peer, member->zone, reply);
-        if (reply.role != zones::Role::follower) return true;
+        if (reply.role == zones::Role::none) return true;
         for (const PeerEndpoint& other : it->second.zones->members(member->zone)) {
             if (other.is_v4() && members.n4 < kMaxPeersLimit) {
                 other.write_compact(members.v4 + members.n4++ * PeerEndpoint::compact_v4_size);

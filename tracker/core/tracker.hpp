@@ -134,9 +134,11 @@ class Tracker {
     // The zone, role and leaders the peer's last announce left it with (GET /zone,
     // docs/zones.md "Learning the role"). Read-only: no peer, count or election changes.
     // An unknown swarm or peer, or a peer without a zone, gets role none and zone "".
-    // A follower also gets its zone's members (leaders and zone-blind members too, up
-    // to kMaxPeersLimit per family, in join order) in `members`: the addresses it may
-    // download from (agent/engine/zone_peer_filter.hpp). Others get none.
+    // A follower or leader also gets its zone's members (leaders and zone-blind members
+    // too, up to kMaxPeersLimit per family, in join order) in `members`: the addresses a
+    // follower may download from (agent/engine/zone_peer_filter.hpp), the peers whose
+    // pieces a leader ranks its own by (agent/engine/zone_leader_pieces.hpp). Role none
+    // gets none.
     ZoneReply zone_of(const InfoHash& hash, const PeerEndpoint& peer,
                       PeerListBuffer& members) const;
 

@@ -100,3 +100,21 @@ TEST(ZonePeerFilter, CountsAFollowersPayloadByAddress) {
     EXPECT_FALSE(filter.follower());
     EXPECT_EQ(filter.follower_payload(), want);  // kept for the log at the end
 }
+
+// A leader's zone (its /zone answer's leaders and members) is what its piece priorities
+// count (zone_leader_pieces.hpp); it still downloads from everyone.
+TEST(ZonePeerFilter, ALeaderKnowsItsZoneButAllowsEveryone) {
+    ZonePeerFilter filter;
+    EXPECT_FALSE(filter.in_zone(at(2)));  // role unknown: no zone yet
+    ZoneView leader = follower_of({at(1)}, {at(1), at(2)});
+    leader.role = ZoneRole::leader;
+    filter.update(leader);
+    EXPECT_TRUE(filter.in_zone(at(2, 50000)));  // by address: a member that dialled in
+    EXPECT_TRUE(filter.in_zone(at(1)));
+    EXPECT_FALSE(filter.in_zone(at(3)));
+    EXPECT_TRUE(filter.allows(at(3)));  // a leader downloads from anybody
+    ZoneView none;
+    none.role = ZoneRole::none;
+    filter.update(none);
+    EXPECT_FALSE(filter.in_zone(at(2)));
+}

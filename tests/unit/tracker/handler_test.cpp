@@ -235,14 +235,16 @@ TEST(HttpHandler, ZoneAnswersTheRoleAndLeadersAndChangesNothing) {
     const http::Response leader = f.get_path("/zone", announce_query(6881), kAlice);
     EXPECT_FALSE(leader.failed);
     EXPECT_EQ(leader.kind, http::RequestKind::other);
-    // Alice leads: her compact endpoint 10.0.0.1:6881 is the zone's leader.
+    // Alice leads: her compact endpoint 10.0.0.1:6881 is the zone's leader. A leader
+    // gets its zone's members too (Alice, then Bob): whose pieces it ranks its own by.
     const std::string alice_compact("\x0a\x00\x00\x01\x1a\xe1", 6);
-    EXPECT_EQ(leader.body(f.body),
-              "d4:zoned7:leaders6:" + alice_compact + "8:leaders60:4:name5:rack14:role6:leaderee");
+    const std::string bob_compact("\x0a\x00\x00\x02\x1a\xe1", 6);
+    EXPECT_EQ(leader.body(f.body), "d4:zoned7:leaders6:" + alice_compact +
+                                       "8:leaders60:7:members12:" + alice_compact + bob_compact +
+                                       "8:members60:4:name5:rack14:role6:leaderee");
     const http::Response follower = f.get_path("/zone", announce_query(6881), kBob);
     EXPECT_NE(follower.body(f.body).find("4:role8:follower"), std::string_view::npos);
     // A follower also gets its zone's members (Alice, then Bob): whom it may download from.
-    const std::string bob_compact("\x0a\x00\x00\x02\x1a\xe1", 6);
     EXPECT_NE(follower.body(f.body).find("8:leaders60:7:members12:" + alice_compact + bob_compact +
                                          "8:members60:4:name"),
               std::string_view::npos)
