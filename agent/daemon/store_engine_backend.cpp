@@ -49,6 +49,10 @@ Result<std::unique_ptr<StoreEngineBackend>> StoreEngineBackend::create(const Dae
     if (!st) return with_context("store " + config.store, st.error());
     engine::EngineConfig ec_config = config.engine;
     ec_config.listen_interfaces = {listen_interface(config)};
+    // libtorrent reads the CA through SSL_CERT_FILE (set at start-up by daemon_cli), but
+    // the engine's own web seed slices (libcurl) take it from here: without it every slice
+    // failed the certificate check and the daemon fell back to libtorrent's web seed.
+    ec_config.ca_file = config.ca_file;
     // Seeds start again from the store; a download keeps its
     // resume data beside its data in staging/partial-<info hash> (agent/fetch).
     ec_config.resume_save_interval =

@@ -48,7 +48,10 @@
 #   --nodes=N          nodes fetching at once (default 8)
 #   --rate-mbit=R      every link's rate, each way, Mbit/s (default 20)
 #   --size-mib=S       MiB of random data in the image (default 64)
-#   --modes=LIST       comma list of https,default,everseed,webseed (default: all four)
+#   --modes=LIST       comma list of https,default,everseed,webseed,daemon (default: the
+#                      first four; daemon: every node runs `aciswarm daemon`, started
+#                      before the clock, and `aciswarm fetch NAME` asks it, as with
+#                      the systemd units; the cpu / rss columns are then the client's)
 #   --bin-dir=DIR      aciswarm and aciswarm-tracker under test (default: build/bin)
 #   --base-bin-dir=DIR a second build (e.g. main's) run in the same window, same modes
 #   --label / --base-label  names of the two builds in the table (default new / base)
@@ -131,7 +134,7 @@ for arg in "$@"; do
     esac
 done
 me="bench/swarm/run.sh"
-known_modes="https default everseed webseed"
+known_modes="https default everseed webseed daemon"
 if [[ "$zones" != 0 ]]; then
     [[ "$zones" =~ ^[2-9]$ ]] || { echo "$me: --zones='$zones': want 2..9" >&2; exit 2; }
     [[ "$per_zone" =~ ^[1-9][0-9]?$ && $((zones * per_zone)) -le 40 ]] ||
@@ -333,6 +336,30 @@ table_header=$(printf '%-9s %-8s %3s %7s %7s %8s %8s %8s %8s %8s %7s %9s %9s %6s
 results=()
 failures=0
 
+# start_daemons BIN DIR: `aciswarm daemon` in every node's namespace (store, socket and
+# logs under DIR/nodeI), as the systemd unit runs it; returns once each socket answers.
+start_daemons() {
+    local bin="$1" d="$2" i daemon_args=()
+    # The bench's image is unsigned (see the fetch's --insecure-options above).
+    [[ "$("$bin/aciswarm" daemon --help 2>&1)" == *--insecure-options=* ]] &&
+        daemon_args+=(--insecure-options=image)
+    for i in $(seq "$nodes"); do
+        local nd="$d/node$i"
+        mkdir -p "$nd/trust" "$nd/auth.d"
+        echo '{}' >"$nd/agent.json"
+        ip netns exec "${tag}n$i" "${clean_env[@]}" "$bin/aciswarm" daemon --config="$nd/agent.json" \
+            --store="$nd/store" --socket="$nd/agent.sock" --socket-group= --lsd=false \
+            --listen="$(node_ip "$i"):6881" --ca-file="$ca" --trust-dir="$nd/trust" \
+            --auth-dir="$nd/auth.d" "${daemon_args[@]}" >"$nd/daemon.log" 2>&1 &
+        reg_pids+=($!)
+    done
+    for i in $(seq "$nodes"); do
+        # Its API answers (a fetch with no daemon answering would run in-process instead).
+        wait_for 30 "node $i's daemon" ip netns exec "${tag}n$i" "$bin/aciswarm" status \
+            --socket="$d/node$i/agent.sock"
+    done
+}
+
 run_mode() { # run_mode MODE LABEL BIN
     local mode="$1" name="$2" bin="$3" d="$work/run-$1-$2" i
     mkdir -p "$d"
@@ -350,6 +377,7 @@ run_mode() { # run_mode MODE LABEL BIN
     [[ "$("$bin/aciswarm" fetch --help 2>&1)" == *--insecure-options=image* ]] &&
         fetch_args+=(--insecure-options=image)
     start_registry "$bin" "$everseed" "$mode"
+    [[ "$mode" == daemon ]] && start_daemons "$bin" "$d"
     local load0 reg0 node0=() t0
     load0=$(cut -d' ' -f1 /proc/loadavg)
     reg0=$(tx_bytes "$reg_ns")
@@ -369,6 +397,9 @@ run_mode() { # run_mode MODE LABEL BIN
             ((zones > 0)) && mapfile -t zone_args < <(zone_node_args "$i" "$mode")
             cmd=("$bin/aciswarm" fetch "$arg" --store="$nd/store" --ca-file="$ca" --no-daemon
                 --listen="$(node_ip "$i"):6881" --full --no-progress "${fetch_args[@]}" "${zone_args[@]}")
+            # Through the node's daemon: its socket, nothing the daemon decides itself.
+            [[ "$mode" == daemon ]] && cmd=("$bin/aciswarm" fetch "$arg" --socket="$nd/agent.sock"
+                --full --no-progress)
         fi
         local delay=0
         ((zones > 0)) && delay=$(start_delay "$i" "$mode")

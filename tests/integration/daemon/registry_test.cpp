@@ -58,6 +58,16 @@ TEST_F(PrivateRegistry, DaemonTrustsItsConfiguredCaForWebSeedsAndHttps) {
         nullptr, 60s);
     ASSERT_TRUE(by_url.value("ok", false)) << by_url.dump() << daemon.stderr_text();
     EXPECT_EQ(by_url["image"], by_torrent["image"]);
+    // The engine's own web seed slices (libcurl) trust the CA too, not only libtorrent's
+    // web seed: before, every slice request failed the certificate check and the daemon
+    // fell back to libtorrent's uncoordinated web seed (found by bench/swarm's daemon mode).
+    daemon.read_available();  // the fetches' log lines came before their replies
+    EXPECT_NE(daemon.stderr_text().find("opening 1 web seed(s)"), std::string::npos)
+        << daemon.stderr_text();
+    EXPECT_EQ(daemon.stderr_text().find("certificate problem"), std::string::npos)
+        << daemon.stderr_text();
+    EXPECT_EQ(daemon.stderr_text().find("web seed slices: giving up"), std::string::npos)
+        << daemon.stderr_text();
 
     // The CLI with --ca-file while this daemon answers: a clear refusal, not an
     // in-process fetch into another store.
