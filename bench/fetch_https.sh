@@ -9,7 +9,9 @@
 # prints min / median / max of each and the ratio of the medians: on a shared
 # machine one run's curl varies by 2x, so single ratios say little.
 # 1. web seed only: a torrent whose only source is the HTTPS web seed (nginx,
-#    test CA, 127.0.0.1) -> aciswarm fetch ./x.torrent
+#    test CA, 127.0.0.1) -> aciswarm fetch ./x.torrent; its tracker (aciswarm-tracker
+#    on loopback) answers that the swarm has no seed, as a registry's tracker would
+#    with no everseed, so the web seed gate opens at once (docs/engine.md)
 # 2. peers only: the same torrent seeded by python3-libtorrent on 127.0.0.1,
 #    no web seed reachable -> aciswarm fetch ./x.torrent --peer=...
 # Each fetch goes into an empty store: download, piece hashes, image ID
@@ -23,6 +25,7 @@ BUILD=${2:-$(dirname "$0")/../build}
 RUNS=${3:-1}
 [[ $RUNS =~ ^[1-9][0-9]?$ ]] || { echo "bench/fetch_https.sh: RUNS must be 1..99, got '$RUNS'" >&2; exit 2; }
 ACISWARM=$(realpath "$BUILD/bin/aciswarm")
+TRACKER=$(realpath "$BUILD/bin/aciswarm-tracker")
 SEEDER=$(realpath "$(dirname "$0")/../tests/integration/fetch/lt_seeder.py")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/aciswarm-bench-fetch.XXXXXX")
 PIDS=()
@@ -79,14 +82,24 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout
 printf 'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > srv.ext
 openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out srv.pem \
     -extfile srv.ext 2>/dev/null
-# --- torrents: one with the web seed, one without (same pieces, different url-list)
-"$ACISWARM" publish www/bench.aci --tracker=http://127.0.0.1:9/announce \
+# --- the tracker (open: it tracks whatever is announced)
+"$TRACKER" --http=127.0.0.1:0 --udp=127.0.0.1:0 --locked=false 2> tracker.log &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q "listening http" tracker.log && break; sleep 0.1; done
+TPORT=$(grep -o 'listening http 127.0.0.1:[0-9]*' tracker.log | head -1 | sed 's/.*://')
+[ -n "$TPORT" ] || { cat tracker.log; exit 1; }
+# --- torrents: one with the web seed and the tracker, one with neither (same pieces):
+# the python seeder, which seeds the second, never announces, so the tracker counts
+# no seed for the web seed runs
+"$ACISWARM" publish www/bench.aci --tracker="http://127.0.0.1:$TPORT/announce" \
     --webseed-base="https://127.0.0.1:$PORT/" --out=pub >/dev/null 2>&1
 TORRENT=$(find pub -name '*.torrent' | head -1)
 /usr/bin/python3 - "$TORRENT" nows.torrent <<'PY'
 import sys, libtorrent as lt
 d = lt.bdecode(open(sys.argv[1], "rb").read())
 d.pop(b"url-list", None)
+d.pop(b"announce", None)
+d.pop(b"announce-list", None)
 open(sys.argv[2], "wb").write(lt.bencode(d))
 PY
 
