@@ -46,6 +46,14 @@ http::ClientOptions zone_query_options(const EngineConfig& config) {
 // How often a leader's piece priorities follow its zone peers' pieces.
 constexpr std::chrono::seconds kLeaderPiecesInterval{1};
 
+// One bool per piece of a libtorrent piece bitfield (zone_leader_pieces.hpp's input).
+std::vector<bool> piece_bools(const lt::typed_bitfield<lt::piece_index_t>& pieces) {
+    std::vector<bool> has(static_cast<std::size_t>(pieces.size()));
+    for (int i = 0; i < pieces.size(); ++i)
+        has[static_cast<std::size_t>(i)] = pieces.get_bit(lt::piece_index_t(i));
+    return has;
+}
+
 // The pieces of a torrent's connected BitTorrent peers inside the node's zone.
 std::vector<std::vector<bool>> zone_peer_pieces(const lt::torrent_handle& handle,
                                                 const ZonePeerFilter& filter) {
@@ -55,19 +63,9 @@ std::vector<std::vector<bool>> zone_peer_pieces(const lt::torrent_handle& handle
     for (const lt::peer_info& p : peers) {
         if (p.connection_type != lt::peer_info::standard_bittorrent) continue;
         if (!filter.in_zone(torrent::detail::from_lt(p.ip))) continue;
-        std::vector<bool> has(static_cast<std::size_t>(p.pieces.size()));
-        for (int i = 0; i < p.pieces.size(); ++i)
-            has[static_cast<std::size_t>(i)] = p.pieces.get_bit(lt::piece_index_t(i));
-        out.push_back(std::move(has));
+        out.push_back(piece_bools(p.pieces));
     }
     return out;
-}
-
-std::vector<bool> own_pieces(const lt::torrent_status& st) {
-    std::vector<bool> has(static_cast<std::size_t>(st.pieces.size()));
-    for (int i = 0; i < st.pieces.size(); ++i)
-        has[static_cast<std::size_t>(i)] = st.pieces.get_bit(lt::piece_index_t(i));
-    return has;
 }
 
 void apply_leader_priorities(const lt::torrent_handle& handle, std::size_t num_pieces,
@@ -177,7 +175,8 @@ void Engine::Impl::maybe_update_leader_pieces() {
             if (st.state != lt::torrent_status::downloading || !st.has_metadata) continue;
             // No longer a leader (re-elected): back to libtorrent's defaults.
             const LeaderPiecePlan plan =
-                w.leader ? plan_leader_pieces(own_pieces(st), zone_peer_pieces(w.handle, *w.filter))
+                w.leader ? plan_leader_pieces(piece_bools(st.pieces),
+                                              zone_peer_pieces(w.handle, *w.filter))
                          : LeaderPiecePlan{};
             if (plan.priorities == w.applied) continue;
             apply_leader_priorities(w.handle, static_cast<std::size_t>(st.pieces.size()),
